@@ -1,0 +1,486 @@
+// StudioApi: the one contract between the studio services and every UI transport (Electron preload,
+// `bgpt serve` over WebSocket, the renderer's client). Request shapes are zod schemas (validated at the
+// service boundary); every type here is written once and derived everywhere else.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+// ---------------------------------------------------------------------------------------------
+
+/** TF.js backends in order of preference (DESIGN §4). */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type Modality = 'midi' | 'abc' | 'wav' | 'bmp' | 'text' | 'cpu' | 'binary';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'interrupted' | 'failed' | 'done';
+export type RunMode = 'generative' | 'conversion';
+export type Verdict = 'valid' | 'repaired' | 'invalid';
+/** Times are ISO-8601 strings in UTC everywhere in the API. */
+export type IsoTime = string;
+
+/** Model hyper-parameters, camelCase (config.json on disk is snake_case, DESIGN §2). */
+export const modelConfigSchema = z.object({
+  patchSize: z.number().int().min(1).max(64),
+  patchLength: z.number().int().min(2).max(4096),
+  hiddenSize: z.number().int().min(8).max(4096),
+  patchNumLayers: z.number().int().min(1).max(48),
+  byteNumLayers: z.number().int().min(1).max(48),
+  numHeads: z.number().int().min(1).max(64).optional(),
+});
+export type ModelConfigInput = z.infer<typeof modelConfigSchema>;
+
+const id = z.string().min(1).max(200);
+const ext = z.string().min(1).max(32).regex(/^[A-Za-z0-9_.-]+$/, 'extension: letters, digits, _ . - only');
+const bytes = z.instanceof(Uint8Array);
+
+/** A file the API can read: a dataset file or a generated sample. */
+export const fileRefSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataset-file'), datasetId: id, fileId: id }),
+  z.object({ kind: z.literal('sample'), sampleId: id }),
+]);
+export type FileRef = z.infer<typeof fileRefSchema>;
+
+export const samplingSchema = z.object({
+  topK: z.number().int().min(0).max(257).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  temperature: z.number().gt(0).max(10).default(1),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  maxBytes: z.number().int().min(1).max(1 << 24).optional(),
+});
+export type Sampling = z.infer<typeof samplingSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Requests (validated at the boundary)
+// ---------------------------------------------------------------------------------------------
+
+export const requests = {
+  importFiles: z.object({
+    /** Dataset to create or add to. */
+    name: z.string().trim().min(1).max(100),
+    files: z.array(z.object({ name: z.string().min(1).max(1000), bytes })).min(1).max(10_000),
+    kind: z.enum(['generative', 'conversion']).default('generative'),
+  }),
+  importPaths: z.object({
+    name: z.string().trim().min(1).max(100),
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+    kind: z.enum(['generative', 'conversion']).default('generative'),
+  }),
+  contextFit: z.object({ datasetId: id, preset: z.string().min(1).max(40).optional(), config: modelConfigSchema.optional() }),
+  trainRequest: z.object({
+    datasetId: id,
+    name: z.string().trim().max(100).optional(),
+    preset: z.string().min(1).max(40).optional(),
+    /** Overrides on top of the preset (or the whole config without one). */
+    config: modelConfigSchema.partial().optional(),
+    mode: z.enum(['generative', 'conversion']).default('generative'),
+    /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
+    conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
+    steps: z.number().int().min(1).max(10_000_000).optional(),
+    epochs: z.number().int().min(1).max(100_000).optional(),
+    batchSize: z.number().int().min(1).max(1024).default(4),
+    accumulation: z.number().int().min(1).max(1024).default(1),
+    lr: z.number().gt(0).max(1).default(1e-4),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    evalEvery: z.number().int().min(1).max(1_000_000).optional(),
+    earlyStoppingPatience: z.number().int().min(1).max(1000).optional(),
+    /** Fine-tune: start from this run's checkpoint weights. */
+    initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
+  }),
+  generateRequest: z.object({
+    runId: id,
+    checkpoint: z.enum(['best', 'last']).default('best'),
+    /** Target extension (the start patch). */
+    ext,
+    /** Prompt bytes (may end inside a patch). */
+    prompt: bytes.optional(),
+    /** Conversion: the input file, converted to `ext`. */
+    input: z.object({ name: z.string().min(1).max(1000), bytes }).optional(),
+    sampling: samplingSchema.default({ topK: 0, topP: 1, temperature: 1 }),
+    count: z.number().int().min(1).max(64).default(1),
+  }),
+  sampleQuery: z.object({
+    runId: id.optional(),
+    ext: ext.optional(),
+    verdict: z.enum(['valid', 'repaired', 'invalid']).optional(),
+    minRating: z.number().int().min(0).max(5).optional(),
+    tag: z.string().max(100).optional(),
+    text: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    offset: z.number().int().min(0).default(0),
+  }),
+  sampleUpdate: z.object({
+    id,
+    rating: z.number().int().min(0).max(5).optional(),
+    tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+    notes: z.string().max(10_000).optional(),
+  }),
+  metricsRequest: z.object({ runIds: z.array(id).min(1).max(16), maxPoints: z.number().int().min(10).max(100_000).default(2000) }),
+  surprisalRequest: z.object({ file: fileRefSchema, runId: id, checkpoint: z.enum(['best', 'last']).default('best') }),
+  saveFileRequest: z.object({ defaultName: z.string().min(1).max(1000), bytes }),
+  id: id,
+  none: z.undefined(),
+} as const;
+
+export type ImportFilesRequest = z.input<typeof requests.importFiles>;
+export type ImportPathsRequest = z.input<typeof requests.importPaths>;
+export type ContextFitRequest = z.input<typeof requests.contextFit>;
+export type TrainRequest = z.input<typeof requests.trainRequest>;
+export type TrainRequestParsed = z.output<typeof requests.trainRequest>;
+export type GenerateRequest = z.input<typeof requests.generateRequest>;
+export type GenerateRequestParsed = z.output<typeof requests.generateRequest>;
+export type SampleQuery = z.input<typeof requests.sampleQuery>;
+export type SampleUpdate = z.input<typeof requests.sampleUpdate>;
+export type MetricsRequest = z.input<typeof requests.metricsRequest>;
+export type SurprisalRequest = z.input<typeof requests.surprisalRequest>;
+export type SaveFileRequest = z.input<typeof requests.saveFileRequest>;
+
+// ---------------------------------------------------------------------------------------------
+// Replies and events
+// ---------------------------------------------------------------------------------------------
+
+export interface StudioInfo {
+  version: string;
+  /** How this UI reaches the studio. */
+  transport: 'electron' | 'http';
+  /** Native open/save dialogs exist (Electron); a browser uses upload and download instead. */
+  nativeDialogs: boolean;
+  home: string;
+  engine: EngineStatus;
+}
+
+export interface EngineStatus {
+  state: 'starting' | 'idle' | 'busy' | 'crashed' | 'stopped';
+  backend: BackendName | null;
+  /** What the engine is doing, in words ("training run 3", "generating"). */
+  activity: string | null;
+  /** Set after a crash: the one-line reason. */
+  error: string | null;
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  source: string;
+  kind: RunMode;
+  created: IsoTime;
+  fileCount: number;
+  totalBytes: number;
+  trainCount: number;
+  evalCount: number;
+  byModality: Partial<Record<Modality, number>>;
+  builtIn: boolean;
+}
+
+export interface DatasetFileInfo {
+  id: string;
+  name: string;
+  ext: string;
+  modality: Modality;
+  size: number;
+  split: 'train' | 'eval';
+  sha256: string;
+  pairKey: string | null;
+  missing: boolean;
+}
+
+export interface DatasetStats {
+  /** Count of each byte value 0..255 over all files. */
+  byteHistogram: number[];
+  /** Shannon entropy of the byte distribution, bits per byte. */
+  entropyBitsPerByte: number;
+  minSize: number;
+  maxSize: number;
+  meanSize: number;
+}
+
+export interface DatasetDetail extends DatasetSummary {
+  files: DatasetFileInfo[];
+  stats: DatasetStats;
+}
+
+export interface ImportReport {
+  dataset: string;
+  datasetId: string;
+  imported: number;
+  duplicates: number;
+  skipped: { path: string; reason: string }[];
+  byModality: Partial<Record<Modality, number>>;
+}
+
+export interface ContextFit {
+  preset: string | null;
+  patchSize: number;
+  patchLength: number;
+  /** Data bytes that fit one window (start and end patches excluded). */
+  windowBytes: number;
+  fits: number;
+  cropped: number;
+  /** Share of all bytes the model sees in one window per file (0..1). */
+  bytesSeenShare: number;
+  /** Per-file verdicts, same order as the dataset's files. */
+  files: { fileId: string; size: number; fits: boolean }[];
+}
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+  config: Required<ModelConfigInput>;
+  parameters: number;
+}
+
+export interface TrainEstimate {
+  config: Required<ModelConfigInput>;
+  parameters: number;
+  /** Rough peak memory of training with this batch, bytes. */
+  memoryBytes: number;
+  /** Rough seconds per epoch on this machine's backend (null until measured). */
+  secondsPerEpoch: number | null;
+  stepsPerEpoch: number;
+  backend: BackendName | null;
+  warnings: string[];
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  datasetId: string | null;
+  datasetName: string | null;
+  mode: RunMode;
+  conversion: string | null;
+  preset: string | null;
+  config: Required<ModelConfigInput>;
+  hyper: { batchSize: number; accumulation: number; lr: number; seed: number; steps: number; evalEvery: number };
+  backend: BackendName | null;
+  status: RunStatus;
+  created: IsoTime;
+  started: IsoTime | null;
+  ended: IsoTime | null;
+  step: number;
+  totalSteps: number;
+  bestEvalLoss: number | null;
+  bestBitsPerByte: number | null;
+  /** Latest throughput, for the ETA. */
+  bytesPerSecond: number | null;
+  error: string | null;
+}
+
+export interface CheckpointInfo {
+  id: string;
+  runId: string;
+  step: number;
+  kind: 'best' | 'last';
+  evalLoss: number | null;
+  created: IsoTime;
+  missing: boolean;
+}
+
+export interface RunDetail extends RunSummary {
+  checkpoints: CheckpointInfo[];
+}
+
+export interface MetricPoint {
+  step: number;
+  time: number;
+  trainLoss: number | null;
+  evalLoss: number | null;
+  bitsPerByte: number | null;
+  lr: number | null;
+  bytesPerSecond: number | null;
+}
+
+export interface SampleInfo {
+  id: string;
+  name: string;
+  runId: string | null;
+  runName: string | null;
+  checkpointKind: string | null;
+  ext: string;
+  size: number;
+  verdict: Verdict;
+  reason: string | null;
+  repaired: boolean;
+  rating: number;
+  tags: string[];
+  notes: string;
+  params: Record<string, unknown>;
+  created: IsoTime;
+  missing: boolean;
+}
+
+export interface FileBytes {
+  name: string;
+  ext: string;
+  bytes: Uint8Array;
+}
+
+export interface SurprisalResult {
+  /** Bits for each byte of the file (same length as the file). */
+  bits: Float32Array;
+  meanBitsPerByte: number;
+  backend: BackendName | null;
+  warnings: string[];
+}
+
+export interface GenerateJob {
+  jobId: string;
+}
+
+/** Events the studio pushes to every UI. */
+export interface StudioEvents {
+  /** The engine process changed state (started, busy, crashed…). */
+  engineStatus: EngineStatus;
+  /** A run changed (status, progress, best loss). */
+  runUpdate: RunSummary;
+  /** New metric points of a run, batched. */
+  metrics: { runId: string; points: MetricPoint[] };
+  /** Generation progress: one event per finished patch, and one when each sample is saved. */
+  generateProgress: {
+    jobId: string;
+    index: number;
+    count: number;
+    patches: number;
+    bytes: number;
+    /** Set when sample `index` is finished and saved. */
+    sample?: SampleInfo;
+    /** Set once the whole job is over. */
+    done?: boolean;
+    error?: string;
+  };
+  /** Datasets or samples changed (import, delete, new sample): lists should refresh. */
+  catalogueChanged: { what: 'datasets' | 'runs' | 'samples' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The methods, each taking at most one argument. `args` maps a method to its argument schema; the
+ * service validates every call against it (the renderer is untrusted, even in Electron).
+ */
+export interface StudioMethods {
+  /** Version, transport, home folder and the engine's state. */
+  getInfo(): StudioInfo;
+  /** Every dataset, built-in ones included. */
+  listDatasets(): DatasetSummary[];
+  /** One dataset with its files and byte statistics. */
+  getDataset(datasetId: string): DatasetDetail;
+  /** Imports uploaded files (browser drag and drop / picker) into a dataset. */
+  importFiles(req: ImportFilesRequest): ImportReport;
+  /** Imports files and folders by path (Electron dialog; CLI). */
+  importPaths(req: ImportPathsRequest): ImportReport;
+  /** Deletes a dataset's catalogue entry (blobs shared with other datasets stay). */
+  deleteDataset(datasetId: string): void;
+  /** Which files fit a preset's window and which will be cropped. */
+  contextFit(req: ContextFitRequest): ContextFit;
+  /** The bytes of a dataset file or a sample, for viewers and export. */
+  readFile(ref: FileRef): FileBytes;
+  /** Bits of every byte of a file under a run's checkpoint. */
+  surprisal(req: SurprisalRequest): SurprisalResult;
+  /** The model presets (tiny, small, paper, …). */
+  listPresets(): PresetInfo[];
+  /** Parameters, memory and time estimates for a training request. */
+  estimateTraining(req: TrainRequest): TrainEstimate;
+  /** Creates a run and starts training it in the engine process. */
+  startRun(req: TrainRequest): RunSummary;
+  /** Pauses a running run (the engine waits between steps). */
+  pauseRun(runId: string): RunSummary;
+  /** Resumes a paused run, or an interrupted/stopped one from its last checkpoint. */
+  resumeRun(runId: string): RunSummary;
+  /** Stops a run after saving its last checkpoint. */
+  stopRun(runId: string): RunSummary;
+  /** Every run, newest first. */
+  listRuns(): RunSummary[];
+  /** One run with its checkpoints. */
+  getRun(runId: string): RunDetail;
+  /** Deletes a run, its checkpoints and its metrics (samples stay, unlinked). */
+  deleteRun(runId: string): void;
+  /** Metric series for curves, downsampled to at most maxPoints per run (extrema kept). */
+  getMetrics(req: MetricsRequest): Record<string, MetricPoint[]>;
+  /** Starts generating `count` samples; progress arrives as generateProgress events. */
+  generate(req: GenerateRequest): GenerateJob;
+  /** Cancels a generation job (what was made so far is kept). */
+  cancelGenerate(jobId: string): void;
+  /** Samples matching a query, newest first. */
+  listSamples(query: SampleQuery): { total: number; samples: SampleInfo[] };
+  /** Rates, tags or annotates a sample. */
+  updateSample(update: SampleUpdate): SampleInfo;
+  /** Deletes a sample and its file. */
+  deleteSample(sampleId: string): void;
+  /** Electron: native open dialog for files/folders to import; null when cancelled or unsupported. */
+  showOpenDialog(): string[] | null;
+  /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
+  saveFile(req: SaveFileRequest): string | null;
+}
+
+export type MethodName = keyof StudioMethods;
+
+/** Argument schema of each method (`none` for methods without one). Checked by the compiler to cover every method. */
+export const args = {
+  getInfo: requests.none,
+  listDatasets: requests.none,
+  getDataset: requests.id,
+  importFiles: requests.importFiles,
+  importPaths: requests.importPaths,
+  deleteDataset: requests.id,
+  contextFit: requests.contextFit,
+  readFile: fileRefSchema,
+  surprisal: requests.surprisalRequest,
+  listPresets: requests.none,
+  estimateTraining: requests.trainRequest,
+  startRun: requests.trainRequest,
+  pauseRun: requests.id,
+  resumeRun: requests.id,
+  stopRun: requests.id,
+  listRuns: requests.none,
+  getRun: requests.id,
+  deleteRun: requests.id,
+  getMetrics: requests.metricsRequest,
+  generate: requests.generateRequest,
+  cancelGenerate: requests.id,
+  listSamples: requests.sampleQuery,
+  updateSample: requests.sampleUpdate,
+  deleteSample: requests.id,
+  showOpenDialog: requests.none,
+  saveFile: requests.saveFileRequest,
+} as const satisfies Record<MethodName, z.ZodType>;
+
+export const METHOD_NAMES = Object.keys(args) as MethodName[];
+
+export type EventName = keyof StudioEvents;
+export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged'];
+
+export type Unsubscribe = () => void;
+
+/** `onEngineStatus`, `onRunUpdate`, … */
+export type EventSubscriptions = {
+  [K in EventName as `on${Capitalize<K>}`]: (listener: (event: StudioEvents[K]) => void) => Unsubscribe;
+};
+
+/** What a UI holds: every method returns a Promise, every event is a subscription. */
+export type StudioApi = {
+  [K in MethodName]: (...a: Parameters<StudioMethods[K]>) => Promise<ReturnType<StudioMethods[K]>>;
+} & EventSubscriptions;
+
+/** What the studio services implement (sync or async). */
+export type StudioHandlers = {
+  [K in MethodName]: (...a: Parameters<StudioMethods[K]>) => ReturnType<StudioMethods[K]> | Promise<ReturnType<StudioMethods[K]>>;
+};
+
+/** Subscription method name for an event. */
+export function subscriptionName(event: EventName): keyof EventSubscriptions {
+  return `on${event[0].toUpperCase()}${event.slice(1)}` as keyof EventSubscriptions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire envelopes (Electron IPC and WebSocket share them)
+// ---------------------------------------------------------------------------------------------
+
+/** Channel prefix for Electron IPC; the preload refuses anything else. */
+export const CHANNEL_PREFIX = 'studio:';
+
+export type WireRequest = { type: 'call'; seq: number; method: MethodName; arg?: unknown };
+export type WireReply = { type: 'reply'; seq: number } & ({ ok: true; value: unknown } | { ok: false; error: WireError });
+export type WireEvent = { type: 'event'; event: EventName; payload: unknown };
+export interface WireError {
+  message: string;
+  code: string;
+}
