@@ -1,0 +1,39 @@
+// electron-vite build of the desktop app: main process (+ the engine utility process), the sandboxed
+// preload (CommonJS, everything bundled: a sandboxed preload can require only 'electron'), and the
+// Svelte renderer (the same one `bgpt serve` serves).
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { resolve } from 'node:path';
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve('src-main/main/index.ts'),
+          engine: resolve('src-main/engine-host/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve('src-main/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src-renderer'),
+    plugins: [svelte()],
+    build: {
+      outDir: 'out/renderer',
+      chunkSizeWarningLimit: 4000,
+      rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,137 @@
+// Parent side of the engine process: start it, call it with sequence-numbered messages, surface its
+// events, crash and exit; stop means ask, wait with a deadline, then kill (STYLE: long work off main).
+import { EventEmitter } from 'node:events';
+import { UserError } from '../shared/errors';
+import type { EngineStatus } from '../shared/contract';
+import type { EngineProcess, EngineResponse } from './protocol';
+
+/** How long a graceful shutdown may take before the process is killed. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+/** Starting the engine (TF.js + the wasm module) takes a moment; a process that says nothing for this long is broken. */
+const READY_TIMEOUT_MS = 60_000;
+
+type Pending = { resolve(v: unknown): void; reject(e: Error): void };
+
+export interface EngineHostEvents {
+  status: [EngineStatus];
+  /** An event from a running job. */
+  job: [jobId: string, name: string, payload: unknown];
+}
+
+/** Error raised inside the engine: keeps the user/internal distinction across the process boundary. */
+function remoteError(err: { message: string; code: string; user: boolean }): Error {
+  if (err.user) return new UserError(err.message, err.code);
+  const e = new Error(err.message);
+  (e as Error & { code?: string }).code = err.code;
+  return e;
+}
+
+export class EngineHost extends EventEmitter<EngineHostEvents> {
+  private proc: EngineProcess | null = null;
+  private ready: Promise<void> | null = null;
+  private seq = 0;
+  private pending = new Map<number, Pending>();
+  private stopping = false;
+  private _status: EngineStatus = { state: 'stopped', backend: null, activity: null, error: null };
+
+  constructor(private spawn: () => EngineProcess) {
+    super();
+  }
+
+  get status(): EngineStatus {
+    return this._status;
+  }
+
+  private setStatus(patch: Partial<EngineStatus>): void {
+    this._status = { ...this._status, ...patch };
+    this.emit('status', this._status);
+  }
+
+  /** Marks what the engine is doing (shown in the status bar). */
+  setActivity(activity: string | null): void {
+    if (this._status.state === 'crashed' || this._status.state === 'stopped') return;
+    this.setStatus({ activity, state: activity ? 'busy' : 'idle' });
+  }
+
+  /** Starts the process if it is not running; resolves once it reported ready. */
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.stopping = false;
+    this.setStatus({ state: 'starting', error: null, activity: null });
+    const proc = this.spawn();
+    this.proc = proc;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error('the engine process did not start in time'));
+        proc.kill();
+      }, READY_TIMEOUT_MS);
+      proc.onMessage((msg: EngineResponse) => {
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          this.setStatus({ state: 'idle', backend: msg.backend as EngineStatus['backend'] });
+          resolve();
+        } else if (msg.type === 'reply') {
+          const p = this.pending.get(msg.seq);
+          if (!p) return;
+          this.pending.delete(msg.seq);
+          if (msg.ok) p.resolve(msg.value);
+          else p.reject(remoteError(msg.error));
+        } else if (msg.type === 'event') {
+          this.emit('job', msg.jobId, msg.name, msg.payload);
+        } else if (msg.type === 'fatal') {
+          clearTimeout(timer);
+          this.setStatus({ error: msg.message });
+          reject(new Error(msg.message));
+        }
+      });
+      proc.onExit((code, signal) => {
+        clearTimeout(timer);
+        const expected = this.stopping;
+        const why = expected ? 'the engine stopped' : `the engine process crashed (${signal ? `signal ${signal}` : `exit code ${code}`})`;
+        for (const p of this.pending.values()) p.reject(new Error(why));
+        this.pending.clear();
+        this.proc = null;
+        this.ready = null;
+        reject(new Error(why));
+        this.setStatus(expected ? { state: 'stopped', activity: null } : { state: 'crashed', activity: null, error: this._status.error ?? why });
+      });
+    });
+    // A failed start must not leave an unhandled rejection when nobody awaits it.
+    this.ready.catch(() => {});
+    return this.ready;
+  }
+
+  /** Calls an engine method; starts (or restarts after a crash) the process first. */
+  async call<T>(method: string, arg?: unknown): Promise<T> {
+    await this.start();
+    const proc = this.proc;
+    if (!proc) throw new Error('the engine process is not running');
+    const seq = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      proc.send({ type: 'call', seq, method, arg });
+    });
+  }
+
+  /** Pause/resume/stop a training job, or cancel a generation. */
+  control(jobId: string, action: 'pause' | 'resume' | 'stop' | 'cancel'): void {
+    this.proc?.send({ type: 'control', jobId, action });
+  }
+
+  /** Asks the engine to finish, waits up to the deadline, then kills it. */
+  async stop(deadlineMs = SHUTDOWN_DEADLINE_MS): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.stopping = true;
+    const exited = new Promise<void>((resolve) => proc.onExit(() => resolve()));
+    proc.send({ type: 'shutdown' });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), deadlineMs); });
+    const late = await Promise.race([exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      proc.kill();
+      await exited;
+    }
+  }
+}
