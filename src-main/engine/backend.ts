@@ -1,0 +1,91 @@
+// TF.js backend selection (DESIGN §4): the best present of tensorflow-gpu, tensorflow (native
+// libtensorflow, optional dependencies that may be absent), wasm and cpu; BGPT_BACKEND overrides.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { UserError } from '../shared/errors';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** The npm package that provides each native backend (both register TF.js backend 'tensorflow'). */
+const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+let active: BackendName | null = null;
+let pending: Promise<BackendName> | null = null;
+
+async function tryNative(name: BackendName): Promise<boolean> {
+  const pkg = NATIVE_PACKAGES[name] as string;
+  try {
+    // A variable specifier: the packages are optional and usually absent, so no static import.
+    await import(/* @vite-ignore */ pkg);
+  } catch {
+    return false;
+  }
+  return tf.setBackend('tensorflow');
+}
+
+async function tryWasm(): Promise<boolean> {
+  // Node cannot fetch the .wasm binaries by URL: point the loader at the package's dist folder.
+  const require = createRequire(import.meta.url);
+  const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  setWasmPaths(dist);
+  try {
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<boolean> {
+  if (name === 'wasm') return tryWasm();
+  if (name === 'cpu') return tf.setBackend('cpu');
+  return tryNative(name);
+}
+
+function requested(): BackendName | null {
+  const env = process.env.BGPT_BACKEND?.trim();
+  if (!env) return null;
+  if (!(BACKEND_PREFERENCE as readonly string[]).includes(env)) {
+    throw new UserError(`BGPT_BACKEND='${env}' is not a backend (use ${BACKEND_PREFERENCE.join(', ')})`, 'BAD_ARGS');
+  }
+  return env as BackendName;
+}
+
+async function select(want: BackendName | null): Promise<BackendName> {
+  if (want) {
+    if (await tryBackend(want)) return want;
+    throw new UserError(`backend '${want}' is not available here (is its package installed?)`, 'NO_BACKEND');
+  }
+  for (const name of BACKEND_PREFERENCE) if (await tryBackend(name)) return name;
+  throw new UserError('no TF.js backend could be started', 'NO_BACKEND');
+}
+
+/**
+ * Starts the engine's backend once and returns its name: `name` if given, else BGPT_BACKEND, else
+ * the best present. Asking for a different backend later switches to it (tests use both cpu and wasm).
+ */
+export async function initBackend(name?: BackendName): Promise<BackendName> {
+  const want = name ?? requested();
+  if (active && (!want || want === active)) return active;
+  if (pending) await pending;
+  if (active && (!want || want === active)) return active;
+  pending = select(want);
+  try {
+    active = await pending;
+  } finally {
+    pending = null;
+  }
+  return active;
+}
+
+/** The backend in use (initBackend must have run). */
+export function backendName(): BackendName {
+  if (!active) throw new Error('initBackend() has not run');
+  return active;
+}

@@ -1,0 +1,93 @@
+// Checkpoint directories (DESIGN §2): config.json + model.safetensors with the reference names and
+// layouts, plus any resume files beside them; written atomically as a whole directory.
+import * as tf from '@tensorflow/tfjs-core';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
+import { UserError } from '../shared/errors';
+import { writeDirAtomic } from '../node/atomic';
+import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
+import { modelWeights, type ModelWeights } from './model';
+import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from './weights';
+
+export const CONFIG_FILE = 'config.json';
+export const MODEL_FILE = 'model.safetensors';
+
+/** A model in memory: its config and its TF.js variables (dispose() when done). */
+export class BGPTModel {
+  readonly weights: ModelWeights;
+  constructor(readonly config: BGPTConfig, readonly vars: Map<string, tf.Variable>, private readonly unusedWte: Tensor) {
+    this.weights = modelWeights(config, vars);
+  }
+
+  /** A model with GPT-2 initial weights drawn from `seed` (the same on every backend). */
+  static random(config: BGPTConfig, seed: number): BGPTModel {
+    return BGPTModel.fromTensors(config, initialTensors(config, seed));
+  }
+
+  /** A model from named tensors (already checked against the config). */
+  static fromTensors(config: BGPTConfig, tensors: Map<string, Tensor>): BGPTModel {
+    const unused = tensors.get(UNUSED_PATCH_WTE) ?? { shape: [1, config.hiddenSize], data: new Float32Array(config.hiddenSize) };
+    return new BGPTModel(config, toVariables(config, tensors), unused);
+  }
+
+  /** The checkpoint tensors in reference order (tied LM head included). */
+  tensors(): Promise<Array<[string, Tensor]>> {
+    return fromVariables(this.config, this.vars, this.unusedWte);
+  }
+
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+  }
+}
+
+async function readFileOrFail(file: string, what: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`, 'BAD_CHECKPOINT');
+  }
+}
+
+async function checkDir(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat) throw new UserError(`checkpoint ${dir}: no such folder`, 'BAD_CHECKPOINT');
+  if (!stat.isDirectory()) throw new UserError(`checkpoint ${dir}: not a folder (a checkpoint is a folder with ${CONFIG_FILE} and ${MODEL_FILE})`, 'BAD_CHECKPOINT');
+}
+
+/** Reads and validates a checkpoint's config.json. */
+export async function readCheckpointConfig(dir: string): Promise<BGPTConfig> {
+  await checkDir(dir);
+  const file = path.join(dir, CONFIG_FILE);
+  const text = (await readFileOrFail(file, 'the checkpoint config')).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UserError(`${file}: not valid JSON`, 'BAD_CHECKPOINT');
+  }
+  return configFromJson(json, file);
+}
+
+/** Loads a checkpoint; a missing or corrupt file, or a tensor that does not fit the config, is a UserError. */
+export async function loadModel(dir: string): Promise<BGPTModel> {
+  const config = await readCheckpointConfig(dir);
+  const file = path.join(dir, MODEL_FILE);
+  const { tensors } = parseSafetensors(await readFileOrFail(file, 'the checkpoint weights'), file);
+  checkTensors(config, tensors, file);
+  return BGPTModel.fromTensors(config, tensors);
+}
+
+/** Extra files written into the checkpoint folder beside config.json and model.safetensors. */
+export type ExtraFiles = Record<string, Uint8Array | string>;
+
+/** Writes the checkpoint folder atomically: either the whole new folder is there, or the old one. */
+export async function saveModel(dir: string, model: BGPTModel, extra: ExtraFiles = {}): Promise<void> {
+  const weights = serializeSafetensors(await model.tensors(), { format: 'pt' });
+  await writeDirAtomic(dir, async (tmp) => {
+    await fs.writeFile(path.join(tmp, CONFIG_FILE), JSON.stringify(configToJson(model.config), null, 1));
+    await fs.writeFile(path.join(tmp, MODEL_FILE), weights);
+    for (const [name, data] of Object.entries(extra)) await fs.writeFile(path.join(tmp, name), data);
+  });
+}

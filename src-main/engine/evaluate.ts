@@ -1,0 +1,144 @@
+// Evaluation and per-byte surprisal (DESIGN §3 `bgpt eval`): each file alone as a batch of one, its
+// window the head of its sequence, the loss the reference's mean cross-entropy over predicted bytes.
+import * as tf from '@tensorflow/tfjs-core';
+import type { BGPTConfig } from '../shared/config';
+import { UserError } from '../shared/errors';
+import { cropSequence, fileSequence, fitsWindow } from '../shared/patches';
+import { initBackend, type BackendName } from './backend';
+import { batchHidden, lossRows, makeBatch } from './batch';
+import { loadModel, type BGPTModel } from './checkpoint';
+import type { InputFile } from './files';
+import { lmHead } from './model';
+
+export interface FileEval {
+  path: string;
+  /** Mean nats per predicted byte (padding and end patch included, as the reference). */
+  loss: number;
+  bitsPerByte: number;
+  /** Patches in the evaluated window. */
+  patches: number;
+}
+
+export interface EvalReport {
+  backend: BackendName;
+  files: FileEval[];
+  meanLoss: number;
+  meanBitsPerByte: number;
+  /** One line per file that did not fit the window and was cut to its head. */
+  warnings: string[];
+}
+
+/** The head window of a file's sequence, as evaluation and generation read it. */
+export function headWindow(file: InputFile, c: BGPTConfig): Int32Array {
+  return cropSequence(fileSequence(file.bytes, file.ext, c.patchSize), c.patchSize, c.patchLength);
+}
+
+/** Nats of every predicted byte of one sequence (batch of one): [(patches-1) * S]. */
+export async function sequenceLossRows(model: BGPTModel, seq: Int32Array): Promise<Float32Array> {
+  const rows = tf.tidy(() => lossRows(model.weights, model.config, makeBatch([seq], model.config.patchSize)));
+  try {
+    return (await rows.data()) as Float32Array;
+  } finally {
+    rows.dispose();
+  }
+}
+
+/** Byte-level logits of one sequence over all S+1 positions: [(patches-1) * (S+1) * 257] (parity tests). */
+export async function sequenceLogits(model: BGPTModel, seq: Int32Array): Promise<Float32Array> {
+  const c = model.config;
+  const logits = tf.tidy(() => lmHead(model.weights, batchHidden(model.weights, c, makeBatch([seq], c.patchSize), c.patchSize + 1)));
+  try {
+    return (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
+}
+
+function mean(values: Float32Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
+}
+
+function checkFile(file: InputFile): void {
+  if (file.bytes.length === 0) throw new UserError(`${file.name}: file is empty`, 'BAD_INPUT');
+}
+
+/** Evaluates files with a loaded model (see `evaluate`). */
+export async function evaluateModel(model: BGPTModel, files: InputFile[]): Promise<Omit<EvalReport, 'backend'>> {
+  const c = model.config;
+  const out: FileEval[] = [];
+  const warnings: string[] = [];
+  for (const file of files) {
+    checkFile(file);
+    if (!fitsWindow(file.bytes.length, c)) {
+      warnings.push(`${file.name}: ${file.bytes.length} bytes do not fit the ${c.patchLength}-patch window; evaluated its first ${(c.patchLength - 1) * c.patchSize} bytes`);
+    }
+    const seq = headWindow(file, c);
+    const loss = mean(await sequenceLossRows(model, seq));
+    out.push({ path: file.name, loss, bitsPerByte: loss / Math.LN2, patches: seq.length / c.patchSize });
+  }
+  const meanLoss = out.reduce((a, f) => a + f.loss, 0) / Math.max(1, out.length);
+  return { files: out, meanLoss, meanBitsPerByte: meanLoss / Math.LN2, warnings };
+}
+
+export interface EvaluateOptions {
+  checkpoint: string;
+  files: InputFile[];
+  backend?: BackendName;
+}
+
+/** Loads `checkpoint` and evaluates each file alone (DESIGN §3 eval JSON, plus `warnings`). */
+export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
+  if (opts.files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
+  opts.files.forEach(checkFile);
+  const backend = await initBackend(opts.backend);
+  const model = await loadModel(opts.checkpoint);
+  try {
+    return { backend, ...(await evaluateModel(model, opts.files)) };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface SurprisalOptions {
+  checkpoint: string;
+  bytes: Uint8Array;
+  ext: string;
+  backend?: BackendName;
+}
+
+export interface SurprisalReport {
+  backend: BackendName;
+  /** Bits of every byte of the file, in order. */
+  bits: Float32Array;
+  /** Windows the file was read in (1 when it fits the model's window). */
+  windows: number;
+}
+
+/**
+ * Bits of every byte of a file. A long file is read in successive windows: each window is the
+ * sequence of the next (patchLength - 1) patches of data behind the extension's start patch, so
+ * the first bytes of a later window are predicted with less context than in one long pass.
+ */
+export async function surprisal(opts: SurprisalOptions): Promise<SurprisalReport> {
+  if (opts.bytes.length === 0) throw new UserError('surprisal: the file is empty', 'BAD_INPUT');
+  const backend = await initBackend(opts.backend);
+  const model = await loadModel(opts.checkpoint);
+  try {
+    const { patchSize: s, patchLength: l } = model.config;
+    const chunk = (l - 1) * s;
+    const bits = new Float32Array(opts.bytes.length);
+    let windows = 0;
+    for (let at = 0; at < opts.bytes.length; at += chunk, windows++) {
+      const part = opts.bytes.subarray(at, at + chunk);
+      const seq = cropSequence(fileSequence(part, opts.ext, s), s, l);
+      const rows = await sequenceLossRows(model, seq);
+      // Row k predicts byte k of the data: the start patch is never a target.
+      for (let k = 0; k < part.length; k++) bits[at + k] = rows[k] / Math.LN2;
+    }
+    return { backend, bits, windows };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,168 @@
+// The bGPT forward pass on TF.js ops (arXiv 2402.19155 §3; the reference `bGPTLMHeadModel`, GPT-2
+// blocks as in HF `GPT2Model`): a patch-level decoder over one-hot patches and a byte-level GPT-2 LM
+// whose first input is the patch feature. Work is shaped as 2-D products (rows = batch × positions):
+// on wasm a batched matMul costs ~9x more per FLOP (PERF.md); attention is the only batched part.
+import * as tf from '@tensorflow/tfjs-core';
+import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
+import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
+
+/** GPT-2's layer_norm_epsilon. */
+const LN_EPS = 1e-5;
+/** Added to scores above the diagonal: exp() of it is exactly 0 in float32, as HF's finfo.min fill. */
+const MASK_VALUE = -1e9;
+/** sqrt(2/pi), the tanh-approximation GELU constant (Hendrycks & Gimpel 2016, "gelu_new" in HF). */
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+interface BlockWeights {
+  ln1g: tf.Tensor1D; ln1b: tf.Tensor1D;
+  attnW: tf.Tensor2D; attnB: tf.Tensor1D;
+  attnProjW: tf.Tensor2D; attnProjB: tf.Tensor1D;
+  ln2g: tf.Tensor1D; ln2b: tf.Tensor1D;
+  fcW: tf.Tensor2D; fcB: tf.Tensor1D;
+  mlpProjW: tf.Tensor2D; mlpProjB: tf.Tensor1D;
+}
+
+export interface ModelWeights {
+  patchEmbW: tf.Tensor2D; patchEmbB: tf.Tensor1D;
+  patchWpe: tf.Tensor2D;
+  patchBlocks: BlockWeights[];
+  patchLnG: tf.Tensor1D; patchLnB: tf.Tensor1D;
+  byteWte: tf.Tensor2D; byteWpe: tf.Tensor2D;
+  byteBlocks: BlockWeights[];
+  byteLnG: tf.Tensor1D; byteLnB: tf.Tensor1D;
+}
+
+function blockWeights(get: (n: string) => tf.Tensor, p: string): BlockWeights {
+  return {
+    ln1g: get(`${p}ln_1.weight`) as tf.Tensor1D, ln1b: get(`${p}ln_1.bias`) as tf.Tensor1D,
+    attnW: get(`${p}attn.c_attn.weight`) as tf.Tensor2D, attnB: get(`${p}attn.c_attn.bias`) as tf.Tensor1D,
+    attnProjW: get(`${p}attn.c_proj.weight`) as tf.Tensor2D, attnProjB: get(`${p}attn.c_proj.bias`) as tf.Tensor1D,
+    ln2g: get(`${p}ln_2.weight`) as tf.Tensor1D, ln2b: get(`${p}ln_2.bias`) as tf.Tensor1D,
+    fcW: get(`${p}mlp.c_fc.weight`) as tf.Tensor2D, fcB: get(`${p}mlp.c_fc.bias`) as tf.Tensor1D,
+    mlpProjW: get(`${p}mlp.c_proj.weight`) as tf.Tensor2D, mlpProjB: get(`${p}mlp.c_proj.bias`) as tf.Tensor1D,
+  };
+}
+
+/** Groups the named variables by role, so the forward code reads like the reference model. */
+export function modelWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): ModelWeights {
+  const get = (n: string): tf.Tensor => {
+    const t = vars.get(n);
+    if (!t) throw new Error(`model tensor ${n} missing`);
+    return t;
+  };
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return {
+    patchEmbW: get(`${PATCH_PREFIX}patch_embedding.weight`) as tf.Tensor2D,
+    patchEmbB: get(`${PATCH_PREFIX}patch_embedding.bias`) as tf.Tensor1D,
+    patchWpe: get(`${PATCH_PREFIX}base.wpe.weight`) as tf.Tensor2D,
+    patchBlocks: range(c.patchNumLayers).map((i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`)),
+    patchLnG: get(`${PATCH_PREFIX}base.ln_f.weight`) as tf.Tensor1D,
+    patchLnB: get(`${PATCH_PREFIX}base.ln_f.bias`) as tf.Tensor1D,
+    byteWte: get(BYTE_WTE) as tf.Tensor2D,
+    byteWpe: get(`${BYTE_PREFIX}transformer.wpe.weight`) as tf.Tensor2D,
+    byteBlocks: range(c.byteNumLayers).map((i) => blockWeights(get, `${BYTE_PREFIX}transformer.h.${i}.`)),
+    byteLnG: get(`${BYTE_PREFIX}transformer.ln_f.weight`) as tf.Tensor1D,
+    byteLnB: get(`${BYTE_PREFIX}transformer.ln_f.bias`) as tf.Tensor1D,
+  };
+}
+
+function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true); // [R, 1]
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))); // [R, D]
+  return tf.add(tf.mul(normed, g), b);
+}
+
+function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const cube = tf.mul(tf.mul(x, x), x); // [R, 4D]
+  const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), GELU_C);
+  return tf.mul(tf.mul(x, tf.add(tf.tanh(inner), 1)), 0.5);
+}
+
+/** x·W + b for rows x [R, in], W [in, out] (GPT-2 Conv1D layout). */
+function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w), b);
+}
+
+function causalMask(t: number): tf.Tensor2D {
+  const m = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) m[i * t + j] = MASK_VALUE;
+  return tf.tensor2d(m, [t, t]); // [T, T]
+}
+
+/** [B*T, D] rows → [B, H, T, hd]; with one head the transpose is the identity and is skipped. */
+function splitHeads(x: tf.Tensor2D, batch: number, t: number, heads: number): tf.Tensor4D {
+  const hd = x.shape[1] / heads;
+  if (heads === 1) return tf.reshape(x, [batch, 1, t, hd]);
+  return tf.transpose(tf.reshape(x, [batch, t, heads, hd]), [0, 2, 1, 3]);
+}
+
+function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
+  const [batch, heads, t, hd] = y.shape;
+  if (heads === 1) return tf.reshape(y, [batch * t, hd]);
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * t, heads * hd]); // [B*T, D]
+}
+
+function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
+  const d = x.shape[1];
+  const [q, k, v] = tf.split(linear(x, w.attnW, w.attnB), 3, 1) as tf.Tensor2D[]; // 3 × [B*T, D]
+  const raw = tf.matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true); // [B, H, T, T]
+  const scores = tf.add(tf.mul(raw, 1 / Math.sqrt(d / heads)), causalMask(t));
+  const y = tf.matMul(tf.softmax(scores), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
+  return linear(mergeHeads(y), w.attnProjW, w.attnProjB); // [B*T, D]
+}
+
+function mlp(x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {
+  const h = gelu(linear(x, w.fcW, w.fcB)); // [B*T, 4D]
+  return linear(h, w.mlpProjW, w.mlpProjB); // [B*T, D]
+}
+
+/** A pre-LayerNorm GPT-2 block over rows of `batch` sequences of length `t`. */
+function block(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
+  const a = tf.add(x, attention(layerNorm(x, w.ln1g, w.ln1b), w, batch, t, heads)) as tf.Tensor2D; // [B*T, D]
+  return tf.add(a, mlp(layerNorm(a, w.ln2g, w.ln2b), w));
+}
+
+/** Adds learned positions 0..t-1 to rows of `batch` sequences. */
+function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number): tf.Tensor2D {
+  const d = x.shape[1];
+  const pos = tf.slice(wpe, [0, 0], [t, d]); // [T, D]
+  return tf.reshape(tf.add(tf.reshape(x, [batch, t, d]), pos), [batch * t, d]);
+}
+
+/**
+ * Patch-level decoder: `patches` holds B sequences of P patches (int32 [B, P*S], padding 256).
+ * Returns the final-LayerNorm features [B*P, D] (row b*P+i has seen patches 0..i of sequence b).
+ */
+export function patchLevel(w: ModelWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
+  const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
+  const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
+  let x = tf.add(tf.matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
+  x = addPositions(x, w.patchWpe, batch, p);
+  for (const b of w.patchBlocks) x = block(x, b, batch, p, c.numHeads);
+  return layerNorm(x, w.patchLnG, w.patchLnB); // [B*P, D]
+}
+
+/**
+ * Byte-level decoder over N target patches and `t` positions: position 0 is the patch feature,
+ * position j > 0 the embedding of target byte j-1 (`inputBytes` int32 [N, t-1]). Returns hidden [N*t, D].
+ */
+export function byteLevel(w: ModelWeights, c: BGPTConfig, features: tf.Tensor2D, inputBytes: tf.Tensor2D, t: number): tf.Tensor2D {
+  const [n, d] = features.shape;
+  const oneHot = tf.oneHot(tf.reshape(inputBytes, [n * (t - 1)]), VOCAB_SIZE) as tf.Tensor2D; // [N*(t-1), 257]
+  const emb = tf.reshape(tf.matMul(oneHot, w.byteWte), [n, t - 1, d]); // [N, t-1, D]
+  const seq = tf.concat([tf.reshape(features, [n, 1, d]), emb], 1); // [N, t, D]
+  let x = addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t); // [N*t, D]
+  for (const b of w.byteBlocks) x = block(x, b, n, t, c.numHeads);
+  return layerNorm(x, w.byteLnG, w.byteLnB); // [N*t, D]
+}
+
+/** The tied LM head: hidden [R, D] → logits [R, 257]. */
+export function lmHead(w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(hidden, w.byteWte, false, true); // [R, 257]
+}
+
+/** Cross-entropy in nats of each row's label: logits [R, 257], labels int32 [R] → [R]. */
+export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  const picked = tf.sum(tf.mul(logits, tf.oneHot(labels, VOCAB_SIZE)), 1); // [R]
+  return tf.sub(tf.logSumExp(logits, 1), picked) as tf.Tensor1D; // [R]
+}

@@ -1,0 +1,177 @@
+// bGPT model configuration (arXiv 2402.19155 §3; DESIGN §1–§2): the camelCase type the studio uses,
+// converters to and from the reference's snake_case config.json, validation, presets and size estimates.
+import { UserError } from './errors';
+
+/** Byte vocabulary: the 256 byte values plus the special value 256 (padding / start / end). */
+export const VOCAB_SIZE = 257;
+/** GPT-2 heads are 64 wide: the reference builds its configs with n_head = hidden_size // 64. */
+const HEAD_WIDTH = 64;
+/** Guards against typos that would allocate absurd models (the paper's model is 768 wide). */
+const MAX_HIDDEN = 8192;
+const MAX_LAYERS = 96;
+const MAX_PATCH_SIZE = 64;
+const MAX_PATCH_LENGTH = 65536;
+
+export interface BGPTConfig {
+  /** Bytes per patch (the paper uses 16). */
+  patchSize: number;
+  /** Patches in one window, start and end patches included (the paper uses 512). */
+  patchLength: number;
+  hiddenSize: number;
+  /** GPT-2 blocks of the patch-level decoder. */
+  patchNumLayers: number;
+  /** GPT-2 blocks of the byte-level decoder. */
+  byteNumLayers: number;
+  /** Attention heads (both decoders); hiddenSize must divide by it. */
+  numHeads: number;
+}
+
+/** The checkpoint's config.json, exactly as DESIGN §2 spells it. */
+export interface BGPTConfigJson {
+  patch_size: number;
+  patch_length: number;
+  hidden_size: number;
+  patch_num_layers: number;
+  byte_num_layers: number;
+  num_heads?: number;
+}
+
+/** The reference's default head count: hidden / 64, at least 1. */
+export function defaultNumHeads(hiddenSize: number): number {
+  return Math.max(1, Math.floor(hiddenSize / HEAD_WIDTH));
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number, source: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UserError(`${source}: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, 'BAD_CONFIG');
+  }
+  return value;
+}
+
+/** Checks every field; `source` names the file or flag set in the message. Returns the config. */
+export function validateConfig(c: BGPTConfig, source = 'config'): BGPTConfig {
+  checkInt('patch_size', c.patchSize, 1, MAX_PATCH_SIZE, source);
+  // Two patches at least: the start patch and one patch to predict.
+  checkInt('patch_length', c.patchLength, 2, MAX_PATCH_LENGTH, source);
+  checkInt('hidden_size', c.hiddenSize, 1, MAX_HIDDEN, source);
+  checkInt('patch_num_layers', c.patchNumLayers, 1, MAX_LAYERS, source);
+  checkInt('byte_num_layers', c.byteNumLayers, 1, MAX_LAYERS, source);
+  checkInt('num_heads', c.numHeads, 1, c.hiddenSize, source);
+  if (c.hiddenSize % c.numHeads !== 0) {
+    throw new UserError(`${source}: hidden_size ${c.hiddenSize} is not divisible by num_heads ${c.numHeads}`, 'BAD_CONFIG');
+  }
+  return c;
+}
+
+/** Parses a config.json object (already JSON-decoded) into a validated BGPTConfig. */
+export function configFromJson(json: unknown, source = 'config.json'): BGPTConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${source}: not a JSON object`, 'BAD_CONFIG');
+  const j = json as Record<string, unknown>;
+  for (const key of ['patch_size', 'patch_length', 'hidden_size', 'patch_num_layers', 'byte_num_layers']) {
+    if (!(key in j)) throw new UserError(`${source}: missing ${key}`, 'BAD_CONFIG');
+  }
+  const hidden = checkInt('hidden_size', j.hidden_size, 1, MAX_HIDDEN, source);
+  return validateConfig({
+    patchSize: j.patch_size as number,
+    patchLength: j.patch_length as number,
+    hiddenSize: hidden,
+    patchNumLayers: j.patch_num_layers as number,
+    byteNumLayers: j.byte_num_layers as number,
+    numHeads: j.num_heads === undefined || j.num_heads === null ? defaultNumHeads(hidden) : (j.num_heads as number),
+  }, source);
+}
+
+/** The snake_case config.json form (num_heads always written, so nothing depends on the default). */
+export function configToJson(c: BGPTConfig): BGPTConfigJson {
+  return {
+    patch_size: c.patchSize,
+    patch_length: c.patchLength,
+    hidden_size: c.hiddenSize,
+    patch_num_layers: c.patchNumLayers,
+    byte_num_layers: c.byteNumLayers,
+    num_heads: c.numHeads,
+  };
+}
+
+export type PresetName = 'tiny' | 'small' | 'paper' | 'bench';
+
+export interface Preset {
+  name: PresetName;
+  description: string;
+  config: BGPTConfig;
+}
+
+export const PRESETS: Record<PresetName, Preset> = {
+  tiny: {
+    name: 'tiny',
+    description: 'about 1.2 M parameters, files up to ~1 KB: learns text structure in minutes on 2 CPU cores',
+    config: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 1, numHeads: 2 },
+  },
+  small: {
+    name: 'small',
+    description: 'about 16 M parameters, files up to ~4 KB: an hour-scale CPU run, real use on a GPU',
+    config: { patchSize: 16, patchLength: 256, hiddenSize: 384, patchNumLayers: 6, byteNumLayers: 2, numHeads: 6 },
+  },
+  paper: {
+    name: 'paper',
+    description: 'the paper\'s model, about 110 M parameters, files up to 8 KB: needs a GPU',
+    config: { patchSize: 16, patchLength: 512, hiddenSize: 768, patchNumLayers: 12, byteNumLayers: 3, numHeads: 12 },
+  },
+  bench: {
+    name: 'bench',
+    description: 'the fixed `bgpt bench` model (5.88 M parameters), comparable with the PyTorch reference figures',
+    config: { patchSize: 16, patchLength: 64, hiddenSize: 256, patchNumLayers: 4, byteNumLayers: 2, numHeads: 4 },
+  },
+};
+
+/** The preset by name; an unknown name is a UserError listing the known ones. */
+export function presetConfig(name: string): BGPTConfig {
+  const p = PRESETS[name as PresetName];
+  if (!p) throw new UserError(`unknown preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`, 'BAD_ARGS');
+  return { ...p.config };
+}
+
+function blockParams(d: number): number {
+  // ln_1 + c_attn + c_proj + ln_2 + c_fc + mlp.c_proj
+  return 2 * d + (3 * d * d + 3 * d) + (d * d + d) + 2 * d + (4 * d * d + 4 * d) + (4 * d * d + d);
+}
+
+/** Trainable parameters (the tied LM head counted once, the unused patch-level wte included). */
+export function parameterCount(c: BGPTConfig): number {
+  const d = c.hiddenSize;
+  const patchLevel = (c.patchSize * VOCAB_SIZE * d + d) + d + c.patchLength * d + c.patchNumLayers * blockParams(d) + 2 * d;
+  const byteLevel = VOCAB_SIZE * d + (c.patchSize + 1) * d + c.byteNumLayers * blockParams(d) + 2 * d;
+  return patchLevel + byteLevel;
+}
+
+/**
+ * Activations a GPT-2 block keeps for the backward pass, in floats per token: about 17 hidden-sized
+ * vectors (layer norms, q/k/v, attention output, the 4x-wide MLP and its GELU) plus the attention
+ * probabilities and scores (2 per head per attended position). A rough figure for the UI, not a bound.
+ */
+const ACTIVATION_FLOATS_PER_TOKEN_PER_D = 17;
+const BYTES_PER_FLOAT = 4;
+/** Weights, gradients and AdamW's two moments. */
+const TRAINING_COPIES = 4;
+
+/** Estimated memory for training with `batch` windows a step (weights, optimizer, activations), in bytes. */
+export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): number {
+  const d = c.hiddenSize;
+  const h = c.numHeads;
+  const patchTokens = batch * c.patchLength;
+  const byteTokens = batch * (c.patchLength - 1) * c.patchSize;
+  const perLayer = (tokens: number, t: number) => tokens * (ACTIVATION_FLOATS_PER_TOKEN_PER_D * d + 2 * h * t);
+  const activations = c.patchNumLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(byteTokens, c.patchSize)
+    + patchTokens * c.patchSize * VOCAB_SIZE + byteTokens * VOCAB_SIZE * 2;
+  return (parameterCount(c) * TRAINING_COPIES + activations) * BYTES_PER_FLOAT;
+}
+
+/** Estimated memory to hold the weights for evaluation or generation, in bytes. */
+export function estimateInferenceMemoryBytes(c: BGPTConfig): number {
+  return parameterCount(c) * BYTES_PER_FLOAT;
+}
+
+/** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */
+export function maxFileBytes(c: BGPTConfig): number {
+  return (c.patchLength - 2) * c.patchSize;
+}
