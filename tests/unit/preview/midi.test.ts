@@ -1,0 +1,64 @@
+import { describe, it, expect } from 'vitest';
+import toneMidi from '@tonejs/midi';
+import { parseMidi } from '../../../src-main/formats/preview/midi';
+import { fixture } from './fixtures';
+
+describe('parseMidi', () => {
+  const bytes = fixture('scale.mid');
+  const view = parseMidi(bytes);
+
+  it('matches @tonejs/midi on tracks, keys, times and durations', () => {
+    const ref = new toneMidi.Midi(bytes);
+    expect(view.issues).toEqual([]);
+    expect(view.ppq).toBe(ref.header.ppq);
+    expect(view.bpm).toBeCloseTo(100, 6);
+    const withNotes = view.tracks.filter((t) => t.notes.length);
+    const refTracks = ref.tracks.filter((t) => t.notes.length);
+    expect(withNotes.map((t) => t.name)).toEqual(['Melody', 'Bass']);
+    withNotes.forEach((track, i) => {
+      expect(track.notes.map((n) => n.midi)).toEqual(refTracks[i].notes.map((n) => n.midi));
+      track.notes.forEach((n, j) => {
+        expect(n.time).toBeCloseTo(refTracks[i].notes[j].time, 6);
+        expect(n.duration).toBeCloseTo(refTracks[i].notes[j].duration, 6);
+        expect(n.velocity).toBeCloseTo(refTracks[i].notes[j].velocity, 2);
+      });
+    });
+    expect(view.noteCount).toBe(12);
+    expect(view.durationSeconds).toBeCloseTo(2.35, 2);
+  });
+
+  it('gives each note the bytes of its note-on and note-off events', () => {
+    for (const note of view.tracks.flatMap((t) => t.notes)) {
+      const status = bytes[note.on.end - 3];
+      expect(status >> 4).toBe(0x9);
+      expect(bytes[note.on.end - 2]).toBe(note.midi);
+      expect(note.off).not.toBeNull();
+      expect(bytes[note.off!.end - 2]).toBe(note.midi);
+      expect(note.on.end).toBeLessThanOrEqual(note.off!.start);
+    }
+  });
+
+  it('keeps the notes before a truncation and says where it stopped', () => {
+    const cut = parseMidi(bytes.subarray(0, bytes.length - 30));
+    expect(cut.noteCount).toBeGreaterThan(0);
+    expect(cut.noteCount).toBeLessThan(12);
+    expect(cut.issues.map((i) => i.message).join('\n')).toMatch(/claims \d+ bytes but the file ends/);
+  });
+
+  it('reports a corrupt event byte with its offset and keeps the events before it', () => {
+    const bad = bytes.slice();
+    const track = parseMidi(bytes).tracks[1];
+    const third = track.notes[2].on.start;
+    bad[third + 1] = 0xf4; // an undefined system-common status inside a track
+    const view2 = parseMidi(bad);
+    expect(view2.tracks[1].notes.length).toBe(2);
+    expect(view2.issues[0].message).toMatch(/track 1: status 0xf4 is not allowed/);
+    expect(view2.issues[0].offset).toBe(third + 1);
+  });
+
+  it('rejects bytes that are not MIDI with a reason', () => {
+    const view2 = parseMidi(new TextEncoder().encode('hello'));
+    expect(view2.tracks).toEqual([]);
+    expect(view2.issues[0].message).toMatch(/MThd/);
+  });
+});
