@@ -1,0 +1,110 @@
+// ABC notation checker (ABC standard 2.1, abcnotation.com/wiki/abc:standard:v2.1). abcjs renders
+// almost anything, so we judge here: each tune needs X: first and a K: closing its header, and
+// every music line must tokenise as ABC (notes, rests, bars, chords, decorations, inline fields).
+// Trivial repairs: a missing X: or K: line is added.
+import { decodeUtf8 } from './text';
+import { invalid, type Verdict } from './verdict';
+
+/** One ABC music token, tried at each position in order (sticky regex). */
+const MUSIC_TOKEN = new RegExp([
+  String.raw`\s+`,
+  String.raw`%.*$`,                                  // comment to end of line
+  String.raw`\[[A-Za-z]:[^\]]*\]`,                   // inline field [K:G]
+  String.raw`"[^"]*"`,                               // chord symbol or annotation
+  String.raw`![^!]*!`, String.raw`\+[^+]*\+`,        // decorations !trill! +trill+
+  String.raw`!`,                                     // old-style score line break
+  String.raw`:*\|+[\]:]*\d*(?:[,-]\d+)*`,            // bar lines | || |] |: :| :|2 |1
+  String.raw`:+|\[\|`, String.raw`\[\d+(?:[,-]\d+)*`, // :: [| [1 (and stray repeat colons)
+  String.raw`\(\d(?::\d?(?::\d?)?)?`,                // tuplet (3 (3:2:3
+  String.raw`\]\d*\/*\d*`,                          // end of a chord, with its length
+  String.raw`[()\[{}]`, String.raw`\{\/`,           // slurs, chords, grace notes
+  String.raw`(?:\^{1,2}|_{1,2}|=)?(?:\d*\/\d*|\d+)?[A-Ga-g][,']*\d*\/*\d*`, // note, microtone accidentals _/e _22/100E
+  String.raw`[zZxy]\d*\/*\d*`,                       // rests and spacer
+  String.raw`[.~HLMOPSTuv]`,                         // one-letter decorations
+  String.raw`[<>]+|-|&|\\|\$|\``,                    // broken rhythm, tie, overlay, continuation
+].join('|'), 'y');
+/** A note or a rest: a tune of rests only (a drum track) is still music. */
+const NOTE = /^(?:\^{1,2}|_{1,2}|=)?(?:\d*\/\d*|\d+)?[A-Ga-gzZx]/;
+const FIELD_LINE = /^[A-Za-z+]:/;
+
+/** Why a music line is not ABC (with its column), and how many notes it holds. */
+function scanMusicLine(line: string): { notes: number; error?: string } {
+  let notes = 0;
+  MUSIC_TOKEN.lastIndex = 0;
+  while (MUSIC_TOKEN.lastIndex < line.length) {
+    const at = MUSIC_TOKEN.lastIndex;
+    const m = MUSIC_TOKEN.exec(line);
+    if (!m) return { notes, error: `column ${at + 1}: '${line[at]}' is not ABC music` };
+    if (NOTE.test(m[0])) notes++;
+  }
+  return { notes };
+}
+
+interface TuneCheck { error?: string; fixes: string[]; lines: string[] }
+
+/** Checks one tune (its lines, X: first unless missing); repairs a missing X: or K:. */
+function checkTune(lines: string[], firstLine: number, index: number): TuneCheck {
+  const fixes: string[] = [];
+  const out = [...lines];
+  if (!/^X:/.test(out[0])) {
+    out.unshift(`X:${index + 1}`);
+    fixes.push(`added a missing X: line before line ${firstLine}`);
+  }
+  let inHeader = true;
+  let inTextBlock = false;
+  let notes = 0;
+  for (let i = 1; i < out.length; i++) {
+    const line = out[i];
+    const lineNo = firstLine + i - (out.length - lines.length);
+    // %%begintext … %%endtext holds free text for typesetting, not music.
+    if (/^%%begintext/.test(line)) inTextBlock = true;
+    if (/^%%endtext/.test(line)) inTextBlock = false;
+    if (inTextBlock || line.startsWith('%') || line.trim() === '') continue;
+    if (FIELD_LINE.test(line)) {
+      if (/^K:/.test(line)) inHeader = false;
+      continue;
+    }
+    if (inHeader) {
+      out.splice(i, 0, 'K:C');
+      fixes.push(`added a missing K: line before line ${lineNo}`);
+      inHeader = false;
+      continue;
+    }
+    const scan = scanMusicLine(line);
+    if (scan.error) return { error: `line ${lineNo}, ${scan.error}`, fixes, lines: out };
+    notes += scan.notes;
+  }
+  if (notes === 0) return { error: `tune ${index + 1} (line ${firstLine}) has no notes or rests`, fixes, lines: out };
+  return { fixes, lines: out };
+}
+
+/** Splits a tune book at its X: lines (text before the first X: is the file header). */
+export function splitTunes(text: string): { header: string[]; tunes: { lines: string[]; firstLine: number }[] } {
+  const lines = text.split(/\r?\n/);
+  const starts = lines.flatMap((l, i) => (/^X:/.test(l) ? [i] : []));
+  if (starts.length === 0) {
+    // No X: at all: the music starts at the first field or music line.
+    const first = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('%'));
+    return { header: [], tunes: first === -1 ? [] : [{ lines: lines.slice(first), firstLine: first + 1 }] };
+  }
+  const tunes = starts.map((s, k) => ({ lines: lines.slice(s, starts[k + 1] ?? lines.length), firstLine: s + 1 }));
+  return { header: lines.slice(0, starts[0]), tunes };
+}
+
+export function validateAbc(bytes: Uint8Array): Verdict {
+  const text = decodeUtf8(bytes);
+  if (text === null) return invalid('ABC must be UTF-8 text');
+  const { header, tunes } = splitTunes(text);
+  if (tunes.length === 0) return invalid('no tune: the file has no ABC fields or music');
+  const fixes: string[] = [];
+  const fixedTunes: string[][] = [];
+  for (const [k, tune] of tunes.entries()) {
+    const check = checkTune(tune.lines, tune.firstLine, k);
+    if (check.error) return invalid(check.error);
+    fixes.push(...check.fixes);
+    fixedTunes.push(check.lines);
+  }
+  if (fixes.length === 0) return { verdict: 'valid' };
+  const repaired = new TextEncoder().encode([...header, ...fixedTunes.flat()].join('\n'));
+  return { verdict: 'repaired', reason: fixes.join('; '), repaired };
+}

@@ -1,0 +1,43 @@
+// Modality of a file from its magic bytes first (SMF 'MThd', RIFF/WAVE, 'BM'), then its extension
+// and content (ABC header fields, CPU-state shape, UTF-8 text), else plain binary.
+import { looksLikeTrace } from './cpu/validate';
+import { CPU_EXTENSION } from './cpu/file';
+import { decodeUtf8 } from './text';
+import { ascii, type Modality } from './verdict';
+
+/** Extensions whose files are text even if they hold few letters. */
+const TEXT_EXTENSIONS = new Set(['txt', 'md', 'csv', 'tsv', 'json', 'xml', 'html', 'htm', 'yaml', 'yml', 'ini', 'log', 'py', 'js', 'ts', 'c', 'h']);
+/** Control characters a text file may hold: tab, line feed, form feed, carriage return, escape. */
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);
+/** BMP DIB header sizes (CORE, INFO, V2, V3, V4, V5): 'BM' alone is too weak a magic. */
+const BMP_DIB_SIZES = new Set([12, 40, 52, 56, 108, 124]);
+
+/** Lower-case extension without its dot, from a file name or an extension ('Tune.ABC' → 'abc'). */
+export function extensionOf(nameOrExt: string): string {
+  const dot = nameOrExt.lastIndexOf('.');
+  return (dot === -1 ? nameOrExt : nameOrExt.slice(dot + 1)).toLowerCase();
+}
+
+function looksLikeBmp(b: Uint8Array): boolean {
+  return b.length >= 26 && ascii(b, 0, 2) === 'BM' && BMP_DIB_SIZES.has(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24));
+}
+
+/** ABC starts with an X: field (after comments) and has a K: field. */
+function looksLikeAbc(text: string): boolean {
+  return /^(?:%[^\n]*\n|\s*\n)*X:/.test(text) && /^K:/m.test(text);
+}
+
+function isText(bytes: Uint8Array, ext: string): boolean {
+  if (decodeUtf8(bytes) === null) return false;
+  return TEXT_EXTENSIONS.has(ext) || bytes.every((b) => b >= 0x20 || TEXT_CONTROLS.has(b));
+}
+
+export function detectModality(bytes: Uint8Array, ext: string): Modality {
+  const e = extensionOf(ext);
+  if (bytes.length >= 4 && ascii(bytes, 0, 4) === 'MThd') return 'midi';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WAVE') return 'wav';
+  if (looksLikeBmp(bytes)) return 'bmp';
+  if (e === CPU_EXTENSION && looksLikeTrace(bytes)) return 'cpu';
+  if (!isText(bytes, e)) return 'binary';
+  return e === 'abc' || looksLikeAbc(decodeUtf8(bytes) ?? '') ? 'abc' : 'text';
+}
