@@ -1,0 +1,60 @@
+// Database-level pieces shared by the Catalogue and recovery: opening with checks and migrations, and
+// the inserts both rebuild rows with.
+import { UserError } from '../shared/errors';
+import { Db, sqliteCode, type Executor } from './db';
+import { assertNotNewer, migrate } from './migrations/index';
+import type { RunRecord, SampleSidecar } from './sidecars';
+
+/** SQLite codes that mean the file itself is damaged, not the query. */
+const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+export function damaged(file: string, detail: string): UserError {
+  return new UserError(`catalogue ${file} is damaged (${detail}); recover it with Catalogue.recover, which moves it aside and rebuilds it from the files`, 'CATALOGUE_DAMAGED');
+}
+
+/** Opens, checks and migrates the database file; throws a UserError for a damaged or newer file. */
+export async function openDatabase(file: string): Promise<Db> {
+  const db = await Db.open(file);
+  const label = `catalogue ${file}`;
+  try {
+    await assertNotNewer(db, label);
+    const check = await db.all<{ quick_check: string }>('PRAGMA quick_check');
+    if (check[0]?.quick_check !== 'ok') throw damaged(file, check.map((r) => r.quick_check).slice(0, 2).join('; '));
+    // WAL: readers never block the writer. synchronous=NORMAL is safe in WAL against process crashes
+    // (a power cut may lose the last commits, never consistency) and spares an fsync per batch.
+    await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+    await migrate(db, label);
+    return db;
+  } catch (err) {
+    await db.close().catch(() => {});
+    const code = sqliteCode(err);
+    throw code && DAMAGE_CODES.has(code) ? damaged(file, (err as Error).message.replace(/^SQLITE_\w+: /, '')) : err;
+  }
+}
+
+/** JSON text of a value, or a UserError naming what could not be stored. */
+export function json(value: unknown, what: string): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new UserError(`${what} is not JSON`);
+  return text;
+}
+
+/** Inserts a run row from a run record (createRun and recovery share it). */
+export async function insertRunRow(tx: Executor, r: RunRecord, storedDir: string): Promise<void> {
+  await tx.run(
+    `INSERT INTO runs (id, name, dataset_id, mode, conversion, config, preset, backend, status, created, started, ended,
+       steps_done, steps_total, best_eval_loss, best_eval_bpb, error, run_dir)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [r.id, r.name, r.datasetId, r.mode, r.conversion, json(r.config, 'run config'), r.preset, r.backend, r.status, r.created,
+      r.started, r.ended, r.stepsDone, r.stepsTotal, r.bestEvalLoss, r.bestEvalBpb, r.error, storedDir]);
+}
+
+/** Inserts a sample row and its tags from a sidecar (addSample and recovery share it). */
+export async function insertSample(tx: Executor, s: SampleSidecar, checkpointId: number | null): Promise<void> {
+  await tx.run(
+    `INSERT INTO samples (id, run_id, checkpoint_id, checkpoint_step, name, params, ext, path, size, validity, validity_reason,
+       repaired, rating, notes, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [s.id, s.runId, checkpointId, s.checkpointStep, s.name, json(s.params, 'sampling parameters'), s.ext, s.path, s.size, s.validity,
+      s.validityReason, s.repaired ? 1 : 0, s.rating, s.notes, s.created]);
+  for (const tag of s.tags) await tx.run('INSERT INTO sample_tags (sample_id, tag) VALUES (?, ?)', [s.id, tag]);
+}
