@@ -1,0 +1,12 @@
+// The studio's four views and how a location hash names one (#/datasets, #/train/…).
+
+export const ROUTES = ['datasets', 'train', 'generate', 'library'] as const;
+export type Route = (typeof ROUTES)[number];
+
+const DEFAULT_ROUTE: Route = 'datasets';
+
+/** The route named by a location hash, or the default for anything unknown. */
+export function parseHash(hash: string): Route {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : DEFAULT_ROUTE;
+}

@@ -1,0 +1,59 @@
+// The generation form: sampling fields with their hints and limits (mirroring samplingSchema and
+// requests.generateRequest in the contract) and the request it becomes.
+import type { GenerateRequest } from '../../src-main/shared/contract';
+import type { FieldSpec } from './train-form';
+
+export type SamplingKey = 'topK' | 'topP' | 'temperature' | 'seed' | 'count' | 'maxBytes';
+
+export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
+  topK: { label: 'Top-k', min: 0, max: 257, integer: true, hint: 'Sample only from the k likeliest bytes; 0 = no limit.' },
+  topP: { label: 'Top-p', min: 0, max: 1, exclusiveMin: true, step: 0.05, hint: 'Sample from the smallest set of bytes holding this much probability.' },
+  temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
+  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, optional: true, hint: 'Same seed, same output; empty = random.' },
+  count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate.' },
+  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
+};
+
+export type InputKind = 'none' | 'prompt' | 'input';
+
+export interface GenerateForm {
+  runId: string;
+  checkpoint: 'best' | 'last';
+  ext: string;
+  /** What is sent besides the extension: nothing, prompt bytes, or a file to convert. */
+  inputKind: InputKind;
+  /** The prompt or input file, read in the browser. */
+  file: { name: string; bytes: Uint8Array<ArrayBuffer> } | null;
+  sampling: Record<SamplingKey, number | null>;
+}
+
+export function defaultGenerateForm(): GenerateForm {
+  return {
+    runId: '',
+    checkpoint: 'best',
+    ext: 'abc',
+    inputKind: 'none',
+    file: null,
+    sampling: { topK: 0, topP: 1, temperature: 1, seed: null, count: 1, maxBytes: 4096 },
+  };
+}
+
+/** The request a valid form stands for; `ext` is already normalized. */
+export function toGenerateRequest(form: GenerateForm, ext: string): GenerateRequest {
+  const s = form.sampling;
+  return {
+    runId: form.runId,
+    checkpoint: form.checkpoint,
+    ext,
+    prompt: form.inputKind === 'prompt' ? form.file?.bytes : undefined,
+    input: form.inputKind === 'input' && form.file ? form.file : undefined,
+    count: s.count ?? 1,
+    sampling: {
+      topK: s.topK ?? 0,
+      topP: s.topP ?? 1,
+      temperature: s.temperature ?? 1,
+      seed: s.seed ?? undefined,
+      maxBytes: s.maxBytes ?? undefined,
+    },
+  };
+}

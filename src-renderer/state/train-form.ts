@@ -1,0 +1,74 @@
+// The training form: its fields, the hint that explains each hyper-parameter, the limits (mirroring
+// requests.trainRequest in the contract) and the request it becomes.
+import type { ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import type { NumberSpec } from '../lib/validate';
+
+export const CUSTOM = 'custom';
+
+export interface FieldSpec extends NumberSpec {
+  hint: string;
+  step?: number;
+}
+
+export type ModelKey = Exclude<keyof ModelConfigInput, 'numHeads'>;
+export type HyperKey = 'steps' | 'batchSize' | 'lr' | 'seed' | 'evalEvery';
+
+/** Model shape (custom preset only). Hints follow the paper's description (arXiv 2402.19155 §3). */
+export const MODEL_FIELDS: Record<ModelKey, FieldSpec> = {
+  patchSize: { label: 'Patch size', min: 1, max: 64, integer: true, hint: 'Bytes per patch. The paper uses 16.' },
+  patchLength: { label: 'Patches per window', min: 2, max: 4096, integer: true, hint: 'Context length in patches; longer files are cropped to it.' },
+  hiddenSize: { label: 'Hidden size', min: 8, max: 4096, integer: true, step: 64, hint: 'Width of both decoders; one attention head per 64.' },
+  patchNumLayers: { label: 'Patch layers', min: 1, max: 48, integer: true, hint: 'Depth of the patch-level decoder (sees the whole file).' },
+  byteNumLayers: { label: 'Byte layers', min: 1, max: 48, integer: true, hint: 'Depth of the byte-level decoder (writes each patch).' },
+};
+
+export const HYPER_FIELDS: Record<HyperKey, FieldSpec> = {
+  steps: { label: 'Steps', min: 1, max: 10_000_000, integer: true, hint: 'Optimizer updates to run; a run can be stopped earlier.' },
+  batchSize: { label: 'Batch size', min: 1, max: 1024, integer: true, hint: 'Files per step; more needs more memory.' },
+  lr: { label: 'Learning rate', min: 0, max: 1, exclusiveMin: true, step: 0.00001, hint: 'Peak step size (cosine schedule with warm-up). 1e-4 is safe.' },
+  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, hint: 'Same seed, same data order and initial weights.' },
+  evalEvery: { label: 'Evaluate every', min: 1, max: 1_000_000, integer: true, optional: true, hint: 'Steps between evaluations and checkpoints; empty = automatic.' },
+};
+
+export interface TrainForm {
+  datasetId: string;
+  name: string;
+  preset: string;
+  mode: 'generative' | 'conversion';
+  conversion: string;
+  model: Record<ModelKey, number | null>;
+  hyper: Record<HyperKey, number | null>;
+}
+
+export function defaultTrainForm(): TrainForm {
+  return {
+    datasetId: '',
+    name: '',
+    preset: 'tiny',
+    mode: 'generative',
+    conversion: 'abc->mid',
+    model: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 1 },
+    hyper: { steps: 200, batchSize: 4, lr: 1e-4, seed: 0, evalEvery: null },
+  };
+}
+
+export const CONVERSION_PATTERN = /^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/;
+
+/** The request a valid form stands for (numbers are checked before this is called). */
+export function toTrainRequest(form: TrainForm): TrainRequest {
+  const h = form.hyper;
+  const custom = form.preset === CUSTOM;
+  return {
+    datasetId: form.datasetId,
+    name: form.name.trim() || undefined,
+    preset: custom ? undefined : form.preset,
+    config: custom ? (form.model as Record<ModelKey, number>) : undefined,
+    mode: form.mode,
+    conversion: form.mode === 'conversion' ? form.conversion.trim() : undefined,
+    steps: h.steps ?? undefined,
+    batchSize: h.batchSize ?? undefined,
+    lr: h.lr ?? undefined,
+    seed: h.seed ?? undefined,
+    evalEvery: h.evalEvery ?? undefined,
+  };
+}

@@ -1,0 +1,116 @@
+// Train view state: the form and its estimate, the run being watched, the runs overlaid for
+// comparison and their metric series ($state.raw: series are replaced, never mutated in place).
+import type { MetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
+import { errorText } from '../lib/format';
+import { mergePoints } from '../lib/metrics';
+import { allValid, checkAll } from '../lib/validate';
+import type { Studio } from './studio.svelte';
+import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, HYPER_FIELDS, MODEL_FIELDS, toTrainRequest } from './train-form';
+
+/** Most runs drawn at once: the contract's getMetrics limit, and about what a legend can show. */
+export const MAX_COMPARED = 16;
+
+export class TrainingState {
+  readonly #studio: Studio;
+  form = $state(defaultTrainForm());
+  estimate = $state.raw<TrainEstimate | null>(null);
+  estimateError = $state<string | null>(null);
+  startError = $state<string | null>(null);
+  starting = $state(false);
+
+  /** The run whose progress and controls are shown. */
+  activeRunId = $state<string | null>(null);
+  /** Runs drawn on the charts (the active one included). */
+  compared = $state<string[]>([]);
+  metrics = $state.raw<Record<string, MetricPoint[]>>({});
+  /** EMA weight of the curves, 0 = raw. */
+  smoothing = $state(0.6);
+
+  modelErrors = $derived(checkAll(this.form.model, MODEL_FIELDS));
+  hyperErrors = $derived(checkAll(this.form.hyper, HYPER_FIELDS));
+  conversionError = $derived(
+    this.form.mode === 'conversion' && !CONVERSION_PATTERN.test(this.form.conversion.trim())
+      ? "Conversion: write it as 'abc->mid' (one way) or 'abc&mid' (both ways)."
+      : null,
+  );
+  valid = $derived(
+    this.form.datasetId !== '' &&
+      allValid(this.hyperErrors) &&
+      (this.form.preset !== CUSTOM || allValid(this.modelErrors)) &&
+      this.conversionError === null,
+  );
+
+  constructor(studio: Studio) {
+    this.#studio = studio;
+  }
+
+  get activeRun(): RunSummary | null {
+    return this.#studio.runs.find((r) => r.id === this.activeRunId) ?? null;
+  }
+
+  /** Parameters, memory and time per epoch for the form as it is now. */
+  async refreshEstimate(): Promise<void> {
+    if (!this.valid) {
+      this.estimate = null;
+      return;
+    }
+    try {
+      this.estimate = await this.#studio.api.estimateTraining(toTrainRequest(this.form));
+      this.estimateError = null;
+    } catch (err) {
+      this.estimate = null;
+      this.estimateError = errorText(err);
+    }
+  }
+
+  /** Copies a preset's shape into the custom fields, so "custom" starts from something sensible. */
+  usePresetShape(name: string): void {
+    const preset = this.#studio.presets.find((p) => p.name === name);
+    if (!preset) return;
+    const { patchSize, patchLength, hiddenSize, patchNumLayers, byteNumLayers } = preset.config;
+    this.form.model = { patchSize, patchLength, hiddenSize, patchNumLayers, byteNumLayers };
+  }
+
+  async start(): Promise<void> {
+    this.starting = true;
+    this.startError = null;
+    try {
+      const run = await this.#studio.api.startRun(toTrainRequest(this.form));
+      this.#studio.runs = [run, ...this.#studio.runs.filter((r) => r.id !== run.id)];
+      await this.watch(run.id);
+    } catch (err) {
+      this.startError = `Training could not start: ${errorText(err)}`;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Shows a run's progress and draws its curves (loading its history). */
+  async watch(runId: string): Promise<void> {
+    this.activeRunId = runId;
+    await this.compare(runId, true);
+  }
+
+  async compare(runId: string, on: boolean): Promise<void> {
+    if (!on) {
+      this.compared = this.compared.filter((id) => id !== runId);
+      return;
+    }
+    if (!this.compared.includes(runId)) this.compared = [...this.compared, runId].slice(-MAX_COMPARED);
+    const history = await this.#studio.attempt('Loading the curves', () => this.#studio.api.getMetrics({ runIds: [runId] }));
+    if (history?.[runId]) this.addPoints(runId, history[runId]);
+  }
+
+  /** Live metric batches (and history) for any run being drawn; others are ignored. */
+  addPoints(runId: string, points: MetricPoint[]): void {
+    if (!this.compared.includes(runId) && runId !== this.activeRunId) return;
+    this.metrics = { ...this.metrics, [runId]: mergePoints(this.metrics[runId] ?? [], points) };
+  }
+
+  async control(action: 'pauseRun' | 'resumeRun' | 'stopRun', run: RunSummary): Promise<void> {
+    const verbs = { pauseRun: 'Pausing', resumeRun: 'Resuming', stopRun: 'Stopping' } as const;
+    const updated = await this.#studio.attempt(`${verbs[action]} “${run.name}”`, () => this.#studio.api[action](run.id));
+    if (updated) this.#studio.runs = this.#studio.runs.map((r) => (r.id === updated.id ? updated : r));
+    if (updated && action === 'resumeRun') await this.watch(updated.id);
+  }
+}

@@ -1,0 +1,58 @@
+// The Train and Generate forms become requests the contract's schemas accept (the services parse
+// every call with them), and the form limits agree with those schemas.
+import { describe, expect, it } from 'vitest';
+import { requests } from '../../../src-main/shared/contract';
+import { defaultGenerateForm, SAMPLING_FIELDS, toGenerateRequest } from '../../../src-renderer/state/generate-form';
+import { CUSTOM, defaultTrainForm, HYPER_FIELDS, MODEL_FIELDS, toTrainRequest } from '../../../src-renderer/state/train-form';
+import { checkAll, allValid } from '../../../src-renderer/lib/validate';
+
+describe('train form', () => {
+  it('sends a preset run as preset + hyper-parameters', () => {
+    const form = { ...defaultTrainForm(), datasetId: 'ds1' };
+    const req = requests.trainRequest.parse(toTrainRequest(form));
+    expect(req).toMatchObject({ datasetId: 'ds1', preset: 'tiny', mode: 'generative', steps: 200, batchSize: 4 });
+    expect(req.config).toBeUndefined();
+    expect(req.conversion).toBeUndefined();
+  });
+
+  it('sends a custom shape and a conversion direction', () => {
+    const form = { ...defaultTrainForm(), datasetId: 'ds1', preset: CUSTOM, mode: 'conversion' as const, conversion: 'abc->mid' };
+    const req = requests.trainRequest.parse(toTrainRequest(form));
+    expect(req.preset).toBeUndefined();
+    expect(req.config).toEqual(form.model);
+    expect(req.conversion).toBe('abc->mid');
+  });
+
+  it('accepts the defaults and refuses values the schema refuses', () => {
+    const form = defaultTrainForm();
+    expect(allValid(checkAll(form.hyper, HYPER_FIELDS))).toBe(true);
+    expect(allValid(checkAll(form.model, MODEL_FIELDS))).toBe(true);
+    expect(checkAll({ ...form.hyper, lr: 0 }, HYPER_FIELDS).lr).not.toBeNull();
+    expect(requests.trainRequest.safeParse(toTrainRequest({ ...form, datasetId: 'x', hyper: { ...form.hyper, lr: 0 } })).success).toBe(false);
+  });
+});
+
+describe('generate form', () => {
+  it('sends sampling settings, optional fields left out', () => {
+    const form = { ...defaultGenerateForm(), runId: 'r1' };
+    const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc'));
+    expect(req).toMatchObject({ runId: 'r1', ext: 'abc', checkpoint: 'best', count: 1 });
+    expect(req.sampling).toEqual({ topK: 0, topP: 1, temperature: 1, maxBytes: 4096 });
+    expect(req.prompt).toBeUndefined();
+  });
+
+  it('sends the chosen file as prompt bytes or as the input to convert', () => {
+    const file = { name: 'a.abc', bytes: new Uint8Array([88, 58, 49]) };
+    const prompt = toGenerateRequest({ ...defaultGenerateForm(), runId: 'r1', inputKind: 'prompt', file }, 'abc');
+    expect(prompt.prompt).toEqual(file.bytes);
+    expect(prompt.input).toBeUndefined();
+    const input = toGenerateRequest({ ...defaultGenerateForm(), runId: 'r1', inputKind: 'input', file }, 'mid');
+    expect(input.input).toEqual(file);
+    expect(requests.generateRequest.safeParse(input).success).toBe(true);
+  });
+
+  it('refuses a temperature of 0 like the schema does', () => {
+    const sampling = { ...defaultGenerateForm().sampling, temperature: 0 };
+    expect(checkAll(sampling, SAMPLING_FIELDS).temperature).toBe('Temperature must be more than 0.');
+  });
+});
