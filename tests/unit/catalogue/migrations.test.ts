@@ -1,0 +1,73 @@
+// The migration runner (user_version, one transaction per step, refusing newer files) and migration 001.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Db } from '../../../src-main/catalogue/db';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion, type Migration } from '../../../src-main/catalogue/migrations/index';
+import { Catalogue } from '../../../src-main/catalogue/catalogue';
+import { cataloguePath } from '../../../src-main/catalogue/paths';
+import { UserError } from '../../../src-main/shared/errors';
+import { tempHome } from './helpers';
+
+async function columns(db: Db, table: string): Promise<string[]> {
+  return (await db.all<{ name: string }>(`PRAGMA table_info(${table})`)).map((c) => c.name);
+}
+
+describe('migration runner', () => {
+  it('applies pending steps in order and records the version', async () => {
+    const db = await Db.open(path.join(tempHome(), 'm.sqlite'));
+    const extra: Migration = { version: 2, name: 'extra', up: (tx) => tx.exec('CREATE TABLE extra (x INTEGER)') };
+    expect(await migrate(db, 'test db', [MIGRATIONS[0]])).toBe(1);
+    expect(await migrate(db, 'test db', [MIGRATIONS[0], extra])).toBe(2);
+    expect(await schemaVersion(db)).toBe(2);
+    expect(await columns(db, 'extra')).toEqual(['x']);
+    await db.close();
+  });
+
+  it('rolls a failing migration back whole, version included', async () => {
+    const db = await Db.open(path.join(tempHome(), 'm.sqlite'));
+    const broken: Migration = { version: 2, name: 'broken', up: (tx) => tx.exec('CREATE TABLE half (x); SELECT * FROM no_such_table') };
+    await migrate(db, 'test db', [MIGRATIONS[0]]);
+    await expect(migrate(db, 'test db', [MIGRATIONS[0], broken])).rejects.toThrow(/no_such_table/);
+    expect(await schemaVersion(db)).toBe(1);
+    expect(await db.get("SELECT name FROM sqlite_master WHERE name = 'half'")).toBeUndefined();
+    await db.close();
+  });
+
+  it('refuses a catalogue written by a newer version and leaves the file untouched', async () => {
+    const home = tempHome();
+    const file = cataloguePath(home);
+    const db = await Db.open(file);
+    await db.exec(`CREATE TABLE future (x INTEGER); PRAGMA user_version = ${SCHEMA_VERSION + 5}`);
+    await db.close();
+    const before = readFileSync(file);
+    const err = await Catalogue.open(home).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe('CATALOGUE_TOO_NEW');
+    expect((err as Error).message).toMatch(/schema version 6, newer than this bGPT Studio understands \(1\)/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+});
+
+describe('migration 001 (init)', () => {
+  it('creates the tables with their columns and constraints', async () => {
+    const db = await Db.open(path.join(tempHome(), 'm.sqlite'));
+    await migrate(db, 'test db', [MIGRATIONS[0]]);
+    expect(await columns(db, 'datasets')).toEqual(['id', 'name', 'source', 'kind', 'created', 'stats']);
+    expect(await columns(db, 'dataset_files')).toContain('pair_key');
+    expect(await columns(db, 'runs')).toEqual(expect.arrayContaining(['status', 'steps_done', 'best_eval_bpb', 'run_dir', 'owner_pid']));
+    expect(await columns(db, 'metrics')).toEqual(['run_id', 'step', 'time', 'train_loss', 'eval_loss', 'eval_bpb', 'lr', 'bytes_per_second']);
+    expect(await columns(db, 'checkpoints')).toEqual(expect.arrayContaining(['kind', 'step', 'files', 'missing']));
+    expect(await columns(db, 'samples')).toEqual(expect.arrayContaining(['validity', 'repaired', 'rating', 'notes', 'missing']));
+    expect(await columns(db, 'sample_tags')).toEqual(['sample_id', 'tag']);
+
+    await db.run("INSERT INTO runs (id, name, mode, config, status, created, run_dir) VALUES ('run_a', 'a', 'generative', '{}', 'queued', 0, 'runs/run_a')");
+    await expect(db.run("UPDATE runs SET status = 'exploded'")).rejects.toThrow(/CHECK constraint/);
+    await expect(db.run("INSERT INTO metrics (run_id, step, time) VALUES ('run_nope', 1, 0)")).rejects.toThrow(/FOREIGN KEY/);
+    await db.run("INSERT INTO metrics (run_id, step, time) VALUES ('run_a', 1, 0)");
+    await db.run("DELETE FROM runs WHERE id = 'run_a'");
+    expect(await db.get('SELECT COUNT(*) AS n FROM metrics')).toEqual({ n: 0 });
+    await db.close();
+  });
+});
