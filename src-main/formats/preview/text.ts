@@ -48,24 +48,48 @@ export function utf8Length(bytes: Uint8Array, at: number): number {
   return 0;
 }
 
+/** Builds a TextIndex a slice at a time, so a viewer can index megabytes between animation frames. */
+export class TextIndexer {
+  private starts: number[] = [0];
+  private rowStart = 0;
+  private at = 0;
+  private invalidBytes = 0;
+  private firstInvalid = -1;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** Indexes about `budget` more bytes; true once the whole file is done. */
+  step(budget: number): boolean {
+    const { bytes } = this;
+    const stop = Math.min(bytes.length, this.at + budget);
+    while (this.at < stop) {
+      const at = this.at;
+      const n = utf8Length(bytes, at) || 1;
+      if (n === 1 && bytes[at] >= 0x80) {
+        this.invalidBytes++;
+        if (this.firstInvalid < 0) this.firstInvalid = at;
+      }
+      if (at + n - this.rowStart > MAX_ROW_BYTES) this.starts.push((this.rowStart = at));
+      this.at = at + n;
+      if (n === 1 && bytes[at] === 0x0a && this.at < bytes.length) this.starts.push((this.rowStart = this.at));
+    }
+    return this.at >= bytes.length;
+  }
+
+  get progress(): number {
+    return this.bytes.length ? this.at / this.bytes.length : 1;
+  }
+
+  result(): TextIndex {
+    return { rowStarts: Uint32Array.from(this.starts), invalidBytes: this.invalidBytes, firstInvalid: this.firstInvalid };
+  }
+}
+
 /** One pass over the file: row starts (at newlines and at MAX_ROW_BYTES) and the invalid-byte count. */
 export function indexText(bytes: Uint8Array): TextIndex {
-  const starts: number[] = [0];
-  let rowStart = 0;
-  let invalidBytes = 0;
-  let firstInvalid = -1;
-  let at = 0;
-  while (at < bytes.length) {
-    const n = utf8Length(bytes, at) || 1;
-    if (n === 1 && bytes[at] >= 0x80) {
-      invalidBytes++;
-      if (firstInvalid < 0) firstInvalid = at;
-    }
-    if (at + n - rowStart > MAX_ROW_BYTES) starts.push((rowStart = at));
-    at += n;
-    if (bytes[at - 1] === 0x0a && n === 1 && at < bytes.length) starts.push((rowStart = at));
-  }
-  return { rowStarts: Uint32Array.from(starts), invalidBytes, firstInvalid };
+  const indexer = new TextIndexer(bytes);
+  indexer.step(Infinity);
+  return indexer.result();
 }
 
 /** Visible stand-in for control characters (Unicode Control Pictures block), so nothing is invisible. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { indexText, textRows, hexRows, hexRowCount, MAX_ROW_BYTES } from '../../../src-main/formats/preview/text';
+import { indexText, TextIndexer, textRows, hexRows, hexRowCount, MAX_ROW_BYTES } from '../../../src-main/formats/preview/text';
 import { fixture } from './fixtures';
 
 describe('text view model', () => {
@@ -37,6 +37,15 @@ describe('text view model', () => {
     for (const seq of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
       expect(indexText(Uint8Array.from(seq)).invalidBytes).toBe(seq.length);
     }
+  });
+
+  it('gives the same index when built in small slices', () => {
+    const big = Uint8Array.from({ length: 5000 }, (_, i) => [0x61, 0x0a, 0xc3, 0xa9, 0xff, 0xe6, 0x97, 0xa5][i % 8]);
+    const indexer = new TextIndexer(big);
+    let steps = 0;
+    while (!indexer.step(97)) steps++;
+    expect(steps).toBeGreaterThan(40);
+    expect(indexer.result()).toEqual(indexText(big));
   });
 
   it('shows control characters as visible symbols', () => {
