@@ -47,7 +47,8 @@ describe('safetensors: reference checkpoint', () => {
     expect([...again.tensors.keys()]).toEqual([...original.tensors.keys()]);
     for (const [name, t] of original.tensors) {
       expect(again.tensors.get(name)!.shape).toEqual(t.shape);
-      expect(again.tensors.get(name)!.data).toEqual(t.data);
+      // Byte comparison: exact, and far faster than an element-wise toEqual on 263k floats.
+      expect(Buffer.from(again.tensors.get(name)!.data.buffer, again.tensors.get(name)!.data.byteOffset, t.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))).toBe(true);
     }
     expect(again.metadata).toEqual(original.metadata);
   });

@@ -1,0 +1,216 @@
+// Byte-by-byte generation with bGPT (DESIGN §1 "Generation", the reference's inference.py): start from
+// the target extension's start patch (after an optional prompt, or after an input file for conversion),
+// sample within each patch, stop at the first 256, at max bytes or when the window is full.
+import { randomInt } from 'node:crypto';
+import { VOCAB_SIZE } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
+import { Rng } from '../rng';
+import type { InferenceModel } from './model';
+import { Sampler, type SamplingOptions } from './sampling';
+
+export type StopReason = 'end' | 'max-bytes' | 'window' | 'cancelled';
+
+/** Reported when a patch is finished, or when generation stops inside it. */
+export interface PatchEvent {
+  /** Index of the patch in the sequence (the start patch is 0). */
+  patch: number;
+  /** The bytes sampled into this patch (prompt bytes excluded). */
+  bytes: Uint8Array;
+  /** Bytes sampled so far, this patch's included. */
+  generated: number;
+}
+
+/** What generation and conversion share: sampling, limits, progress and cancellation. */
+export interface SampleRunOptions {
+  /** Keep the k most likely bytes; 0 (default) keeps all. */
+  topK?: number;
+  /** Nucleus probability in (0, 1]; 1 (default) keeps all. */
+  topP?: number;
+  /** > 0; 1 by default. */
+  temperature?: number;
+  /** Seed of the sampler; omitted: a random seed, reported in the result. */
+  seed?: number;
+  /** Stop after this many sampled bytes (default: when the window is full). */
+  maxBytes?: number;
+  /** Never sample 256, so generation only stops at maxBytes or the window (the bench uses this). */
+  excludeEnd?: boolean;
+  /** Called per finished patch (and for the patch generation stops in); it becomes a UI progress event. */
+  onPatch?: (event: PatchEvent) => void;
+  /** Aborting stops at the next patch boundary; the bytes made so far are returned, flagged 'cancelled'. */
+  signal?: AbortSignal;
+}
+
+export interface GenerateOptions extends SampleRunOptions {
+  /** Extension of the file to make; its UTF-8 bytes (cut to patchSize) fill the start patch. */
+  ext: string;
+  /** Bytes the file starts with; they may end inside a patch. */
+  prompt?: Uint8Array;
+}
+
+export interface ConvertOptions extends SampleRunOptions {
+  /** The input file's bytes and extension. */
+  input: Uint8Array;
+  inputExt: string;
+  /** Extension of the file to make. */
+  to: string;
+}
+
+export interface GenerateResult {
+  /** The file: the prompt (if any) then the sampled bytes; for a conversion, the sampled bytes. */
+  bytes: Uint8Array;
+  /** Bytes sampled (the prompt excluded). */
+  generated: number;
+  /** Patches in the sequence at the end, start patch (and input, prompt) included. */
+  patches: number;
+  stoppedBy: StopReason;
+  /** Sampled bytes per second of wall time, prompt processing included. */
+  bytesPerSecond: number;
+  seconds: number;
+  /** The sampler's seed (the one given, or the random one drawn). */
+  seed: number;
+}
+
+/** Where decoding starts: whole patches the model reads, then bytes forced at the start of the next patch. */
+interface Prefix {
+  patches: Int32Array;
+  forced: Uint8Array;
+}
+
+interface RunOutcome {
+  generated: Uint8Array;
+  patches: number;
+  stoppedBy: StopReason;
+  seconds: number;
+}
+
+const MAX_SEED = 2 ** 32;
+
+function checkOptions(opts: SampleRunOptions): { maxBytes: number; seed: number } {
+  const { maxBytes, seed } = opts;
+  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes >= 1)) throw new UserError(`max bytes must be a whole number ≥ 1, got ${maxBytes}`, 'BAD_ARGS');
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < MAX_SEED)) throw new UserError(`seed must be a whole number from 0 to ${MAX_SEED - 1}, got ${seed}`, 'BAD_ARGS');
+  return { maxBytes: maxBytes ?? Infinity, seed: seed ?? randomInt(MAX_SEED) };
+}
+
+function checkExt(ext: string, what: string): void {
+  if (ext.length === 0) throw new UserError(`${what} extension must not be empty`, 'BAD_ARGS');
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Decodes one patch: forced bytes first, then sampled ones; a sampled 256 ends the file. Fills `patch`
+ * (the rest stays 256) and appends sampled bytes to `out` from `at`; returns the new length and why it stopped early.
+ */
+function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array, patch: Int32Array, out: Uint8Array, at: number, maxBytes: number): { at: number; stop?: StopReason } {
+  patch.fill(SPECIAL);
+  let logits = model.beginBytes();
+  for (let j = 0; j < patch.length; j++) {
+    let b: number;
+    if (j < forced.length) b = forced[j];
+    else {
+      b = sampler.sample(logits);
+      if (b === SPECIAL) return { at, stop: 'end' };
+      out[at++] = b;
+    }
+    patch[j] = b;
+    if (at >= maxBytes) return { at, stop: 'max-bytes' };
+    if (j + 1 < patch.length) logits = model.pushByte(b);
+  }
+  return { at };
+}
+
+/** The decoding loop shared by generate and convert. */
+async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions, maxBytes: number, seed: number): Promise<RunOutcome> {
+  const { patchSize, patchLength } = model.config;
+  const sampler = new Sampler({ topK: opts.topK, topP: opts.topP, temperature: opts.temperature, exclude: opts.excludeEnd ? [SPECIAL] : [] } satisfies SamplingOptions, new Rng(seed), VOCAB_SIZE);
+  const release = model.claim();
+  const started = performance.now();
+  try {
+    model.reset();
+    const prefixPatches = prefix.patches.length / patchSize;
+    const out = new Uint8Array(Math.min(maxBytes, (patchLength - prefixPatches) * patchSize));
+    let last: Int32Array = prefix.patches.slice((prefixPatches - 1) * patchSize);
+    for (let p = 0; p + 1 < prefixPatches; p++) model.pushPatch(prefix.patches.subarray(p * patchSize, (p + 1) * patchSize));
+    let at = 0;
+    let index = prefixPatches;
+    let stoppedBy: StopReason = 'window';
+    while (index < patchLength) {
+      if (opts.signal?.aborted) {
+        stoppedBy = 'cancelled';
+        break;
+      }
+      model.pushPatch(last);
+      const patch = new Int32Array(patchSize);
+      const before = at;
+      const result = decodePatch(model, sampler, index === prefixPatches ? prefix.forced : new Uint8Array(0), patch, out, at, maxBytes);
+      at = result.at;
+      if (at > before) opts.onPatch?.({ patch: index, bytes: out.slice(before, at), generated: at });
+      index++;
+      last = patch;
+      if (result.stop) {
+        stoppedBy = result.stop;
+        break;
+      }
+      await yieldToEventLoop();
+    }
+    return { generated: out.slice(0, at), patches: index, stoppedBy, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    release();
+  }
+}
+
+function result(bytes: Uint8Array, outcome: RunOutcome, seed: number): GenerateResult {
+  const n = outcome.generated.length;
+  return {
+    bytes, generated: n, patches: outcome.patches, stoppedBy: outcome.stoppedBy, seconds: outcome.seconds, seed,
+    bytesPerSecond: outcome.seconds > 0 ? n / outcome.seconds : 0,
+  };
+}
+
+/**
+ * Generates a file with the extension `opts.ext`, optionally continuing `opts.prompt`. Reads the prompt
+ * through the caches once, then samples byte by byte. Throws a UserError on bad options or a prompt
+ * that leaves no room in the window.
+ */
+export async function generate(model: InferenceModel, opts: GenerateOptions): Promise<GenerateResult> {
+  const { patchSize, patchLength } = model.config;
+  const { maxBytes, seed } = checkOptions(opts);
+  checkExt(opts.ext, 'the');
+  const prompt = opts.prompt ?? new Uint8Array(0);
+  const whole = Math.floor(prompt.length / patchSize);
+  const maxPrompt = (patchLength - 1) * patchSize - 1;
+  if (whole + 1 >= patchLength) {
+    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${maxPrompt}`, 'BAD_ARGS');
+  }
+  const patches = new Int32Array((whole + 1) * patchSize);
+  patches.set(startPatch(opts.ext, patchSize));
+  patches.set(prompt.subarray(0, whole * patchSize), patchSize);
+  const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed);
+  const bytes = new Uint8Array(prompt.length + outcome.generated.length);
+  bytes.set(prompt);
+  bytes.set(outcome.generated, prompt.length);
+  return result(bytes, outcome, seed);
+}
+
+/**
+ * Converts a file to the extension `opts.to` as the reference does: the input's sequence without its
+ * end patch, then the target's start patch, then sampling until the first 256 (or a limit).
+ */
+export async function convert(model: InferenceModel, opts: ConvertOptions): Promise<GenerateResult> {
+  const { patchSize, patchLength } = model.config;
+  const { maxBytes, seed } = checkOptions(opts);
+  checkExt(opts.to, 'the target');
+  const input = fileSequence(opts.input, opts.inputExt, patchSize);
+  const inputPatches = input.length / patchSize - 1;
+  if (inputPatches + 2 > patchLength) {
+    const maxInput = (patchLength - 3) * patchSize;
+    throw new UserError(`the input is ${opts.input.length} bytes; conversion needs it and two more patches in this model's window of ${patchLength} patches (at most ${maxInput} bytes)`, 'BAD_ARGS');
+  }
+  const patches = new Int32Array((inputPatches + 1) * patchSize);
+  patches.set(input.subarray(0, inputPatches * patchSize));
+  patches.set(startPatch(opts.to, patchSize), inputPatches * patchSize);
+  const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed);
+  return result(outcome.generated, outcome, seed);
+}

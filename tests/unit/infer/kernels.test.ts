@@ -1,0 +1,97 @@
+// The WebAssembly kernels: the committed binary is kernels.wat compiled, and each kernel matches a plain
+// float64 loop, tails (sizes not a multiple of 4) included.
+import { describe, it, expect } from 'vitest';
+import { promises as fs } from 'node:fs';
+import { compileWat, kernelsModuleSource, WAT_PATH } from '../../../src-main/engine/infer/build-kernels';
+import { KERNELS_WASM_BASE64 } from '../../../src-main/engine/infer/kernels-wasm';
+import { Arena } from '../../../src-main/engine/infer/arena';
+
+/** Deterministic values in [-1, 1) without a library RNG. */
+function values(n: number, salt: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + salt * 78.233) * 0.999);
+}
+
+function setup(sizes: number[]): { arena: Arena; ptrs: number[] } {
+  const arena = new Arena();
+  const ptrs = sizes.map((n, i) => arena.put(values(n, i + 1)));
+  arena.seal();
+  return { arena, ptrs };
+}
+
+function read(arena: Arena, ptr: number, n: number): number[] {
+  return Array.from(arena.heap.subarray(ptr >> 2, (ptr >> 2) + n));
+}
+
+describe('kernels binary', () => {
+  it('is kernels.wat compiled (run build-kernels.ts after editing the .wat)', async () => {
+    const binary = await compileWat(await fs.readFile(WAT_PATH, 'utf8'));
+    expect(Buffer.from(binary).toString('base64')).toBe(KERNELS_WASM_BASE64);
+    expect(kernelsModuleSource(binary)).toBe(await fs.readFile(WAT_PATH.replace(/kernels\.wat$/, 'kernels-wasm.ts'), 'utf8'));
+  });
+});
+
+describe('matvec_io (Conv1D layout [in, out])', () => {
+  for (const [nin, nout] of [[64, 192], [7, 13], [3, 5], [9, 4]]) {
+    for (const acc of [0, 1] as const) {
+      it(`matches a plain loop for ${nin}x${nout}, accumulate ${acc}`, () => {
+        const { arena, ptrs: [x, w, b, y] } = setup([nin, nin * nout, nout, nout]);
+        const xs = read(arena, x, nin), ws = read(arena, w, nin * nout), bs = read(arena, b, nout), y0 = read(arena, y, nout);
+        arena.kernels.matvec_io(x, w, b, y, nin, nout, acc);
+        const got = read(arena, y, nout);
+        for (let j = 0; j < nout; j++) {
+          let s = bs[j] + (acc ? y0[j] : 0);
+          for (let i = 0; i < nin; i++) s += xs[i] * ws[i * nout + j];
+          expect(got[j]).toBeCloseTo(s, 5);
+        }
+      });
+    }
+  }
+});
+
+describe('matvec_oi (Linear layout [out, in])', () => {
+  for (const [nin, nout] of [[64, 257], [6, 3]]) {
+    it(`matches a plain loop for ${nin}x${nout}`, () => {
+      const { arena, ptrs: [x, w, y] } = setup([nin, nin * nout, nout]);
+      const xs = read(arena, x, nin), ws = read(arena, w, nin * nout);
+      arena.kernels.matvec_oi(x, w, y, nin, nout);
+      const got = read(arena, y, nout);
+      for (let o = 0; o < nout; o++) {
+        let s = 0;
+        for (let i = 0; i < nin; i++) s += ws[o * nin + i] * xs[i];
+        expect(got[o]).toBeCloseTo(s, 5);
+      }
+    });
+  }
+});
+
+describe('attention kernels', () => {
+  it('attn_scores and attn_mix read one head out of [pos, d] rows', () => {
+    const d = 12, hd = 5, off = 6, npos = 3;
+    const { arena, ptrs: [q, k, v, s, out] } = setup([d, npos * d, npos * d, npos, hd]);
+    const qs = read(arena, q, d), ks = read(arena, k, npos * d), vs = read(arena, v, npos * d);
+    arena.kernels.attn_scores(q + off * 4, k + off * 4, s, npos, hd, d * 4, 0.5);
+    const scores = read(arena, s, npos);
+    for (let t = 0; t < npos; t++) {
+      let dot = 0;
+      for (let i = 0; i < hd; i++) dot += qs[off + i] * ks[t * d + off + i];
+      expect(scores[t]).toBeCloseTo(0.5 * dot, 5);
+    }
+    arena.kernels.attn_mix(s, v + off * 4, out, npos, hd, d * 4);
+    const mixed = read(arena, out, hd);
+    for (let i = 0; i < hd; i++) {
+      let m = 0;
+      for (let t = 0; t < npos; t++) m += scores[t] * vs[t * d + off + i];
+      expect(mixed[i]).toBeCloseTo(m, 5);
+    }
+  });
+});
+
+describe('arena', () => {
+  it('gives separate arenas separate memory, and refuses allocation once sealed', () => {
+    const a = setup([4]);
+    const b = setup([4]);
+    a.arena.heap[a.ptrs[0] >> 2] = 42;
+    expect(b.arena.heap[b.ptrs[0] >> 2]).not.toBe(42);
+    expect(() => a.arena.alloc(1)).toThrow(/sealed/);
+  });
+});
