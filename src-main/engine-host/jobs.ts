@@ -1,0 +1,71 @@
+// The engine process's job arguments and events, shared by the studio (caller) and the worker.
+import type { BGPTConfig } from '../shared/config';
+import type { Sampling } from '../shared/contract';
+
+/** A dataset file handed to training: read from its content-addressed path inside the engine. */
+export interface TrainFileRef {
+  path: string;
+  name: string;
+  ext: string;
+  split: 'train' | 'eval';
+  pairKey: string | null;
+}
+
+export interface TrainJob {
+  jobId: string;
+  runId: string;
+  /** `<home>/runs/<id>`: the engine writes `last/` and `best/` here (atomically). */
+  runDir: string;
+  config: BGPTConfig;
+  files: TrainFileRef[];
+  /** 'abc->mid' / 'abc&mid' for conversion runs. */
+  conversion: string | null;
+  steps: number;
+  batchSize: number;
+  accumulation: number;
+  lr: number;
+  seed: number;
+  evalEvery: number;
+  earlyStoppingPatience: number | null;
+  /** Continue exactly from this checkpoint (its resume state). */
+  resumeFrom: string | null;
+  /** Fine-tune: start from these weights, fresh optimizer. */
+  initFrom: string | null;
+}
+
+export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
+export interface TrainEvalEvent { step: number; evalLoss: number; evalBitsPerByte: number }
+export interface TrainCheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null }
+
+export interface TrainOutcome {
+  status: 'done' | 'stopped';
+  steps: number;
+  trainLoss: number | null;
+  evalLoss: number | null;
+  evalBitsPerByte: number | null;
+  bytesPerSecond: number | null;
+  checkpoint: string | null;
+  backend: string;
+}
+
+export interface GenerateJob {
+  jobId: string;
+  checkpoint: string;
+  ext: string;
+  prompt: Uint8Array | null;
+  /** Conversion: the input file, converted to `ext`. */
+  input: { bytes: Uint8Array; ext: string } | null;
+  sampling: Sampling;
+}
+
+export interface GeneratePatchEvent { patches: number; bytes: number }
+
+export interface GenerateOutcome {
+  bytes: Uint8Array;
+  patches: number;
+  stoppedBy: string;
+  bytesPerSecond: number;
+}
+
+export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
+export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }

@@ -1,0 +1,70 @@
+// What the engine process can be asked to do: train, generate, surprisal, evaluate. Each method takes
+// the job's argument and a context to report events and obey pause / stop / cancel.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { initBackend, backendName, type BackendName } from '../engine/backend';
+import { surprisal } from '../engine/evaluate';
+import { convert, generate, loadInferenceModel, type InferenceModel } from '../engine/infer';
+import { MODEL_FILE } from '../engine/checkpoint';
+import { UserError } from '../shared/errors';
+import { JobControl } from './control';
+import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import { runTrainJob } from './train-job';
+
+export { JobControl };
+
+export interface MethodContext {
+  control: JobControl;
+  emit(name: string, payload: unknown): void;
+}
+
+type Method = (arg: never, ctx: MethodContext) => Promise<unknown>;
+
+/** Generation reloads a checkpoint only when its weights changed (training rewrites `best/`). */
+let cached: { key: string; model: InferenceModel } | null = null;
+
+async function inferenceModel(dir: string): Promise<InferenceModel> {
+  let mtime = 0;
+  try {
+    mtime = statSync(path.join(dir, MODEL_FILE)).mtimeMs;
+  } catch {
+    throw new UserError(`checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
+  }
+  const key = `${dir}@${mtime}`;
+  if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir) };
+  return cached.model;
+}
+
+export const engineMethods: Record<string, Method> = {
+  async train(job: TrainJob, ctx): Promise<TrainOutcome> {
+    return runTrainJob(job, ctx);
+  },
+
+  async generate(job: GenerateJob, ctx): Promise<GenerateOutcome> {
+    const model = await inferenceModel(job.checkpoint);
+    const common = {
+      topK: job.sampling.topK,
+      topP: job.sampling.topP,
+      temperature: job.sampling.temperature,
+      seed: job.sampling.seed,
+      maxBytes: job.sampling.maxBytes,
+      signal: ctx.control.signal,
+      onPatch: (e: { patch: number; generated: number }) => ctx.emit('patch', { patches: e.patch, bytes: e.generated }),
+    };
+    const r = job.input
+      ? await convert(model, { ...common, input: job.input.bytes, inputExt: job.input.ext, to: job.ext })
+      : await generate(model, { ...common, ext: job.ext, prompt: job.prompt ?? undefined });
+    return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
+  },
+
+  async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {
+    const r = await surprisal({ checkpoint: job.checkpoint, bytes: job.bytes, ext: job.ext });
+    return { bits: r.bits, windows: r.windows, backend: r.backend };
+  },
+};
+
+/** Picks the TF.js backend (BGPT_BACKEND overrides) before the first call. */
+export async function initEngine(): Promise<BackendName> {
+  await initBackend();
+  return backendName();
+}

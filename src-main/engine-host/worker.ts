@@ -1,0 +1,68 @@
+// Child side of the engine process: picks the TF.js backend, then serves calls from the studio
+// (training, evaluation, generation, surprisal) and forwards job events. Never imports electron:
+// in the app it runs as a utility process (process.parentPort), elsewhere as a forked child.
+import { errorLine, isUserError } from '../shared/errors';
+import type { EngineRequest, EngineResponse, ParentPort } from './protocol';
+import { JobControl, engineMethods, initEngine } from './methods';
+
+interface UtilityParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
+function parentPort(): ParentPort {
+  const utility = (process as unknown as { parentPort?: UtilityParentPort }).parentPort;
+  if (utility) {
+    return { post: (m) => utility.postMessage(m), onMessage: (l) => utility.on('message', (e) => l(e.data as EngineRequest)) };
+  }
+  if (!process.send) throw new Error('engine worker must be started as a child process with IPC');
+  return { post: (m) => process.send!(m), onMessage: (l) => process.on('message', (m) => l(m as EngineRequest)) };
+}
+
+const port = parentPort();
+const jobs = new Map<string, JobControl>();
+
+async function handleCall(seq: number, method: string, arg: unknown): Promise<void> {
+  const fn = engineMethods[method];
+  if (!fn) {
+    port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${method}'`, code: 'BAD_METHOD', user: false } });
+    return;
+  }
+  const jobId = (arg as { jobId?: string } | null)?.jobId;
+  const control = new JobControl();
+  if (jobId) jobs.set(jobId, control);
+  try {
+    const value = await fn(arg, {
+      control,
+      emit: (name, payload) => port.post({ type: 'event', jobId: jobId ?? '', name, payload }),
+    });
+    port.post({ type: 'reply', seq, ok: true, value });
+  } catch (err) {
+    const code = (err as { code?: unknown })?.code;
+    port.post({ type: 'reply', seq, ok: false, error: { message: errorLine(err), code: typeof code === 'string' ? code : 'ENGINE_ERROR', user: isUserError(err) } });
+    if (!isUserError(err) && process.env.BGPT_DEBUG) console.error(err);
+  } finally {
+    if (jobId) jobs.delete(jobId);
+  }
+}
+
+port.onMessage((msg: EngineRequest) => {
+  if (msg.type === 'call') void handleCall(msg.seq, msg.method, msg.arg);
+  else if (msg.type === 'control') jobs.get(msg.jobId)?.apply(msg.action);
+  else if (msg.type === 'shutdown') {
+    // Stop every job (training saves its last checkpoint), then leave.
+    for (const j of jobs.values()) j.apply('stop');
+    const waitJobs = async () => {
+      while (jobs.size > 0) await new Promise((r) => setTimeout(r, 50));
+      process.exit(0);
+    };
+    void waitJobs();
+  }
+});
+
+initEngine()
+  .then((backend) => port.post({ type: 'ready', backend } satisfies EngineResponse))
+  .catch((err) => {
+    port.post({ type: 'fatal', message: `engine failed to start: ${errorLine(err)}` });
+    process.exit(1);
+  });

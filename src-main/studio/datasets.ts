@@ -1,0 +1,187 @@
+// Datasets: import (paths or uploaded bytes) through the content-addressed importer, recorded in the
+// catalogue in one transaction; the built-in datasets shipped in datasets/; context fit; file bytes.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { DatasetRow } from '../catalogue/types';
+import { importPaths, type ImportPlan } from '../datasets/import';
+import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
+import { UserError } from '../shared/errors';
+import { fitsWindow } from '../shared/patches';
+import { presetConfig, validateConfig, type BGPTConfig } from '../shared/config';
+import type { StudioEventBus } from './events';
+import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
+
+/** The repository's datasets/ folder (built-in datasets). */
+const BUILTIN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../datasets');
+/** Built-in datasets: folder under datasets/ → dataset name and kind. */
+const BUILTINS: { folder: string; name: string; kind: RunMode }[] = [
+  { folder: 'tunes', name: 'Folk tunes (ABC + MIDI)', kind: 'conversion' },
+  { folder: 'cpu', name: 'Toy CPU traces', kind: 'generative' },
+];
+
+export class DatasetService {
+  constructor(
+    private readonly home: string,
+    private readonly catalogue: Catalogue,
+    private readonly bus: StudioEventBus,
+  ) {}
+
+  /** Registers the built-in datasets in a new studio home (once; a deleted one stays deleted). */
+  async ensureBuiltIns(builtinRoot = BUILTIN_ROOT): Promise<void> {
+    const marker = path.join(this.home, '.builtins-imported');
+    if (await fs.stat(marker).catch(() => null)) return;
+    for (const b of BUILTINS) {
+      const dir = path.join(builtinRoot, b.folder);
+      if (!(await fs.stat(dir).catch(() => null))) continue;
+      const existing = (await this.catalogue.listDatasets()).find((d) => d.source === `${BUILTIN_PREFIX}${b.folder}`);
+      if (existing) continue;
+      await this.record(b.name, `${BUILTIN_PREFIX}${b.folder}`, b.kind, await importPaths([dir], { home: this.home, seed: 0 }));
+    }
+    await fs.writeFile(marker, new Date().toISOString() + '\n');
+  }
+
+  private async existingHashes(datasetName: string): Promise<Set<string>> {
+    const d = await this.catalogue.getDataset(datasetName);
+    if (!d) return new Set();
+    return new Set((await this.catalogue.listDatasetFiles(d.id)).map((f) => f.sha256));
+  }
+
+  /** Records an import plan: a new dataset, or new files in an existing one, in one transaction. */
+  private async record(name: string, source: string, kind: RunMode, plan: ImportPlan): Promise<ImportReport> {
+    const files = plan.files.map((f) => ({ sha256: f.sha256, size: f.size, ext: f.ext, modality: f.modality, split: f.split, originalName: f.name, pairKey: f.pairKey }));
+    const trainCount = plan.files.filter((f) => f.split === 'train').length;
+    const stats: StoredDatasetStats = {
+      byModality: plan.byModality,
+      trainCount,
+      evalCount: plan.files.length - trainCount,
+      byteHistogram: plan.stats.byteHistogram,
+      entropyBitsPerByte: plan.stats.entropyBitsPerByte,
+      minSize: plan.stats.minSize,
+      maxSize: plan.stats.maxSize,
+      meanSize: plan.stats.meanSize,
+    };
+    let dataset: DatasetRow | null = await this.catalogue.getDataset(name);
+    let duplicates = plan.duplicates.length;
+    if (!dataset) {
+      if (files.length === 0) throw new UserError(`nothing to import into '${name}': ${plan.skipped.length} skipped, ${duplicates} duplicates`, 'EMPTY_IMPORT');
+      dataset = await this.catalogue.createDataset({ name, source, kind, stats: stats as never, files });
+    } else if (files.length > 0) {
+      const r = await this.catalogue.addDatasetFiles(dataset.id, files);
+      duplicates += r.duplicates;
+      dataset = await this.refreshStats(dataset.id);
+    }
+    this.bus.emit('catalogueChanged', { what: 'datasets' });
+    return { dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality };
+  }
+
+  /** Recomputes the stored split counts and modality shares after files were added. */
+  private async refreshStats(datasetId: string): Promise<DatasetRow> {
+    const files = await this.catalogue.listDatasetFiles(datasetId);
+    const d = (await this.catalogue.getDataset(datasetId))!;
+    const byModality: Record<string, number> = {};
+    for (const f of files) byModality[f.modality] = (byModality[f.modality] ?? 0) + 1;
+    const old = (d.stats ?? {}) as StoredDatasetStats;
+    const trainCount = files.filter((f) => f.split === 'train').length;
+    const stats: StoredDatasetStats = { ...old, byModality, trainCount, evalCount: files.length - trainCount };
+    return this.catalogue.updateDataset(datasetId, { stats: stats as never });
+  }
+
+  async importPaths(name: string, paths: string[], kind: RunMode, signal?: AbortSignal, progress?: (m: string) => void): Promise<ImportReport> {
+    const abs = paths.map((p) => path.resolve(p));
+    const plan = await importPaths(abs, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, signal, progress });
+    return this.record(name, abs.length === 1 ? abs[0] : `${abs.length} paths`, kind, plan);
+  }
+
+  /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
+  async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: RunMode): Promise<ImportReport> {
+    const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-upload-'));
+    try {
+      for (const f of files) {
+        // Keep folder structure of a dropped folder (it decides eval/ splits and pairs), never escape the stage.
+        const rel = f.name.replace(/\\/g, '/').split('/').filter((s) => s && s !== '.' && s !== '..').join('/');
+        if (!rel) throw new UserError(`unsafe file name '${f.name}'`, 'BAD_NAME');
+        const target = path.join(stage, rel);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, f.bytes);
+      }
+      const plan = await importPaths([stage], { home: this.home, existingHashes: await this.existingHashes(name), seed: 0 });
+      // Report paths as the user named them, not the staging folder.
+      for (const s of plan.skipped) s.path = path.relative(stage, s.path) || s.path;
+      return await this.record(name, 'upload', kind, plan);
+    } finally {
+      await fs.rm(stage, { recursive: true, force: true });
+    }
+  }
+
+  async list(): Promise<DatasetSummary[]> {
+    return (await this.catalogue.listDatasets()).map(datasetSummary);
+  }
+
+  private async require(datasetId: string): Promise<DatasetRow> {
+    const d = await this.catalogue.getDataset(datasetId);
+    if (!d) throw new UserError(`no dataset '${datasetId}'`, 'NOT_FOUND');
+    return d;
+  }
+
+  async detail(datasetId: string): Promise<DatasetDetail> {
+    const d = await this.require(datasetId);
+    const files = await this.catalogue.listDatasetFiles(d.id);
+    const s = (d.stats ?? {}) as StoredDatasetStats;
+    return {
+      ...datasetSummary(d),
+      files: files.map(datasetFileInfo),
+      stats: {
+        byteHistogram: s.byteHistogram ?? new Array(256).fill(0),
+        entropyBitsPerByte: s.entropyBitsPerByte ?? 0,
+        minSize: s.minSize ?? 0,
+        maxSize: s.maxSize ?? 0,
+        meanSize: s.meanSize ?? 0,
+      },
+    };
+  }
+
+  async delete(datasetId: string): Promise<void> {
+    await this.catalogue.deleteDataset((await this.require(datasetId)).id);
+    this.bus.emit('catalogueChanged', { what: 'datasets' });
+  }
+
+  async contextFit(req: ContextFitRequest): Promise<ContextFit> {
+    const d = await this.require(req.datasetId);
+    const config: BGPTConfig = req.config ? validateConfig({ ...presetConfig('tiny'), ...req.config } as BGPTConfig) : presetConfig(req.preset ?? 'tiny');
+    const files = await this.catalogue.listDatasetFiles(d.id);
+    const windowBytes = (config.patchLength - 2) * config.patchSize;
+    const verdicts = files.map((f) => ({ fileId: f.sha256, size: f.size, fits: fitsWindow(f.size, config) }));
+    const total = files.reduce((a, f) => a + f.size, 0);
+    const seen = files.reduce((a, f) => a + Math.min(f.size, windowBytes), 0);
+    return {
+      preset: req.config ? null : req.preset ?? 'tiny',
+      patchSize: config.patchSize,
+      patchLength: config.patchLength,
+      windowBytes,
+      fits: verdicts.filter((v) => v.fits).length,
+      cropped: verdicts.filter((v) => !v.fits).length,
+      bytesSeenShare: total === 0 ? 1 : seen / total,
+      files: verdicts,
+    };
+  }
+
+  /** A dataset file's bytes (its id is its sha256 within the dataset). */
+  async readFile(datasetId: string, fileId: string): Promise<{ name: string; ext: string; bytes: Uint8Array }> {
+    const d = await this.require(datasetId);
+    const f = (await this.catalogue.listDatasetFiles(d.id)).find((x) => x.sha256 === fileId);
+    if (!f) throw new UserError(`no file '${fileId}' in dataset '${d.name}'`, 'NOT_FOUND');
+    try {
+      return { name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) };
+    } catch {
+      throw new UserError(`the file '${f.originalName}' is missing from the studio's store`, 'MISSING');
+    }
+  }
+
+  /** Dataset by id or name, for the CLI's `--data`. */
+  async find(idOrName: string): Promise<DatasetRow | null> {
+    return this.catalogue.getDataset(idOrName);
+  }
+}

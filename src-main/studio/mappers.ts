@@ -1,0 +1,111 @@
+// Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
+import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
+import type { BGPTConfig } from '../shared/config';
+import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, Modality, RunSummary, SampleInfo } from '../shared/contract';
+
+/** What a run row's `config` JSON holds: the model and the hyper-parameters it trains with. */
+export interface StoredRunConfig {
+  model: BGPTConfig;
+  hyper: RunSummary['hyper'];
+  earlyStoppingPatience: number | null;
+  initFrom: string | null;
+}
+
+/** Dataset stats JSON as the studio stores it at import. */
+export interface StoredDatasetStats {
+  byModality?: Partial<Record<Modality, number>>;
+  trainCount?: number;
+  evalCount?: number;
+  byteHistogram?: number[];
+  entropyBitsPerByte?: number;
+  minSize?: number;
+  maxSize?: number;
+  meanSize?: number;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export const BUILTIN_PREFIX = 'builtin:';
+
+export function datasetSummary(d: DatasetRow): DatasetSummary {
+  const s = (d.stats ?? {}) as StoredDatasetStats;
+  return {
+    id: d.id,
+    name: d.name,
+    source: d.source,
+    kind: d.kind,
+    created: iso(d.created),
+    fileCount: d.fileCount,
+    totalBytes: d.totalBytes,
+    trainCount: s.trainCount ?? d.fileCount,
+    evalCount: s.evalCount ?? 0,
+    byModality: s.byModality ?? {},
+    builtIn: d.source.startsWith(BUILTIN_PREFIX),
+  };
+}
+
+export function datasetFileInfo(f: DatasetFileRow): DatasetFileInfo {
+  return {
+    id: f.sha256,
+    name: f.originalName,
+    ext: f.ext,
+    modality: f.modality as Modality,
+    size: f.size,
+    split: f.split,
+    sha256: f.sha256,
+    pairKey: f.pairKey,
+    missing: f.missing,
+  };
+}
+
+export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: number | null } | null): RunSummary {
+  const stored = r.config as unknown as StoredRunConfig;
+  return {
+    id: r.id,
+    name: r.name,
+    datasetId: r.datasetId,
+    datasetName: r.datasetName,
+    mode: r.mode === 'conversion' ? 'conversion' : 'generative',
+    conversion: r.conversion,
+    preset: r.preset,
+    config: stored.model as RunSummary['config'],
+    hyper: stored.hyper,
+    backend: r.backend as RunSummary['backend'],
+    status: live?.paused ? 'paused' : r.status,
+    created: iso(r.created),
+    started: isoOrNull(r.started),
+    ended: isoOrNull(r.ended),
+    step: r.stepsDone,
+    totalSteps: r.stepsTotal ?? stored.hyper.steps,
+    bestEvalLoss: r.bestEvalLoss,
+    bestBitsPerByte: r.bestEvalBpb,
+    bytesPerSecond: live?.bytesPerSecond ?? null,
+    error: r.error,
+  };
+}
+
+export function checkpointInfo(c: CheckpointRow): CheckpointInfo {
+  return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, created: iso(c.created), missing: c.missing };
+}
+
+export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
+  return {
+    id: s.id,
+    name: s.name,
+    runId: s.runId,
+    runName,
+    checkpointKind: ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
+    ext: s.ext,
+    size: s.size,
+    verdict: s.validity,
+    reason: s.validityReason,
+    repaired: s.repaired,
+    rating: s.rating,
+    tags: s.tags,
+    notes: s.notes,
+    params: (s.params ?? {}) as Record<string, unknown>,
+    created: iso(s.created),
+    missing: s.missing,
+  };
+}

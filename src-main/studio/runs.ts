@@ -1,0 +1,324 @@
+// Training runs: create a run in the catalogue, train it in the engine process, record its metrics
+// (batched) and checkpoints as they come, and pause / resume / stop it. The catalogue row is the
+// index; the checkpoint directories the engine writes are the truth it points to.
+import path from 'node:path';
+import type { Catalogue } from '../catalogue/catalogue';
+import { checkpointDir, runDir } from '../catalogue/paths';
+import type { MetricInput, RunRow } from '../catalogue/types';
+import type { EngineHost } from '../engine-host/host';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
+import { PRESETS, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig } from '../shared/config';
+import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
+import { UserError, errorLine } from '../shared/errors';
+import { parseConversionMode } from '../shared/patches';
+import type { StudioEventBus } from './events';
+import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
+
+/** Metric rows are written in batches: one transaction per flush instead of one per step. */
+const METRIC_FLUSH_MS = 1000;
+/** Steps when a request names neither steps nor epochs. */
+const DEFAULT_EPOCHS = 10;
+/** Evaluate this many times over a run when the request does not say how often. */
+const EVALS_PER_RUN = 10;
+
+interface ActiveRun {
+  paused: boolean;
+  /** Identifies the model size, to reuse its measured speed in estimates. */
+  configKey: string;
+  lastBytesPerSecond: number | null;
+  done: Promise<void>;
+}
+
+export class RunService {
+  private active = new Map<string, ActiveRun>();
+  private pendingMetrics = new Map<string, MetricInput[]>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** Latest training speed seen per model config (bytes/s), for time estimates. */
+  private throughput = new Map<string, number>();
+
+  constructor(
+    private readonly home: string,
+    private readonly catalogue: Catalogue,
+    private readonly engine: EngineHost,
+    private readonly bus: StudioEventBus,
+  ) {
+    engine.on('job', (jobId, name, payload) => this.onJobEvent(jobId, name, payload));
+  }
+
+  /** The model config a request asks for: a preset (default tiny) with overrides, validated. */
+  resolveConfig(req: Pick<TrainRequestParsed, 'preset' | 'config'>): { config: BGPTConfig; preset: string | null } {
+    const preset = req.preset ?? (req.config && Object.keys(req.config).length >= 5 ? null : 'tiny');
+    const base = preset ? presetConfig(preset) : ({} as BGPTConfig);
+    const merged = { ...base, ...req.config } as BGPTConfig;
+    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = Math.max(1, Math.floor(merged.hiddenSize / 64));
+    return { config: validateConfig(merged, 'model settings'), preset };
+  }
+
+  private async trainFiles(req: TrainRequestParsed) {
+    const dataset = await this.catalogue.getDataset(req.datasetId);
+    if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
+    const files = (await this.catalogue.listDatasetFiles(dataset.id)).filter((f) => !f.missing);
+    if (req.mode === 'conversion') {
+      if (!req.conversion) throw new UserError("conversion runs need a direction such as 'abc->mid'", 'BAD_REQUEST');
+      const dirs = parseConversionMode(req.conversion);
+      if (!dirs) throw new UserError(`bad conversion '${req.conversion}'`, 'BAD_REQUEST');
+    }
+    const train = files.filter((f) => f.split === 'train');
+    if (train.length === 0) throw new UserError(`dataset '${dataset.name}' has no training files`, 'BAD_REQUEST');
+    return { dataset, files, train };
+  }
+
+  async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
+    const { config } = this.resolveConfig(req);
+    const { train } = await this.trainFiles(req);
+    const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
+    const warnings: string[] = [];
+    const windowBytes = (config.patchLength - 2) * config.patchSize;
+    const cropped = train.filter((f) => f.size > windowBytes).length;
+    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    // Time per epoch from the speed measured for this model config in this session, when there is one.
+    const bps = this.throughput.get(JSON.stringify(config)) ?? null;
+    const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
+    return {
+      config: config as Required<typeof config>,
+      parameters: parameterCount(config),
+      memoryBytes: estimateTrainingMemoryBytes(config, req.batchSize),
+      secondsPerEpoch: bps ? epochBytes / bps : null,
+      stepsPerEpoch,
+      backend: this.engine.status.backend,
+      warnings,
+    };
+  }
+
+  async start(req: TrainRequestParsed): Promise<RunSummary> {
+    const { config, preset } = this.resolveConfig(req);
+    const { dataset, train } = await this.trainFiles(req);
+    const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
+    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
+    const evalEvery = req.evalEvery ?? Math.max(1, Math.ceil(steps / EVALS_PER_RUN));
+    let initFrom: string | null = null;
+    if (req.initFrom) {
+      initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
+      const base = await this.catalogue.getRun(req.initFrom.runId);
+      if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
+    }
+    const stored: StoredRunConfig = {
+      model: config,
+      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr, seed: req.seed, steps, evalEvery },
+      earlyStoppingPatience: req.earlyStoppingPatience ?? null,
+      initFrom,
+    };
+    const row = await this.catalogue.createRun({
+      name: req.name || `${dataset.name} · ${preset ?? 'custom'}`,
+      datasetId: dataset.id,
+      mode: req.mode,
+      conversion: req.mode === 'conversion' ? req.conversion ?? null : null,
+      config: stored as never,
+      preset,
+      backend: this.engine.status.backend,
+      stepsTotal: steps,
+    });
+    this.bus.emit('catalogueChanged', { what: 'runs' });
+    await this.launch(row, null);
+    return this.summary(row.id);
+  }
+
+  /** Starts (or restarts from a checkpoint) the engine job of a run. */
+  private async launch(row: RunRow, resumeFrom: string | null): Promise<void> {
+    const stored = row.config as unknown as StoredRunConfig;
+    const files = (await this.catalogue.listDatasetFiles(row.datasetId ?? '')).filter((f) => !f.missing);
+    const job: TrainJob = {
+      jobId: row.id,
+      runId: row.id,
+      runDir: runDir(this.home, row.id),
+      config: stored.model,
+      files: files.map((f) => ({ path: f.path, name: f.originalName, ext: f.ext, split: f.split, pairKey: f.pairKey })),
+      conversion: row.conversion,
+      steps: stored.hyper.steps,
+      batchSize: stored.hyper.batchSize,
+      accumulation: stored.hyper.accumulation,
+      lr: stored.hyper.lr,
+      seed: stored.hyper.seed,
+      evalEvery: stored.hyper.evalEvery,
+      earlyStoppingPatience: stored.earlyStoppingPatience,
+      resumeFrom,
+      initFrom: resumeFrom ? null : stored.initFrom,
+    };
+    await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend });
+    await this.emitRun(row.id);
+    const entry: ActiveRun = { paused: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
+    this.active.set(row.id, entry);
+    this.engine.setActivity(`training ${row.name}`);
+    entry.done = this.engine
+      .call<TrainOutcome>('train', job)
+      .then(async (out) => {
+        await this.flushMetrics();
+        await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend });
+      })
+      .catch(async (err) => {
+        await this.flushMetrics().catch(() => {});
+        await this.catalogue.updateRun(row.id, { status: 'failed', error: errorLine(err) }).catch(() => {});
+      })
+      .finally(async () => {
+        this.active.delete(row.id);
+        if (this.active.size === 0) this.engine.setActivity(null);
+        await this.emitRun(row.id).catch(() => {});
+      });
+  }
+
+  private onJobEvent(jobId: string, name: string, payload: unknown): void {
+    const run = this.active.get(jobId);
+    if (!run) return;
+    if (name === 'step') {
+      const e = payload as TrainStepEvent;
+      run.lastBytesPerSecond = e.bytesPerSecond;
+      this.throughput.set(run.configKey, e.bytesPerSecond);
+      this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
+      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
+    } else if (name === 'eval') {
+      const e = payload as TrainEvalEvent;
+      const time = Date.now();
+      this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
+      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
+      void this.recordEval(jobId, e);
+    } else if (name === 'checkpoint') {
+      void this.recordCheckpoint(jobId, payload as TrainCheckpointEvent);
+    }
+  }
+
+  private async recordEval(runId: string, e: TrainEvalEvent): Promise<void> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) return;
+    const better = row.bestEvalLoss === null || e.evalLoss < row.bestEvalLoss;
+    await this.catalogue.updateRun(runId, { stepsDone: e.step, ...(better ? { bestEvalLoss: e.evalLoss, bestEvalBpb: e.evalBitsPerByte } : {}) });
+    await this.emitRun(runId);
+  }
+
+  private async recordCheckpoint(runId: string, e: TrainCheckpointEvent): Promise<void> {
+    // The engine wrote the directory atomically before saying so; the row follows the file.
+    await this.flushMetrics();
+    await this.catalogue.addCheckpoint({ runId, kind: e.kind, step: e.step, path: path.resolve(e.path), evalLoss: e.evalLoss });
+    await this.catalogue.updateRun(runId, { stepsDone: e.step });
+    await this.emitRun(runId);
+  }
+
+  private queueMetric(runId: string, m: MetricInput): void {
+    let q = this.pendingMetrics.get(runId);
+    if (!q) this.pendingMetrics.set(runId, (q = []));
+    q.push(m);
+    this.flushTimer ??= setTimeout(() => void this.flushMetrics(), METRIC_FLUSH_MS);
+  }
+
+  async flushMetrics(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batches = [...this.pendingMetrics.entries()];
+    this.pendingMetrics.clear();
+    for (const [runId, rows] of batches) if (rows.length) await this.catalogue.appendMetrics(runId, rows);
+  }
+
+  private async emitRun(runId: string): Promise<void> {
+    this.bus.emit('runUpdate', await this.summary(runId));
+  }
+
+  async summary(runId: string): Promise<RunSummary> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    const a = this.active.get(runId);
+    return runSummary(row, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null);
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const rows = await this.catalogue.listRuns();
+    return rows.map((r) => {
+      const a = this.active.get(r.id);
+      return runSummary(r, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null);
+    });
+  }
+
+  async detail(runId: string): Promise<RunDetail> {
+    const summary = await this.summary(runId);
+    const cps = await this.catalogue.listCheckpoints(runId);
+    return { ...summary, checkpoints: cps.map(checkpointInfo) };
+  }
+
+  async pause(runId: string): Promise<RunSummary> {
+    const a = this.active.get(runId);
+    if (!a) throw new UserError('this run is not training', 'NOT_RUNNING');
+    this.engine.control(runId, 'pause');
+    a.paused = true;
+    await this.catalogue.updateRun(runId, { status: 'paused' });
+    await this.emitRun(runId);
+    return this.summary(runId);
+  }
+
+  async resume(runId: string): Promise<RunSummary> {
+    const a = this.active.get(runId);
+    if (a) {
+      this.engine.control(runId, 'resume');
+      a.paused = false;
+      await this.catalogue.updateRun(runId, { status: 'running' });
+      await this.emitRun(runId);
+      return this.summary(runId);
+    }
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (row.status === 'done') throw new UserError('this run has finished; start a new run to train further', 'BAD_STATE');
+    const cp = await this.catalogue.resumeCheckpoint(runId);
+    // Without a checkpoint there is nothing to continue from: start the run over.
+    if (cp) await this.catalogue.truncateMetrics(runId, cp.step);
+    await this.launch(row, cp ? cp.path : null);
+    return this.summary(runId);
+  }
+
+  async stop(runId: string): Promise<RunSummary> {
+    const a = this.active.get(runId);
+    if (!a) throw new UserError('this run is not training', 'NOT_RUNNING');
+    this.engine.control(runId, 'stop');
+    await a.done;
+    return this.summary(runId);
+  }
+
+  /** Waits for a run's engine job to end (the CLI's `bgpt train`). */
+  async wait(runId: string): Promise<void> {
+    await this.active.get(runId)?.done;
+  }
+
+  async delete(runId: string): Promise<void> {
+    if (this.active.has(runId)) throw new UserError('stop the run before deleting it', 'BAD_STATE');
+    await this.catalogue.deleteRun(runId);
+    this.bus.emit('catalogueChanged', { what: 'runs' });
+  }
+
+  async metrics(runIds: string[], maxPoints: number): Promise<Record<string, MetricPoint[]>> {
+    await this.flushMetrics();
+    const out: Record<string, MetricPoint[]> = {};
+    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond'] as const;
+    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond' } as const;
+    for (const runId of runIds) {
+      const byStep = new Map<number, MetricPoint>();
+      for (const m of names) {
+        for (const s of await this.catalogue.metricSeries([runId], m, maxPoints)) {
+          for (const p of s.points) {
+            let pt = byStep.get(p.step);
+            if (!pt) byStep.set(p.step, (pt = { step: p.step, time: p.time, trainLoss: null, evalLoss: null, bitsPerByte: null, lr: null, bytesPerSecond: null }));
+            pt[key[m]] = p.value;
+          }
+        }
+      }
+      out[runId] = [...byStep.values()].sort((a, b) => a.step - b.step);
+    }
+    return out;
+  }
+
+  /** Stops every run (their last checkpoints are saved) before the studio closes. */
+  async stopAll(): Promise<void> {
+    for (const id of [...this.active.keys()]) this.engine.control(id, 'stop');
+    await Promise.all([...this.active.values()].map((a) => a.done));
+    await this.flushMetrics();
+  }
+
+  presets() {
+    return Object.values(PRESETS).map((p) => ({ name: p.name, description: p.description, config: p.config as Required<BGPTConfig>, parameters: parameterCount(p.config) }));
+  }
+}

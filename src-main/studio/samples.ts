@@ -1,0 +1,156 @@
+// Generation jobs and the sample library: sample in the engine process, judge the bytes (valid /
+// repaired / invalid), write the file atomically, then record its row; search, rate, tag, delete.
+import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Catalogue } from '../catalogue/catalogue';
+import { checkpointDir, newId, samplePath } from '../catalogue/paths';
+import type { EngineHost } from '../engine-host/host';
+import type { GenerateJob, GenerateOutcome, GeneratePatchEvent, SurprisalOutcome } from '../engine-host/jobs';
+import { validate } from '../formats';
+import { writeFileAtomic } from '../node/atomic';
+import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQuery, SampleUpdate, SurprisalResult } from '../shared/contract';
+import { UserError, errorLine } from '../shared/errors';
+import { extOf } from '../shared/patches';
+import type { StudioEventBus } from './events';
+import { sampleInfo } from './mappers';
+
+interface Job {
+  index: number;
+  count: number;
+  cancelled: boolean;
+}
+
+export class SampleService {
+  private jobs = new Map<string, Job>();
+
+  constructor(
+    private readonly home: string,
+    private readonly catalogue: Catalogue,
+    private readonly engine: EngineHost,
+    private readonly bus: StudioEventBus,
+  ) {
+    engine.on('job', (jobId, name, payload) => {
+      const job = this.jobs.get(jobId.split('#')[0]);
+      if (!job || name !== 'patch') return;
+      const p = payload as GeneratePatchEvent;
+      this.bus.emit('generateProgress', { jobId: jobId.split('#')[0], index: job.index, count: job.count, patches: p.patches, bytes: p.bytes });
+    });
+  }
+
+  /** The checkpoint folder of a run, checked to exist. */
+  async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<string> {
+    const run = await this.catalogue.getRun(runId);
+    if (!run) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    const cps = (await this.catalogue.listCheckpoints(runId)).filter((c) => !c.missing);
+    const cp = cps.find((c) => c.kind === kind) ?? cps.find((c) => c.kind === 'last');
+    if (!cp) throw new UserError(`run '${run.name}' has no checkpoint yet: train it for a while first`, 'NO_CHECKPOINT');
+    return cp.path ?? checkpointDir(this.home, runId, kind);
+  }
+
+  /** Starts a generation job; its samples arrive as generateProgress events. */
+  async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
+    const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
+    const jobId = `gen_${randomBytes(6).toString('hex')}`;
+    const job: Job = { index: 0, count: req.count, cancelled: false };
+    this.jobs.set(jobId, job);
+    void this.run(jobId, job, checkpoint, req).finally(() => this.jobs.delete(jobId));
+    return { jobId };
+  }
+
+  private async run(jobId: string, job: Job, checkpoint: string, req: GenerateRequestParsed): Promise<void> {
+    const baseSeed = req.sampling.seed ?? randomBytes(4).readUInt32LE() >>> 1;
+    this.engine.setActivity('generating');
+    try {
+      for (let i = 0; i < req.count && !job.cancelled; i++) {
+        job.index = i;
+        const sampling = { ...req.sampling, seed: (baseSeed + i) % 2 ** 31 };
+        const arg: GenerateJob = {
+          // One engine job per sample; '#i' keeps each cancellable while events map back to the job.
+          jobId: `${jobId}#${i}`,
+          checkpoint,
+          ext: req.ext,
+          prompt: req.prompt ?? null,
+          input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null,
+          sampling,
+        };
+        const out = await this.engine.call<GenerateOutcome>('generate', arg);
+        const sample = await this.save(req, checkpoint, out, sampling);
+        this.bus.emit('generateProgress', { jobId, index: i, count: req.count, patches: out.patches, bytes: out.bytes.length, sample });
+        this.bus.emit('catalogueChanged', { what: 'samples' });
+      }
+      this.bus.emit('generateProgress', { jobId, index: job.index, count: req.count, patches: 0, bytes: 0, done: true });
+    } catch (err) {
+      this.bus.emit('generateProgress', { jobId, index: job.index, count: req.count, patches: 0, bytes: 0, done: true, error: errorLine(err) });
+    } finally {
+      this.engine.setActivity(null);
+    }
+  }
+
+  private async save(req: GenerateRequestParsed, checkpoint: string, out: GenerateOutcome, sampling: GenerateRequestParsed['sampling']): Promise<SampleInfo> {
+    const verdict = validate(out.bytes, req.ext);
+    const bytes = verdict.verdict === 'repaired' && verdict.repaired ? verdict.repaired : out.bytes;
+    const id = newId('smp');
+    const file = samplePath(this.home, id, req.ext.toLowerCase());
+    await writeFileAtomic(file, bytes);
+    const run = await this.catalogue.getRun(req.runId);
+    const row = await this.catalogue.addSample({
+      id,
+      runId: req.runId,
+      name: `${run?.name ?? 'sample'} · ${id.slice(-6)}.${req.ext}`,
+      params: { ...sampling, checkpoint: req.checkpoint, checkpointPath: checkpoint, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null } as never,
+      ext: req.ext.toLowerCase(),
+      path: file,
+      validity: verdict.verdict,
+      validityReason: verdict.reason ?? null,
+      repaired: verdict.verdict === 'repaired',
+    });
+    return sampleInfo(row, run?.name ?? null);
+  }
+
+  cancel(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    job.cancelled = true;
+    this.engine.control(`${jobId}#${job.index}`, 'cancel');
+  }
+
+  async list(q: SampleQuery): Promise<{ total: number; samples: SampleInfo[] }> {
+    const page = await this.catalogue.searchSamples({
+      runId: q.runId, ext: q.ext, validity: q.verdict, minRating: q.minRating, tag: q.tag, text: q.text, limit: q.limit, offset: q.offset,
+      includeMissing: true, sort: 'created', descending: true,
+    });
+    const names = new Map((await this.catalogue.listRuns()).map((r) => [r.id, r.name]));
+    return { total: page.total, samples: page.items.map((s) => sampleInfo(s, s.runId ? names.get(s.runId) ?? null : null)) };
+  }
+
+  async update(u: SampleUpdate & { id: string }): Promise<SampleInfo> {
+    const row = await this.catalogue.updateSample(u.id, { rating: u.rating, tags: u.tags, notes: u.notes });
+    const run = row.runId ? await this.catalogue.getRun(row.runId) : null;
+    this.bus.emit('catalogueChanged', { what: 'samples' });
+    return sampleInfo(row, run?.name ?? null);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.catalogue.deleteSample(id);
+    this.bus.emit('catalogueChanged', { what: 'samples' });
+  }
+
+  async readFile(id: string): Promise<FileBytes> {
+    const s = await this.catalogue.getSample(id);
+    if (!s) throw new UserError(`no sample '${id}'`, 'NOT_FOUND');
+    try {
+      return { name: s.name.replace(/^.*· /, ''), ext: s.ext, bytes: new Uint8Array(await fs.readFile(s.path)) };
+    } catch {
+      throw new UserError(`the file of sample '${s.name}' is missing`, 'MISSING');
+    }
+  }
+
+  async surprisal(file: FileBytes, runId: string, kind: 'best' | 'last'): Promise<SurprisalResult> {
+    if (file.bytes.length === 0) throw new UserError('the file is empty', 'BAD_INPUT');
+    const checkpoint = await this.checkpointOf(runId, kind);
+    const out = await this.engine.call<SurprisalOutcome>('surprisal', { checkpoint, bytes: file.bytes, ext: file.ext });
+    const mean = out.bits.reduce((a, b) => a + b, 0) / out.bits.length;
+    const warnings = out.windows > 1 ? [`the file is longer than the model's window: read in ${out.windows} windows`] : [];
+    return { bits: out.bits, meanBitsPerByte: mean, backend: out.backend as SurprisalResult['backend'], warnings };
+  }
+}

@@ -1,0 +1,96 @@
+// The studio: catalogue + engine host + services, behind the StudioHandlers that every transport
+// (Electron IPC, `bgpt serve`, the CLI) calls. One instance per studio home.
+import { readFileSync } from 'node:fs';
+import { Catalogue } from '../catalogue/catalogue';
+import type { EngineHost } from '../engine-host/host';
+import type { EventName, StudioHandlers } from '../shared/contract';
+import { UserError } from '../shared/errors';
+import { DatasetService } from './datasets';
+import { StudioEventBus } from './events';
+import { RunService } from './runs';
+import { SampleService } from './samples';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+export interface Studio {
+  home: string;
+  handlers: StudioHandlers;
+  datasets: DatasetService;
+  runs: RunService;
+  samples: SampleService;
+  catalogue: Catalogue;
+  engine: EngineHost;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  /** Stops training (saving last checkpoints), the engine and the catalogue. */
+  close(): Promise<void>;
+}
+
+export interface OpenStudioOptions {
+  home: string;
+  engine: EngineHost;
+  transport: 'electron' | 'http' | 'cli';
+  /** Register datasets/ (default true; the CLI's one-shot commands skip it). */
+  builtIns?: boolean;
+}
+
+export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
+  const catalogue = await Catalogue.open(opts.home);
+  const bus = new StudioEventBus();
+  const { engine } = opts;
+  engine.on('status', (s) => bus.emit('engineStatus', s));
+  const datasets = new DatasetService(catalogue.home, catalogue, bus);
+  if (opts.builtIns !== false) await datasets.ensureBuiltIns();
+  const runs = new RunService(catalogue.home, catalogue, engine, bus);
+  const samples = new SampleService(catalogue.home, catalogue, engine, bus);
+
+  const handlers: StudioHandlers = {
+    getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
+    listDatasets: () => datasets.list(),
+    getDataset: (id) => datasets.detail(id),
+    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative'),
+    importPaths: (r) => datasets.importPaths(r.name, r.paths, r.kind ?? 'generative'),
+    deleteDataset: (id) => datasets.delete(id),
+    contextFit: (r) => datasets.contextFit(r),
+    readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),
+    surprisal: async (r) => {
+      const file = r.file.kind === 'sample' ? await samples.readFile(r.file.sampleId) : await datasets.readFile(r.file.datasetId, r.file.fileId);
+      return samples.surprisal(file, r.runId, r.checkpoint ?? 'best');
+    },
+    listPresets: () => runs.presets(),
+    estimateTraining: (r) => runs.estimate(r as never),
+    startRun: (r) => runs.start(r as never),
+    pauseRun: (id) => runs.pause(id),
+    resumeRun: (id) => runs.resume(id),
+    stopRun: (id) => runs.stop(id),
+    listRuns: () => runs.list(),
+    getRun: (id) => runs.detail(id),
+    deleteRun: (id) => runs.delete(id),
+    getMetrics: (r) => runs.metrics(r.runIds, r.maxPoints ?? 2000),
+    generate: (r) => samples.start(r as never),
+    cancelGenerate: (id) => samples.cancel(id),
+    listSamples: (q) => samples.list(q),
+    updateSample: (u) => samples.update(u),
+    deleteSample: (id) => samples.delete(id),
+    // Native dialogs exist only in the desktop app; its main process replaces these two.
+    showOpenDialog: () => null,
+    saveFile: () => {
+      throw new UserError('saving through a dialog needs the desktop app; the browser downloads the file instead', 'UNSUPPORTED');
+    },
+  };
+
+  return {
+    home: catalogue.home,
+    handlers,
+    datasets,
+    runs,
+    samples,
+    catalogue,
+    engine,
+    subscribe: (l) => bus.subscribe(l),
+    async close() {
+      await runs.stopAll().catch(() => {});
+      await engine.stop();
+      await catalogue.close();
+    },
+  };
+}
