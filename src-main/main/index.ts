@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CHANNEL_PREFIX, type EventName } from '../shared/contract';
 import { EngineHost } from '../engine-host/host';
 import { createDispatcher } from '../studio/dispatch';
-import { defaultHome } from '../studio/home';
+import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
 import { writeFileAtomic } from '../node/atomic';
 import { spawnUtilityEngine } from './engine-process';
@@ -62,7 +62,8 @@ function buildMenu(): void {
 
 async function main(): Promise<void> {
   await app.whenReady();
-  const home = defaultHome(app.getPath('userData'));
+  // BGPT_HOME wins; else Electron's per-user data folder.
+  const home = process.env.BGPT_HOME ? resolveHome() : app.getPath('userData');
   const engine = new EngineHost(spawnUtilityEngine);
   studio = await openStudio({ home, engine, transport: 'electron' });
 

@@ -7,7 +7,7 @@ import type { CommandSpec } from '../framework';
 import { EngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
 import { createDispatcher } from '../../studio/dispatch';
-import { resolveHome } from '../../studio/home';
+import { resolveHome } from '../../catalogue/paths';
 import { openStudio } from '../../studio/studio';
 import { startServer } from '../../server/server';
 import { UserError } from '../../shared/errors';

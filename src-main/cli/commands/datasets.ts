@@ -1,0 +1,61 @@
+// `bgpt datasets import|list`: the catalogue's datasets from the command line (DESIGN §3).
+import type { CommandSpec } from '../framework';
+import { resolveHome } from '../../catalogue/paths';
+import { Catalogue } from '../../catalogue/catalogue';
+import { DatasetService } from '../../studio/datasets';
+import { StudioEventBus } from '../../studio/events';
+import { datasetSummary } from '../../studio/mappers';
+import type { ImportReport } from '../../shared/contract';
+import path from 'node:path';
+
+const HOME = { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' } as const;
+
+/** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
+async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
+  const catalogue = await Catalogue.open(resolveHome(home));
+  try {
+    return await fn(new DatasetService(catalogue.home, catalogue, new StudioEventBus()));
+  } finally {
+    await catalogue.close();
+  }
+}
+
+export const datasetsImport: CommandSpec = {
+  name: 'datasets import',
+  summary: 'import files and folders into a dataset (content-addressed; duplicates skipped)',
+  usage: 'bgpt datasets import PATH... [--name NAME] [--kind generative|conversion] [--home DIR]',
+  options: [
+    { name: 'name', type: 'string', description: 'dataset to create or add to (default: the first folder\'s name)' },
+    { name: 'kind', type: 'string', description: "'generative', or 'conversion' for paired files such as tune.abc + tune.mid", default: 'generative' },
+    HOME,
+  ],
+  minPositionals: 1,
+  async run({ opts, positionals, progress, signal }) {
+    const kind = opts.kind === 'conversion' ? 'conversion' : 'generative';
+    const name = (opts.name as string | undefined) ?? path.basename(path.resolve(positionals[0]));
+    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, progress));
+    return report;
+  },
+  format(r) {
+    const x = r as ImportReport;
+    const lines = [`${x.dataset}: imported ${x.imported}, duplicates ${x.duplicates}, skipped ${x.skipped.length}`];
+    for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+    return lines.join('\n');
+  },
+};
+
+export const datasetsList: CommandSpec = {
+  name: 'datasets list',
+  summary: 'list the datasets in the catalogue',
+  usage: 'bgpt datasets list [--home DIR]',
+  options: [HOME],
+  maxPositionals: 0,
+  async run({ opts }) {
+    return withDatasets(opts.home as string | undefined, async (d) => ({ datasets: await d.list() }));
+  },
+  format(r) {
+    const list = (r as { datasets: ReturnType<typeof datasetSummary>[] }).datasets;
+    if (list.length === 0) return 'no datasets yet: bgpt datasets import PATH...';
+    return list.map((d) => `${d.id}  ${d.name}  ${d.fileCount} files, ${d.totalBytes} bytes`).join('\n');
+  },
+};
