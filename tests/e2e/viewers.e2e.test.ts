@@ -1,0 +1,131 @@
+// The byte viewers in real Chromium: a test-only page (tests/e2e/viewer-page) built with Vite mounts
+// ByteViewer on the fixture files; each viewer is screenshotted into tests/artifacts/ and playback is
+// checked as far as headless audio allows (transport state, scheduled notes, moving position).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { build, preview, type PreviewServer } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshot } from './browser';
+
+const PAGE_ROOT = path.resolve('tests/e2e/viewer-page');
+
+let outDir = '';
+let server: PreviewServer;
+let browser: Browser;
+let base = '';
+
+async function open(query: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}?${query}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+beforeAll(async () => {
+  outDir = mkdtempSync(path.join(tmpdir(), 'viewer-page-'));
+  const config = { root: PAGE_ROOT, base: './', configFile: false as const, logLevel: 'warn' as const, plugins: [svelte()] };
+  await build({ ...config, build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000 } });
+  server = await preview({ ...config, build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
+  base = server.resolvedUrls!.local[0];
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.httpServer.close(resolve));
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('MIDI viewer', () => {
+  it('draws the piano roll and plays through the offline piano', async () => {
+    const page = await open('file=scale.mid&surprisal=1');
+    await expect(page.textContent('[data-testid=midi-meta]')).resolves.toMatch(/12 notes · \d tracks · 2\.35 s · 100 BPM/);
+    await screenshot(page, 'viewer-midi-surprisal');
+    const play = page.locator('[data-testid=midi-play]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
+    expect(await play.getAttribute('data-scheduled')).toBe('12');
+    await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=midi-position]')!.textContent!) > 0.5);
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    await screenshot(page, 'viewer-midi-paused');
+    await page.close();
+  });
+
+  it('keeps the notes of a truncated file and says why the rest failed', async () => {
+    const page = await open('file=scale.mid&truncate=150');
+    await expect(page.textContent('[data-testid=parse-issues]')).resolves.toMatch(/claims \d+ bytes but the file ends/);
+    await screenshot(page, 'viewer-midi-truncated');
+    await page.close();
+  });
+});
+
+describe('ABC viewer', () => {
+  it('engraves the score, plays it and moves the cursor', async () => {
+    const page = await open('file=tune.abc');
+    await page.waitForSelector('[data-testid=abc-score] svg');
+    await page.click('[data-testid=abc-play]');
+    await page.waitForSelector('[data-testid=abc-play][data-state=started]', { timeout: 60_000 });
+    expect(Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled'))).toBeGreaterThan(20);
+    await page.waitForSelector('.abc-playing');
+    await screenshot(page, 'viewer-abc-playing');
+    await page.close();
+  });
+});
+
+describe('WAV viewer', () => {
+  it('shows format facts and the waveform, and plays', async () => {
+    const page = await open('file=tone.wav&surprisal=1');
+    await expect(page.innerText('[data-testid=wav-meta]')).resolves.toMatch(/1\.00 s · 8000 Hz · 8-bit · mono/);
+    await page.click('[data-testid=wav-play]');
+    await page.waitForSelector('[data-testid=wav-play][data-state=playing]');
+    await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=wav-position]')!.textContent!) > 0.2);
+    await screenshot(page, 'viewer-wav-surprisal');
+    await page.close();
+  });
+});
+
+describe('BMP viewer', () => {
+  it('shows the image crisply scaled with a surprisal map', async () => {
+    const page = await open('file=cross24.bmp&surprisal=1');
+    await expect(page.textContent('[data-testid=bmp-meta]')).resolves.toMatch(/32 × 32 px · 24-bit · shown ×10/);
+    const topLeft = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=bmp-canvas]')!;
+      return [...c.getContext('2d')!.getImageData(0, 0, 1, 1).data];
+    });
+    expect(topLeft).toEqual([0, 0, 255, 255]);
+    expect(await page.isVisible('[data-testid=bmp-surprisal]')).toBe(true);
+    await screenshot(page, 'viewer-bmp-surprisal');
+    await page.click('[data-testid=tab-hex]');
+    await page.waitForSelector('[data-testid=hex-view]');
+    await screenshot(page, 'viewer-hex-surprisal');
+    await page.close();
+  });
+});
+
+describe('Text viewer', () => {
+  it('marks invalid UTF-8 bytes', async () => {
+    const page = await open('file=mixed.txt&surprisal=1');
+    await expect(page.textContent('[data-testid=text-summary]')).resolves.toMatch(/4 invalid UTF-8 bytes/);
+    expect(await page.locator('[data-testid=text-view] .bad').count()).toBe(4);
+    await screenshot(page, 'viewer-text-surprisal');
+    await page.close();
+  });
+
+  it('keeps only visible rows of a multi-megabyte file in the DOM', async () => {
+    const page = await open('file=big.txt');
+    await page.waitForSelector('[data-testid=text-view]', { timeout: 60_000 });
+    const view = page.locator('[data-testid=text-view]');
+    expect(Number(await view.getAttribute('data-rows-in-dom'))).toBeLessThan(100);
+    await view.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForFunction(() => document.querySelector('[data-testid=text-view]')!.textContent!.includes('line 131072:'));
+    await screenshot(page, 'viewer-text-big-end');
+    await page.close();
+  });
+});
