@@ -1,8 +1,11 @@
 // Standard MIDI File validation and repair (SMF 1.0 spec, MMA/AMEI): walks the MThd/MTrk chunks event
 // by event, fixes wrong chunk lengths, a wrong track count and a missing End of Track (FF 2F 00),
 // then has @tonejs/midi parse the result as the final word.
-import { Midi } from '@tonejs/midi';
+import * as toneMidi from '@tonejs/midi';
+import { namedExport } from './interop';
 import { ascii, fixedOrValid, invalid, view, type Verdict } from './verdict';
+
+const Midi = namedExport(toneMidi, 'Midi');
 
 const END_OF_TRACK = [0x00, 0xff, 0x2f, 0x00];
 const HEADER_BYTES = 14;

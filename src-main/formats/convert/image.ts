@@ -1,0 +1,56 @@
+// Images → the paper's 32×32 24-bit BMP (bGPT §4.1 prepares CIFAR-10 / ImageNet this way).
+// PNG is decoded by the maintained `fast-png`; BMP by our reader (../bmp). The resize is a box
+// filter (area average) over a centred square crop, written here: it is a few lines.
+import { decode as decodePng } from 'fast-png';
+import { decodeBmp, encodeBmp24, PAPER_IMAGE_SIZE, type RgbaImage } from '../bmp';
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+
+/** fast-png's output (any channel count, 8 or 16 bits, palette) → 8-bit RGBA. */
+function pngToRgba(bytes: Uint8Array): RgbaImage {
+  const png = decodePng(bytes);
+  const { width, height, channels, depth } = png;
+  const data = new Uint8Array(width * height * 4);
+  const scale = depth === 16 ? 1 / 257 : depth < 8 ? 255 / (2 ** depth - 1) : 1;
+  for (let p = 0; p < width * height; p++) {
+    let rgba: number[];
+    if (png.palette) {
+      const entry = png.palette[png.data[p]] ?? [0, 0, 0];
+      rgba = [entry[0], entry[1], entry[2], entry[3] ?? 255];
+    } else {
+      const px = Array.from({ length: channels }, (_, c) => Math.round(png.data[p * channels + c] * scale));
+      rgba = channels >= 3 ? [px[0], px[1], px[2], px[3] ?? 255] : [px[0], px[0], px[0], px[1] ?? 255];
+    }
+    data.set(rgba, p * 4);
+  }
+  return { width, height, data };
+}
+
+/** Centre square crop (keeps the aspect ratio), then area-average each target pixel's source box. */
+export function resizeSquare(img: RgbaImage, size: number): RgbaImage {
+  const side = Math.min(img.width, img.height);
+  const x0 = (img.width - side) / 2, y0 = (img.height - side) / 2;
+  const data = new Uint8Array(size * size * 4);
+  const step = side / size;
+  for (let ty = 0; ty < size; ty++) {
+    for (let tx = 0; tx < size; tx++) {
+      const sum = [0, 0, 0, 0];
+      let n = 0;
+      const ys = Math.floor(y0 + ty * step), ye = Math.max(ys + 1, Math.floor(y0 + (ty + 1) * step));
+      const xs = Math.floor(x0 + tx * step), xe = Math.max(xs + 1, Math.floor(x0 + (tx + 1) * step));
+      for (let y = ys; y < ye; y++) for (let x = xs; x < xe; x++, n++) for (let c = 0; c < 4; c++) sum[c] += img.data[(y * img.width + x) * 4 + c];
+      data.set(sum.map((s) => Math.round(s / n)), (ty * size + tx) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+/** A PNG or BMP file → a 32×32 24-bit BMP; throws with a reason for anything else. */
+export function imageToBmp(bytes: Uint8Array, size = PAPER_IMAGE_SIZE): Uint8Array {
+  let img: RgbaImage | string;
+  if (PNG_MAGIC.every((b, i) => bytes[i] === b)) img = pngToRgba(bytes);
+  else if (bytes[0] === 0x42 && bytes[1] === 0x4d) img = decodeBmp(bytes);
+  else img = 'only PNG and BMP images can be converted';
+  if (typeof img === 'string') throw new Error(img);
+  return encodeBmp24(resizeSquare(img, size));
+}
