@@ -9,7 +9,6 @@ import { MODEL_FILE } from '../engine/checkpoint';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
 import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
-import { runTrainJob } from './train-job';
 
 export { JobControl };
 
@@ -37,6 +36,8 @@ async function inferenceModel(dir: string): Promise<InferenceModel> {
 
 export const engineMethods: Record<string, Method> = {
   async train(job: TrainJob, ctx): Promise<TrainOutcome> {
+    // Loaded on first use: training pulls in the optimizer and gradient code that generation never needs.
+    const { runTrainJob } = await import('./train-job');
     return runTrainJob(job, ctx);
   },
 
