@@ -30,6 +30,11 @@ export interface CatalogueOptions {
   checkpointInfo?: CheckpointInfoReader;
 }
 
+export interface RecoverOptions extends CatalogueOptions {
+  /** Rebuild even a catalogue that opens fine (its metrics are lost). */
+  force?: boolean;
+}
+
 /** Samples per page when the query names none, and the most one page may hold. */
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
@@ -82,10 +87,11 @@ export class Catalogue {
   /**
    * Moves a damaged `catalogue.sqlite` aside (`catalogue.sqlite.corrupt-<time>`) and rebuilds a new one
    * from the files: dataset manifests, run records and checkpoint folders, sample sidecars. Metrics
-   * live only in the database and are lost.
+   * live only in the database and are lost. Refuses (UserError 'CATALOGUE_SOUND') a catalogue that
+   * opens fine unless `force`, and one written by a newer version ('CATALOGUE_TOO_NEW').
    */
-  static recover(home: string, options: CatalogueOptions = {}): Promise<RecoveryReport> {
-    return recoverCatalogue(path.resolve(home), options.checkpointInfo);
+  static recover(home: string, options: RecoverOptions = {}): Promise<RecoveryReport> {
+    return recoverCatalogue(path.resolve(home), options.checkpointInfo, options.force ?? false);
   }
 
   /** Re-runs the rows/files reconciliation (see reconcile.ts). */

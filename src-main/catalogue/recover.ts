@@ -3,6 +3,7 @@
 // the sample sidecars. Metrics exist only in the database and cannot be rebuilt.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { UserError, isUserError } from '../shared/errors';
 import type { Db } from './db';
 import { blobPath, cataloguePath, checkpointDir, manifestsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
 import { fingerprintDir, type CheckpointInfoReader } from './reconcile';
@@ -101,10 +102,25 @@ async function rebuildSamples(db: Db, home: string, report: RecoveryReport): Pro
   }
 }
 
+/**
+ * Refuses to rebuild a catalogue that opens fine (the rebuild would lose its metrics) unless forced,
+ * and never touches one written by a newer version.
+ */
+async function assertDamaged(file: string): Promise<void> {
+  try {
+    await (await openDatabase(file)).close();
+  } catch (err) {
+    if (isUserError(err) && err.code === 'CATALOGUE_DAMAGED') return;
+    throw err;
+  }
+  throw new UserError(`catalogue ${file} is not damaged; rebuilding it would lose its metrics (use --force to rebuild anyway)`, 'CATALOGUE_SOUND');
+}
+
 /** See the module comment; rows whose files are gone are flagged by the reconcile of the next open. */
-export async function recoverCatalogue(home: string, readInfo?: CheckpointInfoReader): Promise<RecoveryReport> {
+export async function recoverCatalogue(home: string, readInfo?: CheckpointInfoReader, force = false): Promise<RecoveryReport> {
   await fs.mkdir(home, { recursive: true });
   const file = cataloguePath(home);
+  if (!force && (await fs.stat(file).catch(() => null))) await assertDamaged(file);
   const skipped: OrphanFile[] = [];
   const report: RecoveryReport = { movedTo: await moveAside(file), datasets: 0, datasetFiles: 0, runs: 0, checkpoints: 0, samples: 0, skipped };
   const db = await openDatabase(file);

@@ -1,5 +1,6 @@
 // Database-level pieces shared by the Catalogue and recovery: opening with checks and migrations, and
 // the inserts both rebuild rows with.
+import path from 'node:path';
 import { UserError } from '../shared/errors';
 import { Db, sqliteCode, type Executor } from './db';
 import { assertNotNewer, migrate } from './migrations/index';
@@ -9,7 +10,10 @@ import type { RunRecord, SampleSidecar } from './sidecars';
 const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
 export function damaged(file: string, detail: string): UserError {
-  return new UserError(`catalogue ${file} is damaged (${detail}); recover it with Catalogue.recover, which moves it aside and rebuilds it from the files`, 'CATALOGUE_DAMAGED');
+  const home = path.dirname(file);
+  return new UserError(
+    `catalogue ${file} is damaged (${detail}); run 'bgpt catalogue recover --home ${home}' to move it aside and rebuild it from the files`,
+    'CATALOGUE_DAMAGED');
 }
 
 /** Opens, checks and migrates the database file; throws a UserError for a damaged or newer file. */

@@ -2,9 +2,15 @@
 import type { CommandSpec } from '../framework';
 import { datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
+import { generateCommand } from './generate';
+import { convertCommand } from './convert';
+import { catalogueRecover } from '../../catalogue/command';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
   datasetsList,
   serve,
+  generateCommand,
+  convertCommand,
+  catalogueRecover,
 ];

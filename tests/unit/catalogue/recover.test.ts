@@ -51,7 +51,7 @@ describe('corrupt catalogue', () => {
     const err = await Catalogue.open(home).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).code).toBe('CATALOGUE_DAMAGED');
-    expect((err as Error).message).toMatch(/^catalogue .*catalogue\.sqlite is damaged \(.+\); recover it/);
+    expect((err as Error).message).toMatch(/^catalogue .*catalogue\.sqlite is damaged \(.+\); run 'bgpt catalogue recover --home .+' to move it aside/);
   });
 
   it('says the catalogue is damaged when garbage lands inside its pages', async () => {
@@ -93,6 +93,21 @@ describe('corrupt catalogue', () => {
     ]);
     const c = await Catalogue.open(home, { checkpointInfo: readInfo });
     expect((await c.listCheckpoints(runId)).map((k) => [k.kind, k.step])).toEqual([['last', 40], ['best', 30]]);
+    await c.close();
+  });
+});
+
+describe('recover on a sound catalogue', () => {
+  it('refuses unless forced, keeping the metrics', async () => {
+    const { home, runId } = await populatedHome();
+    const err = await Catalogue.recover(home).catch((e: unknown) => e);
+    expect((err as UserError).code).toBe('CATALOGUE_SOUND');
+    let c = await Catalogue.open(home);
+    expect((await c.metricSeries([runId], 'trainLoss'))[0].totalPoints).toBe(1);
+    await c.close();
+    expect((await Catalogue.recover(home, { force: true })).runs).toBe(1);
+    c = await Catalogue.open(home);
+    expect((await c.metricSeries([runId], 'trainLoss'))[0].totalPoints).toBe(0);
     await c.close();
   });
 });
