@@ -4,8 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
-import type { Db, Executor } from './db';
-import { insertRunRow, insertSample, json, openDatabase } from './store';
+import type { Db } from './db';
+import { insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
 import {
   blobPath, cataloguePath, checkExt, checkId, fromStored, manifestPath, newId, runDir, runRecordPath, sampleSidecarPath,
   toStored,
@@ -121,9 +121,8 @@ export class Catalogue {
     const stats = input.stats ?? {};
     await writeSidecar(manifestPath(this.home, id), { version: SIDECAR_VERSION, id, name, source: input.source, kind: input.kind, created, stats, files: input.files });
     await this.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO datasets (id, name, source, kind, created, stats) VALUES (?, ?, ?, ?, ?, ?)',
-        [id, name, input.source, input.kind, created, json(stats, 'dataset stats')]);
-      await this.insertFiles(tx, id, input.files);
+      await insertDataset(tx, { id, name, source: input.source, kind: input.kind, created, stats });
+      await insertDatasetFiles(tx, this.home, id, input.files);
     });
     return this.requireDataset(id);
   }
@@ -134,7 +133,7 @@ export class Catalogue {
     await this.checkBlobs(files);
     const all = [...(await this.listDatasetFiles(datasetId)), ...files];
     await this.writeManifest(dataset, all);
-    const added = await this.db.transaction((tx) => this.insertFiles(tx, datasetId, files));
+    const added = await this.db.transaction((tx) => insertDatasetFiles(tx, this.home, datasetId, files));
     return { added, duplicates: files.length - added };
   }
 
@@ -435,18 +434,6 @@ export class Catalogue {
       if (!st || st.size !== f.size) throw new UserError(`dataset file '${f.originalName}' is not stored at ${blobPath(this.home, f.sha256)} with ${f.size} bytes; store the blob before recording it`);
       if (f.split !== 'train' && f.split !== 'eval') throw new UserError(`dataset file '${f.originalName}' has split '${f.split}', expected train or eval`);
     }
-  }
-
-  private async insertFiles(tx: Executor, datasetId: string, files: DatasetFileInput[]): Promise<number> {
-    let added = 0;
-    for (const f of files) {
-      const info = await tx.run(
-        `INSERT OR IGNORE INTO dataset_files (dataset_id, sha256, size, ext, modality, split, stored_path, original_name, pair_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [datasetId, f.sha256, f.size, f.ext, f.modality, f.split, toStored(this.home, blobPath(this.home, f.sha256)), f.originalName, f.pairKey ?? null]);
-      added += info.changes;
-    }
-    return added;
   }
 
   private writeManifest(d: Pick<DatasetRow, 'id' | 'name' | 'source' | 'kind' | 'created' | 'stats'>, files: DatasetFileInput[]): Promise<void> {

@@ -33,9 +33,10 @@ async function statOrNull(file: string) {
   }
 }
 
-async function listOrEmpty(dir: string): Promise<string[]> {
+/** A folder's entries in name order; none when it does not exist. */
+export async function listOrEmpty(dir: string): Promise<string[]> {
   try {
-    return await fs.readdir(dir);
+    return (await fs.readdir(dir)).sort();
   } catch {
     return [];
   }

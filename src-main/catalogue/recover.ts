@@ -5,21 +5,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError, isUserError } from '../shared/errors';
 import type { Db } from './db';
-import { blobPath, cataloguePath, checkpointDir, manifestsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
-import { fingerprintDir, type CheckpointInfoReader } from './reconcile';
+import { cataloguePath, checkpointDir, manifestsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
+import { fingerprintDir, listOrEmpty, type CheckpointInfoReader } from './reconcile';
 import { readSidecar, type DatasetManifest, type RunRecord, type SampleSidecar } from './sidecars';
-import { insertRunRow, insertSample, json, openDatabase } from './store';
+import { insertDataset, insertDatasetFiles, insertRunRow, insertSample, openDatabase } from './store';
 import type { CheckpointKind, OrphanFile, RecoveryReport } from './types';
 
 const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['last', 'best'];
-
-async function listOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return (await fs.readdir(dir)).sort();
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Moves the database and its WAL/shared-memory companions aside together: a WAL left next to a new
@@ -50,15 +42,8 @@ async function rebuildDatasets(db: Db, home: string, report: RecoveryReport): Pr
       continue;
     }
     await db.transaction(async (tx) => {
-      await tx.run('INSERT INTO datasets (id, name, source, kind, created, stats) VALUES (?, ?, ?, ?, ?, ?)',
-        [m.id, m.name, m.source, m.kind, m.created, json(m.stats, 'dataset stats')]);
-      for (const f of m.files) {
-        const info = await tx.run(
-          `INSERT OR IGNORE INTO dataset_files (dataset_id, sha256, size, ext, modality, split, stored_path, original_name, pair_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [m.id, f.sha256, f.size, f.ext, f.modality, f.split, toStored(home, blobPath(home, f.sha256)), f.originalName, f.pairKey ?? null]);
-        report.datasetFiles += info.changes;
-      }
+      await insertDataset(tx, m);
+      report.datasetFiles += await insertDatasetFiles(tx, home, m.id, m.files);
     });
     report.datasets += 1;
   }

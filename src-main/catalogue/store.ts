@@ -4,7 +4,9 @@ import path from 'node:path';
 import { UserError } from '../shared/errors';
 import { Db, sqliteCode, type Executor } from './db';
 import { assertNotNewer, migrate } from './migrations/index';
-import type { RunRecord, SampleSidecar } from './sidecars';
+import { blobPath, toStored } from './paths';
+import type { DatasetManifest, RunRecord, SampleSidecar } from './sidecars';
+import type { DatasetFileInput } from './types';
 
 /** SQLite codes that mean the file itself is damaged, not the query. */
 const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
@@ -61,4 +63,23 @@ export async function insertSample(tx: Executor, s: SampleSidecar, checkpointId:
     [s.id, s.runId, checkpointId, s.checkpointStep, s.name, json(s.params, 'sampling parameters'), s.ext, s.path, s.size, s.validity,
       s.validityReason, s.repaired ? 1 : 0, s.rating, s.notes, s.created]);
   for (const tag of s.tags) await tx.run('INSERT INTO sample_tags (sample_id, tag) VALUES (?, ?)', [s.id, tag]);
+}
+
+/** Inserts a dataset row (createDataset and recovery share it). */
+export async function insertDataset(tx: Executor, d: Omit<DatasetManifest, 'version' | 'files'>): Promise<void> {
+  await tx.run('INSERT INTO datasets (id, name, source, kind, created, stats) VALUES (?, ?, ?, ?, ?, ?)',
+    [d.id, d.name, d.source, d.kind, d.created, json(d.stats, 'dataset stats')]);
+}
+
+/** Inserts a dataset's file rows, skipping files it already holds; returns how many were new. */
+export async function insertDatasetFiles(tx: Executor, home: string, datasetId: string, files: DatasetFileInput[]): Promise<number> {
+  let added = 0;
+  for (const f of files) {
+    const info = await tx.run(
+      `INSERT OR IGNORE INTO dataset_files (dataset_id, sha256, size, ext, modality, split, stored_path, original_name, pair_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [datasetId, f.sha256, f.size, f.ext, f.modality, f.split, toStored(home, blobPath(home, f.sha256)), f.originalName, f.pairKey ?? null]);
+    added += info.changes;
+  }
+  return added;
 }
