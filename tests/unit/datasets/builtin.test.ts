@@ -1,0 +1,80 @@
+// Built-in datasets: every committed file is valid, and rebuilding gives the committed bytes.
+// Also the folder converter (keeps eval/, one pair per tune) and the CPU folder reader.
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildCpu, buildTunes, BUILTIN_CPU_TRAIN } from '../../../src-main/datasets/builtin';
+import { convertTree } from '../../../src-main/datasets/convert';
+import { generateCpuFiles, readCpuFolder } from '../../../src-main/datasets/cpu';
+import { validate } from '../../../src-main/formats';
+
+const DATASETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/formats');
+const tmps: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'bgpt-builtin-'));
+  tmps.push(d);
+  return d;
+};
+afterEach(() => tmps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Relative path → bytes of every file under `dir`. */
+function tree(dir: string): Map<string, Buffer> {
+  return new Map(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    .map((e) => { const full = path.join(e.parentPath, e.name); return [path.relative(dir, full), readFileSync(full)] as const; }));
+}
+
+describe('built-in datasets', () => {
+  it('tunes: every ABC and MIDI is valid, each tune has its pair, a rebuild gives the same bytes', async () => {
+    const committed = tree(path.join(DATASETS, 'tunes'));
+    expect(committed.size).toBeGreaterThanOrEqual(30);
+    for (const [name, bytes] of committed) {
+      expect(validate(new Uint8Array(bytes), path.extname(name)), name).toEqual({ verdict: 'valid' });
+      const other = name.endsWith('.abc') ? name.replace(/\.abc$/, '.mid') : name.replace(/\.mid$/, '.abc');
+      expect(committed.has(other), other).toBe(true);
+    }
+    const out = path.join(tmp(), 'tunes');
+    await buildTunes(path.join(DATASETS, 'sources', 'abcmidi'), out);
+    expect(tree(out)).toEqual(committed);
+  });
+  it('cpu: train/ and eval/ traces all agree with the simulator, and a rebuild gives the same bytes', async () => {
+    const committed = tree(path.join(DATASETS, 'cpu'));
+    expect([...committed.keys()].filter((k) => k.startsWith('eval/'))).toHaveLength(64);
+    for (const [name, bytes] of committed) expect(validate(new Uint8Array(bytes), 'bin'), name).toEqual({ verdict: 'valid' });
+    const out = path.join(tmp(), 'cpu');
+    await buildCpu(out);
+    expect(tree(out)).toEqual(committed);
+  });
+});
+
+describe('CPU dataset files', () => {
+  it('generates seeded, named-by-hash files and reads them back with a limit', async () => {
+    const files = generateCpuFiles({ ...BUILTIN_CPU_TRAIN, programs: 5 });
+    expect([...files.keys()].every((n) => /^[0-9a-f]{32}\.bin$/.test(n))).toBe(true);
+    const dir = tmp();
+    for (const [n, b] of files) writeFileSync(path.join(dir, n), b);
+    writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
+    expect((await readCpuFolder(dir, 3)).map((f) => f.name)).toEqual([...files.keys()].sort().slice(0, 3));
+    writeFileSync(path.join(dir, '0.bin'), 'short');
+    await expect(readCpuFolder(dir)).rejects.toThrow(/0\.bin: 5 bytes is shorter/);
+    expect(() => generateCpuFiles({ programs: 1, minLength: 5, maxLength: 300, seed: 0 })).toThrow(/1 <= min <= max <= 256/);
+  });
+});
+
+describe('convertTree', () => {
+  it('converts a folder the paper way, keeping eval/, and reports what has no converter', async () => {
+    const src = tmp();
+    mkdirSync(path.join(src, 'eval'));
+    writeFileSync(path.join(src, 'book.abc'), 'X:1\nT:One\nK:C\nCDE|\n\nX:2\nT:Two\nK:G\nGAB|\n');
+    writeFileSync(path.join(src, 'eval', 'talk.wav'), readFileSync(path.join(FIXTURES, 'stereo11k.wav')));
+    writeFileSync(path.join(src, 'pic.png'), readFileSync(path.join(FIXTURES, 'gradient48x40.png')));
+    writeFileSync(path.join(src, 'song.ogg'), 'OggS');
+    const out = path.join(tmp(), 'out');
+    const result = await convertTree([src], out);
+    expect(result.written.sort()).toEqual(['book-1.abc', 'book-1.mid', 'book-2.abc', 'book-2.mid', 'eval/talk-1.wav', 'eval/talk-2.wav', 'pic.bmp']);
+    expect(result.skipped).toEqual([{ path: path.join(src, 'song.ogg'), reason: 'no converter for .ogg files' }]);
+    for (const [name, bytes] of tree(out)) expect(validate(new Uint8Array(bytes), path.extname(name)), name).toEqual({ verdict: 'valid' });
+  });
+});
