@@ -119,14 +119,15 @@ export function parseWav(bytes: Uint8Array): WavView {
   return { ...fmt, frames: samples.length, durationSeconds: samples.length / fmt.sampleRate, data, samples, issues };
 }
 
-/** Min/max of `count` columns of `framesPerColumn` frames each, starting at column `first`. */
+/** Min/max of `count` columns of `framesPerColumn` frames each (fractional, at least 1), starting at
+ *  column `first`; a fractional width lets the waveform fill the canvas exactly. */
 export function wavPeaks(view: WavView, framesPerColumn: number, first: number, count: number): PeakColumn[] {
   const frameBytes = (view.bitsPerSample / 8) * view.channels;
+  const step = Math.max(1, framesPerColumn);
   const columns: PeakColumn[] = [];
-  const step = Math.max(1, Math.floor(framesPerColumn));
   for (let c = first; c < first + count; c++) {
-    const from = c * step;
-    const to = Math.min(from + step, view.frames);
+    const from = Math.floor(c * step);
+    const to = Math.min(Math.floor((c + 1) * step), view.frames);
     if (from >= to) break;
     let min = Infinity;
     let max = -Infinity;

@@ -28,6 +28,9 @@ describe('parseWav', () => {
     expect(cols[0].max).toBeGreaterThan(0.6);
     expect(cols[79].max).toBeLessThan(cols[0].max); // faded out
     expect(wavPeaks(view, 100, 79, 5).length).toBe(1);
+    const fitted = wavPeaks(view, 8000 / 1100, 0, 1100); // fractional: exactly fills 1100 columns
+    expect(fitted.length).toBe(1100);
+    expect(fitted[1099].span.end).toBe(view.data.end);
   });
 
   it('keeps the samples of a truncated file and says so', () => {
