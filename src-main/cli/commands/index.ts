@@ -5,6 +5,7 @@ import { serve } from './serve';
 import { generateCommand } from './generate';
 import { convertCommand } from './convert';
 import { catalogueRecover } from '../../catalogue/command';
+import { cpuCommands } from './cpu';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -13,4 +14,5 @@ export const commands: CommandSpec[] = [
   generateCommand,
   convertCommand,
   catalogueRecover,
+  ...cpuCommands,
 ];
