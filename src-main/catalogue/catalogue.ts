@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
-import type { Db } from './db';
+import { sqliteCode, type Db } from './db';
 import { insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
 import {
   blobPath, cataloguePath, checkExt, checkId, fromStored, manifestPath, newId, runDir, runRecordPath, sampleSidecarPath,
@@ -21,7 +21,7 @@ import {
   FINAL_STATUSES, LIVE_STATUSES, RUN_STATUSES, type CheckpointRow, type DatasetFileInput, type DatasetFileRow,
   type DatasetRow, type MetricInput, type MetricName, type MetricSeries, type NewCheckpoint, type NewDataset,
   type NewRun, type NewSample, type ReconcileReport, type RecoveryReport, type RunRow, type RunUpdate, type SamplePage,
-  type SampleQuery, type SampleRow, type SampleUpdate, type TagCount, type Validity,
+  type SampleQuery, type SampleRow, type SampleUpdate, type TagCount, type Validity, type DatasetKind, type RunMode,
 } from './types';
 import { recoverCatalogue } from './recover';
 
@@ -44,6 +44,12 @@ const DEFAULT_SERIES_POINTS = 1_000;
 const METRIC_ROWS_PER_STATEMENT = 500;
 const MAX_TAG_LENGTH = 64;
 const VALIDITIES: readonly Validity[] = ['valid', 'repaired', 'invalid'];
+const DATASET_KINDS: readonly DatasetKind[] = ['generative', 'conversion'];
+const RUN_MODES: readonly RunMode[] = ['generative', 'conversion', 'classification'];
+
+function nameTaken(name: string): UserError {
+  return new UserError(`a dataset named '${name}' already exists`);
+}
 
 function normalizeTags(tags: string[]): string[] {
   const clean = new Set<string>();
@@ -114,17 +120,21 @@ export class Catalogue {
   async createDataset(input: NewDataset): Promise<DatasetRow> {
     const name = input.name.trim();
     if (!name) throw new UserError('a dataset needs a name');
-    if (await this.db.get('SELECT 1 FROM datasets WHERE name = ?', [name])) throw new UserError(`a dataset named '${name}' already exists`);
+    if (!DATASET_KINDS.includes(input.kind)) throw new UserError(`dataset kind must be generative or conversion, got '${input.kind}'`);
+    if (await this.db.get('SELECT 1 FROM datasets WHERE name = ?', [name])) throw nameTaken(name);
     await this.checkBlobs(input.files);
-    const id = newId('ds');
-    const created = Date.now();
-    const stats = input.stats ?? {};
-    await writeSidecar(manifestPath(this.home, id), { version: SIDECAR_VERSION, id, name, source: input.source, kind: input.kind, created, stats, files: input.files });
-    await this.db.transaction(async (tx) => {
-      await insertDataset(tx, { id, name, source: input.source, kind: input.kind, created, stats });
-      await insertDatasetFiles(tx, this.home, id, input.files);
-    });
-    return this.requireDataset(id);
+    const dataset = { id: newId('ds'), name, source: input.source, kind: input.kind, created: Date.now(), stats: input.stats ?? {} };
+    await this.writeManifest(dataset, input.files);
+    try {
+      await this.db.transaction(async (tx) => {
+        await insertDataset(tx, dataset);
+        await insertDatasetFiles(tx, this.home, dataset.id, input.files);
+      });
+    } catch (err) {
+      // Another process took the name between the check and the insert.
+      throw sqliteCode(err) === 'SQLITE_CONSTRAINT' && /datasets\.name/.test((err as Error).message) ? nameTaken(name) : err;
+    }
+    return this.requireDataset(dataset.id);
   }
 
   /** Adds files to a dataset in one transaction; files it already holds (same sha256) are counted as duplicates. */
@@ -160,9 +170,7 @@ export class Catalogue {
     const dataset = await this.requireDataset(datasetId);
     const name = patch.name?.trim() ?? dataset.name;
     if (!name) throw new UserError('a dataset needs a name');
-    if (name !== dataset.name && (await this.db.get('SELECT 1 FROM datasets WHERE name = ?', [name]))) {
-      throw new UserError(`a dataset named '${name}' already exists`);
-    }
+    if (name !== dataset.name && (await this.db.get('SELECT 1 FROM datasets WHERE name = ?', [name]))) throw nameTaken(name);
     const next = { ...dataset, name, stats: patch.stats ?? dataset.stats };
     await this.writeManifest(next, await this.listDatasetFiles(datasetId));
     await this.db.run('UPDATE datasets SET name = ?, stats = ? WHERE id = ?', [name, json(next.stats, 'dataset stats'), datasetId]);
@@ -187,6 +195,7 @@ export class Catalogue {
 
   /** Creates a queued run, its folder `<home>/runs/<id>/` and its run record. */
   async createRun(input: NewRun): Promise<RunRow> {
+    if (!RUN_MODES.includes(input.mode)) throw new UserError(`run mode must be generative, conversion or classification, got '${input.mode}'`);
     if (input.datasetId) await this.requireDataset(input.datasetId);
     const id = newId('run');
     const dir = runDir(this.home, id);
@@ -436,8 +445,12 @@ export class Catalogue {
     }
   }
 
+  /** Writes the dataset's manifest: its row and its files once each (by sha256), as plain inputs. */
   private writeManifest(d: Pick<DatasetRow, 'id' | 'name' | 'source' | 'kind' | 'created' | 'stats'>, files: DatasetFileInput[]): Promise<void> {
-    const plain = files.map((f) => ({ sha256: f.sha256, size: f.size, ext: f.ext, modality: f.modality, split: f.split, originalName: f.originalName, pairKey: f.pairKey ?? null }));
+    const unique = new Map(files.map((f) => [f.sha256, f]));
+    const plain = [...unique.values()].map((f) => ({
+      sha256: f.sha256, size: f.size, ext: f.ext, modality: f.modality, split: f.split, originalName: f.originalName, pairKey: f.pairKey ?? null,
+    }));
     return writeSidecar(manifestPath(this.home, d.id), { version: SIDECAR_VERSION, id: d.id, name: d.name, source: d.source, kind: d.kind, created: d.created, stats: d.stats, files: plain });
   }
 

@@ -64,6 +64,23 @@ describe('datasets', () => {
   });
 });
 
+describe('bad input', () => {
+  it('answers each with one clear UserError', async () => {
+    await withCatalogue(async (c, home) => {
+      const bad = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof UserError ? e.message : `not a UserError: ${String(e)}`));
+      expect(await bad(c.createDataset({ name: ' ', source: 's', kind: 'generative', files: [] }))).toBe('a dataset needs a name');
+      expect(await bad(c.createDataset({ name: 'x', source: 's', kind: 'poetry' as never, files: [] }))).toMatch(/kind must be generative or conversion/);
+      expect(await bad(c.createRun({ name: 'r', mode: 'dreaming' as never, config: {} }))).toMatch(/run mode must be/);
+      expect(await bad(c.updateRun('run_nope', { stepsDone: 1 }))).toBe("no run 'run_nope' in the catalogue");
+      const file = path.join(home, 'samples', 'x.mid');
+      await writeFileAtomic(file, 'x');
+      expect(await bad(c.addSample({ ext: 'MID!', path: file, params: {}, validity: 'valid' }))).toMatch(/file extension 'MID!'/);
+      expect(await bad(c.addSample({ ext: 'mid', path: file + '.gone', params: {}, validity: 'valid' }))).toMatch(/does not exist; write it before/);
+      expect(await bad(c.addSample({ ext: 'mid', path: file, params: {}, validity: 'valid', tags: ['t'.repeat(65)] }))).toMatch(/longer than 64/);
+    });
+  });
+});
+
 describe('runs', () => {
   it('moves through statuses with times, progress and its dataset name', async () => {
     await withCatalogue(async (c, home) => {
