@@ -45,8 +45,9 @@ export class StatsAccumulator {
     return {
       count,
       totalBytes,
-      minSize: count ? Math.min(...this.sizes) : 0,
-      maxSize: count ? Math.max(...this.sizes) : 0,
+      // reduce, not Math.min(...sizes): spreading 100k+ arguments overflows the stack.
+      minSize: count ? this.sizes.reduce((a, b) => Math.min(a, b)) : 0,
+      maxSize: count ? this.sizes.reduce((a, b) => Math.max(a, b)) : 0,
       meanSize: count ? totalBytes / count : 0,
       byteHistogram: [...this.histogram],
       entropyBitsPerByte: entropy(this.histogram, totalBytes),
