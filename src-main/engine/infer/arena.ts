@@ -18,6 +18,10 @@ export interface Kernels {
   attn_scores(q: number, k: number, s: number, npos: number, hd: number, stride: number, scale: number): void;
   /** out = Σ_t p[t] · v_t for t < npos; v_t starts `stride` bytes after v_{t-1}. */
   attn_mix(p: number, v: number, out: number, npos: number, hd: number, stride: number): void;
+  /** GPT-2 GELU (tanh approximation) in place over n elements, n a multiple of 4. */
+  gelu(x: number, n: number): void;
+  /** LayerNorm of d elements: out = (x - mean) / sqrt(var + eps) · w + b. */
+  layer_norm(x: number, w: number, b: number, out: number, d: number, eps: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (the Node tsconfig has no DOM lib to type it). */

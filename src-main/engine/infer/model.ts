@@ -10,9 +10,6 @@ import { Arena, type Kernels } from './arena';
 
 /** GPT-2's layer-norm epsilon (HF GPT2Config.layer_norm_epsilon). */
 const LN_EPS = 1e-5;
-/** sqrt(2/π), the constant of GPT-2's tanh-approximated GELU ("gelu_new"). */
-const GELU_SCALE = Math.sqrt(2 / Math.PI);
-const GELU_CUBIC = 0.044715;
 
 /** Byte offsets of one GPT-2 block's parameters in the arena. */
 interface BlockWeights {
@@ -104,7 +101,8 @@ export class InferenceModel {
     this.d = d;
     this.headDim = d / config.numHeads;
     const a = this.arena;
-    this.patchEmbW = a.put(need(tensors, `${PATCH_PREFIX}patch_embedding.weight`));
+    // Stored [inputs, d] (transposed from torch's [d, inputs]) so a one-hot input selects a contiguous row.
+    this.patchEmbW = a.put(transposed(need(tensors, `${PATCH_PREFIX}patch_embedding.weight`), d, config.patchSize * VOCAB_SIZE));
     this.patchEmbB = a.put(need(tensors, `${PATCH_PREFIX}patch_embedding.bias`));
     // The LM head is tied to the byte embedding, as in the reference (GPT2LMHeadModel ties them).
     this.wte = a.put(need(tensors, BYTE_WTE));
@@ -199,11 +197,10 @@ export class InferenceModel {
     return heap.subarray(this.s.logits >> 2, (this.s.logits >> 2) + VOCAB_SIZE);
   }
 
-  /** x = patch_embedding(one_hot(patch)) + wpe[pos]: the one-hot product is a sum of weight columns. */
+  /** x = patch_embedding(one_hot(patch)) + wpe[pos]: the one-hot product is a sum of weight rows. */
   private embedPatch(patch: ArrayLike<number>): void {
     const heap = this.arena.heap;
     const d = this.d;
-    const inputs = this.config.patchSize * VOCAB_SIZE;
     const w = this.patchEmbW >> 2;
     const x = this.s.x >> 2;
     const wpe = (this.patchStack.wpe >> 2) + this.patchStack.pos * d;
@@ -212,8 +209,8 @@ export class InferenceModel {
     for (let k = 0; k < patch.length; k++) {
       const v = patch[k];
       if (!Number.isInteger(v) || v < 0 || v > SPECIAL) throw new Error(`patch value ${v} is outside 0..${SPECIAL}`);
-      const col = w + k * VOCAB_SIZE + v;
-      for (let j = 0; j < d; j++) heap[x + j] += heap[col + j * inputs];
+      const row = w + (k * VOCAB_SIZE + v) * d;
+      for (let j = 0; j < d; j++) heap[x + j] += heap[row + j];
     }
   }
 
@@ -224,16 +221,16 @@ export class InferenceModel {
     const s = this.s;
     for (let l = 0; l < stack.blocks.length; l++) {
       const b = stack.blocks[l];
-      layerNorm(heap, s.x >> 2, b.ln1w >> 2, b.ln1b >> 2, s.h >> 2, d);
+      this.k.layer_norm(s.x, b.ln1w, b.ln1b, s.h, d, LN_EPS);
       this.k.matvec_io(s.h, b.attnW, b.attnB, s.qkv, d, 3 * d, 0);
       this.attend(heap, stack, l);
       this.k.matvec_io(s.att, b.attnProjW, b.attnProjB, s.x, d, d, 1);
-      layerNorm(heap, s.x >> 2, b.ln2w >> 2, b.ln2b >> 2, s.h >> 2, d);
+      this.k.layer_norm(s.x, b.ln2w, b.ln2b, s.h, d, LN_EPS);
       this.k.matvec_io(s.h, b.fcW, b.fcB, s.fc, d, 4 * d, 0);
-      geluInPlace(heap, s.fc >> 2, 4 * d);
+      this.k.gelu(s.fc, 4 * d);
       this.k.matvec_io(s.fc, b.mlpProjW, b.mlpProjB, s.x, 4 * d, d, 1);
     }
-    layerNorm(heap, s.x >> 2, stack.lnFw >> 2, stack.lnFb >> 2, out >> 2, d);
+    this.k.layer_norm(s.x, stack.lnFw, stack.lnFb, out, d, LN_EPS);
     stack.pos++;
   }
 
@@ -261,26 +258,11 @@ export class InferenceModel {
   }
 }
 
-/** out = (x - mean) / sqrt(var + eps) · w + b over d elements (indices are float offsets). */
-function layerNorm(heap: Float32Array, x: number, w: number, b: number, out: number, d: number): void {
-  let mean = 0;
-  for (let i = 0; i < d; i++) mean += heap[x + i];
-  mean /= d;
-  let variance = 0;
-  for (let i = 0; i < d; i++) {
-    const c = heap[x + i] - mean;
-    variance += c * c;
-  }
-  const inv = 1 / Math.sqrt(variance / d + LN_EPS);
-  for (let i = 0; i < d; i++) heap[out + i] = (heap[x + i] - mean) * inv * heap[w + i] + heap[b + i];
-}
-
-/** GPT-2's GELU, tanh approximation: 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))). */
-function geluInPlace(heap: Float32Array, x: number, n: number): void {
-  for (let i = x; i < x + n; i++) {
-    const u = heap[i];
-    heap[i] = 0.5 * u * (1 + Math.tanh(GELU_SCALE * (u + GELU_CUBIC * u * u * u)));
-  }
+/** The [cols, rows] transpose of a row-major [rows, cols] matrix. */
+function transposed(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
 }
 
 function softmaxInPlace(heap: Float32Array, at: number, n: number): void {

@@ -31,7 +31,7 @@ describe('kernels binary', () => {
 });
 
 describe('matvec_io (Conv1D layout [in, out])', () => {
-  for (const [nin, nout] of [[64, 192], [7, 13], [3, 5], [9, 4]]) {
+  for (const [nin, nout] of [[64, 192], [7, 13], [3, 5], [9, 4], [5, 28]]) {
     for (const acc of [0, 1] as const) {
       it(`matches a plain loop for ${nin}x${nout}, accumulate ${acc}`, () => {
         const { arena, ptrs: [x, w, b, y] } = setup([nin, nin * nout, nout, nout]);
