@@ -55,7 +55,7 @@ export class Db implements Executor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly direct: Executor;
 
-  private constructor(private readonly raw: sqlite3.Database, readonly file: string) {
+  private constructor(private readonly raw: sqlite3.Database, readonly file: string, private readonly mapError: (err: unknown) => unknown) {
     this.direct = {
       run: (sql, params) => retryOnceIfBusy(() => this.rawRun(sql, params)),
       get: <T>(sql: string, params?: SqlParams) => retryOnceIfBusy(() => this.rawGet<T>(sql, params)),
@@ -67,13 +67,14 @@ export class Db implements Executor {
   /**
    * Opens (creating if absent) a database file with foreign keys on and a busy timeout. It does not
    * write to the file: journal mode and schema are the caller's decision (see catalogue.ts).
+   * `mapError` turns failures of later statements into the caller's errors (e.g. a damaged file).
    */
-  static open(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Promise<Db> {
+  static open(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS, mapError: (err: unknown) => unknown = (err) => err): Promise<Db> {
     return new Promise((resolve, reject) => {
       const raw = new sqlite3.Database(file, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) => {
         if (err) return reject(err);
         raw.configure('busyTimeout', busyTimeoutMs);
-        const db = new Db(raw, file);
+        const db = new Db(raw, file, mapError);
         db.direct.exec('PRAGMA foreign_keys = ON').then(() => resolve(db), reject);
       });
     });
@@ -119,7 +120,7 @@ export class Db implements Executor {
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(op);
+    const result = this.queue.then(op).catch((err: unknown) => { throw this.mapError(err); });
     this.queue = result.catch(() => {});
     return result;
   }

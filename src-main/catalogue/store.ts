@@ -20,7 +20,8 @@ export function damaged(file: string, detail: string): UserError {
 
 /** Opens, checks and migrates the database file; throws a UserError for a damaged or newer file. */
 export async function openDatabase(file: string): Promise<Db> {
-  const db = await Db.open(file);
+  // Damage found later (a page read mid-session) gets the same message as damage found at open.
+  const db = await Db.open(file, undefined, (err) => asDamaged(file, err));
   const label = `catalogue ${file}`;
   try {
     await assertNotNewer(db, label);
@@ -33,9 +34,13 @@ export async function openDatabase(file: string): Promise<Db> {
     return db;
   } catch (err) {
     await db.close().catch(() => {});
-    const code = sqliteCode(err);
-    throw code && DAMAGE_CODES.has(code) ? damaged(file, (err as Error).message.replace(/^SQLITE_\w+: /, '')) : err;
+    throw asDamaged(file, err);
   }
+}
+
+function asDamaged(file: string, err: unknown): unknown {
+  const code = sqliteCode(err);
+  return code && DAMAGE_CODES.has(code) ? damaged(file, (err as Error).message.replace(/^SQLITE_\w+: /, '')) : err;
 }
 
 /** JSON text of a value, or a UserError naming what could not be stored. */

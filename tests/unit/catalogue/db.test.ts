@@ -47,6 +47,13 @@ describe('Db', () => {
     await db.close();
   });
 
+  it('passes failures of statements and transactions through the given error mapper', async () => {
+    const db = await Db.open(path.join(tempHome(), 'a.sqlite'), undefined, (err) => new Error(`mapped: ${sqliteCode(err)}`));
+    await expect(db.get('SELECT * FROM nowhere')).rejects.toThrow('mapped: SQLITE_ERROR');
+    await expect(db.transaction((tx) => tx.run('INSERT INTO nowhere VALUES (1)'))).rejects.toThrow('mapped: SQLITE_ERROR');
+    await db.close();
+  });
+
   it('retries once when another connection holds the write lock, then gives up', async () => {
     const file = path.join(tempHome(), 'a.sqlite');
     const holder = await openWithTable(file);
