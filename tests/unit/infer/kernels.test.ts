@@ -95,3 +95,36 @@ describe('arena', () => {
     expect(() => a.arena.alloc(1)).toThrow(/sealed/);
   });
 });
+
+describe('gelu', () => {
+  it('matches GPT-2\'s tanh-approximated GELU within 1e-6 from -12 to 12', () => {
+    const n = 2400;
+    const arena = new Arena();
+    const inputs = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / n);
+    const x = arena.put(inputs);
+    arena.seal();
+    arena.kernels.gelu(x, n);
+    const got = arena.heap.subarray(x >> 2, (x >> 2) + n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const u = inputs[i];
+      const want = 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u ** 3)));
+      worst = Math.max(worst, Math.abs(got[i] - want));
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+});
+
+describe('layer_norm', () => {
+  for (const d of [64, 7]) {
+    it(`normalises ${d} values as torch.nn.LayerNorm does`, () => {
+      const { arena, ptrs: [x, w, b, out] } = setup([d, d, d, d]);
+      const xs = read(arena, x, d), ws = read(arena, w, d), bs = read(arena, b, d);
+      arena.kernels.layer_norm(x, w, b, out, d, 1e-5);
+      const mean = xs.reduce((a, v) => a + v, 0) / d;
+      const variance = xs.reduce((a, v) => a + (v - mean) ** 2, 0) / d;
+      const got = read(arena, out, d);
+      for (let i = 0; i < d; i++) expect(got[i]).toBeCloseTo(((xs[i] - mean) / Math.sqrt(variance + 1e-5)) * ws[i] + bs[i], 5);
+    });
+  }
+});
