@@ -42,6 +42,7 @@ const MAX_PAGE = 500;
 const DEFAULT_SERIES_POINTS = 1_000;
 /** Rows per INSERT statement in appendMetrics (8 columns each, well under SQLite's variable limit). */
 const METRIC_ROWS_PER_STATEMENT = 500;
+/** Tags are short labels shown as chips; a longer one is almost certainly a pasted note. */
 const MAX_TAG_LENGTH = 64;
 const VALIDITIES: readonly Validity[] = ['valid', 'repaired', 'invalid'];
 const DATASET_KINDS: readonly DatasetKind[] = ['generative', 'conversion'];
@@ -86,7 +87,12 @@ export class Catalogue {
     const root = path.resolve(home);
     await fs.mkdir(root, { recursive: true });
     const catalogue = new Catalogue(root, await openDatabase(cataloguePath(root)), options);
-    catalogue.lastReconcile = await catalogue.reconcile();
+    try {
+      catalogue.lastReconcile = await catalogue.reconcile();
+    } catch (err) {
+      await catalogue.close();
+      throw err;
+    }
     return catalogue;
   }
 
