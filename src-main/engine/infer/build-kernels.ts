@@ -14,12 +14,12 @@ const OUT_PATH = path.join(HERE, 'kernels-wasm.ts');
 /** Base64 characters per line of the generated file, so diffs and editors stay sane. */
 const LINE_CHARS = 100;
 
-/** Compiles WAT text to a WebAssembly binary (SIMD enabled, no debug names: deterministic bytes). */
+/** Compiles WAT text to a WebAssembly binary (SIMD enabled; function names kept so profiles name the kernels). */
 export async function compileWat(source: string): Promise<Uint8Array> {
   const module = (await wabt()).parseWat('kernels.wat', source, { simd: true });
   try {
     module.validate();
-    return module.toBinary({ write_debug_names: false }).buffer;
+    return module.toBinary({ write_debug_names: true }).buffer;
   } finally {
     module.destroy();
   }

@@ -148,7 +148,7 @@
     (local.get $s))
 
   ;; GPT-2 Conv1D: y = x·W + b (or y += x·W + b when $acc), W stored [nin, nout] row-major.
-  (func (export "matvec_io") (param $x i32) (param $w i32) (param $b i32) (param $y i32)
+  (func $matvec_io (export "matvec_io") (param $x i32) (param $w i32) (param $b i32) (param $y i32)
                              (param $nin i32) (param $nout i32) (param $acc i32)
     (local $stride i32) (local $xend i32) (local $x4end i32)
     (call $init_out (local.get $b) (local.get $y) (local.get $nout) (local.get $acc))
@@ -174,7 +174,7 @@
         (br $next))))
 
   ;; torch Linear without bias: y[o] = W[o,:]·x, W stored [nout, nin] row-major (the tied LM head).
-  (func (export "matvec_oi") (param $x i32) (param $w i32) (param $y i32) (param $nin i32) (param $nout i32)
+  (func $matvec_oi (export "matvec_oi") (param $x i32) (param $w i32) (param $y i32) (param $nin i32) (param $nout i32)
     (local $end i32) (local $stride i32)
     (local.set $stride (i32.shl (local.get $nin) (i32.const 2)))
     (local.set $end (i32.add (local.get $y) (i32.shl (local.get $nout) (i32.const 2))))
@@ -187,7 +187,7 @@
         (br $next))))
 
   ;; Attention scores of one head: s[t] = scale * q·k_t for t < npos, k_t = k + t*stride bytes.
-  (func (export "attn_scores") (param $q i32) (param $k i32) (param $s i32) (param $npos i32)
+  (func $attn_scores (export "attn_scores") (param $q i32) (param $k i32) (param $s i32) (param $npos i32)
                                (param $hd i32) (param $stride i32) (param $scale f32)
     (local $end i32)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $npos) (i32.const 2))))
@@ -200,7 +200,7 @@
         (br $next))))
 
   ;; Attention output of one head: out = sum_t p[t] * v_t for t < npos, v_t = v + t*stride bytes.
-  (func (export "attn_mix") (param $p i32) (param $v i32) (param $out i32) (param $npos i32)
+  (func $attn_mix (export "attn_mix") (param $p i32) (param $v i32) (param $out i32) (param $npos i32)
                             (param $hd i32) (param $stride i32)
     (local $end i32) (local $o i32) (local $oend i32)
     (local.set $o (local.get $out))
@@ -223,7 +223,7 @@
   ;; GPT-2's GELU in place, tanh approximation: x = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); n is a
   ;; multiple of 4 (the MLP is 4·hidden wide). tanh is Eigen's generic_fast_tanh_float: a 13/6 rational
   ;; function on [-7.9053, 7.9053] (|error| < 4e-7 against float64 tanh), no exp needed.
-  (func (export "gelu") (param $x i32) (param $n i32)
+  (func $gelu (export "gelu") (param $x i32) (param $n i32)
     (local $end i32) (local $u v128) (local $z v128) (local $z2 v128) (local $p v128) (local $q v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
@@ -285,7 +285,7 @@
 
   ;; LayerNorm over d elements: out = (x - mean) / sqrt(var + eps) · w + b (biased variance, as torch).
   ;; out may be x. The centred values pass through out, so x is read once for the mean.
-  (func (export "layer_norm") (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $d i32) (param $eps f32)
+  (func $layer_norm (export "layer_norm") (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $d i32) (param $eps f32)
     (local $mean f32) (local $inv f32) (local $i i32) (local $o i32) (local $end i32) (local $c f32)
     (local.set $mean (f32.div (call $sum (local.get $x) (local.get $d)) (f32.convert_i32_u (local.get $d))))
     (local.set $o (local.get $out))
