@@ -27,6 +27,12 @@ async function open(query: string): Promise<Page> {
   return page;
 }
 
+/** Waits until a player's "position / duration" readout passes `seconds` (the playhead is moving).
+ *  Page code is passed as a string: tests/ is type-checked without the DOM's types. */
+async function waitForPosition(page: Page, testid: string, seconds: number): Promise<void> {
+  await page.waitForFunction(`parseFloat(document.querySelector('[data-testid=${testid}]').textContent) > ${seconds}`);
+}
+
 beforeAll(async () => {
   outDir = mkdtempSync(path.join(tmpdir(), 'viewer-page-'));
   const config = { root: PAGE_ROOT, base: './', configFile: false as const, logLevel: 'warn' as const, plugins: [svelte()] };
@@ -51,7 +57,7 @@ describe('MIDI viewer', () => {
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
     expect(await play.getAttribute('data-scheduled')).toBe('12');
-    await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=midi-position]')!.textContent!) > 0.5);
+    await waitForPosition(page, 'midi-position', 0.5);
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
     await screenshot(page, 'viewer-midi-paused');
@@ -85,7 +91,7 @@ describe('WAV viewer', () => {
     await expect(page.innerText('[data-testid=wav-meta]')).resolves.toMatch(/1\.00 s · 8000 Hz · 8-bit · mono/);
     await page.click('[data-testid=wav-play]');
     await page.waitForSelector('[data-testid=wav-play][data-state=playing]');
-    await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=wav-position]')!.textContent!) > 0.2);
+    await waitForPosition(page, 'wav-position', 0.2);
     await screenshot(page, 'viewer-wav-surprisal');
     await page.close();
   });
@@ -95,10 +101,7 @@ describe('BMP viewer', () => {
   it('shows the image crisply scaled with a surprisal map', async () => {
     const page = await open('file=cross24.bmp&surprisal=1');
     await expect(page.textContent('[data-testid=bmp-meta]')).resolves.toMatch(/32 × 32 px · 24-bit · shown ×10/);
-    const topLeft = await page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid=bmp-canvas]')!;
-      return [...c.getContext('2d')!.getImageData(0, 0, 1, 1).data];
-    });
+    const topLeft = await page.evaluate(`[...document.querySelector('[data-testid=bmp-canvas]').getContext('2d').getImageData(0, 0, 1, 1).data]`);
     expect(topLeft).toEqual([0, 0, 255, 255]);
     expect(await page.isVisible('[data-testid=bmp-surprisal]')).toBe(true);
     await screenshot(page, 'viewer-bmp-surprisal');
@@ -123,9 +126,22 @@ describe('Text viewer', () => {
     await page.waitForSelector('[data-testid=text-view]', { timeout: 60_000 });
     const view = page.locator('[data-testid=text-view]');
     expect(Number(await view.getAttribute('data-rows-in-dom'))).toBeLessThan(100);
-    await view.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.waitForFunction(() => document.querySelector('[data-testid=text-view]')!.textContent!.includes('line 131072:'));
+    await page.evaluate(`(el => { el.scrollTop = el.scrollHeight; })(document.querySelector('[data-testid=text-view]'))`);
+    await page.waitForFunction(`document.querySelector('[data-testid=text-view]').textContent.includes('line 131072:')`);
     await screenshot(page, 'viewer-text-big-end');
+    await page.close();
+  });
+});
+
+describe('FileViewer', () => {
+  it('loads a file through the API and colours it by a chosen run', async () => {
+    const page = await open('file=cross24.bmp&via=api');
+    await page.waitForSelector('[data-testid=bmp-canvas]');
+    expect(await page.isVisible('[data-testid=surprisal-legend]')).toBe(false);
+    await page.selectOption('[data-testid=surprisal-run]', 'run-1');
+    await page.waitForSelector('[data-testid=bmp-surprisal]');
+    await expect(page.textContent('[data-testid=file-viewer]')).resolves.toMatch(/\d\.\d{3} bits\/byte on cpu/);
+    await screenshot(page, 'viewer-file-api');
     await page.close();
   });
 });
