@@ -99,6 +99,11 @@ describe('generate', () => {
     expect(r).toMatchObject({ stoppedBy: 'cancelled', generated: 32, patches: 3 });
   });
 
+  it('makes nothing when the signal is already aborted', async () => {
+    const r = await generate(model, { ext: 'txt', seed: 1, signal: AbortSignal.abort() });
+    expect(r).toMatchObject({ stoppedBy: 'cancelled', generated: 0, patches: 1 });
+  });
+
   it('runs one generation per model at a time', async () => {
     const first = generate(model, { ext: 'txt', seed: 1, maxBytes: 64, excludeEnd: true });
     await expect(generate(model, { ext: 'txt', seed: 1, maxBytes: 8 })).rejects.toThrow(/already generating/);

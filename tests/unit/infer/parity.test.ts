@@ -7,6 +7,7 @@ import { InferenceModel } from '../../../src-main/engine/infer/model';
 import { scoreSequence } from '../../../src-main/engine/infer/score';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
 import { UserError } from '../../../src-main/shared/errors';
+import { parameterCount } from '../../../src-main/shared/config';
 import { TINY_A, tinyA } from './helpers';
 
 interface Expected { loss: number; num_patches: number; num_predicted_positions: number; input_ids: number[] }
@@ -72,6 +73,18 @@ describe('loading weights', () => {
     const { config, tensors } = await tinyA();
     expect(() => new InferenceModel({ ...config, hiddenSize: 128, numHeads: 2 }, tensors, 'm.safetensors'))
       .toThrow(/m\.safetensors: tensor patch_level_decoder\.patch_embedding\.weight has shape \[64, 4112\], config\.json expects \[128, 4112\]/);
+  });
+
+  it('sizes its memory from the config: the weights once (LM head tied) plus both caches', () => {
+    const c = model.config;
+    const d = c.hiddenSize;
+    const weights = parameterCount(c) - d; // the patch level's unused wte is not loaded
+    const caches = 2 * d * (c.patchNumLayers * c.patchLength + c.byteNumLayers * (c.patchSize + 1));
+    const scratch = 12 * d + Math.max(c.patchLength, c.patchSize + 1) + 257;
+    const expected = 4 * (weights + caches + scratch);
+    // Each buffer starts 16-byte aligned: at most 12 bytes of padding per buffer.
+    expect(model.memoryBytes).toBeGreaterThanOrEqual(expected);
+    expect(model.memoryBytes - expected).toBeLessThan(16 * 120);
   });
 
   it('keeps its own copy of the weights', async () => {
