@@ -124,7 +124,7 @@ export class InferenceModel {
   }
 
   /**
-   * Reserves the caches for one sequence (a generation); returns the function that frees them.
+   * Reserves the caches for one sequence (a generation or a scoring); returns the function that frees them.
    * A second claim before the release is refused: one model decodes one sequence at a time.
    */
   claim(): () => void {

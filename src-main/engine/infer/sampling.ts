@@ -26,10 +26,13 @@ export function excludeTokens(tokens: readonly number[]): LogitsProcessor {
   };
 }
 
-/** Descending order of the logits' indices (ties by index, so the result is deterministic). */
-function sortedIndices(logits: Float32Array): Uint16Array {
-  const order = new Uint16Array(logits.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
+/**
+ * The candidates still in play (finite logits), most likely first, ties by index so the order is
+ * deterministic. Skipping removed values keeps top-p after top-k a sort of k values, not of 257.
+ */
+function rankedCandidates(logits: Float32Array): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== -Infinity) order.push(i);
   return order.sort((a, b) => logits[b] - logits[a] || a - b);
 }
 
@@ -38,7 +41,7 @@ export function topK(k: number): LogitsProcessor {
   if (!Number.isInteger(k) || k < 0) throw new UserError(`top-k must be a whole number ≥ 0 (0 = off), got ${k}`, 'BAD_ARGS');
   return (logits) => {
     if (k === 0 || k >= logits.length) return;
-    const order = sortedIndices(logits);
+    const order = rankedCandidates(logits);
     for (let i = k; i < order.length; i++) logits[order[i]] = -Infinity;
   };
 }
@@ -51,7 +54,7 @@ export function topP(p: number): LogitsProcessor {
   if (!(p > 0 && p <= 1)) throw new UserError(`top-p must be in (0, 1], got ${p}`, 'BAD_ARGS');
   return (logits) => {
     if (p === 1) return;
-    const order = sortedIndices(logits);
+    const order = rankedCandidates(logits);
     const max = logits[order[0]];
     let total = 0;
     for (let i = 0; i < order.length; i++) total += Math.exp(logits[order[i]] - max);

@@ -26,7 +26,8 @@ export function crossEntropy(logits: Float32Array, target: number): number {
 
 /**
  * Scores `sequence` (values 0..256, a whole number of patches, start patch first) with the model's
- * caches: one patch-level position per patch, one byte-level position per byte. Resets the model.
+ * caches: one patch-level position per patch, one byte-level position per byte. Resets the model;
+ * refused (UserError) while the model is generating.
  */
 export function scoreSequence(model: InferenceModel, sequence: Int32Array): SequenceScore {
   const { patchSize, patchLength } = model.config;
@@ -37,18 +38,23 @@ export function scoreSequence(model: InferenceModel, sequence: Int32Array): Sequ
   const patches = Math.min(total, patchLength);
   const nats = new Float32Array((patches - 1) * patchSize);
   let sum = 0;
-  model.reset();
-  for (let p = 0; p + 1 < patches; p++) {
-    model.pushPatch(sequence.subarray(p * patchSize, (p + 1) * patchSize));
-    const target = sequence.subarray((p + 1) * patchSize, (p + 2) * patchSize);
-    let logits = model.beginBytes();
-    for (let j = 0; j < patchSize; j++) {
-      const n = crossEntropy(logits, target[j]);
-      nats[p * patchSize + j] = n;
-      sum += n;
-      // The last byte's output predicts nothing inside this patch.
-      if (j + 1 < patchSize) logits = model.pushByte(target[j]);
+  const release = model.claim();
+  try {
+    model.reset();
+    for (let p = 0; p + 1 < patches; p++) {
+      model.pushPatch(sequence.subarray(p * patchSize, (p + 1) * patchSize));
+      const target = sequence.subarray((p + 1) * patchSize, (p + 2) * patchSize);
+      let logits = model.beginBytes();
+      for (let j = 0; j < patchSize; j++) {
+        const n = crossEntropy(logits, target[j]);
+        nats[p * patchSize + j] = n;
+        sum += n;
+        // The last byte's output predicts nothing inside this patch.
+        if (j + 1 < patchSize) logits = model.pushByte(target[j]);
+      }
     }
+  } finally {
+    release();
   }
   return { loss: sum / nats.length, nats, patches, cropped: total > patchLength };
 }
