@@ -57,6 +57,11 @@ function requested(): BackendName | null {
   return env as BackendName;
 }
 
+/** Production mode: no console notices from TF.js (the cpu backend advertises tfjs-node on first use). */
+function quietTfjs(): void {
+  tf.env().set('PROD', true);
+}
+
 async function select(want: BackendName | null): Promise<BackendName> {
   if (want) {
     if (await tryBackend(want)) return want;
@@ -75,6 +80,7 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
   if (active && (!want || want === active)) return active;
   if (pending) await pending;
   if (active && (!want || want === active)) return active;
+  quietTfjs();
   pending = select(want);
   try {
     active = await pending;

@@ -98,7 +98,8 @@ export function toVariables(c: BGPTConfig, tensors: Map<string, Tensor>): Map<st
   const vars = new Map<string, tf.Variable>();
   for (const spec of trainableSpecs(c)) {
     const t = tensors.get(spec.name) as Tensor;
-    vars.set(spec.name, tf.variable(tf.tensor(t.data, spec.shape, 'float32'), true, spec.name));
+    // tidy() frees the initial tensor; the variable keeps its own reference to the data.
+    vars.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(t.data, spec.shape, 'float32'), true, spec.name)));
   }
   return vars;
 }

@@ -1,0 +1,328 @@
+// The training loop (nanoGPT `train.py` shape; the reference bGPT `train-gen.py` semantics): AdamW,
+// cosine schedule with warm-up, gradient accumulation, periodic evaluation, best / last checkpoints
+// with resume state beside the weights, early stopping, pause / stop / exact resume.
+import * as tf from '@tensorflow/tfjs-core';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { configToJson, configFromJson, validateConfig, type BGPTConfig } from '../shared/config';
+import { UserError } from '../shared/errors';
+import { AdamW } from './adamw';
+import { initBackend, type BackendName } from './backend';
+import { makeBatch, meanLoss, lossRows } from './batch';
+import { BGPTModel, loadModel, saveModel } from './checkpoint';
+import { buildSequences, countCropped, Sampler } from './data';
+import type { FilePair, InputFile } from './files';
+import { TrainControl } from './control';
+import { getLr, type Schedule } from './schedule';
+import { parseSafetensors, serializeSafetensors } from './safetensors';
+import { cropSequence } from '../shared/patches';
+
+/** Resume files written beside config.json / model.safetensors in `last/`. */
+export const STATE_FILE = 'train_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+const STATE_VERSION = 1;
+/** The reference trainer's LEARNING_RATE. */
+export const DEFAULT_LR = 1e-4;
+/** Evaluations per run when no interval is given: often enough for a useful curve, cheap enough. */
+const EVALS_PER_RUN = 10;
+
+export interface StepMetrics { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
+export interface EvalMetrics { step: number; evalLoss: number; evalBitsPerByte: number }
+export interface CheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null }
+
+export interface TrainOptions {
+  /** Model for a fresh run (ignored when resuming: the checkpoint's config is used). */
+  config?: BGPTConfig;
+  /** Training files (whole-file mode). */
+  files: InputFile[];
+  /** Eval split; empty → no evaluation, `best/` is never written. */
+  evalFiles?: InputFile[];
+  /** Conversion mode: training pairs (then `files` is ignored) and eval pairs. */
+  pairs?: FilePair[];
+  evalPairs?: FilePair[];
+  /** Optimizer updates in all; or `epochs` passes over the training set. */
+  steps?: number;
+  epochs?: number;
+  /** Windows per micro-batch. */
+  batchSize?: number;
+  /** Micro-batches summed into one update. */
+  accumulation?: number;
+  lr?: number;
+  seed?: number;
+  /** Updates between evaluations (and `last/` checkpoints). */
+  evalEvery?: number;
+  /** Stop after this many evaluations without a better eval loss. */
+  patience?: number;
+  /** Run folder: checkpoints go to `out/best` and `out/last`. */
+  out: string;
+  /** A `last/` checkpoint to continue from exactly. */
+  resume?: string;
+  backend?: BackendName;
+  control?: TrainControl;
+  onStep?(m: StepMetrics): void;
+  onEval?(m: EvalMetrics): void;
+  onCheckpoint?(e: CheckpointEvent): void;
+}
+
+export interface TrainResult {
+  backend: BackendName;
+  runId: string;
+  /** The best checkpoint when there was an eval split, else the last. */
+  checkpoint: string;
+  steps: number;
+  trainLoss: number | null;
+  evalLoss: number | null;
+  evalBitsPerByte: number | null;
+  bytesPerSecond: number;
+  /** Why the loop ended before `steps`: 'stopped' (control.stop) or 'early' (patience). */
+  endedBy: 'done' | 'stopped' | 'early';
+  warnings: string[];
+}
+
+/** Everything besides weights and moments that an exact resume needs. */
+interface TrainState {
+  version: number;
+  runId: string;
+  step: number;
+  totalSteps: number;
+  seed: number;
+  batchSize: number;
+  accumulation: number;
+  lr: number;
+  evalEvery: number;
+  patience: number | null;
+  bestEvalLoss: number | null;
+  evalsSinceBest: number;
+  /** Sampling is a pure function of (seed, sample index): this is the whole RNG state. */
+  rng: { seed: number; nextSample: number };
+  schedule: Schedule & { warmupFraction: number };
+  config: ReturnType<typeof configToJson>;
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < 1) throw new UserError(`${name} must be a positive integer, got ${v}`, 'BAD_ARGS');
+  return x;
+}
+
+function checkLr(lr: number): number {
+  if (!Number.isFinite(lr) || lr <= 0 || lr > 1) throw new UserError(`lr must be a number in (0, 1], got ${lr}`, 'BAD_ARGS');
+  return lr;
+}
+
+async function readState(dir: string): Promise<TrainState> {
+  const file = path.join(dir, STATE_FILE);
+  let state: TrainState;
+  try {
+    state = JSON.parse(await fs.readFile(file, 'utf8')) as TrainState;
+  } catch {
+    throw new UserError(`${file}: missing or not valid JSON (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
+  }
+  if (state.version !== STATE_VERSION || !Number.isInteger(state.step)) throw new UserError(`${file}: unknown resume state format`, 'BAD_CHECKPOINT');
+  return state;
+}
+
+/** A fresh run's state from the options. */
+function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number): TrainState {
+  const batchSize = positiveInt('batch', opts.batchSize, 8);
+  const accumulation = positiveInt('accumulation', opts.accumulation, 1);
+  if (opts.steps !== undefined && opts.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
+  const perUpdate = batchSize * accumulation;
+  const totalSteps = opts.epochs !== undefined
+    ? Math.ceil((positiveInt('epochs', opts.epochs, 1) * trainCount) / perUpdate)
+    : positiveInt('steps', opts.steps, 100);
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`, 'BAD_ARGS');
+  const lr = checkLr(opts.lr ?? DEFAULT_LR);
+  return {
+    version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr,
+    evalEvery: positiveInt('evalEvery', opts.evalEvery, Math.max(1, Math.floor(totalSteps / EVALS_PER_RUN))),
+    patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
+    bestEvalLoss: null, evalsSinceBest: 0,
+    rng: { seed, nextSample: 0 },
+    schedule: { maxLr: lr, totalSteps, warmupFraction: 0.1 },
+    config: configToJson(config),
+  };
+}
+
+/** Mean nats per predicted byte over the eval windows (heads of the sequences), batch by batch. */
+export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSize: number): Promise<number> {
+  const { patchSize: s, patchLength: l } = model.config;
+  let nats = 0;
+  let count = 0;
+  for (let i = 0; i < seqs.length; i += batchSize) {
+    const windows = seqs.slice(i, i + batchSize).map((q) => cropSequence(q, s, l));
+    const total = tf.tidy(() => tf.sum(lossRows(model.weights, model.config, makeBatch(windows, s))));
+    nats += (await total.data())[0];
+    total.dispose();
+    count += windows.reduce((a, w) => a + w.length - s, 0);
+  }
+  return nats / count;
+}
+
+/** One optimizer update: gradients summed over micro-batches, averaged, applied. Returns the mean loss. */
+async function trainStep(model: BGPTModel, opt: AdamW, batches: Int32Array[][], lr: number): Promise<number> {
+  const { config: c, weights: w } = model;
+  let sum: Map<string, tf.Tensor> | null = null;
+  let loss = 0;
+  for (const seqs of batches) {
+    const batch = makeBatch(seqs, c.patchSize);
+    const { value, grads } = tf.variableGrads(() => meanLoss(w, c, batch));
+    loss += (await value.data())[0];
+    value.dispose();
+    if (!sum) sum = new Map(Object.entries(grads));
+    else for (const [name, g] of Object.entries(grads)) {
+      const prev = sum.get(name) as tf.Tensor;
+      sum.set(name, tf.add(prev, g));
+      prev.dispose();
+      g.dispose();
+    }
+  }
+  const grads = sum as Map<string, tf.Tensor>;
+  if (batches.length > 1) {
+    for (const [name, g] of grads) {
+      grads.set(name, tf.div(g, batches.length));
+      g.dispose();
+    }
+  }
+  opt.apply(grads, lr);
+  for (const g of grads.values()) g.dispose();
+  return loss / batches.length;
+}
+
+interface Run {
+  opts: TrainOptions;
+  model: BGPTModel;
+  opt: AdamW;
+  state: TrainState;
+  sampler: Sampler;
+  evalSeqs: Int32Array[];
+  /** The step `last/` was last written at. */
+  savedStep: number;
+}
+
+async function saveLast(run: Run): Promise<string> {
+  const dir = path.join(run.opts.out, 'last');
+  await saveModel(dir, run.model, {
+    [STATE_FILE]: JSON.stringify(run.state, null, 1),
+    [OPTIMIZER_FILE]: serializeSafetensors(await run.opt.moments(), { step: String(run.opt.step) }),
+  });
+  run.savedStep = run.state.step;
+  run.opts.onCheckpoint?.({ step: run.state.step, kind: 'last', path: dir, evalLoss: run.state.bestEvalLoss });
+  return dir;
+}
+
+/** Evaluates, updates best / patience, writes checkpoints. Returns the eval loss (null without eval split). */
+async function evaluateAndSave(run: Run): Promise<number | null> {
+  const { state, opts } = run;
+  let evalLoss: number | null = null;
+  if (run.evalSeqs.length > 0) {
+    evalLoss = await estimateLoss(run.model, run.evalSeqs, state.batchSize);
+    opts.onEval?.({ step: state.step, evalLoss, evalBitsPerByte: evalLoss / Math.LN2 });
+    if (state.bestEvalLoss === null || evalLoss < state.bestEvalLoss) {
+      state.bestEvalLoss = evalLoss;
+      state.evalsSinceBest = 0;
+      const dir = path.join(opts.out, 'best');
+      await saveModel(dir, run.model);
+      opts.onCheckpoint?.({ step: state.step, kind: 'best', path: dir, evalLoss });
+    } else {
+      state.evalsSinceBest += 1;
+    }
+  }
+  await saveLast(run);
+  return evalLoss;
+}
+
+async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
+  const pairs = opts.pairs ?? [];
+  if (pairs.length === 0 && opts.files.length === 0) throw new UserError('no training files', 'BAD_INPUT');
+  let model: BGPTModel;
+  let state: TrainState;
+  let opt: AdamW;
+  if (opts.resume) {
+    state = await readState(opts.resume);
+    model = await loadModel(opts.resume);
+    opt = new AdamW(model.vars);
+    const file = path.join(opts.resume, OPTIMIZER_FILE);
+    const bytes = await fs.readFile(file).catch(() => {
+      throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
+    });
+    const { tensors } = parseSafetensors(bytes, file);
+    opt.restore(tensors, state.step, file);
+    configFromJson(state.config, path.join(opts.resume, STATE_FILE));
+  } else {
+    if (!opts.config) throw new UserError('a model config (preset or flags) is needed for a new run', 'BAD_ARGS');
+    const config = validateConfig({ ...opts.config }, 'model options');
+    state = freshState(opts, config, Math.max(pairs.length, opts.files.length));
+    model = BGPTModel.random(config, state.seed);
+    opt = new AdamW(model.vars);
+  }
+  const c = model.config;
+  const train = buildSequences(c, opts.files, pairs);
+  const evalSeqs = buildSequences(c, opts.evalFiles ?? [], opts.evalPairs ?? []);
+  const cropped = countCropped(c, train);
+  if (cropped > 0) warnings.push(`${cropped} of ${train.length} training sequences are longer than the ${c.patchLength}-patch window and are cropped (head, body or tail at random)`);
+  const evalCropped = countCropped(c, evalSeqs);
+  if (evalCropped > 0) warnings.push(`${evalCropped} of ${evalSeqs.length} eval sequences are longer than the window; their heads are evaluated`);
+  return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed), evalSeqs, savedStep: -1 };
+}
+
+/**
+ * Trains (or resumes) a bGPT model and writes `out/best` and `out/last`. Pause and stop act between
+ * updates: stop saves `last` (with its resume state) and returns. Metrics arrive through the callbacks.
+ */
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const backend = await initBackend(opts.backend);
+  const warnings: string[] = [];
+  const run = await openRun(opts, warnings);
+  const { state, model, sampler } = run;
+  const control = opts.control ?? new TrainControl();
+  let lastLoss: number | null = null;
+  let lastEval: number | null = state.bestEvalLoss;
+  let bytes = 0;
+  let seconds = 0;
+  let endedBy: TrainResult['endedBy'] = 'done';
+  try {
+    while (state.step < state.totalSteps) {
+      await control.waitWhilePaused();
+      if (control.stopRequested) { endedBy = 'stopped'; break; }
+      const t0 = performance.now();
+      const batches: Int32Array[][] = [];
+      for (let j = 0; j < state.accumulation; j++) {
+        const seqs: Int32Array[] = [];
+        for (let i = 0; i < state.batchSize; i++) seqs.push(sampler.sample(state.rng.nextSample++));
+        batches.push(seqs);
+      }
+      const lr = getLr(state.step, state.schedule);
+      lastLoss = await trainStep(model, run.opt, batches, lr);
+      state.step += 1;
+      const dt = (performance.now() - t0) / 1000;
+      const stepBytes = batches.flat().reduce((a, s) => a + s.length, 0);
+      bytes += stepBytes;
+      seconds += dt;
+      opts.onStep?.({ step: state.step, trainLoss: lastLoss, lr, bytesPerSecond: stepBytes / dt, time: Date.now() });
+      if (state.step % state.evalEvery === 0 || state.step === state.totalSteps) {
+        lastEval = await evaluateAndSave(run);
+        if (state.patience !== null && state.evalsSinceBest >= state.patience) { endedBy = 'early'; break; }
+      }
+    }
+    if (run.savedStep !== state.step) await saveLast(run);
+  } finally {
+    run.opt.dispose();
+    model.dispose();
+  }
+  const best = state.bestEvalLoss !== null;
+  return {
+    backend,
+    runId: state.runId,
+    checkpoint: path.join(opts.out, best ? 'best' : 'last'),
+    steps: state.step,
+    trainLoss: lastLoss,
+    evalLoss: lastEval,
+    evalBitsPerByte: lastEval === null ? null : lastEval / Math.LN2,
+    bytesPerSecond: seconds > 0 ? bytes / seconds : 0,
+    endedBy,
+    warnings,
+  };
+}

@@ -1,0 +1,137 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src-main/engine/backend';
+import { loadModel } from '../../../src-main/engine/checkpoint';
+import { TrainControl } from '../../../src-main/engine/control';
+import { readInputFile, type InputFile } from '../../../src-main/engine/files';
+import { getLr } from '../../../src-main/engine/schedule';
+import { train, OPTIMIZER_FILE, STATE_FILE, type TrainOptions } from '../../../src-main/engine/train';
+import type { BGPTConfig } from '../../../src-main/shared/config';
+
+const INPUTS = fileURLToPath(new URL('../../fixtures/parity/tiny-a/inputs/', import.meta.url));
+/** Small enough for 100 steps in a few seconds, big enough to learn. */
+const MICRO: BGPTConfig = { patchSize: 16, patchLength: 8, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 1, numHeads: 2 };
+
+async function inputs(): Promise<InputFile[]> {
+  return Promise.all(['gpl3-head.txt', 'apache-2.0-head.md', 'libmpc3-copyright.debian-copyright-file'].map((f) => readInputFile(INPUTS + f)));
+}
+
+function tmp(): string {
+  return mkdtempSync(tmpdir() + '/bgpt-train-');
+}
+
+async function weightsOf(dir: string): Promise<Map<string, Float32Array>> {
+  const m = await loadModel(dir);
+  const out = new Map((await m.tensors()).map(([n, t]) => [n, Float32Array.from(t.data)]));
+  m.dispose();
+  return out;
+}
+
+describe('schedule', () => {
+  it('warms up linearly over 10 % of the steps, then decays along a cosine to zero', () => {
+    const s = { maxLr: 1e-3, totalSteps: 100 };
+    expect(getLr(0, s)).toBeCloseTo(1e-4, 12);
+    expect(getLr(9, s)).toBeCloseTo(1e-3, 12);
+    expect(getLr(55, s)).toBeCloseTo(5e-4, 12);
+    expect(getLr(100, s)).toBeCloseTo(0, 12);
+    expect(getLr(30, s)).toBeGreaterThan(getLr(60, s));
+  });
+});
+
+describe('training', () => {
+  it('learns on wasm (no gather gradient needed) and writes best and last checkpoints', async () => {
+    await initBackend('wasm');
+    const files = await inputs();
+    const out = tmp();
+    const losses: number[] = [];
+    const kinds = new Set<string>();
+    const r = await train({
+      config: MICRO, files, evalFiles: files.slice(0, 1), steps: 40, batchSize: 3, lr: 5e-3, seed: 1, out, backend: 'wasm',
+      onStep: (m) => losses.push(m.trainLoss), onCheckpoint: (e) => kinds.add(e.kind),
+    });
+    expect(r.backend).toBe('wasm');
+    expect(r.steps).toBe(40);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] - 1);
+    expect(r.evalLoss).toBeLessThan(4);
+    expect(r.warnings[0]).toMatch(/3 of 3 training sequences are longer than the 8-patch window/);
+    expect([...kinds].sort()).toEqual(['best', 'last']);
+    for (const f of ['config.json', 'model.safetensors', STATE_FILE, OPTIMIZER_FILE]) expect(existsSync(`${out}/last/${f}`)).toBe(true);
+    expect(JSON.parse(readFileSync(`${out}/last/${STATE_FILE}`, 'utf8'))).toMatchObject({ step: 40, totalSteps: 40, seed: 1 });
+  });
+
+  it('continues exactly: N steps straight equal N/2, stop, resume, N/2', async () => {
+    await initBackend('wasm');
+    const files = await inputs();
+    const base: Omit<TrainOptions, 'out'> = { config: MICRO, files, evalFiles: files.slice(1, 2), steps: 12, batchSize: 2, accumulation: 2, lr: 3e-3, seed: 7, evalEvery: 5, backend: 'wasm' };
+    const straight = tmp();
+    await train({ ...base, out: straight });
+    const split = tmp();
+    const control = new TrainControl();
+    const first = await train({ ...base, out: split, control, onStep: (m) => { if (m.step === 6) control.stop(); } });
+    expect(first.endedBy).toBe('stopped');
+    expect(first.steps).toBe(6);
+    const second = await train({ files, evalFiles: files.slice(1, 2), out: split, resume: `${split}/last`, backend: 'wasm' });
+    expect(second.steps).toBe(12);
+    expect(second.runId).toBe(first.runId);
+    const a = await weightsOf(`${straight}/last`);
+    const b = await weightsOf(`${split}/last`);
+    for (const [name, w] of a) {
+      const v = b.get(name) as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - v[i]));
+      expect(worst, name).toBeLessThan(1e-6);
+    }
+  });
+
+  it('pauses between updates and resumes in process', async () => {
+    await initBackend('wasm');
+    const files = await inputs();
+    const control = new TrainControl();
+    let pausedAt = -1;
+    const run = train({
+      config: MICRO, files, steps: 6, batchSize: 1, out: tmp(), backend: 'wasm', control,
+      onStep: (m) => {
+        if (m.step === 2) {
+          control.pause();
+          pausedAt = m.step;
+          setTimeout(() => control.resume(), 50);
+        }
+      },
+    });
+    const r = await run;
+    expect(pausedAt).toBe(2);
+    expect(r.steps).toBe(6);
+    expect(control.paused).toBe(false);
+  });
+
+  it('keeps the tensor count flat over 100 steps and frees everything at the end', async () => {
+    await initBackend('wasm');
+    const files = await inputs();
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    await train({ config: MICRO, files, steps: 100, batchSize: 2, evalEvery: 50, out: tmp(), backend: 'wasm', onStep: () => counts.push(tf.memory().numTensors) });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops early when the eval loss stops improving', async () => {
+    await initBackend('wasm');
+    const files = await inputs();
+    // A huge learning rate makes the eval loss worse after the first evaluation.
+    const r = await train({ config: MICRO, files, evalFiles: files.slice(0, 1), steps: 60, batchSize: 1, lr: 1, evalEvery: 2, patience: 2, out: tmp(), backend: 'wasm' });
+    expect(r.endedBy).toBe('early');
+    expect(r.steps).toBeLessThan(60);
+  });
+
+  it('rejects bad options and a resume folder without state', async () => {
+    const files = await inputs();
+    await expect(train({ config: MICRO, files, steps: 0, out: tmp(), backend: 'wasm' })).rejects.toThrow(/steps must be a positive integer/);
+    await expect(train({ config: MICRO, files, steps: 1, lr: -1, out: tmp(), backend: 'wasm' })).rejects.toThrow(/lr must be/);
+    await expect(train({ config: { ...MICRO, numHeads: 3 }, files, steps: 1, out: tmp(), backend: 'wasm' })).rejects.toThrow(/not divisible by num_heads 3/);
+    const ckpt = fileURLToPath(new URL('../../fixtures/parity/tiny-a/checkpoint', import.meta.url));
+    await expect(train({ files, out: tmp(), resume: ckpt, backend: 'wasm' })).rejects.toThrow(/train_state\.json: missing or not valid JSON/);
+  });
+});
