@@ -1,7 +1,7 @@
 ;; Hot loops of the bGPT inference path as WebAssembly SIMD (f32x4): matrix-vector products in the
-;; weights' stored PyTorch layouts, and the two halves of single-query attention. Every pointer is a
-;; byte offset into the imported memory; every count is in float32 elements. kernels-wasm.ts holds
-;; this file compiled by build-kernels.ts (wabt); a unit test checks that the two agree.
+;; weights' stored PyTorch layouts, the two halves of single-query attention, GELU and LayerNorm.
+;; Every pointer is a byte offset into the imported memory; every count is in float32 elements.
+;; kernels-wasm.ts holds this file compiled by build-kernels.ts (wabt); a unit test checks they agree.
 (module
   (memory (import "env" "memory") 0)
 
