@@ -1,7 +1,7 @@
 // Plays a MIDI view model through Tone.js: a Tone.Part on the shared transport triggers the offline
 // piano at each note's time (seconds from the file's own tempo map), with play, pause and seek.
 import * as Tone from 'tone';
-import type { MidiNote } from '../../src-main/formats/preview/midi';
+import type { PlayableNote } from '../../src-main/formats/preview/midi';
 import { loadPiano } from './piano';
 import { nextFrame } from './frames';
 
@@ -18,7 +18,7 @@ export class MidiPlayer {
   error: string | null = $state(null);
   private part: Tone.Part | null = null;
 
-  constructor(private readonly notes: MidiNote[], readonly duration: number) {}
+  constructor(private readonly notes: PlayableNote[], readonly duration: number) {}
 
   async play(): Promise<void> {
     if (this.state === 'started' || this.state === 'loading') return;

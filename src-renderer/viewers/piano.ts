@@ -39,8 +39,3 @@ export function loadPiano(): Promise<Tone.Sampler> {
   });
   return shared;
 }
-
-/** How many keys are sampled (the e2e test checks that the bundle carries them). */
-export function sampledKeyCount(): number {
-  return Object.keys(sampleMap()).length;
-}

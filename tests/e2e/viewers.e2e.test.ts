@@ -57,6 +57,7 @@ describe('MIDI viewer', () => {
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
     expect(await play.getAttribute('data-scheduled')).toBe('12');
+    expect(await play.getAttribute('data-source')).toBe('@tonejs/midi');
     await waitForPosition(page, 'midi-position', 0.5);
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=paused]');

@@ -1,6 +1,7 @@
 // MIDI view model: tracks and notes of a Standard MIDI File (SMF 1.0 spec, MIDI Manufacturers
 // Association) with the byte span of every note's events, so per-byte surprisal can colour notes.
 // The reader is tolerant: it keeps every event read before a problem and reports where and why it stopped.
+import toneMidi from '@tonejs/midi';
 import { issue, type ByteSpan, type ParseIssue } from './types';
 
 export interface MidiNote {
@@ -149,7 +150,7 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
     }
   } catch (e) {
     const found = e as ParseIssue;
-    issues.push(issue(`track ${index}: ${found.message} (at byte ${found.offset}); kept ${events.length} events`, found.offset));
+    issues.push(issue(`track ${index}: ${found.message}; kept ${events.length} events`, found.offset));
   }
   return events;
 }
@@ -241,4 +242,18 @@ function trackView(events: RawEvent[], span: ByteSpan, index: number, seconds: (
     notes: pairNotes(events, seconds, lastTicks),
     span,
   };
+}
+
+/** What the player needs of a note. */
+export type PlayableNote = Pick<MidiNote, 'midi' | 'time' | 'duration' | 'velocity'>;
+
+/** Notes to play: @tonejs/midi's reading of the file when it accepts it (the reference reading), else
+ *  the tolerant reader's, so a damaged generated file still plays what could be parsed. */
+export function playbackNotes(bytes: Uint8Array, view: MidiView): { notes: PlayableNote[]; source: '@tonejs/midi' | 'tolerant' } {
+  try {
+    const midi = new toneMidi.Midi(bytes);
+    return { notes: midi.tracks.flatMap((t) => t.notes), source: '@tonejs/midi' };
+  } catch {
+    return { notes: view.tracks.flatMap((t) => t.notes), source: 'tolerant' };
+  }
 }

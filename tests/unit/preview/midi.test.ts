@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import toneMidi from '@tonejs/midi';
-import { parseMidi } from '../../../src-main/formats/preview/midi';
+import { parseMidi, playbackNotes } from '../../../src-main/formats/preview/midi';
 import { fixture } from './fixtures';
 
 describe('parseMidi', () => {
@@ -52,8 +52,19 @@ describe('parseMidi', () => {
     bad[third + 1] = 0xf4; // an undefined system-common status inside a track
     const view2 = parseMidi(bad);
     expect(view2.tracks[1].notes.length).toBe(2);
-    expect(view2.issues[0].message).toMatch(/track 1: status 0xf4 is not allowed/);
+    expect(view2.issues[0].message).toMatch(/track 1: status 0xf4 is not allowed in a file; kept \d+ events/);
     expect(view2.issues[0].offset).toBe(third + 1);
+  });
+
+  it('plays what @tonejs/midi reads, falling back to the tolerant reader when it refuses the file', () => {
+    const played = playbackNotes(bytes, view);
+    expect(played.source).toBe('@tonejs/midi');
+    expect(played.notes.length).toBe(12);
+    const bad = bytes.slice();
+    bad[view.tracks[1].notes[2].on.start + 1] = 0xf4; // @tonejs/midi throws on this status byte
+    const fallback = playbackNotes(bad, parseMidi(bad));
+    expect(fallback.source).toBe('tolerant');
+    expect(fallback.notes.map((n) => n.midi)).toEqual([60, 62, 36, 43, 41, 36]); // melody up to the bad byte, all of the bass
   });
 
   it('rejects bytes that are not MIDI with a reason', () => {
