@@ -85,7 +85,7 @@ export class Arena {
     this.heapView = new Float32Array(this.memory.buffer);
   }
 
-  /** The whole memory as float32 (index = byte offset / 4). Only after `seal()`. */
+  /** The whole memory as float32 (index = byte offset >>> 2: unsigned, offsets may pass 2 GiB). Only after `seal()`. */
   get heap(): Float32Array {
     if (!this.heapView) throw new Error('arena is not sealed yet');
     return this.heapView;

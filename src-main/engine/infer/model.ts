@@ -170,8 +170,8 @@ export class InferenceModel {
     if (!this.hasFeature) throw new Error('beginBytes needs a patch first (pushPatch)');
     const heap = this.arena.heap;
     const d = this.d;
-    const x = this.s.x >> 2;
-    heap.copyWithin(x, this.feature >> 2, (this.feature >> 2) + d);
+    const x = this.s.x >>> 2;
+    heap.copyWithin(x, this.feature >>> 2, (this.feature >>> 2) + d);
     this.byteStack.pos = 0;
     return this.byteStep(heap, x, d);
   }
@@ -183,28 +183,28 @@ export class InferenceModel {
     }
     const heap = this.arena.heap;
     const d = this.d;
-    const x = this.s.x >> 2;
-    const row = (this.wte >> 2) + byte * d;
+    const x = this.s.x >>> 2;
+    const row = (this.wte >>> 2) + byte * d;
     for (let i = 0; i < d; i++) heap[x + i] = heap[row + i];
     return this.byteStep(heap, x, d);
   }
 
   private byteStep(heap: Float32Array, x: number, d: number): Float32Array {
-    const wpe = (this.byteStack.wpe >> 2) + this.byteStack.pos * d;
+    const wpe = (this.byteStack.wpe >>> 2) + this.byteStack.pos * d;
     for (let i = 0; i < d; i++) heap[x + i] += heap[wpe + i];
     this.runPosition(this.byteStack, this.s.out);
     this.k.matvec_oi(this.s.out, this.wte, this.s.logits, d, VOCAB_SIZE);
-    return heap.subarray(this.s.logits >> 2, (this.s.logits >> 2) + VOCAB_SIZE);
+    return heap.subarray(this.s.logits >>> 2, (this.s.logits >>> 2) + VOCAB_SIZE);
   }
 
   /** x = patch_embedding(one_hot(patch)) + wpe[pos]: the one-hot product is a sum of weight rows. */
   private embedPatch(patch: ArrayLike<number>): void {
     const heap = this.arena.heap;
     const d = this.d;
-    const w = this.patchEmbW >> 2;
-    const x = this.s.x >> 2;
-    const wpe = (this.patchStack.wpe >> 2) + this.patchStack.pos * d;
-    const bias = this.patchEmbB >> 2;
+    const w = this.patchEmbW >>> 2;
+    const x = this.s.x >>> 2;
+    const wpe = (this.patchStack.wpe >>> 2) + this.patchStack.pos * d;
+    const bias = this.patchEmbB >>> 2;
     for (let j = 0; j < d; j++) heap[x + j] = heap[bias + j] + heap[wpe + j];
     for (let k = 0; k < patch.length; k++) {
       const v = patch[k];
@@ -241,14 +241,14 @@ export class InferenceModel {
     const s = this.s;
     const pos = stack.pos;
     const row = pos * d;
-    const kRow = (stack.keys[layer] >> 2) + row;
-    const vRow = (stack.values[layer] >> 2) + row;
-    const qkv = s.qkv >> 2;
+    const kRow = (stack.keys[layer] >>> 2) + row;
+    const vRow = (stack.values[layer] >>> 2) + row;
+    const qkv = s.qkv >>> 2;
     heap.copyWithin(kRow, qkv + d, qkv + 2 * d);
     heap.copyWithin(vRow, qkv + 2 * d, qkv + 3 * d);
     const npos = pos + 1;
     const scale = 1 / Math.sqrt(hd);
-    const scores = s.scores >> 2;
+    const scores = s.scores >>> 2;
     for (let h = 0; h < this.config.numHeads; h++) {
       const off = h * hd * 4;
       this.k.attn_scores(s.qkv + off, stack.keys[layer] + off, s.scores, npos, hd, d * 4, scale);
