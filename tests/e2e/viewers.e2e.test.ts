@@ -16,21 +16,30 @@ let outDir = '';
 let server: PreviewServer;
 let browser: Browser;
 let base = '';
+/** Uncaught errors and CSP violations of each open page; a test's close() asserts there were none. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+async function close(page: Page): Promise<void> {
+  expect(pageErrors.get(page)).toEqual([]);
+  await page.close();
+}
 
 async function open(query: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && /Content.Security.Policy/i.test(m.text()) && errors.push(m.text()));
   await page.goto(`${base}?${query}`);
   await page.waitForSelector('body[data-ready="true"]');
   expect(errors).toEqual([]);
+  pageErrors.set(page, errors);
   return page;
 }
 
 /** Waits until a player's "position / duration" readout passes `seconds` (the playhead is moving).
- *  Page code is passed as a string: tests/ is type-checked without the DOM's types. */
+ *  Polled from the test: the page's CSP forbids the string evaluation waitForFunction relies on. */
 async function waitForPosition(page: Page, testid: string, seconds: number): Promise<void> {
-  await page.waitForFunction(`parseFloat(document.querySelector('[data-testid=${testid}]').textContent) > ${seconds}`);
+  await expect.poll(async () => parseFloat((await page.textContent(`[data-testid=${testid}]`)) ?? ''), { timeout: 30_000 }).toBeGreaterThan(seconds);
 }
 
 beforeAll(async () => {
@@ -62,14 +71,14 @@ describe('MIDI viewer', () => {
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
     await screenshot(page, 'viewer-midi-paused');
-    await page.close();
+    await close(page);
   });
 
   it('keeps the notes of a truncated file and says why the rest failed', async () => {
     const page = await open('file=scale.mid&truncate=150');
     await expect(page.textContent('[data-testid=parse-issues]')).resolves.toMatch(/claims \d+ bytes but the file ends/);
     await screenshot(page, 'viewer-midi-truncated');
-    await page.close();
+    await close(page);
   });
 });
 
@@ -82,7 +91,7 @@ describe('ABC viewer', () => {
     expect(Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled'))).toBeGreaterThan(20);
     await page.waitForSelector('.abc-playing');
     await screenshot(page, 'viewer-abc-playing');
-    await page.close();
+    await close(page);
   });
 });
 
@@ -94,7 +103,7 @@ describe('WAV viewer', () => {
     await page.waitForSelector('[data-testid=wav-play][data-state=playing]');
     await waitForPosition(page, 'wav-position', 0.2);
     await screenshot(page, 'viewer-wav-surprisal');
-    await page.close();
+    await close(page);
   });
 });
 
@@ -109,7 +118,7 @@ describe('BMP viewer', () => {
     await page.click('[data-testid=tab-hex]');
     await page.waitForSelector('[data-testid=hex-view]');
     await screenshot(page, 'viewer-hex-surprisal');
-    await page.close();
+    await close(page);
   });
 });
 
@@ -119,7 +128,7 @@ describe('Text viewer', () => {
     await expect(page.textContent('[data-testid=text-summary]')).resolves.toMatch(/4 invalid UTF-8 bytes/);
     expect(await page.locator('[data-testid=text-view] .bad').count()).toBe(4);
     await screenshot(page, 'viewer-text-surprisal');
-    await page.close();
+    await close(page);
   });
 
   it('keeps only visible rows of a multi-megabyte file in the DOM', async () => {
@@ -128,9 +137,9 @@ describe('Text viewer', () => {
     const view = page.locator('[data-testid=text-view]');
     expect(Number(await view.getAttribute('data-rows-in-dom'))).toBeLessThan(100);
     await page.evaluate(`(el => { el.scrollTop = el.scrollHeight; })(document.querySelector('[data-testid=text-view]'))`);
-    await page.waitForFunction(`document.querySelector('[data-testid=text-view]').textContent.includes('line 131072:')`);
+    await expect.poll(() => view.textContent(), { timeout: 30_000 }).toContain('line 131072:');
     await screenshot(page, 'viewer-text-big-end');
-    await page.close();
+    await close(page);
   });
 });
 
@@ -143,6 +152,6 @@ describe('FileViewer', () => {
     await page.waitForSelector('[data-testid=bmp-surprisal]');
     await expect(page.textContent('[data-testid=file-viewer]')).resolves.toMatch(/\d\.\d{3} bits\/byte on cpu/);
     await screenshot(page, 'viewer-file-api');
-    await page.close();
+    await close(page);
   });
 });
