@@ -86,3 +86,20 @@ export async function readFolder(dir: string, seed: number): Promise<FolderSplit
   if (train.length === 0) throw new UserError(`${dir}: no non-empty files to train on`, 'BAD_INPUT');
   return { train, eval: evalSet, skipped };
 }
+
+/**
+ * Conversion pairs as the reference finds them: for each direction a→b, every file ending in `.a`
+ * whose sibling with the same stem and `.b` exists. Directions come from parseConversionMode.
+ */
+export function conversionPairs(files: InputFile[], directions: Array<{ from: string; to: string }>): FilePair[] {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const pairs: FilePair[] = [];
+  for (const { from, to } of directions) {
+    for (const f of files) {
+      if (!f.name.endsWith(`.${from}`)) continue;
+      const target = byName.get(f.name.slice(0, f.name.length - from.length) + to);
+      if (target) pairs.push({ input: f, target });
+    }
+  }
+  return pairs;
+}

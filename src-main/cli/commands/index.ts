@@ -6,6 +6,9 @@ import { generateCommand } from './generate';
 import { convertCommand } from './convert';
 import { catalogueRecover } from '../../catalogue/command';
 import { cpuCommands } from './cpu';
+import { evalCommand } from './eval';
+import { trainCommand } from './train';
+import { benchCommand } from './bench';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -15,4 +18,7 @@ export const commands: CommandSpec[] = [
   convertCommand,
   catalogueRecover,
   ...cpuCommands,
+  evalCommand,
+  trainCommand,
+  benchCommand,
 ];

@@ -1,0 +1,26 @@
+// `bgpt eval --checkpoint DIR FILE...` (DESIGN §3): each file's loss alone, as the reference computes it.
+import type { CommandSpec } from '../framework';
+import { evaluate } from '../../engine/evaluate';
+import { readInputFile } from '../../engine/files';
+import type { EvalReport } from '../../engine/evaluate';
+
+export const evalCommand: CommandSpec = {
+  name: 'eval',
+  summary: 'loss and bits per byte of files under a checkpoint',
+  usage: 'bgpt eval --checkpoint DIR FILE...',
+  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true }],
+  minPositionals: 1,
+  async run(ctx) {
+    const files = [];
+    for (const p of ctx.positionals) files.push(await readInputFile(p));
+    const report = await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
+    for (const w of report.warnings) ctx.progress(`warning: ${w}`);
+    return report;
+  },
+  format(result) {
+    const r = result as EvalReport;
+    const lines = r.files.map((f) => `${f.path}: ${f.loss.toFixed(4)} nats/byte, ${f.bitsPerByte.toFixed(4)} bits/byte (${f.patches} patches)`);
+    lines.push(`mean: ${r.meanLoss.toFixed(4)} nats/byte, ${r.meanBitsPerByte.toFixed(4)} bits/byte [${r.backend}]`);
+    return lines.join('\n');
+  },
+};

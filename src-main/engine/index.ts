@@ -1,0 +1,25 @@
+// The engine's public API (the studio, the engine host process and the CLI call these): backends,
+// checkpoints, evaluation, per-byte surprisal, training and the training benchmark. Generation lives
+// in ./infer. Every function here leaves tf.memory().numTensors as it found it.
+
+/** Backend selection: `initBackend(name?)` → the backend in use ('tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'). */
+export { initBackend, backendName, BACKEND_PREFERENCE, type BackendName } from './backend';
+
+/** Checkpoint folders: `loadModel(dir)`, `saveModel(dir, model, extraFiles?)`, `readCheckpointConfig(dir)`. */
+export { BGPTModel, loadModel, saveModel, readCheckpointConfig, CONFIG_FILE, MODEL_FILE } from './checkpoint';
+
+/** `evaluate({checkpoint, files})` → DESIGN §3 eval JSON; `surprisal({checkpoint, bytes, ext})` → bits per byte. */
+export { evaluate, evaluateModel, surprisal, type EvalReport, type FileEval, type EvaluateOptions, type SurprisalOptions, type SurprisalReport } from './evaluate';
+
+/** Input files: `readInputFile(path)`, `readFolder(dir, seed)` (train / eval split), `conversionPairs(files, directions)`. */
+export { readInputFile, readFolder, conversionPairs, EVAL_FRACTION, type InputFile, type FilePair, type FolderSplit } from './files';
+
+/** `train(options)` → TrainResult; metrics arrive through onStep / onEval / onCheckpoint; TrainControl pauses and stops. */
+export { train, estimateLoss, DEFAULT_LR, STATE_FILE, OPTIMIZER_FILE, type TrainOptions, type TrainResult, type StepMetrics, type EvalMetrics, type CheckpointEvent } from './train';
+export { TrainControl } from './control';
+
+/** `getLr(step, {maxLr, totalSteps})`: cosine schedule with 10 % linear warm-up. */
+export { getLr, WARMUP_FRACTION, type Schedule } from './schedule';
+
+/** `benchTrain(steps?)`: training bytes/s on the fixed bench config. */
+export { benchTrain, BENCH_BATCH, type TrainBenchResult } from './bench';
