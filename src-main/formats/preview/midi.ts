@@ -122,6 +122,10 @@ function skipSysex(r: Reader): void {
   r.pos += len;
 }
 
+function isIssue(e: unknown): e is ParseIssue {
+  return typeof e === 'object' && e !== null && 'message' in e && 'offset' in e && !(e instanceof Error);
+}
+
 /** Reads the events of one MTrk chunk; stops at the first malformed event and reports it. */
 function readTrack(bytes: Uint8Array, start: number, end: number, index: number, issues: ParseIssue[]): RawEvent[] {
   const r = new Reader(bytes, start, end);
@@ -133,6 +137,7 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
       const ev: RawEvent = { ticks: 0, span: { start: r.pos, end: r.pos }, kind: 'other', channel: 0, key: 0, value: 0, text: '' };
       ticks += r.vlq('delta time');
       ev.ticks = ticks;
+      r.need(1, 'event');
       let status = bytes[r.pos];
       if (status >= 0x80) r.pos++;
       else if (running) status = running;
@@ -149,7 +154,8 @@ function readTrack(bytes: Uint8Array, start: number, end: number, index: number,
       if (ev.kind === 'end') break;
     }
   } catch (e) {
-    const found = e as ParseIssue;
+    if (!isIssue(e)) throw e;
+    const found = e;
     issues.push(issue(`track ${index}: ${found.message}; kept ${events.length} events`, found.offset));
   }
   return events;
@@ -165,8 +171,14 @@ function tempoMap(events: RawEvent[], ppq: number): (ticks: number) => number {
     points.push({ ticks: c.ticks, seconds, usPerQuarter: c.value });
   }
   return (ticks) => {
-    let p = points[0];
-    for (const q of points) if (q.ticks <= ticks) p = q;
+    let lo = 0; // binary search: the last tempo point at or before `ticks`
+    let hi = points.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (points[mid].ticks <= ticks) lo = mid;
+      else hi = mid - 1;
+    }
+    const p = points[lo];
     return p.seconds + ((ticks - p.ticks) * p.usPerQuarter) / 1e6 / ppq;
   };
 }
@@ -184,7 +196,11 @@ function pairNotes(events: RawEvent[], seconds: (ticks: number) => number, track
   };
   for (const e of events) {
     const id = e.channel * 128 + e.key;
-    if (e.kind === 'on') open.set(id, [...(open.get(id) ?? []), e]);
+    if (e.kind === 'on') {
+      const queue = open.get(id);
+      if (queue) queue.push(e);
+      else open.set(id, [e]);
+    }
     else if (e.kind === 'off') {
       const on = open.get(id)?.shift();
       if (on) finish(on, e.ticks, e.span);
@@ -228,7 +244,8 @@ export function parseMidi(bytes: Uint8Array): MidiView {
   const seconds = tempoMap(chunks.flatMap((c) => c.events), header.ppq);
   const tracks = chunks.map((c, index) => trackView(c.events, c.span, index, seconds));
   const firstTempo = chunks.flatMap((c) => c.events).filter((e) => e.kind === 'tempo').sort((a, b) => a.ticks - b.ticks)[0];
-  const durationSeconds = Math.max(0, ...tracks.flatMap((t) => t.notes.map((n) => n.time + n.duration)));
+  // a loop, not Math.max(...notes): spreading 100k+ arguments overflows the call stack
+  const durationSeconds = tracks.reduce((d, t) => t.notes.reduce((m, n) => Math.max(m, n.time + n.duration), d), 0);
   const bpm = 60e6 / (firstTempo?.value || DEFAULT_US_PER_QUARTER);
   return { format: header.format, ppq: header.ppq, bpm, durationSeconds, tracks, noteCount: tracks.reduce((s, t) => s + t.notes.length, 0), issues };
 }

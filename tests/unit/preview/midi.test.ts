@@ -67,6 +67,19 @@ describe('parseMidi', () => {
     expect(fallback.notes.map((n) => n.midi)).toEqual([60, 62, 36, 43, 41, 36]); // melody up to the bad byte, all of the bass
   });
 
+  it('handles a track of 150 000 notes (no argument spreading) and a chunk that ends after a delta time', () => {
+    const NOTES = 150_000;
+    const body = new Uint8Array(NOTES * 7 + 1);
+    for (let i = 0; i < NOTES; i++) body.set([0, 0x90, 60, 100, 10, 60, 0], i * 7); // on, then off via velocity 0 (running status)
+    body[NOTES * 7] = 0x05; // a delta time with no event after it: malformed
+    const head = Uint8Array.from([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0, 0x4d, 0x54, 0x72, 0x6b]);
+    const len = Uint8Array.from([body.length >>> 24, (body.length >> 16) & 255, (body.length >> 8) & 255, body.length & 255]);
+    const big = parseMidi(Uint8Array.from([...head, ...len, ...body]));
+    expect(big.noteCount).toBe(NOTES);
+    expect(big.durationSeconds).toBeCloseTo((NOTES * 10) / 480 / 2, 3); // 120 BPM: 960 ticks a second
+    expect(big.issues[0].message).toMatch(/track 0: event runs past the end of its chunk/);
+  });
+
   it('rejects bytes that are not MIDI with a reason', () => {
     const view2 = parseMidi(new TextEncoder().encode('hello'));
     expect(view2.tracks).toEqual([]);
