@@ -1,0 +1,111 @@
+// The studio's main job end to end, in real Chromium against the real `bgpt serve` (issue 6 §6):
+// open the studio, pick the built-in tunes dataset, train the tiny preset for a few steps and watch
+// the curves move, generate a sample, find it in the library and export it. Screenshots of every
+// view go to tests/artifacts/.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchBrowser } from './browser';
+import { startServe, type Served } from './serve';
+import { StudioPage } from './pages/studio-page';
+
+/** Tall enough that every view fits without scrolling, so full-page screenshots show it whole. */
+const VIEWPORT = { width: 1440, height: 1400 };
+const DATASET = 'tunes';
+/** A few steps with an evaluation in the middle: enough points for a curve, quick on a CPU. */
+const STEPS = 6;
+const EVAL_EVERY = 3;
+
+describe('studio UI', () => {
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let studio: StudioPage;
+  const pageErrors: string[] = [];
+  let runId = '';
+  let sampleName = '';
+
+  beforeAll(async () => {
+    served = await startServe();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    studio = new StudioPage(page);
+    await studio.open(served.url);
+  });
+
+  // A failed step leaves what the user would have seen, and the server's log, beside the screenshots.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !page) return;
+    const name = `studio-failed-${task.name.replace(/\W+/g, '-')}`;
+    await studio.shot(name);
+    writeFileSync(path.join(ARTIFACTS, `${name}.log`), served.log());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('shows the shell and the built-in datasets', async () => {
+    await expect.poll(() => page.getByTestId('engine-backend').textContent()).not.toBe('');
+    await studio.go('datasets');
+    await studio.openDataset(DATASET);
+    await expect.poll(() => page.getByTestId('fit-summary').textContent()).toMatch(/fit/);
+    expect(await page.getByTestId('file-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    await studio.shot('studio-datasets');
+  });
+
+  it('opens a dataset file in its viewer and closes it with Escape', async () => {
+    await page.getByTestId('file-open').first().click();
+    const dialog = page.getByTestId('viewer-dialog');
+    await dialog.waitFor();
+    await studio.shot('studio-viewer');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('is reachable from the keyboard', async () => {
+    await page.getByTestId('nav-train').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('view-train').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/train');
+  });
+
+  it('explains a bad value where it is typed and refuses to start', async () => {
+    await studio.go('generate');
+    await studio.fill('field-gen-temperature', 0);
+    await expect.poll(() => page.locator('#gen-temperature-hint').textContent()).toBe('Temperature must be more than 0.');
+    expect(await page.getByTestId('gen-start').isDisabled()).toBe(true);
+    await studio.fill('field-gen-temperature', 1);
+  });
+
+  it('trains the tiny preset and draws the curves as steps arrive', async () => {
+    runId = await studio.startRun(DATASET, 'tiny', STEPS, EVAL_EVERY);
+    expect(runId).not.toBe('');
+    await expect.poll(() => studio.chartPoints('trainLoss'), { timeout: 240_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+    const first = await studio.chartPoints('trainLoss');
+    await expect.poll(() => studio.chartPoints('trainLoss'), { timeout: 240_000, interval: 500 }).toBeGreaterThan(first);
+    expect(await studio.waitForRunEnd()).toBe('done');
+    await expect.poll(() => studio.chartPoints('evalLoss')).toBeGreaterThanOrEqual(1);
+    await studio.shot('studio-train');
+  });
+
+  it('generates a sample with its verdict', async () => {
+    sampleName = await studio.generate(runId, 'abc', 256);
+    expect(sampleName).toMatch(/\.abc$/);
+    await expect.poll(() => page.getByTestId('gen-sample').first().getByTestId('verdict').textContent()).toMatch(/valid|repaired|invalid/);
+    await studio.shot('studio-generate');
+  });
+
+  it('finds the sample in the library and exports it as a download', async () => {
+    await studio.findSample(sampleName);
+    const download = await studio.exportSelected();
+    expect(download.suggestedFilename()).toBe(sampleName);
+    const bytes = readFileSync(await download.path());
+    expect(bytes.length).toBeGreaterThan(0);
+    await studio.shot('studio-library');
+    expect(pageErrors).toEqual([]);
+  });
+});
