@@ -10,6 +10,9 @@ export type TransportState = 'loading' | 'stopped' | 'started' | 'paused' | 'err
 /** The sampler's release tail, so the end-of-piece stop does not cut the last chord. */
 const TAIL_SECONDS = 1;
 
+/** Tone.js has one transport: the player that last pressed play owns it, and any other one stops. */
+let owner: MidiPlayer | null = null;
+
 export class MidiPlayer {
   state: TransportState = $state('stopped');
   position = $state(0);
@@ -23,13 +26,15 @@ export class MidiPlayer {
   async play(): Promise<void> {
     if (this.state === 'started' || this.state === 'loading') return;
     this.state = 'loading';
+    if (owner && owner !== this) owner.dispose();
+    owner = this;
     try {
       await Tone.start();
       const piano = await loadPiano();
       this.schedule(piano);
       Tone.getTransport().start();
       this.state = 'started';
-      this.tick();
+      void this.tick();
     } catch (e) {
       this.error = `Playback failed: ${e instanceof Error ? e.message : String(e)}`;
       this.state = 'error';
@@ -44,11 +49,12 @@ export class MidiPlayer {
 
   seek(seconds: number): void {
     const at = Math.min(Math.max(0, seconds), this.duration);
-    Tone.getTransport().seconds = at;
+    if (owner === this) Tone.getTransport().seconds = at; // otherwise applied when this player next plays
     this.position = at;
   }
 
   dispose(): void {
+    if (owner === this) owner = null;
     if (this.part) {
       const transport = Tone.getTransport();
       transport.stop();

@@ -70,6 +70,9 @@ describe('MIDI viewer', () => {
     await waitForPosition(page, 'midi-position', 0.5);
     await play.click();
     await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    const roll = (await page.locator('[data-testid=piano-roll]').boundingBox())!;
+    await page.mouse.click(roll.x + roll.width * 0.75, roll.y + 20); // seek by clicking the roll
+    await expect.poll(async () => parseFloat((await page.textContent('[data-testid=midi-position]')) ?? '')).toBeGreaterThan(1.5);
     await screenshot(page, 'viewer-midi-paused');
     await close(page);
   });

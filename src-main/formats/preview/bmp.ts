@@ -100,7 +100,11 @@ export function parseBmp(bytes: Uint8Array): BmpView {
       const at = row + Math.floor((x * h.bpp) / 8);
       if (at + pixelBytes > bytes.length) continue;
       const i = y * h.width + x;
-      rgba.set([...pixelRgb(bytes, row, x, h), 255], i * 4);
+      const [r, g, b] = pixelRgb(bytes, row, x, h);
+      rgba[i * 4] = r;
+      rgba[i * 4 + 1] = g;
+      rgba[i * 4 + 2] = b;
+      rgba[i * 4 + 3] = 255;
       offsets[i] = at;
     }
   }
