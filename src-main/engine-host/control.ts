@@ -1,33 +1,23 @@
-// Pause / resume / stop / cancel of one engine job, as the job itself sees it between steps.
+// Control of one engine job from outside: training's pause / resume / stop (TrainControl, acted on
+// between updates) plus an AbortSignal that generation checks between patches.
+import { TrainControl } from '../engine/control';
 
 export type ControlAction = 'pause' | 'resume' | 'stop' | 'cancel';
 
-export class JobControl {
+export class JobControl extends TrainControl {
   private readonly abort = new AbortController();
-  private paused = false;
-  private waiters: Array<() => void> = [];
 
-  /** Aborted by stop (training saves its last checkpoint) or cancel (generation keeps what it made). */
+  /** Aborted by stop or cancel (generation keeps what it made so far). */
   get signal(): AbortSignal {
     return this.abort.signal;
   }
 
-  get isPaused(): boolean {
-    return this.paused && !this.abort.signal.aborted;
-  }
-
   apply(action: ControlAction): void {
-    if (action === 'pause') this.paused = true;
+    if (action === 'pause') this.pause();
+    else if (action === 'resume') this.resume();
     else {
-      if (action === 'resume') this.paused = false;
-      else this.abort.abort();
-      for (const w of this.waiters.splice(0)) w();
+      this.abort.abort();
+      this.stop();
     }
-  }
-
-  /** Resolves at once unless paused; then when resumed or stopped. */
-  waitWhilePaused(): Promise<void> {
-    if (!this.isPaused) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 }

@@ -1,4 +1,7 @@
-// The engine process's job arguments and events, shared by the studio (caller) and the worker.
+// The engine process's job arguments and events, shared by the studio (caller) and the worker, and
+// what the studio reads of a checkpoint folder without loading the engine.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { BGPTConfig } from '../shared/config';
 import type { Sampling } from '../shared/contract';
 
@@ -69,3 +72,20 @@ export interface GenerateOutcome {
 
 export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
+
+/**
+ * The resume-state file training writes into each checkpoint folder (engine/train.ts STATE_FILE;
+ * named here too so the studio can read it without loading TF.js; a test keeps the two equal).
+ */
+export const TRAIN_STATE_FILE = 'train_state.json';
+
+/** Step and best eval loss recorded in a checkpoint folder, for the catalogue's reconcile. */
+export async function readCheckpointInfo(dir: string): Promise<{ step: number; evalLoss: number | null } | null> {
+  try {
+    const s = JSON.parse(await fs.readFile(path.join(dir, TRAIN_STATE_FILE), 'utf8')) as { step?: unknown; bestEvalLoss?: unknown };
+    if (typeof s.step !== 'number') return null;
+    return { step: s.step, evalLoss: typeof s.bestEvalLoss === 'number' ? s.bestEvalLoss : null };
+  } catch {
+    return null;
+  }
+}

@@ -3,7 +3,7 @@
 // in the app it runs as a utility process (process.parentPort), elsewhere as a forked child.
 import { errorLine, isUserError } from '../shared/errors';
 import type { EngineRequest, EngineResponse, ParentPort } from './protocol';
-import { JobControl, engineMethods, initEngine } from './methods';
+import { JobControl, engineMethods, initEngine, type MethodContext } from './methods';
 
 interface UtilityParentPort {
   postMessage(msg: unknown): void;
@@ -23,7 +23,7 @@ const port = parentPort();
 const jobs = new Map<string, JobControl>();
 
 async function handleCall(seq: number, method: string, arg: unknown): Promise<void> {
-  const fn = engineMethods[method];
+  const fn = engineMethods[method] as ((arg: unknown, ctx: MethodContext) => Promise<unknown>) | undefined;
   if (!fn) {
     port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${method}'`, code: 'BAD_METHOD', user: false } });
     return;

@@ -58,6 +58,8 @@ export interface TrainOptions {
   out: string;
   /** A `last/` checkpoint to continue from exactly. */
   resume?: string;
+  /** Fine-tuning: start from this checkpoint's weights (and its config) with a fresh optimizer and schedule. */
+  init?: string;
   backend?: BackendName;
   control?: TrainControl;
   onStep?(m: StepMetrics): void;
@@ -251,6 +253,10 @@ async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
     const { tensors } = parseSafetensors(bytes, file);
     opt.restore(tensors, state.step, file);
     configFromJson(state.config, path.join(opts.resume, STATE_FILE));
+  } else if (opts.init) {
+    model = await loadModel(opts.init);
+    state = freshState(opts, model.config, Math.max(pairs.length, opts.files.length));
+    opt = new AdamW(model.vars);
   } else {
     if (!opts.config) throw new UserError('a model config (preset or flags) is needed for a new run', 'BAD_ARGS');
     const config = validateConfig({ ...opts.config }, 'model options');

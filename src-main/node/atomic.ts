@@ -51,7 +51,7 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
   try {
     await fill(tmp);
     for (const name of await fs.readdir(tmp)) {
-      const h = await fs.open(path.join(tmp, name), 'r+');
+      const h = await fs.open(path.join(tmp, name), 'r');
       try { await h.sync(); } finally { await h.close(); }
     }
     await fsyncDir(tmp);

@@ -22,6 +22,8 @@ interface Job {
 
 export class SampleService {
   private jobs = new Map<string, Job>();
+  /** Generation jobs run one after another: the engine holds one inference model at a time. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly home: string,
@@ -53,7 +55,7 @@ export class SampleService {
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
     this.jobs.set(jobId, job);
-    void this.run(jobId, job, checkpoint, req).finally(() => this.jobs.delete(jobId));
+    this.queue = this.queue.then(() => this.run(jobId, job, checkpoint, req)).finally(() => this.jobs.delete(jobId));
     return { jobId };
   }
 

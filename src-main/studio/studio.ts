@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Catalogue } from '../catalogue/catalogue';
 import type { EngineHost } from '../engine-host/host';
+import { readCheckpointInfo } from '../engine-host/jobs';
 import type { EventName, StudioHandlers } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { DatasetService } from './datasets';
@@ -34,7 +35,7 @@ export interface OpenStudioOptions {
 }
 
 export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
-  const catalogue = await Catalogue.open(opts.home);
+  const catalogue = await Catalogue.open(opts.home, { checkpointInfo: readCheckpointInfo });
   const bus = new StudioEventBus();
   const { engine } = opts;
   engine.on('status', (s) => bus.emit('engineStatus', s));

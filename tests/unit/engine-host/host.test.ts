@@ -25,7 +25,7 @@ describe('EngineHost', () => {
 
   it('carries a user error across the process boundary as a UserError', async () => {
     host = new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
-    const err = await host.call('surprisal', { checkpoint: '/no/such/checkpoint', bytes: new Uint8Array([1, 2, 3]), ext: 'txt' }).catch((e) => e);
+    const err = (await host.call('surprisal', { checkpoint: '/no/such/checkpoint', bytes: new Uint8Array([1, 2, 3]), ext: 'txt' }).catch((e: unknown) => e)) as Error;
     expect(isUserError(err)).toBe(true);
     expect(String(err.message)).toMatch(/checkpoint/);
     await expect(host.call('noSuchMethod', {})).rejects.toThrow(/unknown engine method/);

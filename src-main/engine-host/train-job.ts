@@ -1,0 +1,77 @@
+// A studio training job inside the engine process: reads the dataset's files from the content-addressed
+// store, builds the train/eval split (and conversion pairs by pair key), runs the engine's training
+// loop and forwards its metrics and checkpoints as job events.
+import { promises as fs } from 'node:fs';
+import { train, type TrainOptions } from '../engine/train';
+import type { FilePair, InputFile } from '../engine/files';
+import { parseConversionMode } from '../shared/patches';
+import { UserError } from '../shared/errors';
+import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
+import type { MethodContext } from './methods';
+
+async function readRef(ref: TrainFileRef): Promise<InputFile> {
+  try {
+    return { name: ref.name, ext: ref.ext, bytes: new Uint8Array(await fs.readFile(ref.path)) };
+  } catch {
+    throw new UserError(`dataset file '${ref.name}' is missing from the studio's store`, 'MISSING');
+  }
+}
+
+/** Pairs files sharing a pair key (tune.abc + tune.mid) in each direction of the conversion. */
+async function pairsOf(refs: TrainFileRef[], conversion: string): Promise<FilePair[]> {
+  const dirs = parseConversionMode(conversion);
+  if (!dirs) throw new UserError(`bad conversion '${conversion}' (use a->b or a&b)`, 'BAD_REQUEST');
+  const byKey = new Map<string, TrainFileRef[]>();
+  for (const r of refs) if (r.pairKey) byKey.set(r.pairKey, [...(byKey.get(r.pairKey) ?? []), r]);
+  const pairs: FilePair[] = [];
+  for (const group of byKey.values()) {
+    for (const d of dirs) {
+      const a = group.find((r) => r.ext === d.from);
+      const b = group.find((r) => r.ext === d.to);
+      if (a && b) pairs.push({ input: await readRef(a), target: await readRef(b) });
+    }
+  }
+  return pairs;
+}
+
+export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
+  const trainRefs = job.files.filter((f) => f.split === 'train');
+  const evalRefs = job.files.filter((f) => f.split === 'eval');
+  const opts: TrainOptions = {
+    config: job.config,
+    files: [],
+    steps: job.steps,
+    batchSize: job.batchSize,
+    accumulation: job.accumulation,
+    lr: job.lr,
+    seed: job.seed,
+    evalEvery: job.evalEvery,
+    patience: job.earlyStoppingPatience ?? undefined,
+    out: job.runDir,
+    resume: job.resumeFrom ?? undefined,
+    init: job.initFrom ?? undefined,
+    control: ctx.control,
+    onStep: (m) => ctx.emit('step', m),
+    onEval: (m) => ctx.emit('eval', m),
+    onCheckpoint: (e) => ctx.emit('checkpoint', e),
+  };
+  if (job.conversion) {
+    opts.pairs = await pairsOf(trainRefs, job.conversion);
+    opts.evalPairs = await pairsOf(evalRefs, job.conversion);
+    if (opts.pairs.length === 0) throw new UserError(`no '${job.conversion}' pairs in this dataset (pairs share a name: tune.abc + tune.mid)`, 'BAD_REQUEST');
+  } else {
+    opts.files = await Promise.all(trainRefs.map(readRef));
+    opts.evalFiles = await Promise.all(evalRefs.map(readRef));
+  }
+  const r = await train(opts);
+  return {
+    status: r.endedBy === 'stopped' ? 'stopped' : 'done',
+    steps: r.steps,
+    trainLoss: r.trainLoss,
+    evalLoss: r.evalLoss,
+    evalBitsPerByte: r.evalBitsPerByte,
+    bytesPerSecond: r.bytesPerSecond,
+    checkpoint: r.checkpoint,
+    backend: r.backend,
+  };
+}
