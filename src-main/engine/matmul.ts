@@ -15,3 +15,4 @@ function swapLast(x: tf.Tensor): tf.Tensor {
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
+

@@ -106,19 +106,22 @@ function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D 
   }, [x, g, b]) as tf.Tensor2D;
 }
 
-/** GELU, tanh approximation, with its derivative written out (one fused backward instead of ~10 ops). */
+/**
+ * GELU, tanh approximation, as 0.5·x·(1 + tanh(u)) = x·σ(2u), u = c·(x + 0.044715·x³): on wasm the
+ * Sigmoid kernel is ~18x faster than Tanh. The derivative is written out (one fused backward pass).
+ */
 function gelu(x: tf.Tensor2D): tf.Tensor2D {
   return withGradient(([xIn], save) => {
     const x2 = tf.square(xIn); // [R, 4D]
-    const t = tf.tanh(tf.mul(tf.mul(xIn, tf.add(tf.mul(x2, 0.044715), 1)), GELU_C));
-    save([xIn, x2, t]);
+    const s = tf.sigmoid(tf.mul(tf.mul(xIn, tf.add(tf.mul(x2, 0.044715), 1)), 2 * GELU_C));
+    save([xIn, x2, s]);
     return {
-      value: tf.mul(tf.mul(xIn, tf.add(t, 1)), 0.5),
-      gradFunc: (dy: tf.Tensor, [xs, xsq, th]: tf.Tensor[]) => {
-        // d/dx 0.5·x·(1+t) = 0.5·(1+t) + 0.5·x·(1−t²)·c·(1 + 3·0.044715·x²)
-        const dInner = tf.mul(tf.add(tf.mul(xsq, 3 * 0.044715), 1), GELU_C);
-        const slope = tf.add(tf.add(th, 1), tf.mul(tf.mul(xs, tf.sub(1, tf.square(th))), dInner));
-        return [tf.mul(dy, tf.mul(slope, 0.5))];
+      value: tf.mul(xIn, s),
+      gradFunc: (dy: tf.Tensor, [xs, xsq, sg]: tf.Tensor[]) => {
+        // d/dx x·σ(2u) = σ + x·σ·(1−σ)·2u',  u' = c·(1 + 3·0.044715·x²)
+        const du2 = tf.mul(tf.add(tf.mul(xsq, 3 * 0.044715), 1), 2 * GELU_C);
+        const slope = tf.add(sg, tf.mul(tf.mul(xs, tf.mul(sg, tf.sub(1, sg))), du2));
+        return [tf.mul(dy, slope)];
       },
     };
   }, [x]) as tf.Tensor2D;
@@ -220,11 +223,12 @@ export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.T
   return withGradient(([z], save) => {
     const target = tf.oneHot(labels, VOCAB_SIZE); // [R, 257]
     const lse = tf.logSumExp(z, 1); // [R]
-    save([z, lse, target]);
+    save([z, target]);
     return {
       value: tf.sub(lse, tf.sum(tf.mul(z, target), 1)), // [R]
-      gradFunc: (dy: tf.Tensor, [zs, l, oh]: tf.Tensor[]) => {
-        const probs = tf.exp(tf.sub(zs, tf.reshape(l, [-1, 1]))); // [R, 257]
+      gradFunc: (dy: tf.Tensor, [zs, oh]: tf.Tensor[]) => {
+        // The Softmax kernel is several times faster than Exp on wasm.
+        const probs = tf.softmax(zs); // [R, 257]
         return [tf.mul(tf.sub(probs, oh), tf.reshape(dy, [-1, 1]))];
       },
     };

@@ -1,0 +1,79 @@
+import { describe, it, expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src-main/engine/backend';
+import { BGPTModel } from '../../../src-main/engine/checkpoint';
+import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch';
+import { Rng } from '../../../src-main/engine/rng';
+import type { BGPTConfig } from '../../../src-main/shared/config';
+
+/** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
+const CONFIG: BGPTConfig = { patchSize: 4, patchLength: 6, hiddenSize: 16, patchNumLayers: 2, byteNumLayers: 1, numHeads: 2 };
+
+function batch(): Batch {
+  const rng = new Rng(3);
+  // Different lengths: padding, and feature selection by slice + concat.
+  const seq = (patches: number) => Int32Array.from({ length: patches * CONFIG.patchSize }, () => (rng.next() < 0.1 ? 256 : rng.int(256)));
+  return makeBatch([seq(6), seq(3)], CONFIG.patchSize);
+}
+
+async function gradients(model: BGPTModel, b: Batch): Promise<Map<string, Float32Array>> {
+  const { value, grads } = tf.variableGrads(() => meanLoss(model.weights, model.config, b));
+  const out = new Map<string, Float32Array>();
+  for (const [name, g] of Object.entries(grads)) out.set(name, (await g.data()) as Float32Array);
+  tf.dispose([value, ...Object.values(grads)]);
+  return out;
+}
+
+function lossOf(model: BGPTModel, b: Batch): number {
+  return tf.tidy(() => meanLoss(model.weights, model.config, b).dataSync()[0]);
+}
+
+function setEntry(v: tf.Variable, i: number, value: number): void {
+  const data = v.dataSync().slice();
+  data[i] = value;
+  tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+}
+
+describe('gradients', () => {
+  it('match central finite differences on cpu', async () => {
+    await initBackend('cpu');
+    const model = BGPTModel.random(CONFIG, 5);
+    const b = batch();
+    const grads = await gradients(model, b);
+    expect(grads.size).toBe(model.vars.size);
+    const EPS = 1e-2;
+    for (const [name, g] of grads) {
+      // The entry with the largest gradient, where the finite difference is well above float noise.
+      let i = 0;
+      for (let k = 1; k < g.length; k++) if (Math.abs(g[k]) > Math.abs(g[i])) i = k;
+      const v = model.vars.get(name) as tf.Variable;
+      const x = v.dataSync()[i];
+      setEntry(v, i, x + EPS);
+      const up = lossOf(model, b);
+      setEntry(v, i, x - EPS);
+      const down = lossOf(model, b);
+      setEntry(v, i, x);
+      const fd = (up - down) / (2 * EPS);
+      expect(Math.abs(fd - g[i]), `${name}[${i}]: finite difference ${fd}, gradient ${g[i]}`).toBeLessThan(2e-4 + 0.03 * Math.abs(g[i]));
+    }
+    model.dispose();
+  });
+
+  it('agree between the cpu and wasm backends', async () => {
+    const b = batch();
+    await initBackend('cpu');
+    let model = BGPTModel.random(CONFIG, 6);
+    const onCpu = await gradients(model, b);
+    model.dispose();
+    await initBackend('wasm');
+    model = BGPTModel.random(CONFIG, 6);
+    const onWasm = await gradients(model, b);
+    model.dispose();
+    for (const [name, g] of onCpu) {
+      const w = onWasm.get(name) as Float32Array;
+      let worst = 0;
+      for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(g[k] - w[k]));
+      expect(worst, name).toBeLessThan(1e-5);
+    }
+  });
+});
