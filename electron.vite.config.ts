@@ -29,7 +29,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src-renderer'),
-    plugins: [svelte()],
+    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
     build: {
       outDir: 'out/renderer',
       chunkSizeWarningLimit: 4000,

@@ -7,7 +7,7 @@ import path from 'node:path';
 export default defineConfig({
   root: path.resolve('src-renderer'),
   base: './',
-  plugins: [svelte()],
+  plugins: [svelte({ configFile: path.resolve('svelte.config.js') })],
   build: {
     outDir: path.resolve('out/renderer'),
     emptyOutDir: true,
