@@ -6,8 +6,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
+import type { BackendName } from '../shared/contract';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendName };
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** The npm package that provides each native backend (both register TF.js backend 'tensorflow'). */
