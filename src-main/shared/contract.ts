@@ -2,6 +2,10 @@
 // `bgpt serve` over WebSocket, the renderer's client). Request shapes are zod schemas (validated at the
 // service boundary); every type here is written once and derived everywhere else.
 import { z } from 'zod';
+import type { Modality } from '../formats/verdict';
+import type { RunStatus, Validity } from '../catalogue/types';
+
+export type { Modality, RunStatus };
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
@@ -9,10 +13,8 @@ import { z } from 'zod';
 
 /** TF.js backends in order of preference (DESIGN §4). */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type Modality = 'midi' | 'abc' | 'wav' | 'bmp' | 'text' | 'cpu' | 'binary';
-export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'interrupted' | 'failed' | 'done';
 export type RunMode = 'generative' | 'conversion';
-export type Verdict = 'valid' | 'repaired' | 'invalid';
+export type Verdict = Validity;
 /** Times are ISO-8601 strings in UTC everywhere in the API. */
 export type IsoTime = string;
 
