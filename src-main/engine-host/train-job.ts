@@ -3,7 +3,7 @@
 // loop and forwards its metrics and checkpoints as job events.
 import { promises as fs } from 'node:fs';
 import { train, type TrainOptions } from '../engine/train';
-import type { FilePair, InputFile } from '../engine/files';
+import { conversionPairs, type FilePair, type InputFile } from '../engine/files';
 import { parseConversionMode } from '../shared/patches';
 import { UserError } from '../shared/errors';
 import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
@@ -17,21 +17,16 @@ async function readRef(ref: TrainFileRef): Promise<InputFile> {
   }
 }
 
-/** Pairs files sharing a pair key (tune.abc + tune.mid) in each direction of the conversion. */
+/**
+ * Conversion pairs through the engine's own pairing (same stem, the two extensions): each file is named
+ * by its pair key (folder + stem) so files from different folders never pair by accident.
+ */
 async function pairsOf(refs: TrainFileRef[], conversion: string): Promise<FilePair[]> {
   const dirs = parseConversionMode(conversion);
   if (!dirs) throw new UserError(`bad conversion '${conversion}' (use a->b or a&b)`, 'BAD_REQUEST');
-  const byKey = new Map<string, TrainFileRef[]>();
-  for (const r of refs) if (r.pairKey) byKey.set(r.pairKey, [...(byKey.get(r.pairKey) ?? []), r]);
-  const pairs: FilePair[] = [];
-  for (const group of byKey.values()) {
-    for (const d of dirs) {
-      const a = group.find((r) => r.ext === d.from);
-      const b = group.find((r) => r.ext === d.to);
-      if (a && b) pairs.push({ input: await readRef(a), target: await readRef(b) });
-    }
-  }
-  return pairs;
+  const keyed = refs.filter((r) => r.pairKey && dirs.some((d) => d.from === r.ext || d.to === r.ext));
+  const files = await Promise.all(keyed.map(async (r) => ({ ...(await readRef(r)), name: `${r.pairKey}.${r.ext}` })));
+  return conversionPairs(files, dirs);
 }
 
 export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {

@@ -9,6 +9,8 @@ export interface StoredRunConfig {
   hyper: RunSummary['hyper'];
   earlyStoppingPatience: number | null;
   initFrom: string | null;
+  /** Checkpoints folder when not `<home>/runs/<id>` (the CLI's --out). */
+  runDir?: string | null;
 }
 
 /** Dataset stats JSON as the studio stores it at import. */

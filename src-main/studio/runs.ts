@@ -1,13 +1,14 @@
 // Training runs: create a run in the catalogue, train it in the engine process, record its metrics
 // (batched) and checkpoints as they come, and pause / resume / stop it. The catalogue row is the
 // index; the checkpoint directories the engine writes are the truth it points to.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
-import { PRESETS, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig } from '../shared/config';
+import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig } from '../shared/config';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
@@ -20,6 +21,18 @@ const METRIC_FLUSH_MS = 1000;
 const DEFAULT_EPOCHS = 10;
 /** Evaluate this many times over a run when the request does not say how often. */
 const EVALS_PER_RUN = 10;
+
+/** The model config of a checkpoint folder (config.json), read without loading the engine. */
+async function checkpointConfig(dir: string): Promise<BGPTConfig> {
+  const file = path.join(dir, 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
+  }
+  return configFromJson(json, file);
+}
 
 interface ActiveRun {
   paused: boolean;
@@ -35,6 +48,8 @@ export class RunService {
   private flushTimer: NodeJS.Timeout | null = null;
   /** Latest training speed seen per model config (bytes/s), for time estimates. */
   private throughput = new Map<string, number>();
+  /** How each run's latest engine job ended (the CLI reports it). */
+  private outcomes = new Map<string, TrainOutcome>();
 
   constructor(
     private readonly home: string,
@@ -90,8 +105,12 @@ export class RunService {
     };
   }
 
-  async start(req: TrainRequestParsed): Promise<RunSummary> {
-    const { config, preset } = this.resolveConfig(req);
+  /**
+   * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
+   * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
+   */
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
+    const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
@@ -107,6 +126,7 @@ export class RunService {
       hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
+      runDir: extra.runDir ? path.resolve(extra.runDir) : null,
     };
     const row = await this.catalogue.createRun({
       name: req.name || `${dataset.name} · ${preset ?? 'custom'}`,
@@ -119,7 +139,7 @@ export class RunService {
       stepsTotal: steps,
     });
     this.bus.emit('catalogueChanged', { what: 'runs' });
-    await this.launch(row, null);
+    await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
   }
 
@@ -130,7 +150,7 @@ export class RunService {
     const job: TrainJob = {
       jobId: row.id,
       runId: row.id,
-      runDir: runDir(this.home, row.id),
+      runDir: stored.runDir ?? runDir(this.home, row.id),
       config: stored.model,
       files: files.map((f) => ({ path: f.path, name: f.originalName, ext: f.ext, split: f.split, pairKey: f.pairKey })),
       conversion: row.conversion,
@@ -152,6 +172,7 @@ export class RunService {
     entry.done = this.engine
       .call<TrainOutcome>('train', job)
       .then(async (out) => {
+        this.outcomes.set(row.id, out);
         await this.flushMetrics();
         await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend });
       })
@@ -279,9 +300,10 @@ export class RunService {
     return this.summary(runId);
   }
 
-  /** Waits for a run's engine job to end (the CLI's `bgpt train`). */
-  async wait(runId: string): Promise<void> {
+  /** Waits for a run's engine job to end and returns how it ended (the CLI's `bgpt train`). */
+  async wait(runId: string): Promise<TrainOutcome | null> {
     await this.active.get(runId)?.done;
+    return this.outcomes.get(runId) ?? null;
   }
 
   async delete(runId: string): Promise<void> {

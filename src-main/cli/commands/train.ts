@@ -1,16 +1,20 @@
-// `bgpt train --data DIR ...` (DESIGN §3): trains a model on a folder of files (an `eval/` sub-folder
-// is the eval split) and writes `OUT/best` and `OUT/last`; SIGINT/SIGTERM stop it with `last` saved.
+// `bgpt train` (DESIGN §3): trains on a catalogue dataset (or a folder, imported first) in the engine
+// process, recording the run, its metrics and checkpoints in the catalogue of --home exactly as the
+// studio UI does; SIGINT/SIGTERM stop it with `last/` saved.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext, CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { defaultNumHeads, presetConfig, validateConfig, type BGPTConfig } from '../../shared/config';
-import { parseConversionMode } from '../../shared/patches';
-import { conversionPairs, readFolder } from '../../engine/files';
-import { TrainControl } from '../../engine/control';
-import { train, type TrainOptions, type TrainResult } from '../../engine/train';
+import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
+import { resolveHome } from '../../catalogue/paths';
+import { EngineHost } from '../../engine-host/host';
+import { spawnNodeEngine } from '../../engine-host/node-process';
+import { openStudio, type Studio } from '../../studio/studio';
 
-/** Progress lines on stderr: one per this many steps (and every evaluation and checkpoint). */
+/** Progress lines on stderr: one per this many steps (and every evaluation). */
 const PROGRESS_EVERY = 10;
+const MODEL_FLAGS = ['patchSize', 'patchLength', 'hiddenSize', 'patchLayers', 'byteLayers', 'heads'];
 
 /** The model from --preset plus any per-field flags. */
 function modelConfig(o: CommandContext['opts']): BGPTConfig {
@@ -27,29 +31,40 @@ function modelConfig(o: CommandContext['opts']): BGPTConfig {
   return validateConfig(next, 'model flags');
 }
 
-function defaultOut(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return path.join('bgpt-runs', stamp);
+/** `--data`: an existing folder is imported (as a dataset named after it); anything else names a dataset. */
+async function datasetId(studio: Studio, data: string, conversion: boolean, ctx: CommandContext): Promise<string> {
+  const stat = await fs.stat(data).catch(() => null);
+  if (stat?.isDirectory()) {
+    const report = await studio.datasets.importPaths(path.basename(path.resolve(data)), [data], conversion ? 'conversion' : 'generative', ctx.signal, () => {});
+    for (const s of report.skipped) ctx.progress(`skipped ${s.path}: ${s.reason}`);
+    ctx.progress(`dataset ${report.dataset}: ${report.imported} new files, ${report.duplicates} already there`);
+    return report.datasetId;
+  }
+  const d = await studio.datasets.find(data);
+  if (!d) throw new UserError(`--data ${data}: no such folder, and no dataset of that name or id in ${studio.home}`, 'BAD_ARGS');
+  return d.id;
 }
 
-async function dataOptions(ctx: CommandContext, seed: number): Promise<Pick<TrainOptions, 'files' | 'evalFiles' | 'pairs' | 'evalPairs'>> {
-  const split = await readFolder(ctx.opts.data as string, seed);
-  for (const s of split.skipped) ctx.progress(`skipped ${s.path}: ${s.reason}`);
-  const mode = ctx.opts.conversion as string | undefined;
-  if (!mode) return { files: split.train, evalFiles: split.eval };
-  const directions = parseConversionMode(mode);
-  if (!directions) throw new UserError(`--conversion must look like 'abc->mid' or 'abc&mid', got '${mode}'`, 'BAD_ARGS');
-  const pairs = conversionPairs(split.train, directions);
-  if (pairs.length === 0) throw new UserError(`--conversion ${mode}: no file pairs with the same name and those extensions in ${ctx.opts.data}`, 'BAD_INPUT');
-  return { files: [], pairs, evalPairs: conversionPairs(split.eval, directions) };
+function watch(studio: Studio, runId: string, ctx: CommandContext): () => void {
+  return studio.subscribe((event, payload) => {
+    if (event !== 'metrics') return;
+    const { runId: id, points } = payload as StudioEvents['metrics'];
+    if (id !== runId) return;
+    for (const m of points) {
+      if (m.evalLoss !== null) ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
+      else if (m.trainLoss !== null && (m.step % PROGRESS_EVERY === 0 || m.step === 1)) {
+        ctx.progress(`step ${m.step}: loss ${m.trainLoss.toFixed(4)}, lr ${m.lr?.toExponential(2)}, ${Math.round(m.bytesPerSecond ?? 0)} bytes/s`);
+      }
+    }
+  });
 }
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'train a bGPT model on a folder of files',
-  usage: 'bgpt train --data DIR [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--out DIR] [--resume DIR]',
+  summary: 'train a bGPT model on a dataset or a folder (recorded in the catalogue)',
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--out DIR] [--resume DIR] [--home DIR]',
   options: [
-    { name: 'data', type: 'string', description: 'folder of training files (an eval/ sub-folder is the eval split)', required: true },
+    { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split)', required: true },
     { name: 'preset', type: 'string', description: 'model preset: tiny, small, paper, bench', default: 'tiny' },
     { name: 'patch-size', type: 'number', description: 'bytes per patch (overrides the preset)' },
     { name: 'patch-length', type: 'number', description: 'patches per window (overrides the preset)' },
@@ -66,52 +81,65 @@ export const trainCommand: CommandSpec = {
     { name: 'eval-every', type: 'number', description: 'updates between evaluations and checkpoints (default: a tenth of the run)' },
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
-    { name: 'out', type: 'string', description: 'run folder for best/ and last/ (default bgpt-runs/<time>)' },
+    { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue exactly from a last/ checkpoint' },
+    { name: 'home', type: 'string', description: 'studio data folder whose catalogue records the run (default BGPT_HOME, else the app-data folder)' },
   ],
   maxPositionals: 0,
   async run(ctx) {
     const o = ctx.opts;
-    const seed = o.seed as number;
-    const control = new TrainControl();
-    ctx.signal.addEventListener('abort', () => control.stop(), { once: true });
-    const out = (o.out as string | undefined) ?? (o.resume ? path.dirname(path.resolve(o.resume as string)) : defaultOut());
-    const result = await train({
-      config: o.resume ? undefined : modelConfig(o),
-      ...(await dataOptions(ctx, seed)),
-      steps: o.steps as number | undefined,
-      epochs: o.epochs as number | undefined,
-      batchSize: o.batch as number,
-      accumulation: o.accumulation as number,
-      lr: o.lr as number,
-      seed,
-      evalEvery: o.evalEvery as number | undefined,
-      patience: o.patience as number | undefined,
-      out,
-      resume: o.resume as string | undefined,
-      control,
-      onStep: (m) => {
-        if (m.step % PROGRESS_EVERY === 0 || m.step === 1) ctx.progress(`step ${m.step}: loss ${m.trainLoss.toFixed(4)}, lr ${m.lr.toExponential(2)}, ${Math.round(m.bytesPerSecond)} bytes/s`);
-      },
-      onEval: (m) => ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.evalBitsPerByte.toFixed(3)} bits/byte)`),
-      onCheckpoint: (e) => ctx.progress(`step ${e.step}: saved ${e.kind} → ${e.path}`),
-    });
-    for (const w of result.warnings) ctx.progress(`warning: ${w}`);
-    return {
-      checkpoint: result.checkpoint,
-      steps: result.steps,
-      trainLoss: result.trainLoss,
-      evalLoss: result.evalLoss,
-      evalBitsPerByte: result.evalBitsPerByte,
-      bytesPerSecond: result.bytesPerSecond,
-      backend: result.backend,
-      runId: result.runId,
-      endedBy: result.endedBy,
-      warnings: result.warnings,
-    };
+    if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
+    const config = modelConfig(o);
+    const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
+    const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
+    try {
+      const conversion = o.conversion as string | undefined;
+      const parsed = requests.trainRequest.safeParse({
+        datasetId: await datasetId(studio, o.data as string, !!conversion, ctx),
+        preset: custom ? undefined : (o.preset as string),
+        config,
+        mode: conversion ? 'conversion' : 'generative',
+        conversion,
+        steps: o.steps ?? (o.epochs === undefined ? 100 : undefined),
+        epochs: o.epochs,
+        batchSize: o.batch,
+        accumulation: o.accumulation,
+        lr: o.lr,
+        seed: o.seed,
+        evalEvery: o.evalEvery,
+        earlyStoppingPatience: o.patience,
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
+      }
+      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined });
+      ctx.progress(`run ${run.id} (${run.name})`);
+      const unwatch = watch(studio, run.id, ctx);
+      const stop = () => void studio.runs.stop(run.id).catch(() => {});
+      ctx.signal.addEventListener('abort', stop, { once: true });
+      const outcome = await studio.runs.wait(run.id);
+      unwatch();
+      ctx.signal.removeEventListener('abort', stop);
+      const final = await studio.runs.summary(run.id);
+      if (!outcome) throw new UserError(final.error ?? 'training failed', 'TRAIN_FAILED');
+      return {
+        checkpoint: outcome.checkpoint,
+        steps: outcome.steps,
+        trainLoss: outcome.trainLoss,
+        evalLoss: outcome.evalLoss,
+        evalBitsPerByte: outcome.evalBitsPerByte,
+        bytesPerSecond: outcome.bytesPerSecond,
+        backend: outcome.backend,
+        runId: run.id,
+        status: outcome.status,
+      };
+    } finally {
+      await studio.close();
+    }
   },
   format(result) {
-    const r = result as TrainResult;
+    const r = result as { checkpoint: string; steps: number; trainLoss: number | null; evalLoss: number | null; bytesPerSecond: number };
     return `${r.checkpoint}: ${r.steps} steps, train loss ${r.trainLoss?.toFixed(4)}, eval loss ${r.evalLoss?.toFixed(4) ?? 'n/a'}, ${Math.round(r.bytesPerSecond)} bytes/s`;
   },
 };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src-main/cli/framework';
@@ -36,21 +36,30 @@ describe('bgpt eval / train', () => {
     expect(r.err).toMatch(/no such folder/);
   });
 
-  it('train --json trains on a folder with an eval/ split and writes best and last', async () => {
+  it('train --json trains on a folder with an eval/ split, writes best and last, and records the run', async () => {
     const data = mkdtempSync(tmpdir() + '/bgpt-data-');
     cpSync(DIR + 'inputs', data, { recursive: true });
     mkdirSync(data + '/eval');
-    cpSync(DIR + 'inputs/apache-2.0-head.md', data + '/eval/held-out.md');
+    // Different bytes from every training file: the import keeps one copy of identical files.
+    writeFileSync(data + '/eval/held-out.md', readFileSync(DIR + 'inputs/apache-2.0-head.md', 'utf8').toUpperCase());
     const out = mkdtempSync(tmpdir() + '/bgpt-run-');
+    const home = mkdtempSync(tmpdir() + '/bgpt-home-');
     const r = await cli(['train', '--json', '--data', data, '--patch-length', '8', '--hidden-size', '32', '--patch-layers', '1', '--byte-layers', '1',
-      '--steps', '4', '--batch', '2', '--lr', '0.001', '--out', out]);
+      '--steps', '4', '--batch', '2', '--lr', '0.001', '--out', out, '--home', home]);
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out.trim());
     expect(result).toMatchObject({ checkpoint: `${out}/best`, steps: 4 });
     for (const k of ['trainLoss', 'evalLoss', 'evalBitsPerByte', 'bytesPerSecond']) expect(typeof result[k]).toBe('number');
     expect(existsSync(`${out}/last/train_state.json`)).toBe(true);
-    const bad = await cli(['train', '--data', data, '--conversion', 'md->mid', '--out', out]);
+    const { Catalogue } = await import('../../../src-main/catalogue/catalogue');
+    const catalogue = await Catalogue.open(home);
+    const runs = await catalogue.listRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id: result.runId, status: 'done', stepsDone: 4 });
+    expect((await catalogue.listCheckpoints(result.runId)).map((c) => c.kind).sort()).toEqual(['best', 'last']);
+    await catalogue.close();
+    const bad = await cli(['train', '--data', data, '--conversion', 'md->mid', '--out', out, '--home', home]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/no file pairs/);
+    expect(bad.err).toMatch(/no 'md->mid' pairs/);
   });
 });
