@@ -9,7 +9,8 @@ import { configToJson, configFromJson, validateConfig, type BGPTConfig } from '.
 import { UserError } from '../shared/errors';
 import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
-import { makeBatch, meanLoss, lossRows } from './batch';
+import { makeBatch, lossRows } from './batch';
+import { batchGradients, GradHelper, helperUseful } from './parallel';
 import { BGPTModel, loadModel, saveModel } from './checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
@@ -61,6 +62,8 @@ export interface TrainOptions {
   /** Fine-tuning: start from this checkpoint's weights (and its config) with a fresh optimizer and schedule. */
   init?: string;
   backend?: BackendName;
+  /** Compute half of each batch on a worker thread (default: on wasm / cpu with two or more cores). */
+  parallel?: boolean;
   control?: TrainControl;
   onStep?(m: StepMetrics): void;
   onEval?(m: EvalMetrics): void;
@@ -164,17 +167,14 @@ export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSi
 }
 
 /** One optimizer update: gradients summed over micro-batches, averaged, applied. Returns the mean loss. */
-async function trainStep(model: BGPTModel, opt: AdamW, batches: Int32Array[][], lr: number): Promise<number> {
-  const { config: c, weights: w } = model;
+async function trainStep(model: BGPTModel, opt: AdamW, batches: Int32Array[][], lr: number, helper: GradHelper | null): Promise<number> {
   let sum: Map<string, tf.Tensor> | null = null;
   let loss = 0;
   for (const seqs of batches) {
-    const batch = makeBatch(seqs, c.patchSize);
-    const { value, grads } = tf.variableGrads(() => meanLoss(w, c, batch));
-    loss += (await value.data())[0];
-    value.dispose();
-    if (!sum) sum = new Map(Object.entries(grads));
-    else for (const [name, g] of Object.entries(grads)) {
+    const r = await batchGradients(model, seqs, helper);
+    loss += r.loss;
+    if (!sum) sum = r.grads;
+    else for (const [name, g] of r.grads) {
       const prev = sum.get(name) as tf.Tensor;
       sum.set(name, tf.add(prev, g));
       prev.dispose();
@@ -289,7 +289,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let bytes = 0;
   let seconds = 0;
   let endedBy: TrainResult['endedBy'] = 'done';
+  let helper: GradHelper | null = null;
   try {
+    if ((opts.parallel ?? helperUseful(backend)) && state.batchSize > 1) helper = await GradHelper.start(model.config, backend);
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
@@ -301,7 +303,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batches.push(seqs);
       }
       const lr = getLr(state.step, state.schedule);
-      lastLoss = await trainStep(model, run.opt, batches, lr);
+      lastLoss = await trainStep(model, run.opt, batches, lr, helper);
       state.step += 1;
       const dt = (performance.now() - t0) / 1000;
       const stepBytes = batches.flat().reduce((a, s) => a + s.length, 0);
@@ -315,6 +317,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     if (run.savedStep !== state.step) await saveLast(run);
   } finally {
+    await helper?.close();
     run.opt.dispose();
     model.dispose();
   }

@@ -4,6 +4,7 @@ import { initBackend } from '../../../src-main/engine/backend';
 import { BGPTModel } from '../../../src-main/engine/checkpoint';
 import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch';
 import { Rng } from '../../../src-main/engine/rng';
+import { batchGradients, GradHelper } from '../../../src-main/engine/parallel';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
@@ -75,5 +76,31 @@ describe('gradients', () => {
       for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(g[k] - w[k]));
       expect(worst, name).toBeLessThan(1e-5);
     }
+  });
+
+  it('are the same when a worker thread computes half of the batch', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const model = BGPTModel.random(CONFIG, 8);
+    const b = batch();
+    const seqs = [0, 1].map((i) => b.input.slice(i * b.patches * CONFIG.patchSize, (i * b.patches + b.counts[i]) * CONFIG.patchSize));
+    const helper = await GradHelper.start(CONFIG, 'wasm');
+    try {
+      const split = await batchGradients(model, seqs, helper);
+      const whole = await batchGradients(model, seqs, null);
+      expect(split.loss).toBeCloseTo(whole.loss, 5);
+      for (const [name, g] of whole.grads) {
+        const a = await g.data();
+        const c = await (split.grads.get(name) as tf.Tensor).data();
+        let worst = 0;
+        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - c[k]));
+        expect(worst, name).toBeLessThan(1e-6);
+      }
+      tf.dispose([...split.grads.values(), ...whole.grads.values()]);
+    } finally {
+      await helper.close();
+      model.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
