@@ -21,7 +21,7 @@ export const convertCommand: CommandSpec = {
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const to = ctx.opts.to as string;
     const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx) });
-    return writeResult(ctx.opts.out as string, to, r);
+    return writeResult(ctx, to, r, { conversionInput: input.name });
   },
   format: formatReport,
 };

@@ -6,6 +6,9 @@ import { writeFileAtomic } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
 import { generate, loadInferenceModel, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
+import { Catalogue } from '../../catalogue/catalogue';
+import { resolveHome } from '../../catalogue/paths';
+import { recordSample } from '../../studio/samples';
 
 /** One progress line per this many patches: enough to see it move, not a line per 16 bytes. */
 const PROGRESS_EVERY_PATCHES = 8;
@@ -18,6 +21,7 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   { name: 'temperature', type: 'number', description: 'sampling temperature, > 0', default: 1 },
   { name: 'seed', type: 'number', description: 'sampler seed (default: random, reported in the result)' },
   { name: 'out', type: 'string', description: 'file to write (atomically)', required: true },
+  { name: 'home', type: 'string', description: 'studio data folder whose library records the sample (default BGPT_HOME, else the app-data folder)' },
 ];
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };
@@ -35,6 +39,8 @@ export interface GenerateReport {
   stoppedBy: GenerateResult['stoppedBy'];
   seed: number;
   bytesPerSecond: number;
+  /** The sample's id in the studio library. */
+  sample: string;
 }
 
 /** The sampling options from the parsed flags (their values are validated by the sampler). */
@@ -53,15 +59,33 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
   };
 }
 
-/** Writes the result (unless cancelled: then nothing is written) and judges it for `ext`. */
-export async function writeResult(out: string, ext: string, r: GenerateResult): Promise<GenerateReport> {
+/**
+ * Writes the result (unless cancelled: then nothing is written), judges it for `ext`, and records it
+ * in the library of the studio home, as the studio's own generation does.
+ */
+export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}): Promise<GenerateReport> {
   if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
+  const out = ctx.opts.out as string;
   await writeFileAtomic(out, r.bytes);
   const judged = validate(r.bytes, ext);
+  const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
+  let sample: string;
+  try {
+    const o = ctx.opts;
+    const recorded = await recordSample(catalogue, {
+      checkpoint: o.checkpoint as string,
+      ext,
+      bytes: r.bytes,
+      params: { topK: o.topK, topP: o.topP, temperature: o.temperature, seed: r.seed, maxBytes: o.maxBytes ?? null, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond, ...params },
+    });
+    sample = recorded.row.id;
+  } finally {
+    await catalogue.close();
+  }
   return {
     out, bytes: r.bytes.length, valid: judged.verdict === 'valid', verdict: judged.verdict,
     ...(judged.reason ? { reason: judged.reason } : {}),
-    generated: r.generated, stoppedBy: r.stoppedBy, seed: r.seed, bytesPerSecond: Math.round(r.bytesPerSecond),
+    generated: r.generated, stoppedBy: r.stoppedBy, seed: r.seed, bytesPerSecond: Math.round(r.bytesPerSecond), sample,
   };
 }
 
@@ -88,7 +112,7 @@ export const generateCommand: CommandSpec = {
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const ext = ctx.opts.ext as string;
     const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });
-    return writeResult(ctx.opts.out as string, ext, r);
+    return writeResult(ctx, ext, r, { prompt: ctx.opts.prompt ?? null });
   },
   format: formatReport,
 };

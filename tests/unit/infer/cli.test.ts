@@ -16,11 +16,25 @@ afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli([generateCommand, convertCommand], argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  // Each call records its sample in the library of a studio home of its own.
+  const code = await runCli([generateCommand, convertCommand], [...argv, '--home', path.join(dir, 'home')], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
   return { code, stdout, stderr };
 }
 
 describe('bgpt generate', () => {
+  it('records the sample, with its verdict, in the library of --home', async () => {
+    const out = path.join(dir, 'lib.txt');
+    const r = await cli('generate', '--checkpoint', TINY_A_CHECKPOINT, '--ext', 'txt', '--max-bytes', '20', '--seed', '3', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout.trim());
+    const { Catalogue } = await import('../../../src-main/catalogue/catalogue');
+    const catalogue = await Catalogue.open(path.join(dir, 'home'));
+    const sample = await catalogue.getSample(report.sample);
+    await catalogue.close();
+    expect(sample).toMatchObject({ ext: 'txt', size: report.bytes, validity: report.verdict, runId: null });
+    expect(new Uint8Array(await fs.readFile(sample!.path))).toEqual(new Uint8Array(await fs.readFile(out)));
+  });
+
   it('writes the file and prints one JSON object with out, bytes, valid and bytesPerSecond', async () => {
     const out = path.join(dir, 'sample.txt');
     const r = await cli('generate', '--checkpoint', TINY_A_CHECKPOINT, '--ext', 'txt', '--max-bytes', '50', '--seed', '4', '--top-k', '40', '--out', out, '--json');
