@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BGPTConfig } from '../shared/config';
 import { SPECIAL } from '../shared/patches';
-import { byteLevel, crossEntropyRows, lmHead, patchLevel, type ModelWeights } from './model';
+import { byteLevel, crossEntropyRows, lmHead, patchLevel, type Dropout, type ModelWeights } from './model';
 
 export interface Batch {
   /** Sequences in the batch (B). */
@@ -56,19 +56,22 @@ function byteInputs(b: Batch, patchSize: number, t: number): tf.Tensor2D {
  * Byte-level hidden states for every target patch over `t` positions (S for the loss: position S
  * predicts nothing the loss counts, and causal attention makes it invisible to the others).
  */
-export function batchHidden(w: ModelWeights, c: BGPTConfig, b: Batch, t = c.patchSize): tf.Tensor2D {
+export function batchHidden(w: ModelWeights, c: BGPTConfig, b: Batch, t = c.patchSize, dropout?: Dropout): tf.Tensor2D {
   const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  const encoded = patchLevel(w, c, input, b.size, b.patches); // [B*P, D]
-  return byteLevel(w, c, selectFeatures(encoded, b), byteInputs(b, c.patchSize, t), t); // [N*t, D]
+  const encoded = patchLevel(w, c, input, b.size, b.patches, dropout); // [B*P, D]
+  return byteLevel(w, c, selectFeatures(encoded, b), byteInputs(b, c.patchSize, t), t, dropout); // [N*t, D]
 }
 
 /** Nats of every predicted byte, target patch by target patch: [N*S]. Call inside tf.tidy. */
-export function lossRows(w: ModelWeights, c: BGPTConfig, b: Batch): tf.Tensor1D {
-  const logits = lmHead(w, batchHidden(w, c, b)); // [N*S, 257]
+export function lossRows(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Tensor1D {
+  const logits = lmHead(w, batchHidden(w, c, b, c.patchSize, dropout)); // [N*S, 257]
   return crossEntropyRows(logits, tf.tensor1d(b.labels, 'int32'));
 }
 
-/** The reference's loss: mean cross-entropy over every predicted byte of the batch. Call inside tf.tidy. */
-export function meanLoss(w: ModelWeights, c: BGPTConfig, b: Batch): tf.Scalar {
-  return tf.mean(lossRows(w, c, b));
+/**
+ * The reference's loss: mean cross-entropy over every predicted byte of the batch; `dropout` only
+ * when training. Call inside tf.tidy.
+ */
+export function meanLoss(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Scalar {
+  return tf.mean(lossRows(w, c, b, dropout));
 }

@@ -5,17 +5,19 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from './backend';
 import { makeBatch, meanLoss } from './batch';
 import { BGPTModel } from './checkpoint';
-import type { WorkerReply, WorkerRequest } from './parallel';
+import { halfDropout, type DropoutSpec, type WorkerReply, type WorkerRequest } from './parallel';
 import { trainableSpecs } from './weights';
 
 let model: BGPTModel | null = null;
 let names: string[] = [];
 
-async function gradients(weights: Float32Array[], seqs: Int32Array[]): Promise<WorkerReply> {
+async function gradients(weights: Float32Array[], seqs: Int32Array[], dropout: DropoutSpec | null): Promise<WorkerReply> {
   const m = model as BGPTModel;
   tf.tidy(() => names.forEach((n, i) => (m.vars.get(n) as tf.Variable).assign(tf.tensor(weights[i], m.vars.get(n)?.shape))));
   const batch = makeBatch(seqs, m.config.patchSize);
-  const { value, grads } = tf.variableGrads(() => meanLoss(m.weights, m.config, batch));
+  // This thread computes the second half of the batch: dropout stream 1 (see halfDropout).
+  const drop = halfDropout(dropout, 1);
+  const { value, grads } = tf.variableGrads(() => meanLoss(m.weights, m.config, batch, drop));
   const out: Float32Array[] = [];
   for (const n of names) out.push((await grads[n].data()) as Float32Array);
   const loss = (await value.data())[0];
@@ -30,7 +32,7 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply> {
     names = trainableSpecs(msg.config).map((s) => s.name);
     return { kind: 'ready' };
   }
-  return gradients(msg.weights, msg.seqs);
+  return gradients(msg.weights, msg.seqs, msg.dropout);
 }
 
 parentPort?.on('message', (msg: WorkerRequest) => {

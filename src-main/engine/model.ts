@@ -7,6 +7,7 @@ import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
 import { matMul } from './matmul';
+import { Rng } from './rng';
 
 // Training differentiates through this module's ops: make sure their gradients exist.
 registerGradients();
@@ -151,7 +152,32 @@ function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * t, heads * hd]); // [B*T, D]
 }
 
-function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
+/**
+ * Training-time dropout as GPT-2 applies it (embeddings, attention probabilities, both residual
+ * branches; HF `GPT2Config` defaults, with which the reference trains). Masks come from a seeded
+ * JS generator, so a step is reproducible from its seed (exact resume) on every backend.
+ */
+export class Dropout {
+  private readonly rng: Rng;
+  constructor(readonly rate: number, seed: number) {
+    this.rng = new Rng(seed);
+  }
+
+  /** x with each element zeroed with probability `rate`, the rest scaled by 1/(1-rate). */
+  apply<T extends tf.Tensor>(x: T): T {
+    const keep = 1 - this.rate;
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < keep ? 1 / keep : 0;
+    return tf.mul(x, tf.tensor(mask, x.shape)) as T;
+  }
+}
+
+/** Dropout when training with a non-zero rate; the identity otherwise (evaluation). */
+function drop<T extends tf.Tensor>(x: T, d?: Dropout): T {
+  return d && d.rate > 0 ? d.apply(x) : x;
+}
+
+function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number, dropout?: Dropout): tf.Tensor2D {
   const d = x.shape[1];
   // Splitting the [D, 3D] weight is cheaper than splitting the [B*T, 3D] activations.
   const [wq, wk, wv] = tf.split(w.attnW, 3, 1) as tf.Tensor2D[]; // 3 × [D, D]
@@ -161,19 +187,19 @@ function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, he
   const v = linear(x, wv, bv);
   const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true); // [B, H, T, T]
   const scores = tf.add(tf.mul(raw, 1 / Math.sqrt(d / heads)), causalMask(t));
-  const y = tf.matMul(tf.softmax(scores), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
-  return linear(mergeHeads(y), w.attnProjW, w.attnProjB); // [B*T, D]
+  const y = tf.matMul(drop(tf.softmax(scores), dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
+  return drop(linear(mergeHeads(y), w.attnProjW, w.attnProjB), dropout); // [B*T, D]
 }
 
-function mlp(x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {
+function mlp(x: tf.Tensor2D, w: BlockWeights, d?: Dropout): tf.Tensor2D {
   const h = gelu(linear(x, w.fcW, w.fcB)); // [B*T, 4D]
-  return linear(h, w.mlpProjW, w.mlpProjB); // [B*T, D]
+  return drop(linear(h, w.mlpProjW, w.mlpProjB), d); // [B*T, D]
 }
 
 /** A pre-LayerNorm GPT-2 block over rows of `batch` sequences of length `t`. */
-function block(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
-  const a = tf.add(x, attention(layerNorm(x, w.ln1g, w.ln1b), w, batch, t, heads)) as tf.Tensor2D; // [B*T, D]
-  return tf.add(a, mlp(layerNorm(a, w.ln2g, w.ln2b), w));
+function block(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number, d?: Dropout): tf.Tensor2D {
+  const a = tf.add(x, attention(layerNorm(x, w.ln1g, w.ln1b), w, batch, t, heads, d)) as tf.Tensor2D; // [B*T, D]
+  return tf.add(a, mlp(layerNorm(a, w.ln2g, w.ln2b), w, d));
 }
 
 /** Adds learned positions 0..t-1 to rows of `batch` sequences. */
@@ -187,12 +213,12 @@ function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number
  * Patch-level decoder: `patches` holds B sequences of P patches (int32 [B, P*S], padding 256).
  * Returns the final-LayerNorm features [B*P, D] (row b*P+i has seen patches 0..i of sequence b).
  */
-export function patchLevel(w: ModelWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
+export function patchLevel(w: ModelWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number, d?: Dropout): tf.Tensor2D {
   const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
   const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
   let x = tf.add(matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
-  x = addPositions(x, w.patchWpe, batch, p);
-  for (const b of w.patchBlocks) x = block(x, b, batch, p, c.numHeads);
+  x = drop(addPositions(x, w.patchWpe, batch, p), d);
+  for (const b of w.patchBlocks) x = block(x, b, batch, p, c.numHeads, d);
   return layerNorm(x, w.patchLnG, w.patchLnB); // [B*P, D]
 }
 
@@ -200,13 +226,13 @@ export function patchLevel(w: ModelWeights, c: BGPTConfig, patches: tf.Tensor2D,
  * Byte-level decoder over N target patches and `t` positions: position 0 is the patch feature,
  * position j > 0 the embedding of target byte j-1 (`inputBytes` int32 [N, t-1]). Returns hidden [N*t, D].
  */
-export function byteLevel(w: ModelWeights, c: BGPTConfig, features: tf.Tensor2D, inputBytes: tf.Tensor2D, t: number): tf.Tensor2D {
+export function byteLevel(w: ModelWeights, c: BGPTConfig, features: tf.Tensor2D, inputBytes: tf.Tensor2D, t: number, dropout?: Dropout): tf.Tensor2D {
   const [n, d] = features.shape;
   const oneHot = tf.oneHot(tf.reshape(inputBytes, [n * (t - 1)]), VOCAB_SIZE) as tf.Tensor2D; // [N*(t-1), 257]
   const emb = tf.reshape(tf.matMul(oneHot, w.byteWte), [n, t - 1, d]); // [N, t-1, D]
   const seq = tf.concat([tf.reshape(features, [n, 1, d]), emb], 1); // [N, t, D]
-  let x = addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t); // [N*t, D]
-  for (const b of w.byteBlocks) x = block(x, b, n, t, c.numHeads);
+  let x = drop(addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t), dropout); // [N*t, D]
+  for (const b of w.byteBlocks) x = block(x, b, n, t, c.numHeads, dropout);
   return layerNorm(x, w.byteLnG, w.byteLnB); // [N*t, D]
 }
 

@@ -9,11 +9,24 @@ import type { BGPTConfig } from '../shared/config';
 import type { BackendName } from './backend';
 import type { BGPTModel } from './checkpoint';
 import { makeBatch, meanLoss } from './batch';
+import { Dropout } from './model';
+import { deriveSeed } from './rng';
 import { trainableSpecs } from './weights';
 
 export type WorkerRequest =
   | { kind: 'init'; config: BGPTConfig; backend: BackendName }
-  | { kind: 'grads'; weights: Float32Array[]; seqs: Int32Array[] };
+  | { kind: 'grads'; weights: Float32Array[]; seqs: Int32Array[]; dropout: DropoutSpec | null };
+
+/** Dropout of one batch: the rate and the seed its masks are drawn from. */
+export interface DropoutSpec {
+  rate: number;
+  seed: number;
+}
+
+/** The dropout masks of each half of a batch come from their own stream of the batch's seed. */
+export function halfDropout(spec: DropoutSpec | null, half: 0 | 1): Dropout | undefined {
+  return spec && spec.rate > 0 ? new Dropout(spec.rate, deriveSeed(spec.seed, half)) : undefined;
+}
 
 export type WorkerReply =
   | { kind: 'ready' }
@@ -90,8 +103,8 @@ export class GradHelper {
    * Posts `weights` and `seqs` at once; resolves with the mean loss over those sequences and its
    * gradients by variable name. The weights' buffers are transferred (unusable afterwards).
    */
-  gradients(weights: Float32Array[], seqs: Int32Array[]): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-    return this.request({ kind: 'grads', weights, seqs }, weights.map((w) => w.buffer as ArrayBuffer)).then((r) => {
+  gradients(weights: Float32Array[], seqs: Int32Array[], dropout: DropoutSpec | null): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+    return this.request({ kind: 'grads', weights, seqs, dropout }, weights.map((w) => w.buffer as ArrayBuffer)).then((r) => {
       if (r.kind !== 'grads') throw new Error('gradient worker: unexpected reply');
       return { loss: r.loss, grads: new Map(this.names.map((n, i) => [n, r.grads[i]])) };
     });
@@ -108,9 +121,9 @@ function positions(seqs: Int32Array[], patchSize: number): number {
   return seqs.reduce((a, s) => a + s.length - patchSize, 0);
 }
 
-function localGradients(model: BGPTModel, seqs: Int32Array[]): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+function localGradients(model: BGPTModel, seqs: Int32Array[], dropout?: Dropout): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const batch = makeBatch(seqs, model.config.patchSize);
-  const { value, grads } = tf.variableGrads(() => meanLoss(model.weights, model.config, batch));
+  const { value, grads } = tf.variableGrads(() => meanLoss(model.weights, model.config, batch, dropout));
   return { loss: value, grads: new Map(Object.entries(grads)) };
 }
 
@@ -118,17 +131,19 @@ function localGradients(model: BGPTModel, seqs: Int32Array[]): { loss: tf.Scalar
  * Mean loss and its gradients over a batch, the second half computed by `helper` when there is one:
  * g = (n1·g1 + n2·g2) / (n1 + n2) with n the predicted positions of each half.
  */
-export async function batchGradients(model: BGPTModel, seqs: Int32Array[], helper: GradHelper | null): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
+export async function batchGradients(
+  model: BGPTModel, seqs: Int32Array[], helper: GradHelper | null, dropout: DropoutSpec | null = null,
+): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
   if (!helper || seqs.length < 2) {
-    const { loss, grads } = localGradients(model, seqs);
+    const { loss, grads } = localGradients(model, seqs, halfDropout(dropout, 0));
     const value = (await loss.data())[0];
     loss.dispose();
     return { loss: value, grads };
   }
   const half = Math.ceil(seqs.length / 2);
   const [mine, theirs] = [seqs.slice(0, half), seqs.slice(half)];
-  const remote = helper.gradients(await helper.readWeights(model), theirs);
-  const local = localGradients(model, mine);
+  const remote = helper.gradients(await helper.readWeights(model), theirs, dropout);
+  const local = localGradients(model, mine, halfDropout(dropout, 0));
   const localLoss = (await local.loss.data())[0];
   local.loss.dispose();
   const other = await remote;

@@ -16,6 +16,7 @@ import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
 import { TrainControl } from './control';
 import { getLr, type Schedule } from './schedule';
+import { deriveSeed } from './rng';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { cropSequence } from '../shared/patches';
 
@@ -25,6 +26,10 @@ export const OPTIMIZER_FILE = 'optimizer.safetensors';
 const STATE_VERSION = 1;
 /** The reference trainer's LEARNING_RATE. */
 export const DEFAULT_LR = 1e-4;
+/** GPT-2's embd/attn/resid dropout (HF GPT2Config defaults): the reference trains with it. */
+export const DEFAULT_DROPOUT = 0.1;
+/** Random stream of the dropout masks (see data.ts for the sampling streams). */
+const DROPOUT_STREAM = 3;
 /** Evaluations per run when no interval is given: often enough for a useful curve, cheap enough. */
 const EVALS_PER_RUN = 10;
 
@@ -50,6 +55,8 @@ export interface TrainOptions {
   /** Micro-batches summed into one update. */
   accumulation?: number;
   lr?: number;
+  /** Dropout rate while training (default 0.1, as the reference); 0 turns it off. */
+  dropout?: number;
   seed?: number;
   /** Updates between evaluations (and `last/` checkpoints). */
   evalEvery?: number;
@@ -95,6 +102,7 @@ interface TrainState {
   batchSize: number;
   accumulation: number;
   lr: number;
+  dropout: number;
   evalEvery: number;
   patience: number | null;
   bestEvalLoss: number | null;
@@ -140,8 +148,10 @@ function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number):
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`, 'BAD_ARGS');
   const lr = checkLr(opts.lr ?? DEFAULT_LR);
+  const dropout = opts.dropout ?? DEFAULT_DROPOUT;
+  if (!(dropout >= 0 && dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${dropout}`, 'BAD_ARGS');
   return {
-    version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr,
+    version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
     evalEvery: positiveInt('evalEvery', opts.evalEvery, Math.max(1, Math.floor(totalSteps / EVALS_PER_RUN))),
     patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
     bestEvalLoss: null, evalsSinceBest: 0,
@@ -166,12 +176,17 @@ export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSi
   return nats / count;
 }
 
-/** One optimizer update: gradients summed over micro-batches, averaged, applied. Returns the mean loss. */
-async function trainStep(model: BGPTModel, opt: AdamW, batches: Int32Array[][], lr: number, helper: GradHelper | null): Promise<number> {
+/**
+ * One optimizer update: gradients summed over micro-batches, averaged, applied. Micro-batch j of
+ * step s draws its dropout masks from (seed, s, j). Returns the mean loss.
+ */
+async function trainStep(run: Run, batches: Int32Array[][], lr: number, helper: GradHelper | null): Promise<number> {
+  const { model, opt, state } = run;
   let sum: Map<string, tf.Tensor> | null = null;
   let loss = 0;
-  for (const seqs of batches) {
-    const r = await batchGradients(model, seqs, helper);
+  for (const [j, seqs] of batches.entries()) {
+    const dropout = { rate: state.dropout, seed: deriveSeed(state.seed, DROPOUT_STREAM, state.step, j) };
+    const r = await batchGradients(model, seqs, helper, dropout);
     loss += r.loss;
     if (!sum) sum = r.grads;
     else for (const [name, g] of r.grads) {
@@ -303,7 +318,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batches.push(seqs);
       }
       const lr = getLr(state.step, state.schedule);
-      lastLoss = await trainStep(model, run.opt, batches, lr, helper);
+      lastLoss = await trainStep(run, batches, lr, helper);
       state.step += 1;
       const dt = (performance.now() - t0) / 1000;
       const stepBytes = batches.flat().reduce((a, s) => a + s.length, 0);

@@ -5,6 +5,7 @@ import { BGPTModel } from '../../../src-main/engine/checkpoint';
 import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch';
 import { Rng } from '../../../src-main/engine/rng';
 import { batchGradients, GradHelper } from '../../../src-main/engine/parallel';
+import { Dropout } from '../../../src-main/engine/model';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
@@ -102,5 +103,18 @@ describe('gradients', () => {
       model.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('draws dropout masks from the seed: reproducible, and off at rate 0', async () => {
+    await initBackend('wasm');
+    const model = BGPTModel.random(CONFIG, 9);
+    const b = batch();
+    const loss = (d?: Dropout) => tf.tidy(() => meanLoss(model.weights, model.config, b, d).dataSync()[0]);
+    const plain = loss();
+    expect(loss(new Dropout(0.1, 1))).toBe(loss(new Dropout(0.1, 1)));
+    expect(loss(new Dropout(0.1, 1))).not.toBe(loss(new Dropout(0.1, 2)));
+    expect(loss(new Dropout(0.1, 1))).not.toBe(plain);
+    expect(loss(new Dropout(0, 1))).toBe(plain);
+    model.dispose();
   });
 });
