@@ -16,6 +16,9 @@ const DATASET = 'tunes';
 /** A few steps with an evaluation in the middle: enough points for a curve, quick on a CPU. */
 const STEPS = 6;
 const EVAL_EVERY = 3;
+/** A few tiny-preset steps on a shared two-core machine, with room to spare. */
+const TRAINING_TIMEOUT_MS = 240_000;
+const TUNE = 'X:1\nT:Test reel\nM:4/4\nL:1/8\nK:D\n|:DFAd fdAF|GBdg fdAF:|\n';
 
 describe('studio UI', () => {
   let served: Served;
@@ -23,7 +26,9 @@ describe('studio UI', () => {
   let page: Page;
   let studio: StudioPage;
   const pageErrors: string[] = [];
+  // Later steps need what earlier ones made; when a step fails they are skipped, not timed out.
   let runId = '';
+  let trained = false;
   let sampleName = '';
 
   beforeAll(async () => {
@@ -66,6 +71,13 @@ describe('studio UI', () => {
     await dialog.waitFor({ state: 'hidden' });
   });
 
+  it('imports an uploaded file and shows the import report', async () => {
+    await studio.fill('import-name', 'e2e upload');
+    await page.getByTestId('import-input').setInputFiles({ name: 'reel.abc', mimeType: 'text/plain', buffer: Buffer.from(TUNE) });
+    await expect.poll(() => page.getByTestId('import-report').textContent()).toMatch(/1 imported into “e2e upload”/);
+    await page.getByTestId('dataset-open').filter({ hasText: 'e2e upload' }).waitFor();
+  });
+
   it('is reachable from the keyboard', async () => {
     await page.getByTestId('nav-train').focus();
     await page.keyboard.press('Enter');
@@ -84,27 +96,59 @@ describe('studio UI', () => {
   it('trains the tiny preset and draws the curves as steps arrive', async () => {
     runId = await studio.startRun(DATASET, 'tiny', STEPS, EVAL_EVERY);
     expect(runId).not.toBe('');
-    await expect.poll(() => studio.chartPoints('trainLoss'), { timeout: 240_000, interval: 500 }).toBeGreaterThanOrEqual(1);
-    const first = await studio.chartPoints('trainLoss');
-    await expect.poll(() => studio.chartPoints('trainLoss'), { timeout: 240_000, interval: 500 }).toBeGreaterThan(first);
+    // Each wait also ends when the run fails, so a broken engine fails fast with its own message.
+    const curveAtLeast = async (min: number) => {
+      await expect
+        .poll(() => studio.runProgress('trainLoss'), { timeout: TRAINING_TIMEOUT_MS, interval: 500 })
+        .toSatisfy((p: { status: string; points: number }) => p.status === 'failed' || p.points >= min);
+      const progress = await studio.runProgress('trainLoss');
+      expect(progress.status, progress.error).not.toBe('failed');
+      return progress.points;
+    };
+    const first = await curveAtLeast(1);
+    await curveAtLeast(first + 1);
     expect(await studio.waitForRunEnd()).toBe('done');
     await expect.poll(() => studio.chartPoints('evalLoss')).toBeGreaterThanOrEqual(1);
     await studio.shot('studio-train');
+    trained = true;
   });
 
-  it('generates a sample with its verdict', async () => {
+  it('generates a sample with its verdict', async ({ skip }) => {
+    if (!trained) skip('no trained run');
     sampleName = await studio.generate(runId, 'abc', 256);
     expect(sampleName).toMatch(/\.abc$/);
     await expect.poll(() => page.getByTestId('gen-sample').first().getByTestId('verdict').textContent()).toMatch(/valid|repaired|invalid/);
     await studio.shot('studio-generate');
   });
 
-  it('finds the sample in the library and exports it as a download', async () => {
+  it('finds the sample in the library and exports it as a download', async ({ skip }) => {
+    if (!sampleName) skip('no generated sample');
     await studio.findSample(sampleName);
     const download = await studio.exportSelected();
     expect(download.suggestedFilename()).toBe(sampleName);
     const bytes = readFileSync(await download.path());
     expect(bytes.length).toBeGreaterThan(0);
+  });
+
+  it('rates from the keyboard and tags a sample, and the filters find it', async ({ skip }) => {
+    if (!sampleName) skip('no generated sample');
+    const rating = page.getByTestId('sample-row').first().getByTestId('rating');
+    await rating.focus();
+    await page.keyboard.press('4');
+    await expect.poll(() => rating.getAttribute('aria-valuenow')).toBe('4');
+    await studio.fill('sample-tags', 'keeper');
+    await page.getByTestId('sample-save').click();
+    await expect.poll(() => page.getByTestId('sample-row').first().textContent()).toContain('keeper');
+    await studio.fill('sample-search', '');
+    await page.locator('#s-tag').fill('keeper');
+    await page.locator('#s-rating').selectOption('4');
+    await expect.poll(() => page.getByTestId('sample-row').count()).toBe(1);
+    await page.locator('#s-tag').fill('no-such-tag');
+    await expect.poll(() => page.getByTestId('sample-row').count()).toBe(0);
+    await page.locator('#s-tag').fill('keeper');
+    await expect.poll(() => page.getByTestId('sample-row').count()).toBe(1);
+    await page.getByTestId('sample-open').first().click();
+    await page.getByTestId('sample-detail').waitFor();
     await studio.shot('studio-library');
     expect(pageErrors).toEqual([]);
   });

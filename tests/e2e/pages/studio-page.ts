@@ -67,6 +67,16 @@ export class StudioPage {
     return Number(await this.byTestId(`chart-${key}`).getAttribute('data-points'));
   }
 
+  /** The watched run's status, its error line if any, and how many steps a chart shows. */
+  async runProgress(key: string): Promise<{ status: string; error: string; points: number }> {
+    const error = this.page.locator('[data-testid=run-monitor] .alert.error');
+    return {
+      status: await this.runStatus(),
+      error: (await error.count()) ? ((await error.textContent()) ?? '') : '',
+      points: await this.chartPoints(key),
+    };
+  }
+
   async runStatus(): Promise<string> {
     return (await this.byTestId('run-status').textContent())?.trim() ?? '';
   }
