@@ -44,7 +44,7 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** The held-out share when a folder has no `eval/` sub-folder (the reference's default EVAL_SPLIT). */
+/** The held-out share when a folder has no `eval/` sub-folder: enough to track overfitting on small sets. */
 export const EVAL_FRACTION = 0.1;
 const EVAL_FOLDER = 'eval';
 

@@ -15,11 +15,14 @@ export { evaluate, evaluateModel, surprisal, type EvalReport, type FileEval, typ
 export { readInputFile, readFolder, conversionPairs, EVAL_FRACTION, type InputFile, type FilePair, type FolderSplit } from './files';
 
 /** `train(options)` → TrainResult; metrics arrive through onStep / onEval / onCheckpoint; TrainControl pauses and stops. */
-export { train, estimateLoss, DEFAULT_LR, STATE_FILE, OPTIMIZER_FILE, type TrainOptions, type TrainResult, type StepMetrics, type EvalMetrics, type CheckpointEvent } from './train';
+export { train, estimateLoss, DEFAULT_LR, DEFAULT_DROPOUT, STATE_FILE, OPTIMIZER_FILE, type TrainOptions, type TrainResult, type StepMetrics, type EvalMetrics, type CheckpointEvent } from './train';
 export { TrainControl } from './control';
 
 /** `getLr(step, {maxLr, totalSteps})`: cosine schedule with 10 % linear warm-up. */
 export { getLr, WARMUP_FRACTION, type Schedule } from './schedule';
 
-/** `benchTrain(steps?)`: training bytes/s on the fixed bench config. */
+/** Data-parallel gradients: `helperUseful(backend)` says whether train() starts a gradient worker thread by default. */
+export { helperUseful } from './parallel';
+
+/** `benchTrain(steps?, backend?, parallel?)`: training bytes/s on the fixed bench config. */
 export { benchTrain, BENCH_BATCH, type TrainBenchResult } from './bench';

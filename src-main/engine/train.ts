@@ -251,42 +251,76 @@ async function evaluateAndSave(run: Run): Promise<number | null> {
   return evalLoss;
 }
 
-async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
-  const pairs = opts.pairs ?? [];
-  if (pairs.length === 0 && opts.files.length === 0) throw new UserError('no training files', 'BAD_INPUT');
-  let model: BGPTModel;
-  let state: TrainState;
-  let opt: AdamW;
-  if (opts.resume) {
-    state = await readState(opts.resume);
-    model = await loadModel(opts.resume);
-    opt = new AdamW(model.vars);
-    const file = path.join(opts.resume, OPTIMIZER_FILE);
+/** Model, optimizer and state of a `last/` checkpoint, checked against each other. */
+async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; state: TrainState }> {
+  const state = await readState(dir);
+  const model = await loadModel(dir);
+  try {
+    const saved = configFromJson(state.config, path.join(dir, STATE_FILE));
+    if (JSON.stringify(saved) !== JSON.stringify(model.config)) {
+      throw new UserError(`${path.join(dir, STATE_FILE)}: its model config does not match ${path.join(dir, 'config.json')}`, 'BAD_CHECKPOINT');
+    }
+    const file = path.join(dir, OPTIMIZER_FILE);
     const bytes = await fs.readFile(file).catch(() => {
       throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
     });
-    const { tensors } = parseSafetensors(bytes, file);
-    opt.restore(tensors, state.step, file);
-    configFromJson(state.config, path.join(opts.resume, STATE_FILE));
-  } else if (opts.init) {
-    model = await loadModel(opts.init);
-    state = freshState(opts, model.config, Math.max(pairs.length, opts.files.length));
-    opt = new AdamW(model.vars);
-  } else {
-    if (!opts.config) throw new UserError('a model config (preset or flags) is needed for a new run', 'BAD_ARGS');
-    const config = validateConfig({ ...opts.config }, 'model options');
-    state = freshState(opts, config, Math.max(pairs.length, opts.files.length));
-    model = BGPTModel.random(config, state.seed);
-    opt = new AdamW(model.vars);
+    const opt = new AdamW(model.vars);
+    try {
+      opt.restore(parseSafetensors(bytes, file).tensors, state.step, file);
+    } catch (err) {
+      opt.dispose();
+      throw err;
+    }
+    return { model, opt, state };
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
+}
+
+/** A new run: random weights from the config, or a checkpoint's weights when fine-tuning (`init`). */
+async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ model: BGPTModel; opt: AdamW; state: TrainState }> {
+  if (opts.init) {
+    const model = await loadModel(opts.init);
+    try {
+      return { model, opt: new AdamW(model.vars), state: freshState(opts, model.config, trainCount) };
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+  if (!opts.config) throw new UserError('a model config (preset or flags) is needed for a new run', 'BAD_ARGS');
+  const config = validateConfig({ ...opts.config }, 'model options');
+  const state = freshState(opts, config, trainCount);
+  const model = BGPTModel.random(config, state.seed);
+  return { model, opt: new AdamW(model.vars), state };
+}
+
+/** Lines for the warnings list when sequences do not fit the window. */
+function cropWarnings(c: BGPTConfig, train: Int32Array[], evalSeqs: Int32Array[]): string[] {
+  const out: string[] = [];
+  const cropped = countCropped(c, train);
+  if (cropped > 0) out.push(`${cropped} of ${train.length} training sequences are longer than the ${c.patchLength}-patch window and are cropped (head, body or tail at random)`);
+  const evalCropped = countCropped(c, evalSeqs);
+  if (evalCropped > 0) out.push(`${evalCropped} of ${evalSeqs.length} eval sequences are longer than the window; their heads are evaluated`);
+  return out;
+}
+
+async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
+  const pairs = opts.pairs ?? [];
+  if (pairs.length === 0 && opts.files.length === 0) throw new UserError('no training files', 'BAD_INPUT');
+  const { model, opt, state } = opts.resume ? await resumeFrom(opts.resume) : await startFresh(opts, Math.max(pairs.length, opts.files.length));
   const c = model.config;
   const train = buildSequences(c, opts.files, pairs);
   const evalSeqs = buildSequences(c, opts.evalFiles ?? [], opts.evalPairs ?? []);
-  const cropped = countCropped(c, train);
-  if (cropped > 0) warnings.push(`${cropped} of ${train.length} training sequences are longer than the ${c.patchLength}-patch window and are cropped (head, body or tail at random)`);
-  const evalCropped = countCropped(c, evalSeqs);
-  if (evalCropped > 0) warnings.push(`${evalCropped} of ${evalSeqs.length} eval sequences are longer than the window; their heads are evaluated`);
+  warnings.push(...cropWarnings(c, train, evalSeqs));
   return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed), evalSeqs, savedStep: -1 };
+}
+
+/** The micro-batches of the next update, advancing the sample counter (the whole sampling state). */
+function drawBatches(state: TrainState, sampler: Sampler): Int32Array[][] {
+  return Array.from({ length: state.accumulation }, () =>
+    Array.from({ length: state.batchSize }, () => sampler.sample(state.rng.nextSample++)));
 }
 
 /**
@@ -311,12 +345,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
       const t0 = performance.now();
-      const batches: Int32Array[][] = [];
-      for (let j = 0; j < state.accumulation; j++) {
-        const seqs: Int32Array[] = [];
-        for (let i = 0; i < state.batchSize; i++) seqs.push(sampler.sample(state.rng.nextSample++));
-        batches.push(seqs);
-      }
+      const batches = drawBatches(state, sampler);
       const lr = getLr(state.step, state.schedule);
       lastLoss = await trainStep(run, batches, lr, helper);
       state.step += 1;
