@@ -51,7 +51,7 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
   const rng = new Rng(BENCH_SEED);
   let helper: GradHelper | null = null;
   try {
-    if (parallel ?? helperUseful(name)) helper = await GradHelper.start(config, name);
+    helper = await GradHelper.maybeStart(config, name, parallel ?? helperUseful(name), () => {});
     for (let i = 0; i < WARMUP_STEPS; i++) await step(model, opt, randomWindows(config, rng), helper);
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();

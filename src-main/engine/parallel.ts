@@ -68,8 +68,27 @@ export class GradHelper {
   /** Starts a worker with a replica of `config` on `backend`. */
   static async start(config: BGPTConfig, backend: BackendName): Promise<GradHelper> {
     const h = new GradHelper(config);
-    await h.request({ kind: 'init', config, backend });
+    try {
+      await h.request({ kind: 'init', config, backend });
+    } catch (err) {
+      await h.close();
+      throw err;
+    }
     return h;
+  }
+
+  /**
+   * A helper when one pays off and can start, else null; a failed start is reported through
+   * `warn` (training then runs on one thread, with the same results).
+   */
+  static async maybeStart(config: BGPTConfig, backend: BackendName, wanted: boolean, warn: (line: string) => void): Promise<GradHelper | null> {
+    if (!wanted) return null;
+    try {
+      return await GradHelper.start(config, backend);
+    } catch (err) {
+      warn(`gradient worker unavailable (${err instanceof Error ? err.message : String(err)}); training on one thread`);
+      return null;
+    }
   }
 
   private settle(r: WorkerReply): void {

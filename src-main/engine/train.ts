@@ -340,7 +340,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let endedBy: TrainResult['endedBy'] = 'done';
   let helper: GradHelper | null = null;
   try {
-    if ((opts.parallel ?? helperUseful(backend)) && state.batchSize > 1) helper = await GradHelper.start(model.config, backend);
+    const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
+    helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
