@@ -99,6 +99,8 @@ export interface Preset {
   name: PresetName;
   description: string;
   config: BGPTConfig;
+  /** A peak learning rate that suits the model's size (the reference's 1e-4 is for the paper model). */
+  lr: number;
 }
 
 export const PRESETS: Record<PresetName, Preset> = {
@@ -106,21 +108,26 @@ export const PRESETS: Record<PresetName, Preset> = {
     name: 'tiny',
     description: 'about 1.2 M parameters, files up to ~1 KB: learns text structure in minutes on 2 CPU cores',
     config: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 1, numHeads: 2 },
+    // Measured: 150 steps of batch 8 (2 minutes on wasm) take TypeScript sources from 8 to 4.0 bits/byte.
+    lr: 1e-3,
   },
   small: {
     name: 'small',
     description: 'about 16 M parameters, files up to ~4 KB: an hour-scale CPU run, real use on a GPU',
     config: { patchSize: 16, patchLength: 256, hiddenSize: 384, patchNumLayers: 6, byteNumLayers: 2, numHeads: 6 },
+    lr: 3e-4,
   },
   paper: {
     name: 'paper',
     description: 'the paper\'s model, about 110 M parameters, files up to 8 KB: needs a GPU',
     config: { patchSize: 16, patchLength: 512, hiddenSize: 768, patchNumLayers: 12, byteNumLayers: 3, numHeads: 12 },
+    lr: 1e-4,
   },
   bench: {
     name: 'bench',
     description: 'the fixed `bgpt bench` model (5.88 M parameters), comparable with the PyTorch reference figures',
     config: { patchSize: 16, patchLength: 64, hiddenSize: 256, patchNumLayers: 4, byteNumLayers: 2, numHeads: 4 },
+    lr: 1e-4,
   },
 };
 

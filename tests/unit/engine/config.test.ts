@@ -41,6 +41,7 @@ describe('BGPTConfig', () => {
     expect(parameterCount(PRESETS.bench.config)).toBe(5_879_296);
     expect(parameterCount(PRESETS.paper.config) / 1e6).toBeGreaterThan(100);
     expect(maxFileBytes(PRESETS.bench.config)).toBe(62 * 16);
+    expect(PRESETS.tiny.lr).toBeGreaterThan(PRESETS.paper.lr);
   });
 
   it('estimates more memory for bigger models and batches', () => {
