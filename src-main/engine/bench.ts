@@ -2,6 +2,7 @@
 // layers, 2 byte layers, patch 16, length 64), random weights (seed 0), AdamW, batches of 8 full
 // windows of seeded random bytes (8192 bytes a step), dropout 0.1 as the reference trains. The
 // reference PyTorch code does ~7300 bytes/s.
+import * as tf from '@tensorflow/tfjs-core';
 import { PRESETS, type BGPTConfig } from '../shared/config';
 import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
@@ -68,6 +69,54 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
     };
   } finally {
     await helper?.close();
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+  /** Share of the summed kernel time. */
+  share: number;
+}
+
+export interface TrainProfile {
+  backend: BackendName;
+  /** Wall time of the profiled update (one thread, no gradient worker). */
+  wallMs: number;
+  /** Kernels by total time, largest first. */
+  kernels: KernelTime[];
+}
+
+/**
+ * Where the time of one bench update goes, kernel by kernel (tf.profile), on one thread. Custom-
+ * gradient scopes are left out: the kernels inside them are listed on their own.
+ */
+export async function profileTrainStep(backend?: BackendName): Promise<TrainProfile> {
+  const name = await initBackend(backend);
+  const config = PRESETS.bench.config;
+  const model = BGPTModel.random(config, BENCH_SEED);
+  const opt = new AdamW(model.vars);
+  const rng = new Rng(BENCH_SEED);
+  try {
+    await step(model, opt, randomWindows(config, rng), null);
+    const t0 = performance.now();
+    const info = await tf.profile(() => step(model, opt, randomWindows(config, rng), null));
+    const wallMs = performance.now() - t0;
+    const byKernel = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      if (!tf.getKernel(k.name, tf.getBackend())) continue;
+      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += k.kernelTimeMs as number;
+      e.calls += 1;
+      byKernel.set(k.name, e);
+    }
+    const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+    const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
+    return { backend: name, wallMs, kernels };
+  } finally {
     opt.dispose();
     model.dispose();
   }

@@ -1,7 +1,7 @@
 // `bgpt bench` (DESIGN §3, issue 3 §9): training and generation speed on the fixed bench config
 // (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0).
 import type { CommandSpec } from '../framework';
-import { benchTrain } from '../../engine/bench';
+import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
 import { benchGenerate } from '../../engine/infer/bench';
 
 export interface BenchReport {
@@ -12,13 +12,23 @@ export interface BenchReport {
   peakRssBytes: number;
   /** Process CPU seconds per training update, a load-independent cost figure on shared machines. */
   trainCpuSecondsPerStep: number;
+  /** Threads computing training gradients (2 with the gradient worker). */
+  trainWorkers: number;
+  /** With --profile: one update's time by kernel. */
+  profile?: TrainProfile;
 }
+
+/** Kernels listed by --profile in the human output. */
+const PROFILE_ROWS = 12;
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'training and generation speed on the fixed bench model',
-  usage: 'bgpt bench [--steps N]',
-  options: [{ name: 'steps', type: 'number', description: 'training updates timed (8192 bytes each)', default: 3 }],
+  usage: 'bgpt bench [--steps N] [--profile]',
+  options: [
+    { name: 'steps', type: 'number', description: 'training updates timed (8192 bytes each)', default: 3 },
+    { name: 'profile', type: 'boolean', description: 'also profile one training update kernel by kernel' },
+  ],
   maxPositionals: 0,
   async run(ctx) {
     ctx.progress('timing training (batch 8, 8192 bytes a step)...');
@@ -32,11 +42,21 @@ export const benchCommand: CommandSpec = {
       generateBytesPerSecond: g.bytesPerSecond,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       trainCpuSecondsPerStep: t.cpuSecondsPerStep,
+      trainWorkers: t.workers,
     };
+    if (ctx.opts.profile) {
+      ctx.progress('profiling one training update...');
+      report.profile = await profileTrainStep();
+    }
     return report;
   },
   format(result) {
     const r = result as BenchReport;
-    return `${r.backend}: train ${Math.round(r.trainBytesPerSecond)} bytes/s, generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
+    const lines = [`${r.backend}: train ${Math.round(r.trainBytesPerSecond)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
+    if (r.profile) {
+      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms`);
+      for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
+    }
+    return lines.join('\n');
   },
 };
