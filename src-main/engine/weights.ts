@@ -108,9 +108,10 @@ export function toVariables(c: BGPTConfig, tensors: Map<string, Tensor>): Map<st
 export async function fromVariables(c: BGPTConfig, vars: Map<string, tf.Variable>, unusedWte: Tensor): Promise<Array<[string, Tensor]>> {
   const out: Array<[string, Tensor]> = [];
   for (const spec of trainableSpecs(c)) {
+    // The reference state dict holds the unused patch-level wte just before its wpe.
+    if (spec.name === `${PATCH_PREFIX}base.wpe.weight`) out.push([UNUSED_PATCH_WTE, unusedWte]);
     const data = (await (vars.get(spec.name) as tf.Variable).data()) as Float32Array;
     out.push([spec.name, { shape: spec.shape, data }]);
-    if (spec.name === `${PATCH_PREFIX}base.wpe.weight`) out.splice(out.length - 1, 0, [UNUSED_PATCH_WTE, unusedWte]);
   }
   const wte = out.find(([n]) => n === BYTE_WTE)?.[1] as Tensor;
   out.push([LM_HEAD, wte]);

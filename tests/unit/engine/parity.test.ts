@@ -88,3 +88,25 @@ describe('checkpoints that do not fit their config', () => {
     await expect(loadModel(dir)).rejects.toThrow(/config\.json: not valid JSON/);
   });
 });
+
+describe('checkpoint round trip', () => {
+  it('writes the reference tensor names, order and layouts back unchanged', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { saveModel } = await import('../../../src-main/engine/checkpoint');
+    await initBackend('cpu');
+    const model = await loadModel(CHECKPOINT);
+    const dir = mkdtempSync(tmpdir() + '/bgpt-save-') + '/ckpt';
+    await saveModel(dir, model);
+    model.dispose();
+    const header = (file: string) => {
+      const bytes = readFileSync(file);
+      const n = Number(bytes.readBigUInt64LE(0));
+      const json = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
+      return Object.entries(json).filter(([k]) => k !== '__metadata__').map(([k, v]) => [k, v.shape]);
+    };
+    expect(header(dir + '/model.safetensors')).toEqual(header(CHECKPOINT + '/model.safetensors'));
+    expect(readFileSync(dir + '/model.safetensors').subarray(-4096)).toEqual(readFileSync(CHECKPOINT + '/model.safetensors').subarray(-4096));
+    expect(JSON.parse(readFileSync(dir + '/config.json', 'utf8'))).toEqual(JSON.parse(readFileSync(CHECKPOINT + '/config.json', 'utf8')));
+  });
+});
