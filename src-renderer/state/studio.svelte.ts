@@ -3,6 +3,7 @@
 import type { DatasetSummary, EngineStatus, FileRef, PresetInfo, RunSummary, StudioApi, StudioInfo } from '../../src-main/shared/contract';
 import { downloadBytes } from '../lib/download';
 import { errorText } from '../lib/format';
+import { distinctLabels } from '../lib/labels';
 import { DatasetsState } from './datasets.svelte';
 import { GenerateState } from './generate.svelte';
 import { LibraryState } from './library.svelte';
@@ -22,6 +23,8 @@ export class Studio {
   datasets = $state.raw<DatasetSummary[]>([]);
   runs = $state.raw<RunSummary[]>([]);
   presets = $state.raw<PresetInfo[]>([]);
+  /** Run id → a name unique among the runs, for legends and pickers. */
+  runLabels = $derived(distinctLabels(this.runs));
 
   readonly datasetsView: DatasetsState;
   readonly training: TrainingState;

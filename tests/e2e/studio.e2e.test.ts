@@ -18,6 +18,8 @@ const STEPS = 6;
 const EVAL_EVERY = 3;
 /** A few tiny-preset steps on a shared two-core machine, with room to spare. */
 const TRAINING_TIMEOUT_MS = 240_000;
+/** Long enough that the run is still going while it is paused, resumed and stopped. */
+const LONG_STEPS = 5000;
 const TUNE = 'X:1\nT:Test reel\nM:4/4\nL:1/8\nK:D\n|:DFAd fdAF|GBdg fdAF:|\n';
 
 describe('studio UI', () => {
@@ -111,6 +113,23 @@ describe('studio UI', () => {
     await expect.poll(() => studio.chartPoints('evalLoss')).toBeGreaterThanOrEqual(1);
     await studio.shot('studio-train');
     trained = true;
+  });
+
+  it('pauses, resumes and stops a second run, drawn over the first', async ({ skip }) => {
+    if (!trained) skip('no trained run');
+    const second = await studio.startRun(DATASET, 'tiny', LONG_STEPS, LONG_STEPS);
+    expect(second).not.toBe(runId);
+    await studio.waitForStatus('running');
+    await expect.poll(() => studio.runStep(), { timeout: TRAINING_TIMEOUT_MS, interval: 500 }).toBeGreaterThan(0);
+    await page.getByTestId('run-pause').click();
+    await studio.waitForStatus('paused');
+    await page.getByTestId('run-resume').click();
+    await studio.waitForStatus('running');
+    await page.getByTestId(`compare-${runId}`).check();
+    await expect.poll(() => page.getByTestId('chart-trainLoss').locator('.u-legend .u-series').count()).toBe(3);
+    await page.getByTestId('run-stop').click();
+    await studio.waitForStatus('stopped');
+    await studio.shot('studio-train-compare');
   });
 
   it('generates a sample with its verdict', async ({ skip }) => {

@@ -1,6 +1,7 @@
 // Page object for the studio UI: the e2e suite speaks in user actions (open a view, start a run,
 // generate, export) and waits for UI states the app shows, never for fixed delays.
 import type { Download, Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { screenshot } from '../browser';
 
 export type View = 'datasets' | 'train' | 'generate' | 'library';
@@ -57,9 +58,12 @@ export class StudioPage {
     await this.byTestId('train-preset').selectOption(preset);
     await this.fill('field-hyper-steps', steps);
     await this.fill('field-hyper-evalEvery', evalEvery);
+    const watched = this.byTestId('watch-run');
+    const before = await watched.inputValue();
     await this.byTestId('train-start').click();
-    await this.byTestId('run-status').waitFor({ timeout: UI_TIMEOUT_MS });
-    return this.byTestId('watch-run').inputValue();
+    // The monitor switches to the new run once startRun has answered.
+    await expect.poll(() => watched.inputValue(), { timeout: UI_TIMEOUT_MS }).not.toBe(before);
+    return watched.inputValue();
   }
 
   /** How many steps a chart shows (the chart sets data-points on every update). */
@@ -75,6 +79,15 @@ export class StudioPage {
       error: (await error.count()) ? ((await error.textContent()) ?? '') : '',
       points: await this.chartPoints(key),
     };
+  }
+
+  async waitForStatus(status: string): Promise<void> {
+    await this.byTestId('run-status').filter({ hasText: new RegExp(`^${status}$`) }).waitFor({ timeout: TRAINING_TIMEOUT_MS });
+  }
+
+  /** The step the watched run has reached. */
+  async runStep(): Promise<number> {
+    return Number(await this.byTestId('run-step').textContent());
   }
 
   async runStatus(): Promise<string> {

@@ -5,6 +5,7 @@ import type { MetricPoint } from '../../../src-main/shared/contract';
 import { alignSeries } from '../../../src-renderer/lib/chart-data';
 import { errorText, etaSeconds, formatBytes, formatCount, formatDuration, formatMetric } from '../../../src-renderer/lib/format';
 import { column, mergePoints } from '../../../src-renderer/lib/metrics';
+import { distinctLabels } from '../../../src-renderer/lib/labels';
 import { parseHash } from '../../../src-renderer/lib/routes';
 import { smoothEma } from '../../../src-renderer/lib/smoothing';
 import { allValid, checkAll, checkNumber, normalizeExt } from '../../../src-renderer/lib/validate';
@@ -118,5 +119,16 @@ describe('parseHash', () => {
     expect(parseHash('#generate')).toBe('generate');
     expect(parseHash('')).toBe('datasets');
     expect(parseHash('#/nope')).toBe('datasets');
+  });
+});
+
+describe('distinctLabels', () => {
+  it('keeps unique names and numbers repeated ones by creation', () => {
+    const labels = distinctLabels([
+      { id: 'run_b', name: 'tunes · tiny', created: '2026-11-29T02:00:00Z' },
+      { id: 'run_a', name: 'tunes · tiny', created: '2026-11-29T01:00:00Z' },
+      { id: 'run_c', name: 'mine', created: '2026-11-29T03:00:00Z' },
+    ]);
+    expect(Object.fromEntries(labels)).toEqual({ run_a: 'tunes · tiny #1', run_b: 'tunes · tiny #2', run_c: 'mine' });
   });
 });
