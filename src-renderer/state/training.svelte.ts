@@ -8,10 +8,14 @@ import type { Studio } from './studio.svelte';
 import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, HYPER_FIELDS, MODEL_FIELDS, toTrainRequest } from './train-form';
 
 /** Most runs drawn at once: the contract's getMetrics limit, and about what a legend can show. */
-export const MAX_COMPARED = 16;
+const MAX_COMPARED = 16;
+/** Curves redraw at most this often (ms): smooth to the eye, cheap for long series. */
+const FLUSH_MS = 200;
 
 export class TrainingState {
   readonly #studio: Studio;
+  #pending = new Map<string, MetricPoint[]>();
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
   form = $state(defaultTrainForm());
   estimate = $state.raw<TrainEstimate | null>(null);
   estimateError = $state<string | null>(null);
@@ -101,10 +105,23 @@ export class TrainingState {
     if (history?.[runId]) this.addPoints(runId, history[runId]);
   }
 
-  /** Live metric batches (and history) for any run being drawn; others are ignored. */
+  /**
+   * Live metric batches (and history) for any run being drawn; others are ignored. Batches are
+   * gathered and drawn together every FLUSH_MS: a fast run reports many steps a second, and each
+   * redraw copies and re-aligns whole series.
+   */
   addPoints(runId: string, points: MetricPoint[]): void {
     if (!this.compared.includes(runId) && runId !== this.activeRunId) return;
-    this.metrics = { ...this.metrics, [runId]: mergePoints(this.metrics[runId] ?? [], points) };
+    this.#pending.set(runId, [...(this.#pending.get(runId) ?? []), ...points]);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  #flush(): void {
+    this.#flushTimer = null;
+    const next = { ...this.metrics };
+    for (const [runId, points] of this.#pending) next[runId] = mergePoints(next[runId] ?? [], points);
+    this.#pending.clear();
+    this.metrics = next;
   }
 
   async control(action: 'pauseRun' | 'resumeRun' | 'stopRun', run: RunSummary): Promise<void> {

@@ -80,6 +80,16 @@ describe('studio UI', () => {
     await page.getByTestId('dataset-open').filter({ hasText: 'e2e upload' }).waitFor();
   });
 
+  it('imports a file dropped on the drop zone', async () => {
+    await studio.fill('import-name', 'e2e dropped');
+    // A real DataTransfer holding a real File, as the browser builds it for a drop from the desktop.
+    const transfer = await page.evaluateHandle(
+      `(() => { const t = new DataTransfer(); t.items.add(new File([${JSON.stringify(TUNE)}], 'jig.abc')); return t; })()`,
+    );
+    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+    await expect.poll(() => page.getByTestId('import-report').textContent()).toMatch(/1 imported into “e2e dropped”/);
+  });
+
   it('is reachable from the keyboard', async () => {
     await page.getByTestId('nav-train').focus();
     await page.keyboard.press('Enter');
