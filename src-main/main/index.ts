@@ -25,6 +25,7 @@ function createWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 600,
     title: 'bGPT Studio',
+    icon: path.join(__dirname, '../../resources/icon.png'),
     show: false,
     webPreferences: {
       preload: path.join(__dirname, '../preload/index.cjs'),
