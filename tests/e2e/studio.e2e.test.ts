@@ -148,6 +148,11 @@ describe('studio UI', () => {
     expect(sampleName).toMatch(/\.abc$/);
     await expect.poll(() => page.getByTestId('gen-sample').first().getByTestId('verdict').textContent()).toMatch(/valid|repaired|invalid/);
     await studio.shot('studio-generate');
+    await page.getByTestId('gen-sample').first().getByRole('button', { name: /^Open/ }).click();
+    await page.getByTestId('viewer-dialog').waitFor();
+    await studio.shot('studio-generate-viewer');
+    await page.getByTestId('viewer-close').click();
+    await page.getByTestId('viewer-dialog').waitFor({ state: 'hidden' });
   });
 
   it('finds the sample in the library and exports it as a download', async ({ skip }) => {
