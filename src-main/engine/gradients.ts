@@ -4,14 +4,17 @@
 // the few needed are registered here (formulas as in tfjs-core's gradients/*_grad.ts). Kernels
 // with a registration already present (e.g. loaded by tfjs-node) are left alone.
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul } from './matmul';
+import { matMul, sumRows } from './matmul';
 
 type Attrs = Record<string, unknown>;
 
 /** Sums `dy` over the axes along which `shape` was broadcast, back to `shape`. */
 function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
   const axes = tf.backend_util.getReductionAxes(shape, dy.shape);
-  return tf.reshape(axes.length > 0 ? tf.sum(dy, axes) : dy, shape);
+  if (axes.length === 0) return tf.reshape(dy, shape);
+  // A bias [D] added to rows [R, D]: the fast column sum.
+  if (dy.rank === 2 && shape.length === 1 && axes.length === 1 && axes[0] === 0) return sumRows(dy as tf.Tensor2D);
+  return tf.reshape(tf.sum(dy, axes), shape);
 }
 
 function matMulGrad(dy: tf.Tensor, [a, b]: tf.Tensor[], attrs: Attrs) {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
-import { matMul } from './matmul';
+import { matMul, sumRows } from './matmul';
 import { Rng } from './rng';
 
 // Training differentiates through this module's ops: make sure their gradients exist.
@@ -101,7 +101,7 @@ function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D 
         const dxhat = tf.mul(dy, gain); // [R, D]
         const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
         const dx = tf.mul(tf.sub(centred, tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true))), rs);
-        return [dx, tf.sum(tf.mul(dy, xh), 0), tf.sum(dy, 0)];
+        return [dx, sumRows(tf.mul(dy, xh) as tf.Tensor2D), sumRows(dy as tf.Tensor2D)];
       },
     };
   }, [x, g, b]) as tf.Tensor2D;
