@@ -12,6 +12,12 @@ export interface NumberSpec {
   optional?: boolean;
 }
 
+/** A form field: its limits, the one-line explanation shown under it, and the input's step. */
+export interface FieldSpec extends NumberSpec {
+  hint: string;
+  step?: number;
+}
+
 /** Null when `value` is acceptable, otherwise one line saying what is wrong. */
 export function checkNumber(value: number | null | undefined, spec: NumberSpec): string | null {
   if (value === null || value === undefined || Number.isNaN(value)) {

@@ -1,7 +1,7 @@
 // The generation form: sampling fields with their hints and limits (mirroring samplingSchema and
 // requests.generateRequest in the contract) and the request it becomes.
 import type { GenerateRequest } from '../../src-main/shared/contract';
-import type { FieldSpec } from './train-form';
+import type { FieldSpec } from '../lib/validate';
 
 export type SamplingKey = 'topK' | 'topP' | 'temperature' | 'seed' | 'count' | 'maxBytes';
 

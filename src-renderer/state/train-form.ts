@@ -1,14 +1,9 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (mirroring
 // requests.trainRequest in the contract) and the request it becomes.
 import type { ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
-import type { NumberSpec } from '../lib/validate';
+import type { FieldSpec } from '../lib/validate';
 
 export const CUSTOM = 'custom';
-
-export interface FieldSpec extends NumberSpec {
-  hint: string;
-  step?: number;
-}
 
 export type ModelKey = Exclude<keyof ModelConfigInput, 'numHeads'>;
 export type HyperKey = 'steps' | 'batchSize' | 'lr' | 'seed' | 'evalEvery';
