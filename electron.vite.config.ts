@@ -4,6 +4,7 @@
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
+import { quietDependencyAnnotations } from './scripts/rollup-warnings';
 
 export default defineConfig({
   main: {
@@ -33,7 +34,7 @@ export default defineConfig({
     build: {
       outDir: 'out/renderer',
       chunkSizeWarningLimit: 4000,
-      rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
+      rollupOptions: { input: { index: resolve('src-renderer/index.html') }, onwarn: quietDependencyAnnotations },
     },
   },
 });

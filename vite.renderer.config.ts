@@ -3,6 +3,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import path from 'node:path';
+import { quietDependencyAnnotations } from './scripts/rollup-warnings';
 
 export default defineConfig({
   root: path.resolve('src-renderer'),
@@ -12,5 +13,6 @@ export default defineConfig({
     outDir: path.resolve('out/renderer'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 4000,
+    rollupOptions: { onwarn: quietDependencyAnnotations },
   },
 });
