@@ -118,7 +118,7 @@ export class Studio {
     const was = this.engine?.state;
     this.engine = status;
     if (status.state === 'crashed' && was !== 'crashed') {
-      this.toasts.show('error', `The engine stopped unexpectedly${status.error ? `: ${status.error}` : '.'} It restarts on the next job.`);
+      this.toasts.show('error', `The engine stopped unexpectedly${status.error ? `: ${status.error}` : '.'}`);
     }
   }
 
