@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configToJson, configFromJson, validateConfig, type BGPTConfig } from '../shared/config';
+import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
 import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
@@ -30,6 +30,11 @@ export const DEFAULT_LR = 1e-4;
 export const DEFAULT_DROPOUT = 0.1;
 /** Random stream of the dropout masks (see data.ts for the sampling streams). */
 const DROPOUT_STREAM = 3;
+/**
+ * wasm32 memory ends at 4 GiB; TF.js's wasm backend keeps every tensor in it. Runs whose estimated
+ * peak passes 90 % of that are refused up front with advice, rather than failing mid-run.
+ */
+const WASM_MEMORY_LIMIT = 0.9 * 4 * 2 ** 30;
 /** Evaluations per run when no interval is given: often enough for a useful curve, cheap enough. */
 const EVALS_PER_RUN = 10;
 
@@ -317,6 +322,23 @@ async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
   return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed), evalSeqs, savedStep: -1 };
 }
 
+/** Refuses a micro-batch whose estimated peak memory does not fit one wasm instance, with advice. */
+function checkWasmMemory(c: BGPTConfig, perThread: number, batch: number): void {
+  const need = estimateTrainingMemoryBytes(c, perThread);
+  if (need <= WASM_MEMORY_LIMIT) return;
+  let fits = perThread;
+  while (fits > 1 && estimateTrainingMemoryBytes(c, fits) > WASM_MEMORY_LIMIT) fits -= 1;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  if (estimateTrainingMemoryBytes(c, fits) > WASM_MEMORY_LIMIT) {
+    throw new UserError(`this model needs about ${gib(estimateTrainingMemoryBytes(c, 1))} GiB to train even at batch 1, more than the wasm backend's ${gib(WASM_MEMORY_LIMIT)} GiB: use a smaller preset or a native backend (@tensorflow/tfjs-node)`, 'BAD_ARGS');
+  }
+  throw new UserError(
+    `batch ${batch} needs about ${gib(need)} GiB per thread for this model, more than the wasm backend's ${gib(WASM_MEMORY_LIMIT)} GiB: ` +
+    `use a smaller batch with accumulation (e.g. batch ${Math.max(1, fits)} and accumulation ${Math.ceil(batch / Math.max(1, fits))})`,
+    'BAD_ARGS',
+  );
+}
+
 /** The micro-batches of the next update, advancing the sample counter (the whole sampling state). */
 function drawBatches(state: TrainState, sampler: Sampler): Int32Array[][] {
   return Array.from({ length: state.accumulation }, () =>
@@ -341,6 +363,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let helper: GradHelper | null = null;
   try {
     const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
+    if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
