@@ -280,6 +280,7 @@ export interface RunDetail extends RunSummary {
 
 export interface MetricPoint {
   step: number;
+  /** When the step was recorded, epoch milliseconds. */
   time: number;
   trainLoss: number | null;
   evalLoss: number | null;
