@@ -45,11 +45,31 @@ function selectFeatures(encoded: tf.Tensor2D, b: Batch): tf.Tensor2D {
   return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D); // [N, D]
 }
 
-/** Inputs of the byte-level decoder after its first position: bytes 0..t-2 of each target patch. */
-function byteInputs(b: Batch, patchSize: number, t: number): tf.Tensor2D {
-  const out = new Int32Array(b.targets * (t - 1));
-  for (let n = 0; n < b.targets; n++) out.set(b.labels.subarray(n * patchSize, n * patchSize + t - 1), n * (t - 1));
-  return tf.tensor2d(out, [b.targets, t - 1], 'int32');
+/** Inputs of the byte-level decoder after its first position: bytes 0..t-2 of target patches [from, from+count). */
+function byteInputs(b: Batch, patchSize: number, t: number, from = 0, count = b.targets): tf.Tensor2D {
+  const out = new Int32Array(count * (t - 1));
+  for (let n = 0; n < count; n++) {
+    const at = (from + n) * patchSize;
+    out.set(b.labels.subarray(at, at + t - 1), n * (t - 1));
+  }
+  return tf.tensor2d(out, [count, t - 1], 'int32');
+}
+
+/** Patch-level features [N, D] that predict the batch's target patches. */
+export function batchFeatures(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Tensor2D {
+  const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
+  return selectFeatures(patchLevel(w, c, input, b.size, b.patches, dropout), b); // [N, D]
+}
+
+/**
+ * Summed nats of target patches [from, from+count) given their patch features [count, D]: the
+ * byte-level half of the loss, which treats every target patch as its own sequence.
+ */
+export function byteLossSum(w: ModelWeights, c: BGPTConfig, b: Batch, features: tf.Tensor2D, from: number, count: number, dropout?: Dropout): tf.Scalar {
+  const s = c.patchSize;
+  const hidden = byteLevel(w, c, features, byteInputs(b, s, s, from, count), s, dropout); // [count*S, D]
+  const labels = tf.tensor1d(b.labels.subarray(from * s, (from + count) * s), 'int32');
+  return tf.sum(crossEntropyRows(lmHead(w, hidden), labels));
 }
 
 /**
@@ -57,9 +77,7 @@ function byteInputs(b: Batch, patchSize: number, t: number): tf.Tensor2D {
  * predicts nothing the loss counts, and causal attention makes it invisible to the others).
  */
 export function batchHidden(w: ModelWeights, c: BGPTConfig, b: Batch, t = c.patchSize, dropout?: Dropout): tf.Tensor2D {
-  const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  const encoded = patchLevel(w, c, input, b.size, b.patches, dropout); // [B*P, D]
-  return byteLevel(w, c, selectFeatures(encoded, b), byteInputs(b, c.patchSize, t), t, dropout); // [N*t, D]
+  return byteLevel(w, c, batchFeatures(w, c, b, dropout), byteInputs(b, c.patchSize, t), t, dropout); // [N*t, D]
 }
 
 /** Nats of every predicted byte, target patch by target patch: [N*S]. Call inside tf.tidy. */

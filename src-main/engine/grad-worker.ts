@@ -3,9 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from './backend';
-import { makeBatch, meanLoss } from './batch';
 import { BGPTModel } from './checkpoint';
-import { halfDropout, type DropoutSpec, type WorkerReply, type WorkerRequest } from './parallel';
+import { halfDropout, localGradients, type DropoutSpec, type WorkerReply, type WorkerRequest } from './parallel';
 import { trainableSpecs } from './weights';
 
 let model: BGPTModel | null = null;
@@ -14,15 +13,13 @@ let names: string[] = [];
 async function gradients(weights: Float32Array[], seqs: Int32Array[], dropout: DropoutSpec | null): Promise<WorkerReply> {
   const m = model as BGPTModel;
   tf.tidy(() => names.forEach((n, i) => (m.vars.get(n) as tf.Variable).assign(tf.tensor(weights[i], m.vars.get(n)?.shape))));
-  const batch = makeBatch(seqs, m.config.patchSize);
-  // This thread computes the second half of the batch: dropout stream 1 (see halfDropout).
-  const drop = halfDropout(dropout, 1);
-  const { value, grads } = tf.variableGrads(() => meanLoss(m.weights, m.config, batch, drop));
+  // This thread computes the second half of the batch: dropout streams of half 1 (see halfDropout).
+  const { loss, grads } = localGradients(m, seqs, halfDropout(dropout, 1));
   const out: Float32Array[] = [];
-  for (const n of names) out.push((await grads[n].data()) as Float32Array);
-  const loss = (await value.data())[0];
-  tf.dispose([value, ...Object.values(grads)]);
-  return { kind: 'grads', loss, grads: out };
+  for (const n of names) out.push((await (grads.get(n) as tf.Tensor).data()) as Float32Array);
+  const value = (await loss.data())[0];
+  tf.dispose([loss, ...grads.values()]);
+  return { kind: 'grads', loss: value, grads: out };
 }
 
 async function handle(msg: WorkerRequest): Promise<WorkerReply> {

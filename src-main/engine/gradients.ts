@@ -60,6 +60,12 @@ function meanGrad(dy: tf.Tensor, [x]: tf.Tensor[], attrs: Attrs) {
   return { x: () => tf.div(tf.mul(tf.onesLike(x), kept), count) };
 }
 
+function sumGrad(dy: tf.Tensor, [x]: tf.Tensor[], attrs: Attrs) {
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+  const kept = tf.reshape(dy, tf.backend_util.expandShapeToKeepDim(dy.shape, axes));
+  return { x: () => tf.mul(tf.onesLike(x), kept) };
+}
+
 const GRADIENTS: tf.GradConfig[] = [
   { kernelName: tf.BatchMatMul, inputsToSave: ['a', 'b'], gradFunc: (dy, saved, attrs) => matMulGrad(dy as tf.Tensor, saved, attrs as Attrs) },
   {
@@ -83,6 +89,7 @@ const GRADIENTS: tf.GradConfig[] = [
   { kernelName: tf.Concat, saveAllInputs: true, gradFunc: (dy, saved, attrs) => concatGrad(dy as tf.Tensor, saved, attrs as Attrs) },
   { kernelName: tf.SplitV, gradFunc: (dy, saved, attrs) => splitGrad(dy as tf.Tensor[], saved, attrs as Attrs) },
   { kernelName: tf.Softmax, outputsToSave: [true], gradFunc: (dy, saved, attrs) => softmaxGrad(dy as tf.Tensor, saved, attrs as Attrs) },
+  { kernelName: tf.Sum, inputsToSave: ['x'], gradFunc: (dy, saved, attrs) => sumGrad(dy as tf.Tensor, saved, attrs as Attrs) },
   { kernelName: tf.Mean, inputsToSave: ['x'], gradFunc: (dy, saved, attrs) => meanGrad(dy as tf.Tensor, saved, attrs as Attrs) },
 ];
 

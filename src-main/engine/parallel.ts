@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { BGPTConfig } from '../shared/config';
 import type { BackendName } from './backend';
 import type { BGPTModel } from './checkpoint';
-import { makeBatch, meanLoss } from './batch';
+import { makeBatch } from './batch';
+import { chunkedGradients, type DropoutFactory } from './chunked';
 import { Dropout } from './model';
 import { deriveSeed } from './rng';
 import { trainableSpecs } from './weights';
@@ -23,9 +24,9 @@ export interface DropoutSpec {
   seed: number;
 }
 
-/** The dropout masks of each half of a batch come from their own stream of the batch's seed. */
-export function halfDropout(spec: DropoutSpec | null, half: 0 | 1): Dropout | undefined {
-  return spec && spec.rate > 0 ? new Dropout(spec.rate, deriveSeed(spec.seed, half)) : undefined;
+/** The dropout masks of each half of a batch, and of each level, come from their own stream of the batch's seed. */
+export function halfDropout(spec: DropoutSpec | null, half: 0 | 1): DropoutFactory {
+  return (stream) => (spec && spec.rate > 0 ? new Dropout(spec.rate, deriveSeed(spec.seed, half, stream)) : undefined);
 }
 
 export type WorkerReply =
@@ -140,10 +141,9 @@ function positions(seqs: Int32Array[], patchSize: number): number {
   return seqs.reduce((a, s) => a + s.length - patchSize, 0);
 }
 
-function localGradients(model: BGPTModel, seqs: Int32Array[], dropout?: Dropout): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const batch = makeBatch(seqs, model.config.patchSize);
-  const { value, grads } = tf.variableGrads(() => meanLoss(model.weights, model.config, batch, dropout));
-  return { loss: value, grads: new Map(Object.entries(grads)) };
+/** Mean loss and gradients of `seqs` on this thread (byte level in chunks, see chunked.ts). */
+export function localGradients(model: BGPTModel, seqs: Int32Array[], dropout: DropoutFactory): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  return chunkedGradients(model.weights, model.config, model.vars, makeBatch(seqs, model.config.patchSize), dropout);
 }
 
 /**

@@ -159,23 +159,29 @@ export function parameterCount(c: BGPTConfig): number {
 const ACTIVATION_FLOATS_PER_TOKEN_PER_D = 17;
 /**
  * TF.js keeps every forward intermediate until the gradients are done and allocates the backward
- * temporaries beside them: the measured peak (tf.profile on wasm, tiny and bench presets, batch 4
- * and 8) is 7.2–7.6x the activation count above.
+ * temporaries beside them: the measured peak (tf.profile on wasm; tiny and bench at batch 8, small
+ * at batch 2) is 3.1–4.4x the activation count above; the larger figure keeps the estimate safe.
  */
-const TFJS_INTERMEDIATE_FACTOR = 7.5;
+const TFJS_INTERMEDIATE_FACTOR = 4.5;
 const BYTES_PER_FLOAT = 4;
 /** Weights, gradients and AdamW's two moments. */
 const TRAINING_COPIES = 4;
+
+/**
+ * Target patches the byte-level decoder trains on at a time (engine/chunked.ts): its activations,
+ * most of training memory, are held for one chunk only.
+ */
+export const BYTE_LEVEL_CHUNK_PATCHES = 128;
 
 /** Estimated peak memory of training with `batch` windows a step (weights, optimizer, activations), in bytes. */
 export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): number {
   const d = c.hiddenSize;
   const h = c.numHeads;
   const patchTokens = batch * c.patchLength;
-  const byteTokens = batch * (c.patchLength - 1) * c.patchSize;
+  const chunkTokens = Math.min(batch * (c.patchLength - 1), BYTE_LEVEL_CHUNK_PATCHES) * c.patchSize;
   const perLayer = (tokens: number, t: number) => tokens * (ACTIVATION_FLOATS_PER_TOKEN_PER_D * d + 2 * h * t);
-  const activations = c.patchNumLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(byteTokens, c.patchSize)
-    + patchTokens * c.patchSize * VOCAB_SIZE + byteTokens * VOCAB_SIZE * 2;
+  const activations = c.patchNumLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(chunkTokens, c.patchSize)
+    + patchTokens * c.patchSize * VOCAB_SIZE + chunkTokens * VOCAB_SIZE * 2;
   return (parameterCount(c) * TRAINING_COPIES + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
 }
 

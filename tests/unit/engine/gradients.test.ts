@@ -6,6 +6,8 @@ import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch'
 import { Rng } from '../../../src-main/engine/rng';
 import { batchGradients, GradHelper } from '../../../src-main/engine/parallel';
 import { Dropout } from '../../../src-main/engine/model';
+import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/chunked';
+import { deriveSeed } from '../../../src-main/engine/rng';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
@@ -115,6 +117,50 @@ describe('gradients', () => {
     expect(loss(new Dropout(0.1, 1))).not.toBe(loss(new Dropout(0.1, 2)));
     expect(loss(new Dropout(0.1, 1))).not.toBe(plain);
     expect(loss(new Dropout(0, 1))).toBe(plain);
+    model.dispose();
+  });
+
+  it('are the same when the byte level runs in chunks, dropout masks included', async () => {
+    await initBackend('wasm');
+    const model = BGPTModel.random(CONFIG, 10);
+    const rng = new Rng(4);
+    // More target patches than one chunk holds, so the chunks and their concatenation are exercised.
+    const seqs = Array.from({ length: 60 }, (_, i) => Int32Array.from({ length: (2 + (i % 5)) * CONFIG.patchSize }, () => rng.int(257)));
+    const b = makeBatch(seqs, CONFIG.patchSize);
+    expect(b.targets).toBeGreaterThan(CHUNK_PATCHES);
+    const none = () => undefined;
+    const chunked = chunkedGradients(model.weights, CONFIG, model.vars, b, none);
+    const whole = await gradients(model, b);
+    expect(chunked.loss.dataSync()[0]).toBeCloseTo(lossOf(model, b), 5);
+    for (const [name, g] of whole) {
+      const c = chunked.grads.get(name)?.dataSync() as Float32Array;
+      let worst = 0;
+      for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(g[k] - c[k]));
+      expect(worst, name).toBeLessThan(1e-5);
+    }
+    tf.dispose([chunked.loss, ...chunked.grads.values()]);
+    // With dropout, the patch-level masks must match between the two passes: check against the
+    // finite difference of the same masked loss.
+    const masked = (stream: 0 | 1) => new Dropout(0.3, deriveSeed(11, stream));
+    const run = () => chunkedGradients(model.weights, CONFIG, model.vars, b, masked);
+    const r = run();
+    const name = 'patch_level_decoder.patch_embedding.bias';
+    const g = r.grads.get(name)?.dataSync() as Float32Array;
+    tf.dispose([r.loss, ...r.grads.values()]);
+    let i = 0;
+    for (let k = 1; k < g.length; k++) if (Math.abs(g[k]) > Math.abs(g[i])) i = k;
+    const v = model.vars.get(name) as tf.Variable;
+    const x = v.dataSync()[i];
+    const at = (value: number) => {
+      setEntry(v, i, value);
+      const q = run();
+      const l = q.loss.dataSync()[0];
+      tf.dispose([q.loss, ...q.grads.values()]);
+      return l;
+    };
+    const fd = (at(x + 1e-2) - at(x - 1e-2)) / 2e-2;
+    setEntry(v, i, x);
+    expect(Math.abs(fd - g[i])).toBeLessThan(2e-4 + 0.03 * Math.abs(g[i]));
     model.dispose();
   });
 });
