@@ -79,7 +79,8 @@ export const requests = {
     epochs: z.number().int().min(1).max(100_000).optional(),
     batchSize: z.number().int().min(1).max(1024).default(4),
     accumulation: z.number().int().min(1).max(1024).default(1),
-    lr: z.number().gt(0).max(1).default(1e-4),
+    /** Peak learning rate; default: the preset's suggested one. */
+    lr: z.number().gt(0).max(1).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     evalEvery: z.number().int().min(1).max(1_000_000).optional(),
     earlyStoppingPatience: z.number().int().min(1).max(1000).optional(),
@@ -226,6 +227,8 @@ export interface PresetInfo {
   description: string;
   config: Required<ModelConfigInput>;
   parameters: number;
+  /** Suggested peak learning rate for this size. */
+  lr: number;
 }
 
 export interface TrainEstimate {

@@ -8,7 +8,7 @@ import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
-import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig } from '../shared/config';
+import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
@@ -19,6 +19,8 @@ import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 const METRIC_FLUSH_MS = 1000;
 /** Steps when a request names neither steps nor epochs. */
 const DEFAULT_EPOCHS = 10;
+/** Learning rate of a custom model without a preset to suggest one (the reference's default). */
+const DEFAULT_LR = 1e-4;
 /** Evaluate this many times over a run when the request does not say how often. */
 const EVALS_PER_RUN = 10;
 
@@ -123,7 +125,7 @@ export class RunService {
     }
     const stored: StoredRunConfig = {
       model: config,
-      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr, seed: req.seed, steps, evalEvery },
+      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? DEFAULT_LR, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
@@ -341,6 +343,6 @@ export class RunService {
   }
 
   presets() {
-    return Object.values(PRESETS).map((p) => ({ name: p.name, description: p.description, config: p.config as Required<BGPTConfig>, parameters: parameterCount(p.config) }));
+    return Object.values(PRESETS).map((p) => ({ name: p.name, description: p.description, config: p.config as Required<BGPTConfig>, parameters: parameterCount(p.config), lr: p.lr }));
   }
 }

@@ -20,7 +20,7 @@ export const MODEL_FIELDS: Record<ModelKey, FieldSpec> = {
 export const HYPER_FIELDS: Record<HyperKey, FieldSpec> = {
   steps: { label: 'Steps', min: 1, max: 10_000_000, integer: true, hint: 'Optimizer updates to run; a run can be stopped earlier.' },
   batchSize: { label: 'Batch size', min: 1, max: 1024, integer: true, hint: 'Files per step; more needs more memory.' },
-  lr: { label: 'Learning rate', min: 0, max: 1, exclusiveMin: true, step: 0.00001, hint: 'Peak step size (cosine schedule with warm-up). 1e-4 is safe.' },
+  lr: { label: 'Learning rate', min: 0, max: 1, exclusiveMin: true, step: 0.00001, hint: 'Peak step size (cosine schedule with warm-up); each preset suggests one.' },
   seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, hint: 'Same seed, same data order and initial weights.' },
   evalEvery: { label: 'Evaluate every', min: 1, max: 1_000_000, integer: true, optional: true, hint: 'Steps between evaluations and checkpoints; empty = automatic.' },
 };
@@ -43,7 +43,7 @@ export function defaultTrainForm(): TrainForm {
     mode: 'generative',
     conversion: 'abc->mid',
     model: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 1 },
-    hyper: { steps: 200, batchSize: 4, lr: 1e-4, seed: 0, evalEvery: null },
+    hyper: { steps: 200, batchSize: 4, lr: 1e-3, seed: 0, evalEvery: null },
   };
 }
 

@@ -76,7 +76,7 @@ export const trainCommand: CommandSpec = {
     { name: 'epochs', type: 'number', description: 'passes over the training files instead of --steps' },
     { name: 'batch', type: 'number', description: 'windows per micro-batch', default: 8 },
     { name: 'accumulation', type: 'number', description: 'micro-batches per update', default: 1 },
-    { name: 'lr', type: 'number', description: 'peak learning rate (cosine schedule, 10 % warm-up)', default: 1e-4 },
+    { name: 'lr', type: 'number', description: "peak learning rate (cosine schedule, 10 % warm-up; default: the preset's, e.g. tiny 1e-3)" },
     { name: 'seed', type: 'number', description: 'seed of weights, data order and crops', default: 0 },
     { name: 'eval-every', type: 'number', description: 'updates between evaluations and checkpoints (default: a tenth of the run)' },
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
