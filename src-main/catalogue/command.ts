@@ -1,6 +1,6 @@
 // `bgpt catalogue recover`: the user's way out of a damaged catalogue (issue 4 §7): moves the file
 // aside and rebuilds it from the dataset manifests, run folders and sample sidecars.
-import type { CommandSpec } from '../cli/framework';
+import { HOME_OPTION, type CommandSpec } from '../cli/framework';
 import { Catalogue } from './catalogue';
 import { resolveHome } from './paths';
 import type { RecoveryReport } from './types';
@@ -10,7 +10,7 @@ export const catalogueRecover: CommandSpec = {
   summary: 'move a damaged catalogue aside and rebuild it from the files in the studio home',
   usage: 'bgpt catalogue recover [--home DIR] [--force]',
   options: [
-    { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' },
+    HOME_OPTION,
     { name: 'force', type: 'boolean', description: 'rebuild even a catalogue that opens fine (its metrics are lost)' },
   ],
   maxPositionals: 0,

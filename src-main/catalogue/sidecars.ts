@@ -2,7 +2,7 @@
 // Catalogue.recover can rebuild the database from the disk alone. Each is written atomically.
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../node/atomic';
-import type { DatasetFileInput, DatasetKind, Json, RunMode, RunStatus, Validity } from './types';
+import type { DatasetFileInput, DatasetKind, Json, RunRow, Validity } from './types';
 
 /** Bumped if a sidecar's shape changes incompatibly; readers skip files of another version. */
 export const SIDECAR_VERSION = 1;
@@ -18,25 +18,9 @@ export interface DatasetManifest {
   files: DatasetFileInput[];
 }
 
-export interface RunRecord {
+/** A run as its folder records it: the row without what the catalogue derives (dataset name, folder). */
+export interface RunRecord extends Omit<RunRow, 'datasetName' | 'runDir'> {
   version: number;
-  id: string;
-  name: string;
-  datasetId: string | null;
-  mode: RunMode;
-  conversion: string | null;
-  config: Json;
-  preset: string | null;
-  backend: string | null;
-  status: RunStatus;
-  created: number;
-  started: number | null;
-  ended: number | null;
-  stepsDone: number;
-  stepsTotal: number | null;
-  bestEvalLoss: number | null;
-  bestEvalBpb: number | null;
-  error: string | null;
 }
 
 export interface SampleSidecar {

@@ -39,6 +39,9 @@ export interface CommandSpec {
   format?(result: unknown): string;
 }
 
+/** `--home` of every command that touches the studio's data (DESIGN §3). */
+export const HOME_OPTION: OptionSpec = { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' };
+
 const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'json', type: 'boolean', description: 'print exactly one JSON object on stdout (last line)' },
   { name: 'help', type: 'boolean', description: 'show help for this command' },

@@ -1,5 +1,5 @@
 // `bgpt datasets import|list`: the catalogue's datasets from the command line (DESIGN §3).
-import type { CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandSpec } from '../framework';
 import { resolveHome } from '../../catalogue/paths';
 import { Catalogue } from '../../catalogue/catalogue';
 import { DatasetService } from '../../studio/datasets';
@@ -7,8 +7,6 @@ import { StudioEventBus } from '../../studio/events';
 import { datasetSummary } from '../../studio/mappers';
 import type { ImportReport } from '../../shared/contract';
 import path from 'node:path';
-
-const HOME = { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' } as const;
 
 /** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
 async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
@@ -27,7 +25,7 @@ export const datasetsImport: CommandSpec = {
   options: [
     { name: 'name', type: 'string', description: 'dataset to create or add to (default: the first folder\'s name)' },
     { name: 'kind', type: 'string', description: "'generative', or 'conversion' for paired files such as tune.abc + tune.mid", default: 'generative' },
-    HOME,
+    HOME_OPTION,
   ],
   minPositionals: 1,
   async run({ opts, positionals, progress, signal }) {
@@ -48,7 +46,7 @@ export const datasetsList: CommandSpec = {
   name: 'datasets list',
   summary: 'list the datasets in the catalogue',
   usage: 'bgpt datasets list [--home DIR]',
-  options: [HOME],
+  options: [HOME_OPTION],
   maxPositionals: 0,
   async run({ opts }) {
     return withDatasets(opts.home as string | undefined, async (d) => ({ datasets: await d.list() }));

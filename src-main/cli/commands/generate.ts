@@ -1,6 +1,6 @@
 // `bgpt generate`: sample a new file from a checkpoint with the fast cached inference path (DESIGN §3);
 // also the flags and output handling `bgpt convert` shares.
-import type { CommandContext, CommandSpec, OptionSpec } from '../framework';
+import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
@@ -21,7 +21,7 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   { name: 'temperature', type: 'number', description: 'sampling temperature, > 0', default: 1 },
   { name: 'seed', type: 'number', description: 'sampler seed (default: random, reported in the result)' },
   { name: 'out', type: 'string', description: 'file to write (atomically)', required: true },
-  { name: 'home', type: 'string', description: 'studio data folder whose library records the sample (default BGPT_HOME, else the app-data folder)' },
+  HOME_OPTION,
 ];
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandSpec } from '../framework';
 import { EngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
 import { createDispatcher } from '../../studio/dispatch';
@@ -34,7 +34,7 @@ export const serve: CommandSpec = {
   usage: 'bgpt serve [--port N] [--home DIR]',
   options: [
     { name: 'port', type: 'number', description: 'port to listen on (0 = any free port)', default: 7860 },
-    { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' },
+    HOME_OPTION,
   ],
   maxPositionals: 0,
   async run({ opts, progress, signal }) {

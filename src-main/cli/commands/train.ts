@@ -3,7 +3,7 @@
 // studio UI does; SIGINT/SIGTERM stop it with `last/` saved.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CommandContext, CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandContext, type CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { defaultNumHeads, presetConfig, validateConfig, type BGPTConfig } from '../../shared/config';
 import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
@@ -83,7 +83,7 @@ export const trainCommand: CommandSpec = {
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue exactly from a last/ checkpoint' },
-    { name: 'home', type: 'string', description: 'studio data folder whose catalogue records the run (default BGPT_HOME, else the app-data folder)' },
+    HOME_OPTION,
   ],
   maxPositionals: 0,
   async run(ctx) {
