@@ -2,8 +2,7 @@
 // `bgpt serve` over WebSocket, the renderer's client). Request shapes are zod schemas (validated at the
 // service boundary); every type here is written once and derived everywhere else.
 import { z } from 'zod';
-import type { Modality } from '../formats/verdict';
-import type { RunStatus, Validity } from '../catalogue/types';
+import type { Modality, RunStatus, Validity } from './vocabulary';
 
 export type { Modality, RunStatus };
 
