@@ -94,6 +94,8 @@ export interface TrainResult {
   bytesPerSecond: number;
   /** Why the loop ended before `steps`: 'stopped' (control.stop) or 'early' (patience). */
   endedBy: 'done' | 'stopped' | 'early';
+  /** Threads that computed gradients: 2 with the gradient worker (wasm/cpu on a machine with a spare core), else 1. */
+  workers: number;
   warnings: string[];
 }
 
@@ -361,10 +363,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let seconds = 0;
   let endedBy: TrainResult['endedBy'] = 'done';
   let helper: GradHelper | null = null;
+  let workers = 1;
   try {
     const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
     if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
+    if (helper) workers = 2;
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
@@ -400,6 +404,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     evalBitsPerByte: lastEval === null ? null : lastEval / Math.LN2,
     bytesPerSecond: seconds > 0 ? bytes / seconds : 0,
     endedBy,
+    workers,
     warnings,
   };
 }

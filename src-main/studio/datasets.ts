@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
@@ -15,7 +15,7 @@ import type { StudioEventBus } from './events';
 import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
 
 /** The repository's datasets/ folder (built-in datasets). */
-const BUILTIN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../datasets');
+const BUILTIN_ROOT = path.join(APP_ROOT, 'datasets');
 /** Built-in datasets: folder under datasets/ → dataset name and kind. */
 const BUILTINS: { folder: string; name: string; kind: RunMode }[] = [
   { folder: 'tunes', name: 'Folk tunes (ABC + MIDI)', kind: 'conversion' },

@@ -1,6 +1,6 @@
 // The studio: catalogue + engine host + services, behind the StudioHandlers that every transport
 // (Electron IPC, `bgpt serve`, the CLI) calls. One instance per studio home.
-import { readFileSync } from 'node:fs';
+import { APP_VERSION } from '../node/app-root';
 import { Catalogue } from '../catalogue/catalogue';
 import type { EngineHost } from '../engine-host/host';
 import { readCheckpointInfo } from '../engine-host/jobs';
@@ -11,7 +11,7 @@ import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const VERSION: string = APP_VERSION;
 
 export interface Studio {
   home: string;

@@ -32,7 +32,7 @@ describe('electron-builder config', () => {
   it('packs what the app loads at run time', async () => {
     const pkg = require(path.join(root, 'package.json'));
     expect(pkg.main).toBe('./out/main/index.js');
-    expect(pkg.scripts.dist).toMatch(/electron-vite build/);
+    expect(pkg.scripts.dist).toMatch(/npm run build/);
     expect(pkg.scripts.dist).toMatch(/electron-builder/);
   });
 });
