@@ -7,7 +7,8 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { EngineJobEvent } from '../engine-host/protocol';
 import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
@@ -59,7 +60,7 @@ export class RunService {
     private readonly engine: EngineHost,
     private readonly bus: StudioEventBus,
   ) {
-    engine.on('job', (jobId, name, payload) => this.onJobEvent(jobId, name, payload));
+    engine.on('job', (jobId, event) => this.onJobEvent(jobId, event));
   }
 
   /** The model config a request asks for: a preset (default tiny) with overrides, validated. */
@@ -172,7 +173,7 @@ export class RunService {
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`);
     entry.done = this.engine
-      .call<TrainOutcome>('train', job)
+      .call('train', job)
       .then(async (out) => {
         this.outcomes.set(row.id, out);
         await this.flushMetrics();
@@ -189,23 +190,23 @@ export class RunService {
       });
   }
 
-  private onJobEvent(jobId: string, name: string, payload: unknown): void {
+  private onJobEvent(jobId: string, event: EngineJobEvent): void {
     const run = this.active.get(jobId);
     if (!run) return;
-    if (name === 'step') {
-      const e = payload as TrainStepEvent;
+    if (event.name === 'step') {
+      const e = event.payload;
       run.lastBytesPerSecond = e.bytesPerSecond;
       this.throughput.set(run.configKey, e.bytesPerSecond);
       this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
-    } else if (name === 'eval') {
-      const e = payload as TrainEvalEvent;
+    } else if (event.name === 'eval') {
+      const e = event.payload;
       const time = Date.now();
       this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
       void this.recordEval(jobId, e);
-    } else if (name === 'checkpoint') {
-      void this.recordCheckpoint(jobId, payload as TrainCheckpointEvent);
+    } else if (event.name === 'checkpoint') {
+      void this.recordCheckpoint(jobId, event.payload);
     }
   }
 
