@@ -2,6 +2,7 @@
 // `bgpt serve` over WebSocket, the renderer's client). Request shapes are zod schemas (validated at the
 // service boundary); every type here is written once and derived everywhere else.
 import { z } from 'zod';
+import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
 import type { Modality, RunStatus, Validity } from './vocabulary';
 
 export type { Modality, RunStatus };
@@ -18,13 +19,16 @@ export type Verdict = Validity;
 export type IsoTime = string;
 
 /** Model hyper-parameters, camelCase (config.json on disk is snake_case, DESIGN §2). */
+/** An integer within one of the shared bounds (src-main/shared/defaults.ts). */
+const int = (r: Range) => z.number().int().min(r.min).max(r.max);
+
 export const modelConfigSchema = z.object({
-  patchSize: z.number().int().min(1).max(64),
-  patchLength: z.number().int().min(2).max(4096),
-  hiddenSize: z.number().int().min(8).max(4096),
-  patchNumLayers: z.number().int().min(1).max(48),
-  byteNumLayers: z.number().int().min(1).max(48),
-  numHeads: z.number().int().min(1).max(64).optional(),
+  patchSize: int(CL.patchSize),
+  patchLength: int(CL.patchLength),
+  hiddenSize: int(CL.hiddenSize),
+  patchNumLayers: int(CL.layers),
+  byteNumLayers: int(CL.layers),
+  numHeads: int(CL.numHeads).optional(),
 });
 export type ModelConfigInput = z.infer<typeof modelConfigSchema>;
 
@@ -74,15 +78,15 @@ export const requests = {
     mode: z.enum(['generative', 'conversion']).default('generative'),
     /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
     conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
-    steps: z.number().int().min(1).max(10_000_000).optional(),
-    epochs: z.number().int().min(1).max(100_000).optional(),
-    batchSize: z.number().int().min(1).max(1024).default(4),
-    accumulation: z.number().int().min(1).max(1024).default(1),
+    steps: int(TL.steps).optional(),
+    epochs: int(TL.epochs).optional(),
+    batchSize: int(TL.batchSize).default(TRAIN_DEFAULTS.batchSize),
+    accumulation: int(TL.accumulation).default(TRAIN_DEFAULTS.accumulation),
     /** Peak learning rate; default: the preset's suggested one. */
-    lr: z.number().gt(0).max(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    evalEvery: z.number().int().min(1).max(1_000_000).optional(),
-    earlyStoppingPatience: z.number().int().min(1).max(1000).optional(),
+    lr: z.number().gt(TL.lr.min).max(TL.lr.max).optional(),
+    seed: int(TL.seed).default(TRAIN_DEFAULTS.seed),
+    evalEvery: int(TL.evalEvery).optional(),
+    earlyStoppingPatience: int(TL.patience).optional(),
     /** Fine-tune: start from this run's checkpoint weights. */
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
   }),

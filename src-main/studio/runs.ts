@@ -9,7 +9,8 @@ import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
@@ -18,12 +19,6 @@ import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
-/** Steps when a request names neither steps nor epochs. */
-const DEFAULT_EPOCHS = 10;
-/** Learning rate of a custom model without a preset to suggest one (the reference's default). */
-const DEFAULT_LR = 1e-4;
-/** Evaluate this many times over a run when the request does not say how often. */
-const EVALS_PER_RUN = 10;
 
 /** The model config of a checkpoint folder (config.json), read without loading the engine. */
 async function checkpointConfig(dir: string): Promise<BGPTConfig> {
@@ -68,7 +63,7 @@ export class RunService {
     const preset = req.preset ?? (req.config && Object.keys(req.config).length >= 5 ? null : 'tiny');
     const base = preset ? presetConfig(preset) : ({} as BGPTConfig);
     const merged = { ...base, ...req.config } as BGPTConfig;
-    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = Math.max(1, Math.floor(merged.hiddenSize / 64));
+    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = defaultNumHeads(merged.hiddenSize);
     return { config: validateConfig(merged, 'model settings'), preset };
   }
 
@@ -116,8 +111,8 @@ export class RunService {
     const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
-    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
-    const evalEvery = req.evalEvery ?? Math.max(1, Math.ceil(steps / EVALS_PER_RUN));
+    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
     let initFrom: string | null = null;
     if (req.initFrom) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
@@ -126,7 +121,7 @@ export class RunService {
     }
     const stored: StoredRunConfig = {
       model: config,
-      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? DEFAULT_LR, seed: req.seed, steps, evalEvery },
+      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
