@@ -14,7 +14,7 @@ import type { Dispatch } from '../studio/dispatch';
 import { authorize, isOwnHost, isOwnOrigin, parseTarget, safeDecode, SESSION_PREFIX } from './guards';
 
 /** Calls one socket may have in flight; more are answered BUSY rather than queued without bound. */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 256;
 const FORBIDDEN = new Set<string>(BROWSER_FORBIDDEN_METHODS);
 
 const TYPES: Record<string, string> = {
@@ -141,10 +141,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ws.on('close', () => clients.delete(ws));
         ws.on('message', (data: RawData, isBinary: boolean) => {
           if (isBinary) return ws.close(1003, 'text messages only');
-          if (inFlight >= MAX_IN_FLIGHT) return void safeSend(ws, { type: 'reply', seq: -1, ok: false, error: { message: 'too many calls in flight', code: 'BUSY' } });
+          const req = decodeCall(data);
+          if (!req) return ws.close(1003, 'malformed message');
+          if (inFlight >= MAX_IN_FLIGHT) return safeSend(ws, { type: 'reply', seq: req.seq, ok: false, error: { message: 'too many calls in flight: try again', code: 'BUSY' } });
           inFlight++;
-          onMessage(ws, data)
-            .catch((err) => log(`message failed: ${(err as Error)?.message ?? err}`))
+          onCall(ws, req)
+            .catch((err) => log(`call failed: ${(err as Error)?.message ?? err}`))
             .finally(() => inFlight--);
         });
       });
@@ -163,16 +165,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
   }
 
-  async function onMessage(ws: WebSocket, data: RawData): Promise<void> {
-    let req: WireRequest;
+  /** A well-formed call, or null for anything else (bad UTF-8/JSON, wrong shape, bad base64). */
+  function decodeCall(data: RawData): WireRequest | null {
     try {
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
-      req = decodeWire<WireRequest>(text);
-      if (typeof req !== 'object' || req === null || req.type !== 'call' || !Number.isSafeInteger(req.seq)) throw new Error('bad message');
+      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const req = decodeWire<WireRequest>(buf.toString('utf8'));
+      if (typeof req !== 'object' || req === null || req.type !== 'call' || !Number.isSafeInteger(req.seq)) return null;
+      return req;
     } catch {
-      ws.close(1003, 'malformed message');
-      return;
+      return null;
     }
+  }
+
+  async function onCall(ws: WebSocket, req: WireRequest): Promise<void> {
     // Methods that name machine paths exist only in the desktop app and the CLI (docs/security.md).
     if (typeof req.method === 'string' && FORBIDDEN.has(req.method)) {
       safeSend(ws, { type: 'reply', seq: req.seq, ok: false, error: { message: `'${req.method}' is not available in the browser: upload files instead`, code: 'FORBIDDEN' } });
