@@ -10,7 +10,7 @@ import { EngineHost } from '../engine-host/host';
 import { createDispatcher } from '../studio/dispatch';
 import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
-import { writeFileAtomic } from '../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../node/atomic';
 import { spawnUtilityEngine } from './engine-process';
 import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, startUrl } from './policy';
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   studio.handlers.saveFile = async ({ defaultName, bytes }) => {
     const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: defaultName });
     if (r.canceled || !r.filePath) return null;
-    await writeFileAtomic(r.filePath, bytes);
+    await writeFileAtomic(r.filePath, bytes, PUBLIC_MODES);
     return r.filePath;
   };
 

@@ -40,7 +40,7 @@ export class DatasetService {
       if (existing) continue;
       await this.record(b.name, `${BUILTIN_PREFIX}${b.folder}`, b.kind, await importPaths([dir], { home: this.home, seed: 0 }));
     }
-    await fs.writeFile(marker, new Date().toISOString() + '\n');
+    await fs.writeFile(marker, new Date().toISOString() + '\n', { mode: 0o600 });
   }
 
   private async existingHashes(datasetName: string): Promise<Set<string>> {
