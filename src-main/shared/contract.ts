@@ -30,7 +30,8 @@ export const modelConfigSchema = z.object({
 export type ModelConfigInput = z.infer<typeof modelConfigSchema>;
 
 const id = z.string().min(1).max(200);
-const ext = z.string().min(1).max(32).regex(/^[A-Za-z0-9_.-]+$/, 'extension: letters, digits, _ . - only');
+/** Same rule as the files the studio writes (catalogue/paths.ts checkExt), so a bad one is refused here, not after generating. */
+const ext = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z0-9]{1,16}$/, 'extension: 1–16 letters or digits (mid, abc, bmp, wav, txt…)'));
 const bytes = z.instanceof(Uint8Array);
 
 /** A file the API can read: a dataset file or a generated sample. */
