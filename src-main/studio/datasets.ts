@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
+import { assertFits, memoryLimits } from '../engine/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
@@ -97,6 +98,9 @@ export class DatasetService {
 
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
   async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: RunMode): Promise<ImportReport> {
+    // Each file is read back, hashed, detected and validated: about three copies of the largest at once.
+    const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
+    assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');
     const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-upload-'));
     try {
       for (const f of files) {
