@@ -184,6 +184,15 @@ export function estimateInferenceMemoryBytes(c: BGPTConfig): number {
   return parameterCount(c) * BYTES_PER_FLOAT;
 }
 
+/**
+ * Estimated peak memory of generating one sample, in bytes: the weights, the patch-level key/value
+ * cache over the whole window and the byte-level one, doubled for the backend's working copies.
+ */
+export function estimateGenerationMemoryBytes(c: BGPTConfig): number {
+  const kv = 2 * c.hiddenSize * (c.patchNumLayers * c.patchLength + c.byteNumLayers * (c.patchSize + 1));
+  return 2 * (parameterCount(c) + kv) * BYTES_PER_FLOAT;
+}
+
 /** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */
 export function maxFileBytes(c: BGPTConfig): number {
   return (c.patchLength - 2) * c.patchSize;

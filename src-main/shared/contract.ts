@@ -33,7 +33,8 @@ export const modelConfigSchema = z.object({
 export type ModelConfigInput = z.infer<typeof modelConfigSchema>;
 
 const id = z.string().min(1).max(200);
-const ext = z.string().min(1).max(32).regex(/^[A-Za-z0-9_.-]+$/, 'extension: letters, digits, _ . - only');
+/** Same rule as the files the studio writes (catalogue/paths.ts checkExt), so a bad one is refused here, not after generating. */
+const ext = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z0-9]{1,16}$/, 'extension: 1–16 letters or digits (mid, abc, bmp, wav, txt…)'));
 const bytes = z.instanceof(Uint8Array);
 
 /** A file the API can read: a dataset file or a generated sample. */
@@ -65,7 +66,11 @@ export const requests = {
   }),
   importPaths: z.object({
     name: z.string().trim().min(1).max(100),
-    paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+    /**
+     * The opaque handle showOpenDialog returned. The renderer never names a machine path: the main
+     * process keeps the paths the user chose in the native dialog (docs/security.md).
+     */
+    selection: z.string().min(1).max(100),
     kind: z.enum(['generative', 'conversion']).default('generative'),
   }),
   contextFit: z.object({ datasetId: id, preset: z.string().min(1).max(40).optional(), config: modelConfigSchema.optional() }),
@@ -328,6 +333,12 @@ export interface SurprisalResult {
   warnings: string[];
 }
 
+/** What the native open dialog chose: an opaque handle (the paths stay in the main process) and base names to show. */
+export interface DialogSelection {
+  selection: string;
+  names: string[];
+}
+
 export interface GenerateJob {
   jobId: string;
 }
@@ -374,7 +385,7 @@ export interface StudioMethods {
   getDataset(datasetId: string): DatasetDetail;
   /** Imports uploaded files (browser drag and drop / picker) into a dataset. */
   importFiles(req: ImportFilesRequest): ImportReport;
-  /** Imports files and folders by path (Electron dialog; CLI). */
+  /** Desktop app: imports the files and folders the user chose in the native dialog (by its handle). */
   importPaths(req: ImportPathsRequest): ImportReport;
   /** Deletes a dataset's catalogue entry (blobs shared with other datasets stay). */
   deleteDataset(datasetId: string): void;
@@ -414,8 +425,8 @@ export interface StudioMethods {
   updateSample(update: SampleUpdate): SampleInfo;
   /** Deletes a sample and its file. */
   deleteSample(sampleId: string): void;
-  /** Electron: native open dialog for files/folders to import; null when cancelled or unsupported. */
-  showOpenDialog(): string[] | null;
+  /** Electron: native open dialog for files/folders to import; a handle for importPaths, null when cancelled or unsupported. */
+  showOpenDialog(): DialogSelection | null;
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
   saveFile(req: SaveFileRequest): string | null;
 }
@@ -453,6 +464,12 @@ export const args = {
 } as const satisfies Record<MethodName, z.ZodType>;
 
 export const METHOD_NAMES = Object.keys(args) as MethodName[];
+
+/**
+ * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
+ * method that takes or returns a machine path belongs here (docs/security.md, issue 12 item 4).
+ */
+export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile'];
 
 export type EventName = keyof StudioEvents;
 export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged'];

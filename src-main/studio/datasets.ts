@@ -7,6 +7,7 @@ import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
+import { assertFits, memoryLimits } from '../engine/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
@@ -40,7 +41,7 @@ export class DatasetService {
       if (existing) continue;
       await this.record(b.name, `${BUILTIN_PREFIX}${b.folder}`, b.kind, await importPaths([dir], { home: this.home, seed: 0 }));
     }
-    await fs.writeFile(marker, new Date().toISOString() + '\n');
+    await fs.writeFile(marker, new Date().toISOString() + '\n', { mode: 0o600 });
   }
 
   private async existingHashes(datasetName: string): Promise<Set<string>> {
@@ -97,6 +98,9 @@ export class DatasetService {
 
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
   async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: RunMode): Promise<ImportReport> {
+    // Each file is read back, hashed, detected and validated: about three copies of the largest at once.
+    const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
+    assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');
     const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-upload-'));
     try {
       for (const f of files) {

@@ -9,6 +9,7 @@ import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
 import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
@@ -21,7 +22,7 @@ import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 const METRIC_FLUSH_MS = 1000;
 
 /** The model config of a checkpoint folder (config.json), read without loading the engine. */
-async function checkpointConfig(dir: string): Promise<BGPTConfig> {
+export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   const file = path.join(dir, 'config.json');
   let json: unknown;
   try {
@@ -81,6 +82,18 @@ export class RunService {
     return { dataset, files, train };
   }
 
+  /** Throws one line with the estimate and advice when training this config at this batch cannot fit. */
+  assertTrainingFits(config: BGPTConfig, batch: number, accumulation: number): void {
+    const limits = memoryLimits(this.engine.status.backend);
+    const need = estimateTrainingMemoryBytes(config, batch);
+    let fits = batch;
+    while (fits > 1 && firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)) fits = Math.floor(fits / 2);
+    const advice = firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)
+      ? 'use a smaller model preset'
+      : `use batch ${fits} with accumulation ${Math.ceil((batch * accumulation) / fits)} (the same effective batch)`;
+    assertFits(`training this ${parameterCount(config).toLocaleString('en')}-parameter model at batch ${batch}`, need, limits, advice);
+  }
+
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
     const { train } = await this.trainFiles(req);
@@ -89,6 +102,11 @@ export class RunService {
     const windowBytes = (config.patchLength - 2) * config.patchSize;
     const cropped = train.filter((f) => f.size > windowBytes).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    try {
+      this.assertTrainingFits(config, req.batchSize, req.accumulation);
+    } catch (err) {
+      warnings.push(errorLine(err));
+    }
     // Time per epoch from the speed measured for this model config in this session, when there is one.
     const bps = this.throughput.get(JSON.stringify(config)) ?? null;
     const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
@@ -109,6 +127,8 @@ export class RunService {
    */
   async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
     const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
+    // Refused before any row, folder or tensor exists (issue 12 item 5).
+    this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);

@@ -15,6 +15,9 @@ import { UserError, errorLine } from '../shared/errors';
 import { extOf } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
+import { checkpointConfig } from './runs';
+import { assertFits, memoryLimits } from '../engine/resources';
+import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
 interface Job {
   index: number;
@@ -54,6 +57,10 @@ export class SampleService {
   /** Starts a generation job; its samples arrive as generateProgress events. */
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
     const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
+    // Refused before the engine loads anything (issue 12 item 5).
+    const config = await checkpointConfig(checkpoint);
+    assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+      memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
     this.jobs.set(jobId, job);
