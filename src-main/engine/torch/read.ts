@@ -163,11 +163,21 @@ async function readTensor(zip: TorchZip, prefix: string, name: string, ref: Tens
   return { shape, data: out };
 }
 
-/**
- * Reads a `.pth`/`.pt` file. Untrusted input is safe: the pickle runs in a restricted VM that
- * executes nothing, and every size and offset is checked before anything is allocated or read.
- */
-export async function readTorchCheckpoint(file: string, opts: ReadOptions = {}): Promise<TorchCheckpoint> {
+/** What a checkpoint holds, read from its pickle alone: no tensor data is touched. */
+export interface TorchCheckpointInfo extends Omit<TorchCheckpoint, 'tensors'> {
+  /** Tensor shapes in state-dict order (buffers dropped). */
+  shapes: Map<string, number[]>;
+  /** Values of the model's parameters (tied LM head and unused patch wte counted once, as torch does). */
+  parameters: number;
+}
+
+interface Opened extends TorchCheckpointInfo {
+  zip: TorchZip;
+  prefix: string;
+  refs: Map<string, TensorRef>;
+}
+
+async function openCheckpoint(file: string): Promise<Opened> {
   const zip = await TorchZip.open(file);
   try {
     const prefix = archivePrefix(zip);
@@ -183,17 +193,51 @@ export async function readTorchCheckpoint(file: string, opts: ReadOptions = {}):
     const kind: ModelKind = labels !== undefined || [...refs.keys()].some((n) => n.startsWith('classifier.')) ? 'classifier' : 'generative';
     // The reference always saves the tied LM head; a hand-made state dict may leave it out.
     if (kind === 'generative' && !refs.has(LM_HEAD) && refs.has(BYTE_WTE)) refs.set(LM_HEAD, refs.get(BYTE_WTE) as TensorRef);
-    const config = inferConfig(new Map([...refs].map(([n, r]) => [n, r.shape])), kind, file);
+    const shapes = new Map([...refs].map(([n, r]) => [n, r.shape]));
+    const config = inferConfig(shapes, kind, file);
     if (labels && refs.has(CLASSIFIER_WEIGHT) && refs.get(CLASSIFIER_WEIGHT)!.shape[0] !== labels.length) {
       fail(file, `${labels.length} labels but ${CLASSIFIER_WEIGHT} has ${refs.get(CLASSIFIER_WEIGHT)!.shape[0]} rows`);
     }
     if (refs.has(CLASSIFIER_BIAS) && !refs.has(CLASSIFIER_WEIGHT)) fail(file, `${CLASSIFIER_BIAS} without ${CLASSIFIER_WEIGHT}`);
+    let parameters = 0;
+    for (const [name, r] of refs) if (name !== LM_HEAD) parameters += numel(r.shape);
+    return {
+      zip, prefix, refs, shapes, parameters, config, kind,
+      ...(labels ? { labels } : {}),
+      meta: {
+        epoch: num(top.get('epoch')),
+        bestEpoch: num(top.get('best_epoch')),
+        minEvalLoss: num(top.get('min_eval_loss')),
+        maxEvalAcc: num(top.get('max_eval_acc')),
+        hasOptimizer: top.get('optimizer') instanceof PyDict,
+      },
+    };
+  } catch (err) {
+    await zip.close();
+    throw err;
+  }
+}
+
+/** Config, kind, labels, shapes and training meta of a checkpoint, without reading its tensors. */
+export async function inspectTorchCheckpoint(file: string): Promise<TorchCheckpointInfo> {
+  const { zip, prefix: _p, refs: _r, ...info } = await openCheckpoint(file);
+  await zip.close();
+  return info;
+}
+
+/**
+ * Reads a `.pth`/`.pt` file. Untrusted input is safe: the pickle runs in a restricted VM that
+ * executes nothing, and every size and offset is checked before anything is allocated or read.
+ */
+export async function readTorchCheckpoint(file: string, opts: ReadOptions = {}): Promise<TorchCheckpoint> {
+  const { zip, prefix, refs, shapes: _s, parameters: _n, ...info } = await openCheckpoint(file);
+  try {
     // Many views of one big storage could otherwise ask for far more memory than the file holds.
     let bytes = 0;
     for (const r of refs.values()) bytes += numel(r.shape) * 4;
     const limit = Math.min(opts.maxBytes ?? Infinity, zip.fileSize * 4 + 1024 * 1024);
     if (bytes > limit) fail(file, `the model's tensors would take ${bytes} bytes as float32, more than the ${limit}-byte limit`);
-    // Read in file order: one forward pass over the archive.
+    // Read in storage order: one forward pass over the archive.
     const list = [...refs].sort((a, b) => a[1].storage.key.localeCompare(b[1].storage.key, 'en', { numeric: true }));
     const tensors = new Map<string, Tensor>();
     const done = new Map<TensorRef, Tensor>();
@@ -205,19 +249,7 @@ export async function readTorchCheckpoint(file: string, opts: ReadOptions = {}):
     // Keep the state dict's own order (the reference order) in the result.
     const ordered = new Map<string, Tensor>();
     for (const name of refs.keys()) ordered.set(name, tensors.get(name) as Tensor);
-    return {
-      config,
-      tensors: ordered,
-      kind,
-      ...(labels ? { labels } : {}),
-      meta: {
-        epoch: num(top.get('epoch')),
-        bestEpoch: num(top.get('best_epoch')),
-        minEvalLoss: num(top.get('min_eval_loss')),
-        maxEvalAcc: num(top.get('max_eval_acc')),
-        hasOptimizer: top.get('optimizer') instanceof PyDict,
-      },
-    };
+    return { ...info, tensors: ordered };
   } finally {
     await zip.close();
   }
