@@ -221,6 +221,11 @@ async function writeZip(file: string, records: ZipRecord[]): Promise<void> {
   }
 }
 
+/** Writes a zip of STORED entries, 64-byte aligned as torch writes them (also used to build test archives). */
+export async function writeStoredZip(file: string, entries: Array<[string, Uint8Array]>): Promise<void> {
+  await writeZip(file, entries.map(([name, data]) => ({ name, data: [data], size: data.length, crc: crcOf([data]), offset: 0 })));
+}
+
 /**
  * Writes `tensors` (reference names and layouts, in state-dict order) as a reference-format
  * checkpoint, atomically: the file is either wholly there or not at all. Tensors that share one
