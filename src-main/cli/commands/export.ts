@@ -69,7 +69,6 @@ export const exportTorchCommand: CommandSpec = {
       if (sources.length === 0) throw new UserError(`--data ${data}: no files`, 'BAD_ARGS');
     }
     const out = path.resolve(o.out as string);
-    ctx.progress(`writing ${out}`);
     const r = await exportTorch(src, out, { conversion, data: layoutData(sources), source: checkpoint });
     return {
       weights: r.weights,

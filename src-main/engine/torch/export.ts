@@ -57,7 +57,7 @@ export async function exportSource(checkpoint: string, studioEvalLoss?: number |
 /** The reference builds every GPT-2 with n_head = HIDDEN_SIZE // 64: other head counts cannot be expressed. */
 function checkReferenceExpressible(c: BGPTConfig, source: string): void {
   if (c.hiddenSize < 64 || c.numHeads !== defaultNumHeads(c.hiddenSize)) {
-    throw new UserError(`${source}: ${c.numHeads} heads of width ${c.hiddenSize / c.numHeads}; the reference code always uses hidden_size // 64 = ${Math.floor(c.hiddenSize / 64)} heads, so it would compute a different model`, 'BAD_ARGS');
+    throw new UserError(`${source}: ${c.numHeads} heads of width ${c.hiddenSize / c.numHeads}; the reference code always uses hidden_size // 64 = ${Math.floor(c.hiddenSize / 64)} heads, so it would compute a different model`, 'NOT_EXPRESSIBLE');
   }
 }
 
@@ -134,7 +134,7 @@ async function usableTarget(dir: string): Promise<boolean> {
  */
 export async function exportTorch(src: ExportSource, out: string, opts: ExportOptions & { source: string }): Promise<{ weights: string; config: string; train: number; eval: number }> {
   checkReferenceExpressible(src.config, opts.source);
-  if (!(await usableTarget(out))) throw new UserError(`--out ${out}: already exists and is not empty (the export writes a new folder)`, 'BAD_ARGS');
+  if (!(await usableTarget(out))) throw new UserError(`--out ${out}: already exists and is not empty (the export writes a new folder)`, 'EXISTS');
   const data = opts.data ?? [];
   const train = data.filter((d) => d.to.startsWith('data/train/')).length;
   const evalCount = data.filter((d) => d.to.startsWith('data/eval/')).length;
