@@ -33,6 +33,19 @@ export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   return configFromJson(json, file);
 }
 
+/** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
+async function initConfig(p: string): Promise<BGPTConfig> {
+  const stat = await fs.stat(p).catch(() => null);
+  if (!stat) throw new UserError(`--init ${p}: no such checkpoint folder or file`, 'BAD_CHECKPOINT');
+  if (stat.isDirectory()) return checkpointConfig(p);
+  // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
+  const { inspectTorchCheckpoint, isTorchCheckpointPath } = await import('../engine/torch/read');
+  if (!isTorchCheckpointPath(p)) throw new UserError(`--init ${p}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
+  const info = await inspectTorchCheckpoint(p);
+  if (info.kind !== 'generative') throw new UserError(`--init ${p}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
+  return info.config;
+}
+
 interface ActiveRun {
   paused: boolean;
   /** Identifies the model size, to reuse its measured speed in estimates. */
@@ -123,18 +136,21 @@ export class RunService {
 
   /**
    * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
-   * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
+   * (`--out`), continue from a checkpoint made elsewhere (`--resume`), or fine-tune from a
+   * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
-    const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
-    // Refused before any row, folder or tensor exists (issue 12 item 5).
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
+    const { config, preset } = extra.resumeFrom
+      ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
+      : extra.initFrom ? { config: await initConfig(extra.initFrom), preset: null } : this.resolveConfig(req);
+    // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
     this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
-    let initFrom: string | null = null;
-    if (req.initFrom) {
+    let initFrom: string | null = extra.initFrom ? path.resolve(extra.initFrom) : null;
+    if (req.initFrom && !extra.initFrom) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');

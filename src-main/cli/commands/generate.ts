@@ -24,7 +24,7 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   HOME_OPTION,
 ];
 
-export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };
+export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true };
 
 /** What generate and convert print. */
 export interface GenerateReport {
