@@ -9,6 +9,11 @@ import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
+import { checkpointConfig } from '../../studio/runs';
+import { assertFits, memoryLimits } from '../../engine/resources';
+import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 /** One progress line per this many patches: enough to see it move, not a line per 16 bytes. */
 const PROGRESS_EVERY_PATCHES = 8;
@@ -41,6 +46,17 @@ export interface GenerateReport {
   bytesPerSecond: number;
   /** The sample's id in the studio library. */
   sample: string;
+}
+
+/**
+ * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
+ * memory (issue 12 item 5). Other checkpoint forms are checked by whatever loads them.
+ */
+export async function assertCheckpointFits(checkpoint: string): Promise<void> {
+  if (!existsSync(path.join(checkpoint, 'config.json'))) return;
+  const config = await checkpointConfig(checkpoint);
+  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+    memoryLimits(process.env.BGPT_BACKEND ?? null), 'close other programs or use a smaller model');
 }
 
 /** The sampling options from the parsed flags (their values are validated by the sampler). */
@@ -109,6 +125,7 @@ export const generateCommand: CommandSpec = {
   maxPositionals: 0,
   async run(ctx) {
     const prompt = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
+    await assertCheckpointFits(ctx.opts.checkpoint as string);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const ext = ctx.opts.ext as string;
     const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });

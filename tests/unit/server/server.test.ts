@@ -1,5 +1,6 @@
 // `bgpt serve`'s transport against real studio services on a temporary home: token guard (401),
-// static files, path traversal, and StudioApi calls over the WebSocket with their error envelopes.
+// the token in the page path (no cookie), Host and Origin checks, static files, path traversal, methods
+// refused to the browser, and StudioApi calls over the WebSocket with their error envelopes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
