@@ -31,15 +31,8 @@ module.exports = {
   ],
   // sqlite3 is rebuilt against Electron's ABI at package time; Dawn's addon is N-API and needs no rebuild.
   npmRebuild: true,
-  electronFuses: {
-    runAsNode: false,
-    enableCookieEncryption: true,
-    enableNodeOptionsEnvironmentVariable: false,
-    enableNodeCliInspectArguments: false,
-    enableEmbeddedAsarIntegrityValidation: true,
-    onlyLoadAppFromAsar: true,
-    grantFileProtocolExtraPrivileges: false,
-  },
+  // The fuse settings and why each is set: build/electron-fuses.cjs (docs/security.md).
+  electronFuses: require('./build/electron-fuses.cjs').electronFuses,
   linux: {
     target: ['AppImage', 'deb'],
     category: 'Audio;Science',
