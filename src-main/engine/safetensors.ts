@@ -198,6 +198,56 @@ export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   return parseSafetensors(bytes, file);
 }
 
+/** One tensor's entry in a file's header: where its bytes lie in the file. */
+export interface SafetensorsIndexEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte offset of the tensor's data in the file, and its length in bytes. */
+  fileOffset: number;
+  byteLength: number;
+}
+
+/**
+ * Reads and checks only the header of a safetensors file (as strictly as `parseSafetensors`: dtypes,
+ * shapes, offsets that tile the data to the file's end), so a loader can stream each tensor's bytes
+ * straight to where they belong instead of holding the whole file in memory (the paper-size model is
+ * 440 MB). A missing, short or corrupt file is a UserError naming it.
+ */
+export async function readSafetensorsIndex(file: string): Promise<{ tensors: Map<string, SafetensorsIndexEntry>; metadata: Record<string, string> }> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read safetensors file (${code ?? 'error'})`, code === 'ENOENT' ? 'ENOENT' : 'BAD_SAFETENSORS');
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const head = new Uint8Array(Math.min(size, 8));
+    await fh.read(head, 0, head.length, 0);
+    if (head.length < 8) fail(file, `truncated safetensors file (${size} bytes, the header length alone needs 8)`);
+    const n = new DataView(head.buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) fail(file, `safetensors header length ${n} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
+    if (8 + Number(n) > size) fail(file, `truncated safetensors file: header says ${n} bytes, file has ${size - 8} after the length`);
+    const bytes = new Uint8Array(8 + Number(n));
+    await fh.read(bytes, 0, bytes.length, 0);
+    const { json, dataStart } = readHeaderJson(bytes, file);
+    const metadata = readMetadata(json[METADATA_KEY], file);
+    const entries = Object.entries(json).filter(([k]) => k !== METADATA_KEY).map(([k, v]) => readEntry(k, v, file));
+    checkTiling(entries, size - dataStart, file);
+    const tensors = new Map<string, SafetensorsIndexEntry>();
+    for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, fileOffset: dataStart + e.begin, byteLength: e.end - e.begin });
+    return { tensors, metadata };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Decodes one tensor's stored bytes (little-endian F32, F16 or BF16) to float32 values. */
+export function decodeTensorBytes(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  return decode(bytes, dtype);
+}
+
 /** Writes float32 tensors to a safetensors file atomically (never half-written). */
 export async function writeSafetensors(file: string, tensors: Iterable<[string, Tensor]>, metadata: Record<string, string> = {}): Promise<void> {
   await writeFileAtomic(file, serializeSafetensors(tensors, metadata));
