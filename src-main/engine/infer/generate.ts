@@ -134,7 +134,11 @@ async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions
     const prefixPatches = prefix.patches.length / patchSize;
     const out = new Uint8Array(Math.min(maxBytes, (patchLength - prefixPatches) * patchSize));
     let last: Int32Array = prefix.patches.slice((prefixPatches - 1) * patchSize);
-    for (let p = 0; p + 1 < prefixPatches; p++) model.pushPatch(prefix.patches.subarray(p * patchSize, (p + 1) * patchSize));
+    // The prompt (or conversion input) is read `batch` patches a pass: same arithmetic, fewer weight reads.
+    for (let p = 0; p + 1 < prefixPatches; p += model.batch) {
+      const n = Math.min(model.batch, prefixPatches - 1 - p);
+      model.prefillPatches(prefix.patches.subarray(p * patchSize, (p + n) * patchSize));
+    }
     let at = 0;
     let index = prefixPatches;
     let stoppedBy: StopReason = 'window';

@@ -85,6 +85,10 @@ export class InferenceModel {
   private busy = false;
   /** Samples in the current sequence (set by its first patch). */
   private rows = 0;
+  /** Rows of `feature` the last patch step left (samples, or positions after a prefill). */
+  private featureRows = 0;
+  /** Rows the byte decoder is running (set by beginBytesAll from featureRows). */
+  private byteRows = 0;
   /** Samples this model can decode at once. */
   readonly batch: number;
 
@@ -214,6 +218,8 @@ export class InferenceModel {
     this.byteStack.pos = 0;
     this.hasFeature = false;
     this.rows = 0;
+    this.featureRows = 0;
+    this.byteRows = 0;
   }
 
   /**
@@ -236,8 +242,28 @@ export class InferenceModel {
     if (this.patchStack.pos === 0) this.rows = rows;
     else if (rows !== this.rows) throw new Error(`this sequence decodes ${this.rows} samples, got ${rows} patches`);
     if (this.patchStack.pos >= patchLength) throw new Error(`the window holds ${patchLength} patches`);
-    for (let r = 0; r < rows; r++) this.embedPatch(patches, r);
-    this.runPosition(this.patchStack, this.feature);
+    for (let r = 0; r < rows; r++) this.embedPatch(patches, r, 0);
+    this.runPosition(this.patchStack, this.feature, rows, false);
+    this.featureRows = rows;
+    this.hasFeature = true;
+  }
+
+  /**
+   * Reads `patches` ([n, patchSize], n ≤ batch) as the next n positions of one sequence in a single
+   * pass (as a prompt or a scored file is read: every weight read once for n positions). Leaves n
+   * features, so a following `beginBytesAll` decodes the bytes after each of the n patches at once.
+   * Each position's arithmetic is exactly that of n `pushPatch` calls.
+   */
+  prefillPatches(patches: ArrayLike<number>): void {
+    const { patchSize, patchLength } = this.config;
+    const n = patches.length / patchSize;
+    if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new Error(`prefillPatches takes 1 to ${this.batch} patches of ${patchSize}, got ${patches.length} values`);
+    if (this.patchStack.pos === 0) this.rows = 1;
+    else if (this.rows !== 1) throw new Error(`prefill reads one sequence; this one decodes ${this.rows} samples`);
+    if (this.patchStack.pos + n > patchLength) throw new Error(`the window holds ${patchLength} patches`);
+    for (let r = 0; r < n; r++) this.embedPatch(patches, r, r);
+    this.runPosition(this.patchStack, this.feature, n, true);
+    this.featureRows = n;
     this.hasFeature = true;
   }
 
@@ -249,19 +275,23 @@ export class InferenceModel {
     return this.beginBytesAll().subarray(0, VOCAB_SIZE);
   }
 
-  /** `beginBytes` for every sample of the sequence: logits [rows, 257], overwritten by the next call. */
+  /**
+   * `beginBytes` for every row the last patch step left (each sample, or each prefilled position):
+   * logits [rows, 257], overwritten by the next call.
+   */
   beginBytesAll(): Float32Array {
     if (!this.hasFeature) throw new Error('beginBytes needs a patch first (pushPatch)');
     const heap = this.arena.heap;
     const x = this.s.x >>> 2;
-    heap.copyWithin(x, this.feature >>> 2, (this.feature >>> 2) + this.rows * this.d);
+    this.byteRows = this.featureRows;
+    heap.copyWithin(x, this.feature >>> 2, (this.feature >>> 2) + this.byteRows * this.d);
     this.byteStack.pos = 0;
     return this.byteStep(heap);
   }
 
   /** Feeds one byte (0..256) of the patch being decoded and returns the logits of the byte after it. */
   pushByte(byte: number): Float32Array {
-    if (this.rows !== 1) throw new Error(`pushByte decodes one sample; this sequence has ${this.rows} (use pushBytes)`);
+    if (this.byteRows !== 1) throw new Error(`pushByte decodes one row; the byte decoder runs ${this.byteRows} (use pushBytes)`);
     return this.pushBytes([byte]);
   }
 
@@ -270,10 +300,10 @@ export class InferenceModel {
     if (this.byteStack.pos === 0 || this.byteStack.pos >= this.byteStack.maxPos) {
       throw new Error(`pushByte needs beginBytes first and takes at most ${this.config.patchSize} bytes a patch`);
     }
-    if (bytes.length !== this.rows) throw new Error(`this sequence decodes ${this.rows} samples, got ${bytes.length} bytes`);
+    if (bytes.length !== this.byteRows) throw new Error(`the byte decoder runs ${this.byteRows} rows, got ${bytes.length} bytes`);
     const heap = this.arena.heap;
     const d = this.d;
-    for (let r = 0; r < this.rows; r++) {
+    for (let r = 0; r < this.byteRows; r++) {
       const x = (this.s.x >>> 2) + r * d;
       const row = (this.wte >>> 2) + bytes[r] * d;
       for (let i = 0; i < d; i++) heap[x + i] = heap[row + i];
@@ -284,23 +314,24 @@ export class InferenceModel {
   private byteStep(heap: Float32Array): Float32Array {
     const d = this.d;
     const wpe = (this.byteStack.wpe >>> 2) + this.byteStack.pos * d;
-    for (let r = 0; r < this.rows; r++) {
+    const rows = this.byteRows;
+    for (let r = 0; r < rows; r++) {
       const x = (this.s.x >>> 2) + r * d;
       for (let i = 0; i < d; i++) heap[x + i] += heap[wpe + i];
     }
-    this.runPosition(this.byteStack, this.s.out);
-    this.k.matmat_oi(this.s.out, this.wte, this.s.logits, d, VOCAB_SIZE, this.rows);
-    return heap.subarray(this.s.logits >>> 2, (this.s.logits >>> 2) + this.rows * VOCAB_SIZE);
+    this.runPosition(this.byteStack, this.s.out, rows, false);
+    this.k.matmat_oi(this.s.out, this.wte, this.s.logits, d, VOCAB_SIZE, rows);
+    return heap.subarray(this.s.logits >>> 2, (this.s.logits >>> 2) + rows * VOCAB_SIZE);
   }
 
-  /** x[r] = patch_embedding(one_hot(patch r)) + wpe[pos]: the one-hot product is a sum of weight rows. */
-  private embedPatch(patches: ArrayLike<number>, r: number): void {
+  /** x[r] = patch_embedding(one_hot(patch r)) + wpe[pos + ahead]: the one-hot product is a sum of weight rows. */
+  private embedPatch(patches: ArrayLike<number>, r: number, ahead: number): void {
     const heap = this.arena.heap;
     const d = this.d;
     const size = this.config.patchSize;
     const w = this.patchEmbW >>> 2;
     const x = (this.s.x >>> 2) + r * d;
-    const wpe = (this.patchStack.wpe >>> 2) + this.patchStack.pos * d;
+    const wpe = (this.patchStack.wpe >>> 2) + (this.patchStack.pos + ahead) * d;
     const bias = this.patchEmbB >>> 2;
     for (let j = 0; j < d; j++) heap[x + j] = heap[bias + j] + heap[wpe + j];
     for (let k = 0; k < size; k++) {
@@ -312,19 +343,21 @@ export class InferenceModel {
   }
 
   /**
-   * Runs every block of `stack` on the inputs in scratch x (one row per sample) at the stack's next
-   * position; ln_f → out. The matrix products take all samples at once (one weight read for all).
+   * Runs every block of `stack` on the `rows` inputs in scratch x; ln_f → out. Rows are samples (each
+   * with its own cache, all at the stack's next position) or, with `prefill`, consecutive positions of
+   * one sequence (cache 0). The matrix products take all rows at once (one weight read for all).
    */
-  private runPosition(stack: Stack, out: number): void {
+  private runPosition(stack: Stack, out: number, rows: number, prefill: boolean): void {
     const d = this.d;
     const s = this.s;
-    const rows = this.rows;
     const rowBytes = d * 4;
     for (let l = 0; l < stack.blocks.length; l++) {
       const b = stack.blocks[l];
       for (let r = 0; r < rows; r++) this.k.layer_norm(s.x + r * rowBytes, b.ln1w, b.ln1b, s.h + r * rowBytes, d, LN_EPS);
       this.k.matmat_io(s.h, b.attnW, b.attnB, s.qkv, d, 3 * d, 0, rows);
-      for (let r = 0; r < rows; r++) this.attend(stack, l, r);
+      // Prefill writes every row's key and value first: row r then attends over positions ≤ pos + r only.
+      for (let r = 0; r < rows; r++) this.storeKeyValue(stack, l, r, prefill);
+      for (let r = 0; r < rows; r++) this.attend(stack, l, r, prefill);
       this.k.matmat_io(s.att, b.attnProjW, b.attnProjB, s.x, d, d, 1, rows);
       for (let r = 0; r < rows; r++) this.k.layer_norm(s.x + r * rowBytes, b.ln2w, b.ln2b, s.h + r * rowBytes, d, LN_EPS);
       this.k.matmat_io(s.h, b.fcW, b.fcB, s.fc, d, 4 * d, 0, rows);
@@ -332,23 +365,32 @@ export class InferenceModel {
       this.k.matmat_io(s.fc, b.mlpProjW, b.mlpProjB, s.x, 4 * d, d, 1, rows);
     }
     for (let r = 0; r < rows; r++) this.k.layer_norm(s.x + r * rowBytes, stack.lnFw, stack.lnFb, out + r * rowBytes, d, LN_EPS);
-    stack.pos++;
+    stack.pos += prefill ? rows : 1;
   }
 
-  /** Causal self-attention of sample r's new position over its cache (which now gains its key and value). */
-  private attend(stack: Stack, layer: number, r: number): void {
+  /** Copies row r's new key and value into its cache (sample r's, or position pos + r of cache 0). */
+  private storeKeyValue(stack: Stack, layer: number, r: number, prefill: boolean): void {
+    const heap = this.arena.heap;
+    const d = this.d;
+    const slot = prefill ? 0 : r * stack.slotBytes;
+    const pos = prefill ? stack.pos + r : stack.pos;
+    const qkv = (this.s.qkv >>> 2) + r * 3 * d;
+    heap.copyWithin(((stack.keys[layer] + slot) >>> 2) + pos * d, qkv + d, qkv + 2 * d);
+    heap.copyWithin(((stack.values[layer] + slot) >>> 2) + pos * d, qkv + 2 * d, qkv + 3 * d);
+  }
+
+  /** Causal self-attention of row r's position over its cache, its own key and value included. */
+  private attend(stack: Stack, layer: number, r: number, prefill: boolean): void {
     const heap = this.arena.heap;
     const d = this.d;
     const hd = this.headDim;
     const s = this.s;
-    const pos = stack.pos;
-    const keys = stack.keys[layer] + r * stack.slotBytes;
-    const values = stack.values[layer] + r * stack.slotBytes;
+    const slot = prefill ? 0 : r * stack.slotBytes;
+    const pos = prefill ? stack.pos + r : stack.pos;
+    const keys = stack.keys[layer] + slot;
+    const values = stack.values[layer] + slot;
     const qkvPtr = s.qkv + r * 3 * d * 4;
     const attPtr = s.att + r * d * 4;
-    const qkv = qkvPtr >>> 2;
-    heap.copyWithin((keys >>> 2) + pos * d, qkv + d, qkv + 2 * d);
-    heap.copyWithin((values >>> 2) + pos * d, qkv + 2 * d, qkv + 3 * d);
     const npos = pos + 1;
     const scale = 1 / Math.sqrt(hd);
     const scores = s.scores >>> 2;

@@ -109,6 +109,34 @@ describe('batched decoding', () => {
   });
 });
 
+describe('prefill (several positions of one sequence per pass)', () => {
+  const long = text('Prefill reads a prompt or a scored file several patches at a time; every position must come out exactly as one at a time. '.repeat(3));
+
+  it('scores a file to exactly the per-byte losses of the one-position path, for groups that do not divide it', () => {
+    const seq = fileSequence(long, 'txt', config.patchSize);
+    const want = scoreSequence(single, seq);
+    for (const batch of [2, 3, 4]) {
+      const got = scoreSequence(new InferenceModel(config, tensors, 'tiny-a', batch), seq);
+      expect(got.nats).toEqual(want.nats);
+      expect(got.loss).toBe(want.loss);
+    }
+  });
+
+  it('scores the head of a file longer than the window exactly as the one-position path', () => {
+    const seq = fileSequence(new Uint8Array(config.patchSize * (config.patchLength + 5)).map((_, i) => (i * 37) % 256), 'bin', config.patchSize);
+    const want = scoreSequence(single, seq);
+    const got = scoreSequence(batched, seq);
+    expect(got.cropped).toBe(true);
+    expect(got.nats).toEqual(want.nats);
+  });
+
+  it('continues a long prompt with the same bytes as the one-position path', async () => {
+    const a = await generate(batched, { ext: 'txt', prompt: long, seed: 21, maxBytes: 40 });
+    const b = await generate(single, { ext: 'txt', prompt: long, seed: 21, maxBytes: 40 });
+    expect(a.bytes).toEqual(b.bytes);
+  });
+});
+
 describe('streaming checkpoint loader', () => {
   it('loads the same weights as the in-memory path: identical per-byte losses', async () => {
     const streamed = await loadInferenceModel(TINY_A_CHECKPOINT);
