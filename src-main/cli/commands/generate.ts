@@ -4,7 +4,7 @@ import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } f
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
-import { generate, generateMany, loadInferenceModel, MAX_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
+import { generate, generateMany, loadInferenceModel, MAX_BATCH, PREFILL_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
@@ -128,7 +128,7 @@ export const generateCommand: CommandSpec = {
     const count = ctx.opts.count as number;
     if (!(Number.isInteger(count) && count >= 1 && count <= MAX_BATCH)) throw new UserError(`--count must be a whole number from 1 to ${MAX_BATCH}, got ${count}`, 'BAD_ARGS');
     const prompt = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
-    const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: count });
+    const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: Math.max(count, PREFILL_BATCH) });
     const ext = ctx.opts.ext as string;
     if (count === 1) {
       const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });

@@ -18,6 +18,13 @@ export type { LogitsProcessor, SamplingOptions } from './sampling';
 export { benchGenerate, BENCH_BYTES, BENCH_EXT } from './bench';
 export type { GenerateBenchResult } from './bench';
 
+/**
+ * Patches read per pass when a prompt, a conversion input or a scored file is prefilled. Reserving the
+ * caches of 8 samples costs address space, not memory: untouched wasm pages are never resident, and
+ * prefill uses one sample's caches; only the scratch rows (under 0.3 MB at paper size) are used.
+ */
+export const PREFILL_BATCH = 8;
+
 /** Options of `loadInferenceModel`. */
 export interface LoadOptions {
   /** Samples the model can decode at once (caches for each; default 1). */
