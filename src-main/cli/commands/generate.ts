@@ -2,7 +2,7 @@
 // also the flags and output handling `bgpt convert` shares.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
-import { writeFileAtomic } from '../../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
 import { generate, generateMany, loadInferenceModel, MAX_BATCH, PREFILL_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
@@ -26,7 +26,7 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   HOME_OPTION,
 ];
 
-export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };
+export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true };
 
 /** What generate and convert print. */
 export interface GenerateReport {
@@ -67,7 +67,7 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
  */
 export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}, out = ctx.opts.out as string): Promise<GenerateReport> {
   if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
-  await writeFileAtomic(out, r.bytes);
+  await writeFileAtomic(out, r.bytes, PUBLIC_MODES);
   const judged = validate(r.bytes, ext);
   const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
   let sample: string;

@@ -1,8 +1,8 @@
 // Public API of the fast inference path (issue 3 §5, §9): cached bGPT decoding on WebAssembly SIMD
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
-import { MODEL_FILE, readCheckpointConfig } from '../checkpoint';
 import { promises as fs } from 'node:fs';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
 import { UserError } from '../../shared/errors';
 import { checkTensors } from '../weights';
 import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
@@ -19,6 +19,7 @@ export { benchGenerate, BENCH_BYTES, BENCH_EXT } from './bench';
 export type { GenerateBenchResult } from './bench';
 
 /**
+/**
  * Patches read per pass when a prompt, a conversion input or a scored file is prefilled. Reserving the
  * caches of 8 samples costs address space, not memory: untouched wasm pages are never resident, and
  * prefill uses one sample's caches; only the scratch rows (under 0.3 MB at paper size) are used.
@@ -32,12 +33,17 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a checkpoint folder (DESIGN §2: config.json + model.safetensors) for fast inference.
- * A missing or corrupt file, or a tensor that does not fit the config, is a UserError naming it.
- * The tensors stream from the file straight into the model's wasm memory, one at a time, so loading
- * never holds the file and the model at once (at paper size that halves the peak: 0.45 GB, not 0.9).
+ * Loads a checkpoint folder (DESIGN §2: config.json + model.safetensors) or a PyTorch `.pth`/`.pt`
+ * file for fast inference. A missing or corrupt file, or a tensor that does not fit the config, is a
+ * UserError naming it. From a folder, the tensors stream from the file straight into the model's wasm
+ * memory, one at a time, so loading never holds the file and the model at once (at paper size that
+ * halves the peak: 0.45 GB, not 0.9).
  */
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
+  if (await isTorchCheckpointFile(dir)) {
+    const { config, tensors } = await readTorchModelTensors(dir);
+    return new InferenceModel(config, tensors, dir, opts.batch ?? 1);
+  }
   const config = await readCheckpointConfig(dir);
   const file = path.join(dir, MODEL_FILE);
   const { tensors: index } = await readSafetensorsIndex(file);
