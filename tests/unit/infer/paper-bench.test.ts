@@ -57,3 +57,15 @@ describe('weightTraffic', () => {
     expect(weightTraffic(PRESETS.paper.config).weightsPerGeneratedByte * 4 / 1e6).toBeCloseTo(106.96, 1);
   });
 });
+
+describe('bgpt bench --preset', () => {
+  it('refuses an unknown preset in one line, before any work', async () => {
+    const { runCli } = await import('../../../src-main/cli/framework');
+    const { benchCommand } = await import('../../../src-main/cli/commands/bench');
+    let stderr = '';
+    const code = await runCli([benchCommand], ['bench', '--preset', 'huge', '--json'], { stdout: () => {}, stderr: (t) => { stderr += t; } });
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/unknown bench preset 'huge' \(known: bench, paper\)/);
+  });
+});
