@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend, backendName, type BackendName } from '../engine/backend';
 import { surprisal } from '../engine/evaluate';
-import { convert, generate, loadInferenceModel, type InferenceModel } from '../engine/infer';
+import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
 import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
@@ -36,7 +36,7 @@ async function inferenceModel(dir: string): Promise<InferenceModel> {
     throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
   }
   const key = `${dir}@${mtime}`;
-  if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir) };
+  if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir, { batch: PREFILL_BATCH }) };
   return cached.model;
 }
 

@@ -3,7 +3,7 @@
 // plus an optional "__metadata__" string map, then one byte buffer the offsets index without holes.
 import { promises as fs } from 'node:fs';
 import { UserError } from '../shared/errors';
-import { writeFileAtomic } from '../node/atomic';
+import { tempSibling, writeFileAtomic } from '../node/atomic';
 
 /** Element types this module reads; F16 and BF16 are widened to float32 on read. Writes are F32. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -198,7 +198,108 @@ export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   return parseSafetensors(bytes, file);
 }
 
+/** One tensor's entry in a file's header: where its bytes lie in the file. */
+export interface SafetensorsIndexEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte offset of the tensor's data in the file, and its length in bytes. */
+  fileOffset: number;
+  byteLength: number;
+}
+
+/**
+ * Reads and checks only the header of a safetensors file (as strictly as `parseSafetensors`: dtypes,
+ * shapes, offsets that tile the data to the file's end), so a loader can stream each tensor's bytes
+ * straight to where they belong instead of holding the whole file in memory (the paper-size model is
+ * 440 MB). A missing, short or corrupt file is a UserError naming it.
+ */
+export async function readSafetensorsIndex(file: string): Promise<{ tensors: Map<string, SafetensorsIndexEntry>; metadata: Record<string, string> }> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read safetensors file (${code ?? 'error'})`, code === 'ENOENT' ? 'ENOENT' : 'BAD_SAFETENSORS');
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const head = new Uint8Array(Math.min(size, 8));
+    await fh.read(head, 0, head.length, 0);
+    if (head.length < 8) fail(file, `truncated safetensors file (${size} bytes, the header length alone needs 8)`);
+    const n = new DataView(head.buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) fail(file, `safetensors header length ${n} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
+    if (8 + Number(n) > size) fail(file, `truncated safetensors file: header says ${n} bytes, file has ${size - 8} after the length`);
+    const bytes = new Uint8Array(8 + Number(n));
+    await fh.read(bytes, 0, bytes.length, 0);
+    const { json, dataStart } = readHeaderJson(bytes, file);
+    const metadata = readMetadata(json[METADATA_KEY], file);
+    const entries = Object.entries(json).filter(([k]) => k !== METADATA_KEY).map(([k, v]) => readEntry(k, v, file));
+    checkTiling(entries, size - dataStart, file);
+    const tensors = new Map<string, SafetensorsIndexEntry>();
+    for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, fileOffset: dataStart + e.begin, byteLength: e.end - e.begin });
+    return { tensors, metadata };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Decodes one tensor's stored bytes (little-endian F32, F16 or BF16) to float32 values. */
+export function decodeTensorBytes(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  return decode(bytes, dtype);
+}
+
 /** Writes float32 tensors to a safetensors file atomically (never half-written). */
 export async function writeSafetensors(file: string, tensors: Iterable<[string, Tensor]>, metadata: Record<string, string> = {}): Promise<void> {
   await writeFileAtomic(file, serializeSafetensors(tensors, metadata));
+}
+
+/** The header bytes (length prefix included) of a file holding `shapes` as F32, in that order. */
+function f32Header(shapes: [string, number[]][], metadata: Record<string, string>): { header: Uint8Array; dataBytes: number } {
+  const json: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) json[METADATA_KEY] = metadata;
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    if (name === METADATA_KEY || name.length === 0 || name in json) throw new UserError(`cannot write a tensor named '${name}' (empty, reserved or twice)`);
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    json[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  const text = new TextEncoder().encode(JSON.stringify(json));
+  const padded = Math.ceil(text.length / HEADER_ALIGN) * HEADER_ALIGN;
+  const header = new Uint8Array(8 + padded).fill(0x20, 8);
+  new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
+  header.set(text, 8);
+  return { header, dataBytes: offset };
+}
+
+/**
+ * Writes float32 tensors whose names and shapes are known up front, taking their values one at a
+ * time from `tensors` (which must yield them in the order of `shapes`), so only one tensor is ever in
+ * memory. Atomic like writeSafetensors; the bytes are those serializeSafetensors would give.
+ */
+export async function writeSafetensorsStreamed(file: string, shapes: [string, number[]][], tensors: Iterable<[string, Float32Array]>, metadata: Record<string, string> = {}): Promise<void> {
+  const { header } = f32Header(shapes, metadata);
+  const tmp = tempSibling(file);
+  const h = await fs.open(tmp, 'w');
+  try {
+    await h.write(header);
+    let i = 0;
+    for (const [name, data] of tensors) {
+      const want = shapes[i];
+      if (!want || want[0] !== name) throw new Error(`streamed tensor ${name} arrived where ${want?.[0] ?? 'nothing'} was declared`);
+      const size = want[1].reduce((a, b) => a * b, 1);
+      if (data.length !== size) throw new UserError(`tensor ${name}: shape [${want[1].join(', ')}] needs ${size} values, got ${data.length}`);
+      if (!LITTLE_ENDIAN_HOST) throw new Error('streamed safetensors writing needs a little-endian host');
+      await h.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      i++;
+    }
+    if (i !== shapes.length) throw new Error(`${shapes.length - i} declared tensors were never streamed`);
+    await h.sync();
+    await h.close();
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await h.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
 }

@@ -64,17 +64,23 @@ function size(shape: number[]): number {
 
 /** Initial values: normal(0, 0.02), residual projections scaled by 1/sqrt(2·layers) (GPT-2 §2.3). */
 export function initialTensors(c: BGPTConfig, seed: number): Map<string, Tensor> {
+  return new Map(initialTensorStream(c, seed));
+}
+
+/**
+ * The tensors of `initialTensors`, one at a time (same values, same order): a writer can stream a
+ * paper-size checkpoint (440 MB) to disk without holding it all.
+ */
+export function* initialTensorStream(c: BGPTConfig, seed: number): Generator<[string, Tensor]> {
   const rng = new Rng(seed);
-  const out = new Map<string, Tensor>();
   for (const spec of trainableSpecs(c)) {
     const layers = spec.name.startsWith(PATCH_PREFIX) ? c.patchNumLayers : c.byteNumLayers;
     const std = spec.init === 'proj' ? INIT_STD / Math.sqrt(2 * layers) : INIT_STD;
     const data = new Float32Array(size(spec.shape));
     if (spec.init === 'ones') data.fill(1);
     else if (spec.init !== 'zeros') for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
-    out.set(spec.name, { shape: spec.shape, data });
+    yield [spec.name, { shape: spec.shape, data }];
   }
-  return out;
 }
 
 function sameShape(a: number[], b: number[]): boolean {

@@ -1,13 +1,17 @@
 // `bgpt bench` (DESIGN §3, issue 3 §9): training and generation speed on the fixed bench config
-// (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0).
+// (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0);
+// `--preset paper` (issue 10 §6): the paper's 110 M model loads, scores and generates on the CPU.
 import type { CommandSpec } from '../framework';
 import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
 import { benchGenerate } from '../../engine/infer/bench';
+import { benchPaper, type PaperBenchResult } from '../../engine/infer/paper-bench';
+import { UserError } from '../../shared/errors';
 
 export interface BenchReport {
   backend: string;
   config: unknown;
-  trainBytesPerSecond: number;
+  /** null for the paper preset (see trainSkipped). */
+  trainBytesPerSecond: number | null;
   generateBytesPerSecond: number;
   peakRssBytes: number;
   /** Process CPU seconds per training update, a load-independent cost figure on shared machines. */
@@ -18,19 +22,42 @@ export interface BenchReport {
   profile?: TrainProfile;
 }
 
+/** What `--preset paper` prints: the DESIGN §3 fields, then the paper bench's own figures. */
+export interface PaperBenchReport extends Omit<PaperBenchResult, 'config' | 'generateBytesPerSecond' | 'peakRssBytes'> {
+  backend: string;
+  config: unknown;
+  trainBytesPerSecond: null;
+  /** Why training is not timed at paper size. */
+  trainSkipped: string;
+  generateBytesPerSecond: number;
+  peakRssBytes: number;
+}
+
+/** The inference kernels are hand-written WebAssembly SIMD (src-main/engine/infer/kernels.wat), not a TF.js backend. */
+const PAPER_BACKEND = 'wasm-simd';
+const PAPER_TRAIN_SKIPPED = 'not timed at paper size: one update of 8 windows (65536 bytes) through 110 M parameters takes many minutes and several GB on 2 CPU cores; train the paper model on a GPU (bgpt export torch) and fine-tune here from its checkpoint';
+
 /** Kernels listed by --profile in the human output. */
 const PROFILE_ROWS = 12;
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
   summary: 'training and generation speed on the fixed bench model',
-  usage: 'bgpt bench [--steps N] [--profile]',
+  usage: 'bgpt bench [--preset bench|paper] [--steps N] [--profile]',
   options: [
+    { name: 'preset', type: 'string', description: 'bench (default): the fixed small model, training and generation; paper: the 110 M paper model, loading, scoring and generation', default: 'bench' },
     { name: 'steps', type: 'number', description: 'training updates timed (8192 bytes each)', default: 3 },
     { name: 'profile', type: 'boolean', description: 'also profile one training update kernel by kernel' },
   ],
   maxPositionals: 0,
   async run(ctx) {
+    const preset = ctx.opts.preset as string;
+    if (preset === 'paper') {
+      const r = await benchPaper((line) => ctx.progress(line));
+      const report: PaperBenchReport = { ...r, backend: PAPER_BACKEND, trainBytesPerSecond: null, trainSkipped: PAPER_TRAIN_SKIPPED };
+      return report;
+    }
+    if (preset !== 'bench') throw new UserError(`unknown bench preset '${preset}' (known: bench, paper)`, 'BAD_ARGS');
     ctx.progress('timing training (batch 8, 8192 bytes a step)...');
     const t = await benchTrain(ctx.opts.steps as number);
     ctx.progress(`training: ${Math.round(t.bytesPerSecond)} bytes/s on ${t.backend}; timing generation (1024 bytes)...`);
@@ -51,8 +78,9 @@ export const benchCommand: CommandSpec = {
     return report;
   },
   format(result) {
+    if ((result as PaperBenchReport).trainSkipped !== undefined) return formatPaper(result as PaperBenchReport);
     const r = result as BenchReport;
-    const lines = [`${r.backend}: train ${Math.round(r.trainBytesPerSecond)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
+    const lines = [`${r.backend}: train ${Math.round(r.trainBytesPerSecond ?? 0)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
     if (r.profile) {
       lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms`);
       for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
@@ -60,3 +88,15 @@ export const benchCommand: CommandSpec = {
     return lines.join('\n');
   },
 };
+
+const MIB = 2 ** 20;
+
+function formatPaper(r: PaperBenchReport): string {
+  return [
+    `paper model (${(r.parameters / 1e6).toFixed(1)} M parameters) on ${r.backend}:`,
+    `  load ${r.loadSeconds.toFixed(1)} s, score ${r.scoredBytes} bytes in ${r.scoreSeconds.toFixed(1)} s (loss ${r.scoreLoss.toFixed(3)}), peak RSS ${(r.loadScorePeakRssBytes / MIB).toFixed(0)} MiB`,
+    `  generate ${r.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.generateBytesPerCpuSecond.toFixed(1)} per CPU second), ${(r.weightBytesPerGeneratedByte / 1e6).toFixed(1)} MB of weights read per byte = ${(r.weightReadBytesPerSecond / 1e9).toFixed(1)} GB/s`,
+    ...r.batched.map((b) => `  ${b.samples} samples at once: ${b.bytesPerSecond.toFixed(1)} bytes/s in all (${b.bytesPerCpuSecond.toFixed(1)} per CPU second)`),
+    `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB; training: ${r.trainSkipped}`,
+  ].join('\n');
+}

@@ -2,7 +2,7 @@
 // sequence without its end patch, then the target extension's start patch, then sampling until 256.
 import type { CommandSpec } from '../framework';
 import { readInputFile } from '../../engine/files';
-import { convert, loadInferenceModel } from '../../engine/infer/index';
+import { convert, loadInferenceModel, PREFILL_BATCH } from '../../engine/infer/index';
 import { assertCheckpointFits, CHECKPOINT_OPTION, SAMPLING_OPTIONS, formatReport, samplingFromFlags, writeResult } from './generate';
 
 export const convertCommand: CommandSpec = {
@@ -19,7 +19,7 @@ export const convertCommand: CommandSpec = {
   async run(ctx) {
     const input = await readInputFile(ctx.positionals[0]);
     await assertCheckpointFits(ctx.opts.checkpoint as string);
-    const model = await loadInferenceModel(ctx.opts.checkpoint as string);
+    const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: PREFILL_BATCH });
     const to = ctx.opts.to as string;
     const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx) });
     return writeResult(ctx, to, r, { conversionInput: input.name });

@@ -3,17 +3,19 @@ import type { CommandSpec } from '../framework';
 import { evaluate } from '../../engine/evaluate';
 import { readInputFile } from '../../engine/files';
 import type { EvalReport } from '../../engine/evaluate';
+import { evaluateWithKernels } from '../../engine/infer/evaluate';
 
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'loss and bits per byte of files under a checkpoint',
-  usage: 'bgpt eval --checkpoint DIR FILE...',
-  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true }],
+  usage: 'bgpt eval --checkpoint DIR [--fast] FILE...',
+  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
+    { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd"' }],
   minPositionals: 1,
   async run(ctx) {
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
-    const report = await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
+    const report = ctx.opts.fast ? await evaluateWithKernels(ctx.opts.checkpoint as string, files) : await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
     return report;
   },

@@ -14,6 +14,10 @@ export interface Kernels {
   matvec_io(x: number, w: number, b: number, y: number, nin: number, nout: number, acc: 0 | 1): void;
   /** Linear without bias: y[o] = W[o,:]·x; W stored [nout, nin]. */
   matvec_oi(x: number, w: number, y: number, nin: number, nout: number): void;
+  /** matvec_io for `rows` samples at once: X [rows, nin] → Y [rows, nout]; per sample bit-identical to matvec_io. */
+  matmat_io(x: number, w: number, b: number, y: number, nin: number, nout: number, acc: 0 | 1, rows: number): void;
+  /** matvec_oi for `rows` samples at once: X [rows, nin] → Y [rows, nout]; per sample bit-identical to matvec_oi. */
+  matmat_oi(x: number, w: number, y: number, nin: number, nout: number, rows: number): void;
   /** s[t] = scale · q·k_t for t < npos; k_t starts `stride` bytes after k_{t-1}. */
   attn_scores(q: number, k: number, s: number, npos: number, hd: number, stride: number, scale: number): void;
   /** out = Σ_t p[t] · v_t for t < npos; v_t starts `stride` bytes after v_{t-1}. */

@@ -19,6 +19,8 @@ export interface PatchEvent {
   bytes: Uint8Array;
   /** Bytes sampled so far, this patch's included. */
   generated: number;
+  /** Which sample of a batched generation (0 for a single one). */
+  sample?: number;
 }
 
 /** What generation and conversion share: sampling, limits, progress and cancellation. */
@@ -132,7 +134,11 @@ async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions
     const prefixPatches = prefix.patches.length / patchSize;
     const out = new Uint8Array(Math.min(maxBytes, (patchLength - prefixPatches) * patchSize));
     let last: Int32Array = prefix.patches.slice((prefixPatches - 1) * patchSize);
-    for (let p = 0; p + 1 < prefixPatches; p++) model.pushPatch(prefix.patches.subarray(p * patchSize, (p + 1) * patchSize));
+    // The prompt (or conversion input) is read `batch` patches a pass: same arithmetic, fewer weight reads.
+    for (let p = 0; p + 1 < prefixPatches; p += model.batch) {
+      const n = Math.min(model.batch, prefixPatches - 1 - p);
+      model.prefillPatches(prefix.patches.subarray(p * patchSize, (p + n) * patchSize));
+    }
     let at = 0;
     let index = prefixPatches;
     let stoppedBy: StopReason = 'window';
@@ -156,6 +162,76 @@ async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions
       await yieldToEventLoop();
     }
     return { generated: out.slice(0, at), patches: index, stoppedBy, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * The decoding loop for `seeds.length` samples in lockstep: each sample has its own sampler, caches and
+ * stop; the model's matrix products serve all of them with one weight read. Sample i makes exactly the
+ * bytes a single run with seed seeds[i] makes (its arithmetic is the same, see kernels.wat matmat_*).
+ */
+async function runMany(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions, maxBytes: number, seeds: number[]): Promise<RunOutcome[]> {
+  const { patchSize, patchLength } = model.config;
+  const rows = seeds.length;
+  const samplers = seeds.map((seed) => new Sampler({ topK: opts.topK, topP: opts.topP, temperature: opts.temperature, exclude: opts.excludeEnd ? [SPECIAL] : [] } satisfies SamplingOptions, new Rng(seed), VOCAB_SIZE));
+  const release = model.claim();
+  const started = performance.now();
+  try {
+    model.reset();
+    const prefixPatches = prefix.patches.length / patchSize;
+    const capacity = Math.min(maxBytes, (patchLength - prefixPatches) * patchSize);
+    const outs = seeds.map(() => new Uint8Array(capacity));
+    const at = new Array<number>(rows).fill(0);
+    const stops = new Array<StopReason | undefined>(rows).fill(undefined);
+    const replicate = (patch: ArrayLike<number>): Int32Array => {
+      const all = new Int32Array(rows * patchSize);
+      for (let r = 0; r < rows; r++) all.set(patch as ArrayLike<number>, r * patchSize);
+      return all;
+    };
+    for (let p = 0; p + 1 < prefixPatches; p++) model.pushPatches(replicate(prefix.patches.subarray(p * patchSize, (p + 1) * patchSize)));
+    let last = replicate(prefix.patches.subarray((prefixPatches - 1) * patchSize));
+    let index = prefixPatches;
+    const feed = new Int32Array(rows);
+    while (index < patchLength && stops.some((x) => x === undefined)) {
+      if (opts.signal?.aborted) break;
+      model.pushPatches(last);
+      const next = new Int32Array(rows * patchSize).fill(SPECIAL);
+      const forced = index === prefixPatches ? prefix.forced : new Uint8Array(0);
+      const before = [...at];
+      let logits = model.beginBytesAll();
+      for (let j = 0; j < patchSize; j++) {
+        for (let r = 0; r < rows; r++) {
+          feed[r] = SPECIAL; // a finished sample's row is computed and ignored
+          if (stops[r] !== undefined) continue;
+          let b: number;
+          if (j < forced.length) b = forced[j];
+          else {
+            b = samplers[r].sample(logits.subarray(r * VOCAB_SIZE, (r + 1) * VOCAB_SIZE));
+            if (b === SPECIAL) {
+              stops[r] = 'end';
+              continue;
+            }
+            outs[r][at[r]++] = b;
+          }
+          next[r * patchSize + j] = b;
+          feed[r] = b;
+          if (at[r] >= maxBytes) stops[r] = 'max-bytes';
+        }
+        if (stops.every((x) => x !== undefined)) break;
+        if (j + 1 < patchSize) logits = model.pushBytes(feed);
+      }
+      for (let r = 0; r < rows; r++) {
+        if (at[r] > before[r]) opts.onPatch?.({ patch: index, bytes: outs[r].slice(before[r], at[r]), generated: at[r], sample: r });
+      }
+      index++;
+      last = next;
+      await yieldToEventLoop();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cancelled = opts.signal?.aborted ?? false;
+    return outs.map((out, r) => ({ generated: out.slice(0, at[r]), patches: index, stoppedBy: stops[r] ?? (cancelled ? 'cancelled' : 'window'), seconds }));
   } finally {
     release();
   }
@@ -192,6 +268,43 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   bytes.set(prompt);
   bytes.set(outcome.generated, prompt.length);
   return result(bytes, outcome, seed);
+}
+
+/** Options of `generateMany`: those of `generate`, and how many samples. */
+export interface GenerateManyOptions extends GenerateOptions {
+  /** Samples made at once (1..model.batch); sample i uses seed (seed + i) mod 2^32. */
+  count: number;
+}
+
+/**
+ * Generates `count` files at once, in lockstep, sharing every weight read: on a CPU where generation is
+ * bound by memory bandwidth (docs/performance.md), N samples cost far less than N runs. Sample i is
+ * byte for byte what `generate` makes with seed (seed + i) mod 2^32. The model must have been loaded
+ * with `batch` ≥ count.
+ */
+export async function generateMany(model: InferenceModel, opts: GenerateManyOptions): Promise<GenerateResult[]> {
+  const { patchSize, patchLength } = model.config;
+  const { count } = opts;
+  if (!(Number.isInteger(count) && count >= 1)) throw new UserError(`the number of samples must be a whole number ≥ 1, got ${count}`, 'BAD_ARGS');
+  if (count > model.batch) throw new UserError(`this model was loaded for at most ${model.batch} samples at once, asked for ${count}`, 'BAD_ARGS');
+  const { maxBytes, seed } = checkOptions(opts);
+  checkExt(opts.ext, 'the');
+  const prompt = opts.prompt ?? new Uint8Array(0);
+  const whole = Math.floor(prompt.length / patchSize);
+  if (whole + 1 >= patchLength) {
+    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${(patchLength - 1) * patchSize - 1}`, 'BAD_ARGS');
+  }
+  const patches = new Int32Array((whole + 1) * patchSize);
+  patches.set(startPatch(opts.ext, patchSize));
+  patches.set(prompt.subarray(0, whole * patchSize), patchSize);
+  const seeds = Array.from({ length: count }, (_, i) => (seed + i) % MAX_SEED);
+  const outcomes = await runMany(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seeds);
+  return outcomes.map((outcome, i) => {
+    const bytes = new Uint8Array(prompt.length + outcome.generated.length);
+    bytes.set(prompt);
+    bytes.set(outcome.generated, prompt.length);
+    return result(bytes, outcome, seeds[i]);
+  });
 }
 
 /**

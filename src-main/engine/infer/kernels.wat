@@ -186,6 +186,92 @@
         (local.set $w (i32.add (local.get $w) (local.get $stride)))
         (br $next))))
 
+  ;; Batched forms for several samples decoded in lockstep (generation of N samples at once): each
+  ;; block of four weight rows is read from memory once and applied to every sample's row while it is
+  ;; still in cache, so N samples cost about one sample's memory traffic. Per sample the arithmetic is
+  ;; exactly matvec_io's / matvec_oi's, in the same order, so each sample's outputs are bit-identical.
+
+  ;; Y = X·W + b (or Y += X·W + b when $acc) for $rows samples: X [rows, nin], Y [rows, nout], W [nin, nout].
+  (func $matmat_io (export "matmat_io") (param $x i32) (param $w i32) (param $b i32) (param $y i32)
+                             (param $nin i32) (param $nout i32) (param $acc i32) (param $rows i32)
+    (local $stride i32) (local $xstride i32) (local $r i32) (local $k i32) (local $k4end i32)
+    (local $xr i32) (local $yr i32)
+    (local.set $stride (i32.shl (local.get $nout) (i32.const 2)))
+    (local.set $xstride (i32.shl (local.get $nin) (i32.const 2)))
+    (local.set $yr (local.get $y))
+    (local.set $r (i32.const 0))
+    (block $idone
+      (loop $inext
+        (br_if $idone (i32.ge_u (local.get $r) (local.get $rows)))
+        (call $init_out (local.get $b) (local.get $yr) (local.get $nout) (local.get $acc))
+        (local.set $yr (i32.add (local.get $yr) (local.get $stride)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $inext)))
+    (local.set $k4end (i32.and (local.get $nin) (i32.const -4)))
+    (local.set $k (i32.const 0))
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.ge_u (local.get $k) (local.get $k4end)))
+        (local.set $xr (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $yr (local.get $y))
+        (local.set $r (i32.const 0))
+        (block $rdone4
+          (loop $rnext4
+            (br_if $rdone4 (i32.ge_u (local.get $r) (local.get $rows)))
+            (call $axpy4
+              (f32.load offset=0 (local.get $xr)) (f32.load offset=4 (local.get $xr))
+              (f32.load offset=8 (local.get $xr)) (f32.load offset=12 (local.get $xr))
+              (local.get $w) (local.get $yr) (local.get $nout) (local.get $stride))
+            (local.set $xr (i32.add (local.get $xr) (local.get $xstride)))
+            (local.set $yr (i32.add (local.get $yr) (local.get $stride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rnext4)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $stride) (i32.const 2))))
+        (br $next4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (local.get $nin)))
+        (local.set $xr (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $yr (local.get $y))
+        (local.set $r (i32.const 0))
+        (block $rdone
+          (loop $rnext
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (call $axpy1 (f32.load (local.get $xr)) (local.get $w) (local.get $yr) (local.get $nout))
+            (local.set $xr (i32.add (local.get $xr) (local.get $xstride)))
+            (local.set $yr (i32.add (local.get $yr) (local.get $stride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rnext)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (local.set $w (i32.add (local.get $w) (local.get $stride)))
+        (br $next))))
+
+  ;; Y[r, o] = W[o,:]·X[r,:] for $rows samples: X [rows, nin], Y [rows, nout], W [nout, nin] (the LM head).
+  (func $matmat_oi (export "matmat_oi") (param $x i32) (param $w i32) (param $y i32) (param $nin i32)
+                             (param $nout i32) (param $rows i32)
+    (local $o i32) (local $r i32) (local $wstride i32) (local $ystride i32) (local $xr i32) (local $yr i32)
+    (local.set $wstride (i32.shl (local.get $nin) (i32.const 2)))
+    (local.set $ystride (i32.shl (local.get $nout) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $nout)))
+        (local.set $xr (local.get $x))
+        (local.set $yr (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))))
+        (local.set $r (i32.const 0))
+        (block $rdone
+          (loop $rnext
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (f32.store (local.get $yr) (call $dot (local.get $xr) (local.get $w) (local.get $nin)))
+            (local.set $xr (i32.add (local.get $xr) (local.get $wstride)))
+            (local.set $yr (i32.add (local.get $yr) (local.get $ystride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rnext)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (local.set $w (i32.add (local.get $w) (local.get $wstride)))
+        (br $next))))
+
   ;; Attention scores of one head: s[t] = scale * q·k_t for t < npos, k_t = k + t*stride bytes.
   (func $attn_scores (export "attn_scores") (param $q i32) (param $k i32) (param $s i32) (param $npos i32)
                                (param $hd i32) (param $stride i32) (param $scale f32)

@@ -1,6 +1,7 @@
 // Per-byte cross-entropy of a whole byte sequence through the cached inference path, computed as the
 // reference's loss (DESIGN §1: every position of every patch after the start patch, 256s included).
 // It proves the caches right against the parity fixtures, and is a fast CPU surprisal.
+import { VOCAB_SIZE } from '../../shared/config';
 import type { InferenceModel } from './model';
 
 /** The loss of one sequence: nats for every predicted position, and their mean. */
@@ -41,18 +42,29 @@ export function scoreSequence(model: InferenceModel, sequence: Int32Array): Sequ
   const release = model.claim();
   try {
     model.reset();
-    for (let p = 0; p + 1 < patches; p++) {
-      model.pushPatch(sequence.subarray(p * patchSize, (p + 1) * patchSize));
-      const target = sequence.subarray((p + 1) * patchSize, (p + 2) * patchSize);
-      let logits = model.beginBytes();
+    // A model loaded with batch > 1 reads up to `batch` patches per pass and runs their byte decoders
+    // side by side (prefill): the same arithmetic per position, each weight read once per group.
+    const group = model.batch;
+    const targets = new Int32Array(group);
+    // Summed in position order in float64, as the one-position-at-a-time loop did.
+    const exact = new Float64Array(nats.length);
+    for (let p0 = 0; p0 + 1 < patches; p0 += group) {
+      const n = Math.min(group, patches - 1 - p0);
+      model.prefillPatches(sequence.subarray(p0 * patchSize, (p0 + n) * patchSize));
+      let logits = model.beginBytesAll();
       for (let j = 0; j < patchSize; j++) {
-        const n = crossEntropy(logits, target[j]);
-        nats[p * patchSize + j] = n;
-        sum += n;
+        for (let r = 0; r < n; r++) {
+          const t = sequence[(p0 + r + 1) * patchSize + j];
+          const nll = crossEntropy(logits.subarray(r * VOCAB_SIZE, (r + 1) * VOCAB_SIZE), t);
+          exact[(p0 + r) * patchSize + j] = nll;
+          targets[r] = t;
+        }
         // The last byte's output predicts nothing inside this patch.
-        if (j + 1 < patchSize) logits = model.pushByte(target[j]);
+        if (j + 1 < patchSize) logits = model.pushBytes(targets.subarray(0, n));
       }
     }
+    for (let i = 0; i < exact.length; i++) sum += exact[i];
+    nats.set(exact);
   } finally {
     release();
   }

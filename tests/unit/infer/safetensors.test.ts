@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors';
+import { parseSafetensors, readSafetensors, readSafetensorsIndex, serializeSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors';
 import { UserError } from '../../../src-main/shared/errors';
 
 const CHECKPOINT = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a/checkpoint/model.safetensors');
@@ -153,5 +153,47 @@ describe('safetensors: validation', () => {
 
   it('names a missing file', async () => {
     await expect(readSafetensors('/nonexistent/model.safetensors')).rejects.toThrow(/\/nonexistent\/model\.safetensors: cannot read safetensors file \(ENOENT\)/);
+  });
+});
+
+describe('safetensors: header-only index (streaming loader)', () => {
+  async function withFile(bytes: Uint8Array, f: (file: string) => Promise<void>): Promise<void> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-stindex-'));
+    try {
+      const file = path.join(dir, 'model.safetensors');
+      await fs.writeFile(file, bytes);
+      await f(file);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('gives each tensor\'s place in the file, matching the parsed values', async () => {
+    const bytes = serializeSafetensors([['a', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }], ['b', { shape: [1], data: Float32Array.from([7]) }]], { k: 'v' });
+    await withFile(bytes, async (file) => {
+      const { tensors, metadata } = await readSafetensorsIndex(file);
+      expect(metadata).toEqual({ k: 'v' });
+      const a = tensors.get('a')!;
+      expect(a).toMatchObject({ dtype: 'F32', shape: [2, 3], byteLength: 24 });
+      expect(Array.from(new Float32Array(bytes.slice(a.fileOffset, a.fileOffset + a.byteLength).buffer))).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(tensors.get('b')!.fileOffset).toBe(a.fileOffset + 24);
+    });
+  });
+
+  it('refuses in one line, without allocating what the header claims: huge header, short file, offsets past the end', async () => {
+    const huge = new Uint8Array(16);
+    new DataView(huge.buffer).setBigUint64(0, 2n ** 60n, true);
+    await withFile(huge, async (file) => {
+      await expect(readSafetensorsIndex(file)).rejects.toThrow(/larger than the/);
+    });
+    const good = serializeSafetensors([['a', { shape: [4], data: new Float32Array(4) }]]);
+    await withFile(good.subarray(0, good.length - 4), async (file) => {
+      await expect(readSafetensorsIndex(file)).rejects.toThrow(UserError);
+      await expect(readSafetensorsIndex(file)).rejects.toThrow(/out of range|truncated/);
+    });
+    await withFile(good.subarray(0, 5), async (file) => {
+      await expect(readSafetensorsIndex(file)).rejects.toThrow(/truncated/);
+    });
+    await expect(readSafetensorsIndex('/nonexistent/model.safetensors')).rejects.toThrow(/cannot read/);
   });
 });
