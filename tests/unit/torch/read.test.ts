@@ -81,3 +81,33 @@ describe('reading the reference trainer\'s .pth', () => {
     }
   });
 });
+
+describe('a file saved by PyTorch itself in float16 / bfloat16 (tests/fixtures/torch/make_mixed.py)', () => {
+  it('widens each tensor to float32 within its precision and reads a strided view in order', async () => {
+    const mixed = await readTorchCheckpoint(path.join(import.meta.dirname, '../../fixtures/torch/mixed.pth'));
+    const ref = await readTorchCheckpoint(PTH);
+    expect(mixed.config).toEqual(ref.config);
+    expect(mixed.meta.hasOptimizer).toBe(false);
+    const bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
+    for (const [name, t] of ref.tensors) {
+      const got = mixed.tensors.get(name)!.data;
+      if (name === 'patch_level_decoder.base.h.0.attn.c_attn.weight') {
+        expect(got, name).toEqual(t.data); // float32, stored transposed: exact, in row-major order
+        continue;
+      }
+      const half = name.startsWith('patch_level_decoder.');
+      for (let i = 0; i < t.data.length; i++) {
+        const x = t.data[i];
+        const err = Math.abs(got[i] - x);
+        if (half) {
+          expect(err).toBeLessThanOrEqual(Math.max(Math.abs(x) * 2 ** -11, 2 ** -25));
+          // A widened half: no float32 mantissa bits below the half's 10 (normal numbers).
+          if (Math.abs(got[i]) >= 2 ** -14) expect(bits(got[i]) & 0x1fff).toBe(0);
+        } else {
+          expect(err).toBeLessThanOrEqual(Math.abs(x) * 2 ** -8);
+          expect(bits(got[i]) & 0xffff).toBe(0);
+        }
+      }
+    }
+  });
+});
