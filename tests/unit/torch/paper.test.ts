@@ -50,5 +50,5 @@ describe('a paper-size .pth', () => {
     expect(Math.abs(viaPth - viaDir)).toBeLessThan(1e-4);
     // Random GPT-2 initial weights predict about uniformly over 257 values.
     expect(Math.abs(viaPth - Math.log(257))).toBeLessThan(0.5);
-  }, 600_000);
+  }, 1_800_000); // ~1 min of CPU; a generous ceiling for a loaded 2-core machine
 });
