@@ -15,6 +15,9 @@ import { readSafetensors } from '../../../src-main/engine/safetensors';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
 import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 
+/** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
+const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 const DIR = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a');
 const PTH = path.join(DIR, 'model.pth');
 const CHECKPOINT = path.join(DIR, 'checkpoint');
@@ -37,7 +40,7 @@ describe('reading the reference trainer\'s .pth', () => {
     for (const [name, t] of tensors) {
       const got = c.tensors.get(name)!;
       expect(got.shape, name).toEqual(t.shape);
-      expect(got.data, name).toEqual(t.data);
+      expect(bytesOf(got.data).equals(bytesOf(t.data)), name).toBe(true);
     }
   });
 
@@ -94,7 +97,7 @@ describe('a file saved by PyTorch itself in float16 / bfloat16 (tests/fixtures/t
     for (const [name, t] of ref.tensors) {
       const got = mixed.tensors.get(name)!.data;
       if (name === 'patch_level_decoder.base.h.0.attn.c_attn.weight') {
-        expect(got, name).toEqual(t.data); // float32, stored transposed: exact, in row-major order
+        expect(bytesOf(got).equals(bytesOf(t.data)), name).toBe(true); // float32, stored transposed: exact, in row-major order
         continue;
       }
       const half = name.startsWith('patch_level_decoder.');
