@@ -49,6 +49,8 @@ export interface TrainOutcome {
   bytesPerSecond: number | null;
   checkpoint: string | null;
   backend: string;
+  /** Threads that computed gradients (2 with the gradient worker); absent for runs recorded before it existed. */
+  workers?: number;
 }
 
 export interface GenerateJob {

@@ -4,7 +4,7 @@ import { datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
 import { convertCommand } from './convert';
-import { catalogueRecover } from '../../catalogue/command';
+import { catalogueRecover } from './catalogue';
 import { cpuCommands } from './cpu';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
