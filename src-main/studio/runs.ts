@@ -140,6 +140,10 @@ export class RunService {
    * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
    */
   async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
+    if (extra.resumeFrom && /\.(pth|pt)$/i.test(extra.resumeFrom) && !(await fs.stat(extra.resumeFrom).catch(() => null))?.isDirectory()) {
+      // A reference .pth holds no studio optimizer moments, step or data order to continue from.
+      throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
+    }
     const { config, preset } = extra.resumeFrom
       ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
       : extra.initFrom ? { config: await initConfig(extra.initFrom), preset: null } : this.resolveConfig(req);

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { defaultNumHeads, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { tempSibling, writeFileAtomic } from '../../node/atomic';
+import { PUBLIC_MODES, tempSibling, writeFileAtomic } from '../../node/atomic';
 import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig } from '../checkpoint';
 import { readSafetensors, type Tensor } from '../safetensors';
 import { checkTensors } from '../weights';
@@ -138,17 +138,19 @@ export async function exportTorch(src: ExportSource, out: string, opts: ExportOp
   const data = opts.data ?? [];
   const train = data.filter((d) => d.to.startsWith('data/train/')).length;
   const evalCount = data.filter((d) => d.to.startsWith('data/eval/')).length;
-  await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
+  // The user's own folder, for other tools and machines: ordinary (umask) modes, not the studio's private ones.
+  await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true, mode: PUBLIC_MODES.dir });
   const tmp = tempSibling(path.resolve(out));
   try {
-    await fs.mkdir(tmp);
-    await writeTorchCheckpoint(path.join(tmp, WEIGHTS_NAME), src.tensors, { labels: src.labels, epoch: src.epoch, minEvalLoss: src.minEvalLoss });
-    await writeFileAtomic(path.join(tmp, CONFIG_PY), referenceConfigPy(src, { conversion: opts.conversion, hasTrain: train > 0, hasEval: evalCount > 0 }));
+    await fs.mkdir(tmp, { mode: PUBLIC_MODES.dir });
+    await writeTorchCheckpoint(path.join(tmp, WEIGHTS_NAME), src.tensors, { labels: src.labels, epoch: src.epoch, minEvalLoss: src.minEvalLoss, modes: PUBLIC_MODES });
+    await writeFileAtomic(path.join(tmp, CONFIG_PY), referenceConfigPy(src, { conversion: opts.conversion, hasTrain: train > 0, hasEval: evalCount > 0 }), PUBLIC_MODES);
     for (const d of data) {
       const to = path.join(tmp, ...d.to.split('/'));
       if (!to.startsWith(tmp + path.sep)) throw new UserError(`data file name ${d.to} leaves the export folder`, 'BAD_ARGS');
-      await fs.mkdir(path.dirname(to), { recursive: true });
+      await fs.mkdir(path.dirname(to), { recursive: true, mode: PUBLIC_MODES.dir });
       await fs.copyFile(d.from, to);
+      await fs.chmod(to, 0o644); // blobs in the home are private (0600); the copy is the user's
     }
     // rmdir removes only an empty folder (checked above): a file that appeared since is never lost.
     await fs.rmdir(out).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { UserError } from '../../shared/errors';
-import { tempSibling } from '../../node/atomic';
+import { PRIVATE_MODES, tempSibling, type WriteModes } from '../../node/atomic';
 import type { Tensor } from '../safetensors';
 import { BYTE_PREFIX, PATCH_PREFIX } from '../weights';
 
@@ -20,6 +20,8 @@ export interface TorchExtra {
   minEvalLoss?: number;
   /** Element type of the weights on disk (float32 unless asked: bf16 / f16 halve the file). */
   dtype?: 'f32' | 'f16' | 'bf16';
+  /** File and folder modes (node/atomic): private by default, PUBLIC_MODES for a user's --out. */
+  modes?: WriteModes;
 }
 
 /** torch aligns each record's data to 64 bytes (inline_container.cc kFieldAlignment). */
@@ -235,8 +237,9 @@ function centralEntry(name: Buffer, r: ZipRecord): Buffer {
   return h;
 }
 
-async function writeZip(file: string, records: ZipRecord[]): Promise<void> {
-  const h = await fs.open(file, 'w');
+async function writeZip(file: string, records: ZipRecord[], mode = PRIVATE_MODES.file): Promise<void> {
+  // 'wx': never follow or reuse something already at the (temporary) name.
+  const h = await fs.open(file, 'wx', mode);
   try {
     let at = 0;
     const put = async (b: Uint8Array): Promise<void> => {
@@ -309,10 +312,11 @@ export async function writeTorchCheckpoint(file: string, tensors: Array<[string,
   const records: ZipRecord[] = [rec('data.pkl', [p.bytes()])];
   for (const s of storages) records.push(rec(`data/${s.key}`, [s.bytes]));
   records.push(rec('version', [Buffer.from(ARCHIVE_VERSION)]), rec('byteorder', [Buffer.from('little')]));
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const modes = extra.modes ?? PRIVATE_MODES;
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: modes.dir });
   const tmp = tempSibling(file);
   try {
-    await writeZip(tmp, records);
+    await writeZip(tmp, records, modes.file);
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });

@@ -15,6 +15,9 @@ import { readSafetensors } from '../../../src-main/engine/safetensors';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
 import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 
+/** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
+const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 const DIR = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a');
 const PTH = path.join(DIR, 'model.pth');
 const CHECKPOINT = path.join(DIR, 'checkpoint');
@@ -37,7 +40,7 @@ describe('reading the reference trainer\'s .pth', () => {
     for (const [name, t] of tensors) {
       const got = c.tensors.get(name)!;
       expect(got.shape, name).toEqual(t.shape);
-      expect(got.data, name).toEqual(t.data);
+      expect(bytesOf(got.data).equals(bytesOf(t.data)), name).toBe(true);
     }
   });
 
@@ -78,6 +81,42 @@ describe('reading the reference trainer\'s .pth', () => {
       const bytes = new Uint8Array(await fs.readFile(path.join(DIR, name)));
       const seq = fileSequence(bytes, extOf(name), model.config.patchSize).slice(0, model.config.patchLength * model.config.patchSize);
       expect(Math.abs(scoreSequence(model, seq).loss - e.loss)).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('a file saved by PyTorch itself in float16 / bfloat16 (tests/fixtures/torch/make_mixed.py)', () => {
+  it('widens each tensor to float32 within its precision and reads a strided view in order', async () => {
+    const mixed = await readTorchCheckpoint(path.join(import.meta.dirname, '../../fixtures/torch/mixed.pth'));
+    const ref = await readTorchCheckpoint(PTH);
+    expect(mixed.config).toEqual(ref.config);
+    expect(mixed.meta.hasOptimizer).toBe(false);
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const bits = (v: number): number => { f32[0] = v; return u32[0]; };
+    for (const [name, t] of ref.tensors) {
+      const got = mixed.tensors.get(name)!.data;
+      if (name === 'patch_level_decoder.base.h.0.attn.c_attn.weight') {
+        expect(bytesOf(got).equals(bytesOf(t.data)), name).toBe(true); // float32, stored transposed: exact, in row-major order
+        continue;
+      }
+      const half = name.startsWith('patch_level_decoder.');
+      // Counted, then checked once per tensor: one expect per element is far too slow.
+      let tooFar = 0;
+      let notWidened = 0;
+      for (let i = 0; i < t.data.length; i++) {
+        const x = t.data[i];
+        const err = Math.abs(got[i] - x);
+        if (half) {
+          if (err > Math.max(Math.abs(x) * 2 ** -11, 2 ** -25)) tooFar++;
+          // A widened half: no float32 mantissa bits below the half's 10 (normal numbers).
+          if (Math.abs(got[i]) >= 2 ** -14 && (bits(got[i]) & 0x1fff) !== 0) notWidened++;
+        } else {
+          if (err > Math.abs(x) * 2 ** -8) tooFar++;
+          if ((bits(got[i]) & 0xffff) !== 0) notWidened++;
+        }
+      }
+      expect([tooFar, notWidened], name).toEqual([0, 0]);
     }
   });
 });
