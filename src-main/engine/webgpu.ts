@@ -4,6 +4,7 @@
 // far slower than wasm, so it is taken only when asked for by name (tests, BGPT_BACKEND=webgpu).
 import * as tf from '@tensorflow/tfjs-core';
 import type { GpuAdapterInfo } from '../shared/contract';
+import { registerWebGpuDropout } from './dropout';
 
 /** Why a webgpu start failed, in one line, or the adapter it runs on. */
 export type WebGpuStart = { ok: true; adapter: GpuAdapterInfo } | { ok: false; reason: string };
@@ -70,7 +71,8 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
   }
   try {
     // Registers the backend (its factory requests the device with the adapter's limits) and its kernels.
-    await import('@tensorflow/tfjs-backend-webgpu');
+    const { webgpu_util: util } = await import('@tensorflow/tfjs-backend-webgpu');
+    registerWebGpuDropout(util);
     if (!tf.findBackendFactory('webgpu')) return { ok: false, reason: 'the TF.js webgpu backend did not register' };
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `the webgpu device on ${adapterLabel(info)} failed to start` };
   } catch (err) {
