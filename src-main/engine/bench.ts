@@ -8,7 +8,7 @@ import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
 import { BGPTModel } from './checkpoint';
 import { Rng } from './rng';
-import { batchGradients, GradHelper, helperUseful } from './parallel';
+import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
 
 export const BENCH_BATCH = 8;
@@ -52,7 +52,7 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
   const rng = new Rng(BENCH_SEED);
   let helper: GradHelper | null = null;
   try {
-    helper = await GradHelper.maybeStart(config, name, parallel ?? helperUseful(name), () => {});
+    helper = await GradHelper.maybeStart(config, name, helperWanted(name, parallel, BENCH_BATCH), () => {});
     for (let i = 0; i < WARMUP_STEPS; i++) await step(model, opt, randomWindows(config, rng), helper);
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();

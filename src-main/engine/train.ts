@@ -8,9 +8,10 @@ import path from 'node:path';
 import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
 import { AdamW } from './adamw';
-import { initBackend, type BackendName } from './backend';
+import { engineInfo, initBackend, type BackendName } from './backend';
+import { checkGpuMemory } from './gpu-memory';
 import { makeBatch, lossRows } from './batch';
-import { batchGradients, GradHelper, helperUseful } from './parallel';
+import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { BGPTModel, loadModel, saveModel } from './checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
@@ -362,7 +363,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let endedBy: TrainResult['endedBy'] = 'done';
   let helper: GradHelper | null = null;
   try {
-    const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
+    const wanted = helperWanted(backend, opts.parallel, state.batchSize);
+    const adapter = engineInfo().adapter;
+    if (adapter) checkGpuMemory(model.config, state.batchSize, adapter);
     if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
     while (state.step < state.totalSteps) {

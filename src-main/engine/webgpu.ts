@@ -73,6 +73,7 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
     // Registers the backend (its factory requests the device with the adapter's limits) and its kernels.
     const { webgpu_util: util } = await import('@tensorflow/tfjs-backend-webgpu');
     registerWebGpuDropout(util);
+    deterministicMatMul();
     if (!tf.findBackendFactory('webgpu')) return { ok: false, reason: 'the TF.js webgpu backend did not register' };
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `the webgpu device on ${adapterLabel(info)} failed to start` };
   } catch (err) {
@@ -80,6 +81,53 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
   }
   started = info;
   return { ok: true, adapter: info };
+}
+
+/** TF.js webgpu's MatMulProgramType.MatMulSmallOutputSizeProgram (tfjs-backend-webgpu 4.22 webgpu_util). */
+const SMALL_OUTPUT_PROGRAM = 2;
+/** Inner sizes from which TF.js picks its split-K product (matmul in tfjs-backend-webgpu 4.22). */
+const SPLIT_K_MIN_INNER = 2000;
+let matMulWrapped = false;
+
+/**
+ * TF.js's split-K matrix product (chosen for few outputs and a long inner axis: the weight gradients
+ * x^T·dy) sums its partial products with atomics, in whatever order the GPU runs them, so two runs
+ * of one step differ in the last bits and a resumed run drifts from a straight one. This wraps the
+ * BatchMatMul kernel to take the small-output tiled program instead in exactly those cases: the same
+ * number of workgroups, a fixed summation order.
+ */
+function deterministicMatMul(): void {
+  if (matMulWrapped) return;
+  const original = tf.getKernel(tf.BatchMatMul, 'webgpu');
+  if (!original) return;
+  matMulWrapped = true;
+  tf.unregisterKernel(tf.BatchMatMul, 'webgpu');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      const ra = a.shape.length;
+      const rb = b.shape.length;
+      const outerA = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+      const outerB = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+      const inner = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+      const batch = Math.max(tf.util.sizeFromShape(a.shape.slice(0, -2)), tf.util.sizeFromShape(b.shape.slice(0, -2)));
+      const env = tf.env();
+      const flag = env.getNumber('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL');
+      const threshold = flag > 0 ? flag : (args.backend as unknown as { thresholdToIncreaseWorkgroups: number }).thresholdToIncreaseWorkgroups;
+      const workgroups = batch * Math.ceil(outerA / 32) * Math.ceil(outerB / 32);
+      const few = workgroups <= threshold || (outerA <= 8 && workgroups <= threshold * 2);
+      const splitK = few && batch === 1 && inner >= SPLIT_K_MIN_INNER && outerA * outerB > 128;
+      if (!splitK || env.getNumber('WEBGPU_MATMUL_PROGRAM_TYPE') >= 0) return original.kernelFunc(args);
+      env.set('WEBGPU_MATMUL_PROGRAM_TYPE', SMALL_OUTPUT_PROGRAM);
+      try {
+        return original.kernelFunc(args);
+      } finally {
+        env.set('WEBGPU_MATMUL_PROGRAM_TYPE', -1);
+      }
+    },
+  });
 }
 
 /** The adapter the webgpu backend runs on (null before it started). */
