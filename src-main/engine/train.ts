@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
+import type { GpuAdapterInfo } from '../shared/contract';
 import { AdamW } from './adamw';
 import { engineInfo, initBackend, type BackendName } from './backend';
 import { checkGpuMemory } from './gpu-memory';
@@ -85,6 +86,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   backend: BackendName;
+  /** The GPU adapter on webgpu (vendor, device…), null on the other backends. */
+  adapter: GpuAdapterInfo | null;
   runId: string;
   /** The best checkpoint when there was an eval split, else the last. */
   checkpoint: string;
@@ -395,6 +398,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const best = state.bestEvalLoss !== null;
   return {
     backend,
+    adapter: engineInfo().adapter,
     runId: state.runId,
     checkpoint: path.join(opts.out, best ? 'best' : 'last'),
     steps: state.step,

@@ -1,11 +1,14 @@
 // `bgpt bench` (DESIGN §3, issue 3 §9): training and generation speed on the fixed bench config
 // (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0).
 import type { CommandSpec } from '../framework';
+import type { GpuAdapterInfo } from '../../shared/contract';
 import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
 import { benchGenerate } from '../../engine/infer/bench';
 
 export interface BenchReport {
   backend: string;
+  /** The GPU adapter when the backend is webgpu (vendor, architecture, device, description, software). */
+  adapter: GpuAdapterInfo | null;
   config: unknown;
   trainBytesPerSecond: number;
   generateBytesPerSecond: number;
@@ -37,6 +40,7 @@ export const benchCommand: CommandSpec = {
     const g = await benchGenerate();
     const report: BenchReport = {
       backend: t.backend,
+      adapter: t.adapter,
       config: t.config,
       trainBytesPerSecond: t.bytesPerSecond,
       generateBytesPerSecond: g.bytesPerSecond,
@@ -52,9 +56,10 @@ export const benchCommand: CommandSpec = {
   },
   format(result) {
     const r = result as BenchReport;
-    const lines = [`${r.backend}: train ${Math.round(r.trainBytesPerSecond)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
+    const on = r.adapter ? ` on ${r.adapter.vendor} ${r.adapter.device || r.adapter.description}${r.adapter.software ? ' (software)' : ''}` : '';
+    const lines = [`${r.backend}${on}: train ${Math.round(r.trainBytesPerSecond)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
     if (r.profile) {
-      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms`);
+      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms, ${r.profile.kernelsPerStep} kernels, ${r.profile.hostReads} reads back to the host`);
       for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
     }
     return lines.join('\n');

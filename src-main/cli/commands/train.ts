@@ -131,6 +131,7 @@ export const trainCommand: CommandSpec = {
         evalBitsPerByte: outcome.evalBitsPerByte,
         bytesPerSecond: outcome.bytesPerSecond,
         backend: outcome.backend,
+        adapter: outcome.adapter ?? null,
         runId: run.id,
         status: outcome.status,
       };

@@ -138,7 +138,7 @@ describe.each(['wasm', 'webgpu'] as BackendName[])('training on %s', (backend) =
     expect(r.steps).toBeLessThan(60);
   });
 
-});
+}, 600_000);
 
 describe('training', () => {
   it('rejects bad options and a resume folder without state', async () => {
