@@ -41,8 +41,8 @@ async function main(): Promise<void> {
   if (only.includes('kernels')) {
     for (const dropout of [0.1, 0]) {
       const p = await profileTrainStep('webgpu', { dropout });
-      out[`kernelsBench_dropout${dropout}`] = { kernelsPerStep: p.kernelsPerStep, hostReads: p.hostReads, wallMs: p.wallMs, top: p.kernels.slice(0, 8) };
-      log(`kernels (bench, dropout ${dropout}): ${p.kernelsPerStep}, ${p.hostReads} host reads`);
+      out[`kernelsBench_dropout${dropout}`] = { kernelsPerStep: p.kernelsPerStep, gpuDispatches: p.gpuDispatches, hostReads: p.hostReads, wallMs: p.wallMs, top: p.kernels.slice(0, 8) };
+      log(`kernels (bench, dropout ${dropout}): ${p.kernelsPerStep} kernels, ${p.gpuDispatches} GPU dispatches, ${p.hostReads} host reads`);
     }
   }
   const train: Array<{ config: string; dropout: number; bytesPerSecond: number; secondsPerStep: number; vsReference: number }> = [];

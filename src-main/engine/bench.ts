@@ -102,6 +102,16 @@ function countHostReads(): { stop(): number } {
   return { stop: () => { b.read = read; b.readSync = readSync; return n; } };
 }
 
+/** Counts WebGPU programs run (runWebGPUProgram of TF.js's webgpu backend) until stop(); null elsewhere. */
+function countDispatches(): { stop(): number | null } {
+  const b = tf.backend() as unknown as { runWebGPUProgram?: (...args: unknown[]) => unknown };
+  const original = b.runWebGPUProgram;
+  if (tf.getBackend() !== 'webgpu' || !original) return { stop: () => null };
+  let n = 0;
+  b.runWebGPUProgram = function (...args) { n += 1; return original.apply(this, args); };
+  return { stop: () => { b.runWebGPUProgram = original; return n; } };
+}
+
 export interface KernelTime {
   kernel: string;
   ms: number;
@@ -118,6 +128,11 @@ export interface TrainProfile {
   kernelsPerStep: number;
   /** Tensor reads back to the host during the update (the loss at its end is one). */
   hostReads: number;
+  /**
+   * Compute passes actually dispatched on webgpu (its Reshape and Identity kernels only relabel a
+   * buffer, so this is below kernelsPerStep); null on the other backends.
+   */
+  gpuDispatches: number | null;
   /** Kernels by total time, largest first. */
   kernels: KernelTime[];
 }
@@ -136,10 +151,12 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
   try {
     await step(model, opt, randomWindows(config, rng), null, dropout);
     const reads = countHostReads();
+    const dispatches = countDispatches();
     const t0 = performance.now();
     const info = await tf.profile(() => step(model, opt, randomWindows(config, rng), null, dropout));
     const wallMs = performance.now() - t0;
     const hostReads = reads.stop();
+    const gpuDispatches = dispatches.stop();
     const byKernel = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {
       if (!tf.getKernel(k.name, tf.getBackend())) continue;
@@ -150,7 +167,7 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
     }
     const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
     const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
-    return { backend: name, wallMs, kernelsPerStep: kernels.reduce((a, k) => a + k.calls, 0), hostReads, kernels };
+    return { backend: name, wallMs, kernelsPerStep: kernels.reduce((a, k) => a + k.calls, 0), hostReads, gpuDispatches, kernels };
   } finally {
     opt.dispose();
     model.dispose();

@@ -59,7 +59,7 @@ export const benchCommand: CommandSpec = {
     const on = r.adapter ? ` on ${r.adapter.vendor} ${r.adapter.device || r.adapter.description}${r.adapter.software ? ' (software)' : ''}` : '';
     const lines = [`${r.backend}${on}: train ${Math.round(r.trainBytesPerSecond)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
     if (r.profile) {
-      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms, ${r.profile.kernelsPerStep} kernels, ${r.profile.hostReads} reads back to the host`);
+      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms, ${r.profile.kernelsPerStep} kernels${r.profile.gpuDispatches === null ? '' : ` (${r.profile.gpuDispatches} GPU dispatches)`}, ${r.profile.hostReads} reads back to the host`);
       for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
     }
     return lines.join('\n');
