@@ -45,7 +45,7 @@ describe('webgpu backend', () => {
       expect(Math.abs(f.loss - e.loss)).toBeLessThan(1e-4);
       expect(f.patches).toBe(e.num_patches);
     }
-  });
+  }, 400_000);
 
   it('is passed over automatically only for a software adapter, with one line saying why', async () => {
     await requireWebGpu();
@@ -56,7 +56,7 @@ describe('webgpu backend', () => {
     } else {
       expect(report.backend).toBe('webgpu');
     }
-  });
+  }, 400_000);
 });
 
 describe('dropout masks made on the device', () => {
