@@ -51,6 +51,8 @@ export interface TrainOutcome {
   backend: string;
   /** The GPU adapter when the run trained on webgpu. */
   adapter?: GpuAdapterInfo | null;
+  /** Threads that computed gradients (2 with the gradient worker); absent for runs recorded before it existed. */
+  workers?: number;
 }
 
 export interface GenerateJob {

@@ -7,35 +7,41 @@ import type { EngineInfo } from '../shared/contract';
 import { surprisal } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
+import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
 import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
 
 export { JobControl };
 
 export interface MethodContext {
   control: JobControl;
-  emit(name: string, payload: unknown): void;
+  emit<E extends EngineEventName>(name: E, payload: EngineEvents[E]): void;
 }
 
-type Method = (arg: never, ctx: MethodContext) => Promise<unknown>;
+/** The engine's method table: exactly the methods of the protocol, each with its argument and result types. */
+export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: MethodContext) => Promise<EngineResult<M>> };
 
 /** Generation reloads a checkpoint only when its weights changed (training rewrites `best/`). */
 let cached: { key: string; model: InferenceModel } | null = null;
 
 async function inferenceModel(dir: string): Promise<InferenceModel> {
   let mtime = 0;
+  // A `.pth` file is its own weights file; a folder keeps them in model.safetensors.
+  const torch = isTorchCheckpointPath(dir) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory();
+  const weights = torch ? dir : path.join(dir, MODEL_FILE);
   try {
-    mtime = statSync(path.join(dir, MODEL_FILE)).mtimeMs;
+    mtime = statSync(weights).mtimeMs;
   } catch {
-    throw new UserError(`checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
+    throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
   }
   const key = `${dir}@${mtime}`;
   if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir) };
   return cached.model;
 }
 
-export const engineMethods: Record<string, Method> = {
+export const engineMethods: EngineMethodTable = {
   async train(job: TrainJob, ctx): Promise<TrainOutcome> {
     // Loaded on first use: training pulls in the optimizer and gradient code that generation never needs.
     const { runTrainJob } = await import('./train-job');

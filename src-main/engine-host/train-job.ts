@@ -69,5 +69,6 @@ export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<Tr
     checkpoint: r.checkpoint,
     backend: r.backend,
     adapter: r.adapter,
+    workers: r.workers,
   };
 }

@@ -46,7 +46,7 @@ export interface BenchVariant {
   dropout?: number;
 }
 
-async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper: GradHelper | null, dropout = DEFAULT_DROPOUT): Promise<void> {
+async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper: GradHelper | null, dropout: number = DEFAULT_DROPOUT): Promise<void> {
   const { grads } = await batchGradients(model, windows, helper, { rate: dropout, seed: BENCH_SEED });
   opt.apply(grads, BENCH_LR);
   for (const g of grads.values()) g.dispose();
@@ -59,7 +59,7 @@ async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper:
 export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, parallel?: boolean, variant: BenchVariant = {}): Promise<TrainBenchResult> {
   const name = await initBackend(backend);
   const config = variant.config ?? PRESETS.bench.config;
-  const dropout = variant.dropout ?? DEFAULT_DROPOUT;
+  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
   const opt = new AdamW(model.vars);
   const rng = new Rng(BENCH_SEED);
@@ -144,7 +144,7 @@ export interface TrainProfile {
 export async function profileTrainStep(backend?: BackendName, variant: BenchVariant = {}): Promise<TrainProfile> {
   const name = await initBackend(backend);
   const config = variant.config ?? PRESETS.bench.config;
-  const dropout = variant.dropout ?? DEFAULT_DROPOUT;
+  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
   const opt = new AdamW(model.vars);
   const rng = new Rng(BENCH_SEED);

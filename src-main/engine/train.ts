@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { UserError } from '../shared/errors';
 import type { GpuAdapterInfo } from '../shared/contract';
 import { AdamW } from './adamw';
@@ -13,7 +14,7 @@ import { engineInfo, initBackend, type BackendName } from './backend';
 import { checkGpuMemory } from './gpu-memory';
 import { makeBatch, lossRows } from './batch';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
-import { BGPTModel, loadModel, saveModel } from './checkpoint';
+import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from './checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
 import { TrainControl } from './control';
@@ -26,10 +27,9 @@ import { cropSequence } from '../shared/patches';
 export const STATE_FILE = 'train_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 const STATE_VERSION = 1;
-/** The reference trainer's LEARNING_RATE. */
-export const DEFAULT_LR = 1e-4;
-/** GPT-2's embd/attn/resid dropout (HF GPT2Config defaults): the reference trains with it. */
-export const DEFAULT_DROPOUT = 0.1;
+/** The reference trainer's LEARNING_RATE (shared/defaults.ts). */
+export const DEFAULT_LR = TRAIN_DEFAULTS.lr;
+export const DEFAULT_DROPOUT = TRAIN_DEFAULTS.dropout;
 /** Random stream of the dropout masks (see data.ts for the sampling streams). */
 const DROPOUT_STREAM = 3;
 /**
@@ -37,8 +37,6 @@ const DROPOUT_STREAM = 3;
  * peak passes 90 % of that are refused up front with advice, rather than failing mid-run.
  */
 const WASM_MEMORY_LIMIT = 0.9 * 4 * 2 ** 30;
-/** Evaluations per run when no interval is given: often enough for a useful curve, cheap enough. */
-const EVALS_PER_RUN = 10;
 
 export interface StepMetrics { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
 export interface EvalMetrics { step: number; evalLoss: number; evalBitsPerByte: number }
@@ -98,6 +96,8 @@ export interface TrainResult {
   bytesPerSecond: number;
   /** Why the loop ended before `steps`: 'stopped' (control.stop) or 'early' (patience). */
   endedBy: 'done' | 'stopped' | 'early';
+  /** Threads that computed gradients: 2 with the gradient worker (wasm/cpu on a machine with a spare core), else 1. */
+  workers: number;
   warnings: string[];
 }
 
@@ -161,11 +161,11 @@ function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number):
   if (!(dropout >= 0 && dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${dropout}`, 'BAD_ARGS');
   return {
     version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
-    evalEvery: positiveInt('evalEvery', opts.evalEvery, Math.max(1, Math.floor(totalSteps / EVALS_PER_RUN))),
+    evalEvery: positiveInt('evalEvery', opts.evalEvery, defaultEvalEvery(totalSteps)),
     patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
     bestEvalLoss: null, evalsSinceBest: 0,
     rng: { seed, nextSample: 0 },
-    schedule: { maxLr: lr, totalSteps, warmupFraction: 0.1 },
+    schedule: { maxLr: lr, totalSteps, warmupFraction: TRAIN_DEFAULTS.warmupFraction },
     config: configToJson(config),
   };
 }
@@ -262,6 +262,10 @@ async function evaluateAndSave(run: Run): Promise<number | null> {
 
 /** Model, optimizer and state of a `last/` checkpoint, checked against each other. */
 async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; state: TrainState }> {
+  if (await isTorchCheckpointFile(dir)) {
+    // The studio's AdamW moments and data order are not in a reference .pth: fine-tune from it instead.
+    throw new UserError(`${dir}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
+  }
   const state = await readState(dir);
   const model = await loadModel(dir);
   try {
@@ -365,12 +369,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let seconds = 0;
   let endedBy: TrainResult['endedBy'] = 'done';
   let helper: GradHelper | null = null;
+  let workers = 1;
   try {
     const wanted = helperWanted(backend, opts.parallel, state.batchSize);
     const adapter = engineInfo().adapter;
     if (adapter) checkGpuMemory(model.config, state.batchSize, adapter);
     if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
+    if (helper) workers = 2;
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
@@ -407,6 +413,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     evalBitsPerByte: lastEval === null ? null : lastEval / Math.LN2,
     bytesPerSecond: seconds > 0 ? bytes / seconds : 0,
     endedBy,
+    workers,
     warnings,
   };
 }

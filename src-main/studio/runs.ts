@@ -7,8 +7,11 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
-import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { EngineJobEvent } from '../engine-host/protocol';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
+import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
@@ -17,15 +20,9 @@ import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
-/** Steps when a request names neither steps nor epochs. */
-const DEFAULT_EPOCHS = 10;
-/** Learning rate of a custom model without a preset to suggest one (the reference's default). */
-const DEFAULT_LR = 1e-4;
-/** Evaluate this many times over a run when the request does not say how often. */
-const EVALS_PER_RUN = 10;
 
 /** The model config of a checkpoint folder (config.json), read without loading the engine. */
-async function checkpointConfig(dir: string): Promise<BGPTConfig> {
+export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   const file = path.join(dir, 'config.json');
   let json: unknown;
   try {
@@ -34,6 +31,19 @@ async function checkpointConfig(dir: string): Promise<BGPTConfig> {
     throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
   }
   return configFromJson(json, file);
+}
+
+/** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
+async function initConfig(p: string): Promise<BGPTConfig> {
+  const stat = await fs.stat(p).catch(() => null);
+  if (!stat) throw new UserError(`--init ${p}: no such checkpoint folder or file`, 'BAD_CHECKPOINT');
+  if (stat.isDirectory()) return checkpointConfig(p);
+  // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
+  const { inspectTorchCheckpoint, isTorchCheckpointPath } = await import('../engine/torch/read');
+  if (!isTorchCheckpointPath(p)) throw new UserError(`--init ${p}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
+  const info = await inspectTorchCheckpoint(p);
+  if (info.kind !== 'generative') throw new UserError(`--init ${p}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
+  return info.config;
 }
 
 interface ActiveRun {
@@ -59,7 +69,7 @@ export class RunService {
     private readonly engine: EngineHost,
     private readonly bus: StudioEventBus,
   ) {
-    engine.on('job', (jobId, name, payload) => this.onJobEvent(jobId, name, payload));
+    engine.on('job', (jobId, event) => this.onJobEvent(jobId, event));
   }
 
   /** The model config a request asks for: a preset (default tiny) with overrides, validated. */
@@ -67,7 +77,7 @@ export class RunService {
     const preset = req.preset ?? (req.config && Object.keys(req.config).length >= 5 ? null : 'tiny');
     const base = preset ? presetConfig(preset) : ({} as BGPTConfig);
     const merged = { ...base, ...req.config } as BGPTConfig;
-    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = Math.max(1, Math.floor(merged.hiddenSize / 64));
+    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = defaultNumHeads(merged.hiddenSize);
     return { config: validateConfig(merged, 'model settings'), preset };
   }
 
@@ -85,6 +95,18 @@ export class RunService {
     return { dataset, files, train };
   }
 
+  /** Throws one line with the estimate and advice when training this config at this batch cannot fit. */
+  assertTrainingFits(config: BGPTConfig, batch: number, accumulation: number): void {
+    const limits = memoryLimits(this.engine.status.backend);
+    const need = estimateTrainingMemoryBytes(config, batch);
+    let fits = batch;
+    while (fits > 1 && firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)) fits = Math.floor(fits / 2);
+    const advice = firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)
+      ? 'use a smaller model preset'
+      : `use batch ${fits} with accumulation ${Math.ceil((batch * accumulation) / fits)} (the same effective batch)`;
+    assertFits(`training this ${parameterCount(config).toLocaleString('en')}-parameter model at batch ${batch}`, need, limits, advice);
+  }
+
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
     const { train } = await this.trainFiles(req);
@@ -93,6 +115,11 @@ export class RunService {
     const windowBytes = (config.patchLength - 2) * config.patchSize;
     const cropped = train.filter((f) => f.size > windowBytes).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    try {
+      this.assertTrainingFits(config, req.batchSize, req.accumulation);
+    } catch (err) {
+      warnings.push(errorLine(err));
+    }
     // Time per epoch from the speed measured for this model config in this session, when there is one.
     const bps = this.throughput.get(JSON.stringify(config)) ?? null;
     const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
@@ -109,23 +136,28 @@ export class RunService {
 
   /**
    * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
-   * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
+   * (`--out`), continue from a checkpoint made elsewhere (`--resume`), or fine-tune from a
+   * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
-    const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
+    const { config, preset } = extra.resumeFrom
+      ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
+      : extra.initFrom ? { config: await initConfig(extra.initFrom), preset: null } : this.resolveConfig(req);
+    // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
+    this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
-    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
-    const evalEvery = req.evalEvery ?? Math.max(1, Math.ceil(steps / EVALS_PER_RUN));
-    let initFrom: string | null = null;
-    if (req.initFrom) {
+    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
+    let initFrom: string | null = extra.initFrom ? path.resolve(extra.initFrom) : null;
+    if (req.initFrom && !extra.initFrom) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
     }
     const stored: StoredRunConfig = {
       model: config,
-      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? DEFAULT_LR, seed: req.seed, steps, evalEvery },
+      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
@@ -172,7 +204,7 @@ export class RunService {
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`);
     entry.done = this.engine
-      .call<TrainOutcome>('train', job)
+      .call('train', job)
       .then(async (out) => {
         this.outcomes.set(row.id, out);
         await this.flushMetrics();
@@ -189,23 +221,23 @@ export class RunService {
       });
   }
 
-  private onJobEvent(jobId: string, name: string, payload: unknown): void {
+  private onJobEvent(jobId: string, event: EngineJobEvent): void {
     const run = this.active.get(jobId);
     if (!run) return;
-    if (name === 'step') {
-      const e = payload as TrainStepEvent;
+    if (event.name === 'step') {
+      const e = event.payload;
       run.lastBytesPerSecond = e.bytesPerSecond;
       this.throughput.set(run.configKey, e.bytesPerSecond);
       this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
-    } else if (name === 'eval') {
-      const e = payload as TrainEvalEvent;
+    } else if (event.name === 'eval') {
+      const e = event.payload;
       const time = Date.now();
       this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
       void this.recordEval(jobId, e);
-    } else if (name === 'checkpoint') {
-      void this.recordCheckpoint(jobId, payload as TrainCheckpointEvent);
+    } else if (event.name === 'checkpoint') {
+      void this.recordCheckpoint(jobId, event.payload);
     }
   }
 

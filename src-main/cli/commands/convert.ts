@@ -3,7 +3,7 @@
 import type { CommandSpec } from '../framework';
 import { readInputFile } from '../../engine/files';
 import { convert, loadInferenceModel } from '../../engine/infer/index';
-import { CHECKPOINT_OPTION, SAMPLING_OPTIONS, formatReport, samplingFromFlags, writeResult } from './generate';
+import { assertCheckpointFits, CHECKPOINT_OPTION, SAMPLING_OPTIONS, formatReport, samplingFromFlags, writeResult } from './generate';
 
 export const convertCommand: CommandSpec = {
   name: 'convert',
@@ -18,6 +18,7 @@ export const convertCommand: CommandSpec = {
   maxPositionals: 1,
   async run(ctx) {
     const input = await readInputFile(ctx.positionals[0]);
+    await assertCheckpointFits(ctx.opts.checkpoint as string);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const to = ctx.opts.to as string;
     const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx) });

@@ -50,7 +50,7 @@ export const cpuEvaluate: CommandSpec = {
   summary: "score a checkpoint on CPU-state files: state and byte accuracy of its continuation of each program's trace",
   usage: 'bgpt cpu evaluate --checkpoint DIR --data DIR [--limit N]',
   options: [
-    { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true },
+    { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
     { name: 'data', type: 'string', description: 'folder of .bin CPU-state files', required: true },
     { name: 'limit', type: 'number', description: 'evaluate at most this many files (sorted by name)' },
   ],

@@ -8,7 +8,7 @@ export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'loss and bits per byte of files under a checkpoint',
   usage: 'bgpt eval --checkpoint DIR FILE...',
-  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true }],
+  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true }],
   minPositionals: 1,
   async run(ctx) {
     const files = [];

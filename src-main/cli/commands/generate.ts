@@ -2,13 +2,18 @@
 // also the flags and output handling `bgpt convert` shares.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
-import { writeFileAtomic } from '../../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
 import { generate, loadInferenceModel, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
+import { checkpointConfig } from '../../studio/runs';
+import { assertFits, memoryLimits } from '../../engine/resources';
+import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 /** One progress line per this many patches: enough to see it move, not a line per 16 bytes. */
 const PROGRESS_EVERY_PATCHES = 8;
@@ -24,7 +29,7 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   HOME_OPTION,
 ];
 
-export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };
+export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true };
 
 /** What generate and convert print. */
 export interface GenerateReport {
@@ -41,6 +46,17 @@ export interface GenerateReport {
   bytesPerSecond: number;
   /** The sample's id in the studio library. */
   sample: string;
+}
+
+/**
+ * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
+ * memory (issue 12 item 5). Other checkpoint forms are checked by whatever loads them.
+ */
+export async function assertCheckpointFits(checkpoint: string): Promise<void> {
+  if (!existsSync(path.join(checkpoint, 'config.json'))) return;
+  const config = await checkpointConfig(checkpoint);
+  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+    memoryLimits(process.env.BGPT_BACKEND ?? null), 'close other programs or use a smaller model');
 }
 
 /** The sampling options from the parsed flags (their values are validated by the sampler). */
@@ -66,7 +82,7 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
 export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}): Promise<GenerateReport> {
   if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
   const out = ctx.opts.out as string;
-  await writeFileAtomic(out, r.bytes);
+  await writeFileAtomic(out, r.bytes, PUBLIC_MODES);
   const judged = validate(r.bytes, ext);
   const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
   let sample: string;
@@ -109,6 +125,7 @@ export const generateCommand: CommandSpec = {
   maxPositionals: 0,
   async run(ctx) {
     const prompt = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
+    await assertCheckpointFits(ctx.opts.checkpoint as string);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const ext = ctx.opts.ext as string;
     const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });

@@ -4,11 +4,12 @@ import { datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
 import { convertCommand } from './convert';
-import { catalogueRecover } from '../../catalogue/command';
+import { catalogueRecover } from './catalogue';
 import { cpuCommands } from './cpu';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 import { benchCommand } from './bench';
+import { exportTorchCommand } from './export';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -21,4 +22,5 @@ export const commands: CommandSpec[] = [
   evalCommand,
   trainCommand,
   benchCommand,
+  exportTorchCommand,
 ];
