@@ -68,7 +68,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       proc.onMessage((msg: EngineResponse) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
-          this.setStatus({ state: 'idle', backend: msg.backend as EngineStatus['backend'] });
+          this.setStatus({ state: 'idle', backend: msg.backend as EngineStatus['backend'], adapter: msg.adapter ?? null });
           resolve();
         } else if (msg.type === 'reply') {
           const p = this.pending.get(msg.seq);

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BGPTConfig } from '../shared/config';
-import type { Sampling } from '../shared/contract';
+import type { GpuAdapterInfo, Sampling } from '../shared/contract';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
 export interface TrainFileRef {
@@ -49,6 +49,8 @@ export interface TrainOutcome {
   bytesPerSecond: number | null;
   checkpoint: string | null;
   backend: string;
+  /** The GPU adapter when the run trained on webgpu. */
+  adapter?: GpuAdapterInfo | null;
   /** Threads that computed gradients (2 with the gradient worker); absent for runs recorded before it existed. */
   workers?: number;
 }

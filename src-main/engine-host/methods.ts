@@ -2,7 +2,8 @@
 // the job's argument and a context to report events and obey pause / stop / cancel.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { initBackend, backendName, type BackendName } from '../engine/backend';
+import { initBackend, engineInfo } from '../engine/backend';
+import type { EngineInfo } from '../shared/contract';
 import { surprisal } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
@@ -70,8 +71,8 @@ export const engineMethods: EngineMethodTable = {
   },
 };
 
-/** Picks the TF.js backend (BGPT_BACKEND overrides) before the first call. */
-export async function initEngine(): Promise<BackendName> {
+/** Picks the TF.js backend (BGPT_BACKEND overrides) before the first call; names it and its GPU adapter. */
+export async function initEngine(): Promise<EngineInfo> {
   await initBackend();
-  return backendName();
+  return engineInfo();
 }

@@ -1,5 +1,6 @@
 // Messages between the studio and its engine process (a Node child process under serve/CLI, an
 // Electron utility process in the app). Structured clone carries them, so typed arrays pass as they are.
+import type { GpuAdapterInfo } from '../shared/contract';
 // The method map and the event map below are the one typed contract of this boundary (as StudioApi is for
 // the UI's): the host's `call`, the engine's method table and every job event are checked against them.
 import type {
@@ -37,7 +38,7 @@ export type EngineRequest =
   | { type: 'shutdown' };
 
 export type EngineResponse =
-  | { type: 'ready'; backend: string }
+  | { type: 'ready'; backend: string; adapter?: GpuAdapterInfo | null }
   | { type: 'reply'; seq: number; ok: true; value: unknown }
   | { type: 'reply'; seq: number; ok: false; error: { message: string; code: string; user: boolean } }
   | ({ type: 'event'; jobId: string } & EngineJobEvent)

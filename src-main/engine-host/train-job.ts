@@ -68,6 +68,7 @@ export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<Tr
     bytesPerSecond: r.bytesPerSecond,
     checkpoint: r.checkpoint,
     backend: r.backend,
+    adapter: r.adapter,
     workers: r.workers,
   };
 }

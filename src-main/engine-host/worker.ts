@@ -67,7 +67,7 @@ port.onMessage((msg: EngineRequest) => {
 });
 
 initEngine()
-  .then((backend) => port.post({ type: 'ready', backend } satisfies EngineResponse))
+  .then((info) => port.post({ type: 'ready', backend: info.backend, adapter: info.adapter } satisfies EngineResponse))
   .catch((err) => {
     port.post({ type: 'fatal', message: `engine failed to start: ${errorLine(err)}` });
     process.exit(1);

@@ -1,15 +1,17 @@
-// TF.js backend selection (DESIGN §4): the best present of tensorflow-gpu, tensorflow (native
-// libtensorflow, optional dependencies that may be absent), wasm and cpu; BGPT_BACKEND overrides.
+// TF.js backend selection (DESIGN §4): the best present of tensorflow-gpu, webgpu (Dawn: any Vulkan,
+// Metal or Direct3D 12 GPU, see webgpu.ts), tensorflow (native libtensorflow; the two native ones are
+// optional dependencies that may be absent), wasm and cpu; BGPT_BACKEND overrides.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
-import type { BackendName } from '../shared/contract';
+import type { BackendName, EngineInfo } from '../shared/contract';
+import { adapterLabel, startWebGpu, webGpuAdapter } from './webgpu';
 
 export type { BackendName };
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** The npm package that provides each native backend (both register TF.js backend 'tensorflow'). */
 const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
@@ -19,6 +21,8 @@ const NATIVE_PACKAGES: Partial<Record<BackendName, string>> = {
 
 let active: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
+/** Why the automatic ladder passed over better backends this time (only those present but unusable). */
+let skipped: string[] = [];
 
 async function tryNative(name: BackendName): Promise<boolean> {
   const pkg = NATIVE_PACKAGES[name] as string;
@@ -43,7 +47,16 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
-async function tryBackend(name: BackendName): Promise<boolean> {
+/** webgpu: forced, any adapter (software included); automatic, real GPUs only. A refusal is noted. */
+async function tryWebGpu(forced: boolean): Promise<boolean> {
+  const r = await startWebGpu(forced);
+  if (r.ok) return true;
+  skipped.push(`webgpu: ${r.reason}`);
+  return false;
+}
+
+async function tryBackend(name: BackendName, forced = false): Promise<boolean> {
+  if (name === 'webgpu') return tryWebGpu(forced);
   if (name === 'wasm') return tryWasm();
   if (name === 'cpu') return tf.setBackend('cpu');
   return tryNative(name);
@@ -64,11 +77,19 @@ function quietTfjs(): void {
 }
 
 async function select(want: BackendName | null): Promise<BackendName> {
+  skipped = [];
   if (want) {
-    if (await tryBackend(want)) return want;
-    throw new UserError(`backend '${want}' is not available here (is its package installed?)`, 'NO_BACKEND');
+    if (await tryBackend(want, true)) return want;
+    const why = skipped.length > 0 ? skipped.join('; ') : 'is its package installed?';
+    throw new UserError(`backend '${want}' is not available here (${why})`, 'NO_BACKEND');
   }
-  for (const name of BACKEND_PREFERENCE) if (await tryBackend(name)) return name;
+  for (const name of BACKEND_PREFERENCE) {
+    if (await tryBackend(name)) {
+      // The one line saying why the GPU was passed over (stderr: progress and notices go there).
+      for (const line of skipped) process.stderr.write(`bgpt: ${line}; using ${name}\n`);
+      return name;
+    }
+  }
   throw new UserError('no TF.js backend could be started', 'NO_BACKEND');
 }
 
@@ -95,4 +116,16 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
 export function backendName(): BackendName {
   if (!active) throw new Error('initBackend() has not run');
   return active;
+}
+
+/** The backend in use, its GPU adapter (webgpu) and why the ladder passed over better ones. */
+export function engineInfo(): EngineInfo {
+  const backend = backendName();
+  return { backend, adapter: backend === 'webgpu' ? webGpuAdapter() : null, skipped: [...skipped] };
+}
+
+/** The backend in words for logs and reports: "webgpu on nvidia nvidia-h200", "wasm". */
+export function backendLabel(): string {
+  const info = engineInfo();
+  return info.adapter ? `${info.backend} on ${adapterLabel(info.adapter)}` : info.backend;
 }

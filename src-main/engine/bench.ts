@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PRESETS, type BGPTConfig } from '../shared/config';
 import { AdamW } from './adamw';
-import { initBackend, type BackendName } from './backend';
+import { engineInfo, initBackend, type BackendName } from './backend';
+import type { GpuAdapterInfo } from '../shared/contract';
 import { BGPTModel } from './checkpoint';
 import { Rng } from './rng';
-import { batchGradients, GradHelper, helperUseful } from './parallel';
+import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
 
 export const BENCH_BATCH = 8;
@@ -20,6 +21,10 @@ const TIMED_STEPS = 3;
 
 export interface TrainBenchResult {
   backend: BackendName;
+  /** The GPU adapter on webgpu, else null. */
+  adapter: GpuAdapterInfo | null;
+  /** Dropout rate of the timed updates. */
+  dropout: number;
   config: BGPTConfig;
   bytesPerSecond: number;
   /** Seconds per update (8192 bytes). */
@@ -34,8 +39,15 @@ function randomWindows(c: BGPTConfig, rng: Rng): Int32Array[] {
   return Array.from({ length: BENCH_BATCH }, () => Int32Array.from({ length: c.patchLength * c.patchSize }, () => rng.int(256)));
 }
 
-async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper: GradHelper | null): Promise<void> {
-  const { grads } = await batchGradients(model, windows, helper, { rate: DEFAULT_DROPOUT, seed: BENCH_SEED });
+/** What to time instead of the bench defaults (the measuring script times the paper config too). */
+export interface BenchVariant {
+  config?: BGPTConfig;
+  /** Dropout rate (default 0.1, as the reference trains). */
+  dropout?: number;
+}
+
+async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper: GradHelper | null, dropout: number = DEFAULT_DROPOUT): Promise<void> {
+  const { grads } = await batchGradients(model, windows, helper, { rate: dropout, seed: BENCH_SEED });
   opt.apply(grads, BENCH_LR);
   for (const g of grads.values()) g.dispose();
 }
@@ -44,23 +56,26 @@ async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper:
  * Measures training speed on the bench config as `train` runs it (with the gradient worker where
  * that is the default); `steps` can be lowered for quick checks.
  */
-export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, parallel?: boolean): Promise<TrainBenchResult> {
+export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, parallel?: boolean, variant: BenchVariant = {}): Promise<TrainBenchResult> {
   const name = await initBackend(backend);
-  const config = PRESETS.bench.config;
+  const config = variant.config ?? PRESETS.bench.config;
+  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
   const opt = new AdamW(model.vars);
   const rng = new Rng(BENCH_SEED);
   let helper: GradHelper | null = null;
   try {
-    helper = await GradHelper.maybeStart(config, name, parallel ?? helperUseful(name), () => {});
-    for (let i = 0; i < WARMUP_STEPS; i++) await step(model, opt, randomWindows(config, rng), helper);
+    helper = await GradHelper.maybeStart(config, name, helperWanted(name, parallel, BENCH_BATCH), () => {});
+    for (let i = 0; i < WARMUP_STEPS; i++) await step(model, opt, randomWindows(config, rng), helper, dropout);
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step(model, opt, randomWindows(config, rng), helper);
+    for (let i = 0; i < steps; i++) await step(model, opt, randomWindows(config, rng), helper, dropout);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     return {
       backend: name,
+      adapter: engineInfo().adapter,
+      dropout,
       config,
       bytesPerSecond: (steps * BENCH_BATCH * config.patchLength * config.patchSize) / seconds,
       secondsPerStep: seconds / steps,
@@ -72,6 +87,29 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
     opt.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Counts reads of tensor values back to the host (read / readSync of the active backend) until
+ * stop(): each one waits for the device to finish everything queued before it.
+ */
+function countHostReads(): { stop(): number } {
+  const b = tf.backend() as unknown as { read(id: object): Promise<unknown>; readSync(id: object): unknown };
+  const { read, readSync } = b;
+  let n = 0;
+  b.read = function (id) { n += 1; return read.call(this, id); };
+  b.readSync = function (id) { n += 1; return readSync.call(this, id); };
+  return { stop: () => { b.read = read; b.readSync = readSync; return n; } };
+}
+
+/** Counts WebGPU programs run (runWebGPUProgram of TF.js's webgpu backend) until stop(); null elsewhere. */
+function countDispatches(): { stop(): number | null } {
+  const b = tf.backend() as unknown as { runWebGPUProgram?: (...args: unknown[]) => unknown };
+  const original = b.runWebGPUProgram;
+  if (tf.getBackend() !== 'webgpu' || !original) return { stop: () => null };
+  let n = 0;
+  b.runWebGPUProgram = function (...args) { n += 1; return original.apply(this, args); };
+  return { stop: () => { b.runWebGPUProgram = original; return n; } };
 }
 
 export interface KernelTime {
@@ -86,6 +124,15 @@ export interface TrainProfile {
   backend: BackendName;
   /** Wall time of the profiled update (one thread, no gradient worker). */
   wallMs: number;
+  /** Kernel launches in the update (every backend kernel tf.profile saw, custom-gradient scopes aside). */
+  kernelsPerStep: number;
+  /** Tensor reads back to the host during the update (the loss at its end is one). */
+  hostReads: number;
+  /**
+   * Compute passes actually dispatched on webgpu (its Reshape and Identity kernels only relabel a
+   * buffer, so this is below kernelsPerStep); null on the other backends.
+   */
+  gpuDispatches: number | null;
   /** Kernels by total time, largest first. */
   kernels: KernelTime[];
 }
@@ -94,16 +141,23 @@ export interface TrainProfile {
  * Where the time of one bench update goes, kernel by kernel (tf.profile), on one thread. Custom-
  * gradient scopes are left out: the kernels inside them are listed on their own.
  */
-export async function profileTrainStep(backend?: BackendName): Promise<TrainProfile> {
+export async function profileTrainStep(backend?: BackendName, variant: BenchVariant = {}): Promise<TrainProfile> {
   const name = await initBackend(backend);
-  const config = PRESETS.bench.config;
+  const config = variant.config ?? PRESETS.bench.config;
+  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
   const opt = new AdamW(model.vars);
   const rng = new Rng(BENCH_SEED);
   try {
-    await step(model, opt, randomWindows(config, rng), null);
+    await step(model, opt, randomWindows(config, rng), null, dropout);
+    // Reads and dispatches are counted on an update of its own: tf.profile adds work of its own.
+    const reads = countHostReads();
+    const dispatches = countDispatches();
+    await step(model, opt, randomWindows(config, rng), null, dropout);
+    const hostReads = reads.stop();
+    const gpuDispatches = dispatches.stop();
     const t0 = performance.now();
-    const info = await tf.profile(() => step(model, opt, randomWindows(config, rng), null));
+    const info = await tf.profile(() => step(model, opt, randomWindows(config, rng), null, dropout));
     const wallMs = performance.now() - t0;
     const byKernel = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {
@@ -115,7 +169,7 @@ export async function profileTrainStep(backend?: BackendName): Promise<TrainProf
     }
     const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
     const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
-    return { backend: name, wallMs, kernels };
+    return { backend: name, wallMs, kernelsPerStep: kernels.reduce((a, k) => a + k.calls, 0), hostReads, gpuDispatches, kernels };
   } finally {
     opt.dispose();
     model.dispose();

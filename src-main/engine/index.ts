@@ -2,8 +2,8 @@
 // checkpoints, evaluation, per-byte surprisal, training and the training benchmark. Generation lives
 // in ./infer. Every function here leaves tf.memory().numTensors as it found it.
 
-/** Backend selection: `initBackend(name?)` → the backend in use ('tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'). */
-export { initBackend, backendName, BACKEND_PREFERENCE, type BackendName } from './backend';
+/** Backend selection: `initBackend(name?)` → the backend in use ('tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu'). */
+export { initBackend, backendName, backendLabel, engineInfo, BACKEND_PREFERENCE, type BackendName } from './backend';
 
 /** Checkpoint folders: `loadModel(dir)`, `saveModel(dir, model, extraFiles?)`, `readCheckpointConfig(dir)`. */
 export { BGPTModel, loadModel, saveModel, readCheckpointConfig, CONFIG_FILE, MODEL_FILE } from './checkpoint';

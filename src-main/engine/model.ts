@@ -7,7 +7,9 @@ import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
 import { matMul, sumRows } from './matmul';
-import { Rng } from './rng';
+import { Dropout } from './dropout';
+
+export { Dropout };
 
 // Training differentiates through this module's ops: make sure their gradients exist.
 registerGradients();
@@ -150,26 +152,6 @@ function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
   const [batch, heads, t, hd] = y.shape;
   if (heads === 1) return tf.reshape(y, [batch * t, hd]);
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * t, heads * hd]); // [B*T, D]
-}
-
-/**
- * Training-time dropout as GPT-2 applies it (embeddings, attention probabilities, both residual
- * branches; HF `GPT2Config` defaults, with which the reference trains). Masks come from a seeded
- * JS generator, so a step is reproducible from its seed (exact resume) on every backend.
- */
-export class Dropout {
-  private readonly rng: Rng;
-  constructor(readonly rate: number, seed: number) {
-    this.rng = new Rng(seed);
-  }
-
-  /** x with each element zeroed with probability `rate`, the rest scaled by 1/(1-rate). */
-  apply<T extends tf.Tensor>(x: T): T {
-    const keep = 1 - this.rate;
-    const mask = new Float32Array(x.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < keep ? 1 / keep : 0;
-    return tf.mul(x, tf.tensor(mask, x.shape)) as T;
-  }
 }
 
 /** Dropout when training with a non-zero rate; the identity otherwise (evaluation). */

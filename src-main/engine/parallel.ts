@@ -55,6 +55,15 @@ export function helperUseful(backend: BackendName): boolean {
   return (backend === 'wasm' || backend === 'cpu') && availableParallelism() >= 2;
 }
 
+/**
+ * Whether to start the helper for a run: asked for (default: when it pays off), batches of two or
+ * more, and a single-threaded backend. Never on the GPU backends: one process drives the GPU, and a
+ * second TF.js webgpu instance in a thread would only compete for it.
+ */
+export function helperWanted(backend: BackendName, parallel: boolean | undefined, batch: number): boolean {
+  return (backend === 'wasm' || backend === 'cpu') && (parallel ?? helperUseful(backend)) && batch > 1;
+}
+
 /** One gradient worker thread, used one request at a time. */
 export class GradHelper {
   private readonly worker: Worker;

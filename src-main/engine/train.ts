@@ -8,10 +8,12 @@ import path from 'node:path';
 import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { UserError } from '../shared/errors';
+import type { GpuAdapterInfo } from '../shared/contract';
 import { AdamW } from './adamw';
-import { initBackend, type BackendName } from './backend';
+import { engineInfo, initBackend, type BackendName } from './backend';
+import { checkGpuMemory } from './gpu-memory';
 import { makeBatch, lossRows } from './batch';
-import { batchGradients, GradHelper, helperUseful } from './parallel';
+import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from './checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
@@ -82,6 +84,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   backend: BackendName;
+  /** The GPU adapter on webgpu (vendor, device…), null on the other backends. */
+  adapter: GpuAdapterInfo | null;
   runId: string;
   /** The best checkpoint when there was an eval split, else the last. */
   checkpoint: string;
@@ -367,7 +371,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let helper: GradHelper | null = null;
   let workers = 1;
   try {
-    const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
+    const wanted = helperWanted(backend, opts.parallel, state.batchSize);
+    const adapter = engineInfo().adapter;
+    if (adapter) checkGpuMemory(model.config, state.batchSize, adapter);
     if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
     if (helper) workers = 2;
@@ -398,6 +404,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const best = state.bestEvalLoss !== null;
   return {
     backend,
+    adapter: engineInfo().adapter,
     runId: state.runId,
     checkpoint: path.join(opts.out, best ? 'best' : 'last'),
     steps: state.step,

@@ -12,7 +12,27 @@ export type { Modality, RunStatus };
 // ---------------------------------------------------------------------------------------------
 
 /** TF.js backends in order of preference (DESIGN §4). */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The GPU adapter the webgpu backend runs on (WebGPU `GPUAdapterInfo` plus the limits that bound a run). */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU implementation (lavapipe, SwiftShader): correct but slower than wasm. */
+  software: boolean;
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** What the engine computes on: the backend, its GPU adapter (webgpu only), and why better ones were passed over. */
+export interface EngineInfo {
+  backend: BackendName;
+  adapter: GpuAdapterInfo | null;
+  /** One line per backend of the ladder that was tried and declined (e.g. "webgpu: no WebGPU adapter …"). */
+  skipped: string[];
+}
 export type RunMode = 'generative' | 'conversion';
 export type Verdict = Validity;
 /** Times are ISO-8601 strings in UTC everywhere in the API. */
@@ -160,6 +180,8 @@ export interface StudioInfo {
 export interface EngineStatus {
   state: 'starting' | 'idle' | 'busy' | 'crashed' | 'stopped';
   backend: BackendName | null;
+  /** The GPU adapter when the backend is webgpu (absent or null otherwise). */
+  adapter?: GpuAdapterInfo | null;
   /** What the engine is doing, in words ("training run 3", "generating"). */
   activity: string | null;
   /** Set after a crash: the one-line reason. */

@@ -2,6 +2,7 @@
 // (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0);
 // `--preset paper` (issue 10 §6): the paper's 110 M model loads, scores and generates on the CPU.
 import type { CommandSpec } from '../framework';
+import type { GpuAdapterInfo } from '../../shared/contract';
 import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
 import { benchGenerate } from '../../engine/infer/bench';
 import { benchPaper, type PaperBenchResult } from '../../engine/infer/paper-bench';
@@ -9,6 +10,8 @@ import { UserError } from '../../shared/errors';
 
 export interface BenchReport {
   backend: string;
+  /** The GPU adapter when the backend is webgpu (vendor, architecture, device, description, software). */
+  adapter: GpuAdapterInfo | null;
   config: unknown;
   /** null for the paper preset (see trainSkipped). */
   trainBytesPerSecond: number | null;
@@ -64,6 +67,7 @@ export const benchCommand: CommandSpec = {
     const g = await benchGenerate();
     const report: BenchReport = {
       backend: t.backend,
+      adapter: t.adapter,
       config: t.config,
       trainBytesPerSecond: t.bytesPerSecond,
       generateBytesPerSecond: g.bytesPerSecond,
@@ -80,9 +84,10 @@ export const benchCommand: CommandSpec = {
   format(result) {
     if ((result as PaperBenchReport).trainSkipped !== undefined) return formatPaper(result as PaperBenchReport);
     const r = result as BenchReport;
-    const lines = [`${r.backend}: train ${Math.round(r.trainBytesPerSecond ?? 0)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
+    const on = r.adapter ? ` on ${r.adapter.vendor} ${r.adapter.device || r.adapter.description}${r.adapter.software ? ' (software)' : ''}` : '';
+    const lines = [`${r.backend}${on}: train ${Math.round(r.trainBytesPerSecond ?? 0)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
     if (r.profile) {
-      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms`);
+      lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms, ${r.profile.kernelsPerStep} kernels${r.profile.gpuDispatches === null ? '' : ` (${r.profile.gpuDispatches} GPU dispatches)`}, ${r.profile.hostReads} reads back to the host`);
       for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
     }
     return lines.join('\n');

@@ -133,6 +133,7 @@ export const trainCommand: CommandSpec = {
         evalBitsPerByte: outcome.evalBitsPerByte,
         bytesPerSecond: outcome.bytesPerSecond,
         backend: outcome.backend,
+        adapter: outcome.adapter ?? null,
         workers: outcome.workers,
         runId: run.id,
         status: outcome.status,

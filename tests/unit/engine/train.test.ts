@@ -3,13 +3,16 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src-main/engine/backend';
+import { initBackend, type BackendName } from '../../../src-main/engine/backend';
 import { loadModel } from '../../../src-main/engine/checkpoint';
 import { TrainControl } from '../../../src-main/engine/control';
 import { readInputFile, type InputFile } from '../../../src-main/engine/files';
 import { getLr } from '../../../src-main/engine/schedule';
 import { train, OPTIMIZER_FILE, STATE_FILE, type TrainOptions } from '../../../src-main/engine/train';
 import type { BGPTConfig } from '../../../src-main/shared/config';
+import { requireWebGpu } from './webgpu-required';
+import { engineInfo } from '../../../src-main/engine/backend';
+import { helperWanted } from '../../../src-main/engine/parallel';
 
 const INPUTS = fileURLToPath(new URL('../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 /** Small enough for 100 steps in a few seconds, big enough to learn. */
@@ -41,18 +44,25 @@ describe('schedule', () => {
   });
 });
 
-describe('training', () => {
-  it('learns on wasm (no gather gradient needed) and writes best and last checkpoints', async () => {
-    await initBackend('wasm');
+/** Starts `backend` (webgpu: any adapter, failing with the lavapipe hint when there is none). */
+async function start(backend: BackendName): Promise<void> {
+  if (backend === 'webgpu') await requireWebGpu();
+  else await initBackend(backend);
+}
+
+// Every training behaviour on each backend: wasm (the CPU default) and webgpu (lavapipe in CI).
+describe.each(['wasm', 'webgpu'] as BackendName[])('training on %s', (backend) => {
+  it('learns (no gather gradient needed) and writes best and last checkpoints', async () => {
+    await start(backend);
     const files = await inputs();
     const out = tmp();
     const losses: number[] = [];
     const kinds = new Set<string>();
     const r = await train({
-      config: MICRO, files, evalFiles: files.slice(0, 1), steps: 40, batchSize: 3, lr: 5e-3, seed: 1, out, backend: 'wasm',
+      config: MICRO, files, evalFiles: files.slice(0, 1), steps: 40, batchSize: 3, lr: 5e-3, seed: 1, out, backend,
       onStep: (m) => losses.push(m.trainLoss), onCheckpoint: (e) => kinds.add(e.kind),
     });
-    expect(r.backend).toBe('wasm');
+    expect(r.backend).toBe(backend);
     expect(r.steps).toBe(40);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] - 1);
     expect(r.evalLoss).toBeLessThan(4);
@@ -63,9 +73,9 @@ describe('training', () => {
   });
 
   it('continues exactly: N steps straight equal N/2, stop, resume, N/2', async () => {
-    await initBackend('wasm');
+    await start(backend);
     const files = await inputs();
-    const base: Omit<TrainOptions, 'out'> = { config: MICRO, files, evalFiles: files.slice(1, 2), steps: 12, batchSize: 2, accumulation: 2, lr: 3e-3, seed: 7, evalEvery: 5, backend: 'wasm' };
+    const base: Omit<TrainOptions, 'out'> = { config: MICRO, files, evalFiles: files.slice(1, 2), steps: 12, batchSize: 2, accumulation: 2, lr: 3e-3, seed: 7, evalEvery: 5, backend };
     const straight = tmp();
     await train({ ...base, out: straight });
     const split = tmp();
@@ -73,7 +83,7 @@ describe('training', () => {
     const first = await train({ ...base, out: split, control, onStep: (m) => { if (m.step === 6) control.stop(); } });
     expect(first.endedBy).toBe('stopped');
     expect(first.steps).toBe(6);
-    const second = await train({ files, evalFiles: files.slice(1, 2), out: split, resume: `${split}/last`, backend: 'wasm' });
+    const second = await train({ files, evalFiles: files.slice(1, 2), out: split, resume: `${split}/last`, backend });
     expect(second.steps).toBe(12);
     expect(second.runId).toBe(first.runId);
     const a = await weightsOf(`${straight}/last`);
@@ -87,12 +97,12 @@ describe('training', () => {
   });
 
   it('pauses between updates and resumes in process', async () => {
-    await initBackend('wasm');
+    await start(backend);
     const files = await inputs();
     const control = new TrainControl();
     let pausedAt = -1;
     const run = train({
-      config: MICRO, files, steps: 6, batchSize: 1, out: tmp(), backend: 'wasm', control,
+      config: MICRO, files, steps: 6, batchSize: 1, out: tmp(), backend, control,
       onStep: (m) => {
         if (m.step === 2) {
           control.pause();
@@ -107,25 +117,30 @@ describe('training', () => {
     expect(control.paused).toBe(false);
   });
 
-  it('keeps the tensor count flat over 100 steps and frees everything at the end', async () => {
-    await initBackend('wasm');
+  it('keeps the tensor count flat over every step and frees everything at the end', async () => {
+    await start(backend);
     const files = await inputs();
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await train({ config: MICRO, files, steps: 100, batchSize: 2, evalEvery: 50, out: tmp(), backend: 'wasm', onStep: () => counts.push(tf.memory().numTensors) });
+    // Software Vulkan is slow: fewer steps there, still two evaluations and a checkpoint between.
+    const steps = backend === 'webgpu' ? 20 : 100;
+    await train({ config: MICRO, files, steps, batchSize: 2, evalEvery: steps / 2, out: tmp(), backend, onStep: () => counts.push(tf.memory().numTensors) });
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('stops early when the eval loss stops improving', async () => {
-    await initBackend('wasm');
+    await start(backend);
     const files = await inputs();
     // A huge learning rate makes the eval loss worse after the first evaluation.
-    const r = await train({ config: MICRO, files, evalFiles: files.slice(0, 1), steps: 60, batchSize: 1, lr: 1, evalEvery: 2, patience: 2, out: tmp(), backend: 'wasm' });
+    const r = await train({ config: MICRO, files, evalFiles: files.slice(0, 1), steps: 60, batchSize: 1, lr: 1, evalEvery: 2, patience: 2, out: tmp(), backend });
     expect(r.endedBy).toBe('early');
     expect(r.steps).toBeLessThan(60);
   });
 
+}, 600_000);
+
+describe('training', () => {
   it('rejects bad options and a resume folder without state', async () => {
     const files = await inputs();
     await expect(train({ config: MICRO, files, steps: 0, out: tmp(), backend: 'wasm' })).rejects.toThrow(/steps must be a positive integer/);
@@ -137,5 +152,29 @@ describe('training', () => {
       .rejects.toThrow(/batch 512 needs about \d+\.\d GiB per thread .* use a smaller batch with accumulation \(e\.g\. batch \d+ and accumulation \d+\)/);
     const ckpt = fileURLToPath(new URL('../../fixtures/parity/tiny-a/checkpoint', import.meta.url));
     await expect(train({ files, out: tmp(), resume: ckpt, backend: 'wasm' })).rejects.toThrow(/train_state\.json: missing or not valid JSON/);
+  });
+});
+
+describe('training on webgpu only', () => {
+  it('never starts the gradient worker thread there, even when asked', () => {
+    expect(helperWanted('webgpu', true, 8)).toBe(false);
+    expect(helperWanted('webgpu', undefined, 8)).toBe(false);
+    expect(helperWanted('wasm', true, 8)).toBe(true);
+  });
+
+  it('refuses a batch whose largest buffer passes the adapter limit before the first step, with advice', async () => {
+    await requireWebGpu();
+    const files = await inputs();
+    const adapter = engineInfo().adapter;
+    expect(adapter).not.toBeNull();
+    // 1024 patches a window: one-hot patches of 16 MiB and attention scores of 16 MiB per window, so
+    // a batch of twice the adapter's per-buffer limit in windows cannot be bound.
+    const wide: BGPTConfig = { patchSize: 16, patchLength: 1024, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 1, numHeads: 4 };
+    const limit = Math.min(adapter!.maxBufferSize, adapter!.maxStorageBufferBindingSize);
+    const batch = Math.ceil((2 * limit) / (4 * 1024 * 1024 * 4));
+    let steps = 0;
+    await expect(train({ config: wide, files, steps: 1, batchSize: batch, out: tmp(), backend: 'webgpu', onStep: () => { steps += 1; } }))
+      .rejects.toThrow(new RegExp(`batch ${batch} needs a \\d+ MiB buffer for its [a-z -]+ \\(about \\d+\\.\\d GiB in all\\), more than this GPU's \\d+ MiB limit per buffer .* use a smaller batch with accumulation \\(e\\.g\\. batch \\d+ and accumulation \\d+\\)`));
+    expect(steps).toBe(0);
   });
 });
