@@ -1,6 +1,7 @@
 // The `bgpt` command framework: flag parsing, --help, --json output, one-line errors (DESIGN §3).
 import { parseArgs } from 'node:util';
 import { UserError, errorLine, isUserError } from '../shared/errors';
+import { createProgress, type Progress, type ProgressOptions } from './progress';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';
 
@@ -20,6 +21,8 @@ export interface CommandContext {
   json: boolean;
   /** Human progress, always on stderr so --json stdout stays one object. */
   progress(message: string): void;
+  /** A progress bar on stderr (redrawn in a terminal, plain lines otherwise); see progress.ts. */
+  startProgress(options: Omit<ProgressOptions, 'sink'>): Progress;
   /** Aborted on SIGINT/SIGTERM: long commands should stop cleanly and leave nothing half-written. */
   signal: AbortSignal;
 }
@@ -109,11 +112,16 @@ export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { opts: Comm
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal (progress bars are redrawn in place only there). */
+  stderrIsTTY?: boolean;
+  stderrColumns?: number;
 }
 
 const processIo: Io = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  get stderrIsTTY() { return process.stderr.isTTY === true; },
+  get stderrColumns() { return process.stderr.columns; },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
@@ -149,7 +157,9 @@ export async function runCli(commands: CommandSpec[], argv: string[], io: Io = p
       io.stdout(commandHelp(cmd) + '\n');
       return 0;
     }
-    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(m + '\n'), signal: controller.signal });
+    const sink = { write: (t: string) => io.stderr(t), isTTY: io.stderrIsTTY === true, columns: io.stderrColumns };
+    const startProgress = (o: Omit<ProgressOptions, 'sink'>) => createProgress({ ...o, sink });
+    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(m + '\n'), startProgress, signal: controller.signal });
     if (json) io.stdout(JSON.stringify(result) + '\n');
     else if (result !== undefined) io.stdout((cmd.format ? cmd.format(result) : JSON.stringify(result, null, 2)) + '\n');
     return 0;
