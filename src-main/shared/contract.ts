@@ -265,6 +265,10 @@ export interface RunSummary {
   /** Latest throughput, for the ETA. */
   bytesPerSecond: number | null;
   error: string | null;
+  /** Pause asked for, the engine still finishing its update (the UI says "pausing…"). */
+  pausing?: boolean;
+  /** Place in the training queue (1 = next) while status is 'queued'; null otherwise. */
+  queuePosition?: number | null;
 }
 
 export interface CheckpointInfo {
