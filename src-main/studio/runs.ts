@@ -355,6 +355,23 @@ export class RunService {
     return this.summary(runId);
   }
 
+  /**
+   * The catalogue run a `--resume` argument names: its id, its folder (`<home>/runs/<id>` or the CLI's
+   * `--out`), or that folder's `last/` or `best/`. Null when no run of this catalogue matches.
+   */
+  async locate(ref: string): Promise<string | null> {
+    if (await this.catalogue.getRun(ref)) return ref;
+    let dir = path.resolve(ref);
+    if (['last', 'best'].includes(path.basename(dir))) dir = path.dirname(dir);
+    const real = async (p: string) => fs.realpath(p).catch(() => path.resolve(p));
+    const want = await real(dir);
+    for (const row of await this.catalogue.listRuns()) {
+      const stored = row.config as unknown as StoredRunConfig;
+      if ((await real(stored.runDir ?? runDir(this.home, row.id))) === want) return row.id;
+    }
+    return null;
+  }
+
   /** Waits for a run's engine job to end and returns how it ended (the CLI's `bgpt train`). */
   async wait(runId: string): Promise<TrainOutcome | null> {
     while (this.queuePosition(runId) !== null || this.active.has(runId)) {
