@@ -23,3 +23,16 @@ export function metricsCsv(points: readonly MetricPoint[]): string {
 export function safeFileStem(name: string): string {
   return name.normalize('NFKD').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'run';
 }
+
+/** What a file of this extension is, in a word a musician would put in a file name. */
+const KIND_WORDS: Record<string, string> = { mid: 'tune', midi: 'tune', abc: 'tune', wav: 'sound', bmp: 'image', txt: 'text', cpu: 'trace' };
+
+/**
+ * The name a sample is exported under (issue 14 item 5): `tune-<run>-<n>.mid`, where n is the
+ * sample's short id (unique, and the one the library shows), not the library's "run · id" label.
+ */
+export function exportFileName(sample: { id: string; ext: string; runName: string | null }): string {
+  const ext = sample.ext.toLowerCase();
+  const kind = KIND_WORDS[ext] ?? 'sample';
+  return `${kind}-${safeFileStem(sample.runName ?? 'sample')}-${sample.id.slice(-6)}.${ext}`;
+}

@@ -2,6 +2,7 @@
 // imports (browser upload or Electron's native dialog) with their report.
 import type { ContextFit, DatasetDetail, ImportReport } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
+import { importName as nameForImport, type NamedFile } from '../lib/folder-drop';
 import type { Studio } from './studio.svelte';
 
 const DEFAULT_IMPORT_NAME = 'My files';
@@ -47,10 +48,10 @@ export class DatasetsState {
   }
 
   /** Browser upload and drag and drop: the bytes travel with the request. */
-  async importFiles(files: readonly File[]): Promise<void> {
+  async importFiles(files: readonly (File | NamedFile)[]): Promise<void> {
     if (files.length === 0) return;
     await this.#runImport(async (name) => {
-      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      const read = await Promise.all(files.map(async (f) => ({ name: nameForImport(f), bytes: new Uint8Array(await ('path' in f ? f.file : f).arrayBuffer()) })));
       return this.#studio.api.importFiles({ name, files: read });
     });
   }

@@ -159,7 +159,8 @@ describe('studio UI', () => {
     if (!sampleName) skip('no generated sample');
     await studio.findSample(sampleName);
     const download = await studio.exportSelected();
-    expect(download.suggestedFilename()).toBe(sampleName);
+    // named as a user would keep it (issue 14 item 5): tune-<run>-<n>.abc, not the library's label
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^tune-[\\w-]+-${sampleName.slice(-10, -4)}\\.abc$`));
     const bytes = readFileSync(await download.path());
     expect(bytes.length).toBeGreaterThan(0);
   });

@@ -43,3 +43,12 @@ describe('metrics CSV', () => {
     expect(safeFileStem('///')).toBe('run');
   });
 });
+
+describe('export names', () => {
+  it('names a sample as a musician would: tune-<run>-<n>.<ext>', async () => {
+    const { exportFileName } = await import('../../../src-renderer/lib/csv');
+    expect(exportFileName({ id: 'smp_0123abcdef', ext: 'mid', runName: 'Folk tunes · tiny' })).toBe('tune-Folk-tunes-tiny-abcdef.mid');
+    expect(exportFileName({ id: 'smp_9', ext: 'wav', runName: null })).toBe('sound-sample-smp_9.wav');
+    expect(exportFileName({ id: 'smp_x12345', ext: 'dat', runName: 'r' })).toBe('sample-r-x12345.dat');
+  });
+});
