@@ -82,6 +82,11 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(await studio.waitForRunEnd()).toBe('done');
     await page.getByTestId('run-generate').waitFor();
     await page.getByTestId('run-finetune').waitFor();
+    // train and eval loss on one chart, with units; raw train values drawn but kept out of the legend
+    const loss = page.getByTestId('chart-trainLoss');
+    await expect.poll(() => loss.locator('.u-legend .u-series:not(.raw)').count()).toBe(3);
+    expect(await loss.locator('.u-legend .u-series.raw').count()).toBe(1);
+    expect(await loss.textContent()).toContain('nats/byte');
     await studio.shot('walk-2-trained');
   }, TRAINING_TIMEOUT_MS + 30_000);
 
