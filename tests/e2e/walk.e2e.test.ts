@@ -115,9 +115,16 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByTestId('viewer-dialog').waitFor();
     const play = page.getByTestId('abc-play');
     await play.waitFor({ timeout: 30_000 });
-    await play.click();
-    await expect.poll(() => play.getAttribute('data-state'), { timeout: 30_000 }).toMatch(/playing|loading/);
+    await expect.poll(() => play.isDisabled(), { timeout: 30_000 }).toBe(false);
+    // Space anywhere in the viewer (not on a button) plays and pauses; → seeks forward.
+    await page.getByTestId('abc-score').click();
+    await page.keyboard.press(' ');
+    await expect.poll(() => play.getAttribute('data-state'), { timeout: 60_000 }).toBe('started');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => Number((await page.getByTestId('abc-position').textContent())?.split('/')[0])).toBeGreaterThan(0.5);
     await studio.shot('walk-4-play');
+    await page.keyboard.press(' ');
+    await expect.poll(() => play.getAttribute('data-state')).toBe('paused');
     await page.getByTestId('viewer-close').click();
   });
 
