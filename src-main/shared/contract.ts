@@ -94,6 +94,8 @@ export const requests = {
     ext,
     /** Prompt bytes (may end inside a patch). */
     prompt: bytes.optional(),
+    /** Name of the file the prompt was cut from, recorded in the sample's provenance. */
+    promptName: z.string().max(1000).optional(),
     /** Conversion: the input file, converted to `ext`. */
     input: z.object({ name: z.string().min(1).max(1000), bytes }).optional(),
     sampling: samplingSchema.default({ topK: 0, topP: 1, temperature: 1 }),

@@ -57,6 +57,7 @@ export function toGenerateRequest(form: GenerateForm, ext: string, patchSize = 1
     checkpoint: form.checkpoint,
     ext,
     prompt: promptBytes(form, patchSize),
+    promptName: form.inputKind === 'prompt' ? form.file?.name : undefined,
     input: form.inputKind === 'input' && form.file ? form.file : undefined,
     count: s.count ?? 1,
     sampling: {

@@ -71,7 +71,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByTestId('dataset-train').click();
     await page.getByTestId('view-train').waitFor();
     expect(await page.getByTestId('train-dataset').locator('option:checked').textContent()).toMatch(/my-tunes/);
-    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await page.evaluate('window.scrollY')).toBe(0);
     await page.getByTestId('train-preset').selectOption('tiny');
     await studio.fill('field-hyper-steps', 6);
     await studio.fill('field-hyper-evalEvery', 3);
@@ -120,11 +120,13 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByTestId('abc-score').click();
     await page.keyboard.press(' ');
     await expect.poll(() => play.getAttribute('data-state'), { timeout: 60_000 }).toBe('started');
-    await page.keyboard.press('ArrowRight');
-    await expect.poll(async () => Number((await page.getByTestId('abc-position').textContent())?.split('/')[0])).toBeGreaterThan(0.5);
     await studio.shot('walk-4-play');
     await page.keyboard.press(' ');
     await expect.poll(() => play.getAttribute('data-state')).toBe('paused');
+    const position = async () => Number((await page.getByTestId('abc-position').textContent())?.split('/')[0]);
+    const before = await position();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(position).toBeGreaterThan(before);
     await page.getByTestId('viewer-close').click();
   });
 
@@ -148,12 +150,14 @@ describe('the walk: folder → train → generate → play → export', () => {
     const csv = readFileSync(await (await download).path(), 'utf8').split('\r\n');
     expect(csv[0]).toMatch(/^step,time_utc,train_loss_nats_per_byte/);
     expect(csv.filter((l) => /^\d/.test(l)).length).toBe(6);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
+    await studio.findSample(sampleId);
+    expect(await page.getByTestId('provenance').textContent()).toMatch(new RegExp(`Prompt${PROMPT_BYTES} bytes of coleraine\\.abc`));
     await studio.shot('walk-5-library');
     await studio.go('datasets');
     await studio.openDataset('my-tunes');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'))).toBeLessThanOrEqual(0);
     expect(pageErrors).toEqual([]);
   });
 });
