@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UserError, errorLine, isUserError } from '../shared/errors';
 import { escapeControls, escapeInline, terminalJson } from '../shared/terminal';
+import { createProgress, type Progress, type ProgressOptions } from './progress';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';
 
@@ -21,6 +22,8 @@ export interface CommandContext {
   json: boolean;
   /** Human progress, always on stderr so --json stdout stays one object. */
   progress(message: string): void;
+  /** A progress bar on stderr (redrawn in a terminal, plain lines otherwise); see progress.ts. */
+  startProgress(options: Omit<ProgressOptions, 'sink'>): Progress;
   /** Aborted on SIGINT/SIGTERM: long commands should stop cleanly and leave nothing half-written. */
   signal: AbortSignal;
 }
@@ -110,11 +113,16 @@ export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { opts: Comm
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal (progress bars are redrawn in place only there). */
+  stderrIsTTY?: boolean;
+  stderrColumns?: number;
 }
 
 const processIo: Io = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  get stderrIsTTY() { return process.stderr.isTTY === true; },
+  get stderrColumns() { return process.stderr.columns; },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
@@ -151,7 +159,9 @@ export async function runCli(commands: CommandSpec[], argv: string[], io: Io = p
       return 0;
     }
     // File names reach every output: control characters in them are shown escaped, never obeyed.
-    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(escapeControls(m) + '\n'), signal: controller.signal });
+    const sink = { write: (t: string) => io.stderr(t), isTTY: io.stderrIsTTY === true, columns: io.stderrColumns };
+    const startProgress = (o: Omit<ProgressOptions, 'sink'>) => createProgress({ ...o, sink });
+    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(escapeControls(m) + '\n'), startProgress, signal: controller.signal });
     if (json) io.stdout(terminalJson(result) + '\n');
     else if (result !== undefined) io.stdout(escapeControls(cmd.format ? cmd.format(result) : terminalJson(result, 2)) + '\n');
     return 0;

@@ -47,17 +47,31 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.emit('status', this._status);
   }
 
-  /** Marks what the engine is doing (shown in the status bar). */
-  setActivity(activity: string | null): void {
+  /** What each kind of work is doing ('train', 'work'), so one ending does not hide another. */
+  private activities = new Map<string, string>();
+
+  /**
+   * Marks what the engine is doing (shown in the status bar). Training and generation set their own
+   * `key`: a generation ending while a run trains leaves "training <run>" shown (issue 14 item 2).
+   */
+  setActivity(activity: string | null, key = 'work'): void {
+    if (activity) this.activities.set(key, activity);
+    else this.activities.delete(key);
     if (this._status.state === 'crashed' || this._status.state === 'stopped') return;
-    this.setStatus({ activity, state: activity ? 'busy' : 'idle' });
+    this.setStatus(this.activityStatus());
+  }
+
+  private activityStatus(): Pick<EngineStatus, 'activity' | 'state'> {
+    const activity = [...this.activities.values()].join(' · ') || null;
+    return { activity, state: activity ? 'busy' : 'idle' };
   }
 
   /** Starts the process if it is not running; resolves once it reported ready. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
     this.stopping = false;
-    this.setStatus({ state: 'starting', error: null, activity: null });
+    // The activity that asked for the start (training X) is kept: it is what the engine starts for.
+    this.setStatus({ state: 'starting', error: null });
     const proc = this.spawn();
     this.proc = proc;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -68,7 +82,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       proc.onMessage((msg: EngineResponse) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
-          this.setStatus({ state: 'idle', backend: msg.backend as EngineStatus['backend'], adapter: msg.adapter ?? null });
+          this.setStatus({ ...this.activityStatus(), backend: msg.backend as EngineStatus['backend'], adapter: msg.adapter ?? null });
           resolve();
         } else if (msg.type === 'reply') {
           const p = this.pending.get(msg.seq);
@@ -93,6 +107,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.proc = null;
         this.ready = null;
         reject(new Error(why));
+        this.activities.clear();
         this.setStatus(expected ? { state: 'stopped', activity: null } : { state: 'crashed', activity: null, error: this._status.error ?? why });
       });
     });

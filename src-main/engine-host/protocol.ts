@@ -24,6 +24,8 @@ export interface EngineEvents {
   eval: TrainEvalEvent;
   checkpoint: TrainCheckpointEvent;
   patch: GeneratePatchEvent;
+  /** A paused run finished its update and now waits (the UI stops saying "pausing…"). */
+  held: Record<string, never>;
 }
 export type EngineEventName = keyof EngineEvents;
 /** One job event: its name and the payload that name carries. */

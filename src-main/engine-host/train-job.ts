@@ -32,6 +32,7 @@ async function pairsOf(refs: TrainFileRef[], conversion: string): Promise<FilePa
 export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
   const trainRefs = job.files.filter((f) => f.split === 'train');
   const evalRefs = job.files.filter((f) => f.split === 'eval');
+  ctx.control.onHold = () => ctx.emit('held', {});
   const opts: TrainOptions = {
     config: job.config,
     files: [],

@@ -122,6 +122,8 @@ export const requests = {
     ext,
     /** Prompt bytes (may end inside a patch). */
     prompt: bytes.optional(),
+    /** Name of the file the prompt was cut from, recorded in the sample's provenance. */
+    promptName: z.string().max(1000).optional(),
     /** Conversion: the input file, converted to `ext`. */
     input: z.object({ name: z.string().min(1).max(1000), bytes }).optional(),
     sampling: samplingSchema.default({ topK: 0, topP: 1, temperature: 1 }),
@@ -295,6 +297,10 @@ export interface RunSummary {
   /** Latest throughput, for the ETA. */
   bytesPerSecond: number | null;
   error: string | null;
+  /** Pause asked for, the engine still finishing its update (the UI says "pausing…"). */
+  pausing?: boolean;
+  /** Place in the training queue (1 = next) while status is 'queued'; null otherwise. */
+  queuePosition?: number | null;
 }
 
 export interface CheckpointInfo {

@@ -48,6 +48,8 @@ async function initConfig(p: string): Promise<BGPTConfig> {
 
 interface ActiveRun {
   paused: boolean;
+  /** Pause asked for, and the engine has not yet said it stopped stepping (the UI shows "pausing…"). */
+  pausing: boolean;
   /** Identifies the model size, to reuse its measured speed in estimates. */
   configKey: string;
   lastBytesPerSecond: number | null;
@@ -62,6 +64,11 @@ export class RunService {
   private throughput = new Map<string, number>();
   /** How each run's latest engine job ended (the CLI reports it). */
   private outcomes = new Map<string, TrainOutcome>();
+  /**
+   * Runs waiting for the one training now (issue 14 item 2): one engine, one training job at a time, so
+   * a second start queues instead of racing the first for memory and the engine's attention.
+   */
+  private queue: Array<{ row: RunRow; resumeFrom: string | null }> = [];
 
   constructor(
     private readonly home: string,
@@ -181,8 +188,32 @@ export class RunService {
     return this.summary(row.id);
   }
 
-  /** Starts (or restarts from a checkpoint) the engine job of a run. */
+  /** Starts the engine job of a run now, or queues it behind the run that is training. */
   private async launch(row: RunRow, resumeFrom: string | null): Promise<void> {
+    if (this.active.size > 0 || this.queue.length > 0) {
+      this.queue.push({ row, resumeFrom });
+      await this.catalogue.updateRun(row.id, { status: 'queued', error: null });
+      await this.emitRun(row.id);
+      return;
+    }
+    await this.launchNow(row, resumeFrom);
+  }
+
+  /** The next queued run, once the engine is free. */
+  private async launchNext(): Promise<void> {
+    if (this.active.size > 0) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const row = (await this.catalogue.getRun(next.row.id)) ?? next.row;
+    await this.launchNow(row, next.resumeFrom).catch(async (err) => {
+      await this.catalogue.updateRun(row.id, { status: 'failed', error: errorLine(err) }).catch(() => {});
+      await this.emitRun(row.id).catch(() => {});
+      await this.launchNext();
+    });
+  }
+
+  /** Starts (or restarts from a checkpoint) the engine job of a run. */
+  private async launchNow(row: RunRow, resumeFrom: string | null): Promise<void> {
     const stored = row.config as unknown as StoredRunConfig;
     const files = (await this.catalogue.listDatasetFiles(row.datasetId ?? '')).filter((f) => !f.missing);
     const job: TrainJob = {
@@ -204,9 +235,9 @@ export class RunService {
     };
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend });
     await this.emitRun(row.id);
-    const entry: ActiveRun = { paused: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
+    const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
     this.active.set(row.id, entry);
-    this.engine.setActivity(`training ${row.name}`);
+    this.engine.setActivity(`training ${row.name}`, 'train');
     entry.done = this.engine
       .call('train', job)
       .then(async (out) => {
@@ -220,8 +251,9 @@ export class RunService {
       })
       .finally(async () => {
         this.active.delete(row.id);
-        if (this.active.size === 0) this.engine.setActivity(null);
+        if (this.active.size === 0) this.engine.setActivity(null, 'train');
         await this.emitRun(row.id).catch(() => {});
+        await this.launchNext();
       });
   }
 
@@ -242,6 +274,10 @@ export class RunService {
       void this.recordEval(jobId, e);
     } else if (event.name === 'checkpoint') {
       void this.recordCheckpoint(jobId, event.payload);
+    } else if (event.name === 'held') {
+      // The engine finished its update and now waits: only now is the run really paused.
+      run.pausing = false;
+      void this.emitRun(jobId);
     }
   }
 
@@ -284,14 +320,20 @@ export class RunService {
     const row = await this.catalogue.getRun(runId);
     if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
     const a = this.active.get(runId);
-    return runSummary(row, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null);
+    return { ...runSummary(row, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null), pausing: a?.pausing ?? false, queuePosition: this.queuePosition(runId) };
+  }
+
+  /** 1 for the next run to train, null when not queued. */
+  private queuePosition(runId: string): number | null {
+    const i = this.queue.findIndex((q) => q.row.id === runId);
+    return i < 0 ? null : i + 1;
   }
 
   async list(): Promise<RunSummary[]> {
     const rows = await this.catalogue.listRuns();
     return rows.map((r) => {
       const a = this.active.get(r.id);
-      return runSummary(r, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null);
+      return { ...runSummary(r, a ? { paused: a.paused, bytesPerSecond: a.lastBytesPerSecond } : null), pausing: a?.pausing ?? false, queuePosition: this.queuePosition(r.id) };
     });
   }
 
@@ -305,6 +347,7 @@ export class RunService {
     const a = this.active.get(runId);
     if (!a) throw new UserError('this run is not training', 'NOT_RUNNING');
     this.engine.control(runId, 'pause');
+    if (!a.paused) a.pausing = true;
     a.paused = true;
     await this.catalogue.updateRun(runId, { status: 'paused' });
     await this.emitRun(runId);
@@ -316,12 +359,14 @@ export class RunService {
     if (a) {
       this.engine.control(runId, 'resume');
       a.paused = false;
+      a.pausing = false;
       await this.catalogue.updateRun(runId, { status: 'running' });
       await this.emitRun(runId);
       return this.summary(runId);
     }
     const row = await this.catalogue.getRun(runId);
     if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (this.queuePosition(runId) !== null) return this.summary(runId);
     if (row.status === 'done') throw new UserError('this run has finished; start a new run to train further', 'BAD_STATE');
     const cp = await this.catalogue.resumeCheckpoint(runId);
     // Without a checkpoint there is nothing to continue from: start the run over.
@@ -331,6 +376,14 @@ export class RunService {
   }
 
   async stop(runId: string): Promise<RunSummary> {
+    const queued = this.queue.findIndex((q) => q.row.id === runId);
+    if (queued >= 0) {
+      // A queued run never started: taking it out of the queue is all stopping means.
+      this.queue.splice(queued, 1);
+      await this.catalogue.updateRun(runId, { status: 'stopped' });
+      await this.emitRun(runId);
+      return this.summary(runId);
+    }
     const a = this.active.get(runId);
     if (!a) throw new UserError('this run is not training', 'NOT_RUNNING');
     this.engine.control(runId, 'stop');
@@ -338,14 +391,33 @@ export class RunService {
     return this.summary(runId);
   }
 
+  /**
+   * The catalogue run a `--resume` argument names: its id, its folder (`<home>/runs/<id>` or the CLI's
+   * `--out`), or that folder's `last/` or `best/`. Null when no run of this catalogue matches.
+   */
+  async locate(ref: string): Promise<string | null> {
+    if (await this.catalogue.getRun(ref)) return ref;
+    let dir = path.resolve(ref);
+    if (['last', 'best'].includes(path.basename(dir))) dir = path.dirname(dir);
+    const real = async (p: string) => fs.realpath(p).catch(() => path.resolve(p));
+    const want = await real(dir);
+    for (const row of await this.catalogue.listRuns()) {
+      const stored = row.config as unknown as StoredRunConfig;
+      if ((await real(stored.runDir ?? runDir(this.home, row.id))) === want) return row.id;
+    }
+    return null;
+  }
+
   /** Waits for a run's engine job to end and returns how it ended (the CLI's `bgpt train`). */
   async wait(runId: string): Promise<TrainOutcome | null> {
-    await this.active.get(runId)?.done;
+    while (this.queuePosition(runId) !== null || this.active.has(runId)) {
+      await (this.active.get(runId)?.done ?? [...this.active.values()][0]?.done ?? new Promise((r) => setTimeout(r, 50)));
+    }
     return this.outcomes.get(runId) ?? null;
   }
 
   async delete(runId: string): Promise<void> {
-    if (this.active.has(runId)) throw new UserError('stop the run before deleting it', 'BAD_STATE');
+    if (this.active.has(runId) || this.queuePosition(runId) !== null) throw new UserError('stop the run before deleting it', 'BAD_STATE');
     await this.catalogue.deleteRun(runId);
     this.bus.emit('catalogueChanged', { what: 'runs' });
   }
@@ -373,6 +445,8 @@ export class RunService {
 
   /** Stops every run (their last checkpoints are saved) before the studio closes. */
   async stopAll(): Promise<void> {
+    // Queued runs never started; they are left stopped (Resume starts them) rather than queued forever.
+    for (const q of this.queue.splice(0)) await this.catalogue.updateRun(q.row.id, { status: 'stopped' }).catch(() => {});
     for (const id of [...this.active.keys()]) this.engine.control(id, 'stop');
     await Promise.all([...this.active.values()].map((a) => a.done));
     await this.flushMetrics();

@@ -102,7 +102,8 @@ export class SampleService {
       checkpoint,
       ext: req.ext,
       bytes: out.bytes,
-      params: { ...sampling, checkpoint: req.checkpoint, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null },
+      params: { ...sampling, checkpoint: req.checkpoint, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null,
+        prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null },
     });
     return sampleInfo(row, runName);
   }

@@ -10,6 +10,10 @@ export interface Series {
 /** A series as drawn: with its line colour. */
 export interface ChartSeries extends Series {
   color: string;
+  /** Raw values under a smoothed line: drawn faint and left out of the legend (issue 14 item 3). */
+  raw?: boolean;
+  /** Sparse points (evaluations): dashed, with a marker on every point. */
+  sparse?: boolean;
 }
 
 /** [xs, ...ys] over the sorted union of every series' x values. */

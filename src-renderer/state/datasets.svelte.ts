@@ -4,6 +4,7 @@ import type { ContextFit, DatasetDetail, DialogSelection, ImportReport } from '.
 import { errorText } from '../lib/format';
 import { UPLOAD_BATCH_BYTES } from '../../src-main/shared/wire';
 import { mergeReports, uploadBatches } from '../lib/uploads';
+import { importName as nameForImport, type NamedFile } from '../lib/folder-drop';
 import type { Studio } from './studio.svelte';
 
 const DEFAULT_IMPORT_NAME = 'My files';
@@ -49,15 +50,16 @@ export class DatasetsState {
   }
 
   /** Browser upload and drag and drop: the bytes travel with the request. */
-  async importFiles(files: readonly File[]): Promise<void> {
+  async importFiles(files: readonly (File | NamedFile)[]): Promise<void> {
     if (files.length === 0) return;
     await this.#runImport(async (name) => {
       // Batches stay under the server's message limit (src-main/shared/wire.ts); each adds to the same dataset.
-      const batches = uploadBatches(files, UPLOAD_BATCH_BYTES);
+      const sized = files.map((f) => ({ file: 'path' in f ? f.file : f, name: nameForImport(f), size: ('path' in f ? f.file : f).size }));
+      const batches = uploadBatches(sized, UPLOAD_BATCH_BYTES);
       let merged: ImportReport | null = null;
       let lastError: unknown = null;
       for (const batch of batches) {
-        const read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+        const read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
         try {
           merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read }));
         } catch (err) {

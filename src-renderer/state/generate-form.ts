@@ -25,6 +25,17 @@ export interface GenerateForm {
   /** The prompt or input file, read in the browser. */
   file: { name: string; bytes: Uint8Array<ArrayBuffer> } | null;
   sampling: Record<SamplingKey, number | null>;
+  /** How much of the prompt file to use, in `promptUnit`s; null = all of it (issue 14 item 5). */
+  promptLength?: number | null;
+  promptUnit?: 'bytes' | 'patches';
+}
+
+/** The prompt bytes a form sends: the file's first `promptLength` bytes or patches (patches of `patchSize`). */
+export function promptBytes(form: GenerateForm, patchSize = 16): Uint8Array<ArrayBuffer> | undefined {
+  if (form.inputKind !== 'prompt' || !form.file) return undefined;
+  const n = form.promptLength;
+  if (n === null || n === undefined) return form.file.bytes;
+  return form.file.bytes.slice(0, form.promptUnit === 'patches' ? n * patchSize : n);
 }
 
 export function defaultGenerateForm(): GenerateForm {
@@ -39,13 +50,14 @@ export function defaultGenerateForm(): GenerateForm {
 }
 
 /** The request a valid form stands for; `ext` is already normalized. */
-export function toGenerateRequest(form: GenerateForm, ext: string): GenerateRequest {
+export function toGenerateRequest(form: GenerateForm, ext: string, patchSize = 16): GenerateRequest {
   const s = form.sampling;
   return {
     runId: form.runId,
     checkpoint: form.checkpoint,
     ext,
-    prompt: form.inputKind === 'prompt' ? form.file?.bytes : undefined,
+    prompt: promptBytes(form, patchSize),
+    promptName: form.inputKind === 'prompt' ? form.file?.name : undefined,
     input: form.inputKind === 'input' && form.file ? form.file : undefined,
     count: s.count ?? 1,
     sampling: {

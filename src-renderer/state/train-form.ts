@@ -34,6 +34,8 @@ export interface TrainForm {
   conversion: string;
   model: Record<ModelKey, number | null>;
   hyper: Record<HyperKey, number | null>;
+  /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
+  initFrom?: { runId: string; checkpoint: 'best' | 'last' } | null;
 }
 
 export function defaultTrainForm(): TrainForm {
@@ -66,5 +68,6 @@ export function toTrainRequest(form: TrainForm): TrainRequest {
     lr: h.lr ?? undefined,
     seed: h.seed ?? undefined,
     evalEvery: h.evalEvery ?? undefined,
+    initFrom: form.initFrom ?? undefined,
   };
 }

@@ -29,6 +29,10 @@ export class TrainingState {
   metrics = $state.raw<Record<string, MetricPoint[]>>({});
   /** EMA weight of the curves, 0 = raw. */
   smoothing = $state(0.6);
+  /** Evaluations are few and each is exact: they are drawn as measured unless asked otherwise. */
+  smoothEval = $state(false);
+  logScale = $state(false);
+  xAxis = $state<'step' | 'minutes'>('step');
 
   modelErrors = $derived(checkAll(this.form.model, MODEL_FIELDS));
   hyperErrors = $derived(checkAll(this.form.hyper, HYPER_FIELDS));

@@ -7,6 +7,7 @@ import { StudioEventBus } from '../../studio/events';
 import { datasetSummary } from '../../studio/mappers';
 import type { ImportReport } from '../../shared/contract';
 import path from 'node:path';
+import type { Progress } from '../progress';
 
 /** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
 async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
@@ -28,10 +29,19 @@ export const datasetsImport: CommandSpec = {
     HOME_OPTION,
   ],
   minPositionals: 1,
-  async run({ opts, positionals, progress, signal }) {
+  async run({ opts, positionals, startProgress, signal }) {
     const kind = opts.kind === 'conversion' ? 'conversion' : 'generative';
     const name = (opts.name as string | undefined) ?? path.basename(path.resolve(positionals[0]));
-    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, progress));
+    const state: { bar: Progress | null } = { bar: null };
+    // The importer reports 'read N/M path' per file (datasets/import.ts): that becomes the bar.
+    const onProgress = (m: string) => {
+      const read = /^read (\d+)\/(\d+) /.exec(m);
+      if (!read) return (state.bar ?? startProgress({ label: 'importing' })).log(m);
+      state.bar ??= startProgress({ label: 'importing', total: Number(read[2]), unit: 'files' });
+      state.bar.update(Number(read[1]));
+    };
+    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, onProgress));
+    state.bar?.finish();
     return report;
   },
   format(r) {

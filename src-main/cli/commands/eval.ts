@@ -4,10 +4,26 @@ import { evaluate } from '../../engine/evaluate';
 import { readInputFile } from '../../engine/files';
 import type { EvalReport } from '../../engine/evaluate';
 import { evaluateWithKernels } from '../../engine/infer/evaluate';
+import { LOSS_DEFINITION } from './train';
+
+/**
+ * The loss over every predicted byte of all files together: what training reports as its eval loss
+ * (engine/train.ts estimateLoss pools the bytes of the eval windows), where meanLoss averages files.
+ * A file of P patches in its window has (P - 1) predicted patches of equal size.
+ */
+export function pooledLoss(files: Array<{ loss: number; patches: number }>): number {
+  let nats = 0;
+  let count = 0;
+  for (const f of files) {
+    nats += f.loss * (f.patches - 1);
+    count += f.patches - 1;
+  }
+  return count > 0 ? nats / count : 0;
+}
 
 export const evalCommand: CommandSpec = {
   name: 'eval',
-  summary: 'loss and bits per byte of files under a checkpoint',
+  summary: `loss and bits per byte of files under a checkpoint. ${LOSS_DEFINITION}; meanLoss averages the files, pooledLoss pools their bytes as training's eval loss does`,
   usage: 'bgpt eval --checkpoint DIR [--fast] FILE...',
   options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
     { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd"' }],
@@ -17,12 +33,14 @@ export const evalCommand: CommandSpec = {
     for (const p of ctx.positionals) files.push(await readInputFile(p));
     const report = ctx.opts.fast ? await evaluateWithKernels(ctx.opts.checkpoint as string, files) : await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
-    return report;
+    const pooled = pooledLoss(report.files);
+    return { ...report, pooledLoss: pooled, pooledBitsPerByte: pooled / Math.LN2 };
   },
   format(result) {
-    const r = result as EvalReport;
+    const r = result as EvalReport & { pooledLoss: number; pooledBitsPerByte: number };
     const lines = r.files.map((f) => `${f.path}: ${f.loss.toFixed(4)} nats/byte, ${f.bitsPerByte.toFixed(4)} bits/byte (${f.patches} patches)`);
-    lines.push(`mean: ${r.meanLoss.toFixed(4)} nats/byte, ${r.meanBitsPerByte.toFixed(4)} bits/byte [${r.backend}]`);
+    lines.push(`mean of files: ${r.meanLoss.toFixed(4)} nats/byte, ${r.meanBitsPerByte.toFixed(4)} bits/byte [${r.backend}]`);
+    if (r.files.length > 1) lines.push(`pooled bytes (as training's eval loss): ${r.pooledLoss.toFixed(4)} nats/byte, ${r.pooledBitsPerByte.toFixed(4)} bits/byte`);
     return lines.join('\n');
   },
 };

@@ -14,9 +14,11 @@ import { assertFits, memoryLimits } from '../../engine/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { PRESETS } from '../../shared/config';
+import type { Progress } from '../progress';
 
-/** One progress line per this many patches: enough to see it move, not a line per 16 bytes. */
-const PROGRESS_EVERY_PATCHES = 8;
+/** The generation bar of each running command, finished before the result is printed. */
+const bars = new WeakMap<CommandContext, Progress>();
 
 /** Sampling and output flags of generate and convert. */
 export const SAMPLING_OPTIONS: OptionSpec[] = [
@@ -70,9 +72,26 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
     seed: o.seed as number | undefined,
     signal: ctx.signal,
     onPatch: (e: PatchEvent) => {
-      if ((e.sample ?? 0) === 0 && e.patch % PROGRESS_EVERY_PATCHES === 0) ctx.progress(`patch ${e.patch}: ${e.generated} bytes`);
+      if ((e.sample ?? 0) !== 0) return;
+      let bar = bars.get(ctx);
+      if (!bar) bars.set(ctx, (bar = ctx.startProgress({ label: 'generating', total: o.maxBytes as number | undefined, unit: 'bytes' })));
+      bar.update(e.generated, `patch ${e.patch}`);
     },
   };
+}
+
+/**
+ * The fix for a prompt the window cannot hold (issue 14 item 8): how many bytes fit, and the
+ * --patch-length (and the smallest preset) a model needs to take the whole prompt.
+ */
+export function promptTooLongHint(promptBytes: number, config: { patchSize: number; patchLength: number }): string {
+  const maxPrompt = (config.patchLength - 1) * config.patchSize - 1;
+  // the start patch, the prompt's whole patches, and the patch its tail (and the first new byte) go in
+  const needed = Math.floor(promptBytes / config.patchSize) + 2;
+  const preset = Object.values(PRESETS).filter((p) => p.config.patchSize === config.patchSize && p.config.patchLength >= needed)
+    .sort((a, b) => a.config.patchLength - b.config.patchLength)[0];
+  return `the prompt is ${promptBytes} bytes but this model's window (${config.patchLength} patches of ${config.patchSize} bytes) takes at most ${maxPrompt}: ` +
+    `give --prompt-bytes ${maxPrompt} (or fewer), or use a model trained with --patch-length ${needed} or more${preset ? ` (preset ${preset.name} has ${preset.config.patchLength})` : ''}`;
 }
 
 /**
@@ -80,6 +99,7 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
  * in the library of the studio home, as the studio's own generation does.
  */
 export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}, out = ctx.opts.out as string): Promise<GenerateReport> {
+  bars.get(ctx)?.finish();
   if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
   await writeFileAtomic(out, r.bytes, PUBLIC_MODES);
   const judged = validate(r.bytes, ext);
@@ -129,25 +149,33 @@ export function numberedOut(out: string, i: number): string {
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
-  usage: 'bgpt generate --checkpoint DIR --ext EXT [--prompt FILE] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
+  usage: 'bgpt generate --checkpoint DIR --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
   options: [
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
     { name: 'prompt', type: 'string', description: 'file whose bytes the new file starts with' },
     { name: 'count', type: 'number', description: `samples made at once, sharing each weight read (1..${MAX_BATCH}); with N > 1, FILE-1.EXT ... FILE-N.EXT, seeds S, S+1, ...`, default: 1 },
+    { name: 'prompt-bytes', type: 'number', description: 'use only the first N bytes of the prompt file' },
     ...SAMPLING_OPTIONS,
   ],
   maxPositionals: 0,
   async run(ctx) {
     const count = ctx.opts.count as number;
     if (!(Number.isInteger(count) && count >= 1 && count <= MAX_BATCH)) throw new UserError(`--count must be a whole number from 1 to ${MAX_BATCH}, got ${count}`, 'BAD_ARGS');
-    const prompt = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
+    const cut = ctx.opts.promptBytes as number | undefined;
+    if (cut !== undefined && (!Number.isInteger(cut) || cut < 0)) throw new UserError(`--prompt-bytes must be a whole number of bytes, got ${cut}`, 'BAD_ARGS');
+    if (cut !== undefined && ctx.opts.prompt === undefined) throw new UserError('--prompt-bytes needs --prompt FILE', 'BAD_ARGS');
+    const whole = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
+    const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
     await assertCheckpointFits(ctx.opts.checkpoint as string);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: Math.max(count, PREFILL_BATCH) });
+    const { patchSize, patchLength } = model.config;
+    if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
     const ext = ctx.opts.ext as string;
+    const provenance = { prompt: ctx.opts.prompt ?? null, promptBytes: prompt?.length ?? 0 };
     if (count === 1) {
       const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });
-      return writeResult(ctx, ext, r, { prompt: ctx.opts.prompt ?? null });
+      return writeResult(ctx, ext, r, provenance);
     }
     const started = performance.now();
     const rs = await generateMany(model, { ext, prompt, ...samplingFromFlags(ctx), count });
@@ -156,7 +184,7 @@ export const generateCommand: CommandSpec = {
     if (cancelled) throw new UserError(`cancelled after ${cancelled.generated} bytes a sample; nothing written`, 'CANCELLED');
     const samples: GenerateReport[] = [];
     try {
-      for (let i = 0; i < rs.length; i++) samples.push(await writeResult(ctx, ext, rs[i], { prompt: ctx.opts.prompt ?? null, count, sample: i }, numberedOut(ctx.opts.out as string, i)));
+      for (let i = 0; i < rs.length; i++) samples.push(await writeResult(ctx, ext, rs[i], { ...provenance, count, sample: i }, numberedOut(ctx.opts.out as string, i)));
     } catch (err) {
       // All or nothing: a failed write removes the files of the samples before it.
       await Promise.all(samples.map((s) => fs.rm(s.out, { force: true })));

@@ -11,9 +11,11 @@ import { resolveHome } from '../../catalogue/paths';
 import { EngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
 import { openStudio, type Studio } from '../../studio/studio';
+import { readCheckpointInfo } from '../../engine-host/jobs';
+import type { Progress } from '../progress';
 
-/** Progress lines on stderr: one per this many steps (and every evaluation). */
-const PROGRESS_EVERY = 10;
+/** What "loss" means in every number this command and `bgpt eval` print (DESIGN §1). */
+export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted byte (every byte after the start patch, padding and end patch included, as the reference reports); bits/byte = loss / ln 2';
 const MODEL_FLAGS = ['patchSize', 'patchLength', 'hiddenSize', 'patchLayers', 'byteLayers', 'heads'];
 
 /** The model from --preset plus any per-field flags. */
@@ -45,26 +47,32 @@ async function datasetId(studio: Studio, data: string, conversion: boolean, ctx:
   return d.id;
 }
 
-function watch(studio: Studio, runId: string, ctx: CommandContext): () => void {
+/** Training progress as a bar (terminal) or throttled lines (log); evaluations always get a line. */
+function watch(studio: Studio, runId: string, bar: Progress): () => void {
   return studio.subscribe((event, payload) => {
     if (event !== 'metrics') return;
     const { runId: id, points } = payload as StudioEvents['metrics'];
     if (id !== runId) return;
     for (const m of points) {
-      if (m.evalLoss !== null) ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
-      else if (m.trainLoss !== null && (m.step % PROGRESS_EVERY === 0 || m.step === 1)) {
-        ctx.progress(`step ${m.step}: loss ${m.trainLoss.toFixed(4)}, lr ${m.lr?.toExponential(2)}, ${Math.round(m.bytesPerSecond ?? 0)} bytes/s`);
-      }
+      if (m.evalLoss !== null) bar.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
+      else if (m.trainLoss !== null) bar.update(m.step, `loss ${m.trainLoss.toFixed(4)}, lr ${m.lr?.toExponential(2)}, ${Math.round(m.bytesPerSecond ?? 0)} B/s`);
     }
   });
 }
 
+/** `--resume RUN`: the catalogue run it names, or null for a checkpoint made outside this catalogue. */
+async function resumeTarget(studio: Studio, ref: string, hasData: boolean): Promise<string | null> {
+  const id = await studio.runs.locate(ref);
+  if (id || hasData) return id;
+  throw new UserError(`--resume ${ref}: no run of that id or folder in ${studio.home} (give the run id, its folder or its last/; a checkpoint made elsewhere also needs --data)`, 'BAD_ARGS');
+}
+
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'train a bGPT model on a dataset or a folder (recorded in the catalogue)',
-  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--init CHECKPOINT] [--out DIR] [--resume DIR] [--home DIR]',
+  summary: `train a bGPT model on a dataset or a folder (recorded in the catalogue). ${LOSS_DEFINITION}; the eval loss pools the bytes of all eval files (bgpt eval's pooledLoss)`,
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
   options: [
-    { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split)', required: true },
+    { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split); not needed with --resume' },
     { name: 'preset', type: 'string', description: 'model preset: tiny, small, paper, bench', default: 'tiny' },
     { name: 'patch-size', type: 'number', description: 'bytes per patch (overrides the preset)' },
     { name: 'patch-length', type: 'number', description: 'patches per window (overrides the preset)' },
@@ -82,7 +90,7 @@ export const trainCommand: CommandSpec = {
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
-    { name: 'resume', type: 'string', description: 'continue exactly from a last/ checkpoint' },
+    { name: 'resume', type: 'string', description: 'continue a run exactly where it stopped: its id, its folder or its last/ (the same catalogue run, its own data and settings)' },
     { name: 'init', type: 'string', description: 'fine-tune: start from this checkpoint folder or PyTorch .pth/.pt file (its weights and model config)' },
     HOME_OPTION,
   ],
@@ -91,46 +99,33 @@ export const trainCommand: CommandSpec = {
     const o = ctx.opts;
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
     if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
+    if (o.data === undefined && o.resume === undefined) throw new UserError('missing --data (a dataset or a folder), or --resume RUN to continue a run (see bgpt train --help)', 'BAD_ARGS');
     const config = modelConfig(o);
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
     const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
     try {
-      const conversion = o.conversion as string | undefined;
-      const parsed = requests.trainRequest.safeParse({
-        datasetId: await datasetId(studio, o.data as string, !!conversion, ctx),
-        preset: custom ? undefined : (o.preset as string),
-        config,
-        mode: conversion ? 'conversion' : 'generative',
-        conversion,
-        steps: o.steps ?? (o.epochs === undefined ? 100 : undefined),
-        epochs: o.epochs,
-        batchSize: o.batch,
-        accumulation: o.accumulation,
-        lr: o.lr,
-        seed: o.seed,
-        evalEvery: o.evalEvery,
-        earlyStoppingPatience: o.patience,
-      });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
-      }
-      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
-      ctx.progress(`run ${run.id} (${run.name})`);
-      const unwatch = watch(studio, run.id, ctx);
+      const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
+      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, config, custom);
+      ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
+      const bar = ctx.startProgress({ label: 'training', total: run.totalSteps, unit: 'steps' });
+      const unwatch = watch(studio, run.id, bar);
       const stop = () => void studio.runs.stop(run.id).catch(() => {});
       ctx.signal.addEventListener('abort', stop, { once: true });
       const outcome = await studio.runs.wait(run.id);
       unwatch();
+      bar.finish();
       ctx.signal.removeEventListener('abort', stop);
       const final = await studio.runs.summary(run.id);
       if (!outcome) throw new UserError(final.error ?? 'training failed', 'TRAIN_FAILED');
+      // The eval loss of the checkpoint named (best/ holds the best evaluation, not the latest one).
+      const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
+      const evalLoss = info?.evalLoss ?? outcome.evalLoss;
       return {
         checkpoint: outcome.checkpoint,
         steps: outcome.steps,
         trainLoss: outcome.trainLoss,
-        evalLoss: outcome.evalLoss,
-        evalBitsPerByte: outcome.evalBitsPerByte,
+        evalLoss,
+        evalBitsPerByte: evalLoss === null ? null : evalLoss / Math.LN2,
         bytesPerSecond: outcome.bytesPerSecond,
         backend: outcome.backend,
         adapter: outcome.adapter ?? null,
@@ -147,3 +142,31 @@ export const trainCommand: CommandSpec = {
     return `${r.checkpoint}: ${r.steps} steps, train loss ${r.trainLoss?.toFixed(4)}, eval loss ${r.evalLoss?.toFixed(4) ?? 'n/a'}, ${Math.round(r.bytesPerSecond)} bytes/s`;
   },
 };
+
+/** A new run from the flags (and a checkpoint made outside the catalogue with --resume DIR --data). */
+async function startNew(studio: Studio, ctx: CommandContext, config: BGPTConfig, custom: boolean): Promise<RunSummary> {
+  const o = ctx.opts;
+  const conversion = o.conversion as string | undefined;
+  const parsed = requests.trainRequest.safeParse({
+    datasetId: await datasetId(studio, o.data as string, !!conversion, ctx),
+    preset: custom ? undefined : (o.preset as string),
+    config,
+    mode: conversion ? 'conversion' : 'generative',
+    conversion,
+    steps: o.steps ?? (o.epochs === undefined ? 100 : undefined),
+    epochs: o.epochs,
+    batchSize: o.batch,
+    accumulation: o.accumulation,
+    lr: o.lr,
+    seed: o.seed,
+    evalEvery: o.evalEvery,
+    earlyStoppingPatience: o.patience,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
+  }
+  // Crops are worth knowing before the first step, not after (issue 14 item 8).
+  if (!o.resume) for (const w of (await studio.runs.estimate(parsed.data)).warnings) ctx.progress(`warning: ${w}`);
+  return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
+}

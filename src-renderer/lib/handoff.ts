@@ -1,0 +1,83 @@
+// Hand-offs between the studio's steps (issue 14 item 1): each finished step opens the next one with
+// its choice already made — a dataset goes to Train, a run to Generate, Resume or Fine-tune — so a
+// user never re-picks in the next view what they just picked in this one.
+import type { RunSummary } from '../../src-main/shared/contract';
+import type { Studio } from '../state/studio.svelte';
+import { CUSTOM } from '../state/train-form';
+import { metricsCsv, safeFileStem } from './csv';
+import { downloadBytes } from './download';
+
+/** Statuses whose run has a checkpoint to start from and no engine job holding it. */
+export const SETTLED = ['done', 'stopped', 'interrupted', 'failed'] as const;
+
+/** Opens Train with this dataset chosen (a fine-tune in the form is dropped: new data, new run). */
+export function trainOn(studio: Studio, datasetId: string): void {
+  studio.training.form.datasetId = datasetId;
+  studio.training.form.initFrom = null;
+  studio.router.go('train');
+}
+
+/** Opens Generate with this run chosen. */
+export function generateFrom(studio: Studio, run: RunSummary): void {
+  chooseGenerateRun(studio, run);
+  studio.router.go('generate');
+}
+
+/** Chooses the run in the Generate form (and a conversion run's target extension). */
+export function chooseGenerateRun(studio: Studio, run: RunSummary): void {
+  const form = studio.generation.form;
+  form.runId = run.id;
+  if (run.mode === 'conversion' && run.conversion) {
+    form.ext = run.conversion.split(/->|&/)[1];
+    form.inputKind = 'input';
+  } else if (form.inputKind === 'input') {
+    form.inputKind = 'none';
+  }
+}
+
+/**
+ * Opens Train set up to fine-tune a run: same dataset and model shape (weights only load into the
+ * same shape), starting from its best checkpoint with a fresh optimizer.
+ */
+export function fineTune(studio: Studio, run: RunSummary): void {
+  const form = studio.training.form;
+  if (run.datasetId) form.datasetId = run.datasetId;
+  form.initFrom = { runId: run.id, checkpoint: run.bestEvalLoss !== null ? 'best' : 'last' };
+  form.mode = run.mode;
+  if (run.conversion) form.conversion = run.conversion;
+  if (run.preset && studio.presets.some((p) => p.name === run.preset)) form.preset = run.preset;
+  else {
+    form.preset = CUSTOM;
+    const c = run.config;
+    form.model = { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers };
+  }
+  form.name = `${run.name} · fine-tune`;
+  studio.router.go('train');
+}
+
+/** Resumes a run and shows it training. */
+export async function resumeRun(studio: Studio, run: RunSummary): Promise<void> {
+  studio.router.go('train');
+  await studio.training.control('resumeRun', run);
+}
+
+/**
+ * The run a view should preselect when nothing is chosen yet: the run being watched if it can
+ * sample, else the newest run with a checkpoint.
+ */
+export function runToGenerateFrom(studio: Studio): RunSummary | undefined {
+  const watched = studio.runs.find((r) => r.id === studio.training.activeRunId && r.step > 0);
+  return watched ?? studio.runs.find((r) => r.step > 0);
+}
+
+/** Saves a run's metrics as `<run>-metrics.csv` (every recorded step, not the charts' downsampled view). */
+export async function exportMetrics(studio: Studio, run: RunSummary): Promise<void> {
+  const name = `${safeFileStem(run.name)}-metrics.csv`;
+  await studio.attempt(`Exporting ${name}`, async () => {
+    const points = (await studio.api.getMetrics({ runIds: [run.id], maxPoints: 100_000 }))[run.id] ?? [];
+    const bytes = new TextEncoder().encode(metricsCsv(points));
+    if (!studio.info?.nativeDialogs) return downloadBytes(name, bytes);
+    const saved = await studio.api.saveFile({ defaultName: name, bytes });
+    if (saved) studio.toasts.show('success', `Saved ${saved}`);
+  });
+}
