@@ -319,7 +319,7 @@ async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
   const train = buildSequences(c, opts.files, pairs);
   const evalSeqs = buildSequences(c, opts.evalFiles ?? [], opts.evalPairs ?? []);
   warnings.push(...cropWarnings(c, train, evalSeqs));
-  return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed), evalSeqs, savedStep: -1 };
+  return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed, pairs.length > 0), evalSeqs, savedStep: -1 };
 }
 
 /** Refuses a micro-batch whose estimated peak memory does not fit one wasm instance, with advice. */

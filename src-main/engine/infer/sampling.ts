@@ -114,9 +114,13 @@ export class Sampler {
     this.scratch = new Float32Array(vocabSize);
   }
 
-  /** The next value drawn from `logits` (left untouched). */
-  sample(logits: Float32Array): number {
+  /**
+   * The next value drawn from `logits` (left untouched). `allowed`, when given, removes the values a
+   * format constraint refuses before the other steps, so top-p keeps its share of what remains.
+   */
+  sample(logits: Float32Array, allowed?: (value: number) => boolean): number {
     this.scratch.set(logits);
+    if (allowed) for (let i = 0; i < this.scratch.length; i++) if (!allowed(i)) this.scratch[i] = -Infinity;
     for (const step of this.steps) step(this.scratch);
     return sampleLogits(this.scratch, this.rng);
   }
