@@ -3,8 +3,8 @@
 // abc2midi (Debian abcmidi) must accept it, the studio's verdict must call it valid, and it must not
 // be mostly a copy of a training tune (src-main/shared/memorisation.ts). Prints one JSON object.
 //   npm run quality -- [--steps N] [--samples N] [--checkpoint DIR (skip training)] [--keep DIR]
-//                      [--temperature T] [--top-p P] [--no-constrain] [--hidden N] [--lr X]
-import { mkdtempSync, rmSync } from 'node:fs';
+//                      [--save DIR (write the samples)] [--temperature T] [--top-p P] [--no-constrain] [--hidden N] [--lr X]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ const { values: a } = parseArgs({
   options: {
     steps: { type: 'string' }, samples: { type: 'string', default: '20' }, checkpoint: { type: 'string' }, keep: { type: 'string' },
     temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'no-constrain': { type: 'boolean', default: false },
-    hidden: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string', default: '0' }, data: { type: 'string' },
+    save: { type: 'string' }, hidden: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string', default: '0' }, data: { type: 'string' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -56,6 +56,7 @@ try {
       ext: 'abc', seed: 1000 + k, topK: R.sampling.topK, topP: num(a['top-p'], R.sampling.topP), temperature: num(a.temperature, R.sampling.temperature),
       constrain: !a['no-constrain'],
     });
+    if (a.save) { mkdirSync(a.save, { recursive: true }); writeFileSync(path.join(a.save, `sample-${k + 1}.abc`), r.bytes); }
     const judged = judgeSample(r.bytes, 'abc', { stoppedBy: r.stoppedBy, windowPatches: model.config.patchLength });
     const errors = judged.verdict === 'invalid' ? 'not judged' : abc2midiErrors(new TextDecoder().decode(r.bytes));
     const copy = index.check(r.bytes);

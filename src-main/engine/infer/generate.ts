@@ -124,12 +124,14 @@ function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array
     let b: number;
     if (j < forced.length) b = forced[j];
     else {
-      if (guard && !guard.constraint.allows(argmax(logits))) guard.repairs += 1;
-      b = guard ? sampler.sample(logits, guard.allows) : sampler.sample(logits);
+      if (guard && !guard.off && !anyAllowed(guard)) guard.off = true;
+      const active = guard && !guard.off ? guard : null;
+      if (active && !active.constraint.allows(argmax(logits))) active.repairs += 1;
+      b = active ? sampler.sample(logits, active.allows) : sampler.sample(logits);
       if (b === SPECIAL) return { at, stop: 'end' };
       out[at++] = b;
     }
-    guard?.constraint.push(b);
+    if (guard && !guard.off) guard.constraint.push(b);
     patch[j] = b;
     if (at >= maxBytes) return { at, stop: 'max-bytes' };
     if (j + 1 < patch.length) logits = model.pushByte(b);
@@ -142,6 +144,13 @@ interface Guard {
   constraint: ByteConstraint;
   allows: (b: number) => boolean;
   repairs: number;
+  /** Set when the grammar allowed nothing (a state it cannot leave): the model continues unconstrained. */
+  off: boolean;
+}
+
+function anyAllowed(g: Guard): boolean {
+  for (let b = 0; b < VOCAB_SIZE; b++) if (g.allows(b)) return true;
+  return false;
 }
 
 function argmax(logits: Float32Array): number {
@@ -156,7 +165,7 @@ function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array): Guard
   const constraint = constraintFor(ext);
   if (!constraint) return null;
   for (const b of known) constraint.push(b);
-  return { constraint, allows: (b) => constraint.allows(b), repairs: 0 };
+  return { constraint, allows: (b) => constraint.allows(b), repairs: 0, off: false };
 }
 
 /** The decoding loop shared by generate and convert. */
