@@ -20,7 +20,7 @@ export const convertCommand: CommandSpec = {
     const input = await readInputFile(ctx.positionals[0]);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string);
     const to = ctx.opts.to as string;
-    const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx) });
+    const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx, to) });
     return writeResult(ctx, to, r, { conversionInput: input.name });
   },
   format: formatReport,
