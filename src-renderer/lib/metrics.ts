@@ -29,6 +29,7 @@ function combine(old: MetricPoint, p: MetricPoint): MetricPoint {
     bitsPerByte: p.bitsPerByte ?? old.bitsPerByte,
     lr: p.lr ?? old.lr,
     bytesPerSecond: p.bytesPerSecond ?? old.bytesPerSecond,
+    validRate: p.validRate ?? old.validRate ?? null,
   };
 }
 
