@@ -124,7 +124,7 @@ function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array
     let b: number;
     if (j < forced.length) b = forced[j];
     else {
-      if (guard && !guard.off && !anyAllowed(guard)) guard.off = true;
+      if (guard && !guard.off && !guard.allows(argmax(logits)) && !anyAllowed(guard)) guard.off = true;
       const active = guard && !guard.off ? guard : null;
       if (active && !active.constraint.allows(argmax(logits))) active.repairs += 1;
       b = active ? sampler.sample(logits, active.allows) : sampler.sample(logits);
