@@ -21,7 +21,7 @@ import {
   FINAL_STATUSES, LIVE_STATUSES, RUN_STATUSES, type CheckpointRow, type DatasetFileInput, type DatasetFileRow,
   type DatasetRow, type MetricInput, type MetricName, type MetricSeries, type NewCheckpoint, type NewDataset,
   type NewRun, type NewSample, type ReconcileReport, type RecoveryReport, type RunRow, type RunUpdate, type SamplePage,
-  type SampleQuery, type SampleRow, type SampleUpdate, type TagCount, type Validity, type DatasetKind, type RunMode,
+  type SampleQuery, type SampleRow, type SampleChecks, type SampleUpdate, type TagCount, type Validity, type DatasetKind, type RunMode,
 } from './types';
 import { recoverCatalogue } from './recover';
 import { preparePrivateHome, readOnlyHome } from './private';
@@ -41,7 +41,7 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 /** Curve points per run and metric when the caller names no maximum: about one per pixel of a chart. */
 const DEFAULT_SERIES_POINTS = 1_000;
-/** Rows per INSERT statement in appendMetrics (8 columns each, well under SQLite's variable limit). */
+/** Rows per INSERT statement in appendMetrics (9 columns each, well under SQLite's variable limit). */
 const METRIC_ROWS_PER_STATEMENT = 500;
 /** Tags are short labels shown as chips; a longer one is almost certainly a pasted note. */
 const MAX_TAG_LENGTH = 64;
@@ -294,15 +294,16 @@ export class Catalogue {
         const chunk = rows.slice(i, i + METRIC_ROWS_PER_STATEMENT);
         const params = chunk.flatMap((m) => {
           if (!Number.isInteger(m.step) || m.step < 0) throw new UserError(`metric step must be a whole number ≥ 0, got ${m.step}`);
-          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null];
+          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null, m.validRate ?? null];
         });
         await tx.run(
-          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second, valid_rate)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT (run_id, step) DO UPDATE SET time = excluded.time,
              train_loss = COALESCE(excluded.train_loss, train_loss), eval_loss = COALESCE(excluded.eval_loss, eval_loss),
              eval_bpb = COALESCE(excluded.eval_bpb, eval_bpb), lr = COALESCE(excluded.lr, lr),
-             bytes_per_second = COALESCE(excluded.bytes_per_second, bytes_per_second)`, params);
+             bytes_per_second = COALESCE(excluded.bytes_per_second, bytes_per_second),
+             valid_rate = COALESCE(excluded.valid_rate, valid_rate)`, params);
       }
     });
   }
@@ -337,11 +338,11 @@ export class Catalogue {
     const files = await fingerprintDir(input.path);
     if (!files || files.length === 0) throw new UserError(`checkpoint folder ${input.path} is missing or empty; write it before recording it`);
     const row = await this.db.get<CheckpointSql>(
-      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, kind) DO UPDATE SET step = excluded.step, path = excluded.path, eval_loss = excluded.eval_loss,
+      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files, valid_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, kind) DO UPDATE SET step = excluded.step, path = excluded.path, eval_loss = excluded.eval_loss, valid_rate = excluded.valid_rate,
          created = excluded.created, files = excluded.files, missing = 0
        RETURNING *`,
-      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files)]);
+      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files), input.validRate ?? null]);
     return checkpointRow(this.home, row as CheckpointSql);
   }
 
@@ -376,6 +377,18 @@ export class Catalogue {
     await writeSidecar(sampleSidecarPath(this.home, id), sidecar);
     await this.db.transaction((tx) => insertSample(tx, sidecar, input.checkpointId ?? null));
     return this.requireSample(id);
+  }
+
+  /** Records the memorisation check and guidance of a sample (migration 003 columns). */
+  async setSampleChecks(sampleId: string, checks: SampleChecks): Promise<SampleRow> {
+    await this.requireSample(sampleId);
+    const share = checks.copiedShare ?? null;
+    if (share !== null && !(share >= 0 && share <= 1)) throw new UserError(`copied share must be in [0, 1], got ${share}`);
+    await this.db.run('UPDATE samples SET copied_share = ?, closest_file = ?, is_copy = ?, guidance = ? WHERE id = ?', [
+      share, checks.closestFile ?? null, checks.isCopy === undefined || checks.isCopy === null ? null : checks.isCopy ? 1 : 0,
+      checks.guidance ? JSON.stringify(checks.guidance) : null, sampleId,
+    ]);
+    return this.requireSample(sampleId);
   }
 
   async getSample(sampleId: string): Promise<SampleRow | null> {

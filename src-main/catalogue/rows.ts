@@ -2,7 +2,7 @@
 // exported camelCase row types.
 import type {
   CheckpointFile, CheckpointKind, CheckpointRow, DatasetFileRow, DatasetKind, DatasetRow, Json, RunMode,
-  RunRow, RunStatus, SampleRow, Split, Validity,
+  RunRow, RunStatus, SampleGuidance, SampleRow, Split, Validity,
 } from './types';
 import { fromStored } from './paths';
 
@@ -26,13 +26,14 @@ export interface RunSql {
 
 export interface CheckpointSql {
   id: number; run_id: string; kind: CheckpointKind; step: number; path: string; eval_loss: number | null;
-  created: number; files: string; missing: number;
+  created: number; files: string; missing: number; valid_rate?: number | null;
 }
 
 export interface SampleSql {
   id: string; run_id: string | null; checkpoint_id: number | null; checkpoint_step: number | null; name: string;
   params: string; ext: string; path: string; size: number; validity: Validity; validity_reason: string | null;
   repaired: number; rating: number; notes: string; created: number; missing: number;
+  copied_share?: number | null; closest_file?: string | null; is_copy?: number | null; guidance?: string | null;
 }
 
 export function datasetRow(r: DatasetSql): DatasetRow {
@@ -62,7 +63,7 @@ export function runRow(home: string, r: RunSql): RunRow {
 export function checkpointRow(home: string, r: CheckpointSql): CheckpointRow {
   return {
     id: r.id, runId: r.run_id, kind: r.kind, step: r.step, path: fromStored(home, r.path), evalLoss: r.eval_loss,
-    created: r.created, files: JSON.parse(r.files) as CheckpointFile[], missing: r.missing === 1,
+    validRate: r.valid_rate ?? null, created: r.created, files: JSON.parse(r.files) as CheckpointFile[], missing: r.missing === 1,
   };
 }
 
@@ -72,6 +73,9 @@ export function sampleRow(home: string, r: SampleSql, tags: string[]): SampleRow
     params: JSON.parse(r.params) as Json, ext: r.ext, path: fromStored(home, r.path), size: r.size,
     validity: r.validity, validityReason: r.validity_reason, repaired: r.repaired === 1, rating: r.rating, tags,
     notes: r.notes, created: r.created, missing: r.missing === 1,
+    copiedShare: r.copied_share ?? null, closestFile: r.closest_file ?? null,
+    isCopy: r.is_copy === null || r.is_copy === undefined ? null : r.is_copy === 1,
+    guidance: r.guidance ? (JSON.parse(r.guidance) as SampleGuidance) : null,
   };
 }
 

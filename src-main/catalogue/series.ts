@@ -10,6 +10,7 @@ const COLUMN: Record<MetricName, string> = {
   evalBpb: 'eval_bpb',
   lr: 'lr',
   bytesPerSecond: 'bytes_per_second',
+  validRate: 'valid_rate',
 };
 /** Points each bucket may contribute (min, max, last). */
 const POINTS_PER_BUCKET = 3;

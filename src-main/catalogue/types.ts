@@ -118,9 +118,11 @@ export interface MetricInput {
   evalBpb?: number | null;
   lr?: number | null;
   bytesPerSecond?: number | null;
+  /** Share of files sampled at this evaluation judged valid (migration 003). */
+  validRate?: number | null;
 }
 
-export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond';
+export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond' | 'validRate';
 
 export interface MetricPoint {
   step: number;
@@ -151,6 +153,8 @@ export interface CheckpointRow {
   step: number;
   path: string;
   evalLoss: number | null;
+  /** Valid-sample rate measured when it was written (migration 003); null when not measured. */
+  validRate: number | null;
   created: number;
   files: CheckpointFile[];
   missing: boolean;
@@ -163,6 +167,7 @@ export interface NewCheckpoint {
   step: number;
   path: string;
   evalLoss?: number | null;
+  validRate?: number | null;
 }
 
 export interface SampleRow {
@@ -183,6 +188,29 @@ export interface SampleRow {
   notes: string;
   created: number;
   missing: boolean;
+  /** Memorisation check (migration 003; null when not measured): share of bytes copied verbatim from training files. */
+  copiedShare: number | null;
+  /** The training file the sample shares most with. */
+  closestFile: string | null;
+  /** Mostly a copy (copiedShare ≥ COPY_FLAG_SHARE). */
+  isCopy: boolean | null;
+  /** Why the sample failed and what to try (formats/guidance.ts). */
+  guidance: SampleGuidance | null;
+}
+
+/** What the studio tells the user about a sample (formats/guidance.ts SampleJudgement). */
+export interface SampleGuidance {
+  causes: string[];
+  advice: string[];
+  stoppedAtWindow: boolean;
+}
+
+/** The checks recorded on a sample after it is written (migration 003). */
+export interface SampleChecks {
+  copiedShare?: number | null;
+  closestFile?: string | null;
+  isCopy?: boolean | null;
+  guidance?: SampleGuidance | null;
 }
 
 /** A generated file already written (atomically) by the caller at `path`. */

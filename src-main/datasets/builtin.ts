@@ -1,11 +1,13 @@
-// The built-in datasets shipped in datasets/ so the studio works with no download (issue 5 §6):
-// folk tunes as ABC + abcjs MIDI pairs, and a CPU-state set from the seeded generator.
+// The built-in datasets shipped in datasets/ so the studio works with no download (issues 5 §6, 13 §1):
+// ABC tunes (every key), the same tunes as MIDI, ABC → MIDI conversion pairs, and a CPU-state set.
 // `npx tsx datasets/build.ts` rebuilds both; datasets/README.md gives sources and licences.
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { abcToMidi } from '../formats/convert';
+import { validate } from '../formats/validate';
+import { mulberry32, shuffle } from '../formats/prng';
 import { generateCpuFiles, type CpuDatasetOptions } from './cpu';
+import { abc2midiErrors, transposeAbc, tunesOfBook, tuneKey, TRANSPOSITIONS, type CleanTune } from './tunebook';
 import { writeTreeAtomic } from './tree';
 
 /** Built-in CPU set: programs of 1..32 instructions (≤ 1552-byte files, 99 patches) fit the small and
@@ -18,28 +20,107 @@ export function slug(title: string): string {
   return title.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'tune';
 }
 
+/** Largest tune kept, in bytes: whole tunes fit one window of the recipe (64 patches: 62 × 16 bytes),
+ * so the model sees every tune's header and its end. */
+export const MAX_TUNE_BYTES = 992;
+/** Share of tunes held out for evaluation (every key of a held-out tune is held out with it). */
+export const TUNE_EVAL_FRACTION = 0.1;
+/** Seed of the tune split. */
+const TUNE_SPLIT_SEED = 13;
+
+/** A tune of the built-in sets, with the abcmidi checks done. */
+export interface BuiltinTune extends CleanTune {
+  slug: string;
+  split: 'train' | 'eval';
+  /** Semitone shift → the tune in that key (only keys abc2midi accepts and that fit MAX_TUNE_BYTES). */
+  keys: Map<number, string>;
+}
+
+/** Names a key variant: `<slug>.abc` for the written key, `<slug>~up3.abc` / `<slug>~down2.abc` otherwise. */
+function variantStem(slugName: string, shift: number): string {
+  return shift === 0 ? slugName : `${slugName}~${shift > 0 ? 'up' : 'down'}${Math.abs(shift)}`;
+}
+
 /**
- * Every tune of every .abc book in `sourceDir` → `<slug>.abc` + `<slug>.mid` in `outDir` (replaced).
- * A tune whose MIDI equals an earlier one's (the same tune in two books) is left out: an import
- * would drop the MIDI as a duplicate and leave its ABC without a pair.
+ * Every distinct tune of the books in `sourceDirs` (sorted by book), each transposed to the twelve
+ * keys, split train/eval by tune (a tune's keys never straddle the split: the eval loss would see
+ * transpositions of training tunes). Needs Debian abcmidi (abc2abc, abc2midi). `maxTunes` stops early
+ * (tests); the split is only meaningful for the whole collection.
  */
-export async function buildTunes(sourceDir: string, outDir: string): Promise<string[]> {
-  const files = new Map<string, Uint8Array>();
-  const seenMidi = new Set<string>();
-  const books = (await fs.readdir(sourceDir)).filter((n) => n.endsWith('.abc')).sort();
-  for (const book of books) {
-    for (const tune of abcToMidi(await fs.readFile(path.join(sourceDir, book), 'utf8'))) {
-      const midiHash = createHash('sha256').update(tune.midi).digest('hex');
-      if (seenMidi.has(midiHash)) continue;
-      seenMidi.add(midiHash);
-      let name = slug(tune.title);
-      for (let n = 2; files.has(`${name}.abc`); n++) name = `${slug(tune.title)}-${n}`;
-      files.set(`${name}.abc`, new TextEncoder().encode(tune.abc));
-      files.set(`${name}.mid`, tune.midi);
+export function collectTunes(sourceDirs: string[], maxTunes = Infinity): BuiltinTune[] {
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  const tunes: BuiltinTune[] = [];
+  for (const dir of sourceDirs) {
+    for (const book of readdirSync(dir).filter((n) => n.endsWith('.abc')).sort()) {
+      for (const tune of tunesOfBook(readFileSync(path.join(dir, book), 'utf8'), book)) {
+        if (tunes.length >= maxTunes) break;
+        const written = transposeAbc(tune.abc, 0);
+        const key = tuneKey(written);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const keys = new Map<number, string>();
+        for (const shift of TRANSPOSITIONS) {
+          const abc = shift === 0 ? written : transposeAbc(tune.abc, shift);
+          if (new TextEncoder().encode(abc).length > MAX_TUNE_BYTES) continue;
+          if (validate(new TextEncoder().encode(abc), 'abc').verdict !== 'valid') continue;
+          if (abc2midiErrors(abc) !== '') continue;
+          keys.set(shift, abc);
+        }
+        if (!keys.has(0)) continue;
+        let name = slug(tune.title);
+        for (let n = 2; names.has(name); n++) name = `${slug(tune.title)}-${n}`;
+        names.add(name);
+        tunes.push({ ...tune, abc: written, slug: name, split: 'train', keys });
+      }
     }
   }
-  await writeTreeAtomic(outDir, files);
-  return [...files.keys()];
+  const order = shuffle(tunes.map((t) => t.slug).sort(), mulberry32(TUNE_SPLIT_SEED));
+  const held = new Set(order.slice(0, Math.max(1, Math.round(tunes.length * TUNE_EVAL_FRACTION))));
+  for (const t of tunes) t.split = held.has(t.slug) ? 'eval' : 'train';
+  return tunes;
+}
+
+/** The MIDI of one single-tune ABC text, as the studio's ABC library (abcjs) renders it. */
+function midiOf(abc: string): Uint8Array {
+  return abcToMidi(abc)[0].midi;
+}
+
+export interface MusicSets {
+  /** ABC tunes in every key (generative). */
+  abc: Map<string, Uint8Array>;
+  /** The same tunes as MIDI, in every key (generative). */
+  midi: Map<string, Uint8Array>;
+  /** ABC → MIDI pairs in the written key (conversion). */
+  pairs: Map<string, Uint8Array>;
+}
+
+/** The three built-in music sets as relative path → bytes (`eval/` holds the eval split). */
+export function musicSets(tunes: BuiltinTune[]): MusicSets {
+  const sets: MusicSets = { abc: new Map(), midi: new Map(), pairs: new Map() };
+  const enc = new TextEncoder();
+  for (const t of tunes) {
+    const dir = t.split === 'eval' ? 'eval/' : 'train/';
+    for (const [shift, abc] of t.keys) {
+      const stem = variantStem(t.slug, shift);
+      sets.abc.set(`${dir}${stem}.abc`, enc.encode(abc));
+      sets.midi.set(`${dir}${stem}.mid`, midiOf(abc));
+    }
+    sets.pairs.set(`${dir}${t.slug}.abc`, enc.encode(t.abc));
+    sets.pairs.set(`${dir}${t.slug}.mid`, midiOf(t.abc));
+  }
+  return sets;
+}
+
+/** Folder names of the built-in music sets under datasets/. */
+export const MUSIC_FOLDERS = { abc: 'abc-tunes', midi: 'midi-tunes', pairs: 'tunes' } as const;
+
+/** Rebuilds the three music sets under `outRoot` from the tune books in `sourceDirs`. */
+export async function buildMusic(sourceDirs: string[], outRoot: string): Promise<{ tunes: BuiltinTune[]; sets: MusicSets }> {
+  const tunes = collectTunes(sourceDirs);
+  const sets = musicSets(tunes);
+  for (const k of ['abc', 'midi', 'pairs'] as const) await writeTreeAtomic(path.join(outRoot, MUSIC_FOLDERS[k]), sets[k]);
+  return { tunes, sets };
 }
 
 /** The CPU-state set: train/ and eval/ folders (the import takes eval/ as the eval split). */

@@ -37,8 +37,8 @@ export interface TrainJob {
 }
 
 export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
-export interface TrainEvalEvent { step: number; evalLoss: number; evalBitsPerByte: number }
-export interface TrainCheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null }
+export interface TrainEvalEvent { step: number; evalLoss: number; evalBitsPerByte: number; validRate?: number | null }
+export interface TrainCheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null; validRate?: number | null }
 
 export interface TrainOutcome {
   status: 'done' | 'stopped';

@@ -28,7 +28,11 @@ export class Sampler {
   private orderEpoch = -1;
   private order: Int32Array = new Int32Array(0);
 
-  constructor(private readonly c: BGPTConfig, private readonly seqs: Int32Array[], private readonly seed: number) {}
+  /**
+   * `keepHead`: conversion pairs are always cut at the head, so the input file's beginning (its
+   * extension patch and header) is never lost, as the reference truncates a long pair to its head.
+   */
+  constructor(private readonly c: BGPTConfig, private readonly seqs: Int32Array[], private readonly seed: number, private readonly keepHead = false) {}
 
   /** Window number `k` of the run: epoch k / n in a seeded order, cropped with a seeded mode. */
   sample(k: number): Int32Array {
@@ -41,6 +45,7 @@ export class Sampler {
     const seq = this.seqs[this.order[k % n]];
     const { patchSize: s, patchLength: l } = this.c;
     if (seq.length <= l * s) return seq;
+    if (this.keepHead) return cropSequence(seq, s, l, 0);
     const rng = new Rng(deriveSeed(this.seed, CROP_STREAM, k));
     const mode = CROP_MODES[rng.int(CROP_MODES.length)];
     return cropSequence(seq, s, l, cropStart(seq.length / s, l, mode, () => rng.next()));

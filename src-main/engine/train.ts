@@ -22,6 +22,7 @@ import { getLr, type Schedule } from './schedule';
 import { deriveSeed } from './rng';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { cropSequence } from '../shared/patches';
+import { dominantExt, validSampleRate, VALIDITY_SAMPLES } from './validity';
 
 /** Resume files written beside config.json / model.safetensors in `last/`. */
 export const STATE_FILE = 'train_state.json';
@@ -39,8 +40,9 @@ const DROPOUT_STREAM = 3;
 const WASM_MEMORY_LIMIT = 0.9 * 4 * 2 ** 30;
 
 export interface StepMetrics { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
-export interface EvalMetrics { step: number; evalLoss: number; evalBitsPerByte: number }
-export interface CheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null }
+/** `validRate`: share of files sampled at this evaluation judged valid (null when not measured). */
+export interface EvalMetrics { step: number; evalLoss: number; evalBitsPerByte: number; validRate?: number | null }
+export interface CheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null; validRate?: number | null }
 
 export interface TrainOptions {
   /** Model for a fresh run (ignored when resuming: the checkpoint's config is used). */
@@ -67,6 +69,11 @@ export interface TrainOptions {
   evalEvery?: number;
   /** Stop after this many evaluations without a better eval loss. */
   patience?: number;
+  /**
+   * Files sampled at each evaluation to measure the valid-file rate (engine/validity.ts); default
+   * VALIDITY_SAMPLES in generative mode, 0 (off) in conversion mode.
+   */
+  validitySamples?: number;
   /** Run folder: checkpoints go to `out/best` and `out/last`. */
   out: string;
   /** A `last/` checkpoint to continue from exactly. */
@@ -239,19 +246,30 @@ async function saveLast(run: Run): Promise<string> {
   return dir;
 }
 
+/** The valid-file rate of samples from the current weights (null when off or not generative). */
+async function measureValidity(run: Run): Promise<number | null> {
+  const { opts, state } = run;
+  const generative = (opts.pairs ?? []).length === 0;
+  const count = opts.validitySamples ?? (generative ? VALIDITY_SAMPLES : 0);
+  const ext = dominantExt(opts.files);
+  if (count <= 0 || !generative || ext === null) return null;
+  return validSampleRate(run.model, ext, state.seed, state.step, count);
+}
+
 /** Evaluates, updates best / patience, writes checkpoints. Returns the eval loss (null without eval split). */
 async function evaluateAndSave(run: Run): Promise<number | null> {
   const { state, opts } = run;
   let evalLoss: number | null = null;
   if (run.evalSeqs.length > 0) {
     evalLoss = await estimateLoss(run.model, run.evalSeqs, state.batchSize);
-    opts.onEval?.({ step: state.step, evalLoss, evalBitsPerByte: evalLoss / Math.LN2 });
+    const validRate = await measureValidity(run);
+    opts.onEval?.({ step: state.step, evalLoss, evalBitsPerByte: evalLoss / Math.LN2, validRate });
     if (state.bestEvalLoss === null || evalLoss < state.bestEvalLoss) {
       state.bestEvalLoss = evalLoss;
       state.evalsSinceBest = 0;
       const dir = path.join(opts.out, 'best');
       await saveModel(dir, run.model);
-      opts.onCheckpoint?.({ step: state.step, kind: 'best', path: dir, evalLoss });
+      opts.onCheckpoint?.({ step: state.step, kind: 'best', path: dir, evalLoss, validRate });
     } else {
       state.evalsSinceBest += 1;
     }
@@ -327,7 +345,7 @@ async function openRun(opts: TrainOptions, warnings: string[]): Promise<Run> {
   const train = buildSequences(c, opts.files, pairs);
   const evalSeqs = buildSequences(c, opts.evalFiles ?? [], opts.evalPairs ?? []);
   warnings.push(...cropWarnings(c, train, evalSeqs));
-  return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed), evalSeqs, savedStep: -1 };
+  return { opts, model, opt, state, sampler: new Sampler(c, train, state.rng.seed, pairs.length > 0), evalSeqs, savedStep: -1 };
 }
 
 /** Refuses a micro-batch whose estimated peak memory does not fit one wasm instance, with advice. */

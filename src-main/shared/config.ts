@@ -2,6 +2,7 @@
 // converters to and from the reference's snake_case config.json, validation, presets and size estimates.
 import { UserError } from './errors';
 import { CONFIG_LIMITS, HEAD_WIDTH } from './defaults';
+import { TUNES_RECIPE } from './recipe';
 
 /** Byte vocabulary: the 256 byte values plus the special value 256 (padding / start / end). */
 export const VOCAB_SIZE = 257;
@@ -87,7 +88,7 @@ export function configToJson(c: BGPTConfig): BGPTConfigJson {
   };
 }
 
-export type PresetName = 'tiny' | 'small' | 'paper' | 'bench';
+export type PresetName = 'tiny' | 'tunes' | 'small' | 'paper' | 'bench';
 
 export interface Preset {
   name: PresetName;
@@ -95,6 +96,10 @@ export interface Preset {
   config: BGPTConfig;
   /** A peak learning rate that suits the model's size (the reference's 1e-4 is for the paper model). */
   lr: number;
+  /** Updates a run takes by default with this preset (else the trainer's default). */
+  steps?: number;
+  /** Training dropout (else the reference's 0.1). */
+  dropout?: number;
 }
 
 export const PRESETS: Record<PresetName, Preset> = {
@@ -104,6 +109,14 @@ export const PRESETS: Record<PresetName, Preset> = {
     config: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 1, numHeads: 2 },
     // Measured: 150 steps of batch 8 (2 minutes on wasm) take TypeScript sources from 8 to 4.0 bits/byte.
     lr: 1e-3,
+  },
+  tunes: {
+    name: 'tunes',
+    description: 'the measured recipe for ABC tunes (docs/quality.md): about 10 minutes on 2 CPU cores, mostly valid tunes',
+    config: TUNES_RECIPE.config,
+    lr: TUNES_RECIPE.lr,
+    steps: TUNES_RECIPE.steps,
+    dropout: TUNES_RECIPE.dropout,
   },
   small: {
     name: 'small',

@@ -309,6 +309,8 @@ export interface CheckpointInfo {
   step: number;
   kind: 'best' | 'last';
   evalLoss: number | null;
+  /** Share of files sampled from it (at its evaluation) that were valid; null when not measured. */
+  validRate?: number | null;
   created: IsoTime;
   missing: boolean;
 }
@@ -326,6 +328,8 @@ export interface MetricPoint {
   bitsPerByte: number | null;
   lr: number | null;
   bytesPerSecond: number | null;
+  /** Valid-file rate of the samples drawn at this evaluation (absent or null between evaluations). */
+  validRate?: number | null;
 }
 
 export interface SampleInfo {
@@ -345,6 +349,14 @@ export interface SampleInfo {
   params: Record<string, unknown>;
   created: IsoTime;
   missing: boolean;
+  /** Memorisation check: share of its bytes inside long verbatim runs from the training files (null: not measured). */
+  copiedShare?: number | null;
+  /** The training file it shares most with. */
+  closestFile?: string | null;
+  /** Mostly a copy of training data: not new music. */
+  isCopy?: boolean | null;
+  /** Why it failed (or what limited it) and what to try next. */
+  guidance?: { causes: string[]; advice: string[]; stoppedAtWindow: boolean } | null;
 }
 
 export interface FileBytes {

@@ -36,12 +36,18 @@ export function fileSequence(bytes: Uint8Array, ext: string, patchSize: number):
   return seq;
 }
 
-/** The patch index a crop starts at. `random` returns numbers in [0, 1) (seeded by the caller). */
+/**
+ * The patch index a crop starts at. `random` returns numbers in [0, 1) (seeded by the caller).
+ * Only a head crop starts at 0, so only a window that really starts at the file's start holds the
+ * start (extension) patch: a body crop starts at patch 1 or later, as the reference's
+ * `random.randint(1, len // PATCH_SIZE - PATCH_LENGTH)` (train-gen.py `read_bytes`). Body and tail
+ * windows begin with data bytes, never with an extension patch followed by the middle of a file.
+ */
 export function cropStart(totalPatches: number, patchLength: number, mode: CropMode, random: () => number): number {
   const last = Math.max(0, totalPatches - patchLength);
   if (mode === 'head' || last === 0) return 0;
   if (mode === 'tail') return last;
-  return Math.floor(random() * (last + 1));
+  return 1 + Math.floor(random() * last);
 }
 
 /** Cuts a sequence to at most `patchLength` patches starting at patch `startPatchIndex`. */

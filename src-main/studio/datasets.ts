@@ -19,7 +19,9 @@ import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStat
 const BUILTIN_ROOT = path.join(APP_ROOT, 'datasets');
 /** Built-in datasets: folder under datasets/ → dataset name and kind. */
 const BUILTINS: { folder: string; name: string; kind: RunMode }[] = [
-  { folder: 'tunes', name: 'Folk tunes (ABC + MIDI)', kind: 'conversion' },
+  { folder: 'abc-tunes', name: 'Tunes (ABC)', kind: 'generative' },
+  { folder: 'midi-tunes', name: 'Tunes (MIDI)', kind: 'generative' },
+  { folder: 'tunes', name: 'Tunes (ABC → MIDI pairs)', kind: 'conversion' },
   { folder: 'cpu', name: 'Toy CPU traces', kind: 'generative' },
 ];
 

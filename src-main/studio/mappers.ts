@@ -88,7 +88,7 @@ export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: n
 }
 
 export function checkpointInfo(c: CheckpointRow): CheckpointInfo {
-  return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, created: iso(c.created), missing: c.missing };
+  return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, validRate: c.validRate, created: iso(c.created), missing: c.missing };
 }
 
 export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
@@ -109,5 +109,9 @@ export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
     params: (s.params ?? {}) as Record<string, unknown>,
     created: iso(s.created),
     missing: s.missing,
+    copiedShare: s.copiedShare,
+    closestFile: s.closestFile,
+    isCopy: s.isCopy,
+    guidance: s.guidance,
   };
 }

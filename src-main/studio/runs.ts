@@ -269,8 +269,8 @@ export class RunService {
     } else if (event.name === 'eval') {
       const e = event.payload;
       const time = Date.now();
-      this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
-      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
+      this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte, validRate: e.validRate ?? null });
+      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null, validRate: e.validRate ?? null }] });
       void this.recordEval(jobId, e);
     } else if (event.name === 'checkpoint') {
       void this.recordCheckpoint(jobId, event.payload);
@@ -292,7 +292,7 @@ export class RunService {
   private async recordCheckpoint(runId: string, e: TrainCheckpointEvent): Promise<void> {
     // The engine wrote the directory atomically before saying so; the row follows the file.
     await this.flushMetrics();
-    await this.catalogue.addCheckpoint({ runId, kind: e.kind, step: e.step, path: path.resolve(e.path), evalLoss: e.evalLoss });
+    await this.catalogue.addCheckpoint({ runId, kind: e.kind, step: e.step, path: path.resolve(e.path), evalLoss: e.evalLoss, validRate: e.validRate ?? null });
     await this.catalogue.updateRun(runId, { stepsDone: e.step });
     await this.emitRun(runId);
   }
@@ -425,8 +425,8 @@ export class RunService {
   async metrics(runIds: string[], maxPoints: number): Promise<Record<string, MetricPoint[]>> {
     await this.flushMetrics();
     const out: Record<string, MetricPoint[]> = {};
-    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond'] as const;
-    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond' } as const;
+    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond', 'validRate'] as const;
+    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond', validRate: 'validRate' } as const;
     for (const runId of runIds) {
       const byStep = new Map<number, MetricPoint>();
       for (const m of names) {

@@ -9,6 +9,8 @@ import { checkpointDir, newId, samplePath } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
 import type { GenerateJob, GenerateOutcome } from '../engine-host/jobs';
 import { validate } from '../formats';
+import { judgeSample, type StopKind } from '../formats/guidance';
+import { CopyIndex } from '../shared/memorisation';
 import { writeFileAtomic } from '../node/atomic';
 import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQuery, SampleUpdate, SurprisalResult } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
@@ -104,6 +106,7 @@ export class SampleService {
       bytes: out.bytes,
       params: { ...sampling, checkpoint: req.checkpoint, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null,
         prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null },
+      windowPatches: out.patches,
     });
     return sampleInfo(row, runName);
   }
@@ -163,7 +166,7 @@ export class SampleService {
  */
 export async function recordSample(
   catalogue: Catalogue,
-  s: { checkpoint: string; ext: string; bytes: Uint8Array; params: Record<string, unknown> },
+  s: { checkpoint: string; ext: string; bytes: Uint8Array; params: Record<string, unknown>; windowPatches?: number },
 ): Promise<{ row: SampleRow; runName: string | null }> {
   const ext = s.ext.toLowerCase();
   const verdict = validate(s.bytes, ext);
@@ -184,5 +187,33 @@ export async function recordSample(
     validityReason: verdict.reason ?? null,
     repaired: verdict.verdict === 'repaired',
   });
-  return { row, runName: run?.name ?? null };
+  const stoppedBy = s.params.stoppedBy as StopKind | undefined;
+  const judged = judgeSample(s.bytes, ext, { stoppedBy, windowPatches: s.windowPatches });
+  const copy = run?.datasetId ? (await copyIndex(catalogue, run.datasetId))?.check(bytes) ?? null : null;
+  const checked = await catalogue.setSampleChecks(row.id, {
+    copiedShare: copy?.copiedShare ?? null,
+    closestFile: copy?.closest ?? null,
+    isCopy: copy?.isCopy ?? null,
+    guidance: { causes: judged.causes, advice: judged.advice, stoppedAtWindow: judged.stoppedAtWindow },
+  });
+  return { row: checked, runName: run?.name ?? null };
+}
+
+/** Copy indexes of datasets' training files, kept while the process lives (a dataset's files never change under an id's hash). */
+const copyIndexes = new Map<string, { key: string; index: CopyIndex }>();
+
+/**
+ * The memorisation index of a dataset's training split (shared/memorisation.ts), or null when its
+ * files are gone. Rebuilt when the dataset's file list changes.
+ */
+async function copyIndex(catalogue: Catalogue, datasetId: string): Promise<CopyIndex | null> {
+  const files = (await catalogue.listDatasetFiles(datasetId)).filter((f) => f.split === 'train' && !f.missing);
+  if (files.length === 0) return null;
+  const key = files.map((f) => f.sha256).join(',');
+  const cached = copyIndexes.get(datasetId);
+  if (cached?.key === key) return cached.index;
+  const read = await Promise.all(files.map(async (f) => ({ name: f.originalName, bytes: new Uint8Array(await fs.readFile(f.path).catch(() => Buffer.alloc(0))) })));
+  const index = new CopyIndex(read);
+  copyIndexes.set(datasetId, { key, index });
+  return index;
 }

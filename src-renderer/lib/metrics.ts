@@ -29,6 +29,7 @@ function combine(old: MetricPoint, p: MetricPoint): MetricPoint {
     bitsPerByte: p.bitsPerByte ?? old.bitsPerByte,
     lr: p.lr ?? old.lr,
     bytesPerSecond: p.bytesPerSecond ?? old.bytesPerSecond,
+    validRate: p.validRate ?? old.validRate ?? null,
   };
 }
 
@@ -44,7 +45,7 @@ export function column(points: readonly MetricPoint[], key: MetricKey): { xs: nu
   const ys: number[] = [];
   for (const p of points) {
     const v = p[key];
-    if (v !== null && Number.isFinite(v)) {
+    if (v !== null && v !== undefined && Number.isFinite(v)) {
       xs.push(p.step);
       ys.push(v);
     }

@@ -21,7 +21,7 @@ export const convertCommand: CommandSpec = {
     await assertCheckpointFits(ctx.opts.checkpoint as string);
     const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: PREFILL_BATCH });
     const to = ctx.opts.to as string;
-    const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx) });
+    const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx, to) });
     return writeResult(ctx, to, r, { conversionInput: input.name });
   },
   format: formatReport,

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HOME_OPTION, type CommandContext, type CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
-import { defaultNumHeads, presetConfig, validateConfig, type BGPTConfig } from '../../shared/config';
+import { defaultNumHeads, presetConfig, validateConfig, PRESETS, type BGPTConfig, type PresetName } from '../../shared/config';
 import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
 import { resolveHome } from '../../catalogue/paths';
 import { EngineHost } from '../../engine-host/host';
@@ -19,8 +19,8 @@ export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted 
 const MODEL_FLAGS = ['patchSize', 'patchLength', 'hiddenSize', 'patchLayers', 'byteLayers', 'heads'];
 
 /** The model from --preset plus any per-field flags. */
-function modelConfig(o: CommandContext['opts']): BGPTConfig {
-  const c = presetConfig((o.preset as string | undefined) ?? 'tiny');
+function modelConfig(o: CommandContext['opts'], preset: string): BGPTConfig {
+  const c = presetConfig(preset);
   const hidden = o.hiddenSize as number | undefined;
   const next: BGPTConfig = {
     patchSize: (o.patchSize as number | undefined) ?? c.patchSize,
@@ -45,6 +45,16 @@ async function datasetId(studio: Studio, data: string, conversion: boolean, ctx:
   const d = await studio.datasets.find(data);
   if (!d) throw new UserError(`--data ${data}: no such folder, and no dataset of that name or id in ${studio.home}`, 'BAD_ARGS');
   return d.id;
+}
+
+/**
+ * The preset when none is named: the measured ABC recipe (shared/recipe.ts) for a generative dataset
+ * whose files are all ABC, so `bgpt train --data <ABC tunes>` gives playable tunes; else tiny.
+ */
+async function defaultPreset(studio: Studio, datasetId: string, conversion: boolean, custom: boolean, resuming: boolean): Promise<string> {
+  if (conversion || custom || resuming) return 'tiny';
+  const files = await studio.catalogue.listDatasetFiles(datasetId);
+  return files.length > 0 && files.every((f) => f.ext.toLowerCase() === 'abc') ? 'tunes' : 'tiny';
 }
 
 /** Training progress as a bar (terminal) or throttled lines (log); evaluations always get a line. */
@@ -73,14 +83,14 @@ export const trainCommand: CommandSpec = {
   usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split); not needed with --resume' },
-    { name: 'preset', type: 'string', description: 'model preset: tiny, small, paper, bench', default: 'tiny' },
+    { name: 'preset', type: 'string', description: 'model preset: tiny, tunes, small, paper, bench (default: tunes for a dataset of ABC files, the measured recipe; else tiny)' },
     { name: 'patch-size', type: 'number', description: 'bytes per patch (overrides the preset)' },
     { name: 'patch-length', type: 'number', description: 'patches per window (overrides the preset)' },
     { name: 'hidden-size', type: 'number', description: 'model width (overrides the preset)' },
     { name: 'patch-layers', type: 'number', description: 'patch-level decoder layers (overrides the preset)' },
     { name: 'byte-layers', type: 'number', description: 'byte-level decoder layers (overrides the preset)' },
     { name: 'heads', type: 'number', description: 'attention heads (default hidden/64, at least 1)' },
-    { name: 'steps', type: 'number', description: 'optimizer updates (default 100 unless --epochs)' },
+    { name: 'steps', type: 'number', description: "optimizer updates (default: the preset's, tunes 1500; else 100 unless --epochs)" },
     { name: 'epochs', type: 'number', description: 'passes over the training files instead of --steps' },
     { name: 'batch', type: 'number', description: 'windows per micro-batch', default: 8 },
     { name: 'accumulation', type: 'number', description: 'micro-batches per update', default: 1 },
@@ -100,12 +110,12 @@ export const trainCommand: CommandSpec = {
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
     if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
     if (o.data === undefined && o.resume === undefined) throw new UserError('missing --data (a dataset or a folder), or --resume RUN to continue a run (see bgpt train --help)', 'BAD_ARGS');
-    const config = modelConfig(o);
+    presetConfig((o.preset as string | undefined) ?? 'tiny'); // an unknown preset fails before anything is imported
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
     const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
     try {
       const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
-      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, config, custom);
+      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom);
       ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
       const bar = ctx.startProgress({ label: 'training', total: run.totalSteps, unit: 'steps' });
       const unwatch = watch(studio, run.id, bar);
@@ -144,16 +154,21 @@ export const trainCommand: CommandSpec = {
 };
 
 /** A new run from the flags (and a checkpoint made outside the catalogue with --resume DIR --data). */
-async function startNew(studio: Studio, ctx: CommandContext, config: BGPTConfig, custom: boolean): Promise<RunSummary> {
+async function startNew(studio: Studio, ctx: CommandContext, custom: boolean): Promise<RunSummary> {
   const o = ctx.opts;
   const conversion = o.conversion as string | undefined;
+  const data = await datasetId(studio, o.data as string, !!conversion, ctx);
+  const preset = (o.preset as string | undefined) ?? await defaultPreset(studio, data, !!conversion, custom, o.resume !== undefined || o.init !== undefined);
+  const config = modelConfig(o, preset);
+  const recipe = PRESETS[preset as PresetName];
+  if (preset === 'tunes' && o.preset === undefined) ctx.progress('ABC tunes: training with the measured recipe (preset tunes; docs/quality.md)');
   const parsed = requests.trainRequest.safeParse({
-    datasetId: await datasetId(studio, o.data as string, !!conversion, ctx),
-    preset: custom ? undefined : (o.preset as string),
+    datasetId: data,
+    preset: custom ? undefined : preset,
     config,
     mode: conversion ? 'conversion' : 'generative',
     conversion,
-    steps: o.steps ?? (o.epochs === undefined ? 100 : undefined),
+    steps: o.steps ?? (o.epochs === undefined ? recipe?.steps ?? 100 : undefined),
     epochs: o.epochs,
     batchSize: o.batch,
     accumulation: o.accumulation,

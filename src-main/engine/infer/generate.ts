@@ -8,6 +8,7 @@ import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
 import { Rng } from '../rng';
 import type { InferenceModel } from './model';
 import { Sampler, type SamplingOptions } from './sampling';
+import { constraintFor, type ByteConstraint } from '../../formats/constraints';
 
 export type StopReason = 'end' | 'max-bytes' | 'window' | 'cancelled';
 
@@ -41,6 +42,11 @@ export interface SampleRunOptions {
   onPatch?: (event: PatchEvent) => void;
   /** Aborting stops at the next patch boundary; the bytes made so far are returned, flagged 'cancelled'. */
   signal?: AbortSignal;
+  /**
+   * Format-aware sampling (formats/constraints.ts): keep the target format's byte grammar (well-formed
+   * UTF-8; an ABC tune's header fields). Default: on where the format has one (abc, txt).
+   */
+  constrain?: boolean;
 }
 
 export interface GenerateOptions extends SampleRunOptions {
@@ -71,6 +77,13 @@ export interface GenerateResult {
   seconds: number;
   /** The sampler's seed (the one given, or the random one drawn). */
   seed: number;
+  /** Whether a format constraint was applied. */
+  constrained: boolean;
+  /**
+   * Positions where the constraint overruled the model: its most likely byte was refused by the
+   * grammar (0 when unconstrained). A sample with repairs > 0 needed the grammar to stay valid.
+   */
+  repairs: number;
 }
 
 /** Where decoding starts: whole patches the model reads, then bytes forced at the start of the next patch. */
@@ -80,6 +93,7 @@ interface Prefix {
 }
 
 interface RunOutcome {
+  repairs: number;
   generated: Uint8Array;
   patches: number;
   stoppedBy: StopReason;
@@ -105,17 +119,21 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * Decodes one patch: forced bytes first, then sampled ones; a sampled 256 ends the file. Fills `patch`
  * (the rest stays 256) and appends sampled bytes to `out` from `at`; returns the new length and why it stopped early.
  */
-function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array, patch: Int32Array, out: Uint8Array, at: number, maxBytes: number): { at: number; stop?: StopReason } {
+function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array, patch: Int32Array, out: Uint8Array, at: number, maxBytes: number, guard: Guard | null): { at: number; stop?: StopReason } {
   patch.fill(SPECIAL);
   let logits = model.beginBytes();
   for (let j = 0; j < patch.length; j++) {
     let b: number;
     if (j < forced.length) b = forced[j];
     else {
-      b = sampler.sample(logits);
+      if (guard && !guard.off && !guard.allows(argmax(logits)) && !anyAllowed(guard)) guard.off = true;
+      const active = guard && !guard.off ? guard : null;
+      if (active && !active.constraint.allows(argmax(logits))) active.repairs += 1;
+      b = active ? sampler.sample(logits, active.allows) : sampler.sample(logits);
       if (b === SPECIAL) return { at, stop: 'end' };
       out[at++] = b;
     }
+    if (guard && !guard.off) guard.constraint.push(b);
     patch[j] = b;
     if (at >= maxBytes) return { at, stop: 'max-bytes' };
     if (j + 1 < patch.length) logits = model.pushByte(b);
@@ -123,8 +141,37 @@ function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array
   return { at };
 }
 
+/** A format constraint in use, and how often it overruled the model. */
+interface Guard {
+  constraint: ByteConstraint;
+  allows: (b: number) => boolean;
+  repairs: number;
+  /** Set when the grammar allowed nothing (a state it cannot leave): the model continues unconstrained. */
+  off: boolean;
+}
+
+function anyAllowed(g: Guard): boolean {
+  for (let b = 0; b < VOCAB_SIZE; b++) if (g.allows(b)) return true;
+  return false;
+}
+
+function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+/** The constraint for `ext` when asked for (default on), fed the bytes the file already starts with. */
+function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array): Guard | null {
+  if (opts.constrain === false || opts.excludeEnd) return null;
+  const constraint = constraintFor(ext);
+  if (!constraint) return null;
+  for (const b of known) constraint.push(b);
+  return { constraint, allows: (b) => constraint.allows(b), repairs: 0, off: false };
+}
+
 /** The decoding loop shared by generate and convert. */
-async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions, maxBytes: number, seed: number): Promise<RunOutcome> {
+async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions, maxBytes: number, seed: number, guard: Guard | null = null): Promise<RunOutcome> {
   const { patchSize, patchLength } = model.config;
   const sampler = new Sampler({ topK: opts.topK, topP: opts.topP, temperature: opts.temperature, exclude: opts.excludeEnd ? [SPECIAL] : [] } satisfies SamplingOptions, new Rng(seed), VOCAB_SIZE);
   const release = model.claim();
@@ -150,7 +197,7 @@ async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions
       model.pushPatch(last);
       const patch = new Int32Array(patchSize);
       const before = at;
-      const result = decodePatch(model, sampler, index === prefixPatches ? prefix.forced : new Uint8Array(0), patch, out, at, maxBytes);
+      const result = decodePatch(model, sampler, index === prefixPatches ? prefix.forced : new Uint8Array(0), patch, out, at, maxBytes, guard);
       at = result.at;
       if (at > before) opts.onPatch?.({ patch: index, bytes: out.slice(before, at), generated: at });
       index++;
@@ -161,7 +208,7 @@ async function run(model: InferenceModel, prefix: Prefix, opts: SampleRunOptions
       }
       await yieldToEventLoop();
     }
-    return { generated: out.slice(0, at), patches: index, stoppedBy, seconds: (performance.now() - started) / 1000 };
+    return { generated: out.slice(0, at), patches: index, stoppedBy, seconds: (performance.now() - started) / 1000, repairs: guard?.repairs ?? 0 };
   } finally {
     release();
   }
@@ -231,16 +278,16 @@ async function runMany(model: InferenceModel, prefix: Prefix, opts: SampleRunOpt
     }
     const seconds = (performance.now() - started) / 1000;
     const cancelled = opts.signal?.aborted ?? false;
-    return outs.map((out, r) => ({ generated: out.slice(0, at[r]), patches: index, stoppedBy: stops[r] ?? (cancelled ? 'cancelled' : 'window'), seconds }));
+    return outs.map((out, r) => ({ repairs: 0, generated: out.slice(0, at[r]), patches: index, stoppedBy: stops[r] ?? (cancelled ? 'cancelled' : 'window'), seconds }));
   } finally {
     release();
   }
 }
 
-function result(bytes: Uint8Array, outcome: RunOutcome, seed: number): GenerateResult {
+function result(bytes: Uint8Array, outcome: RunOutcome, seed: number, constrained: boolean): GenerateResult {
   const n = outcome.generated.length;
   return {
-    bytes, generated: n, patches: outcome.patches, stoppedBy: outcome.stoppedBy, seconds: outcome.seconds, seed,
+    bytes, generated: n, patches: outcome.patches, stoppedBy: outcome.stoppedBy, seconds: outcome.seconds, seed, constrained, repairs: outcome.repairs,
     bytesPerSecond: outcome.seconds > 0 ? n / outcome.seconds : 0,
   };
 }
@@ -263,11 +310,13 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   const patches = new Int32Array((whole + 1) * patchSize);
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
-  const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed);
+  // Forced prompt bytes pass through decodePatch's push; only the whole-patch part is fed here.
+  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize));
+  const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed, guard);
   const bytes = new Uint8Array(prompt.length + outcome.generated.length);
   bytes.set(prompt);
   bytes.set(outcome.generated, prompt.length);
-  return result(bytes, outcome, seed);
+  return result(bytes, outcome, seed, guard !== null);
 }
 
 /** Options of `generateMany`: those of `generate`, and how many samples. */
@@ -298,12 +347,19 @@ export async function generateMany(model: InferenceModel, opts: GenerateManyOpti
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
   const seeds = Array.from({ length: count }, (_, i) => (seed + i) % MAX_SEED);
+  // Format-aware sampling steers each sample by its own bytes (formats/constraints.ts): those samples are made
+  // one after another, so sample i stays exactly what `generate` makes with its seed.
+  if (guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize)) !== null) {
+    const out: GenerateResult[] = [];
+    for (const s of seeds) out.push(await generate(model, { ...opts, seed: s }));
+    return out;
+  }
   const outcomes = await runMany(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seeds);
   return outcomes.map((outcome, i) => {
     const bytes = new Uint8Array(prompt.length + outcome.generated.length);
     bytes.set(prompt);
     bytes.set(outcome.generated, prompt.length);
-    return result(bytes, outcome, seeds[i]);
+    return result(bytes, outcome, seeds[i], false);
   });
 }
 
@@ -324,6 +380,7 @@ export async function convert(model: InferenceModel, opts: ConvertOptions): Prom
   const patches = new Int32Array((inputPatches + 1) * patchSize);
   patches.set(input.subarray(0, inputPatches * patchSize));
   patches.set(startPatch(opts.to, patchSize), inputPatches * patchSize);
-  const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed);
-  return result(outcome.generated, outcome, seed);
+  const guard = guardFor(opts.to, opts, new Uint8Array(0));
+  const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed, guard);
+  return result(outcome.generated, outcome, seed, guard !== null);
 }

@@ -5,6 +5,9 @@ import { UserError } from '../../shared/errors';
 import type { Rng } from '../rng';
 
 /** Rewrites logits in place; a removed candidate becomes -Infinity. */
+/** Logit gap past which a value is negligible (e^-25 ≈ 1.4e-11 of the best value's probability). */
+const NEGLIGIBLE_LOGIT_GAP = 25;
+
 export type LogitsProcessor = (logits: Float32Array) => void;
 
 /** Sampling settings; the defaults are the reference's (TOP_K 0, TOP_P 1, TEMPERATURE 1). */
@@ -114,9 +117,32 @@ export class Sampler {
     this.scratch = new Float32Array(vocabSize);
   }
 
-  /** The next value drawn from `logits` (left untouched). */
-  sample(logits: Float32Array): number {
+  /**
+   * Removes what `allowed` refuses. Values more than NEGLIGIBLE_LOGIT_GAP below the best are dropped
+   * without asking (their probability is under 1e-11 of the best's: top-p would drop them, and at
+   * top-p 1 they change nothing measurable); a grammar check costs more than a draw, and this asks it
+   * about a few values instead of 257. When that leaves nothing, every value is asked.
+   */
+  private mask(logits: Float32Array, allowed: (value: number) => boolean): void {
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    let any = false;
+    for (let i = 0; i < this.scratch.length; i++) {
+      if (this.scratch[i] < max - NEGLIGIBLE_LOGIT_GAP || !allowed(i)) this.scratch[i] = -Infinity;
+      else any = true;
+    }
+    if (any) return;
     this.scratch.set(logits);
+    for (let i = 0; i < this.scratch.length; i++) if (!allowed(i)) this.scratch[i] = -Infinity;
+  }
+
+  /**
+   * The next value drawn from `logits` (left untouched). `allowed`, when given, removes the values a
+   * format constraint refuses before the other steps, so top-p keeps its share of what remains.
+   */
+  sample(logits: Float32Array, allowed?: (value: number) => boolean): number {
+    this.scratch.set(logits);
+    if (allowed) this.mask(logits, allowed);
     for (const step of this.steps) step(this.scratch);
     return sampleLogits(this.scratch, this.rng);
   }

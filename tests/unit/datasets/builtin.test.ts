@@ -5,7 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCpu, buildTunes, BUILTIN_CPU_TRAIN } from '../../../src-main/datasets/builtin';
+import { buildCpu, collectTunes, musicSets, MAX_TUNE_BYTES, MUSIC_FOLDERS, BUILTIN_CPU_TRAIN } from '../../../src-main/datasets/builtin';
+import { abc2midiErrors, hasAbcmidi } from '../../../src-main/datasets/tunebook';
 import { convertTree } from '../../../src-main/datasets/convert';
 import { generateCpuFiles, readCpuFolder } from '../../../src-main/datasets/cpu';
 import { validate } from '../../../src-main/formats';
@@ -27,18 +28,42 @@ function tree(dir: string): Map<string, Buffer> {
 }
 
 describe('built-in datasets', () => {
-  it('tunes: every ABC and MIDI is valid, each tune has its pair, a rebuild gives the same bytes', async () => {
-    const committed = tree(path.join(DATASETS, 'tunes'));
-    expect(committed.size).toBeGreaterThanOrEqual(30);
-    for (const [name, bytes] of committed) {
-      expect(validate(new Uint8Array(bytes), path.extname(name)), name).toEqual({ verdict: 'valid' });
-      const other = name.endsWith('.abc') ? name.replace(/\.abc$/, '.mid') : name.replace(/\.mid$/, '.abc');
-      expect(committed.has(other), other).toBe(true);
+  it('music sets: one valid tune per file, every key of a tune on one side of the split, pairs complete', () => {
+    const abc = tree(path.join(DATASETS, MUSIC_FOLDERS.abc));
+    const midi = tree(path.join(DATASETS, MUSIC_FOLDERS.midi));
+    const pairs = tree(path.join(DATASETS, MUSIC_FOLDERS.pairs));
+    expect(abc.size).toBeGreaterThanOrEqual(400);
+    const sideOf = new Map<string, string>();
+    for (const [name, bytes] of abc) {
+      expect(validate(new Uint8Array(bytes), 'abc'), name).toEqual({ verdict: 'valid' });
+      expect(bytes.length, name).toBeLessThanOrEqual(MAX_TUNE_BYTES);
+      const text = bytes.toString('utf8');
+      expect(text.startsWith('X:1\n'), name).toBe(true);
+      expect(text.match(/^X:/gm), name).toHaveLength(1);
+      const [side, file] = name.split(path.sep);
+      const tune = file.replace(/(~(up|down)\d+)?\.abc$/, '');
+      expect(sideOf.get(tune) ?? side, `${tune} straddles the split`).toBe(side);
+      sideOf.set(tune, side);
+      expect(midi.has(name.replace(/\.abc$/, '.mid')), name).toBe(true);
     }
-    const out = path.join(tmp(), 'tunes');
-    await buildTunes(path.join(DATASETS, 'sources', 'abcmidi'), out);
-    expect(tree(out)).toEqual(committed);
+    expect(new Set(sideOf.values())).toEqual(new Set(['train', 'eval']));
+    for (const [name, bytes] of midi) expect(validate(new Uint8Array(bytes), 'mid').verdict, name).toBe('valid');
+    for (const name of pairs.keys()) {
+      const other = name.endsWith('.abc') ? name.replace(/\.abc$/, '.mid') : name.replace(/\.mid$/, '.abc');
+      expect(pairs.has(other), other).toBe(true);
+    }
   });
+  it.skipIf(!hasAbcmidi())('music sets: rebuilding a book gives the committed bytes, and abc2midi accepts them', () => {
+    const abc = tree(path.join(DATASETS, MUSIC_FOLDERS.abc));
+    const byName = new Map([...abc].map(([n, b]) => [path.basename(n), b]));
+    const tunes = collectTunes([path.join(DATASETS, 'sources', 'abcmidi')], 2);
+    expect(tunes.length).toBe(2);
+    for (const [rel, bytes] of musicSets(tunes).abc) {
+      expect(byName.get(path.basename(rel)), rel).toEqual(Buffer.from(bytes));
+    }
+    expect(abc2midiErrors(tunes[0].abc)).toBe('');
+    expect(abc2midiErrors('X:1\nK:Hm\nabc|\n')).not.toBe('');
+  }, 60_000);
   it('cpu: train/ and eval/ traces all agree with the simulator, and a rebuild gives the same bytes', async () => {
     const committed = tree(path.join(DATASETS, 'cpu'));
     expect([...committed.keys()].filter((k) => k.startsWith('eval/'))).toHaveLength(64);

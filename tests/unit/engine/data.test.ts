@@ -38,6 +38,33 @@ describe('training data', () => {
     expect(firstEpoch.sort()).toEqual([12, 16]);
   });
 
+  it('holds the extension patch only in windows that start at the file start (head), as the reference', () => {
+    const seqs = buildSequences(C, [file('long.abc', 60)]);
+    const sampler = new Sampler(C, seqs, 7);
+    const ext = Array.from(seqs[0].subarray(0, 4));
+    const modes = { head: 0, other: 0 };
+    for (let k = 0; k < 300; k++) {
+      const w = sampler.sample(k);
+      const startsAtHead = Array.from(w).every((v, i) => v === seqs[0][i]);
+      // The extension patch opens a window exactly when the window is the file's head…
+      expect(Array.from(w.subarray(0, 4)).join() === ext.join()).toBe(startsAtHead);
+      // …and appears nowhere else in any window.
+      for (let p = 1; p < w.length / 4; p++) expect(Array.from(w.subarray(p * 4, p * 4 + 4)).join()).not.toBe(ext.join());
+      modes[startsAtHead ? 'head' : 'other'] += 1;
+    }
+    // Head windows are a third of the draws (one of three crop modes), not more, not fewer.
+    expect(modes.head).toBeGreaterThan(60);
+    expect(modes.other).toBeGreaterThan(150);
+  });
+
+  it('keeps the head of a long conversion pair (the input file\'s beginning)', () => {
+    const pairs = conversionPairs([file('t/a.abc', 30), file('t/a.mid', 30)], parseConversionMode('abc->mid') ?? []);
+    const seqs = buildSequences(C, [], pairs);
+    expect(seqs[0].length / 4).toBeGreaterThan(C.patchLength);
+    const sampler = new Sampler(C, seqs, 3, true);
+    for (let k = 0; k < 30; k++) expect(Array.from(sampler.sample(k))).toEqual(Array.from(seqs[0].subarray(0, C.patchLength * 4)));
+  });
+
   it('pairs same-named files for conversion in one or both directions', () => {
     const files = [file('x/song.abc', 5), file('x/song.mid', 6), file('x/other.abc', 5), file('x/lone.mid', 2)];
     const one = conversionPairs(files, parseConversionMode('abc->mid') ?? []);

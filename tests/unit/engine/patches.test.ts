@@ -35,7 +35,9 @@ describe('patch codec', () => {
   it('crops at the head, the tail, or a seeded body offset', () => {
     expect(cropStart(10, 4, 'head', () => 0.5)).toBe(0);
     expect(cropStart(10, 4, 'tail', () => 0.5)).toBe(6);
-    expect(cropStart(10, 4, 'body', () => 0.5)).toBe(3);
+    expect(cropStart(10, 4, 'body', () => 0.5)).toBe(4);
+    expect(cropStart(10, 4, 'body', () => 0)).toBe(1);
+    expect(cropStart(10, 4, 'body', () => 0.9999)).toBe(6);
     expect(cropStart(3, 4, 'tail', () => 0.5)).toBe(0);
     const seq = Int32Array.from({ length: 40 }, (_, i) => i);
     expect(Array.from(cropSequence(seq, 4, 2, 3))).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);

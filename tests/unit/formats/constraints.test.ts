@@ -1,0 +1,58 @@
+// Format-aware sampling grammars: real tunes pass, the failures QUALITY.md saw are refused.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { AbcHeaderConstraint, constraintFor, Utf8Constraint, type ByteConstraint } from '../../../src-main/formats/constraints';
+
+const TUNES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets/abc-tunes/train');
+
+/** Index of the first byte (256 = end) the constraint refuses, or -1 when it accepts the whole file. */
+function firstRefused(c: ByteConstraint, bytes: Uint8Array, end = true): number {
+  const seq = end ? [...bytes, 256] : [...bytes];
+  for (const [i, b] of seq.entries()) {
+    if (!c.allows(b)) return i;
+    c.push(b);
+  }
+  return -1;
+}
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('format constraints', () => {
+  it('UTF-8: accepts well-formed text, refuses stray continuation bytes, overlong forms and surrogates', () => {
+    expect(firstRefused(new Utf8Constraint(), enc('Ça va — très bien 🎵\n'))).toBe(-1);
+    expect(firstRefused(new Utf8Constraint(), Uint8Array.from([0x41, 0x80]))).toBe(1);
+    expect(firstRefused(new Utf8Constraint(), Uint8Array.from([0xe0, 0x80, 0x80]))).toBe(1);
+    expect(firstRefused(new Utf8Constraint(), Uint8Array.from([0xed, 0xa0, 0x80]))).toBe(1);
+    expect(firstRefused(new Utf8Constraint(), Uint8Array.from([0xc3]), true)).toBe(1); // cannot end mid-character
+  });
+
+  it('ABC header: X: first, closed meter / length / key values, K: ends it', () => {
+    const ok = 'X:1\nT:The Boys\nM:6/8\nL:1/8\nQ:1/4=120\nK:Ador\n';
+    const c = new AbcHeaderConstraint();
+    expect(firstRefused(c, enc(ok), false)).toBe(-1);
+    expect(c.inBody).toBe(true);
+    // The abc2midi complaints of QUALITY.md: a length that is not a fraction, a key that is not a key.
+    expect(firstRefused(new AbcHeaderConstraint(), enc('X:1\nL:8\n'), false)).toBe(6);
+    expect(firstRefused(new AbcHeaderConstraint(), enc('X:1\nK:Hm\n'), false)).toBe(6);
+    expect(firstRefused(new AbcHeaderConstraint(), enc('T:no number\n'), false)).toBe(0);
+    expect(firstRefused(new AbcHeaderConstraint(), enc('X:1\nM:6/8'), true)).toBe(9); // cannot end in the header
+  });
+
+  it('ABC tune: most built-in training tunes pass whole; garbage bodies are refused', () => {
+    const names = readdirSync(TUNES).filter((n) => !n.includes('~'));
+    const passing = names.filter((n) => firstRefused(constraintFor('abc') as ByteConstraint, new Uint8Array(readFileSync(path.join(TUNES, n)))) === -1);
+    expect(passing.length / names.length).toBeGreaterThan(0.4);
+    expect(passing).toContain('trumpet-hornpipe.abc');
+    const head = 'X:1\nT:t\nM:4/4\nL:1/8\nK:G\n';
+    for (const [body, at] of [['abc^|', 4], ['a ,c', 2], ['mab', 0], ['"Hm"a', 1], ['a/3', 2], ['[abcde]', 5], ['\n', 0]] as const) {
+      expect(firstRefused(constraintFor('abc') as ByteConstraint, enc(head + body), false), body).toBe(head.length + at);
+    }
+    expect(firstRefused(constraintFor('abc') as ByteConstraint, enc(head + '|: "G"d2 B>c dB | A2 {g}A2 [DA]4 :|\n'))).toBe(-1);
+  });
+
+  it('binary formats have no constraint', () => {
+    expect(constraintFor('mid')).toBeNull();
+    expect(constraintFor('txt')).toBeInstanceOf(Utf8Constraint);
+  });
+});
