@@ -253,6 +253,8 @@ export interface ReconcileReport {
   missingCheckpoints: number[];
   missingSamples: string[];
   missingDatasetFiles: Array<{ datasetId: string; sha256: string }>;
+  /** Models whose file vanished (status now 'missing'). */
+  missingModels?: string[];
   /** Rows whose files came back (missing flag cleared). */
   restored: number;
   /** Checkpoint directories put back from a swap a crash interrupted. */

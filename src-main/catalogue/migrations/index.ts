@@ -3,6 +3,7 @@
 import { UserError } from '../../shared/errors';
 import type { Db, Executor } from '../db';
 import { migration001 } from './001_init';
+import { migration002 } from './002_models';
 
 /** One schema step: `up` moves a database at `version - 1` to `version`. */
 export interface Migration {
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Every migration in order; a new one is a new file appended here. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
