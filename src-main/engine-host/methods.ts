@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend, backendName, type BackendName } from '../engine/backend';
-import { surprisal } from '../engine/evaluate';
+import { evaluate, surprisal } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
 import { UserError } from '../shared/errors';
@@ -56,6 +56,11 @@ export const engineMethods: Record<string, Method> = {
       ? await convert(model, { ...common, input: job.input.bytes, inputExt: job.input.ext, to: job.ext })
       : await generate(model, { ...common, ext: job.ext, prompt: job.prompt ?? undefined });
     return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
+  },
+
+  /** Per-file losses of a set of files (the Models view's "evaluate a dataset"). */
+  async evaluate(job: { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }) {
+    return evaluate({ checkpoint: job.checkpoint, files: job.files });
   },
 
   async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {

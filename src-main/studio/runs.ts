@@ -14,6 +14,8 @@ import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
+import { inspectModelFile } from './model-file';
+import { resolveCheckpoint, resolveInCatalogue } from './resolve-checkpoint';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -111,14 +113,24 @@ export class RunService {
    * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
    * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
-    const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; init?: string } = {}): Promise<RunSummary> {
+    // Fine-tuning from a model (its id in initFrom.runId, or --init naming one): the model's shape wins.
+    const initModel = extra.init
+      ? await resolveInCatalogue(extra.init, this.catalogue).then((r) => r?.model ?? null)
+      : req.initFrom?.runId.startsWith('mdl_') ? await this.catalogue.models.get(req.initFrom.runId) : null;
+    if (req.initFrom?.runId.startsWith('mdl_') && !initModel) throw new UserError(`no model '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
+    const initPath = initModel?.path ?? (extra.init ? (await resolveCheckpoint(extra.init, this.home)).path : null);
+    const initConfig = initModel ? configFromJson(initModel.config, `model ${initModel.name}`)
+      : initPath === null ? null : /\.(pth|pt)$/i.test(initPath) ? (await inspectModelFile(initPath)).config : await checkpointConfig(initPath);
+    const { config, preset } = extra.resumeFrom
+      ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
+      : initConfig ? { config: initConfig, preset: null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
     const evalEvery = req.evalEvery ?? Math.max(1, Math.ceil(steps / EVALS_PER_RUN));
-    let initFrom: string | null = null;
-    if (req.initFrom) {
+    let initFrom: string | null = initPath;
+    if (req.initFrom && !initPath) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');

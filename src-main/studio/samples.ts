@@ -43,6 +43,13 @@ export class SampleService {
 
   /** The checkpoint folder of a run, checked to exist. */
   async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<string> {
+    // A model id in place of a run id: that model's file (issue 10 §3, generate from a model).
+    if (runId.startsWith('mdl_')) {
+      const model = await this.catalogue.models.get(runId);
+      if (!model) throw new UserError(`no model '${runId}'`, 'NOT_FOUND');
+      if (model.status === 'missing') throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
+      return model.path;
+    }
     const run = await this.catalogue.getRun(runId);
     if (!run) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
     const cps = (await this.catalogue.listCheckpoints(runId)).filter((c) => !c.missing);

@@ -10,6 +10,7 @@ import { DatasetService } from './datasets';
 import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
+import { ModelService } from './models';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -19,6 +20,7 @@ export interface Studio {
   datasets: DatasetService;
   runs: RunService;
   samples: SampleService;
+  models: ModelService;
   catalogue: Catalogue;
   engine: EngineHost;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
@@ -43,6 +45,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   if (opts.builtIns !== false) await datasets.ensureBuiltIns();
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
+  const models = new ModelService(catalogue.home, catalogue, bus);
 
   const handlers: StudioHandlers = {
     getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
@@ -72,6 +75,20 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     listSamples: (q) => samples.list(q),
     updateSample: (u) => samples.update(u),
     deleteSample: (id) => samples.delete(id),
+    listModels: () => models.list(),
+    listPublishedModels: () => models.published(),
+    beginModelUpload: (r) => models.beginUpload(r),
+    uploadModelChunk: (r) => models.uploadChunk(r),
+    finishModelUpload: (id) => models.finishUpload(id),
+    cancelModelUpload: (id) => models.cancelUpload(id),
+    importModelPath: (r) => models.importPath(r.path, { name: r.name, kind: r.kind }),
+    downloadModel: (r) => models.startDownload(r),
+    cancelModelDownload: (id) => models.cancelDownload(id),
+    listModelDownloads: () => models.listDownloads(),
+    renameModel: (r) => models.rename(r.id, r.name),
+    deleteModel: (id) => models.delete(id),
+    getModelMetrics: (id) => models.metrics(id),
+    evaluateModel: (r) => models.evaluate(r as never, engine),
     // Native dialogs exist only in the desktop app; its main process replaces these two.
     showOpenDialog: () => null,
     saveFile: () => {
@@ -85,10 +102,12 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     datasets,
     runs,
     samples,
+    models,
     catalogue,
     engine,
     subscribe: (l) => bus.subscribe(l),
     async close() {
+      models.stopAll();
       await runs.stopAll().catch(() => {});
       await engine.stop();
       await catalogue.close();

@@ -1,5 +1,7 @@
 // `bgpt eval --checkpoint DIR FILE...` (DESIGN §3): each file's loss alone, as the reference computes it.
-import type { CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandSpec } from '../framework';
+import { resolveHome } from '../../catalogue/paths';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 import { evaluate } from '../../engine/evaluate';
 import { readInputFile } from '../../engine/files';
 import type { EvalReport } from '../../engine/evaluate';
@@ -7,13 +9,14 @@ import type { EvalReport } from '../../engine/evaluate';
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'loss and bits per byte of files under a checkpoint',
-  usage: 'bgpt eval --checkpoint DIR FILE...',
-  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true }],
+  usage: 'bgpt eval --checkpoint DIR|FILE.pth|MODEL|RUN FILE... [--home DIR]',
+  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true }, HOME_OPTION],
   minPositionals: 1,
   async run(ctx) {
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
-    const report = await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
+    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+    const report = await evaluate({ checkpoint, files });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
     return report;
   },

@@ -9,6 +9,7 @@ import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 
 /** One progress line per this many patches: enough to see it move, not a line per 16 bytes. */
 const PROGRESS_EVERY_PATCHES = 8;
@@ -24,7 +25,14 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   HOME_OPTION,
 ];
 
-export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors)', required: true };
+export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
+
+/** The engine path of --checkpoint (folder, .pth, or a model or run of --home); remembered for writeResult. */
+export async function checkpointFlag(ctx: CommandContext): Promise<string> {
+  const resolved = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+  ctx.opts.checkpoint = resolved;
+  return resolved;
+}
 
 /** What generate and convert print. */
 export interface GenerateReport {
@@ -99,7 +107,7 @@ export function formatReport(result: unknown): string {
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
-  usage: 'bgpt generate --checkpoint DIR --ext EXT [--prompt FILE] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] --out FILE',
+  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] --out FILE',
   options: [
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
@@ -109,7 +117,7 @@ export const generateCommand: CommandSpec = {
   maxPositionals: 0,
   async run(ctx) {
     const prompt = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
-    const model = await loadInferenceModel(ctx.opts.checkpoint as string);
+    const model = await loadInferenceModel(await checkpointFlag(ctx));
     const ext = ctx.opts.ext as string;
     const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx) });
     return writeResult(ctx, ext, r, { prompt: ctx.opts.prompt ?? null });

@@ -62,7 +62,7 @@ function watch(studio: Studio, runId: string, ctx: CommandContext): () => void {
 export const trainCommand: CommandSpec = {
   name: 'train',
   summary: 'train a bGPT model on a dataset or a folder (recorded in the catalogue)',
-  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--out DIR] [--resume DIR] [--home DIR]',
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--init CHECKPOINT] [--out DIR] [--resume DIR] [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split)', required: true },
     { name: 'preset', type: 'string', description: 'model preset: tiny, small, paper, bench', default: 'tiny' },
@@ -83,6 +83,7 @@ export const trainCommand: CommandSpec = {
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue exactly from a last/ checkpoint' },
+    { name: 'init', type: 'string', description: 'fine-tune: start from these weights (checkpoint folder, .pth/.pt, or a model or run of --home); the model shape is theirs' },
     HOME_OPTION,
   ],
   maxPositionals: 0,
@@ -113,7 +114,8 @@ export const trainCommand: CommandSpec = {
         const issue = parsed.error.issues[0];
         throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
       }
-      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined });
+      if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
+      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, init: o.init as string | undefined });
       ctx.progress(`run ${run.id} (${run.name})`);
       const unwatch = watch(studio, run.id, ctx);
       const stop = () => void studio.runs.stop(run.id).catch(() => {});
