@@ -6,6 +6,7 @@ import { initBackend, backendName, type BackendName } from '../engine/backend';
 import { evaluate, surprisal } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
+import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
 import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
@@ -24,10 +25,13 @@ let cached: { key: string; model: InferenceModel } | null = null;
 
 async function inferenceModel(dir: string): Promise<InferenceModel> {
   let mtime = 0;
+  // A `.pth` file is its own weights file; a folder keeps them in model.safetensors.
+  const torch = isTorchCheckpointPath(dir) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory();
+  const weights = torch ? dir : path.join(dir, MODEL_FILE);
   try {
-    mtime = statSync(path.join(dir, MODEL_FILE)).mtimeMs;
+    mtime = statSync(weights).mtimeMs;
   } catch {
-    throw new UserError(`checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
+    throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
   }
   const key = `${dir}@${mtime}`;
   if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir) };

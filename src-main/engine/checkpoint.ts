@@ -1,5 +1,6 @@
 // Checkpoint directories (DESIGN §2): config.json + model.safetensors with the reference names and
-// layouts, plus any resume files beside them; written atomically as a whole directory.
+// layouts, plus any resume files beside them; written atomically as a whole directory. Loading also
+// takes a PyTorch checkpoint file (`.pth`/`.pt`, DESIGN §3) wherever a folder is accepted.
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { writeDirAtomic } from '../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 import { modelWeights, type ModelWeights } from './model';
 import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from './weights';
+import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from './torch/read';
 
 export const CONFIG_FILE = 'config.json';
 export const MODEL_FILE = 'model.safetensors';
@@ -53,11 +55,38 @@ async function readFileOrFail(file: string, what: string): Promise<Buffer> {
 async function checkDir(dir: string): Promise<void> {
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat) throw new UserError(`checkpoint ${dir}: no such folder`, 'BAD_CHECKPOINT');
-  if (!stat.isDirectory()) throw new UserError(`checkpoint ${dir}: not a folder (a checkpoint is a folder with ${CONFIG_FILE} and ${MODEL_FILE})`, 'BAD_CHECKPOINT');
+  if (!stat.isDirectory()) throw new UserError(`checkpoint ${dir}: not a folder (a checkpoint is a folder with ${CONFIG_FILE} and ${MODEL_FILE}, or a PyTorch .pth/.pt file)`, 'BAD_CHECKPOINT');
 }
 
-/** Reads and validates a checkpoint's config.json. */
+/** True when `p` names a PyTorch checkpoint file (by its extension and not being a folder). */
+export async function isTorchCheckpointFile(p: string): Promise<boolean> {
+  if (!isTorchCheckpointPath(p)) return false;
+  const stat = await fs.stat(p).catch(() => null);
+  return !stat?.isDirectory();
+}
+
+/** A classifier (bGPTForClassification) has no byte-level decoder: it cannot score or generate bytes. */
+function requireGenerative(file: string, c: { kind: TorchCheckpoint['kind']; labels?: string[] }): void {
+  if (c.kind !== 'generative') {
+    const labels = c.labels ? ` (labels: ${c.labels.slice(0, 5).join(', ')}${c.labels.length > 5 ? ', …' : ''})` : '';
+    throw new UserError(`${file}: a classification checkpoint${labels} has no byte-level decoder; use it with bgpt classify`, 'BAD_CHECKPOINT');
+  }
+}
+
+/** Reads a generative `.pth` (weights checked against the config inferred from their shapes). */
+export async function readTorchModelTensors(file: string): Promise<{ config: BGPTConfig; tensors: Map<string, Tensor> }> {
+  const c = await readTorchCheckpoint(file);
+  requireGenerative(file, c);
+  return { config: c.config, tensors: c.tensors };
+}
+
+/** Reads and validates a checkpoint's config.json (or infers a `.pth` file's config from its shapes). */
 export async function readCheckpointConfig(dir: string): Promise<BGPTConfig> {
+  if (await isTorchCheckpointFile(dir)) {
+    const info = await inspectTorchCheckpoint(dir);
+    requireGenerative(dir, info);
+    return info.config;
+  }
   await checkDir(dir);
   const file = path.join(dir, CONFIG_FILE);
   const text = (await readFileOrFail(file, 'the checkpoint config')).toString('utf8');
@@ -72,6 +101,11 @@ export async function readCheckpointConfig(dir: string): Promise<BGPTConfig> {
 
 /** Loads a checkpoint; a missing or corrupt file, or a tensor that does not fit the config, is a UserError. */
 export async function loadModel(dir: string): Promise<BGPTModel> {
+  if (await isTorchCheckpointFile(dir)) {
+    const { config, tensors } = await readTorchModelTensors(dir);
+    checkTensors(config, tensors, dir);
+    return BGPTModel.fromTensors(config, tensors);
+  }
   const config = await readCheckpointConfig(dir);
   const file = path.join(dir, MODEL_FILE);
   const { tensors } = parseSafetensors(await readFileOrFail(file, 'the checkpoint weights'), file);

@@ -11,7 +11,7 @@ import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
 import { makeBatch, lossRows } from './batch';
 import { batchGradients, GradHelper, helperUseful } from './parallel';
-import { BGPTModel, loadModel, saveModel } from './checkpoint';
+import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from './checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
 import type { FilePair, InputFile } from './files';
 import { TrainControl } from './control';
@@ -258,6 +258,10 @@ async function evaluateAndSave(run: Run): Promise<number | null> {
 
 /** Model, optimizer and state of a `last/` checkpoint, checked against each other. */
 async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; state: TrainState }> {
+  if (await isTorchCheckpointFile(dir)) {
+    // The studio's AdamW moments and data order are not in a reference .pth: fine-tune from it instead.
+    throw new UserError(`${dir}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
+  }
   const state = await readState(dir);
   const model = await loadModel(dir);
   try {

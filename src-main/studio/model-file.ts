@@ -3,8 +3,8 @@
 // reference trainer log (`logs-*.txt`) lying beside it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configToJson, parameterCount, type BGPTConfig } from '../shared/config';
-import { isTorchCheckpointPath, readReferenceLog, readTorchCheckpoint } from '../engine/torch/index';
+import { configToJson, type BGPTConfig } from '../shared/config';
+import { inspectTorchCheckpoint, isTorchCheckpointPath, readReferenceLog } from '../engine/torch/index';
 import type { ModelMeta, ModelMetricRow } from '../catalogue/models';
 
 export interface ModelFileInfo {
@@ -21,13 +21,18 @@ export interface ModelFileInfo {
 /** Reads a checkpoint file as the engine will: any problem is the reader's one-line UserError. */
 export type ModelInspector = (file: string) => Promise<ModelFileInfo>;
 
+/**
+ * The pickle, tensor names and shapes are read and checked against the inferred config (the
+ * restricted reader, nothing executed); the tensor bytes are not loaded here — 440 MB of float32 in
+ * the studio process just to throw away — the sha256 vouches for them and the engine reads them.
+ */
 export const inspectModelFile: ModelInspector = async (file) => {
-  const ckpt = await readTorchCheckpoint(file);
+  const ckpt = await inspectTorchCheckpoint(file);
   const config = ckpt.config;
   return {
     config,
     configJson: configToJson(config) as unknown as Record<string, number>,
-    parameters: parameterCount(config),
+    parameters: ckpt.parameters,
     kind: ckpt.kind,
     labels: ckpt.labels ?? null,
     meta: {

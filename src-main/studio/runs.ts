@@ -14,8 +14,7 @@ import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
-import { inspectModelFile } from './model-file';
-import { resolveCheckpoint, resolveInCatalogue } from './resolve-checkpoint';
+import { resolveInCatalogue } from './resolve-checkpoint';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -36,6 +35,19 @@ async function checkpointConfig(dir: string): Promise<BGPTConfig> {
     throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
   }
   return configFromJson(json, file);
+}
+
+/** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
+async function initConfig(p: string): Promise<BGPTConfig> {
+  const stat = await fs.stat(p).catch(() => null);
+  if (!stat) throw new UserError(`--init ${p}: no such checkpoint folder or file`, 'BAD_CHECKPOINT');
+  if (stat.isDirectory()) return checkpointConfig(p);
+  // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
+  const { inspectTorchCheckpoint, isTorchCheckpointPath } = await import('../engine/torch/read');
+  if (!isTorchCheckpointPath(p)) throw new UserError(`--init ${p}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
+  const info = await inspectTorchCheckpoint(p);
+  if (info.kind !== 'generative') throw new UserError(`--init ${p}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
+  return info.config;
 }
 
 interface ActiveRun {
@@ -111,20 +123,17 @@ export class RunService {
 
   /**
    * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
-   * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
+   * (`--out`), continue from a checkpoint made elsewhere (`--resume`), or fine-tune from a
+   * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; init?: string } = {}): Promise<RunSummary> {
-    // Fine-tuning from a model (its id in initFrom.runId, or --init naming one): the model's shape wins.
-    const initModel = extra.init
-      ? await resolveInCatalogue(extra.init, this.catalogue).then((r) => r?.model ?? null)
-      : req.initFrom?.runId.startsWith('mdl_') ? await this.catalogue.models.get(req.initFrom.runId) : null;
-    if (req.initFrom?.runId.startsWith('mdl_') && !initModel) throw new UserError(`no model '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
-    const initPath = initModel?.path ?? (extra.init ? (await resolveCheckpoint(extra.init, this.home)).path : null);
-    const initConfig = initModel ? configFromJson(initModel.config, `model ${initModel.name}`)
-      : initPath === null ? null : /\.(pth|pt)$/i.test(initPath) ? (await inspectModelFile(initPath)).config : await checkpointConfig(initPath);
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
+    // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
+    // model id `mdl_…` in the request's initFrom.runId from the Models view).
+    const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
+    const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
     const { config, preset } = extra.resumeFrom
       ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
-      : initConfig ? { config: initConfig, preset: null } : this.resolveConfig(req);
+      : initPath ? { config: await initConfig(initPath), preset: null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
@@ -155,6 +164,14 @@ export class RunService {
     this.bus.emit('catalogueChanged', { what: 'runs' });
     await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
+  }
+
+  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
+  private async initPath(spec: string): Promise<string> {
+    if (await fs.stat(spec).catch(() => null)) return path.resolve(spec);
+    const found = await resolveInCatalogue(spec, this.catalogue);
+    if (!found) throw new UserError(`--init '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name`, 'NO_CHECKPOINT');
+    return found.path;
   }
 
   /** Starts (or restarts from a checkpoint) the engine job of a run. */

@@ -90,6 +90,7 @@ export const trainCommand: CommandSpec = {
   async run(ctx) {
     const o = ctx.opts;
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
+    if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
     const config = modelConfig(o);
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
     const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
@@ -115,7 +116,7 @@ export const trainCommand: CommandSpec = {
         throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
       }
       if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
-      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, init: o.init as string | undefined });
+      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
       ctx.progress(`run ${run.id} (${run.name})`);
       const unwatch = watch(studio, run.id, ctx);
       const stop = () => void studio.runs.stop(run.id).catch(() => {});

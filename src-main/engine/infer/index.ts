@@ -1,7 +1,7 @@
 // Public API of the fast inference path (issue 3 §5, §9): cached bGPT decoding on WebAssembly SIMD
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
-import { MODEL_FILE, readCheckpointConfig } from '../checkpoint';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
 import { readSafetensors } from '../safetensors';
 import { InferenceModel } from './model';
 
@@ -16,10 +16,15 @@ export { benchGenerate, BENCH_BYTES, BENCH_EXT } from './bench';
 export type { GenerateBenchResult } from './bench';
 
 /**
- * Loads a checkpoint folder (DESIGN §2: config.json + model.safetensors) for fast inference.
- * A missing or corrupt file, or a tensor that does not fit the config, is a UserError naming it.
+ * Loads a checkpoint folder (DESIGN §2: config.json + model.safetensors) or a PyTorch `.pth`/`.pt`
+ * file for fast inference. A missing or corrupt file, or a tensor that does not fit the config, is a
+ * UserError naming it.
  */
 export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
+  if (await isTorchCheckpointFile(dir)) {
+    const { config, tensors } = await readTorchModelTensors(dir);
+    return new InferenceModel(config, tensors, dir);
+  }
   const config = await readCheckpointConfig(dir);
   const file = path.join(dir, MODEL_FILE);
   const { tensors } = await readSafetensors(file);
