@@ -232,7 +232,7 @@ export class ModelService {
     } catch (err) {
       // Not a bGPT checkpoint: keeping it would only make the next attempt "resume" the same bytes.
       await discardPartial(part);
-      throw new UserError(`downloaded ${url}, but it is not a bGPT checkpoint: ${errorLine(err)}`, 'BAD_CHECKPOINT');
+      throw new UserError(`downloaded ${url}, but it is not a bGPT checkpoint: ${errorLine(err).replace(got.file, fileName)}`, 'BAD_CHECKPOINT');
     }
     const model = await this.land({ from: got.file, move: true, fileName, source: url, info, curves: [], name, kind: opts.kind, sha256: got.sha256 });
     await discardPartial(part);

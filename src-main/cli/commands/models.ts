@@ -54,6 +54,7 @@ function formatEta(s: number | null): string {
 function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): void; end(): void } {
   const tty = process.stderr.isTTY === true && !ctx.json;
   let lastLine = 0;
+  let lastBytes = -1;
   let drawn = false;
   return {
     update(p) {
@@ -64,8 +65,9 @@ function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): v
         const fill = pct === null ? 0 : Math.round(pct * width);
         process.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct === null ? '' : `${(pct * 100).toFixed(1)}% `}${text}\x1b[K`);
         drawn = true;
-      } else if (Date.now() - lastLine >= PLAIN_PROGRESS_SECONDS * 1000 || (p.total !== null && p.bytes === p.total)) {
+      } else if (p.bytes !== lastBytes && (Date.now() - lastLine >= PLAIN_PROGRESS_SECONDS * 1000 || (p.total !== null && p.bytes === p.total))) {
         lastLine = Date.now();
+        lastBytes = p.bytes;
         ctx.progress(`downloaded ${pct === null ? '' : `${(pct * 100).toFixed(1)}%: `}${text}`);
       }
     },
