@@ -56,7 +56,7 @@ describe('Models view', () => {
     await studio.byTestId('published-text-download').click();
     const progress = studio.byTestId('published-text-progress');
     await progress.waitFor({ timeout: UI_TIMEOUT_MS });
-    await expect.poll(() => progress.textContent(), { timeout: UI_TIMEOUT_MS }).toMatch(/ of 1\.\d MB · .*\/s · ETA/);
+    await expect.poll(async () => (await progress.textContent())?.replace(/\s+/g, ' '), { timeout: UI_TIMEOUT_MS }).toMatch(/ of 1\.\d MB · [\d.]+ [KM]?B\/s · ETA/);
     await studio.shot('models-downloading');
     await studio.byTestId('published-text-have').waitFor({ timeout: UI_TIMEOUT_MS });
     const row = studio.byTestId('model-row').filter({ hasText: 'weights-text' });
