@@ -6,6 +6,18 @@ import { sqliteCode } from './db';
 import { json } from './store';
 import { fromStored, modelDir, toStored } from './paths';
 import { UserError } from '../shared/errors';
+import { writeFileAtomic } from '../node/atomic';
+import { readSidecar, SIDECAR_VERSION } from './sidecars';
+
+/** The model's record beside its file, `models/<id>/model.json`: what `catalogue recover` rebuilds from. */
+export const MODEL_RECORD_FILE = 'model.json';
+
+export interface ModelRecord extends Omit<ModelRow, 'path' | 'status'> {
+  version: number;
+  /** The model file's name inside its folder. */
+  file: string;
+  metrics: ModelMetricRow[];
+}
 
 export type ModelKind = 'generative' | 'conversion' | 'classifier';
 export const MODEL_KINDS: readonly ModelKind[] = ['generative', 'conversion', 'classifier'];
@@ -76,17 +88,19 @@ export function checkModelName(raw: string): string {
 export class ModelStore {
   constructor(private readonly db: Db, private readonly home: string) {}
 
-  /** Records a model whose file is already in place (the caller wrote it first). */
-  async insert(m: NewModel, metrics: ModelMetricRow[] = []): Promise<ModelRow> {
+  /** Records a model whose file is already in place (the caller wrote it first), record file first. */
+  async insert(m: NewModel, metrics: ModelMetricRow[] = [], created = Date.now()): Promise<ModelRow> {
     const name = checkModelName(m.name);
     if (!MODEL_KINDS.includes(m.kind)) throw new UserError(`model kind must be generative, conversion or classifier, got '${m.kind}'`);
+    if (await this.nameTaken(name)) throw modelNameTaken(name);
+    await writeRecord(this.home, { ...m, name, created, status: 'ok' }, metrics);
     try {
       await this.db.transaction(async (tx) => {
         await tx.run(
           `INSERT INTO models (id, name, source, kind, config, parameters, size, sha256, labels, meta, created, path)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [m.id, name, m.source, m.kind, json(m.config, 'model config'), m.parameters, m.size, m.sha256,
-            m.labels ? json(m.labels, 'model labels') : null, json(m.meta, 'model meta'), Date.now(), toStored(this.home, m.path)]);
+            m.labels ? json(m.labels, 'model labels') : null, json(m.meta, 'model meta'), created, toStored(this.home, m.path)]);
         for (const p of metrics) {
           await tx.run('INSERT OR REPLACE INTO model_metrics (model_id, epoch, train_loss, eval_loss) VALUES (?, ?, ?, ?)',
             [m.id, p.epoch, p.trainLoss, p.evalLoss]);
@@ -120,7 +134,9 @@ export class ModelStore {
     if (!before || before.id !== id) throw new UserError(`no model '${id}'`, 'NOT_FOUND');
     if (name !== before.name && (await this.nameTaken(name))) throw modelNameTaken(name);
     await this.db.run('UPDATE models SET name = ? WHERE id = ?', [name, id]);
-    return (await this.get(id))!;
+    const after = (await this.get(id))!;
+    await writeRecord(this.home, after, await this.metrics(id)).catch(() => {});
+    return after;
   }
 
   /** Deletes the row (metrics with it), then the model's folder. */
@@ -155,4 +171,15 @@ export class ModelStore {
     }
     return { missing, restored };
   }
+}
+
+async function writeRecord(home: string, m: ModelRow, metrics: ModelMetricRow[]): Promise<void> {
+  const { path: file, status: _status, ...rest } = m;
+  const record: ModelRecord = { version: SIDECAR_VERSION, ...rest, file: file.split(/[\\/]/).pop()!, metrics };
+  await writeFileAtomic(`${modelDir(home, m.id)}/${MODEL_RECORD_FILE}`, JSON.stringify(record, null, 1) + '\n');
+}
+
+/** Reads a model folder's record (null when absent or unreadable). */
+export function readModelRecord(dir: string): Promise<ModelRecord | null> {
+  return readSidecar<ModelRecord>(`${dir}/${MODEL_RECORD_FILE}`);
 }

@@ -270,6 +270,8 @@ export interface RecoveryReport {
   runs: number;
   checkpoints: number;
   samples: number;
+  /** Models rebuilt from their model.json records. */
+  models?: number;
   /** Things found on disk that could not be rebuilt, and why. */
   skipped: OrphanFile[];
 }

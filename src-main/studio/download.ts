@@ -3,11 +3,10 @@
 // followed with care (Hugging Face answers /resolve/ with a redirect to its CDN), and the size and
 // sha256 the server publishes checked. The caller parses the result and renames it into place.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError, errorLine } from '../shared/errors';
 
@@ -267,26 +266,20 @@ async function attempt(opts: DownloadOptions, meter: () => Meter, state: { resum
   state.resumedFrom ??= start;
   const m = meter();
   let bytes = start;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      bytes += chunk.length;
-      if (bytes > maxBytes || (total !== null && bytes > total)) {
-        return done(new UserError(`${url} sent more bytes than it announced`, 'TOO_LARGE'));
-      }
-      m.update(bytes, total);
-      done(null, chunk);
-    },
-  });
   const out = createWriteStream(partFile, { flags: start === 0 ? 'w' : 'a', mode: 0o600 });
-  try {
-    await pipeline(res, counter, out, { signal: opts.signal });
-  } catch (err) {
+  const ended = await receive(res, out, opts.signal, (chunk) => {
+    bytes += chunk.length;
+    if (bytes > maxBytes || (total !== null && bytes > total)) return new UserError(`${url} sent more bytes than it announced`, 'TOO_LARGE');
+    m.update(bytes, total);
+    return null;
+  });
+  if (ended) {
     if (opts.signal?.aborted) throw abortError();
-    if ((err as UserError).code === 'TOO_LARGE') {
+    if ((ended as UserError).code === 'TOO_LARGE') {
       await discardPartial(partFile);
-      throw err;
+      throw ended;
     }
-    return { done: false, reason: errorLine(err) };
+    return { done: false, reason: errorLine(ended) };
   }
   m.update(bytes, total, true);
   if (total !== null && bytes < total) return { done: false, reason: `the connection closed after ${humanBytes(bytes)} of ${humanBytes(total)}` };
@@ -302,6 +295,40 @@ async function attempt(opts: DownloadOptions, meter: () => Meter, state: { resum
     throw new UserError(`download of ${url} is corrupt: sha256 ${sha256.slice(0, 12)}…, published ${expected.slice(0, 12)}…; removed it, run again`, 'CORRUPT');
   }
   return { done: true, result: { file: partFile, size, sha256, publishedSha256: expected, finalUrl, resumedFrom: state.resumedFrom ?? 0 } };
+}
+
+/**
+ * Appends the body to `out` until it ends, is cut, or is cancelled, and in every case flushes what
+ * arrived before resolving (a pipeline would drop bytes still buffered when the socket dies, and a
+ * resume would fetch them again). Resolves null when the body ended normally, else why it stopped.
+ */
+function receive(res: IncomingMessage, out: WriteStream, signal: AbortSignal | undefined,
+  onChunk: (chunk: Buffer) => Error | null): Promise<Error | null> {
+  return new Promise((resolve, reject) => {
+    let stopped = false;
+    const stop = (why: Error | null) => {
+      if (stopped) return;
+      stopped = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (why) res.destroy();
+      out.end(() => resolve(why));
+    };
+    const onAbort = () => stop(abortError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    out.once('error', (err: Error) => { stopped = true; res.destroy(); reject(err); });
+    res.on('data', (chunk: Buffer) => {
+      if (stopped) return;
+      const bad = onChunk(chunk);
+      if (bad) return stop(bad);
+      // Not paused for backpressure: a paused response that is then cut loses the bytes it buffered,
+      // and a local disk outruns any network link, so the write queue stays short.
+      out.write(chunk);
+    });
+    res.once('end', () => stop(res.complete ? null : new Error('the connection closed early')));
+    res.once('error', (err) => stop(err));
+    res.once('close', () => stop(res.complete ? null : new Error('the connection closed early')));
+    if (signal?.aborted) onAbort();
+  });
 }
 
 async function checkDiskSpace(file: string, need: number): Promise<void> {

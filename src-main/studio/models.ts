@@ -16,6 +16,7 @@ import type { EngineHost } from '../engine-host/host';
 import { UserError, errorLine } from '../shared/errors';
 import { discardPartial, download, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
+import { isProcessAlive } from '../catalogue/reconcile';
 import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
 
 /** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
@@ -220,8 +221,17 @@ export class ModelService {
       return this.get(existing.id);
     }
     await this.checkNameFree(name);
-    const part = path.join(downloadsDir(this.home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
+    const part = partFileOf(this.home, url);
     await fs.mkdir(path.dirname(part), { recursive: true, mode: 0o700 });
+    const unlock = await lockPart(part, url);
+    try {
+      return await this.fetchAndLand(url, part, name, fileName, opts);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async fetchAndLand(url: string, part: string, name: string, fileName: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void }): Promise<ModelInfo> {
     const got = await download({
       url, partFile: part, signal: opts.signal, onProgress: opts.onProgress, maxBytes: MAX_MODEL_BYTES,
       offlineHint: 'download the file elsewhere and use `bgpt models import`',
@@ -272,7 +282,7 @@ export class ModelService {
     const d = this.downloads.get(downloadId);
     if (!d) return;
     d.abort.abort();
-    const part = path.join(downloadsDir(this.home), `${createHash('sha256').update(d.info.url).digest('hex').slice(0, 24)}.part`);
+    const part = partFileOf(this.home, d.info.url);
     // Wait for the stream to let go of the file before removing it.
     await new Promise((r) => setTimeout(r, 50));
     await discardPartial(part);
@@ -397,4 +407,32 @@ async function copyHashing(from: string, to: string): Promise<string> {
     }
   }, out);
   return hash.digest('hex');
+}
+
+/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
+function partFileOf(home: string, url: string): string {
+  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
+}
+
+/**
+ * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
+ * the same partial file; a lock whose process is gone is taken over.
+ */
+async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
+  const lock = `${part}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
+      }
+      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw new UserError(`could not lock ${part}`, 'BUSY');
 }

@@ -175,7 +175,7 @@ export async function recordSample(
   const row = await catalogue.addSample({
     id,
     runId: run?.id ?? null,
-    name: `${run?.name ?? 'sample'} · ${id.slice(-6)}.${ext}`,
+    name: `${run?.name ?? (await modelNameOf(catalogue, s.checkpoint)) ?? 'sample'} · ${id.slice(-6)}.${ext}`,
     params: { ...s.params, checkpointPath: path.resolve(s.checkpoint) } as never,
     ext,
     path: file,
@@ -184,4 +184,11 @@ export async function recordSample(
     repaired: verdict.verdict === 'repaired',
   });
   return { row, runName: run?.name ?? null };
+}
+
+/** The name of the model whose file is `checkpoint` (`<home>/models/<id>/…`), for naming its samples. */
+async function modelNameOf(catalogue: Catalogue, checkpoint: string): Promise<string | null> {
+  const rel = path.relative(path.resolve(catalogue.home, 'models'), path.resolve(checkpoint)).split(path.sep);
+  if (rel.length !== 2 || rel[0].startsWith('..')) return null;
+  return (await catalogue.models.get(rel[0]))?.name ?? null;
 }

@@ -64,8 +64,8 @@ export async function startModelServer(files: Record<string, Uint8Array>, knobs:
       while (sent < slice.length) {
         const end = Math.min(slice.length, sent + CHUNK, cut !== null ? Math.max(cut, sent + 1) : Infinity);
         if (cut !== null && end >= cut) {
-          // Cut once these bytes have left: the client holds exactly `cut` bytes of this body.
-          res.write(slice.subarray(sent, end), () => setTimeout(() => res.socket?.destroy(), 20));
+          // Cut once these bytes have reached the socket: the client holds exactly `cut` bytes of this body.
+          res.write(slice.subarray(sent, end), () => setTimeout(() => res.socket?.destroy(), 50));
           return;
         }
         const ok = res.write(slice.subarray(sent, end));

@@ -84,4 +84,19 @@ describe('migration 002 (models)', () => {
     await expect(fs.stat(modelDir(home, a.id))).rejects.toThrow(/ENOENT/);
     await reopened.close();
   });
+
+  it('rebuilds models and their curves from model.json when the catalogue is recovered', async () => {
+    const home = tempHome();
+    const catalogue = await Catalogue.open(home);
+    const a = await catalogue.models.insert(await placeModel(home, 'text'), [{ epoch: 1, trainLoss: 2, evalLoss: 2.5 }]);
+    await catalogue.models.rename(a.id, 'renamed');
+    await catalogue.close();
+    const report = await Catalogue.recover(home, { force: true });
+    expect(report.models).toBe(1);
+    const reopened = await Catalogue.open(home);
+    const back = await reopened.models.get(a.id);
+    expect(back).toMatchObject({ name: 'renamed', kind: 'generative', sha256: a.sha256, size: a.size, path: a.path, status: 'ok', created: a.created });
+    expect(await reopened.models.metrics(a.id)).toEqual([{ epoch: 1, trainLoss: 2, evalLoss: 2.5 }]);
+    await reopened.close();
+  });
 });
