@@ -138,7 +138,12 @@ function request(url: URL, headers: Record<string, string>, signal: AbortSignal 
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.get(url, { headers: { 'user-agent': 'bgpt-studio', 'accept-encoding': 'identity', ...headers }, signal });
     req.setTimeout(idleMs, () => req.destroy(Object.assign(new Error(`no answer for ${idleMs / 1000} s`), { code: 'ETIMEDOUT' })));
-    req.once('response', resolve);
+    req.once('response', (res) => {
+      // The body is read only after a few awaits (disk checks, resume record): a cut in between must
+      // not become an unhandled 'error'; receive() sees it as res.destroyed.
+      res.on('error', () => {});
+      resolve(res);
+    });
     req.once('error', (err) => reject(signal?.aborted ? abortError() : err));
   });
 }
@@ -305,6 +310,10 @@ async function attempt(opts: DownloadOptions, meter: () => Meter, state: { resum
 function receive(res: IncomingMessage, out: WriteStream, signal: AbortSignal | undefined,
   onChunk: (chunk: Buffer) => Error | null): Promise<Error | null> {
   return new Promise((resolve, reject) => {
+    if (res.destroyed || res.readableAborted) {
+      out.end(() => resolve(signal?.aborted ? abortError() : new Error('the connection closed early')));
+      return;
+    }
     let stopped = false;
     const stop = (why: Error | null) => {
       if (stopped) return;

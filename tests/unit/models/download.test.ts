@@ -35,7 +35,7 @@ describe('download', () => {
 
   it('resumes with Range after the connection is cut mid-body', async () => {
     const cutAfter = Math.floor(PTH.length / 3);
-    const { server, part, url } = await setup({ cutAfter, cuts: 1 });
+    const { server, part, url } = await setup({ cutAfter, cuts: 1, chunkDelayMs: 2 });
     const r = await download({ url, partFile: part });
     expect(r.sha256).toBe(SHA);
     expect(r.resumedFrom).toBe(0);
@@ -44,7 +44,7 @@ describe('download', () => {
 
   it('keeps the partial file when retries run out, and a second call resumes it', async () => {
     const cutAfter = Math.floor(PTH.length / 2);
-    const { server, part, url } = await setup({ cutAfter, cuts: 5 });
+    const { server, part, url } = await setup({ cutAfter, cuts: 5, chunkDelayMs: 2 });
     await expect(download({ url, partFile: part, retries: 0 })).rejects.toThrow(/interrupted after .*run the same command again to resume/);
     expect(readFileSync(part).length).toBe(cutAfter);
     server.knobs.cuts = 0;
@@ -55,11 +55,12 @@ describe('download', () => {
   });
 
   it('restarts cleanly from a server that ignores Range', async () => {
-    const { server, part, url } = await setup({ cutAfter: 1000, cuts: 1, ignoreRange: true });
+    // Cut well into the body, while the client is already reading it (16 KiB every 5 ms).
+    const { server, part, url } = await setup({ cutAfter: 160 * 1024, cuts: 1, ignoreRange: true, chunkDelayMs: 5 });
     const r = await download({ url, partFile: part });
     expect(r.sha256).toBe(SHA);
     expect(r.size).toBe(PTH.length);
-    expect(server.ranges).toEqual(['', 'bytes=1000-']);
+    expect(server.ranges).toEqual(['', `bytes=${160 * 1024}-`]);
   });
 
   it('refuses bytes whose sha256 differs from the published one and removes them', async () => {
