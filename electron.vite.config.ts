@@ -1,4 +1,4 @@
-// electron-vite build of the desktop app: main process (+ the engine utility process), the sandboxed
+// electron-vite build of the desktop app: the main process, the sandboxed
 // preload (CommonJS, everything bundled: a sandboxed preload can require only 'electron'), and the
 // Svelte renderer (the same one `bgpt serve` serves).
 import { defineConfig } from 'electron-vite';
@@ -11,10 +11,9 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: {
-          index: resolve('src-main/main/index.ts'),
-          engine: resolve('src-main/engine-host/worker.ts'),
-        },
+        // The engine process and its gradient worker are the esbuild bundles of out/node (scripts/build-node.mjs),
+        // shared with the CLI: one build of the engine, whichever shell starts it.
+        input: { index: resolve('src-main/main/index.ts') },
       },
     },
   },

@@ -25,6 +25,7 @@ import {
 } from './types';
 import { recoverCatalogue } from './recover';
 import { ModelStore } from './models';
+import { preparePrivateHome, readOnlyHome } from './private';
 
 export interface CatalogueOptions {
   /** Reads step and eval loss from a checkpoint directory; lets reconcile and recover follow the files. */
@@ -90,8 +91,14 @@ export class Catalogue {
    */
   static async open(home: string, options: CatalogueOptions = {}): Promise<Catalogue> {
     const root = path.resolve(home);
-    await fs.mkdir(root, { recursive: true });
-    const catalogue = new Catalogue(root, await openDatabase(cataloguePath(root)), options);
+    let db: Db;
+    try {
+      await preparePrivateHome(root);
+      db = await openDatabase(cataloguePath(root));
+    } catch (err) {
+      throw await readOnlyHome(root, err);
+    }
+    const catalogue = new Catalogue(root, db, options);
     try {
       catalogue.lastReconcile = await catalogue.reconcile();
     } catch (err) {
@@ -214,7 +221,7 @@ export class Catalogue {
     if (input.datasetId) await this.requireDataset(input.datasetId);
     const id = newId('run');
     const dir = runDir(this.home, id);
-    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const record: RunRecord = {
       version: SIDECAR_VERSION, id, name: input.name, datasetId: input.datasetId ?? null, mode: input.mode,
       conversion: input.conversion ?? null, config: input.config, preset: input.preset ?? null, backend: input.backend ?? null,

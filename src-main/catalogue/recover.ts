@@ -1,6 +1,7 @@
 // Rebuilding a damaged catalogue from the files (issue 4 §7): the damaged file is moved aside, then a
 // fresh database is filled from the dataset manifests, the run records and checkpoint folders, and
 // the sample sidecars. Metrics exist only in the database and cannot be rebuilt.
+import { preparePrivateHome } from './private';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError, isUserError } from '../shared/errors';
@@ -127,6 +128,7 @@ export async function recoverCatalogue(home: string, readInfo?: CheckpointInfoRe
   if (!force && (await fs.stat(file).catch(() => null))) await assertDamaged(file);
   const skipped: OrphanFile[] = [];
   const report: RecoveryReport = { movedTo: await moveAside(file), datasets: 0, datasetFiles: 0, runs: 0, checkpoints: 0, samples: 0, skipped };
+  await preparePrivateHome(home); // the new catalogue is created 0600 like any other
   const db = await openDatabase(file);
   try {
     await rebuildDatasets(db, home, report);

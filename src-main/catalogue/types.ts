@@ -2,13 +2,14 @@
 // the StudioApi contract and the renderer reuse them as they are. Pure TypeScript: no Node imports.
 //
 // Conventions: every time is epoch milliseconds (a number); every path is absolute on this machine.
+import type { RunStatus, Validity } from '../shared/vocabulary';
+
+export type { RunStatus, Validity };
 
 export type DatasetKind = 'generative' | 'conversion';
 export type Split = 'train' | 'eval';
 export type RunMode = 'generative' | 'conversion' | 'classification';
-export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'interrupted' | 'failed' | 'done';
 export type CheckpointKind = 'best' | 'last';
-export type Validity = 'valid' | 'repaired' | 'invalid';
 /** JSON-compatible value (configs, stats, sampling parameters). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

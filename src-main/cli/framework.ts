@@ -1,6 +1,7 @@
 // The `bgpt` command framework: flag parsing, --help, --json output, one-line errors (DESIGN §3).
 import { parseArgs } from 'node:util';
 import { UserError, errorLine, isUserError } from '../shared/errors';
+import { escapeControls, escapeInline, terminalJson } from '../shared/terminal';
 
 export type OptionType = 'string' | 'number' | 'boolean' | 'list';
 
@@ -149,12 +150,13 @@ export async function runCli(commands: CommandSpec[], argv: string[], io: Io = p
       io.stdout(commandHelp(cmd) + '\n');
       return 0;
     }
-    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(m + '\n'), signal: controller.signal });
-    if (json) io.stdout(JSON.stringify(result) + '\n');
-    else if (result !== undefined) io.stdout((cmd.format ? cmd.format(result) : JSON.stringify(result, null, 2)) + '\n');
+    // File names reach every output: control characters in them are shown escaped, never obeyed.
+    const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(escapeControls(m) + '\n'), signal: controller.signal });
+    if (json) io.stdout(terminalJson(result) + '\n');
+    else if (result !== undefined) io.stdout(escapeControls(cmd.format ? cmd.format(result) : terminalJson(result, 2)) + '\n');
     return 0;
   } catch (err) {
-    io.stderr(`bgpt ${cmd.name}: ${errorLine(err)}\n`);
+    io.stderr(`bgpt ${cmd.name}: ${escapeInline(errorLine(err))}\n`);
     if (!isUserError(err) && process.env.BGPT_DEBUG) io.stderr(String((err as Error)?.stack) + '\n');
     return isUserError(err) && (err as UserError).code === 'BAD_ARGS' ? 2 : 1;
   } finally {

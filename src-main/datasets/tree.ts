@@ -3,7 +3,7 @@
 // top-level entries and fails on subfolders such as train/ and eval/.)
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tempSibling, writeFileAtomic } from '../node/atomic';
+import { tempSibling, writeFileAtomic, PUBLIC_MODES } from '../node/atomic';
 
 /** Replaces `target` with a folder holding `files` ('/'-separated relative path → bytes). */
 export async function writeTreeAtomic(target: string, files: Map<string, Uint8Array>): Promise<void> {
@@ -11,7 +11,7 @@ export async function writeTreeAtomic(target: string, files: Map<string, Uint8Ar
   const tmp = tempSibling(target);
   try {
     await fs.mkdir(tmp);
-    for (const [rel, bytes] of files) await writeFileAtomic(path.join(tmp, ...rel.split('/')), bytes);
+    for (const [rel, bytes] of files) await writeFileAtomic(path.join(tmp, ...rel.split('/')), bytes, PUBLIC_MODES);
     const old = tempSibling(target);
     const hadOld = await fs.rename(target, old).then(() => true, () => false);
     await fs.rename(tmp, target);

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { UserError } from '../shared/errors';
 import type { EngineStatus } from '../shared/contract';
-import type { EngineProcess, EngineResponse } from './protocol';
+import type { EngineArg, EngineCall, EngineJobEvent, EngineMethod, EngineProcess, EngineResponse, EngineResult } from './protocol';
 
 /** How long a graceful shutdown may take before the process is killed. */
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -15,7 +15,7 @@ type Pending = { resolve(v: unknown): void; reject(e: Error): void };
 export interface EngineHostEvents {
   status: [EngineStatus];
   /** An event from a running job. */
-  job: [jobId: string, name: string, payload: unknown];
+  job: [jobId: string, event: EngineJobEvent];
 }
 
 /** Error raised inside the engine: keeps the user/internal distinction across the process boundary. */
@@ -77,7 +77,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
           if (msg.ok) p.resolve(msg.value);
           else p.reject(remoteError(msg.error));
         } else if (msg.type === 'event') {
-          this.emit('job', msg.jobId, msg.name, msg.payload);
+          this.emit('job', msg.jobId, { name: msg.name, payload: msg.payload } as EngineJobEvent);
         } else if (msg.type === 'fatal') {
           clearTimeout(timer);
           this.setStatus({ error: msg.message });
@@ -102,14 +102,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   /** Calls an engine method; starts (or restarts after a crash) the process first. */
-  async call<T>(method: string, arg?: unknown): Promise<T> {
+  async call<M extends EngineMethod>(method: M, arg: EngineArg<M>): Promise<EngineResult<M>> {
     await this.start();
     const proc = this.proc;
     if (!proc) throw new Error('the engine process is not running');
     const seq = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<EngineResult<M>>((resolve, reject) => {
       this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
-      proc.send({ type: 'call', seq, method, arg });
+      proc.send({ type: 'call', seq, method, arg } as EngineCall);
     });
   }
 

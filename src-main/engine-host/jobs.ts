@@ -49,6 +49,8 @@ export interface TrainOutcome {
   bytesPerSecond: number | null;
   checkpoint: string | null;
   backend: string;
+  /** Threads that computed gradients (2 with the gradient worker); absent for runs recorded before it existed. */
+  workers?: number;
 }
 
 export interface GenerateJob {
@@ -68,6 +70,16 @@ export interface GenerateOutcome {
   patches: number;
   stoppedBy: string;
   bytesPerSecond: number;
+}
+
+/** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
+export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface EvaluateOutcome {
+  backend: string;
+  files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
+  meanLoss: number;
+  meanBitsPerByte: number;
+  warnings: string[];
 }
 
 export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }

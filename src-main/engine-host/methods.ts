@@ -10,15 +10,17 @@ import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
 import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
 
 export { JobControl };
 
 export interface MethodContext {
   control: JobControl;
-  emit(name: string, payload: unknown): void;
+  emit<E extends EngineEventName>(name: E, payload: EngineEvents[E]): void;
 }
 
-type Method = (arg: never, ctx: MethodContext) => Promise<unknown>;
+/** The engine's method table: exactly the methods of the protocol, each with its argument and result types. */
+export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: MethodContext) => Promise<EngineResult<M>> };
 
 /** Generation reloads a checkpoint only when its weights changed (training rewrites `best/`). */
 let cached: { key: string; model: InferenceModel } | null = null;
@@ -38,7 +40,7 @@ async function inferenceModel(dir: string): Promise<InferenceModel> {
   return cached.model;
 }
 
-export const engineMethods: Record<string, Method> = {
+export const engineMethods: EngineMethodTable = {
   async train(job: TrainJob, ctx): Promise<TrainOutcome> {
     // Loaded on first use: training pulls in the optimizer and gradient code that generation never needs.
     const { runTrainJob } = await import('./train-job');

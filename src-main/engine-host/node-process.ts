@@ -1,14 +1,14 @@
 // The engine as a Node child process (bgpt serve, the CLI, tests). Electron uses a utility process
 // instead (src-main/main/engine-process.ts); both satisfy EngineProcess.
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { nodeEntry, needsTsx } from '../node/app-root';
 import type { EngineProcess, EngineRequest, EngineResponse } from './protocol';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export function spawnNodeEngine(env: NodeJS.ProcessEnv = process.env): EngineProcess {
-  const child = fork(WORKER, [], {
-    execArgv: ['--import', 'tsx'],
+  const child = fork(nodeEntry('engine'), [], {
+    // From sources (development, tests) the engine is TypeScript and runs through tsx; built, it is plain JS.
+    execArgv: needsTsx ? ['--import', 'tsx'] : [],
     // 'advanced' = structured clone: Uint8Array / Float32Array arrive as typed arrays.
     serialization: 'advanced',
     env,

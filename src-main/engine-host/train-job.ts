@@ -68,5 +68,6 @@ export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<Tr
     bytesPerSecond: r.bytesPerSecond,
     checkpoint: r.checkpoint,
     backend: r.backend,
+    workers: r.workers,
   };
 }

@@ -2,7 +2,7 @@
 // (training, evaluation, generation, surprisal) and forwards job events. Never imports electron:
 // in the app it runs as a utility process (process.parentPort), elsewhere as a forked child.
 import { errorLine, isUserError } from '../shared/errors';
-import type { EngineRequest, EngineResponse, ParentPort } from './protocol';
+import type { EngineMethod, EngineRequest, EngineResponse, ParentPort } from './protocol';
 import { JobControl, engineMethods, initEngine, type MethodContext } from './methods';
 
 interface UtilityParentPort {
@@ -22,19 +22,25 @@ function parentPort(): ParentPort {
 const port = parentPort();
 const jobs = new Map<string, JobControl>();
 
-async function handleCall(seq: number, method: string, arg: unknown): Promise<void> {
-  const fn = engineMethods[method] as ((arg: unknown, ctx: MethodContext) => Promise<unknown>) | undefined;
-  if (!fn) {
-    port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${method}'`, code: 'BAD_METHOD', user: false } });
+/** A method name from the wire: only the protocol's own names are served (a message is data, not code). */
+function isEngineMethod(method: unknown): method is EngineMethod {
+  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(engineMethods, method);
+}
+
+async function handleCall(seq: number, method: unknown, arg: unknown): Promise<void> {
+  if (!isEngineMethod(method)) {
+    port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${String(method)}'`, code: 'BAD_METHOD', user: false } });
     return;
   }
+  // The host's typed `call` built this message from EngineMethods; the table is typed by the same map.
+  const fn = engineMethods[method] as (arg: unknown, ctx: MethodContext) => Promise<unknown>;
   const jobId = (arg as { jobId?: string } | null)?.jobId;
   const control = new JobControl();
   if (jobId) jobs.set(jobId, control);
   try {
     const value = await fn(arg, {
       control,
-      emit: (name, payload) => port.post({ type: 'event', jobId: jobId ?? '', name, payload }),
+      emit: (name, payload) => port.post({ type: 'event', jobId: jobId ?? '', name, payload } as EngineResponse),
     });
     port.post({ type: 'reply', seq, ok: true, value });
   } catch (err) {

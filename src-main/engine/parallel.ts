@@ -4,7 +4,9 @@
 // result is the gradient of the reference's batch-mean loss.
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { nodeEntry, needsTsx } from '../node/app-root';
 import type { BGPTConfig } from '../shared/config';
 import type { BackendName } from './backend';
 import type { BGPTModel } from './checkpoint';
@@ -35,13 +37,14 @@ export type WorkerReply =
   | { kind: 'error'; message: string };
 
 /**
- * The engine runs from TypeScript sources through tsx (bin/bgpt.js, the engine host), and worker
- * threads ignore `--import`: the worker boots by registering tsx itself, then loads grad-worker.ts.
+ * The worker thread: the built bundle beside the engine's (out/node/grad-worker.js); from TypeScript sources
+ * (development, tests) worker threads ignore `--import`, so the thread registers tsx itself first.
  */
-function workerBoot(): string {
+function startWorker(): Worker {
+  const entry = pathToFileURL(nodeEntry('grad-worker')).href;
+  if (!needsTsx) return new Worker(new URL(entry));
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./grad-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 
 /**
@@ -59,7 +62,7 @@ export class GradHelper {
   private pending: { resolve(r: WorkerReply): void; reject(e: Error): void } | null = null;
 
   private constructor(config: BGPTConfig) {
-    this.worker = new Worker(workerBoot(), { eval: true });
+    this.worker = startWorker();
     this.names = trainableSpecs(config).map((s) => s.name);
     this.worker.on('message', (r: WorkerReply) => this.settle(r));
     this.worker.on('error', (e) => this.fail(e));

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { UserError } from '../shared/errors';
 import { AdamW } from './adamw';
 import { initBackend, type BackendName } from './backend';
@@ -24,10 +25,9 @@ import { cropSequence } from '../shared/patches';
 export const STATE_FILE = 'train_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 const STATE_VERSION = 1;
-/** The reference trainer's LEARNING_RATE. */
-export const DEFAULT_LR = 1e-4;
-/** GPT-2's embd/attn/resid dropout (HF GPT2Config defaults): the reference trains with it. */
-export const DEFAULT_DROPOUT = 0.1;
+/** The reference trainer's LEARNING_RATE (shared/defaults.ts). */
+export const DEFAULT_LR = TRAIN_DEFAULTS.lr;
+export const DEFAULT_DROPOUT = TRAIN_DEFAULTS.dropout;
 /** Random stream of the dropout masks (see data.ts for the sampling streams). */
 const DROPOUT_STREAM = 3;
 /**
@@ -35,8 +35,6 @@ const DROPOUT_STREAM = 3;
  * peak passes 90 % of that are refused up front with advice, rather than failing mid-run.
  */
 const WASM_MEMORY_LIMIT = 0.9 * 4 * 2 ** 30;
-/** Evaluations per run when no interval is given: often enough for a useful curve, cheap enough. */
-const EVALS_PER_RUN = 10;
 
 export interface StepMetrics { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
 export interface EvalMetrics { step: number; evalLoss: number; evalBitsPerByte: number }
@@ -94,6 +92,8 @@ export interface TrainResult {
   bytesPerSecond: number;
   /** Why the loop ended before `steps`: 'stopped' (control.stop) or 'early' (patience). */
   endedBy: 'done' | 'stopped' | 'early';
+  /** Threads that computed gradients: 2 with the gradient worker (wasm/cpu on a machine with a spare core), else 1. */
+  workers: number;
   warnings: string[];
 }
 
@@ -157,11 +157,11 @@ function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number):
   if (!(dropout >= 0 && dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${dropout}`, 'BAD_ARGS');
   return {
     version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
-    evalEvery: positiveInt('evalEvery', opts.evalEvery, Math.max(1, Math.floor(totalSteps / EVALS_PER_RUN))),
+    evalEvery: positiveInt('evalEvery', opts.evalEvery, defaultEvalEvery(totalSteps)),
     patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
     bestEvalLoss: null, evalsSinceBest: 0,
     rng: { seed, nextSample: 0 },
-    schedule: { maxLr: lr, totalSteps, warmupFraction: 0.1 },
+    schedule: { maxLr: lr, totalSteps, warmupFraction: TRAIN_DEFAULTS.warmupFraction },
     config: configToJson(config),
   };
 }
@@ -365,10 +365,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let seconds = 0;
   let endedBy: TrainResult['endedBy'] = 'done';
   let helper: GradHelper | null = null;
+  let workers = 1;
   try {
     const wanted = (opts.parallel ?? helperUseful(backend)) && state.batchSize > 1;
     if (backend === 'wasm') checkWasmMemory(model.config, wanted ? Math.ceil(state.batchSize / 2) : state.batchSize, state.batchSize);
     helper = await GradHelper.maybeStart(model.config, backend, wanted, (w) => warnings.push(w));
+    if (helper) workers = 2;
     while (state.step < state.totalSteps) {
       await control.waitWhilePaused();
       if (control.stopRequested) { endedBy = 'stopped'; break; }
@@ -404,6 +406,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     evalBitsPerByte: lastEval === null ? null : lastEval / Math.LN2,
     bytesPerSecond: seconds > 0 ? bytes / seconds : 0,
     endedBy,
+    workers,
     warnings,
   };
 }

@@ -23,6 +23,11 @@ function readHeader(b: Uint8Array): BmpHeader | string {
   return { dib, width: dv.getInt32(18, true), height: dv.getInt32(22, true), planes: dv.getUint16(26, true), bpp: dv.getUint16(28, true), compression: dv.getUint32(30, true), imageSize: dv.getUint32(34, true), offset };
 }
 
+/** Largest width×height accepted at all: 2^31 pixels (beyond it int32 arithmetic overflows). */
+export const MAX_BMP_PIXELS = 2 ** 31;
+/** Largest image decoded to RGBA: 64 Mpx, 256 MiB of pixels (the paper's images are 32×32). */
+export const MAX_DECODE_PIXELS = 2 ** 26;
+
 /** Bytes per pixel row, padded to 4 bytes. */
 const rowStride = (width: number, bpp: number): number => Math.ceil((width * bpp) / 32) * 4;
 
@@ -31,6 +36,9 @@ export function validateBmp(bytes: Uint8Array): Verdict {
   const h = readHeader(bytes);
   if (typeof h === 'string') return invalid(h);
   if (h.width <= 0 || h.height === 0) return invalid(`image size ${h.width}×${h.height} is empty or negative`);
+  // Checked before any size arithmetic: width×height of two int32 fields overflows every integer type
+  // a reader might use (issue 12 item 8), and no real BMP comes near this.
+  if (h.width * Math.abs(h.height) > MAX_BMP_PIXELS) return invalid(`image size ${h.width}×${Math.abs(h.height)} overflows: over ${MAX_BMP_PIXELS} pixels`);
   if (!BIT_DEPTHS.includes(h.bpp)) return invalid(`${h.bpp} bits per pixel is not a BMP depth`);
   if (h.offset < FILE_HEADER_BYTES + h.dib || h.offset > bytes.length) return invalid(`pixel offset ${h.offset} is outside the file (${bytes.length} bytes)`);
   let out = bytes.slice();
@@ -98,6 +106,7 @@ export function decodeBmp(bytes: Uint8Array): RgbaImage | string {
   const h = readHeader(b) as BmpHeader;
   if (h.compression !== BI_RGB || (h.bpp !== 24 && h.bpp !== 32)) return `only uncompressed 24/32-bit BMPs can be read, this one is ${h.bpp}-bit with compression ${h.compression}`;
   const height = Math.abs(h.height);
+  if (h.width * height > MAX_DECODE_PIXELS) return `image size ${h.width}×${height} is too large to decode (over ${MAX_DECODE_PIXELS} pixels)`;
   const stride = rowStride(h.width, h.bpp);
   const data = new Uint8Array(h.width * height * 4);
   for (let y = 0; y < height; y++) {

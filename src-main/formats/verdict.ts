@@ -1,9 +1,11 @@
 // The result every validator returns: valid, repaired (with the fixed bytes), or invalid with a reason.
 
-export type Modality = 'midi' | 'abc' | 'wav' | 'bmp' | 'text' | 'cpu' | 'binary';
+import type { Modality, Validity } from '../shared/vocabulary';
+
+export type { Modality };
 
 export interface Verdict {
-  verdict: 'valid' | 'repaired' | 'invalid';
+  verdict: Validity;
   /** For 'invalid': why; for 'repaired': what was fixed, '; '-separated. */
   reason?: string;
   /** For 'repaired': the corrected file. */

@@ -1,12 +1,12 @@
 // The engine as an Electron utility process (no Node integration in any window; the UI thread never
 // waits on a training step). Same protocol as the Node child used by `bgpt serve`.
 import { utilityProcess } from 'electron';
-import path from 'node:path';
+import { builtEntry } from '../node/app-root';
 import type { EngineProcess, EngineRequest, EngineResponse } from '../engine-host/protocol';
 
 export function spawnUtilityEngine(): EngineProcess {
-  // electron-vite builds the worker as out/main/engine.js beside this file's bundle.
-  const child = utilityProcess.fork(path.join(__dirname, 'engine.js'), [], { serviceName: 'bGPT engine', stdio: 'inherit' });
+  // The same engine bundle as the CLI's (scripts/build-node.mjs, run by `npm run build`): out/node/engine.js.
+  const child = utilityProcess.fork(builtEntry('engine'), [], { serviceName: 'bGPT engine', stdio: 'inherit' });
   return {
     send: (msg: EngineRequest) => child.postMessage(msg),
     onMessage: (l) => child.on('message', (m) => l(m as EngineResponse)),

@@ -1,21 +1,76 @@
 // Electron main process: the window, menus, native dialogs and IPC routing. Thin on purpose: the
-// studio services do the work and the engine runs in a utility process.
-import { app, BrowserWindow, Menu, dialog, ipcMain, session, shell } from 'electron';
+// studio services do the work and the engine runs in a utility process. The window's security policy
+// (app:// protocol, CSP, navigation and permission rules) is in ./policy.ts; docs/security.md.
+import { app, BrowserWindow, Menu, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CHANNEL_PREFIX, type EventName } from '../shared/contract';
 import { EngineHost } from '../engine-host/host';
 import { createDispatcher } from '../studio/dispatch';
 import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
-import { writeFileAtomic } from '../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../node/atomic';
 import { spawnUtilityEngine } from './engine-process';
+import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, startUrl } from './policy';
 
 let studio: Studio | null = null;
 let win: BrowserWindow | null = null;
 
-function rendererUrl(): string {
-  return process.env.ELECTRON_RENDERER_URL ?? `file://${path.join(__dirname, '../renderer/index.html')}`;
+/** The dev server (electron-vite dev) only in an unpackaged app; never in a shipped one. */
+const DEV_URL = devRendererUrl(process.env, app.isPackaged);
+const RENDERER_ROOT = path.join(__dirname, '../renderer');
+
+// Must run before `ready`: app:// behaves like https (secure context, own origin) instead of file://.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+
+/** Serves the built renderer on app://studio/ with the app's CSP; nothing outside out/renderer. */
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appFileFor(request.url, RENDERER_ROOT);
+    if (!file) return new Response('not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).href).catch(() => null);
+    if (!res || !res.ok) return new Response('not found', { status: 404 });
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', APP_CSP);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(res.body, { status: 200, headers });
+  });
+}
+
+/** Locks down every web contents the app creates: navigation, redirects, frames, new windows, webviews. */
+function guardContents(): void {
+  app.on('web-contents-created', (_e, contents) => {
+    const steer = (e: { preventDefault(): void }, url: string) => {
+      const d = navigationDecision(url, DEV_URL);
+      if (d === 'allow') return;
+      e.preventDefault();
+      if (d === 'external') void shell.openExternal(url);
+    };
+    contents.on('will-navigate', (e, url) => steer(e, url));
+    contents.on('will-redirect', (e, url) => steer(e, url));
+    contents.on('will-frame-navigate', (e) => {
+      if (!isAppUrl(e.url, DEV_URL)) e.preventDefault();
+    });
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (navigationDecision(url, DEV_URL) === 'external') void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+}
+
+function guardPermissions(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((wc, permission, cb, details) => cb(permissionAllowed(permission, details.requestingUrl ?? wc.getURL(), DEV_URL)));
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin, DEV_URL));
+  ses.setDevicePermissionHandler(() => false);
+  // The desktop renderer reaches the studio over IPC only: refuse any network request that is not
+  // the dev server, in case CSP is ever loosened by mistake (app:// and file:// are not network).
+  ses.webRequest.onBeforeRequest((details, cb) => {
+    const network = /^(https?|wss?):/i.test(details.url);
+    cb({ cancel: network && !isAppUrl(details.url, DEV_URL) });
+  });
 }
 
 function createWindow(): BrowserWindow {
@@ -33,18 +88,14 @@ function createWindow(): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
     },
   });
   w.once('ready-to-show', () => w.show());
-  // The studio is one local page: no navigation away, links open in the system browser.
-  w.webContents.on('will-navigate', (e, url) => {
-    if (url !== w.webContents.getURL()) e.preventDefault();
-  });
-  w.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:/.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  void w.loadURL(rendererUrl());
+  void w.loadURL(startUrl(DEV_URL));
   return w;
 }
 
@@ -62,28 +113,33 @@ function buildMenu(): void {
 }
 
 async function main(): Promise<void> {
+  guardContents();
   await app.whenReady();
+  registerAppProtocol();
+  guardPermissions();
   // BGPT_HOME wins; else Electron's per-user data folder.
   const home = process.env.BGPT_HOME ? resolveHome() : app.getPath('userData');
   const engine = new EngineHost(spawnUtilityEngine);
   studio = await openStudio({ home, engine, transport: 'electron' });
 
   // Native dialogs live here, in main: the renderer only asks for them through the API.
+  // The chosen paths stay here; the renderer gets an opaque handle it can pass to importPaths.
+  const grants = studio.grants;
   studio.handlers.showOpenDialog = async () => {
     const r = await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
-    return r.canceled ? null : r.filePaths;
+    return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);
   };
   studio.handlers.saveFile = async ({ defaultName, bytes }) => {
     const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: defaultName });
     if (r.canceled || !r.filePath) return null;
-    await writeFileAtomic(r.filePath, bytes);
+    await writeFileAtomic(r.filePath, bytes, PUBLIC_MODES);
     return r.filePath;
   };
 
   const dispatch = createDispatcher(studio.handlers, (method, err) => console.error(`studio: ${method} failed:`, err));
   ipcMain.handle(`${CHANNEL_PREFIX}call`, (e, method: unknown, arg: unknown) => {
     // Only our own window's top frame may call the studio.
-    if (!win || e.sender !== win.webContents || e.senderFrame !== win.webContents.mainFrame) {
+    if (!win || e.sender !== win.webContents || e.senderFrame !== win.webContents.mainFrame || !isAppUrl(e.senderFrame.url, DEV_URL)) {
       return { ok: false, error: { message: 'not allowed', code: 'FORBIDDEN' } };
     }
     return dispatch(method, arg);
@@ -92,7 +148,6 @@ async function main(): Promise<void> {
     if (win && !win.isDestroyed()) win.webContents.send(`${CHANNEL_PREFIX}event`, event, payload);
   });
 
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
   buildMenu();
   win = createWindow();
   app.on('activate', () => {

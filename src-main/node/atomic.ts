@@ -1,8 +1,20 @@
 // Atomic file writes (write to a temporary name in the same folder, fsync, rename): a crash or an
-// error never leaves a half-written file under the final name (DESIGN §5).
+// error never leaves a half-written file under the final name (DESIGN §5). Private by default: files
+// 0600 and new folders 0700, as everything in the studio home must be (issue 12 item 6); files the
+// user asked for elsewhere (`--out`, a save dialog) pass PUBLIC_MODES to get the usual umask modes.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+export interface WriteModes {
+  /** Mode of the file (filtered by the umask, so 0o600 stays private whatever the umask). */
+  file: number;
+  /** Mode of parent folders this write creates. */
+  dir: number;
+}
+export const PRIVATE_MODES: WriteModes = { file: 0o600, dir: 0o700 };
+/** Ordinary modes for files the user exports out of the studio (the umask decides, as for any tool). */
+export const PUBLIC_MODES: WriteModes = { file: 0o666, dir: 0o777 };
 
 /** Temporary sibling name; the leading '.tmp-' lets reconcilers recognise and sweep leftovers. */
 export function tempSibling(target: string): string {
@@ -18,10 +30,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `target` atomically, creating parent folders. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+export async function writeFileAtomic(target: string, data: Uint8Array | string, modes: WriteModes = PRIVATE_MODES): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true, mode: modes.dir });
   const tmp = tempSibling(target);
-  const h = await fs.open(tmp, 'w');
+  // 'wx': never follow or reuse something already at the temporary name.
+  const h = await fs.open(tmp, 'wx', modes.file);
   try {
     await h.writeFile(data);
     await h.sync();
@@ -45,14 +58,15 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
  * then replaces `target` (the old one, if any, is removed only after the new one is in place).
  */
 export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_MODES.dir });
   const tmp = tempSibling(target);
-  await fs.mkdir(tmp);
+  await fs.mkdir(tmp, { mode: PRIVATE_MODES.dir });
   try {
     await fill(tmp);
     for (const name of await fs.readdir(tmp)) {
       const h = await fs.open(path.join(tmp, name), 'r');
-      try { await h.sync(); } finally { await h.close(); }
+      // Whatever `fill` wrote with default modes becomes owner-only before it is published.
+      try { await h.sync(); await h.chmod(PRIVATE_MODES.file); } finally { await h.close(); }
     }
     await fsyncDir(tmp);
     let old: string | null = null;

@@ -1,16 +1,11 @@
 // bGPT model configuration (arXiv 2402.19155 §3; DESIGN §1–§2): the camelCase type the studio uses,
 // converters to and from the reference's snake_case config.json, validation, presets and size estimates.
 import { UserError } from './errors';
+import { CONFIG_LIMITS, HEAD_WIDTH } from './defaults';
 
 /** Byte vocabulary: the 256 byte values plus the special value 256 (padding / start / end). */
 export const VOCAB_SIZE = 257;
-/** GPT-2 heads are 64 wide: the reference builds its configs with n_head = hidden_size // 64. */
-const HEAD_WIDTH = 64;
-/** Guards against typos that would allocate absurd models (the paper's model is 768 wide). */
-const MAX_HIDDEN = 8192;
-const MAX_LAYERS = 96;
-const MAX_PATCH_SIZE = 64;
-const MAX_PATCH_LENGTH = 65536;
+const L = CONFIG_LIMITS;
 
 export interface BGPTConfig {
   /** Bytes per patch (the paper uses 16). */
@@ -50,13 +45,12 @@ function checkInt(name: string, value: unknown, min: number, max: number, source
 
 /** Checks every field; `source` names the file or flag set in the message. Returns the config. */
 export function validateConfig(c: BGPTConfig, source = 'config'): BGPTConfig {
-  checkInt('patch_size', c.patchSize, 1, MAX_PATCH_SIZE, source);
-  // Two patches at least: the start patch and one patch to predict.
-  checkInt('patch_length', c.patchLength, 2, MAX_PATCH_LENGTH, source);
-  checkInt('hidden_size', c.hiddenSize, 1, MAX_HIDDEN, source);
-  checkInt('patch_num_layers', c.patchNumLayers, 1, MAX_LAYERS, source);
-  checkInt('byte_num_layers', c.byteNumLayers, 1, MAX_LAYERS, source);
-  checkInt('num_heads', c.numHeads, 1, c.hiddenSize, source);
+  checkInt('patch_size', c.patchSize, L.patchSize.min, L.patchSize.max, source);
+  checkInt('patch_length', c.patchLength, L.patchLength.min, L.patchLength.max, source);
+  checkInt('hidden_size', c.hiddenSize, L.hiddenSize.min, L.hiddenSize.max, source);
+  checkInt('patch_num_layers', c.patchNumLayers, L.layers.min, L.layers.max, source);
+  checkInt('byte_num_layers', c.byteNumLayers, L.layers.min, L.layers.max, source);
+  checkInt('num_heads', c.numHeads, L.numHeads.min, Math.min(L.numHeads.max, c.hiddenSize), source);
   if (c.hiddenSize % c.numHeads !== 0) {
     throw new UserError(`${source}: hidden_size ${c.hiddenSize} is not divisible by num_heads ${c.numHeads}`, 'BAD_CONFIG');
   }
@@ -70,7 +64,7 @@ export function configFromJson(json: unknown, source = 'config.json'): BGPTConfi
   for (const key of ['patch_size', 'patch_length', 'hidden_size', 'patch_num_layers', 'byte_num_layers']) {
     if (!(key in j)) throw new UserError(`${source}: missing ${key}`, 'BAD_CONFIG');
   }
-  const hidden = checkInt('hidden_size', j.hidden_size, 1, MAX_HIDDEN, source);
+  const hidden = checkInt('hidden_size', j.hidden_size, L.hiddenSize.min, L.hiddenSize.max, source);
   return validateConfig({
     patchSize: j.patch_size as number,
     patchLength: j.patch_length as number,
@@ -188,6 +182,15 @@ export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): numbe
 /** Estimated memory to hold the weights for evaluation or generation, in bytes. */
 export function estimateInferenceMemoryBytes(c: BGPTConfig): number {
   return parameterCount(c) * BYTES_PER_FLOAT;
+}
+
+/**
+ * Estimated peak memory of generating one sample, in bytes: the weights, the patch-level key/value
+ * cache over the whole window and the byte-level one, doubled for the backend's working copies.
+ */
+export function estimateGenerationMemoryBytes(c: BGPTConfig): number {
+  const kv = 2 * c.hiddenSize * (c.patchNumLayers * c.patchLength + c.byteNumLayers * (c.patchSize + 1));
+  return 2 * (parameterCount(c) + kv) * BYTES_PER_FLOAT;
 }
 
 /** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */

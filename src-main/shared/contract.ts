@@ -2,8 +2,8 @@
 // `bgpt serve` over WebSocket, the renderer's client). Request shapes are zod schemas (validated at the
 // service boundary); every type here is written once and derived everywhere else.
 import { z } from 'zod';
-import type { Modality } from '../formats/verdict';
-import type { RunStatus, Validity } from '../catalogue/types';
+import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
+import type { Modality, RunStatus, Validity } from './vocabulary';
 
 export type { Modality, RunStatus };
 
@@ -19,18 +19,22 @@ export type Verdict = Validity;
 export type IsoTime = string;
 
 /** Model hyper-parameters, camelCase (config.json on disk is snake_case, DESIGN §2). */
+/** An integer within one of the shared bounds (src-main/shared/defaults.ts). */
+const int = (r: Range) => z.number().int().min(r.min).max(r.max);
+
 export const modelConfigSchema = z.object({
-  patchSize: z.number().int().min(1).max(64),
-  patchLength: z.number().int().min(2).max(4096),
-  hiddenSize: z.number().int().min(8).max(4096),
-  patchNumLayers: z.number().int().min(1).max(48),
-  byteNumLayers: z.number().int().min(1).max(48),
-  numHeads: z.number().int().min(1).max(64).optional(),
+  patchSize: int(CL.patchSize),
+  patchLength: int(CL.patchLength),
+  hiddenSize: int(CL.hiddenSize),
+  patchNumLayers: int(CL.layers),
+  byteNumLayers: int(CL.layers),
+  numHeads: int(CL.numHeads).optional(),
 });
 export type ModelConfigInput = z.infer<typeof modelConfigSchema>;
 
 const id = z.string().min(1).max(200);
-const ext = z.string().min(1).max(32).regex(/^[A-Za-z0-9_.-]+$/, 'extension: letters, digits, _ . - only');
+/** Same rule as the files the studio writes (catalogue/paths.ts checkExt), so a bad one is refused here, not after generating. */
+const ext = z.string().trim().toLowerCase().pipe(z.string().regex(/^[a-z0-9]{1,16}$/, 'extension: 1–16 letters or digits (mid, abc, bmp, wav, txt…)'));
 const bytes = z.instanceof(Uint8Array);
 
 /** A file the API can read: a dataset file or a generated sample. */
@@ -62,7 +66,11 @@ export const requests = {
   }),
   importPaths: z.object({
     name: z.string().trim().min(1).max(100),
-    paths: z.array(z.string().min(1).max(4096)).min(1).max(1000),
+    /**
+     * The opaque handle showOpenDialog returned. The renderer never names a machine path: the main
+     * process keeps the paths the user chose in the native dialog (docs/security.md).
+     */
+    selection: z.string().min(1).max(100),
     kind: z.enum(['generative', 'conversion']).default('generative'),
   }),
   contextFit: z.object({ datasetId: id, preset: z.string().min(1).max(40).optional(), config: modelConfigSchema.optional() }),
@@ -75,15 +83,15 @@ export const requests = {
     mode: z.enum(['generative', 'conversion']).default('generative'),
     /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
     conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
-    steps: z.number().int().min(1).max(10_000_000).optional(),
-    epochs: z.number().int().min(1).max(100_000).optional(),
-    batchSize: z.number().int().min(1).max(1024).default(4),
-    accumulation: z.number().int().min(1).max(1024).default(1),
+    steps: int(TL.steps).optional(),
+    epochs: int(TL.epochs).optional(),
+    batchSize: int(TL.batchSize).default(TRAIN_DEFAULTS.batchSize),
+    accumulation: int(TL.accumulation).default(TRAIN_DEFAULTS.accumulation),
     /** Peak learning rate; default: the preset's suggested one. */
-    lr: z.number().gt(0).max(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    evalEvery: z.number().int().min(1).max(1_000_000).optional(),
-    earlyStoppingPatience: z.number().int().min(1).max(1000).optional(),
+    lr: z.number().gt(TL.lr.min).max(TL.lr.max).optional(),
+    seed: int(TL.seed).default(TRAIN_DEFAULTS.seed),
+    evalEvery: int(TL.evalEvery).optional(),
+    earlyStoppingPatience: int(TL.patience).optional(),
     /** Fine-tune: start from this run's checkpoint weights (a model id `mdl_…` in runId: that model's weights). */
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
   }),
@@ -350,6 +358,12 @@ export interface SurprisalResult {
   warnings: string[];
 }
 
+/** What the native open dialog chose: an opaque handle (the paths stay in the main process) and base names to show. */
+export interface DialogSelection {
+  selection: string;
+  names: string[];
+}
+
 export interface GenerateJob {
   jobId: string;
 }
@@ -372,8 +386,6 @@ export interface ModelInfo {
   created: IsoTime;
   /** Its file vanished from the studio home. */
   missing: boolean;
-  /** The model file on disk (what `--checkpoint` resolves to). */
-  path: string;
   /** A reference trainer log came with it: getModelMetrics has its curves. */
   hasCurves: boolean;
 }
@@ -459,7 +471,7 @@ export interface StudioMethods {
   getDataset(datasetId: string): DatasetDetail;
   /** Imports uploaded files (browser drag and drop / picker) into a dataset. */
   importFiles(req: ImportFilesRequest): ImportReport;
-  /** Imports files and folders by path (Electron dialog; CLI). */
+  /** Desktop app: imports the files and folders the user chose in the native dialog (by its handle). */
   importPaths(req: ImportPathsRequest): ImportReport;
   /** Deletes a dataset's catalogue entry (blobs shared with other datasets stay). */
   deleteDataset(datasetId: string): void;
@@ -526,8 +538,8 @@ export interface StudioMethods {
   getModelMetrics(modelId: string): ModelMetricPoint[];
   /** Loss of each file of a dataset under a model (the eval split by default), and the mean bits per byte. */
   evaluateModel(req: ModelEvaluateRequest): ModelEvaluation;
-  /** Electron: native open dialog for files/folders to import; null when cancelled or unsupported. */
-  showOpenDialog(): string[] | null;
+  /** Electron: native open dialog for files/folders to import; a handle for importPaths, null when cancelled or unsupported. */
+  showOpenDialog(): DialogSelection | null;
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
   saveFile(req: SaveFileRequest): string | null;
 }
@@ -579,6 +591,12 @@ export const args = {
 } as const satisfies Record<MethodName, z.ZodType>;
 
 export const METHOD_NAMES = Object.keys(args) as MethodName[];
+
+/**
+ * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
+ * method that takes or returns a machine path belongs here (docs/security.md, issue 12 item 4).
+ */
+export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
 
 export type EventName = keyof StudioEvents;
 export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload'];

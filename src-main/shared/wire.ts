@@ -44,3 +44,13 @@ export function encodeWire(value: unknown): string {
 export function decodeWire<T = unknown>(text: string): T {
   return JSON.parse(text, reviver) as T;
 }
+
+/**
+ * Largest WebSocket message `bgpt serve` accepts. It must stay far below V8's string limit (about
+ * 512 Mi UTF-16 units) so that every accepted message can be turned into a string and parsed; a 1 GiB
+ * limit accepted frames the server could not decode. Uploads are split into batches below it
+ * (UPLOAD_BATCH_BYTES: base64 grows bytes by 4/3, plus JSON framing).
+ */
+export const MAX_WIRE_MESSAGE_BYTES = 128 * 1024 * 1024;
+/** Raw file bytes the renderer puts in one upload call (base64 of this fits MAX_WIRE_MESSAGE_BYTES). */
+export const UPLOAD_BATCH_BYTES = 64 * 1024 * 1024;

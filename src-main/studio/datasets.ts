@@ -3,10 +3,11 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
+import { assertFits, memoryLimits } from '../engine/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
@@ -15,7 +16,7 @@ import type { StudioEventBus } from './events';
 import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
 
 /** The repository's datasets/ folder (built-in datasets). */
-const BUILTIN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../datasets');
+const BUILTIN_ROOT = path.join(APP_ROOT, 'datasets');
 /** Built-in datasets: folder under datasets/ → dataset name and kind. */
 const BUILTINS: { folder: string; name: string; kind: RunMode }[] = [
   { folder: 'tunes', name: 'Folk tunes (ABC + MIDI)', kind: 'conversion' },
@@ -40,7 +41,7 @@ export class DatasetService {
       if (existing) continue;
       await this.record(b.name, `${BUILTIN_PREFIX}${b.folder}`, b.kind, await importPaths([dir], { home: this.home, seed: 0 }));
     }
-    await fs.writeFile(marker, new Date().toISOString() + '\n');
+    await fs.writeFile(marker, new Date().toISOString() + '\n', { mode: 0o600 });
   }
 
   private async existingHashes(datasetName: string): Promise<Set<string>> {
@@ -97,6 +98,9 @@ export class DatasetService {
 
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
   async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: RunMode): Promise<ImportReport> {
+    // Each file is read back, hashed, detected and validated: about three copies of the largest at once.
+    const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
+    assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');
     const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-upload-'));
     try {
       for (const f of files) {

@@ -74,7 +74,7 @@ export function modelInfo(r: ModelRow, hasCurves: boolean): ModelInfo {
     id: r.id, name: r.name, source: r.source, kind: r.kind,
     config: configFromJson(r.config, `model ${r.name}`) as ModelInfo['config'],
     configJson: r.config, parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels, meta: r.meta,
-    created: new Date(r.created).toISOString(), missing: r.status === 'missing', path: r.path, hasCurves,
+    created: new Date(r.created).toISOString(), missing: r.status === 'missing', hasCurves,
   };
 }
 
@@ -121,6 +121,13 @@ export class ModelService {
     const r = await this.catalogue.models.get(idOrName);
     if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
     return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0);
+  }
+
+  /** The model's file (for the CLI and the engine; never sent to a browser, docs/security.md). */
+  async pathOf(idOrName: string): Promise<string> {
+    const r = await this.catalogue.models.get(idOrName);
+    if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
+    return r.path;
   }
 
   metrics(idOrName: string): Promise<ModelMetricRow[]> {
@@ -308,10 +315,9 @@ export class ModelService {
     for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
     engine.setActivity(`evaluating ${model.name}`);
     try {
-      const r = await engine.call<{ backend: ModelEvaluation['backend']; files: Array<{ path: string; loss: number; bitsPerByte: number }>; meanLoss: number; meanBitsPerByte: number }>(
-        'evaluate', { checkpoint: model.path, files });
+      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
       return {
-        modelId: model.id, datasetId: dataset.id, backend: r.backend, meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
+        modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
         files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
       };
     } finally {

@@ -7,8 +7,11 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
-import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { EngineJobEvent } from '../engine-host/protocol';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
+import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
@@ -18,15 +21,9 @@ import { resolveInCatalogue } from './resolve-checkpoint';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
-/** Steps when a request names neither steps nor epochs. */
-const DEFAULT_EPOCHS = 10;
-/** Learning rate of a custom model without a preset to suggest one (the reference's default). */
-const DEFAULT_LR = 1e-4;
-/** Evaluate this many times over a run when the request does not say how often. */
-const EVALS_PER_RUN = 10;
 
 /** The model config of a checkpoint folder (config.json), read without loading the engine. */
-async function checkpointConfig(dir: string): Promise<BGPTConfig> {
+export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   const file = path.join(dir, 'config.json');
   let json: unknown;
   try {
@@ -73,7 +70,7 @@ export class RunService {
     private readonly engine: EngineHost,
     private readonly bus: StudioEventBus,
   ) {
-    engine.on('job', (jobId, name, payload) => this.onJobEvent(jobId, name, payload));
+    engine.on('job', (jobId, event) => this.onJobEvent(jobId, event));
   }
 
   /** The model config a request asks for: a preset (default tiny) with overrides, validated. */
@@ -81,7 +78,7 @@ export class RunService {
     const preset = req.preset ?? (req.config && Object.keys(req.config).length >= 5 ? null : 'tiny');
     const base = preset ? presetConfig(preset) : ({} as BGPTConfig);
     const merged = { ...base, ...req.config } as BGPTConfig;
-    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = Math.max(1, Math.floor(merged.hiddenSize / 64));
+    if (req.config?.hiddenSize && req.config.numHeads === undefined) merged.numHeads = defaultNumHeads(merged.hiddenSize);
     return { config: validateConfig(merged, 'model settings'), preset };
   }
 
@@ -99,6 +96,18 @@ export class RunService {
     return { dataset, files, train };
   }
 
+  /** Throws one line with the estimate and advice when training this config at this batch cannot fit. */
+  assertTrainingFits(config: BGPTConfig, batch: number, accumulation: number): void {
+    const limits = memoryLimits(this.engine.status.backend);
+    const need = estimateTrainingMemoryBytes(config, batch);
+    let fits = batch;
+    while (fits > 1 && firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)) fits = Math.floor(fits / 2);
+    const advice = firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)
+      ? 'use a smaller model preset'
+      : `use batch ${fits} with accumulation ${Math.ceil((batch * accumulation) / fits)} (the same effective batch)`;
+    assertFits(`training this ${parameterCount(config).toLocaleString('en')}-parameter model at batch ${batch}`, need, limits, advice);
+  }
+
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
     const { train } = await this.trainFiles(req);
@@ -107,6 +116,11 @@ export class RunService {
     const windowBytes = (config.patchLength - 2) * config.patchSize;
     const cropped = train.filter((f) => f.size > windowBytes).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    try {
+      this.assertTrainingFits(config, req.batchSize, req.accumulation);
+    } catch (err) {
+      warnings.push(errorLine(err));
+    }
     // Time per epoch from the speed measured for this model config in this session, when there is one.
     const bps = this.throughput.get(JSON.stringify(config)) ?? null;
     const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
@@ -127,6 +141,10 @@ export class RunService {
    * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
    */
   async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
+    if (extra.resumeFrom && /\.(pth|pt)$/i.test(extra.resumeFrom) && !(await fs.stat(extra.resumeFrom).catch(() => null))?.isDirectory()) {
+      // A reference .pth holds no studio optimizer moments, step or data order to continue from.
+      throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
+    }
     // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
     // model id `mdl_…` in the request's initFrom.runId from the Models view).
     const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
@@ -134,10 +152,12 @@ export class RunService {
     const { config, preset } = extra.resumeFrom
       ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
       : initPath ? { config: await initConfig(initPath), preset: null } : this.resolveConfig(req);
+    // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
+    this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
-    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
-    const evalEvery = req.evalEvery ?? Math.max(1, Math.ceil(steps / EVALS_PER_RUN));
+    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
     let initFrom: string | null = initPath;
     if (req.initFrom && !initPath) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
@@ -146,7 +166,7 @@ export class RunService {
     }
     const stored: StoredRunConfig = {
       model: config,
-      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? DEFAULT_LR, seed: req.seed, steps, evalEvery },
+      hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
@@ -201,7 +221,7 @@ export class RunService {
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`);
     entry.done = this.engine
-      .call<TrainOutcome>('train', job)
+      .call('train', job)
       .then(async (out) => {
         this.outcomes.set(row.id, out);
         await this.flushMetrics();
@@ -218,23 +238,23 @@ export class RunService {
       });
   }
 
-  private onJobEvent(jobId: string, name: string, payload: unknown): void {
+  private onJobEvent(jobId: string, event: EngineJobEvent): void {
     const run = this.active.get(jobId);
     if (!run) return;
-    if (name === 'step') {
-      const e = payload as TrainStepEvent;
+    if (event.name === 'step') {
+      const e = event.payload;
       run.lastBytesPerSecond = e.bytesPerSecond;
       this.throughput.set(run.configKey, e.bytesPerSecond);
       this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
-    } else if (name === 'eval') {
-      const e = payload as TrainEvalEvent;
+    } else if (event.name === 'eval') {
+      const e = event.payload;
       const time = Date.now();
       this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
       this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
       void this.recordEval(jobId, e);
-    } else if (name === 'checkpoint') {
-      void this.recordCheckpoint(jobId, payload as TrainCheckpointEvent);
+    } else if (event.name === 'checkpoint') {
+      void this.recordCheckpoint(jobId, event.payload);
     }
   }
 

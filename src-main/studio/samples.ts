@@ -7,7 +7,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { SampleRow } from '../catalogue/types';
 import { checkpointDir, newId, samplePath } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
-import type { GenerateJob, GenerateOutcome, GeneratePatchEvent, SurprisalOutcome } from '../engine-host/jobs';
+import type { GenerateJob, GenerateOutcome } from '../engine-host/jobs';
 import { validate } from '../formats';
 import { writeFileAtomic } from '../node/atomic';
 import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQuery, SampleUpdate, SurprisalResult } from '../shared/contract';
@@ -15,6 +15,9 @@ import { UserError, errorLine } from '../shared/errors';
 import { extOf } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
+import { checkpointConfig } from './runs';
+import { assertFits, memoryLimits } from '../engine/resources';
+import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
 interface Job {
   index: number;
@@ -33,10 +36,10 @@ export class SampleService {
     private readonly engine: EngineHost,
     private readonly bus: StudioEventBus,
   ) {
-    engine.on('job', (jobId, name, payload) => {
+    engine.on('job', (jobId, event) => {
       const job = this.jobs.get(jobId.split('#')[0]);
-      if (!job || name !== 'patch') return;
-      const p = payload as GeneratePatchEvent;
+      if (!job || event.name !== 'patch') return;
+      const p = event.payload;
       this.bus.emit('generateProgress', { jobId: jobId.split('#')[0], index: job.index, count: job.count, patches: p.patches, bytes: p.bytes });
     });
   }
@@ -61,6 +64,10 @@ export class SampleService {
   /** Starts a generation job; its samples arrive as generateProgress events. */
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
     const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
+    // Refused before the engine loads anything (issue 12 item 5).
+    const config = await checkpointConfig(checkpoint);
+    assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+      memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
     this.jobs.set(jobId, job);
@@ -84,7 +91,7 @@ export class SampleService {
           input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null,
           sampling,
         };
-        const out = await this.engine.call<GenerateOutcome>('generate', arg);
+        const out = await this.engine.call('generate', arg);
         const sample = await this.save(req, checkpoint, out, sampling);
         this.bus.emit('generateProgress', { jobId, index: i, count: req.count, patches: out.patches, bytes: out.bytes.length, sample });
         this.bus.emit('catalogueChanged', { what: 'samples' });
@@ -148,7 +155,7 @@ export class SampleService {
   async surprisal(file: FileBytes, runId: string, kind: 'best' | 'last'): Promise<SurprisalResult> {
     if (file.bytes.length === 0) throw new UserError('the file is empty', 'BAD_INPUT');
     const checkpoint = await this.checkpointOf(runId, kind);
-    const out = await this.engine.call<SurprisalOutcome>('surprisal', { checkpoint, bytes: file.bytes, ext: file.ext });
+    const out = await this.engine.call('surprisal', { checkpoint, bytes: file.bytes, ext: file.ext });
     const mean = out.bits.reduce((a, b) => a + b, 0) / out.bits.length;
     const warnings = out.windows > 1 ? [`the file is longer than the model's window: read in ${out.windows} windows`] : [];
     return { bits: out.bits, meanBitsPerByte: mean, backend: out.backend as SurprisalResult['backend'], warnings };

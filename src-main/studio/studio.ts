@@ -1,18 +1,19 @@
 // The studio: catalogue + engine host + services, behind the StudioHandlers that every transport
 // (Electron IPC, `bgpt serve`, the CLI) calls. One instance per studio home.
-import { readFileSync } from 'node:fs';
+import { APP_VERSION } from '../node/app-root';
 import { Catalogue } from '../catalogue/catalogue';
 import type { EngineHost } from '../engine-host/host';
 import { readCheckpointInfo } from '../engine-host/jobs';
 import type { EventName, StudioHandlers } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { DatasetService } from './datasets';
+import { PathGrants } from './grants';
 import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
 import { ModelService } from './models';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const VERSION: string = APP_VERSION;
 
 export interface Studio {
   home: string;
@@ -23,6 +24,8 @@ export interface Studio {
   models: ModelService;
   catalogue: Catalogue;
   engine: EngineHost;
+  /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
+  grants: PathGrants;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Stops training (saving last checkpoints), the engine and the catalogue. */
   close(): Promise<void>;
@@ -47,12 +50,14 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const models = new ModelService(catalogue.home, catalogue, bus);
 
+  const grants = new PathGrants();
   const handlers: StudioHandlers = {
     getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
     importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative'),
-    importPaths: (r) => datasets.importPaths(r.name, r.paths, r.kind ?? 'generative'),
+    // Only paths granted by the native dialog, never a path the caller names (issue 12 item 4).
+    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative'),
     deleteDataset: (id) => datasets.delete(id),
     contextFit: (r) => datasets.contextFit(r),
     readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),
@@ -105,6 +110,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     models,
     catalogue,
     engine,
+    grants,
     subscribe: (l) => bus.subscribe(l),
     async close() {
       models.stopAll();

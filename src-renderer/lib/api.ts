@@ -109,7 +109,8 @@ let socket: SocketClient | null = null;
 export function getApi(): StudioApi {
   if (cached) return cached;
   if (window.studio) return (cached = window.studio);
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  // `bgpt serve` moves the page under /s/<token>/ (no cookie: cookies reach every port of the host).
+  const token = /^\/s\/([^/]+)\//.exec(location.pathname)?.[1] ?? new URLSearchParams(location.search).get('token') ?? '';
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   socket = new SocketClient(`${proto}//${location.host}/api/ws?token=${encodeURIComponent(token)}`);
   return (cached = socketApi(socket));

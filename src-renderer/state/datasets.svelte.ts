@@ -1,7 +1,9 @@
 // Datasets view state: the selected dataset with its files, its context fit for a chosen preset, and
 // imports (browser upload or Electron's native dialog) with their report.
-import type { ContextFit, DatasetDetail, ImportReport } from '../../src-main/shared/contract';
+import type { ContextFit, DatasetDetail, DialogSelection, ImportReport } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
+import { UPLOAD_BATCH_BYTES } from '../../src-main/shared/wire';
+import { mergeReports, uploadBatches } from '../lib/uploads';
 import type { Studio } from './studio.svelte';
 
 const DEFAULT_IMPORT_NAME = 'My files';
@@ -50,22 +52,37 @@ export class DatasetsState {
   async importFiles(files: readonly File[]): Promise<void> {
     if (files.length === 0) return;
     await this.#runImport(async (name) => {
-      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      return this.#studio.api.importFiles({ name, files: read });
+      // Batches stay under the server's message limit (src-main/shared/wire.ts); each adds to the same dataset.
+      const batches = uploadBatches(files, UPLOAD_BATCH_BYTES);
+      let merged: ImportReport | null = null;
+      let lastError: unknown = null;
+      for (const batch of batches) {
+        const read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+        try {
+          merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read }));
+        } catch (err) {
+          // A batch of only skipped files cannot create the dataset; later batches still may.
+          if ((err as { code?: string })?.code !== 'EMPTY_IMPORT' || batches.length === 1) throw err;
+          lastError = err;
+        }
+      }
+      if (!merged) throw lastError ?? new Error('nothing was imported');
+      return merged;
     });
   }
 
   /** Electron: the native dialog picks files or folders, the services read them by path. */
   async importNative(): Promise<void> {
-    let paths: string[] | null;
+    let chosen: DialogSelection | null;
     try {
-      paths = await this.#studio.api.showOpenDialog();
+      chosen = await this.#studio.api.showOpenDialog();
     } catch (err) {
       this.importError = `The file dialog could not open: ${errorText(err)}`;
       return;
     }
-    if (!paths || paths.length === 0) return;
-    await this.#runImport((name) => this.#studio.api.importPaths({ name, paths }));
+    if (!chosen || chosen.names.length === 0) return;
+    const selection = chosen.selection;
+    await this.#runImport((name) => this.#studio.api.importPaths({ name, selection }));
   }
 
   async #runImport(call: (name: string) => Promise<ImportReport>): Promise<void> {

@@ -1,6 +1,7 @@
-// The training form: its fields, the hint that explains each hyper-parameter, the limits (mirroring
-// requests.trainRequest in the contract) and the request it becomes.
+// The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
+// the contract's requests.trainRequest is built from) and the request it becomes.
 import type { ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
 
 export const CUSTOM = 'custom';
@@ -10,19 +11,19 @@ export type HyperKey = 'steps' | 'batchSize' | 'lr' | 'seed' | 'evalEvery';
 
 /** Model shape (custom preset only). Hints follow the paper's description (arXiv 2402.19155 §3). */
 export const MODEL_FIELDS: Record<ModelKey, FieldSpec> = {
-  patchSize: { label: 'Patch size', min: 1, max: 64, integer: true, hint: 'Bytes per patch. The paper uses 16.' },
-  patchLength: { label: 'Patches per window', min: 2, max: 4096, integer: true, hint: 'Context length in patches; longer files are cropped to it.' },
-  hiddenSize: { label: 'Hidden size', min: 8, max: 4096, integer: true, step: 64, hint: 'Width of both decoders; one attention head per 64.' },
-  patchNumLayers: { label: 'Patch layers', min: 1, max: 48, integer: true, hint: 'Depth of the patch-level decoder (sees the whole file).' },
-  byteNumLayers: { label: 'Byte layers', min: 1, max: 48, integer: true, hint: 'Depth of the byte-level decoder (writes each patch).' },
+  patchSize: { label: 'Patch size', ...CL.patchSize, integer: true, hint: 'Bytes per patch. The paper uses 16.' },
+  patchLength: { label: 'Patches per window', ...CL.patchLength, integer: true, hint: 'Context length in patches; longer files are cropped to it.' },
+  hiddenSize: { label: 'Hidden size', ...CL.hiddenSize, integer: true, step: HEAD_WIDTH, hint: `Width of both decoders; one attention head per ${HEAD_WIDTH}.` },
+  patchNumLayers: { label: 'Patch layers', ...CL.layers, integer: true, hint: 'Depth of the patch-level decoder (sees the whole file).' },
+  byteNumLayers: { label: 'Byte layers', ...CL.layers, integer: true, hint: 'Depth of the byte-level decoder (writes each patch).' },
 };
 
 export const HYPER_FIELDS: Record<HyperKey, FieldSpec> = {
-  steps: { label: 'Steps', min: 1, max: 10_000_000, integer: true, hint: 'Optimizer updates to run; a run can be stopped earlier.' },
-  batchSize: { label: 'Batch size', min: 1, max: 1024, integer: true, hint: 'Files per step; more needs more memory.' },
-  lr: { label: 'Learning rate', min: 0, max: 1, exclusiveMin: true, step: 0.00001, hint: 'Peak step size (cosine schedule with warm-up); each preset suggests one.' },
-  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, hint: 'Same seed, same data order and initial weights.' },
-  evalEvery: { label: 'Evaluate every', min: 1, max: 1_000_000, integer: true, optional: true, hint: 'Steps between evaluations and checkpoints; empty = automatic.' },
+  steps: { label: 'Steps', ...TL.steps, integer: true, hint: 'Optimizer updates to run; a run can be stopped earlier.' },
+  batchSize: { label: 'Batch size', ...TL.batchSize, integer: true, hint: 'Files per step; more needs more memory.' },
+  lr: { label: 'Learning rate', ...TL.lr, exclusiveMin: true, step: 0.00001, hint: 'Peak step size (cosine schedule with warm-up); each preset suggests one.' },
+  seed: { label: 'Seed', ...TL.seed, integer: true, hint: 'Same seed, same data order and initial weights.' },
+  evalEvery: { label: 'Evaluate every', ...TL.evalEvery, integer: true, optional: true, hint: 'Steps between evaluations and checkpoints; empty = automatic.' },
 };
 
 export interface TrainForm {

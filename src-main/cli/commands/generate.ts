@@ -2,7 +2,7 @@
 // also the flags and output handling `bgpt convert` shares.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
-import { writeFileAtomic } from '../../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
 import { generate, loadInferenceModel, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
@@ -74,7 +74,7 @@ export function samplingFromFlags(ctx: CommandContext): SampleRunOptions {
 export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}): Promise<GenerateReport> {
   if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
   const out = ctx.opts.out as string;
-  await writeFileAtomic(out, r.bytes);
+  await writeFileAtomic(out, r.bytes, PUBLIC_MODES);
   const judged = validate(r.bytes, ext);
   const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
   let sample: string;

@@ -4,12 +4,13 @@ import { datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
 import { convertCommand } from './convert';
-import { catalogueRecover } from '../../catalogue/command';
+import { catalogueRecover } from './catalogue';
 import { cpuCommands } from './cpu';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 import { benchCommand } from './bench';
 import { modelsCommands } from './models';
+import { exportTorchCommand } from './export';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -23,4 +24,5 @@ export const commands: CommandSpec[] = [
   trainCommand,
   benchCommand,
   ...modelsCommands,
+  exportTorchCommand,
 ];

@@ -25,17 +25,18 @@ function kindFlag(v: unknown): ModelKind | undefined {
 }
 
 /** What the CLI prints of a model (DESIGN §3: id, name, config, parameters, sha256, kind). */
-function cliModel(m: ModelInfo) {
+function cliModel(m: ModelInfo & { path: string }) {
   return {
     id: m.id, name: m.name, config: m.configJson, parameters: m.parameters, sha256: m.sha256, kind: m.kind,
     size: m.size, source: m.source, path: m.path, labels: m.labels, missing: m.missing, created: m.created,
   };
 }
 
-async function withModels<T>(ctx: CommandContext, fn: (models: ModelService) => Promise<T>): Promise<T> {
+async function withModels<T>(ctx: CommandContext, fn: (models: ModelService, located: (m: ModelInfo) => Promise<ModelInfo & { path: string }>) => Promise<T>): Promise<T> {
   const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
   try {
-    return await fn(new ModelService(catalogue.home, catalogue));
+    const service = new ModelService(catalogue.home, catalogue);
+    return await fn(service, async (m: ModelInfo) => ({ ...m, path: await service.pathOf(m.id) }));
   } finally {
     await catalogue.close();
   }
@@ -86,10 +87,10 @@ export const modelsImport: CommandSpec = {
   maxPositionals: 1,
   async run(ctx) {
     const kind = kindFlag(ctx.opts.kind);
-    return withModels(ctx, async (models) => {
+    return withModels(ctx, async (models, located) => {
       ctx.progress(`checking ${ctx.positionals[0]}`);
       const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind });
-      return { model: cliModel(m) };
+      return { model: cliModel(await located(m)) };
     });
   },
   format: (r) => formatModel((r as { model: ReturnType<typeof cliModel> }).model),
@@ -102,7 +103,11 @@ export const modelsList: CommandSpec = {
   options: [HOME_OPTION],
   maxPositionals: 0,
   async run(ctx) {
-    return withModels(ctx, async (models) => ({ models: (await models.list()).map(cliModel) }));
+    return withModels(ctx, async (models, located) => {
+      const list = [];
+      for (const m of await models.list()) list.push(cliModel(await located(m)));
+      return { models: list };
+    });
   },
   format(r) {
     const list = (r as { models: ReturnType<typeof cliModel>[] }).models;
@@ -119,7 +124,7 @@ export const modelsDownload: CommandSpec = {
   maxPositionals: 1,
   async run(ctx) {
     const kind = kindFlag(ctx.opts.kind);
-    return withModels(ctx, async (models) => {
+    return withModels(ctx, async (models, located) => {
       const bar = progressReporter(ctx);
       ctx.progress(`downloading ${ctx.positionals[0]}${process.env[HF_ENDPOINT_ENV] ? ` from ${process.env[HF_ENDPOINT_ENV]}` : ''}`);
       try {
@@ -127,7 +132,7 @@ export const modelsDownload: CommandSpec = {
           name: ctx.opts.name as string | undefined, kind, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
         });
         bar.end();
-        return { model: cliModel(m) };
+        return { model: cliModel(await located(m)) };
       } catch (err) {
         bar.end();
         if ((err as UserError).code === 'CANCELLED') throw new UserError('download interrupted; run the same command again to resume', 'CANCELLED');

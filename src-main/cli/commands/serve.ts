@@ -2,7 +2,7 @@
 // on 127.0.0.1, until SIGINT/SIGTERM (DESIGN §3).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { APP_ROOT } from '../../node/app-root';
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { EngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
@@ -12,7 +12,7 @@ import { openStudio } from '../../studio/studio';
 import { startServer } from '../../server/server';
 import { UserError } from '../../shared/errors';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO = APP_ROOT;
 const RENDERER_DIR = path.join(REPO, 'out/renderer');
 
 /** Builds the renderer on first use so `npx bgpt serve` works on a fresh clone. */

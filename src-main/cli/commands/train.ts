@@ -134,6 +134,7 @@ export const trainCommand: CommandSpec = {
         evalBitsPerByte: outcome.evalBitsPerByte,
         bytesPerSecond: outcome.bytesPerSecond,
         backend: outcome.backend,
+        workers: outcome.workers,
         runId: run.id,
         status: outcome.status,
       };

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
-import { writeFileAtomic } from '../../node/atomic';
+import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Where the WAT source and the generated module live (beside this script). */
@@ -42,7 +42,7 @@ export function kernelsModuleSource(binary: Uint8Array): string {
 
 async function main(): Promise<void> {
   const binary = await compileWat(await fs.readFile(WAT_PATH, 'utf8'));
-  await writeFileAtomic(OUT_PATH, kernelsModuleSource(binary));
+  await writeFileAtomic(OUT_PATH, kernelsModuleSource(binary), PUBLIC_MODES);
   process.stderr.write(`wrote ${OUT_PATH} (${binary.length} bytes of wasm)\n`);
 }
 

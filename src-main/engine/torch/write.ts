@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { UserError } from '../../shared/errors';
-import { tempSibling } from '../../node/atomic';
+import { PRIVATE_MODES, tempSibling, type WriteModes } from '../../node/atomic';
 import type { Tensor } from '../safetensors';
 import { BYTE_PREFIX, PATCH_PREFIX } from '../weights';
 
@@ -18,6 +18,10 @@ export interface TorchExtra {
   epoch?: number;
   bestEpoch?: number;
   minEvalLoss?: number;
+  /** Element type of the weights on disk (float32 unless asked: bf16 / f16 halve the file). */
+  dtype?: 'f32' | 'f16' | 'bf16';
+  /** File and folder modes (node/atomic): private by default, PUBLIC_MODES for a user's --out. */
+  modes?: WriteModes;
 }
 
 /** torch aligns each record's data to 64 bytes (inline_container.cc kFieldAlignment). */
@@ -31,7 +35,10 @@ const ZIP32_LIMIT = 0xffffffff;
 
 // ----- pickle (protocol 2), only what this layout needs -----
 
-type Storage = { key: string; dtype: 'f32' | 'u8'; numel: number; bytes: Uint8Array };
+type StorageDtype = 'f32' | 'f16' | 'bf16' | 'u8';
+type Storage = { key: string; dtype: StorageDtype; numel: number; bytes: Uint8Array };
+const STORAGE_CLASS: Record<StorageDtype, string> = { f32: 'FloatStorage', f16: 'HalfStorage', bf16: 'BFloat16Storage', u8: 'ByteStorage' };
+const STORAGE_BYTES: Record<StorageDtype, number> = { f32: 4, f16: 2, bf16: 2, u8: 1 };
 type TensorOut = { storage: Storage; shape: number[] };
 
 class PickleWriter {
@@ -72,7 +79,7 @@ class PickleWriter {
     this.op(0x28); // MARK of the argument tuple
     this.op(0x28); // persistent id ('storage', type, key, location, numel)
     this.str('storage');
-    this.global('torch', t.storage.dtype === 'f32' ? 'FloatStorage' : 'ByteStorage');
+    this.global('torch', STORAGE_CLASS[t.storage.dtype]);
     this.str(t.storage.key);
     this.str('cpu');
     this.int(t.storage.numel);
@@ -92,8 +99,49 @@ function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** float32 → IEEE half, round to nearest even (subnormals kept, overflow to ±inf). */
+function floatToHalf(f: number, scratch: Float32Array, bits: Uint32Array): number {
+  scratch[0] = f;
+  const x = bits[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}
+
+/** The weights as stored on disk in `dtype` (bfloat16: the top half of a float32, rounded to nearest even). */
+function encode(data: Float32Array, dtype: 'f32' | 'f16' | 'bf16'): Uint8Array {
+  if (dtype === 'f32') return float32Bytes(data);
+  const out = new Uint16Array(data.length);
+  const scratch = new Float32Array(1);
+  const bits = new Uint32Array(scratch.buffer);
+  for (let i = 0; i < data.length; i++) {
+    if (dtype === 'f16') { out[i] = floatToHalf(data[i], scratch, bits); continue; }
+    scratch[0] = data[i];
+    const x = bits[0];
+    out[i] = Number.isNaN(data[i]) ? 0x7fc0 : (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+  }
+  return new Uint8Array(out.buffer);
+}
+
 /** attn.bias / attn.masked_bias of every GPT-2 block, inserted where the reference state dict has them. */
-function withBuffers(tensors: Array<[string, Tensor]>, newStorage: (dtype: 'f32' | 'u8', bytes: Uint8Array) => Storage): Array<[string, TensorOut]> {
+function withBuffers(tensors: Array<[string, Tensor]>, dtype: 'f32' | 'f16' | 'bf16', newStorage: (dtype: StorageDtype, bytes: Uint8Array) => Storage): Array<[string, TensorOut]> {
   const shapeOf = (name: string): number[] | undefined => tensors.find(([n]) => n === name)?.[1].shape;
   const masks = new Map<string, Storage>();
   const mask = (n: number): TensorOut => {
@@ -116,7 +164,7 @@ function withBuffers(tensors: Array<[string, Tensor]>, newStorage: (dtype: 'f32'
   const out: Array<[string, TensorOut]> = [];
   for (const [name, t] of tensors) {
     let s = seen.get(t.data);
-    if (!s) { s = newStorage('f32', float32Bytes(t.data)); seen.set(t.data, s); }
+    if (!s) { s = newStorage(dtype, encode(t.data, dtype)); seen.set(t.data, s); }
     out.push([name, { storage: s, shape: t.shape }]);
     const n = name.endsWith('.ln_1.bias') ? positions(name) : undefined;
     if (n !== undefined) {
@@ -189,8 +237,9 @@ function centralEntry(name: Buffer, r: ZipRecord): Buffer {
   return h;
 }
 
-async function writeZip(file: string, records: ZipRecord[]): Promise<void> {
-  const h = await fs.open(file, 'w');
+async function writeZip(file: string, records: ZipRecord[], mode = PRIVATE_MODES.file): Promise<void> {
+  // 'wx': never follow or reuse something already at the (temporary) name.
+  const h = await fs.open(file, 'wx', mode);
   try {
     let at = 0;
     const put = async (b: Uint8Array): Promise<void> => {
@@ -221,6 +270,11 @@ async function writeZip(file: string, records: ZipRecord[]): Promise<void> {
   }
 }
 
+/** Writes a zip of STORED entries, 64-byte aligned as torch writes them (also used to build test archives). */
+export async function writeStoredZip(file: string, entries: Array<[string, Uint8Array]>): Promise<void> {
+  await writeZip(file, entries.map(([name, data]) => ({ name, data: [data], size: data.length, crc: crcOf([data]), offset: 0 })));
+}
+
 /**
  * Writes `tensors` (reference names and layouts, in state-dict order) as a reference-format
  * checkpoint, atomically: the file is either wholly there or not at all. Tensors that share one
@@ -229,12 +283,12 @@ async function writeZip(file: string, records: ZipRecord[]): Promise<void> {
 export async function writeTorchCheckpoint(file: string, tensors: Array<[string, Tensor]>, extra: TorchExtra = {}): Promise<void> {
   checkTensors(tensors);
   const storages: Storage[] = [];
-  const newStorage = (dtype: 'f32' | 'u8', bytes: Uint8Array): Storage => {
-    const s: Storage = { key: String(storages.length), dtype, numel: bytes.length / (dtype === 'f32' ? 4 : 1), bytes };
+  const newStorage = (dtype: StorageDtype, bytes: Uint8Array): Storage => {
+    const s: Storage = { key: String(storages.length), dtype, numel: bytes.length / STORAGE_BYTES[dtype], bytes };
     storages.push(s);
     return s;
   };
-  const out = withBuffers(tensors, newStorage);
+  const out = withBuffers(tensors, extra.dtype ?? 'f32', newStorage);
   const p = new PickleWriter();
   p.op(0x80, 2, 0x7d, 0x28); // PROTO 2, EMPTY_DICT, MARK
   p.str('model');
@@ -258,10 +312,11 @@ export async function writeTorchCheckpoint(file: string, tensors: Array<[string,
   const records: ZipRecord[] = [rec('data.pkl', [p.bytes()])];
   for (const s of storages) records.push(rec(`data/${s.key}`, [s.bytes]));
   records.push(rec('version', [Buffer.from(ARCHIVE_VERSION)]), rec('byteorder', [Buffer.from('little')]));
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const modes = extra.modes ?? PRIVATE_MODES;
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: modes.dir });
   const tmp = tempSibling(file);
   try {
-    await writeZip(tmp, records);
+    await writeZip(tmp, records, modes.file);
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });

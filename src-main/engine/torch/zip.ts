@@ -35,10 +35,11 @@ export class TorchZip {
     const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
       fail(file, `cannot read the PyTorch checkpoint (${err.code === 'ENOENT' ? 'no such file' : err.code ?? 'error'})`);
     });
+    let opened: yauzl.ZipFile | null = null;
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) fail(file, 'not a file');
-      const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+      const zip: yauzl.ZipFile = opened = await new Promise<yauzl.ZipFile>((resolve, reject) => {
         // yauzl keeps a descriptor of its own: closing it never touches `handle`.
         yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: true }, (err, z) => (err ? reject(err) : resolve(z)));
       }).catch((err: Error) => fail(file, `not a PyTorch zip checkpoint (${err.message}); legacy (pre-1.6) and TorchScript files are not read`));
@@ -55,6 +56,7 @@ export class TorchZip {
       }).catch((err: Error) => fail(file, `bad zip archive (${err.message})`));
       return new TorchZip(file, zip, handle, stat.size, entries);
     } catch (err) {
+      opened?.close();
       await handle.close().catch(() => {});
       throw err;
     }
@@ -79,8 +81,9 @@ export class TorchZip {
     if (!info) fail(this.file, `zip entry ${name} is missing`);
     if (info.size > maxBytes) fail(this.file, `zip entry ${name} declares ${info.size} bytes, more than the ${maxBytes}-byte limit`);
     if (!info.compressed) {
+      const start = await this.dataStart(info); // checks the entry lies inside the file before allocating
       const out = Buffer.alloc(info.size);
-      await this.read(out, await this.dataStart(info), name);
+      await this.read(out, start, name);
       return out;
     }
     // A deflated pickle is not what torch writes, but zip tools that re-pack an archive may do it.

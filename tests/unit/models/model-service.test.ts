@@ -37,7 +37,7 @@ describe('ModelService', () => {
   it('lands a chunked upload as a model (kind from the file name), byte for byte', async () => {
     const m = await uploadInChunks(100_000);
     expect(m).toMatchObject({ name: 'weights-conversion', kind: 'conversion', size: PTH.length, missing: false });
-    expect(readFileSync(m.path).equals(Buffer.from(PTH))).toBe(true);
+    expect(readFileSync(await models.pathOf(m.id)).equals(Buffer.from(PTH))).toBe(true);
     expect(readdirSync(path.join(home, 'downloads'))).toEqual([]);
     const g = await uploadInChunks(1 << 20, { name: 'plain', kind: 'generative' });
     expect(g.kind).toBe('generative');
@@ -67,7 +67,8 @@ describe('ModelService', () => {
   });
 
   it('resolves --checkpoint as a path, then a model by name or id, and marks a vanished file missing', async () => {
-    const m = await models.importPath(PTH_FILE, { name: 'tiny' });
+    const imported = await models.importPath(PTH_FILE, { name: 'tiny' });
+    const m = { ...imported, path: await models.pathOf(imported.id) };
     expect((await resolveCheckpoint(PTH_FILE, home)).from).toBe('file');
     expect(await resolveCheckpoint('tiny', home)).toMatchObject({ from: 'model', path: m.path });
     expect(await resolveCheckpoint(m.id, home)).toMatchObject({ from: 'model', path: m.path });

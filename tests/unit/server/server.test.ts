@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import WebSocket from 'ws';
 import { EngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
@@ -36,6 +37,18 @@ afterAll(async () => {
 
 const base = () => `http://127.0.0.1:${server.port}`;
 
+/** Sends raw bytes and returns what came back before the server closed the connection. */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = net.connect(server.port, '127.0.0.1', () => sock.write(text));
+    sock.setTimeout(5000, () => sock.destroy());
+    let out = '';
+    sock.on('data', (d) => (out += d.toString('latin1')));
+    sock.on('close', () => resolve(out));
+    sock.on('error', () => resolve(out));
+  });
+}
+
 describe('HTTP', () => {
   it('prints a URL on 127.0.0.1 carrying the token', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
@@ -47,15 +60,40 @@ describe('HTTP', () => {
     expect((await fetch(`${base()}/assets/app.js`)).status).toBe(401);
   });
 
-  it('serves the page with the token and sets a cookie for its assets', async () => {
-    const page = await fetch(server.url);
+  it('moves the page under /s/<token>/ and serves its assets there, without any cookie', async () => {
+    const first = await fetch(server.url, { redirect: 'manual' });
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe(`/s/${server.token}/`);
+    expect(first.headers.get('set-cookie')).toBeNull();
+    const page = await fetch(`${base()}/s/${server.token}/`);
     expect(page.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toBeNull();
     expect(await page.text()).toContain('bGPT Studio');
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
-    const cookie = page.headers.get('set-cookie')!.split(';')[0];
-    const asset = await fetch(`${base()}/assets/app.js`, { headers: { cookie } });
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'self'");
+    // connect-src names this server's own origin only: no ws:/wss: wildcard.
+    const connect = csp.split(';').find((d) => d.trim().startsWith('connect-src'))!;
+    expect(connect).not.toMatch(/ ws: | wss: |\*/);
+    expect(connect).toContain(`ws://127.0.0.1:${server.port}`);
+    const asset = await fetch(`${base()}/s/${server.token}/assets/app.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${base()}/s/${'0'.repeat(48)}/assets/app.js`)).status).toBe(401);
+  });
+
+  it('refuses a Host that is not its own address and port (DNS rebinding)', async () => {
+    for (const host of ['attacker.example', `attacker.example:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`, `localhost.attacker.example:${server.port}`]) {
+      const r = await rawRequest(`GET /s/${server.token}/ HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      expect(r, host).toMatch(/^HTTP\/1\.1 421/);
+    }
+    const own = await rawRequest(`GET /s/${server.token}/ HTTP/1.1\r\nHost: localhost:${server.port}\r\nConnection: close\r\n\r\n`);
+    expect(own).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it('answers a malformed percent-escape with 400 instead of throwing', async () => {
+    expect((await fetch(`${base()}/s/${server.token}/%E0%A4%A`)).status).toBe(400);
+    expect((await fetch(`${base()}/s/${server.token}/%`)).status).toBe(400);
+    expect((await fetch(`${base()}/s/${server.token}/`)).status).toBe(200);
   });
 
   it('never serves files outside the renderer folder', async () => {
@@ -87,9 +125,28 @@ function call(ws: WebSocket, seq: number, method: string, arg?: unknown): Promis
 }
 
 describe('WebSocket API', () => {
-  it('refuses a socket without the token, or from another origin', async () => {
+  it('refuses a socket without the token, from another origin, or with another Host', async () => {
     await expect(connect(`ws://127.0.0.1:${server.port}/api/ws`)).rejects.toThrow(/401/);
-    await expect(connect(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`, { Origin: 'http://evil.example' })).rejects.toThrow(/401/);
+    await expect(connect(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(connect(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`, { Host: 'rebound.example' })).rejects.toThrow(/403/);
+    const ws = await connect(`ws://127.0.0.1:${server.port}/s/${server.token}/api/ws`, { Origin: `http://127.0.0.1:${server.port}` });
+    ws.close();
+  });
+
+  it('refuses every method that names machine paths or native dialogs', async () => {
+    const ws = await connect(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
+    try {
+      const secret = path.join(tmp, 'secret.txt');
+      const byPath = await call(ws, 1, 'importPaths', { name: 'stolen', selection: secret });
+      expect(byPath).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      const oldShape = await call(ws, 2, 'importPaths', { name: 'stolen', paths: [secret] });
+      expect(oldShape).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await call(ws, 3, 'showOpenDialog')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await call(ws, 4, 'saveFile', { defaultName: path.join(tmp, 'x'), bytes: new Uint8Array(1) })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await call(ws, 5, 'listDatasets')).toMatchObject({ ok: true, value: [] });
+    } finally {
+      ws.close();
+    }
   });
 
   it('carries calls and replies in the {ok, value | error} envelope', async () => {

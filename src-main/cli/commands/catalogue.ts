@@ -1,9 +1,9 @@
 // `bgpt catalogue recover`: the user's way out of a damaged catalogue (issue 4 §7): moves the file
 // aside and rebuilds it from the dataset manifests, run folders and sample sidecars.
-import { HOME_OPTION, type CommandSpec } from '../cli/framework';
-import { Catalogue } from './catalogue';
-import { resolveHome } from './paths';
-import type { RecoveryReport } from './types';
+import { HOME_OPTION, type CommandSpec } from '../framework';
+import { Catalogue } from '../../catalogue/catalogue';
+import { resolveHome } from '../../catalogue/paths';
+import type { RecoveryReport } from '../../catalogue/types';
 
 export const catalogueRecover: CommandSpec = {
   name: 'catalogue recover',

@@ -1,0 +1,37 @@
+// The layering rule holds for the whole tree, and the checker really catches a breach.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkLayers } from '../../../scripts/layers';
+
+describe('layering (docs/ARCHITECTURE.md)', () => {
+  it('src-main and src-renderer import only downwards', () => {
+    const found = checkLayers(path.resolve(__dirname, '../../..'));
+    expect(found.map((v) => `${v.file}: ${v.specifier}: ${v.why}`)).toEqual([]);
+  });
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-layers-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('reports an upward import, electron outside the shell, Node in a pure layer and an unknown folder', () => {
+    const put = (rel: string, text: string) => {
+      mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+      writeFileSync(path.join(tmp, rel), text);
+    };
+    put('src-main/engine/a.ts', "import { x } from '../studio/b';\nimport { app } from 'electron';\n");
+    put('src-main/studio/b.ts', "export const x = 1;\n");
+    put('src-main/shared/c.ts', "import { readFileSync } from 'node:fs';\n");
+    put('src-main/gadgets/d.ts', "export {};\n");
+    put('src-renderer/e.ts', "import { x } from '../src-main/studio/b';\n");
+    const why = checkLayers(tmp).map((v) => v.why);
+    expect(why).toEqual(expect.arrayContaining([
+      expect.stringContaining('engine may not import studio'),
+      'engine must not import electron',
+      expect.stringContaining('shared is pure TypeScript'),
+      expect.stringContaining('src-main/gadgets has no place'),
+      expect.stringContaining('renderer may not import studio'),
+    ]));
+    expect(why).toHaveLength(5);
+  });
+});
