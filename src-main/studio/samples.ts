@@ -16,6 +16,7 @@ import { extOf } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { checkpointConfig } from './runs';
+import { inspectModelFile } from './model-file';
 import { assertFits, memoryLimits } from '../engine/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
@@ -65,7 +66,8 @@ export class SampleService {
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
     const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
     // Refused before the engine loads anything (issue 12 item 5).
-    const config = await checkpointConfig(checkpoint);
+    // A model's .pth carries no config.json: its config comes from the tensor shapes.
+    const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
     assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
       memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
