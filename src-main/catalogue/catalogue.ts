@@ -24,6 +24,7 @@ import {
   type SampleQuery, type SampleRow, type SampleChecks, type SampleUpdate, type TagCount, type Validity, type DatasetKind, type RunMode,
 } from './types';
 import { recoverCatalogue } from './recover';
+import { ModelStore } from './models';
 import { preparePrivateHome, readOnlyHome } from './private';
 
 export interface CatalogueOptions {
@@ -77,8 +78,12 @@ function likePattern(text: string): string {
 export class Catalogue {
   /** What the reconcile at open found and fixed. */
   lastReconcile: ReconcileReport | null = null;
+  /** Published and imported models (migration 002). */
+  readonly models: ModelStore;
 
-  private constructor(readonly home: string, private readonly db: Db, private readonly options: CatalogueOptions) {}
+  private constructor(readonly home: string, private readonly db: Db, private readonly options: CatalogueOptions) {
+    this.models = new ModelStore(db, home);
+  }
 
   /**
    * Opens (creating if needed) `<home>/catalogue.sqlite`, migrates it and reconciles it with the files.
@@ -114,8 +119,12 @@ export class Catalogue {
   }
 
   /** Re-runs the rows/files reconciliation (see reconcile.ts). */
-  reconcile(): Promise<ReconcileReport> {
-    return reconcile(this.db, this.home, this.options.checkpointInfo);
+  async reconcile(): Promise<ReconcileReport> {
+    const report = await reconcile(this.db, this.home, this.options.checkpointInfo);
+    const models = await this.models.reconcile();
+    report.missingModels = models.missing;
+    report.restored += models.restored;
+    return report;
   }
 
   /** PRAGMA integrity_check's lines: ['ok'] for a sound file. */

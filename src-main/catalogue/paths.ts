@@ -1,6 +1,7 @@
 // The studio home's layout (DESIGN §5), defined once for the catalogue, the studio services and the CLI:
 // catalogue.sqlite, datasets/blobs/<sha[0:2]>/<sha>, datasets/manifests/<id>.json, runs/<id>/{last,best}/,
-// runs/<id>/run.json, samples/<id>.<ext> with its sidecar samples/<id>.meta.json.
+// runs/<id>/run.json, samples/<id>.<ext> with its sidecar samples/<id>.meta.json, models/<id>/<file>.pth,
+// downloads/<key>.part.
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +31,14 @@ export const blobsDir = (home: string): string => path.join(home, 'datasets', 'b
 export const manifestsDir = (home: string): string => path.join(home, 'datasets', 'manifests');
 export const runsDir = (home: string): string => path.join(home, 'runs');
 export const samplesDir = (home: string): string => path.join(home, 'samples');
+export const modelsDir = (home: string): string => path.join(home, 'models');
+/** Partial downloads and uploads (`<key>.part` + `<key>.json`), kept between sessions for resume. */
+export const downloadsDir = (home: string): string => path.join(home, 'downloads');
+
+/** A model's folder: `<home>/models/<id>/` holding the checkpoint file as imported. */
+export function modelDir(home: string, modelId: string): string {
+  return path.join(modelsDir(home), checkId(modelId));
+}
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Lower-case letters and digits only: safe in file names and free of dots (see the sidecar suffix). */
@@ -70,7 +79,7 @@ export function sampleSidecarPath(home: string, sampleId: string): string {
  * A new id such as `run_mbx3k2a1q9f0c2d4`: a prefix, base-36 time (ids sort by creation) and random
  * bits. Callers need the id before the row exists because files are written before their rows.
  */
-export function newId(prefix: 'ds' | 'run' | 'smp'): string {
+export function newId(prefix: 'ds' | 'run' | 'smp' | 'mdl'): string {
   return `${prefix}_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 }
 

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db';
-import { blobsDir, fromStored, manifestsDir, runsDir, samplesDir, SAMPLE_SIDECAR_SUFFIX } from './paths';
+import { blobsDir, fromStored, manifestsDir, modelsDir, runsDir, samplesDir, SAMPLE_SIDECAR_SUFFIX } from './paths';
 import type { CheckpointSql } from './rows';
 import type { CheckpointFile, OrphanFile, ReconcileReport } from './types';
 
@@ -165,6 +165,12 @@ async function findOrphans(db: Db, home: string): Promise<OrphanFile[]> {
   const runs = new Set((await db.all<{ id: string }>('SELECT id FROM runs')).map((r) => r.id));
   for (const name of await listOrEmpty(runsDir(home))) {
     if (!runs.has(name)) orphans.push({ path: path.join(runsDir(home), name), reason: 'run folder with no run row' });
+  }
+  const models = new Set((await db.all<{ id: string }>('SELECT id FROM models')).map((r) => r.id));
+  for (const name of await listOrEmpty(modelsDir(home))) {
+    const p = path.join(modelsDir(home), name);
+    if (name.startsWith(TEMP_PREFIX)) temp(p);
+    else if (!models.has(name)) orphans.push({ path: p, reason: 'model folder with no model row' });
   }
   const samples = new Set((await db.all<{ id: string }>('SELECT id FROM samples')).map((r) => r.id));
   for (const name of await listOrEmpty(samplesDir(home))) {

@@ -6,11 +6,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError, isUserError } from '../shared/errors';
 import type { Db } from './db';
-import { cataloguePath, checkpointDir, manifestsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
+import { cataloguePath, checkpointDir, manifestsDir, modelsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
 import { fingerprintDir, listOrEmpty, type CheckpointInfoReader } from './reconcile';
 import { readSidecar, type DatasetManifest, type RunRecord, type SampleSidecar } from './sidecars';
 import { insertDataset, insertDatasetFiles, insertRunRow, insertSample, openDatabase } from './store';
 import type { CheckpointKind, OrphanFile, RecoveryReport } from './types';
+import { ModelStore, readModelRecord } from './models';
 
 const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['last', 'best'];
 
@@ -88,6 +89,24 @@ async function rebuildSamples(db: Db, home: string, report: RecoveryReport): Pro
   }
 }
 
+/** Models from their `models/<id>/model.json` records (curves included). */
+async function rebuildModels(db: Db, home: string, report: RecoveryReport): Promise<void> {
+  const store = new ModelStore(db, home);
+  for (const id of await listOrEmpty(modelsDir(home))) {
+    if (id.startsWith('.')) continue;
+    const dir = path.join(modelsDir(home), id);
+    const r = await readModelRecord(dir);
+    if (!r || r.id !== id) { report.skipped.push({ path: dir, reason: 'model folder without a readable model.json' }); continue; }
+    try {
+      const { version: _v, file, metrics, created, ...m } = r;
+      await store.insert({ ...m, path: path.join(dir, file) }, metrics, created);
+      report.models = (report.models ?? 0) + 1;
+    } catch (err) {
+      report.skipped.push({ path: dir, reason: (err as Error).message });
+    }
+  }
+}
+
 /**
  * Refuses to rebuild a catalogue that opens fine (the rebuild would lose its metrics) unless forced,
  * and never touches one written by a newer version.
@@ -115,6 +134,7 @@ export async function recoverCatalogue(home: string, readInfo?: CheckpointInfoRe
     await rebuildDatasets(db, home, report);
     await rebuildRuns(db, home, readInfo, report);
     await rebuildSamples(db, home, report);
+    await rebuildModels(db, home, report);
   } finally {
     await db.close();
   }

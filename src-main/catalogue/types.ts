@@ -282,6 +282,8 @@ export interface ReconcileReport {
   missingCheckpoints: number[];
   missingSamples: string[];
   missingDatasetFiles: Array<{ datasetId: string; sha256: string }>;
+  /** Models whose file vanished (status now 'missing'). */
+  missingModels?: string[];
   /** Rows whose files came back (missing flag cleared). */
   restored: number;
   /** Checkpoint directories put back from a swap a crash interrupted. */
@@ -297,6 +299,8 @@ export interface RecoveryReport {
   runs: number;
   checkpoints: number;
   samples: number;
+  /** Models rebuilt from their model.json records. */
+  models?: number;
   /** Things found on disk that could not be rebuilt, and why. */
   skipped: OrphanFile[];
 }

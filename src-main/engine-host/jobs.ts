@@ -74,6 +74,19 @@ export interface GenerateOutcome {
   bytesPerSecond: number;
 }
 
+/** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
+export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface EvaluateOutcome {
+  backend: string;
+  files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
+  meanLoss: number;
+  meanBitsPerByte: number;
+  warnings: string[];
+}
+
+/** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
+export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+
 export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
 

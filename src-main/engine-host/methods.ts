@@ -4,13 +4,13 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend, engineInfo } from '../engine/backend';
 import type { EngineInfo } from '../shared/contract';
-import { surprisal } from '../engine/evaluate';
+import { evaluate, surprisal, type EvalReport } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
 import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
-import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import type { EvaluateJob, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
 import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
 
 export { JobControl };
@@ -63,6 +63,11 @@ export const engineMethods: EngineMethodTable = {
       ? await convert(model, { ...common, input: job.input.bytes, inputExt: job.input.ext, to: job.ext })
       : await generate(model, { ...common, ext: job.ext, prompt: job.prompt ?? undefined });
     return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
+  },
+
+  /** Per-file losses of a set of files (the Models view's "evaluate a dataset"). */
+  async evaluate(job: EvaluateJob): Promise<EvalReport> {
+    return evaluate({ checkpoint: job.checkpoint, files: job.files });
   },
 
   async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {

@@ -112,10 +112,11 @@ export const requests = {
     seed: int(TL.seed).default(TRAIN_DEFAULTS.seed),
     evalEvery: int(TL.evalEvery).optional(),
     earlyStoppingPatience: int(TL.patience).optional(),
-    /** Fine-tune: start from this run's checkpoint weights. */
+    /** Fine-tune: start from this run's checkpoint weights (a model id `mdl_…` in runId: that model's weights). */
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
   }),
   generateRequest: z.object({
+    /** The run whose checkpoint generates, or a model id (`mdl_…`, issue 10 §3). */
     runId: id,
     checkpoint: z.enum(['best', 'last']).default('best'),
     /** Target extension (the start patch). */
@@ -148,6 +149,24 @@ export const requests = {
   metricsRequest: z.object({ runIds: z.array(id).min(1).max(16), maxPoints: z.number().int().min(10).max(100_000).default(2000) }),
   surprisalRequest: z.object({ file: fileRefSchema, runId: id, checkpoint: z.enum(['best', 'last']).default('best') }),
   saveFileRequest: z.object({ defaultName: z.string().min(1).max(1000), bytes }),
+  modelUploadBegin: z.object({
+    /** The file's own name (.pth/.pt). */
+    fileName: z.string().min(1).max(1000),
+    size: z.number().int().min(1).max(4 * 1024 ** 3),
+    name: z.string().trim().min(1).max(100).optional(),
+    kind: z.enum(['generative', 'conversion', 'classifier']).optional(),
+  }),
+  /** One chunk of an upload, ≤ 16 MiB (a WebSocket message stays far below its limit), in order. */
+  modelUploadChunk: z.object({ uploadId: id, offset: z.number().int().min(0), bytes: bytes.refine((b) => b.length <= 16 * 1024 * 1024, 'chunks are at most 16 MiB') }),
+  modelImportPath: z.object({ path: z.string().min(1).max(4096), name: z.string().trim().min(1).max(100).optional(), kind: z.enum(['generative', 'conversion', 'classifier']).optional() }),
+  modelDownload: z.object({
+    /** A published model (conversion, cpu, text, image, audio) or an http(s) URL. */
+    source: z.string().trim().min(1).max(2000),
+    name: z.string().trim().min(1).max(100).optional(),
+    kind: z.enum(['generative', 'conversion', 'classifier']).optional(),
+  }),
+  modelRename: z.object({ id, name: z.string().trim().min(1).max(100) }),
+  modelEvaluate: z.object({ modelId: id, datasetId: id, split: z.enum(['train', 'eval', 'all']).default('eval'), limit: z.number().int().min(1).max(10_000).default(200) }),
   id: id,
   none: z.undefined(),
 } as const;
@@ -164,6 +183,12 @@ export type SampleUpdate = z.input<typeof requests.sampleUpdate>;
 export type MetricsRequest = z.input<typeof requests.metricsRequest>;
 export type SurprisalRequest = z.input<typeof requests.surprisalRequest>;
 export type SaveFileRequest = z.input<typeof requests.saveFileRequest>;
+export type ModelUploadBegin = z.input<typeof requests.modelUploadBegin>;
+export type ModelUploadChunk = z.input<typeof requests.modelUploadChunk>;
+export type ModelImportPath = z.input<typeof requests.modelImportPath>;
+export type ModelDownloadRequest = z.input<typeof requests.modelDownload>;
+export type ModelRenameRequest = z.input<typeof requests.modelRename>;
+export type ModelEvaluateRequest = z.input<typeof requests.modelEvaluate>;
 
 // ---------------------------------------------------------------------------------------------
 // Replies and events
@@ -383,6 +408,65 @@ export interface GenerateJob {
   jobId: string;
 }
 
+/** A published or imported PyTorch checkpoint in the catalogue (issue 10 §3). */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  /** The file path or URL it came from ('export', 'run' for the studio's own). */
+  source: string;
+  kind: 'generative' | 'conversion' | 'classifier';
+  config: Required<ModelConfigInput>;
+  /** The same config as config.json spells it (snake_case, DESIGN §2). */
+  configJson: Record<string, number>;
+  parameters: number;
+  size: number;
+  sha256: string;
+  labels: string[] | null;
+  meta: { epoch?: number; bestEpoch?: number; minEvalLoss?: number; hasOptimizer?: boolean; fileName?: string };
+  created: IsoTime;
+  /** Its file vanished from the studio home. */
+  missing: boolean;
+  /** A reference trainer log came with it: getModelMetrics has its curves. */
+  hasCurves: boolean;
+}
+
+export interface PublishedModel {
+  /** What `bgpt models download NAME` takes. */
+  name: string;
+  url: string;
+  file: string;
+  description: string;
+}
+
+export interface DownloadInfo {
+  downloadId: string;
+  source: string;
+  url: string;
+  state: 'downloading' | 'verifying' | 'done' | 'failed' | 'cancelled';
+  bytes: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  error: string | null;
+  /** The model, once landed. */
+  model: ModelInfo | null;
+}
+
+export interface ModelMetricPoint {
+  epoch: number;
+  trainLoss: number | null;
+  evalLoss: number | null;
+}
+
+export interface ModelEvaluation {
+  modelId: string;
+  datasetId: string;
+  files: { name: string; loss: number; bitsPerByte: number }[];
+  meanLoss: number;
+  meanBitsPerByte: number;
+  backend: BackendName | null;
+}
+
 /** Events the studio pushes to every UI. */
 export interface StudioEvents {
   /** The engine process changed state (started, busy, crashed…). */
@@ -405,7 +489,9 @@ export interface StudioEvents {
     error?: string;
   };
   /** Datasets or samples changed (import, delete, new sample): lists should refresh. */
-  catalogueChanged: { what: 'datasets' | 'runs' | 'samples' };
+  catalogueChanged: { what: 'datasets' | 'runs' | 'samples' | 'models' };
+  /** A model download's progress (bytes, total, rate, ETA) and outcome. */
+  modelDownload: DownloadInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,6 +551,33 @@ export interface StudioMethods {
   updateSample(update: SampleUpdate): SampleInfo;
   /** Deletes a sample and its file. */
   deleteSample(sampleId: string): void;
+  /** Every model (published and imported checkpoints), newest first. */
+  listModels(): ModelInfo[];
+  /** The five published bGPT checkpoints and where they are downloaded from. */
+  listPublishedModels(): PublishedModel[];
+  /** Starts a browser upload of a .pth; send chunks with uploadModelChunk, then finishModelUpload. */
+  beginModelUpload(req: ModelUploadBegin): { uploadId: string; chunkBytes: number };
+  /** Appends one chunk (≤ 16 MiB) at `offset` (= bytes received so far). */
+  uploadModelChunk(req: ModelUploadChunk): { received: number };
+  /** Checks the uploaded file as a bGPT checkpoint and lands it as a model. */
+  finishModelUpload(uploadId: string): ModelInfo;
+  /** Drops an unfinished upload. */
+  cancelModelUpload(uploadId: string): void;
+  /** Imports a .pth by path (desktop dialog). */
+  importModelPath(req: ModelImportPath): ModelInfo;
+  /** Starts downloading a published model or URL; progress and outcome arrive as modelDownload events. */
+  downloadModel(req: ModelDownloadRequest): { downloadId: string };
+  /** Cancels a download (its partial file is removed). */
+  cancelModelDownload(downloadId: string): void;
+  /** Downloads in progress (for a UI that opens mid-download). */
+  listModelDownloads(): DownloadInfo[];
+  renameModel(req: ModelRenameRequest): ModelInfo;
+  /** Deletes a model and its file. */
+  deleteModel(modelId: string): void;
+  /** The curves of the reference trainer log imported with a model. */
+  getModelMetrics(modelId: string): ModelMetricPoint[];
+  /** Loss of each file of a dataset under a model (the eval split by default), and the mean bits per byte. */
+  evaluateModel(req: ModelEvaluateRequest): ModelEvaluation;
   /** Electron: native open dialog for files/folders to import; a handle for importPaths, null when cancelled or unsupported. */
   showOpenDialog(): DialogSelection | null;
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
@@ -501,6 +614,20 @@ export const args = {
   deleteSample: requests.id,
   showOpenDialog: requests.none,
   saveFile: requests.saveFileRequest,
+  listModels: requests.none,
+  listPublishedModels: requests.none,
+  beginModelUpload: requests.modelUploadBegin,
+  uploadModelChunk: requests.modelUploadChunk,
+  finishModelUpload: requests.id,
+  cancelModelUpload: requests.id,
+  importModelPath: requests.modelImportPath,
+  downloadModel: requests.modelDownload,
+  cancelModelDownload: requests.id,
+  listModelDownloads: requests.none,
+  renameModel: requests.modelRename,
+  deleteModel: requests.id,
+  getModelMetrics: requests.id,
+  evaluateModel: requests.modelEvaluate,
 } as const satisfies Record<MethodName, z.ZodType>;
 
 export const METHOD_NAMES = Object.keys(args) as MethodName[];
@@ -509,10 +636,10 @@ export const METHOD_NAMES = Object.keys(args) as MethodName[];
  * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
  * method that takes or returns a machine path belongs here (docs/security.md, issue 12 item 4).
  */
-export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile'];
+export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
 
 export type EventName = keyof StudioEvents;
-export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged'];
+export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload'];
 
 export type Unsubscribe = () => void;
 

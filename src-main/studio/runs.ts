@@ -17,6 +17,7 @@ import { UserError, errorLine } from '../shared/errors';
 import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
+import { resolveInCatalogue } from './resolve-checkpoint';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -151,17 +152,21 @@ export class RunService {
       // A reference .pth holds no studio optimizer moments, step or data order to continue from.
       throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
     }
+    // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
+    // model id `mdl_…` in the request's initFrom.runId from the Models view).
+    const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
+    const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
     const { config, preset } = extra.resumeFrom
       ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
-      : extra.initFrom ? { config: await initConfig(extra.initFrom), preset: null } : this.resolveConfig(req);
+      : initPath ? { config: await initConfig(initPath), preset: null } : this.resolveConfig(req);
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
     this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
-    let initFrom: string | null = extra.initFrom ? path.resolve(extra.initFrom) : null;
-    if (req.initFrom && !extra.initFrom) {
+    let initFrom: string | null = initPath;
+    if (req.initFrom && !initPath) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
@@ -186,6 +191,14 @@ export class RunService {
     this.bus.emit('catalogueChanged', { what: 'runs' });
     await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
+  }
+
+  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
+  private async initPath(spec: string): Promise<string> {
+    if (await fs.stat(spec).catch(() => null)) return path.resolve(spec);
+    const found = await resolveInCatalogue(spec, this.catalogue);
+    if (!found) throw new UserError(`--init '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name`, 'NO_CHECKPOINT');
+    return found.path;
   }
 
   /** Starts the engine job of a run now, or queues it behind the run that is training. */

@@ -18,6 +18,7 @@ import { extOf } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { checkpointConfig } from './runs';
+import { inspectModelFile } from './model-file';
 import { assertFits, memoryLimits } from '../engine/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
@@ -48,6 +49,13 @@ export class SampleService {
 
   /** The checkpoint folder of a run, checked to exist. */
   async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<string> {
+    // A model id in place of a run id: that model's file (issue 10 §3, generate from a model).
+    if (runId.startsWith('mdl_')) {
+      const model = await this.catalogue.models.get(runId);
+      if (!model) throw new UserError(`no model '${runId}'`, 'NOT_FOUND');
+      if (model.status === 'missing') throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
+      return model.path;
+    }
     const run = await this.catalogue.getRun(runId);
     if (!run) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
     const cps = (await this.catalogue.listCheckpoints(runId)).filter((c) => !c.missing);
@@ -60,7 +68,8 @@ export class SampleService {
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
     const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
     // Refused before the engine loads anything (issue 12 item 5).
-    const config = await checkpointConfig(checkpoint);
+    // A model's .pth carries no config.json: its config comes from the tensor shapes.
+    const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
     assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
       memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
@@ -179,7 +188,7 @@ export async function recordSample(
   const row = await catalogue.addSample({
     id,
     runId: run?.id ?? null,
-    name: `${run?.name ?? 'sample'} · ${id.slice(-6)}.${ext}`,
+    name: `${run?.name ?? (await modelNameOf(catalogue, s.checkpoint)) ?? 'sample'} · ${id.slice(-6)}.${ext}`,
     params: { ...s.params, checkpointPath: path.resolve(s.checkpoint) } as never,
     ext,
     path: file,
@@ -216,4 +225,11 @@ async function copyIndex(catalogue: Catalogue, datasetId: string): Promise<CopyI
   const index = new CopyIndex(read);
   copyIndexes.set(datasetId, { key, index });
   return index;
+}
+
+/** The name of the model whose file is `checkpoint` (`<home>/models/<id>/…`), for naming its samples. */
+async function modelNameOf(catalogue: Catalogue, checkpoint: string): Promise<string | null> {
+  const rel = path.relative(path.resolve(catalogue.home, 'models'), path.resolve(checkpoint)).split(path.sep);
+  if (rel.length !== 2 || rel[0].startsWith('..')) return null;
+  return (await catalogue.models.get(rel[0]))?.name ?? null;
 }

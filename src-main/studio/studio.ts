@@ -11,6 +11,7 @@ import { PathGrants } from './grants';
 import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
+import { ModelService } from './models';
 
 const VERSION: string = APP_VERSION;
 
@@ -20,6 +21,7 @@ export interface Studio {
   datasets: DatasetService;
   runs: RunService;
   samples: SampleService;
+  models: ModelService;
   catalogue: Catalogue;
   engine: EngineHost;
   /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
@@ -46,6 +48,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   if (opts.builtIns !== false) await datasets.ensureBuiltIns();
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
+  const models = new ModelService(catalogue.home, catalogue, bus);
 
   const grants = new PathGrants();
   const handlers: StudioHandlers = {
@@ -77,6 +80,20 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     listSamples: (q) => samples.list(q),
     updateSample: (u) => samples.update(u),
     deleteSample: (id) => samples.delete(id),
+    listModels: () => models.list(),
+    listPublishedModels: () => models.published(),
+    beginModelUpload: (r) => models.beginUpload(r),
+    uploadModelChunk: (r) => models.uploadChunk(r),
+    finishModelUpload: (id) => models.finishUpload(id),
+    cancelModelUpload: (id) => models.cancelUpload(id),
+    importModelPath: (r) => models.importPath(r.path, { name: r.name, kind: r.kind }),
+    downloadModel: (r) => models.startDownload(r),
+    cancelModelDownload: (id) => models.cancelDownload(id),
+    listModelDownloads: () => models.listDownloads(),
+    renameModel: (r) => models.rename(r.id, r.name),
+    deleteModel: (id) => models.delete(id),
+    getModelMetrics: (id) => models.metrics(id),
+    evaluateModel: (r) => models.evaluate(r as never, engine),
     // Native dialogs exist only in the desktop app; its main process replaces these two.
     showOpenDialog: () => null,
     saveFile: () => {
@@ -90,11 +107,13 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     datasets,
     runs,
     samples,
+    models,
     catalogue,
     engine,
     grants,
     subscribe: (l) => bus.subscribe(l),
     async close() {
+      models.stopAll();
       await runs.stopAll().catch(() => {});
       await engine.stop();
       await catalogue.close();

@@ -7,6 +7,7 @@ import { distinctLabels } from '../lib/labels';
 import { DatasetsState } from './datasets.svelte';
 import { GenerateState } from './generate.svelte';
 import { LibraryState } from './library.svelte';
+import { ModelsState } from './models.svelte';
 import { Router } from './router.svelte';
 import { Toasts } from './toasts.svelte';
 import { TrainingState } from './training.svelte';
@@ -30,6 +31,7 @@ export class Studio {
   readonly training: TrainingState;
   readonly generation: GenerateState;
   readonly library: LibraryState;
+  readonly models: ModelsState;
 
   readonly api: StudioApi;
 
@@ -39,6 +41,7 @@ export class Studio {
     this.training = new TrainingState(this);
     this.generation = new GenerateState(this);
     this.library = new LibraryState(this);
+    this.models = new ModelsState(this);
   }
 
   /** Loads the first data and follows the studio's events; the returned function stops everything. */
@@ -50,6 +53,7 @@ export class Studio {
       this.api.onMetrics((e) => this.training.addPoints(e.runId, e.points)),
       this.api.onGenerateProgress((e) => this.generation.progress(e)),
       this.api.onCatalogueChanged((e) => void this.#catalogueChanged(e.what)),
+      this.models.listen(),
     ];
     void this.#load();
     return () => stops.forEach((stop) => stop());
@@ -133,7 +137,7 @@ export class Studio {
     if (run.status === 'failed') this.toasts.show('error', `Run “${run.name}” failed: ${run.error ?? 'no reason given'}.`);
   }
 
-  async #catalogueChanged(what: 'datasets' | 'runs' | 'samples'): Promise<void> {
+  async #catalogueChanged(what: 'datasets' | 'runs' | 'samples' | 'models'): Promise<void> {
     if (what === 'datasets') await this.refreshDatasets();
     if (what === 'runs') await this.refreshRuns();
     if (what === 'samples') await this.library.refresh();

@@ -3,12 +3,12 @@
 import type { CommandSpec } from '../framework';
 import { readInputFile } from '../../engine/files';
 import { convert, loadInferenceModel, PREFILL_BATCH } from '../../engine/infer/index';
-import { assertCheckpointFits, CHECKPOINT_OPTION, SAMPLING_OPTIONS, formatReport, samplingFromFlags, writeResult } from './generate';
+import { assertCheckpointFits, CHECKPOINT_OPTION, SAMPLING_OPTIONS, checkpointFlag, formatReport, samplingFromFlags, writeResult } from './generate';
 
 export const convertCommand: CommandSpec = {
   name: 'convert',
   summary: 'convert a file to another format with a conversion checkpoint (e.g. one trained with --conversion abc->mid)',
-  usage: 'bgpt convert --checkpoint DIR --to EXT INPUT --out FILE [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S]',
+  usage: 'bgpt convert --checkpoint DIR|FILE.pth|MODEL|RUN --to EXT INPUT --out FILE [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S]',
   options: [
     CHECKPOINT_OPTION,
     { name: 'to', type: 'string', description: 'extension of the file to make, e.g. mid', required: true },
@@ -18,8 +18,9 @@ export const convertCommand: CommandSpec = {
   maxPositionals: 1,
   async run(ctx) {
     const input = await readInputFile(ctx.positionals[0]);
-    await assertCheckpointFits(ctx.opts.checkpoint as string);
-    const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: PREFILL_BATCH });
+    const checkpoint = await checkpointFlag(ctx);
+    await assertCheckpointFits(checkpoint);
+    const model = await loadInferenceModel(checkpoint, { batch: PREFILL_BATCH });
     const to = ctx.opts.to as string;
     const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx, to) });
     return writeResult(ctx, to, r, { conversionInput: input.name });

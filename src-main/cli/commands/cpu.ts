@@ -1,7 +1,9 @@
 // `bgpt cpu generate` and `bgpt cpu evaluate` (DESIGN §3, CPU.md): write a seeded CPU-state dataset;
 // score a checkpoint's continuations of each trace's program and first state.
 import path from 'node:path';
-import type { CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandSpec } from '../framework';
+import { resolveHome } from '../../catalogue/paths';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 import { UserError } from '../../shared/errors';
 import { generateCpuFiles, readCpuFolder } from '../../datasets/cpu';
 import { writeTreeAtomic } from '../../datasets/tree';
@@ -48,10 +50,11 @@ async function checkpointContinuation(dir: string, signal: AbortSignal): Promise
 export const cpuEvaluate: CommandSpec = {
   name: 'cpu evaluate',
   summary: "score a checkpoint on CPU-state files: state and byte accuracy of its continuation of each program's trace",
-  usage: 'bgpt cpu evaluate --checkpoint DIR --data DIR [--limit N]',
+  usage: 'bgpt cpu evaluate --checkpoint DIR|FILE.pth|MODEL|RUN --data DIR [--limit N] [--home DIR]',
   options: [
-    { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
+    { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true },
     { name: 'data', type: 'string', description: 'folder of .bin CPU-state files', required: true },
+    HOME_OPTION,
     { name: 'limit', type: 'number', description: 'evaluate at most this many files (sorted by name)' },
   ],
   maxPositionals: 0,
@@ -59,7 +62,8 @@ export const cpuEvaluate: CommandSpec = {
     const limit = ctx.opts.limit as number | undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UserError(`--limit must be a positive integer, got ${limit}`, 'BAD_ARGS');
     const files = await readCpuFolder(ctx.opts.data as string, limit);
-    const continueFn = await checkpointContinuation(ctx.opts.checkpoint as string, ctx.signal);
+    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+    const continueFn = await checkpointContinuation(checkpoint, ctx.signal);
     let done = 0;
     return evaluateTraces(files, async (prompt, maxBytes) => {
       const out = await continueFn(prompt, maxBytes);

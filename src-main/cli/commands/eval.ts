@@ -1,5 +1,7 @@
 // `bgpt eval --checkpoint DIR FILE...` (DESIGN §3): each file's loss alone, as the reference computes it.
-import type { CommandSpec } from '../framework';
+import { HOME_OPTION, type CommandSpec } from '../framework';
+import { resolveHome } from '../../catalogue/paths';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 import { evaluate } from '../../engine/evaluate';
 import { readInputFile } from '../../engine/files';
 import type { EvalReport } from '../../engine/evaluate';
@@ -24,14 +26,15 @@ export function pooledLoss(files: Array<{ loss: number; patches: number }>): num
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: `loss and bits per byte of files under a checkpoint. ${LOSS_DEFINITION}; meanLoss averages the files, pooledLoss pools their bytes as training's eval loss does`,
-  usage: 'bgpt eval --checkpoint DIR [--fast] FILE...',
-  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
-    { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd"' }],
+  usage: 'bgpt eval --checkpoint DIR|FILE.pth|MODEL|RUN [--fast] FILE... [--home DIR]',
+  options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true },
+    { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd"' }, HOME_OPTION],
   minPositionals: 1,
   async run(ctx) {
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
-    const report = ctx.opts.fast ? await evaluateWithKernels(ctx.opts.checkpoint as string, files) : await evaluate({ checkpoint: ctx.opts.checkpoint as string, files });
+    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+    const report = ctx.opts.fast ? await evaluateWithKernels(checkpoint, files) : await evaluate({ checkpoint, files });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
     const pooled = pooledLoss(report.files);
     return { ...report, pooledLoss: pooled, pooledBitsPerByte: pooled / Math.LN2 };

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { PRESETS } from '../../shared/config';
 import type { Progress } from '../progress';
 import { samplingDefaults } from '../../shared/recipe';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 
 /** The generation bar of each running command, finished before the result is printed. */
 const bars = new WeakMap<CommandContext, Progress>();
@@ -33,7 +34,14 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   HOME_OPTION,
 ];
 
-export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true };
+export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
+
+/** The engine path of --checkpoint (folder, .pth, or a model or run of --home); remembered for writeResult. */
+export async function checkpointFlag(ctx: CommandContext): Promise<string> {
+  const resolved = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+  ctx.opts.checkpoint = resolved;
+  return resolved;
+}
 
 /** What generate and convert print. */
 export interface GenerateReport {
@@ -174,7 +182,7 @@ export function numberedOut(out: string, i: number): string {
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
-  usage: 'bgpt generate --checkpoint DIR --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
+  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
   options: [
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
@@ -192,8 +200,9 @@ export const generateCommand: CommandSpec = {
     if (cut !== undefined && ctx.opts.prompt === undefined) throw new UserError('--prompt-bytes needs --prompt FILE', 'BAD_ARGS');
     const whole = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
     const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
-    await assertCheckpointFits(ctx.opts.checkpoint as string);
-    const model = await loadInferenceModel(ctx.opts.checkpoint as string, { batch: Math.max(count, PREFILL_BATCH) });
+    const checkpoint = await checkpointFlag(ctx);
+    await assertCheckpointFits(checkpoint);
+    const model = await loadInferenceModel(checkpoint, { batch: Math.max(count, PREFILL_BATCH) });
     const { patchSize, patchLength } = model.config;
     if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
     const ext = ctx.opts.ext as string;

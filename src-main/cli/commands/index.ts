@@ -9,6 +9,7 @@ import { cpuCommands } from './cpu';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 import { benchCommand } from './bench';
+import { modelsCommands } from './models';
 import { exportTorchCommand } from './export';
 
 export const commands: CommandSpec[] = [
@@ -22,5 +23,6 @@ export const commands: CommandSpec[] = [
   evalCommand,
   trainCommand,
   benchCommand,
+  ...modelsCommands,
   exportTorchCommand,
 ];

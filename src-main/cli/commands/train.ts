@@ -101,7 +101,7 @@ export const trainCommand: CommandSpec = {
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue a run exactly where it stopped: its id, its folder or its last/ (the same catalogue run, its own data and settings)' },
-    { name: 'init', type: 'string', description: 'fine-tune: start from this checkpoint folder or PyTorch .pth/.pt file (its weights and model config)' },
+    { name: 'init', type: 'string', description: 'fine-tune: start from these weights (checkpoint folder, .pth/.pt, or a model or run of --home); the model shape is theirs' },
     HOME_OPTION,
   ],
   maxPositionals: 0,

@@ -1,0 +1,185 @@
+// The catalogue's models table (migration 002): published and imported PyTorch checkpoints kept under
+// `<home>/models/<id>/`, with the curves of a reference trainer log imported beside them.
+import { promises as fs } from 'node:fs';
+import type { Db } from './db';
+import { sqliteCode } from './db';
+import { json } from './store';
+import { fromStored, modelDir, toStored } from './paths';
+import { UserError } from '../shared/errors';
+import { writeFileAtomic } from '../node/atomic';
+import { readSidecar, SIDECAR_VERSION } from './sidecars';
+
+/** The model's record beside its file, `models/<id>/model.json`: what `catalogue recover` rebuilds from. */
+export const MODEL_RECORD_FILE = 'model.json';
+
+export interface ModelRecord extends Omit<ModelRow, 'path' | 'status'> {
+  version: number;
+  /** The model file's name inside its folder. */
+  file: string;
+  metrics: ModelMetricRow[];
+}
+
+export type ModelKind = 'generative' | 'conversion' | 'classifier';
+export const MODEL_KINDS: readonly ModelKind[] = ['generative', 'conversion', 'classifier'];
+
+/** What the file told us about its training (the reference trainers save these beside the weights). */
+export interface ModelMeta {
+  epoch?: number;
+  bestEpoch?: number;
+  minEvalLoss?: number;
+  hasOptimizer?: boolean;
+  /** File name as imported, for display ('weights-text.pth'). */
+  fileName?: string;
+}
+
+export interface NewModel {
+  id: string;
+  name: string;
+  source: string;
+  kind: ModelKind;
+  /** snake_case config.json form (DESIGN §2). */
+  config: Record<string, number>;
+  parameters: number;
+  size: number;
+  sha256: string;
+  labels: string[] | null;
+  meta: ModelMeta;
+  /** Absolute path of the model file (under the home). */
+  path: string;
+}
+
+export interface ModelRow extends NewModel {
+  created: number;
+  status: 'ok' | 'missing';
+}
+
+export interface ModelMetricRow {
+  epoch: number;
+  trainLoss: number | null;
+  evalLoss: number | null;
+}
+
+interface ModelSql {
+  id: string; name: string; source: string; kind: ModelKind; config: string; parameters: number; size: number; sha256: string;
+  labels: string | null; meta: string; created: number; path: string; status: 'ok' | 'missing';
+}
+
+function modelRow(home: string, r: ModelSql): ModelRow {
+  return {
+    id: r.id, name: r.name, source: r.source, kind: r.kind, config: JSON.parse(r.config) as Record<string, number>,
+    parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels === null ? null : (JSON.parse(r.labels) as string[]),
+    meta: JSON.parse(r.meta) as ModelMeta, created: r.created, path: fromStored(home, r.path), status: r.status,
+  };
+}
+
+export function modelNameTaken(name: string): UserError {
+  return new UserError(`a model named '${name}' already exists (choose another with --name)`, 'NAME_TAKEN');
+}
+
+/** Checks a model name: what a user would type as `--checkpoint NAME` (no path separators). */
+export function checkModelName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw new UserError('a model needs a name');
+  if (name.length > 100) throw new UserError(`model name '${name.slice(0, 20)}…' is longer than 100 characters`);
+  if (/[/\\\u0000-\u001f]/.test(name)) throw new UserError(`model name '${name}' may not contain slashes or control characters`);
+  return name;
+}
+
+export class ModelStore {
+  constructor(private readonly db: Db, private readonly home: string) {}
+
+  /** Records a model whose file is already in place (the caller wrote it first), record file first. */
+  async insert(m: NewModel, metrics: ModelMetricRow[] = [], created = Date.now()): Promise<ModelRow> {
+    const name = checkModelName(m.name);
+    if (!MODEL_KINDS.includes(m.kind)) throw new UserError(`model kind must be generative, conversion or classifier, got '${m.kind}'`);
+    if (await this.nameTaken(name)) throw modelNameTaken(name);
+    await writeRecord(this.home, { ...m, name, created, status: 'ok' }, metrics);
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.run(
+          `INSERT INTO models (id, name, source, kind, config, parameters, size, sha256, labels, meta, created, path)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [m.id, name, m.source, m.kind, json(m.config, 'model config'), m.parameters, m.size, m.sha256,
+            m.labels ? json(m.labels, 'model labels') : null, json(m.meta, 'model meta'), created, toStored(this.home, m.path)]);
+        for (const p of metrics) {
+          await tx.run('INSERT OR REPLACE INTO model_metrics (model_id, epoch, train_loss, eval_loss) VALUES (?, ?, ?, ?)',
+            [m.id, p.epoch, p.trainLoss, p.evalLoss]);
+        }
+      });
+    } catch (err) {
+      if (sqliteCode(err) === 'SQLITE_CONSTRAINT' && /models\.name/.test((err as Error).message)) throw modelNameTaken(name);
+      throw err;
+    }
+    return (await this.get(m.id))!;
+  }
+
+  /** Every model, newest first. */
+  async list(): Promise<ModelRow[]> {
+    return (await this.db.all<ModelSql>('SELECT * FROM models ORDER BY created DESC, id DESC')).map((r) => modelRow(this.home, r));
+  }
+
+  /** A model by id or by name. */
+  async get(idOrName: string): Promise<ModelRow | null> {
+    const r = await this.db.get<ModelSql>('SELECT * FROM models WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1', [idOrName, idOrName, idOrName]);
+    return r ? modelRow(this.home, r) : null;
+  }
+
+  async nameTaken(name: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 FROM models WHERE name = ?', [name.trim()])) !== undefined;
+  }
+
+  async rename(id: string, raw: string): Promise<ModelRow> {
+    const name = checkModelName(raw);
+    const before = await this.get(id);
+    if (!before || before.id !== id) throw new UserError(`no model '${id}'`, 'NOT_FOUND');
+    if (name !== before.name && (await this.nameTaken(name))) throw modelNameTaken(name);
+    await this.db.run('UPDATE models SET name = ? WHERE id = ?', [name, id]);
+    const after = (await this.get(id))!;
+    await writeRecord(this.home, after, await this.metrics(id)).catch(() => {});
+    return after;
+  }
+
+  /** Deletes the row (metrics with it), then the model's folder. */
+  async delete(id: string): Promise<void> {
+    const row = await this.get(id);
+    if (!row || row.id !== id) throw new UserError(`no model '${id}'`, 'NOT_FOUND');
+    await this.db.run('DELETE FROM models WHERE id = ?', [id]);
+    await fs.rm(modelDir(this.home, id), { recursive: true, force: true });
+  }
+
+  async metrics(id: string): Promise<ModelMetricRow[]> {
+    const rows = await this.db.all<{ epoch: number; train_loss: number | null; eval_loss: number | null }>(
+      'SELECT epoch, train_loss, eval_loss FROM model_metrics WHERE model_id = ? ORDER BY epoch', [id]);
+    return rows.map((r) => ({ epoch: r.epoch, trainLoss: r.train_loss, evalLoss: r.eval_loss }));
+  }
+
+  /**
+   * Flags models whose file vanished or changed size as missing (and unflags those that came back);
+   * returns the ids newly missing and how many came back. Called from the catalogue's reconcile.
+   */
+  async reconcile(): Promise<{ missing: string[]; restored: number }> {
+    const rows = await this.db.all<{ id: string; path: string; size: number; status: string }>('SELECT id, path, size, status FROM models');
+    const missing: string[] = [];
+    let restored = 0;
+    for (const r of rows) {
+      const st = await fs.stat(fromStored(this.home, r.path)).catch(() => null);
+      const status = st && st.isFile() && st.size === r.size ? 'ok' : 'missing';
+      if (status === r.status) continue;
+      await this.db.run('UPDATE models SET status = ? WHERE id = ?', [status, r.id]);
+      if (status === 'missing') missing.push(r.id);
+      else restored += 1;
+    }
+    return { missing, restored };
+  }
+}
+
+async function writeRecord(home: string, m: ModelRow, metrics: ModelMetricRow[]): Promise<void> {
+  const { path: file, status: _status, ...rest } = m;
+  const record: ModelRecord = { version: SIDECAR_VERSION, ...rest, file: file.split(/[\\/]/).pop()!, metrics };
+  await writeFileAtomic(`${modelDir(home, m.id)}/${MODEL_RECORD_FILE}`, JSON.stringify(record, null, 1) + '\n');
+}
+
+/** Reads a model folder's record (null when absent or unreadable). */
+export function readModelRecord(dir: string): Promise<ModelRecord | null> {
+  return readSidecar<ModelRecord>(`${dir}/${MODEL_RECORD_FILE}`);
+}

@@ -1,0 +1,444 @@
+// Models: published and imported PyTorch checkpoints as first-class catalogue entries (issue 10 §3–4).
+// Import (a path, or a browser upload in chunks), download of the published bGPT weights (resumable,
+// verified, landed atomically), rename, delete. A model's file is kept as imported — the engine reads
+// .pth directly, so a 440 MB checkpoint costs 440 MB once, not twice — in `<home>/models/<id>/`,
+// readable by the owner only.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Catalogue } from '../catalogue/catalogue';
+import { checkModelName, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
+import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
+import { configFromJson } from '../shared/config';
+import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../shared/contract';
+import type { EngineHost } from '../engine-host/host';
+import { UserError, errorLine } from '../shared/errors';
+import { discardPartial, download, type DownloadProgress } from './download';
+import type { StudioEventBus } from './events';
+import { isProcessAlive } from '../catalogue/reconcile';
+import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
+
+/** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
+export const PUBLISHED_MODELS = ['conversion', 'cpu', 'text', 'image', 'audio'] as const;
+export type PublishedName = (typeof PUBLISHED_MODELS)[number];
+const PUBLISHED_REPO = 'sander-wood/bgpt';
+const DESCRIPTIONS: Record<PublishedName, string> = {
+  conversion: 'ABC ↔ MIDI symbolic music conversion (Irishman)',
+  cpu: 'CPU-state modelling (the paper\'s toy CPU)',
+  text: 'text (Wikipedia)',
+  image: 'images (ImageNet 32×32 BMP)',
+  audio: 'audio (LibriSpeech 8 kHz WAV)',
+};
+/** Environment variable overriding the Hugging Face base URL (mirrors, tests), as HF_ENDPOINT does for huggingface_hub. */
+export const HF_ENDPOINT_ENV = 'BGPT_HF_ENDPOINT';
+const DEFAULT_ENDPOINT = 'https://huggingface.co';
+/** Browser uploads arrive in chunks this size at most: one WebSocket message stays far below its ~64 MiB limit. */
+export const UPLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Largest model file accepted (the paper's checkpoints are ~440 MB with optimizer state ~1.3 GB). */
+export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
+
+export function hfEndpoint(): string {
+  return (process.env[HF_ENDPOINT_ENV] || DEFAULT_ENDPOINT).replace(/\/+$/, '');
+}
+
+export function publishedUrl(name: PublishedName): string {
+  return `${hfEndpoint()}/${PUBLISHED_REPO}/resolve/main/weights-${name}.pth`;
+}
+
+function isPublished(name: string): name is PublishedName {
+  return (PUBLISHED_MODELS as readonly string[]).includes(name);
+}
+
+/** What a user may pass: a published name or an http(s) URL. */
+export function resolveDownloadSource(spec: string): { url: string; published: PublishedName | null } {
+  const s = spec.trim();
+  if (isPublished(s)) return { url: publishedUrl(s), published: s };
+  if (/^https?:\/\//i.test(s)) return { url: new URL(s).href, published: null };
+  throw new UserError(`'${spec}' is neither a published bGPT model (${PUBLISHED_MODELS.join(', ')}) nor an http(s) URL`, 'BAD_SOURCE');
+}
+
+/** The file's kind, since the file tells only classifiers apart: the user's word, else the name. */
+function decideKind(fileKind: 'generative' | 'classifier', wanted: ModelKind | undefined, hints: string[]): ModelKind {
+  if (fileKind === 'classifier') {
+    if (wanted && wanted !== 'classifier') throw new UserError(`the file is a classifier (it has labels), not a ${wanted} model`, 'BAD_KIND');
+    return 'classifier';
+  }
+  if (wanted === 'classifier') throw new UserError('the file has no classifier head or labels: it is not a classifier', 'BAD_KIND');
+  if (wanted) return wanted;
+  return hints.some((h) => /conversion/i.test(h)) ? 'conversion' : 'generative';
+}
+
+export function modelInfo(r: ModelRow, hasCurves: boolean): ModelInfo {
+  return {
+    id: r.id, name: r.name, source: r.source, kind: r.kind,
+    config: configFromJson(r.config, `model ${r.name}`) as ModelInfo['config'],
+    configJson: r.config, parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels, meta: r.meta,
+    created: new Date(r.created).toISOString(), missing: r.status === 'missing', hasCurves,
+  };
+}
+
+interface Upload {
+  file: string;
+  size: number;
+  received: number;
+  name?: string;
+  fileName: string;
+  kind?: ModelKind;
+  hash: ReturnType<typeof createHash>;
+}
+
+interface ActiveDownload {
+  info: DownloadInfo;
+  abort: AbortController;
+}
+
+export interface ImportOptions {
+  name?: string;
+  kind?: ModelKind;
+}
+
+export class ModelService {
+  private uploads = new Map<string, Upload>();
+  private downloads = new Map<string, ActiveDownload>();
+
+  constructor(
+    private readonly home: string,
+    private readonly catalogue: Catalogue,
+    private readonly bus: StudioEventBus | null = null,
+    private readonly inspect: ModelInspector = inspectModelFile,
+  ) {}
+
+  async list(): Promise<ModelInfo[]> {
+    const rows = await this.catalogue.models.list();
+    const out: ModelInfo[] = [];
+    for (const r of rows) out.push(modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0));
+    return out;
+  }
+
+  /** A model by id or name. */
+  async get(idOrName: string): Promise<ModelInfo> {
+    const r = await this.catalogue.models.get(idOrName);
+    if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
+    return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0);
+  }
+
+  /** The model's file (for the CLI and the engine; never sent to a browser, docs/security.md). */
+  async pathOf(idOrName: string): Promise<string> {
+    const r = await this.catalogue.models.get(idOrName);
+    if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
+    return r.path;
+  }
+
+  metrics(idOrName: string): Promise<ModelMetricRow[]> {
+    return this.get(idOrName).then((m) => this.catalogue.models.metrics(m.id));
+  }
+
+  async rename(id: string, name: string): Promise<ModelInfo> {
+    const r = await this.catalogue.models.rename((await this.get(id)).id, name);
+    this.changed();
+    return this.get(r.id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.catalogue.models.delete((await this.get(id)).id);
+    this.changed();
+  }
+
+  published(): PublishedModel[] {
+    return PUBLISHED_MODELS.map((name) => ({ name, url: publishedUrl(name), file: `weights-${name}.pth`, description: DESCRIPTIONS[name] }));
+  }
+
+  /**
+   * Imports a checkpoint file by path (CLI, desktop dialog): checked with the engine's reader first
+   * (nothing is written for a file that is not a bGPT checkpoint), then copied in; a reference log
+   * beside it brings its curves.
+   */
+  async importPath(file: string, opts: ImportOptions = {}): Promise<ModelInfo> {
+    const src = path.resolve(file);
+    const st = await fs.stat(src).catch(() => null);
+    if (!st) throw new UserError(`${file}: no such file`, 'ENOENT');
+    if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
+    if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
+    const info = await this.inspect(src);
+    const curves = await readLogCurves(await findReferenceLog(src));
+    return this.land({ from: src, move: false, fileName: path.basename(src), source: src, info, curves, ...opts });
+  }
+
+  /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
+  async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
+    if (!/\.(pth|pt)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
+    if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
+    const uploadId = `up_${randomBytes(8).toString('hex')}`;
+    const file = path.join(downloadsDir(this.home), `${uploadId}.part`);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await fs.writeFile(file, new Uint8Array(0), { mode: 0o600 });
+    this.uploads.set(uploadId, { file, size: req.size, received: 0, name: req.name, fileName: path.basename(req.fileName), kind: req.kind, hash: createHash('sha256') });
+    return { uploadId, chunkBytes: UPLOAD_CHUNK_BYTES };
+  }
+
+  /** Appends one chunk; chunks must arrive in order (offset = bytes received so far). */
+  async uploadChunk(req: { uploadId: string; offset: number; bytes: Uint8Array }): Promise<{ received: number }> {
+    const u = this.upload(req.uploadId);
+    if (req.bytes.length > UPLOAD_CHUNK_BYTES) throw new UserError(`upload chunks are at most ${UPLOAD_CHUNK_BYTES} bytes`, 'BAD_REQUEST');
+    if (req.offset !== u.received) throw new UserError(`upload chunk at offset ${req.offset}, expected ${u.received}`, 'BAD_REQUEST');
+    if (u.received + req.bytes.length > u.size) throw new UserError('upload is longer than announced', 'BAD_REQUEST');
+    u.received += req.bytes.length; // claimed before the await: a concurrent duplicate chunk is refused above
+    try {
+      await fs.appendFile(u.file, req.bytes);
+    } catch (err) {
+      await this.cancelUpload(req.uploadId);
+      throw err;
+    }
+    u.hash.update(req.bytes);
+    return { received: u.received };
+  }
+
+  async finishUpload(uploadId: string): Promise<ModelInfo> {
+    const u = this.upload(uploadId);
+    this.uploads.delete(uploadId);
+    try {
+      if (u.received !== u.size) throw new UserError(`upload of ${u.fileName} ended after ${u.received} of ${u.size} bytes`, 'BAD_REQUEST');
+      const info = await this.inspect(u.file);
+      return await this.land({ from: u.file, move: true, fileName: u.fileName, source: u.fileName, info, curves: [], name: u.name, kind: u.kind, sha256: u.hash.digest('hex') });
+    } finally {
+      await fs.rm(u.file, { force: true });
+    }
+  }
+
+  async cancelUpload(uploadId: string): Promise<void> {
+    const u = this.uploads.get(uploadId);
+    this.uploads.delete(uploadId);
+    if (u) await fs.rm(u.file, { force: true });
+  }
+
+  /**
+   * Downloads a published model (by name) or any URL, waits for it and lands it as a model (the
+   * CLI's way). A model already downloaded from the same URL is returned as it is. Progress goes to
+   * `onProgress`; the signal cancels (the partial file stays for a resume).
+   */
+  async download(spec: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void; onNote?(line: string): void } = {}): Promise<ModelInfo> {
+    const { url, published } = resolveDownloadSource(spec);
+    const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model.pth');
+    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : fileName.replace(/\.(pth|pt)$/i, '')));
+    const existing = (await this.catalogue.models.list()).find((m) => m.source === url && m.status === 'ok');
+    if (existing && (opts.name === undefined || existing.name === name)) {
+      opts.onNote?.(`already downloaded as model '${existing.name}'`);
+      return this.get(existing.id);
+    }
+    await this.checkNameFree(name);
+    const part = partFileOf(this.home, url);
+    await fs.mkdir(path.dirname(part), { recursive: true, mode: 0o700 });
+    const unlock = await lockPart(part, url);
+    try {
+      return await this.fetchAndLand(url, part, name, fileName, opts);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async fetchAndLand(url: string, part: string, name: string, fileName: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void }): Promise<ModelInfo> {
+    const got = await download({
+      url, partFile: part, signal: opts.signal, onProgress: opts.onProgress, maxBytes: MAX_MODEL_BYTES,
+      offlineHint: 'download the file elsewhere and use `bgpt models import`',
+    });
+    let info;
+    try {
+      info = await this.inspect(got.file);
+    } catch (err) {
+      // Not a bGPT checkpoint: keeping it would only make the next attempt "resume" the same bytes.
+      await discardPartial(part);
+      throw new UserError(`downloaded ${url}, but it is not a bGPT checkpoint: ${errorLine(err).replace(got.file, fileName)}`, 'BAD_CHECKPOINT');
+    }
+    const model = await this.land({ from: got.file, move: true, fileName, source: url, info, curves: [], name, kind: opts.kind, sha256: got.sha256 });
+    await discardPartial(part);
+    return model;
+  }
+
+  /** Starts a download in the background (the UI's way); progress and the outcome arrive as modelDownload events. */
+  startDownload(req: { source: string; name?: string; kind?: ModelKind }): { downloadId: string } {
+    const { url } = resolveDownloadSource(req.source);
+    for (const d of this.downloads.values()) {
+      if (d.info.url === url) throw new UserError(`${req.source} is already downloading`, 'BUSY');
+    }
+    const downloadId = `dl_${randomBytes(6).toString('hex')}`;
+    const active: ActiveDownload = {
+      abort: new AbortController(),
+      info: { downloadId, source: req.source, url, state: 'downloading', bytes: 0, total: null, bytesPerSecond: 0, etaSeconds: null, error: null, model: null },
+    };
+    this.downloads.set(downloadId, active);
+    const emit = () => this.bus?.emit('modelDownload', { ...active.info });
+    emit();
+    void this.download(req.source, {
+      name: req.name, kind: req.kind, signal: active.abort.signal,
+      onProgress: (p) => {
+        Object.assign(active.info, { bytes: p.bytes, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds });
+        if (p.total !== null && p.bytes >= p.total) active.info.state = 'verifying';
+        emit();
+      },
+    }).then(
+      (model) => { Object.assign(active.info, { state: 'done', model, etaSeconds: 0 }); this.changed(); },
+      (err: unknown) => { Object.assign(active.info, { state: active.abort.signal.aborted ? 'cancelled' : 'failed', error: errorLine(err) }); },
+    ).finally(() => { emit(); this.downloads.delete(downloadId); });
+    return { downloadId };
+  }
+
+  /** Cancels a download; from the UI the partial file is dropped as well (the user chose to stop). */
+  async cancelDownload(downloadId: string): Promise<void> {
+    const d = this.downloads.get(downloadId);
+    if (!d) return;
+    d.abort.abort();
+    const part = partFileOf(this.home, d.info.url);
+    // Wait for the stream to let go of the file before removing it.
+    await new Promise((r) => setTimeout(r, 50));
+    await discardPartial(part);
+  }
+
+  listDownloads(): DownloadInfo[] {
+    return [...this.downloads.values()].map((d) => ({ ...d.info }));
+  }
+
+  /**
+   * Loss of each file of a dataset split under a model, in the engine process (files are read here;
+   * at most `limit`, by name, so a huge dataset gives a quick estimate rather than an hour's wait).
+   */
+  async evaluate(req: { modelId: string; datasetId: string; split: 'train' | 'eval' | 'all'; limit: number }, engine: EngineHost): Promise<ModelEvaluation> {
+    const model = await this.get(req.modelId);
+    if (model.missing) throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
+    if (model.kind === 'classifier') throw new UserError(`model '${model.name}' is a classifier: it has no byte losses to evaluate`, 'BAD_KIND');
+    const dataset = await this.catalogue.getDataset(req.datasetId);
+    if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
+    const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
+    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
+    const files: Array<{ name: string; ext: string; bytes: Uint8Array }> = [];
+    for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
+    engine.setActivity(`evaluating ${model.name}`);
+    try {
+      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
+      return {
+        modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
+        files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
+      };
+    } finally {
+      engine.setActivity(null);
+    }
+  }
+
+  /** Cancels every download (studio shutdown); partial files stay for a resume. */
+  stopAll(): void {
+    for (const d of this.downloads.values()) d.abort.abort();
+  }
+
+  private upload(uploadId: string): Upload {
+    const u = this.uploads.get(uploadId);
+    if (!u) throw new UserError(`no upload '${uploadId}' (it finished, was cancelled, or the studio restarted)`, 'NOT_FOUND');
+    return u;
+  }
+
+  private async checkNameFree(name: string): Promise<void> {
+    if (await this.catalogue.models.nameTaken(name)) throw modelNameTaken(name);
+  }
+
+  private changed(): void {
+    this.bus?.emit('catalogueChanged', { what: 'models' });
+  }
+
+  /**
+   * Puts a checked file into `<home>/models/<id>/` (a temporary folder renamed into place, so a crash
+   * leaves either nothing or the whole folder) and records its row; the folder goes if the row fails.
+   */
+  private async land(a: {
+    from: string; move: boolean; fileName: string; source: string; info: Awaited<ReturnType<ModelInspector>>; curves: ModelMetricRow[];
+    name?: string; kind?: ModelKind; sha256?: string;
+  }): Promise<ModelInfo> {
+    const name = checkModelName(a.name ?? a.fileName.replace(/\.(pth|pt)$/i, ''));
+    await this.checkNameFree(name);
+    const kind = decideKind(a.info.kind, a.kind, [name, a.fileName, a.source]);
+    const id = newId('mdl');
+    const fileName = /^[\w.-]{1,100}\.(pth|pt)$/i.test(a.fileName) ? a.fileName : 'model.pth';
+    const dir = modelDir(this.home, id);
+    const tmp = path.join(modelsDir(this.home), `.tmp-${id}`);
+    await fs.mkdir(tmp, { recursive: true, mode: 0o700 });
+    const target = path.join(tmp, fileName);
+    let sha256 = a.sha256;
+    try {
+      if (a.move) {
+        await fs.rename(a.from, target).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EXDEV') throw err;
+          await fs.copyFile(a.from, target);
+        });
+        await fs.chmod(target, 0o600);
+        sha256 ??= await sha256Of(target);
+      } else {
+        sha256 = await copyHashing(a.from, target);
+      }
+      const h = await fs.open(target, 'r');
+      try { await h.sync(); } finally { await h.close(); }
+      await fs.rename(tmp, dir);
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    const file = path.join(dir, fileName);
+    try {
+      const size = (await fs.stat(file)).size;
+      const row = await this.catalogue.models.insert({
+        id, name, source: a.source, kind, config: a.info.configJson, parameters: a.info.parameters, size, sha256: sha256!,
+        labels: a.info.labels, meta: { ...a.info.meta, fileName: a.fileName }, path: file,
+      }, a.curves);
+      this.changed();
+      return modelInfo(row, a.curves.length > 0);
+    } catch (err) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** Copies a file (owner-only permissions) and returns the sha256 of what was copied, in one read. */
+async function copyHashing(from: string, to: string): Promise<string> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(to, { mode: 0o600, flags: 'wx' });
+  await pipeline(createReadStream(from), async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  }, out);
+  return hash.digest('hex');
+}
+
+/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
+function partFileOf(home: string, url: string): string {
+  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
+}
+
+/**
+ * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
+ * the same partial file; a lock whose process is gone is taken over.
+ */
+async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
+  const lock = `${part}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
+      }
+      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw new UserError(`could not lock ${part}`, 'BUSY');
+}

@@ -1,0 +1,71 @@
+// One reading of `--checkpoint X` for every command (DESIGN §3, issue 10 §2): a studio checkpoint
+// folder, a PyTorch checkpoint file (.pth/.pt, read by engine/torch), or the id or name of a model or
+// a run in the studio home (a run gives its best/ checkpoint, else its last/).
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Catalogue } from '../catalogue/catalogue';
+import { cataloguePath } from '../catalogue/paths';
+import type { ModelRow } from '../catalogue/models';
+import { UserError } from '../shared/errors';
+
+export interface ResolvedCheckpoint {
+  /** What the engine loads: a checkpoint folder or a .pth/.pt file. */
+  path: string;
+  /** Where it was found. */
+  from: 'folder' | 'file' | 'model' | 'run';
+  /** The model, when `from` is 'model'. */
+  model?: ModelRow;
+  /** The run, when `from` is 'run'. */
+  runId?: string;
+}
+
+const TORCH_FILE = /\.(pth|pt)$/i;
+
+/** Resolves against an open catalogue (the studio's); see resolveCheckpoint. */
+export async function resolveInCatalogue(spec: string, catalogue: Catalogue): Promise<ResolvedCheckpoint | null> {
+  const model = await catalogue.models.get(spec);
+  if (model) {
+    if (model.status === 'missing') throw new UserError(`model '${model.name}' is missing its file ${model.path}; import it again`, 'MISSING');
+    return { path: model.path, from: 'model', model };
+  }
+  const byId = await catalogue.getRun(spec);
+  const runs = byId ? [byId] : (await catalogue.listRuns()).filter((r) => r.name === spec);
+  if (runs.length > 1) {
+    throw new UserError(`${runs.length} runs are named '${spec}' (${runs.slice(0, 3).map((r) => r.id).join(', ')}…): give a run id`, 'AMBIGUOUS');
+  }
+  if (runs.length === 1) {
+    const run = runs[0];
+    const cps = (await catalogue.listCheckpoints(run.id)).filter((c) => !c.missing);
+    const cp = cps.find((c) => c.kind === 'best') ?? cps.find((c) => c.kind === 'last');
+    if (!cp) throw new UserError(`run '${run.name}' (${run.id}) has no checkpoint yet`, 'NO_CHECKPOINT');
+    return { path: cp.path, from: 'run', runId: run.id };
+  }
+  return null;
+}
+
+/**
+ * Resolves `spec` for the engine. A path that exists wins over a catalogue name; a name is looked up
+ * in `home` only when its catalogue exists (a lookup never creates a studio home). The one-line error
+ * when nothing matches names everything that was tried.
+ */
+export async function resolveCheckpoint(spec: string, home: string): Promise<ResolvedCheckpoint> {
+  const p = path.resolve(spec);
+  const st = await fs.stat(p).catch(() => null);
+  if (st?.isDirectory()) return { path: p, from: 'folder' };
+  if (st?.isFile()) {
+    if (TORCH_FILE.test(p)) return { path: p, from: 'file' };
+    throw new UserError(`checkpoint ${spec}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
+  }
+  if (existsSync(cataloguePath(home))) {
+    const catalogue = await Catalogue.open(home);
+    try {
+      const found = await resolveInCatalogue(spec, catalogue);
+      if (found) return found;
+    } finally {
+      await catalogue.close();
+    }
+  }
+  throw new UserError(
+    `--checkpoint '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`,
+    'NO_CHECKPOINT');
+}

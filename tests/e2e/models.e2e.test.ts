@@ -1,0 +1,90 @@
+// The Models view end to end (issue 10 §3–4), in real Chromium against the real `bgpt serve`, with a
+// local HTTP server standing in for Hugging Face (BGPT_HF_ENDPOINT): download a published model while
+// its progress shows, generate from it, and import a .pth by upload. Screenshots in tests/artifacts/.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchBrowser } from './browser';
+import { startServe, type Served } from './serve';
+import { StudioPage } from './pages/studio-page';
+import { startModelServer, type ModelServer } from '../helpers/model-server';
+
+const VIEWPORT = { width: 1440, height: 1200 };
+const PTH_FILE = path.resolve('tests/fixtures/parity/tiny-a/model.pth');
+const PTH = new Uint8Array(readFileSync(PTH_FILE));
+const SHA = createHash('sha256').update(PTH).digest('hex');
+const UI_TIMEOUT_MS = 60_000;
+
+describe('Models view', () => {
+  let hub: ModelServer;
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let studio: StudioPage;
+  const pageErrors: string[] = [];
+  let downloaded = false;
+
+  beforeAll(async () => {
+    // Slow enough (16 KiB every 60 ms) that the progress bar is on screen for a few seconds.
+    hub = await startModelServer({ 'weights-text.pth': PTH }, { chunkDelayMs: 60 });
+    served = await startServe({ env: { BGPT_HF_ENDPOINT: hub.base } });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: VIEWPORT });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    studio = new StudioPage(page);
+    await studio.open(served.url);
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !page) return;
+    const name = `models-failed-${task.name.replace(/\W+/g, '-')}`;
+    await studio.shot(name);
+    writeFileSync(path.join(ARTIFACTS, `${name}.log`), served.log());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    await hub?.close();
+  });
+
+  it('downloads a published model with progress, rate and ETA', async () => {
+    await studio.go('models');
+    await studio.byTestId('models-empty').waitFor();
+    await studio.byTestId('published-text-download').click();
+    const progress = studio.byTestId('published-text-progress');
+    await progress.waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(async () => (await progress.textContent())?.replace(/\s+/g, ' '), { timeout: UI_TIMEOUT_MS }).toMatch(/ of 1\.\d MB · [\d.]+ [KM]?B\/s · ETA/);
+    await studio.shot('models-downloading');
+    await studio.byTestId('published-text-have').waitFor({ timeout: UI_TIMEOUT_MS });
+    const row = studio.byTestId('model-row').filter({ hasText: 'weights-text' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(SHA.slice(0, 12));
+    expect(await row.textContent()).toContain('generative');
+    downloaded = true;
+  });
+
+  it('generates from the downloaded model', async () => {
+    expect(downloaded).toBe(true);
+    await studio.byTestId('model-row').filter({ hasText: 'weights-text' }).getByRole('button', { name: 'weights-text' }).click();
+    await studio.byTestId('model-actions').waitFor();
+    await studio.fill('model-gen-ext', 'txt');
+    await studio.fill('model-gen-max', 48);
+    await studio.byTestId('model-generate').click();
+    const sample = studio.byTestId('model-gen-sample');
+    await sample.waitFor({ timeout: UI_TIMEOUT_MS * 2 });
+    expect(await sample.textContent()).toMatch(/\.txt/);
+    await studio.shot('models-generated');
+  });
+
+  it('imports a .pth by upload', async () => {
+    await studio.byTestId('model-import-input').setInputFiles(PTH_FILE);
+    const row = studio.byTestId('model-row').filter({ hasText: /^\s*model\b/ });
+    await row.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await studio.byTestId('model-row').count()).toBe(2);
+    await studio.shot('models-view');
+    expect(pageErrors).toEqual([]);
+  });
+});
