@@ -34,10 +34,21 @@ export interface TrainJob {
   resumeFrom: string | null;
   /** Fine-tune: start from these weights, fresh optimizer. */
   initFrom: string | null;
+  /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
+  mode?: 'generative' | 'conversion' | 'classification';
 }
 
 export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
-export interface TrainEvalEvent { step: number; evalLoss: number; evalBitsPerByte: number }
+export interface TrainEvalEvent {
+  step: number;
+  evalLoss: number;
+  /** Null for classification runs (they predict labels, not bytes). */
+  evalBitsPerByte: number | null;
+  /** Classification runs: accuracy, per-class accuracy and confusion[true][predicted] on the eval split. */
+  accuracy?: number;
+  perClass?: Array<number | null>;
+  confusion?: number[][];
+}
 export interface TrainCheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null }
 
 export interface TrainOutcome {
@@ -48,6 +59,16 @@ export interface TrainOutcome {
   evalBitsPerByte: number | null;
   bytesPerSecond: number | null;
   checkpoint: string | null;
+  backend: string;
+  /** Classification runs: eval accuracy of the checkpoint named. */
+  evalAccuracy?: number | null;
+}
+
+/** Label probabilities of files under a classifier checkpoint. */
+export interface ClassifyJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface ClassifyOutcome {
+  labels: string[];
+  files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
   backend: string;
 }
 

@@ -8,7 +8,7 @@ import { convert, generate, loadInferenceModel, type InferenceModel } from '../e
 import { MODEL_FILE } from '../engine/checkpoint';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
-import type { GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import type { ClassifyJob, ClassifyOutcome, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
 
 export { JobControl };
 
@@ -56,6 +56,12 @@ export const engineMethods: Record<string, Method> = {
       ? await convert(model, { ...common, input: job.input.bytes, inputExt: job.input.ext, to: job.ext })
       : await generate(model, { ...common, ext: job.ext, prompt: job.prompt ?? undefined });
     return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
+  },
+
+  async classify(job: ClassifyJob): Promise<ClassifyOutcome> {
+    const { classifyFiles } = await import('../engine/classify/predict');
+    const r = await classifyFiles({ checkpoint: job.checkpoint, files: job.files });
+    return { labels: r.labels, files: r.files, backend: r.backend };
   },
 
   async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {

@@ -13,7 +13,7 @@ export type { Modality, RunStatus };
 
 /** TF.js backends in order of preference (DESIGN §4). */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type RunMode = 'generative' | 'conversion';
+export type RunMode = 'generative' | 'conversion' | 'classification';
 export type Verdict = Validity;
 /** Times are ISO-8601 strings in UTC everywhere in the API. */
 export type IsoTime = string;
@@ -72,7 +72,8 @@ export const requests = {
     preset: z.string().min(1).max(40).optional(),
     /** Overrides on top of the preset (or the whole config without one). */
     config: modelConfigSchema.partial().optional(),
-    mode: z.enum(['generative', 'conversion']).default('generative'),
+    /** 'classification': a classifier on the patch-level decoder (labels from file names or folders; docs/classification.md). */
+    mode: z.enum(['generative', 'conversion', 'classification']).default('generative'),
     /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
     conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
     steps: z.number().int().min(1).max(10_000_000).optional(),
@@ -118,6 +119,12 @@ export const requests = {
   metricsRequest: z.object({ runIds: z.array(id).min(1).max(16), maxPoints: z.number().int().min(10).max(100_000).default(2000) }),
   surprisalRequest: z.object({ file: fileRefSchema, runId: id, checkpoint: z.enum(['best', 'last']).default('best') }),
   saveFileRequest: z.object({ defaultName: z.string().min(1).max(1000), bytes }),
+  /** Files to classify with a classification run's checkpoint. */
+  classifyRequest: z.object({
+    runId: id,
+    checkpoint: z.enum(['best', 'last']).default('best'),
+    files: z.array(z.object({ name: z.string().min(1).max(1000), bytes })).min(1).max(64),
+  }),
   id: id,
   none: z.undefined(),
 } as const;
@@ -134,6 +141,7 @@ export type SampleUpdate = z.input<typeof requests.sampleUpdate>;
 export type MetricsRequest = z.input<typeof requests.metricsRequest>;
 export type SurprisalRequest = z.input<typeof requests.surprisalRequest>;
 export type SaveFileRequest = z.input<typeof requests.saveFileRequest>;
+export type ClassifyRequest = z.input<typeof requests.classifyRequest>;
 
 // ---------------------------------------------------------------------------------------------
 // Replies and events
@@ -290,6 +298,34 @@ export interface MetricPoint {
   bitsPerByte: number | null;
   lr: number | null;
   bytesPerSecond: number | null;
+  /** Classification runs: accuracy on the eval split at an evaluation step. */
+  evalAccuracy?: number | null;
+}
+
+/** One evaluation of a classification run (the run monitor's per-class accuracy and confusion matrix). */
+export interface ClassificationEval {
+  step: number;
+  /** Mean cross-entropy of the true labels, nats. */
+  loss: number;
+  accuracy: number;
+  /** Per true label, label order; null where the eval split has no file of that label. */
+  perClass: Array<number | null>;
+  /** confusion[true][predicted]: file counts. */
+  confusion: number[][];
+  count: number;
+}
+
+/** A classification run's label list and every evaluation so far. */
+export interface ClassificationHistory {
+  labels: string[];
+  evals: ClassificationEval[];
+}
+
+/** Label probabilities of classified files (`bgpt classify`'s shape, DESIGN §3). */
+export interface ClassifyResult {
+  labels: string[];
+  files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
+  backend: BackendName | null;
 }
 
 export interface SampleInfo {
@@ -401,6 +437,10 @@ export interface StudioMethods {
   deleteRun(runId: string): void;
   /** Metric series for curves, downsampled to at most maxPoints per run (extrema kept). */
   getMetrics(req: MetricsRequest): Record<string, MetricPoint[]>;
+  /** A classification run's labels and evaluations (accuracy, per-class accuracy, confusion); null for other runs or before the first evaluation. */
+  getClassification(runId: string): ClassificationHistory | null;
+  /** Classifies files with a classification run's checkpoint: the labels with their probabilities. */
+  classify(req: ClassifyRequest): ClassifyResult;
   /** Starts generating `count` samples; progress arrives as generateProgress events. */
   generate(req: GenerateRequest): GenerateJob;
   /** Cancels a generation job (what was made so far is kept). */
@@ -440,6 +480,8 @@ export const args = {
   getRun: requests.id,
   deleteRun: requests.id,
   getMetrics: requests.metricsRequest,
+  getClassification: requests.id,
+  classify: requests.classifyRequest,
   generate: requests.generateRequest,
   cancelGenerate: requests.id,
   listSamples: requests.sampleQuery,

@@ -9,9 +9,10 @@ import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent } from '../engine-host/jobs';
 import { PRESETS, configFromJson, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
-import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
+import type { ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed, BackendName } from '../shared/contract';
+import type { ClassifyOutcome } from '../engine-host/jobs';
 import { UserError, errorLine } from '../shared/errors';
-import { parseConversionMode } from '../shared/patches';
+import { extOf, parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 
@@ -24,7 +25,10 @@ const DEFAULT_LR = 1e-4;
 /** Evaluate this many times over a run when the request does not say how often. */
 const EVALS_PER_RUN = 10;
 
-/** The model config of a checkpoint folder (config.json), read without loading the engine. */
+/** The evaluations file a classification run writes into its run folder (engine/classify/train.ts EVALS_FILE). */
+export const CLASSIFICATION_FILE = 'classification.json';
+
+/** The model config of a checkpoint folder (config.json), read without loading the engine; classifiers allowed. */
 async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   const file = path.join(dir, 'config.json');
   let json: unknown;
@@ -33,7 +37,7 @@ async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   } catch {
     throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
   }
-  return configFromJson(json, file);
+  return configFromJson(json, file, { classifier: true });
 }
 
 interface ActiveRun {
@@ -111,8 +115,8 @@ export class RunService {
    * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
    * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string } = {}): Promise<RunSummary> {
-    const { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null } : this.resolveConfig(req);
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initPath?: string } = {}): Promise<RunSummary> {
+    let { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? DEFAULT_EPOCHS);
@@ -122,6 +126,12 @@ export class RunService {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
+    }
+    if (extra.initPath) initFrom = path.resolve(extra.initPath);
+    if (req.mode === 'classification') {
+      // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape.
+      if (initFrom && !/\.(pth|pt)$/i.test(initFrom) && !extra.resumeFrom) config = await checkpointConfig(initFrom);
+      config = { ...config, byteNumLayers: 0 };
     }
     const stored: StoredRunConfig = {
       model: config,
@@ -165,6 +175,7 @@ export class RunService {
       earlyStoppingPatience: stored.earlyStoppingPatience,
       resumeFrom,
       initFrom: resumeFrom ? null : stored.initFrom,
+      mode: row.mode,
     };
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend });
     await this.emitRun(row.id);
@@ -202,7 +213,9 @@ export class RunService {
       const e = payload as TrainEvalEvent;
       const time = Date.now();
       this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte });
-      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null }] });
+      const point: MetricPoint = { step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null };
+      if (e.accuracy !== undefined) point.evalAccuracy = e.accuracy;
+      this.bus.emit('metrics', { runId: jobId, points: [point] });
       void this.recordEval(jobId, e);
     } else if (name === 'checkpoint') {
       void this.recordCheckpoint(jobId, payload as TrainCheckpointEvent);
@@ -330,9 +343,42 @@ export class RunService {
           }
         }
       }
+      // Classification runs: the accuracy of each evaluation comes from the run's evaluations file.
+      const history = await this.classification(runId).catch(() => null);
+      for (const e of history?.evals ?? []) {
+        const pt = byStep.get(e.step);
+        if (pt) pt.evalAccuracy = e.accuracy;
+      }
       out[runId] = [...byStep.values()].sort((a, b) => a.step - b.step);
     }
     return out;
+  }
+
+  /** The run folder's classification.json (labels and every evaluation); null for other runs. */
+  async classification(runId: string): Promise<ClassificationHistory | null> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (row.mode !== 'classification') return null;
+    const stored = row.config as unknown as StoredRunConfig;
+    const file = path.join(stored.runDir ?? runDir(this.home, row.id), CLASSIFICATION_FILE);
+    try {
+      const h = JSON.parse(await fs.readFile(file, 'utf8')) as ClassificationHistory;
+      return Array.isArray(h.labels) && Array.isArray(h.evals) ? h : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Classifies files with a classification run's checkpoint, in the engine process. */
+  async classify(runId: string, kind: 'best' | 'last', files: Array<{ name: string; bytes: Uint8Array }>): Promise<ClassifyResult> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (row.mode !== 'classification') throw new UserError(`run '${row.name}' is not a classification run`, 'BAD_REQUEST');
+    const stored = row.config as unknown as StoredRunConfig;
+    const dir = path.join(stored.runDir ?? runDir(this.home, row.id), kind);
+    if (!(await fs.stat(dir).catch(() => null))) throw new UserError(`run '${row.name}' has no ${kind} checkpoint yet`, 'NOT_FOUND');
+    const r = await this.engine.call<ClassifyOutcome>('classify', { checkpoint: dir, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
+    return { labels: r.labels, files: r.files, backend: r.backend as BackendName };
   }
 
   /** Stops every run (their last checkpoints are saved) before the studio closes. */

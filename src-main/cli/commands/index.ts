@@ -9,6 +9,7 @@ import { cpuCommands } from './cpu';
 import { evalCommand } from './eval';
 import { trainCommand } from './train';
 import { benchCommand } from './bench';
+import { classifyCommand } from './classify';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -21,4 +22,5 @@ export const commands: CommandSpec[] = [
   evalCommand,
   trainCommand,
   benchCommand,
+  classifyCommand,
 ];

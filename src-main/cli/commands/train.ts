@@ -11,6 +11,7 @@ import { resolveHome } from '../../catalogue/paths';
 import { EngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
 import { openStudio, type Studio } from '../../studio/studio';
+import { resolveCheckpointArg } from '../checkpoint-arg';
 
 /** Progress lines on stderr: one per this many steps (and every evaluation). */
 const PROGRESS_EVERY = 10;
@@ -51,7 +52,8 @@ function watch(studio: Studio, runId: string, ctx: CommandContext): () => void {
     const { runId: id, points } = payload as StudioEvents['metrics'];
     if (id !== runId) return;
     for (const m of points) {
-      if (m.evalLoss !== null) ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
+      if (m.evalLoss !== null && m.evalAccuracy != null) ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, accuracy ${(100 * m.evalAccuracy).toFixed(1)} %`);
+      else if (m.evalLoss !== null) ctx.progress(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
       else if (m.trainLoss !== null && (m.step % PROGRESS_EVERY === 0 || m.step === 1)) {
         ctx.progress(`step ${m.step}: loss ${m.trainLoss.toFixed(4)}, lr ${m.lr?.toExponential(2)}, ${Math.round(m.bytesPerSecond ?? 0)} bytes/s`);
       }
@@ -62,7 +64,7 @@ function watch(studio: Studio, runId: string, ctx: CommandContext): () => void {
 export const trainCommand: CommandSpec = {
   name: 'train',
   summary: 'train a bGPT model on a dataset or a folder (recorded in the catalogue)',
-  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--out DIR] [--resume DIR] [--home DIR]',
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--mode classify] [--init CHECKPOINT] [--out DIR] [--resume DIR] [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split)', required: true },
     { name: 'preset', type: 'string', description: 'model preset: tiny, small, paper, bench', default: 'tiny' },
@@ -81,6 +83,8 @@ export const trainCommand: CommandSpec = {
     { name: 'eval-every', type: 'number', description: 'updates between evaluations and checkpoints (default: a tenth of the run)' },
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
+    { name: 'mode', type: 'string', description: "'classify': train a classifier (labels: file name up to the first '_' plus the extension, or one folder per label); default generative" },
+    { name: 'init', type: 'string', description: 'start from this checkpoint\'s weights (folder, .pth, or run id/name); in classify mode its patch-level decoder' },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue exactly from a last/ checkpoint' },
     HOME_OPTION,
@@ -89,6 +93,11 @@ export const trainCommand: CommandSpec = {
   async run(ctx) {
     const o = ctx.opts;
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
+    const modeFlag = o.mode as string | undefined;
+    if (modeFlag !== undefined && !['classify', 'classification', 'generative'].includes(modeFlag)) throw new UserError(`--mode ${modeFlag}: use 'classify' (or leave it out for generative training)`, 'BAD_ARGS');
+    const classify = modeFlag === 'classify' || modeFlag === 'classification';
+    if (classify && o.conversion) throw new UserError('--mode classify and --conversion do not go together', 'BAD_ARGS');
+    const init = o.init === undefined ? undefined : await resolveCheckpointArg(o.init as string, o.home as string | undefined, '--init');
     const config = modelConfig(o);
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
     const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
@@ -98,7 +107,7 @@ export const trainCommand: CommandSpec = {
         datasetId: await datasetId(studio, o.data as string, !!conversion, ctx),
         preset: custom ? undefined : (o.preset as string),
         config,
-        mode: conversion ? 'conversion' : 'generative',
+        mode: classify ? 'classification' : conversion ? 'conversion' : 'generative',
         conversion,
         steps: o.steps ?? (o.epochs === undefined ? 100 : undefined),
         epochs: o.epochs,
@@ -113,7 +122,7 @@ export const trainCommand: CommandSpec = {
         const issue = parsed.error.issues[0];
         throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
       }
-      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined });
+      const run: RunSummary = await studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initPath: init });
       ctx.progress(`run ${run.id} (${run.name})`);
       const unwatch = watch(studio, run.id, ctx);
       const stop = () => void studio.runs.stop(run.id).catch(() => {});
@@ -133,6 +142,7 @@ export const trainCommand: CommandSpec = {
         backend: outcome.backend,
         runId: run.id,
         status: outcome.status,
+        ...(classify ? { evalAccuracy: outcome.evalAccuracy ?? null } : {}),
       };
     } finally {
       await studio.close();
