@@ -29,12 +29,15 @@ const EVAL_VARIANT = 'f4';
 /** Half a second at 8 kHz: the words fit, and the file fits a 256-patch window. */
 const MAX_SECONDS = 0.45;
 
-/** Fortune categories with distinct vocabularies; short fortunes only (they fit the tiny window). */
-const CATEGORIES = ['computers', 'food', 'sports', 'startrek'];
+/**
+ * Four large fortune categories (300+ short entries each, so a small model does not just memorise
+ * the training set); short fortunes only (they fit the tiny preset's 992-byte window).
+ */
+const CATEGORIES = ['computers', 'definitions', 'politics', 'songs-poems'];
 const FORTUNE_DIR = '/usr/share/games/fortunes';
 const MAX_FORTUNE_BYTES = 900;
-const PER_CATEGORY = 140;
-const EVAL_PER_CATEGORY = 25;
+const PER_CATEGORY = 300;
+const EVAL_PER_CATEGORY = 50;
 
 const FONTS_DIR = '/usr/share/fonts/truetype/dejavu';
 const GLYPHS_PER_DIGIT = 36;
@@ -109,12 +112,9 @@ async function buildGlyphs(): Promise<number> {
   for (let digit = 0; digit < 10; digit++) {
     for (let i = 0; i < GLYPHS_PER_DIGIT; i++) {
       const font = fonts[Math.floor(rand() * fonts.length)];
-      // Dark ink on a light ground or the reverse, each channel jittered: colour carries no label.
-      const light = rand() < 0.5;
-      const ground = () => (light ? 170 + rand() * 85 : rand() * 85);
-      const ink = () => (light ? rand() * 85 : 170 + rand() * 85);
-      const bg = `#${hex(ground())}${hex(ground())}${hex(ground())}`;
-      const fg = `#${hex(ink())}${hex(ink())}${hex(ink())}`;
+      // Dark ink on a light ground (MNIST-like), each channel jittered a little: colour carries no label.
+      const bg = `#${hex(215 + rand() * 40)}${hex(215 + rand() * 40)}${hex(215 + rand() * 40)}`;
+      const fg = `#${hex(rand() * 60)}${hex(rand() * 60)}${hex(rand() * 60)}`;
       const size = 20 + Math.floor(rand() * 8);
       const angle = (rand() - 0.5) * 30;
       const dx = Math.round((rand() - 0.5) * 8);
