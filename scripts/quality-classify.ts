@@ -77,6 +77,10 @@ const { values } = parseArgs({
     sets: { type: 'string', default: 'text,glyphs,speech' },
     steps: { type: 'string', default: '300' },
     batch: { type: 'string', default: '8' },
+    /** Override the set's learning rate, width and depth. */
+    lr: { type: 'string' },
+    hidden: { type: 'string' },
+    layers: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -92,15 +96,18 @@ for (const name of (values.sets as string).split(',')) {
   const loadBefore = os.loadavg()[0];
   const t0 = Date.now();
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), `bgpt-quality-${name}-`));
+  const lr = values.lr !== undefined ? Number(values.lr) : set.lr;
+  if (values.hidden !== undefined) set.config = { ...set.config, hiddenSize: Number(values.hidden), numHeads: Math.max(1, Math.floor(Number(values.hidden) / 64)) };
+  if (values.layers !== undefined) set.config = { ...set.config, patchNumLayers: Number(values.layers) };
   const r = await trainClassifier({
-    config: set.config, files: train, evalFiles: test, steps, batchSize, lr: set.lr, seed: 0, out: runDir,
-    evalEvery: Math.max(1, Math.floor(steps / 6)),
+    config: set.config, files: train, evalFiles: test, steps, batchSize, lr, seed: 0, out: runDir,
+    evalEvery: Math.max(1, Math.floor(steps / 10)),
     onEval: (m) => process.stderr.write(`${name} step ${m.step}: eval loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(1)} %\n`),
   });
   const seconds = (Date.now() - t0) / 1000;
   results[name] = {
     labels: r.labels.length, trainFiles: train.length, evalFiles: test.length,
-    config: set.config, steps: r.steps, batchSize, lr: set.lr, backend: r.backend,
+    config: set.config, steps: r.steps, batchSize, lr, backend: r.backend,
     evalAccuracy: r.evalAccuracy, evalLoss: r.evalLoss,
     majorityBaseline: majorityBaseline(train, test),
     histogramCentroidBaseline: centroidBaseline(train, test),
