@@ -64,10 +64,13 @@ describe('classification in the studio UI', () => {
     const text = readFileSync(path.join(TEXT, 'eval', 'songs-poems_0001.txt'), 'utf8');
     // A real drop: the page receives a DataTransfer holding the file, as from the desktop.
     await studio.byTestId('drop-zone').evaluate((zone, content) => {
-      const dt = new DataTransfer();
+      // Runs in the page: DOM types the Node-side tsconfig does not know.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const g = globalThis as any;
+      const dt = new g.DataTransfer();
       dt.items.add(new File([content], 'songs-poems_0001.txt', { type: 'text/plain' }));
-      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new g.DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new g.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, text);
     const result = studio.byTestId('classify-result').first();
     await result.waitFor({ timeout: UI_TIMEOUT_MS });
