@@ -116,6 +116,8 @@ export class RunService {
    * (`--out`) and continue from a checkpoint made elsewhere (`--resume`).
    */
   async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initPath?: string } = {}): Promise<RunSummary> {
+    // A classifier's last/ (it has labels.json) resumes as a classification run whatever the flags said.
+    if (extra.resumeFrom && (await fs.stat(path.join(extra.resumeFrom, 'labels.json')).catch(() => null))) req = { ...req, mode: 'classification' };
     let { config, preset } = extra.resumeFrom ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null } : this.resolveConfig(req);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
