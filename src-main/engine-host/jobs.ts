@@ -34,10 +34,23 @@ export interface TrainJob {
   resumeFrom: string | null;
   /** Fine-tune: start from these weights, fresh optimizer. */
   initFrom: string | null;
+  /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
+  mode?: 'generative' | 'conversion' | 'classification';
 }
 
 export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
-export interface TrainEvalEvent { step: number; evalLoss: number; evalBitsPerByte: number; validRate?: number | null }
+export interface TrainEvalEvent {
+  step: number;
+  evalLoss: number;
+  /** Null for classification runs (they predict labels, not bytes). */
+  evalBitsPerByte: number | null;
+  /** Share of valid files sampled at this evaluation (generative runs; docs/music.md). */
+  validRate?: number | null;
+  /** Classification runs: accuracy, per-class accuracy and confusion[true][predicted] on the eval split. */
+  accuracy?: number;
+  perClass?: Array<number | null>;
+  confusion?: number[][];
+}
 export interface TrainCheckpointEvent { step: number; kind: 'best' | 'last'; path: string; evalLoss: number | null; validRate?: number | null }
 
 export interface TrainOutcome {
@@ -53,6 +66,16 @@ export interface TrainOutcome {
   adapter?: GpuAdapterInfo | null;
   /** Threads that computed gradients (2 with the gradient worker); absent for runs recorded before it existed. */
   workers?: number;
+  /** Classification runs: eval accuracy of the checkpoint named. */
+  evalAccuracy?: number | null;
+}
+
+/** Label probabilities of files under a classifier checkpoint. */
+export interface ClassifyJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface ClassifyOutcome {
+  labels: string[];
+  files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
+  backend: string;
 }
 
 export interface GenerateJob {
@@ -83,9 +106,6 @@ export interface EvaluateOutcome {
   meanBitsPerByte: number;
   warnings: string[];
 }
-
-/** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
-export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
 
 export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }

@@ -4,13 +4,13 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend, engineInfo } from '../engine/backend';
 import type { EngineInfo } from '../shared/contract';
-import { evaluate, surprisal, type EvalReport } from '../engine/evaluate';
+import { evaluate, surprisal } from '../engine/evaluate';
 import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
 import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';
 import { JobControl } from './control';
-import type { EvaluateJob, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
+import type { ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
 import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
 
 export { JobControl };
@@ -66,8 +66,14 @@ export const engineMethods: EngineMethodTable = {
   },
 
   /** Per-file losses of a set of files (the Models view's "evaluate a dataset"). */
-  async evaluate(job: EvaluateJob): Promise<EvalReport> {
+  async evaluate(job: EvaluateJob): Promise<EvaluateOutcome> {
     return evaluate({ checkpoint: job.checkpoint, files: job.files });
+  },
+
+  async classify(job: ClassifyJob): Promise<ClassifyOutcome> {
+    const { classifyFiles } = await import('../engine/classify/predict');
+    const r = await classifyFiles({ checkpoint: job.checkpoint, files: job.files });
+    return { labels: r.labels, files: r.files, backend: r.backend };
   },
 
   async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {

@@ -4,7 +4,7 @@ import type { GpuAdapterInfo } from '../shared/contract';
 // The method map and the event map below are the one typed contract of this boundary (as StudioApi is for
 // the UI's): the host's `call`, the engine's method table and every job event are checked against them.
 import type {
-  EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, GeneratePatchEvent, SurprisalJob, SurprisalOutcome,
+  ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, GeneratePatchEvent, SurprisalJob, SurprisalOutcome,
   TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent,
 } from './jobs';
 
@@ -14,6 +14,7 @@ export interface EngineMethods {
   generate(job: GenerateJob): GenerateOutcome;
   surprisal(job: SurprisalJob): SurprisalOutcome;
   evaluate(job: EvaluateJob): EvaluateOutcome;
+  classify(job: ClassifyJob): ClassifyOutcome;
 }
 export type EngineMethod = keyof EngineMethods;
 export type EngineArg<M extends EngineMethod> = Parameters<EngineMethods[M]>[0];

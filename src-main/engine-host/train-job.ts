@@ -30,6 +30,10 @@ async function pairsOf(refs: TrainFileRef[], conversion: string): Promise<FilePa
 }
 
 export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
+  if (job.mode === 'classification') {
+    const { runClassifyJob } = await import('./classify-job');
+    return runClassifyJob(job, ctx);
+  }
   const trainRefs = job.files.filter((f) => f.split === 'train');
   const evalRefs = job.files.filter((f) => f.split === 'eval');
   ctx.control.onHold = () => ctx.emit('held', {});

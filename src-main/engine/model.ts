@@ -51,6 +51,26 @@ function blockWeights(get: (n: string) => tf.Tensor, p: string): BlockWeights {
   };
 }
 
+/** The patch-level decoder's weights: all a classifier (engine/classify) has. */
+export type PatchWeights = Pick<ModelWeights, 'patchEmbW' | 'patchEmbB' | 'patchWpe' | 'patchBlocks' | 'patchLnG' | 'patchLnB'>;
+
+/** The patch-level decoder's weights from named variables (reference names). */
+export function patchWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): PatchWeights {
+  const get = (n: string): tf.Tensor => {
+    const t = vars.get(n);
+    if (!t) throw new Error(`model tensor ${n} missing`);
+    return t;
+  };
+  return {
+    patchEmbW: get(`${PATCH_PREFIX}patch_embedding.weight`) as tf.Tensor2D,
+    patchEmbB: get(`${PATCH_PREFIX}patch_embedding.bias`) as tf.Tensor1D,
+    patchWpe: get(`${PATCH_PREFIX}base.wpe.weight`) as tf.Tensor2D,
+    patchBlocks: Array.from({ length: c.patchNumLayers }, (_, i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`)),
+    patchLnG: get(`${PATCH_PREFIX}base.ln_f.weight`) as tf.Tensor1D,
+    patchLnB: get(`${PATCH_PREFIX}base.ln_f.bias`) as tf.Tensor1D,
+  };
+}
+
 /** Groups the named variables by role, so the forward code reads like the reference model. */
 export function modelWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): ModelWeights {
   const get = (n: string): tf.Tensor => {
@@ -195,7 +215,7 @@ function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number
  * Patch-level decoder: `patches` holds B sequences of P patches (int32 [B, P*S], padding 256).
  * Returns the final-LayerNorm features [B*P, D] (row b*P+i has seen patches 0..i of sequence b).
  */
-export function patchLevel(w: ModelWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number, d?: Dropout): tf.Tensor2D {
+export function patchLevel(w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number, d?: Dropout): tf.Tensor2D {
   const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
   const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
   let x = tf.add(matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]

@@ -44,13 +44,22 @@ function checkInt(name: string, value: unknown, min: number, max: number, source
   return value;
 }
 
+/** Options of validation: a classifier (engine/classify) has no byte-level decoder. */
+export interface ConfigKind {
+  /** Allow byte_num_layers 0: a classification checkpoint keeps only the patch-level decoder. */
+  classifier?: boolean;
+}
+
 /** Checks every field; `source` names the file or flag set in the message. Returns the config. */
-export function validateConfig(c: BGPTConfig, source = 'config'): BGPTConfig {
+export function validateConfig(c: BGPTConfig, source = 'config', kind: ConfigKind = {}): BGPTConfig {
   checkInt('patch_size', c.patchSize, L.patchSize.min, L.patchSize.max, source);
   checkInt('patch_length', c.patchLength, L.patchLength.min, L.patchLength.max, source);
   checkInt('hidden_size', c.hiddenSize, L.hiddenSize.min, L.hiddenSize.max, source);
   checkInt('patch_num_layers', c.patchNumLayers, L.layers.min, L.layers.max, source);
-  checkInt('byte_num_layers', c.byteNumLayers, L.layers.min, L.layers.max, source);
+  if (!kind.classifier && c.byteNumLayers === 0) {
+    throw new UserError(`${source}: byte_num_layers is 0, a classification checkpoint (no byte-level decoder): use it with \`bgpt classify\``, 'BAD_CONFIG');
+  }
+  checkInt('byte_num_layers', c.byteNumLayers, kind.classifier ? 0 : L.layers.min, L.layers.max, source);
   checkInt('num_heads', c.numHeads, L.numHeads.min, Math.min(L.numHeads.max, c.hiddenSize), source);
   if (c.hiddenSize % c.numHeads !== 0) {
     throw new UserError(`${source}: hidden_size ${c.hiddenSize} is not divisible by num_heads ${c.numHeads}`, 'BAD_CONFIG');
@@ -59,7 +68,7 @@ export function validateConfig(c: BGPTConfig, source = 'config'): BGPTConfig {
 }
 
 /** Parses a config.json object (already JSON-decoded) into a validated BGPTConfig. */
-export function configFromJson(json: unknown, source = 'config.json'): BGPTConfig {
+export function configFromJson(json: unknown, source = 'config.json', kind: ConfigKind = {}): BGPTConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${source}: not a JSON object`, 'BAD_CONFIG');
   const j = json as Record<string, unknown>;
   for (const key of ['patch_size', 'patch_length', 'hidden_size', 'patch_num_layers', 'byte_num_layers']) {
@@ -73,7 +82,7 @@ export function configFromJson(json: unknown, source = 'config.json'): BGPTConfi
     patchNumLayers: j.patch_num_layers as number,
     byteNumLayers: j.byte_num_layers as number,
     numHeads: j.num_heads === undefined || j.num_heads === null ? defaultNumHeads(hidden) : (j.num_heads as number),
-  }, source);
+  }, source, kind);
 }
 
 /** The snake_case config.json form (num_heads always written, so nothing depends on the default). */

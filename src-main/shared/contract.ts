@@ -33,7 +33,7 @@ export interface EngineInfo {
   /** One line per backend of the ladder that was tried and declined (e.g. "webgpu: no WebGPU adapter …"). */
   skipped: string[];
 }
-export type RunMode = 'generative' | 'conversion';
+export type RunMode = 'generative' | 'conversion' | 'classification';
 export type Verdict = Validity;
 /** Times are ISO-8601 strings in UTC everywhere in the API. */
 export type IsoTime = string;
@@ -100,7 +100,8 @@ export const requests = {
     preset: z.string().min(1).max(40).optional(),
     /** Overrides on top of the preset (or the whole config without one). */
     config: modelConfigSchema.partial().optional(),
-    mode: z.enum(['generative', 'conversion']).default('generative'),
+    /** 'classification': a classifier on the patch-level decoder (labels from file names or folders; docs/classification.md). */
+    mode: z.enum(['generative', 'conversion', 'classification']).default('generative'),
     /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
     conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
     steps: int(TL.steps).optional(),
@@ -167,6 +168,12 @@ export const requests = {
   }),
   modelRename: z.object({ id, name: z.string().trim().min(1).max(100) }),
   modelEvaluate: z.object({ modelId: id, datasetId: id, split: z.enum(['train', 'eval', 'all']).default('eval'), limit: z.number().int().min(1).max(10_000).default(200) }),
+  /** Files to classify with a classification run's checkpoint. */
+  classifyRequest: z.object({
+    runId: id,
+    checkpoint: z.enum(['best', 'last']).default('best'),
+    files: z.array(z.object({ name: z.string().min(1).max(1000), bytes })).min(1).max(64),
+  }),
   id: id,
   none: z.undefined(),
 } as const;
@@ -189,6 +196,7 @@ export type ModelImportPath = z.input<typeof requests.modelImportPath>;
 export type ModelDownloadRequest = z.input<typeof requests.modelDownload>;
 export type ModelRenameRequest = z.input<typeof requests.modelRename>;
 export type ModelEvaluateRequest = z.input<typeof requests.modelEvaluate>;
+export type ClassifyRequest = z.input<typeof requests.classifyRequest>;
 
 // ---------------------------------------------------------------------------------------------
 // Replies and events
@@ -355,6 +363,34 @@ export interface MetricPoint {
   bytesPerSecond: number | null;
   /** Valid-file rate of the samples drawn at this evaluation (absent or null between evaluations). */
   validRate?: number | null;
+  /** Classification runs: accuracy on the eval split at an evaluation step. */
+  evalAccuracy?: number | null;
+}
+
+/** One evaluation of a classification run (the run monitor's per-class accuracy and confusion matrix). */
+export interface ClassificationEval {
+  step: number;
+  /** Mean cross-entropy of the true labels, nats. */
+  loss: number;
+  accuracy: number;
+  /** Per true label, label order; null where the eval split has no file of that label. */
+  perClass: Array<number | null>;
+  /** confusion[true][predicted]: file counts. */
+  confusion: number[][];
+  count: number;
+}
+
+/** A classification run's label list and every evaluation so far. */
+export interface ClassificationHistory {
+  labels: string[];
+  evals: ClassificationEval[];
+}
+
+/** Label probabilities of classified files (`bgpt classify`'s shape, DESIGN §3). */
+export interface ClassifyResult {
+  labels: string[];
+  files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
+  backend: BackendName | null;
 }
 
 export interface SampleInfo {
@@ -541,6 +577,10 @@ export interface StudioMethods {
   deleteRun(runId: string): void;
   /** Metric series for curves, downsampled to at most maxPoints per run (extrema kept). */
   getMetrics(req: MetricsRequest): Record<string, MetricPoint[]>;
+  /** A classification run's labels and evaluations (accuracy, per-class accuracy, confusion); null for other runs or before the first evaluation. */
+  getClassification(runId: string): ClassificationHistory | null;
+  /** Classifies files with a classification run's checkpoint: the labels with their probabilities. */
+  classify(req: ClassifyRequest): ClassifyResult;
   /** Starts generating `count` samples; progress arrives as generateProgress events. */
   generate(req: GenerateRequest): GenerateJob;
   /** Cancels a generation job (what was made so far is kept). */
@@ -607,6 +647,8 @@ export const args = {
   getRun: requests.id,
   deleteRun: requests.id,
   getMetrics: requests.metricsRequest,
+  getClassification: requests.id,
+  classify: requests.classifyRequest,
   generate: requests.generateRequest,
   cancelGenerate: requests.id,
   listSamples: requests.sampleQuery,

@@ -9,6 +9,9 @@ import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
 import { assertFits, memoryLimits } from '../engine/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
+
+/** What a dataset is imported for (classification runs train on generative datasets: labels come from names). */
+type ImportKind = Exclude<RunMode, 'classification'>;
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
 import { presetConfig, validateConfig, type BGPTConfig } from '../shared/config';
@@ -18,11 +21,15 @@ import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStat
 /** The repository's datasets/ folder (built-in datasets). */
 const BUILTIN_ROOT = path.join(APP_ROOT, 'datasets');
 /** Built-in datasets: folder under datasets/ → dataset name and kind. */
-const BUILTINS: { folder: string; name: string; kind: RunMode }[] = [
+const BUILTINS: { folder: string; name: string; kind: ImportKind }[] = [
   { folder: 'abc-tunes', name: 'Tunes (ABC)', kind: 'generative' },
   { folder: 'midi-tunes', name: 'Tunes (MIDI)', kind: 'generative' },
   { folder: 'tunes', name: 'Tunes (ABC → MIDI pairs)', kind: 'conversion' },
   { folder: 'cpu', name: 'Toy CPU traces', kind: 'generative' },
+  // Classification sets (datasets/build-classify.ts): labels are the file-name prefixes.
+  { folder: 'classify/text', name: 'Fortunes by category (classification)', kind: 'generative' },
+  { folder: 'classify/glyphs', name: 'Digit glyphs 32x32 BMP (classification)', kind: 'generative' },
+  { folder: 'classify/speech', name: 'Spoken words 8 kHz WAV (classification)', kind: 'generative' },
 ];
 
 export class DatasetService {
@@ -53,7 +60,7 @@ export class DatasetService {
   }
 
   /** Records an import plan: a new dataset, or new files in an existing one, in one transaction. */
-  private async record(name: string, source: string, kind: RunMode, plan: ImportPlan): Promise<ImportReport> {
+  private async record(name: string, source: string, kind: ImportKind, plan: ImportPlan): Promise<ImportReport> {
     const files = plan.files.map((f) => ({ sha256: f.sha256, size: f.size, ext: f.ext, modality: f.modality, split: f.split, originalName: f.name, pairKey: f.pairKey }));
     const trainCount = plan.files.filter((f) => f.split === 'train').length;
     const stats: StoredDatasetStats = {
@@ -92,14 +99,14 @@ export class DatasetService {
     return this.catalogue.updateDataset(datasetId, { stats: stats as never });
   }
 
-  async importPaths(name: string, paths: string[], kind: RunMode, signal?: AbortSignal, progress?: (m: string) => void): Promise<ImportReport> {
+  async importPaths(name: string, paths: string[], kind: ImportKind, signal?: AbortSignal, progress?: (m: string) => void): Promise<ImportReport> {
     const abs = paths.map((p) => path.resolve(p));
     const plan = await importPaths(abs, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, signal, progress });
     return this.record(name, abs.length === 1 ? abs[0] : `${abs.length} paths`, kind, plan);
   }
 
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
-  async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: RunMode): Promise<ImportReport> {
+  async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: ImportKind): Promise<ImportReport> {
     // Each file is read back, hashed, detected and validated: about three copies of the largest at once.
     const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
     assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');

@@ -68,7 +68,7 @@ export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: n
     name: r.name,
     datasetId: r.datasetId,
     datasetName: r.datasetName,
-    mode: r.mode === 'conversion' ? 'conversion' : 'generative',
+    mode: r.mode,
     conversion: r.conversion,
     preset: r.preset,
     config: stored.model as RunSummary['config'],

@@ -7,14 +7,14 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
 import type { MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
 import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
 import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
-import type { MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
+import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
-import { parseConversionMode } from '../shared/patches';
+import { extOf, parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 import { resolveInCatalogue } from './resolve-checkpoint';
@@ -22,7 +22,10 @@ import { resolveInCatalogue } from './resolve-checkpoint';
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
 
-/** The model config of a checkpoint folder (config.json), read without loading the engine. */
+/** The evaluations file a classification run writes into its run folder (engine/classify/train.ts EVALS_FILE). */
+export const CLASSIFICATION_FILE = 'classification.json';
+
+/** The model config of a checkpoint folder (config.json), read without loading the engine; classifiers allowed. */
 export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   const file = path.join(dir, 'config.json');
   let json: unknown;
@@ -31,7 +34,7 @@ export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
   } catch {
     throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
   }
-  return configFromJson(json, file);
+  return configFromJson(json, file, { classifier: true });
 }
 
 /** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
@@ -152,13 +155,17 @@ export class RunService {
       // A reference .pth holds no studio optimizer moments, step or data order to continue from.
       throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
     }
+    // A classifier's last/ (it has labels.json) resumes as a classification run whatever the flags said.
+    if (extra.resumeFrom && (await fs.stat(path.join(extra.resumeFrom, 'labels.json')).catch(() => null))) req = { ...req, mode: 'classification' };
     // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
     // model id `mdl_…` in the request's initFrom.runId from the Models view).
     const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
     const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
-    const { config, preset } = extra.resumeFrom
-      ? { config: await checkpointConfig(extra.resumeFrom), preset: null }
-      : initPath ? { config: await initConfig(initPath), preset: null } : this.resolveConfig(req);
+    let { config, preset } = extra.resumeFrom
+      ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null }
+      : initPath ? { config: await initConfig(initPath), preset: null as string | null } : this.resolveConfig(req);
+    // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape (above).
+    if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
     this.assertTrainingFits(config, req.batchSize, req.accumulation);
     const { dataset, train } = await this.trainFiles(req);
@@ -245,6 +252,7 @@ export class RunService {
       earlyStoppingPatience: stored.earlyStoppingPatience,
       resumeFrom,
       initFrom: resumeFrom ? null : stored.initFrom,
+      mode: row.mode,
     };
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend });
     await this.emitRun(row.id);
@@ -283,7 +291,9 @@ export class RunService {
       const e = event.payload;
       const time = Date.now();
       this.queueMetric(jobId, { step: e.step, time, evalLoss: e.evalLoss, evalBpb: e.evalBitsPerByte, validRate: e.validRate ?? null });
-      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null, validRate: e.validRate ?? null }] });
+      const point: MetricPoint = { step: e.step, time, trainLoss: null, evalLoss: e.evalLoss, bitsPerByte: e.evalBitsPerByte, lr: null, bytesPerSecond: null, validRate: e.validRate ?? null };
+      if (e.accuracy !== undefined) point.evalAccuracy = e.accuracy;
+      this.bus.emit('metrics', { runId: jobId, points: [point] });
       void this.recordEval(jobId, e);
     } else if (event.name === 'checkpoint') {
       void this.recordCheckpoint(jobId, event.payload);
@@ -451,9 +461,42 @@ export class RunService {
           }
         }
       }
+      // Classification runs: the accuracy of each evaluation comes from the run's evaluations file.
+      const history = await this.classification(runId).catch(() => null);
+      for (const e of history?.evals ?? []) {
+        const pt = byStep.get(e.step);
+        if (pt) pt.evalAccuracy = e.accuracy;
+      }
       out[runId] = [...byStep.values()].sort((a, b) => a.step - b.step);
     }
     return out;
+  }
+
+  /** The run folder's classification.json (labels and every evaluation); null for other runs. */
+  async classification(runId: string): Promise<ClassificationHistory | null> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (row.mode !== 'classification') return null;
+    const stored = row.config as unknown as StoredRunConfig;
+    const file = path.join(stored.runDir ?? runDir(this.home, row.id), CLASSIFICATION_FILE);
+    try {
+      const h = JSON.parse(await fs.readFile(file, 'utf8')) as ClassificationHistory;
+      return Array.isArray(h.labels) && Array.isArray(h.evals) ? h : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Classifies files with a classification run's checkpoint, in the engine process. */
+  async classify(runId: string, kind: 'best' | 'last', files: Array<{ name: string; bytes: Uint8Array }>): Promise<ClassifyResult> {
+    const row = await this.catalogue.getRun(runId);
+    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
+    if (row.mode !== 'classification') throw new UserError(`run '${row.name}' is not a classification run`, 'BAD_REQUEST');
+    const stored = row.config as unknown as StoredRunConfig;
+    const dir = path.join(stored.runDir ?? runDir(this.home, row.id), kind);
+    if (!(await fs.stat(dir).catch(() => null))) throw new UserError(`run '${row.name}' has no ${kind} checkpoint yet`, 'NOT_FOUND');
+    const r = await this.engine.call('classify', { checkpoint: dir, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
+    return { labels: r.labels, files: r.files, backend: r.backend as BackendName };
   }
 
   /** Stops every run (their last checkpoints are saved) before the studio closes. */

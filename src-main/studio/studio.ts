@@ -75,6 +75,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     getRun: (id) => runs.detail(id),
     deleteRun: (id) => runs.delete(id),
     getMetrics: (r) => runs.metrics(r.runIds, r.maxPoints ?? 2000),
+    getClassification: (id) => runs.classification(id),
+    classify: (r) => runs.classify(r.runId, r.checkpoint ?? 'best', r.files),
     generate: (r) => samples.start(r as never),
     cancelGenerate: (id) => samples.cancel(id),
     listSamples: (q) => samples.list(q),

@@ -45,7 +45,7 @@ export function column(points: readonly MetricPoint[], key: MetricKey): { xs: nu
   const ys: number[] = [];
   for (const p of points) {
     const v = p[key];
-    if (v !== null && v !== undefined && Number.isFinite(v)) {
+    if (typeof v === 'number' && Number.isFinite(v)) {
       xs.push(p.step);
       ys.push(v);
     }

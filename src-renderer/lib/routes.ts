@@ -1,6 +1,6 @@
 // The studio's four views and how a location hash names one (#/datasets, #/train/…).
 
-export const ROUTES = ['datasets', 'models', 'train', 'generate', 'library'] as const;
+export const ROUTES = ['datasets', 'models', 'train', 'generate', 'classify', 'library'] as const;
 export type Route = (typeof ROUTES)[number];
 
 const DEFAULT_ROUTE: Route = 'datasets';

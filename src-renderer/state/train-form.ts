@@ -30,7 +30,7 @@ export interface TrainForm {
   datasetId: string;
   name: string;
   preset: string;
-  mode: 'generative' | 'conversion';
+  mode: 'generative' | 'conversion' | 'classification';
   conversion: string;
   model: Record<ModelKey, number | null>;
   hyper: Record<HyperKey, number | null>;

@@ -11,6 +11,7 @@ import { trainCommand } from './train';
 import { benchCommand } from './bench';
 import { modelsCommands } from './models';
 import { exportTorchCommand } from './export';
+import { classifyCommand } from './classify';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
@@ -25,4 +26,5 @@ export const commands: CommandSpec[] = [
   benchCommand,
   ...modelsCommands,
   exportTorchCommand,
+  classifyCommand,
 ];

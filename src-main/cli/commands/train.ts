@@ -64,7 +64,8 @@ function watch(studio: Studio, runId: string, bar: Progress): () => void {
     const { runId: id, points } = payload as StudioEvents['metrics'];
     if (id !== runId) return;
     for (const m of points) {
-      if (m.evalLoss !== null) bar.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
+      if (m.evalLoss !== null && m.evalAccuracy != null) bar.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}, accuracy ${(100 * m.evalAccuracy).toFixed(1)} %`);
+      else if (m.evalLoss !== null) bar.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)} (${m.bitsPerByte?.toFixed(3)} bits/byte)`);
       else if (m.trainLoss !== null) bar.update(m.step, `loss ${m.trainLoss.toFixed(4)}, lr ${m.lr?.toExponential(2)}, ${Math.round(m.bytesPerSecond ?? 0)} B/s`);
     }
   });
@@ -80,7 +81,7 @@ async function resumeTarget(studio: Studio, ref: string, hasData: boolean): Prom
 export const trainCommand: CommandSpec = {
   name: 'train',
   summary: `train a bGPT model on a dataset or a folder (recorded in the catalogue). ${LOSS_DEFINITION}; the eval loss pools the bytes of all eval files (bgpt eval's pooledLoss)`,
-  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--mode classify] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split); not needed with --resume' },
     { name: 'preset', type: 'string', description: 'model preset: tiny, tunes, small, paper, bench (default: tunes for a dataset of ABC files, the measured recipe; else tiny)' },
@@ -99,6 +100,8 @@ export const trainCommand: CommandSpec = {
     { name: 'eval-every', type: 'number', description: 'updates between evaluations and checkpoints (default: a tenth of the run)' },
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
+    { name: 'mode', type: 'string', description: "'classify': train a classifier (labels: file name up to the first '_' plus the extension, or one folder per label); default generative" },
+    { name: 'init', type: 'string', description: 'start from this checkpoint\'s weights (folder, .pth, or run id/name); in classify mode its patch-level decoder' },
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue a run exactly where it stopped: its id, its folder or its last/ (the same catalogue run, its own data and settings)' },
     { name: 'init', type: 'string', description: 'fine-tune: start from these weights (checkpoint folder, .pth/.pt, or a model or run of --home); the model shape is theirs' },
@@ -110,12 +113,16 @@ export const trainCommand: CommandSpec = {
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
     if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
     if (o.data === undefined && o.resume === undefined) throw new UserError('missing --data (a dataset or a folder), or --resume RUN to continue a run (see bgpt train --help)', 'BAD_ARGS');
+    const modeFlag = o.mode as string | undefined;
+    if (modeFlag !== undefined && !['classify', 'classification', 'generative'].includes(modeFlag)) throw new UserError(`--mode ${modeFlag}: use 'classify' (or leave it out for generative training)`, 'BAD_ARGS');
+    const classify = modeFlag === 'classify' || modeFlag === 'classification';
+    if (classify && o.conversion) throw new UserError('--mode classify and --conversion do not go together', 'BAD_ARGS');
     presetConfig((o.preset as string | undefined) ?? 'tiny'); // an unknown preset fails before anything is imported
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
     const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
     try {
       const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
-      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom);
+      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom, classify);
       ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
       const bar = ctx.startProgress({ label: 'training', total: run.totalSteps, unit: 'steps' });
       const unwatch = watch(studio, run.id, bar);
@@ -135,13 +142,15 @@ export const trainCommand: CommandSpec = {
         steps: outcome.steps,
         trainLoss: outcome.trainLoss,
         evalLoss,
-        evalBitsPerByte: evalLoss === null ? null : evalLoss / Math.LN2,
+        // A classifier's loss is over labels, not bytes: it has no bits per byte.
+        evalBitsPerByte: evalLoss === null || run.mode === 'classification' ? null : evalLoss / Math.LN2,
         bytesPerSecond: outcome.bytesPerSecond,
         backend: outcome.backend,
         adapter: outcome.adapter ?? null,
         workers: outcome.workers,
         runId: run.id,
         status: outcome.status,
+        ...(run.mode === 'classification' ? { evalAccuracy: outcome.evalAccuracy ?? null } : {}),
       };
     } finally {
       await studio.close();
@@ -154,11 +163,11 @@ export const trainCommand: CommandSpec = {
 };
 
 /** A new run from the flags (and a checkpoint made outside the catalogue with --resume DIR --data). */
-async function startNew(studio: Studio, ctx: CommandContext, custom: boolean): Promise<RunSummary> {
+async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, classify: boolean): Promise<RunSummary> {
   const o = ctx.opts;
   const conversion = o.conversion as string | undefined;
   const data = await datasetId(studio, o.data as string, !!conversion, ctx);
-  const preset = (o.preset as string | undefined) ?? await defaultPreset(studio, data, !!conversion, custom, o.resume !== undefined || o.init !== undefined);
+  const preset = (o.preset as string | undefined) ?? await defaultPreset(studio, data, !!conversion || classify, custom, o.resume !== undefined || o.init !== undefined);
   const config = modelConfig(o, preset);
   const recipe = PRESETS[preset as PresetName];
   if (preset === 'tunes' && o.preset === undefined) ctx.progress('ABC tunes: training with the measured recipe (preset tunes; docs/quality.md)');
@@ -166,7 +175,7 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean): P
     datasetId: data,
     preset: custom ? undefined : preset,
     config,
-    mode: conversion ? 'conversion' : 'generative',
+    mode: classify ? 'classification' : conversion ? 'conversion' : 'generative',
     conversion,
     steps: o.steps ?? (o.epochs === undefined ? recipe?.steps ?? 100 : undefined),
     epochs: o.epochs,

@@ -1,0 +1,60 @@
+// A studio classification run inside the engine process: the dataset's files with their labels (the
+// reference's file-name prefix plus extension, or one folder per label), the classifier's training
+// loop (engine/classify/train.ts), its metrics and checkpoints forwarded as the train job's events.
+import { promises as fs } from 'node:fs';
+import { trainClassifier } from '../engine/classify/train';
+import { detectLabelSource, labelOf } from '../engine/classify/labels';
+import type { LabelledFile } from '../engine/classify/data';
+import { UserError } from '../shared/errors';
+import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
+import type { MethodContext } from './methods';
+
+/** The path a label is read from: the file's folders inside its import (pair key) and its own name. */
+function relPath(ref: TrainFileRef): string {
+  const key = ref.pairKey ?? ref.name;
+  const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+  return folder + ref.name;
+}
+
+async function readLabelled(ref: TrainFileRef, label: string): Promise<LabelledFile> {
+  try {
+    return { name: ref.name, ext: ref.ext, bytes: new Uint8Array(await fs.readFile(ref.path)), label };
+  } catch {
+    throw new UserError(`dataset file '${ref.name}' is missing from the studio's store`, 'MISSING');
+  }
+}
+
+export async function runClassifyJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
+  const source = detectLabelSource(job.files.map(relPath));
+  const labelled = await Promise.all(job.files.map((f) => readLabelled(f, labelOf(relPath(f), source))));
+  const r = await trainClassifier({
+    config: job.config,
+    files: labelled.filter((_, i) => job.files[i].split === 'train'),
+    evalFiles: labelled.filter((_, i) => job.files[i].split === 'eval'),
+    steps: job.steps,
+    batchSize: job.batchSize,
+    accumulation: job.accumulation,
+    lr: job.lr,
+    seed: job.seed,
+    evalEvery: job.evalEvery,
+    patience: job.earlyStoppingPatience ?? undefined,
+    out: job.runDir,
+    resume: job.resumeFrom ?? undefined,
+    init: job.initFrom ?? undefined,
+    control: ctx.control,
+    onStep: (m) => ctx.emit('step', { step: m.step, trainLoss: m.trainLoss, lr: m.lr, bytesPerSecond: m.bytesPerSecond, time: m.time }),
+    onEval: (m) => ctx.emit('eval', { step: m.step, evalLoss: m.loss, evalBitsPerByte: null, accuracy: m.accuracy, perClass: m.perClass, confusion: m.confusion }),
+    onCheckpoint: (e) => ctx.emit('checkpoint', e),
+  });
+  return {
+    status: r.endedBy === 'stopped' ? 'stopped' : 'done',
+    steps: r.steps,
+    trainLoss: r.trainLoss,
+    evalLoss: r.evalLoss,
+    evalBitsPerByte: null,
+    bytesPerSecond: r.bytesPerSecond,
+    checkpoint: r.checkpoint,
+    backend: r.backend,
+    evalAccuracy: r.evalAccuracy,
+  };
+}
