@@ -8,12 +8,8 @@ import { UserError } from '../../shared/errors';
 import { parseSafetensors, type Tensor } from '../safetensors';
 import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
 import { PATCH_PREFIX } from '../weights';
+import { isTorchCheckpointPath, readTorchCheckpoint } from '../torch/index';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, ClassifierModel, checkClassifierTensors, checkLabels, isClassifierDir, LABELS_FILE, loadClassifier } from './model';
-
-/** PyTorch checkpoint files, by extension (DESIGN §3 `--checkpoint`). */
-export function isTorchFile(p: string): boolean {
-  return /\.(pth|pt)$/i.test(p);
-}
 
 /** Weights to start a classifier from: the patch-level tensors, and the labels when the source is a classifier. */
 export interface InitWeights {
@@ -22,21 +18,15 @@ export interface InitWeights {
   labels: string[] | null;
 }
 
-/** A reference checkpoint file read by the `pth` module (engine/torch), mapped to studio tensors. */
+/** A reference checkpoint file (engine/torch's restricted reader), mapped to studio tensors. */
 async function readTorch(file: string): Promise<InitWeights> {
-  // Until engine/torch lands in this branch the module is looked up at run time (the pth branch adds it).
-  const modulePath = '../torch/index';
-  const torch = await import(modulePath).catch(() => null) as null | {
-    readTorchCheckpoint(f: string): Promise<{ config: BGPTConfig; tensors: Map<string, Tensor>; kind: 'generative' | 'classifier'; labels?: string[] }>;
-  };
-  if (!torch) throw new UserError(`${file}: reading PyTorch checkpoints needs the engine/torch module, which this build lacks`, 'BAD_CHECKPOINT');
-  const r = await torch.readTorchCheckpoint(file);
+  const r = await readTorchCheckpoint(file);
   return { config: r.config, tensors: r.tensors, labels: r.kind === 'classifier' && r.labels ? checkLabels(r.labels, file) : null };
 }
 
 /** Patch-level tensors (and head, labels) of a checkpoint folder or .pth; byte-level tensors are dropped. */
 export async function readInitWeights(source: string): Promise<InitWeights> {
-  if (isTorchFile(source)) return keepPatchLevel(await readTorch(source));
+  if (isTorchCheckpointPath(source)) return keepPatchLevel(await readTorch(source));
   const stat = await fs.stat(source).catch(() => null);
   if (!stat?.isDirectory()) throw new UserError(`--init ${source}: no such checkpoint folder or .pth file`, 'BAD_CHECKPOINT');
   const configFile = path.join(source, CONFIG_FILE);
@@ -70,7 +60,7 @@ function keepPatchLevel(w: InitWeights): InitWeights {
 
 /** A classifier to score with: a studio classifier folder or a reference classification .pth. */
 export async function loadAnyClassifier(checkpoint: string): Promise<ClassifierModel> {
-  if (!isTorchFile(checkpoint)) return loadClassifier(checkpoint);
+  if (!isTorchCheckpointPath(checkpoint)) return loadClassifier(checkpoint);
   const w = await readTorch(checkpoint);
   if (!w.labels) throw new UserError(`${checkpoint}: a generative checkpoint (no labels): classify needs a classifier, e.g. one trained with \`bgpt train --mode classify --init ${checkpoint}\``, 'BAD_CHECKPOINT');
   const kept = keepPatchLevel(w);
