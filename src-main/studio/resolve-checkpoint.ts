@@ -56,6 +56,9 @@ export async function resolveCheckpoint(spec: string, home: string): Promise<Res
     if (TORCH_FILE.test(p)) return { path: p, from: 'file' };
     throw new UserError(`checkpoint ${spec}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
   }
+  // A spec written as a path (a folder with separators, or a .pth/.pt file) is not a name to look up.
+  if (TORCH_FILE.test(spec)) throw new UserError(`${spec}: cannot read the PyTorch checkpoint (no such file)`, 'BAD_CHECKPOINT');
+  if (/[\\/]/.test(spec)) throw new UserError(`checkpoint ${spec}: no such folder`, 'BAD_CHECKPOINT');
   if (existsSync(cataloguePath(home))) {
     const catalogue = await Catalogue.open(home);
     try {
