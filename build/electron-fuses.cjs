@@ -1,4 +1,4 @@
-// Electron fuses of the packaged desktop app (issue 12 item 7; docs/security.md). Fuses are flipped in
+// Electron fuses of the packaged desktop app (docs/security.md). Fuses are flipped in
 // the Electron binary at package time, so they hold even if an attacker controls the environment.
 // Pick this up in the electron-builder config as `electronFuses: require('./build/electron-fuses.cjs').electronFuses`
 // (electron-builder >= 25 applies them after packing; see app-builder-lib FuseOptionsV1).

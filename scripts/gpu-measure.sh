@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures of issue 11 (docs/gpu.md) on a machine that has a GPU but no node, no npm and no
+# The GPU figures of docs/gpu.md on a machine that has a GPU but no node, no npm and no
 # network. Two halves:
 #   scripts/gpu-measure.sh prepare   here (node_modules installed): writes .gpu-measure/ (about 55 MiB):
 #                                    the engine bundled by esbuild with scripts/gpu-measure.ts as entry,

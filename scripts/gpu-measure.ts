@@ -1,4 +1,4 @@
-// Every GPU figure of issue 11 in one run, on the webgpu backend: the adapter, parity with the tiny-a
+// Every GPU figure of docs/gpu.md in one run, on the webgpu backend: the adapter, parity with the tiny-a
 // reference fixture, kernel launches and host reads per training update, training bytes/s on the
 // bench and paper configs with and without dropout, and generation. scripts/gpu-measure.sh bundles
 // this file (esbuild) so that it runs with a plain `node` on a machine with nothing installed.
@@ -12,9 +12,9 @@ import { readInputFile } from '../src-main/engine/files';
 import { benchGenerate } from '../src-main/engine/infer/bench';
 import { PRESETS, type BGPTConfig } from '../src-main/shared/config';
 
-/** The paper configuration (DESIGN §1): patch 16, length 512, hidden 768, 12 + 3 layers. */
+/** The paper configuration (docs/model.md): patch 16, length 512, hidden 768, 12 + 3 layers. */
 const PAPER: BGPTConfig = { patchSize: 16, patchLength: 512, hiddenSize: 768, patchNumLayers: 12, byteNumLayers: 3, numHeads: 12 };
-/** Reference PyTorch (CUDA, fp32) on an H200, PERF.md: bytes/s. */
+/** Reference PyTorch (CUDA, fp32) on an H200, docs/gpu.md: bytes/s. */
 const REFERENCE_H200 = { bench: 382_000, paper: 214_000 };
 const FIXTURE = 'tests/fixtures/parity/tiny-a/';
 

@@ -1,4 +1,4 @@
-// Measures the memory of importing one large file (issue 12 item 5: a 60 MB file must not need
+// Measures the memory of importing one large file (docs/security.md: a 60 MB file must not need
 // 1 GB). Writes a 60 MB UTF-8 text file to a temporary folder, plans its import (read, hash, detect,
 // validate) and prints {"fileBytes", "peakRssBytes", "rssGrowthBytes", "modality"} as JSON.
 // Run: npx tsx scripts/import-memory.ts [MB]

@@ -1,4 +1,4 @@
-// Classification quality on the built-in sets (issue 15 §4; docs/classification.md): trains a
+// Classification quality on the built-in sets (docs/classification.md): trains a
 // classifier from scratch on each set's train/ files with a fixed step budget, and reports its
 // accuracy on the held-out eval/ files beside two baselines, majority class and byte-histogram
 // nearest centroid. `npm run quality:classify [-- --sets text,speech --steps N --batch N --lr X --out FILE]`.

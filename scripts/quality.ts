@@ -1,4 +1,4 @@
-// `npm run quality` (issue 13 §3): trains the ABC recipe (src-main/shared/recipe.ts) on the built-in
+// `npm run quality` (docs/music.md): trains the ABC recipe (src-main/shared/recipe.ts) on the built-in
 // ABC tunes, samples 20 tunes with the recipe's sampling defaults and distinct seeds, and judges each:
 // abc2midi (Debian abcmidi) must accept it, the studio's verdict must call it valid, and it must not
 // be mostly a copy of a training tune (src-main/shared/memorisation.ts). Prints one JSON object.

@@ -1,5 +1,5 @@
-// The studio's catalogue (issue 4): one SQLite file, `<home>/catalogue.sqlite`, indexing the datasets,
-// runs, metrics, checkpoints and samples whose files live beside it (DESIGN §5). Callers write files
+// The studio's catalogue: one SQLite file, `<home>/catalogue.sqlite`, indexing the datasets,
+// runs, metrics, checkpoints and samples whose files live beside it (docs/ARCHITECTURE.md). Callers write files
 // first (atomically) and record them here second; open() reconciles the two.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -37,7 +37,7 @@ export interface NewModel {
   name: string;
   source: string;
   kind: ModelKind;
-  /** snake_case config.json form (DESIGN §2). */
+  /** snake_case config.json form (docs/checkpoint-format.md). */
   config: Record<string, number>;
   parameters: number;
   size: number;

@@ -1,4 +1,4 @@
-// The studio home's layout (DESIGN §5), defined once for the catalogue, the studio services and the CLI:
+// The studio home's layout (docs/ARCHITECTURE.md), defined once for the catalogue, the studio services and the CLI:
 // catalogue.sqlite, datasets/blobs/<sha[0:2]>/<sha>, datasets/manifests/<id>.json, runs/<id>/{last,best}/,
 // runs/<id>/run.json, samples/<id>.<ext> with its sidecar samples/<id>.meta.json, models/<id>/<file>.pth,
 // downloads/<key>.part.

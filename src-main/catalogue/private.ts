@@ -1,8 +1,8 @@
-// The studio home is private to its owner (issue 12 item 6): the home folder the studio creates is
+// The studio home is private to its owner (docs/security.md): the home folder the studio creates is
 // 0700, its own entries (catalogue, datasets, runs, samples) are 0700 folders and 0600 files, so
 // other local users can read neither the data nor the database. An existing home chosen with --home
 // is not chmodded itself (it may be a shared folder the user picked), only what the studio keeps in it.
-// Also turns a failure to open a read-only home into one line (issue 12 item 8).
+// Also turns a failure to open a read-only home into one line (docs/security.md).
 import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import { UserError, fsErrorLine } from '../shared/errors';

@@ -1,4 +1,4 @@
-// Makes rows and files agree when a catalogue opens (DESIGN §5: the files are the truth, the catalogue
+// Makes rows and files agree when a catalogue opens (docs/ARCHITECTURE.md: the files are the truth, the catalogue
 // the index): runs whose recording process died become 'interrupted'; rows whose files vanished are
 // flagged missing (and unflagged when they return); checkpoint directories caught mid-swap by a crash
 // are put back; files no row refers to are reported.

@@ -1,4 +1,4 @@
-// Rebuilding a damaged catalogue from the files (issue 4 §7): the damaged file is moved aside, then a
+// Rebuilding a damaged catalogue from the files (docs/ARCHITECTURE.md): the damaged file is moved aside, then a
 // fresh database is filled from the dataset manifests, the run records and checkpoint folders, and
 // the sample sidecars. Metrics exist only in the database and cannot be rebuilt.
 import { preparePrivateHome } from './private';

@@ -1,4 +1,4 @@
-// Row and query types of the catalogue (issue 4): plain JSON (numbers, strings, booleans, null) so
+// Row and query types of the catalogue: plain JSON (numbers, strings, booleans, null) so
 // the StudioApi contract and the renderer reuse them as they are. Pure TypeScript: no Node imports.
 //
 // Conventions: every time is epoch milliseconds (a number); every path is absolute on this machine.

@@ -1,4 +1,4 @@
-// The `bgpt` command framework: flag parsing, --help, --json output, one-line errors (DESIGN §3).
+// The `bgpt` command framework: flag parsing, --help, --json output, one-line errors (docs/cli.md).
 import { parseArgs } from 'node:util';
 import { UserError, errorLine, isUserError } from '../shared/errors';
 import { escapeControls, escapeInline, terminalJson } from '../shared/terminal';
@@ -43,7 +43,7 @@ export interface CommandSpec {
   format?(result: unknown): string;
 }
 
-/** `--home` of every command that touches the studio's data (DESIGN §3). */
+/** `--home` of every command that touches the studio's data (docs/cli.md). */
 export const HOME_OPTION: OptionSpec = { name: 'home', type: 'string', description: 'studio data folder (default BGPT_HOME, else the app-data folder)' };
 
 const GLOBAL_OPTIONS: OptionSpec[] = [

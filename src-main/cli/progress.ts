@@ -1,6 +1,6 @@
 // One progress reporter for every long `bgpt` command (train, import, download, generate): a redrawn
 // bar on stderr when it is a terminal, plain throttled lines when it is not (logs, pipes, CI), so
-// `--json` stdout is never touched (DESIGN §3: progress goes to stderr).
+// `--json` stdout is never touched (docs/cli.md: progress goes to stderr).
 
 /** Where progress goes: process.stderr in the CLI, a capture in tests. */
 export interface ProgressSink {
@@ -38,7 +38,7 @@ export interface Progress {
 const TTY_REDRAW_MS = 100;
 const DEFAULT_LINE_EVERY_MS = 2000;
 const BAR_MAX = 30;
-/** Pace is measured over the recent updates only, so the ETA follows the current speed (issue 14, item 9). */
+/** Pace is measured over the recent updates only, so the ETA follows the current speed (docs/walkthrough.md, item 9). */
 const PACE_WINDOW = 20;
 
 export function formatAmount(n: number, unit?: string): string {

@@ -1,4 +1,4 @@
-// CPU-state datasets on disk (CPU.md): writes seeded random programs as .bin files named by the hash
+// CPU-state datasets on disk (docs/cpu.md): writes seeded random programs as .bin files named by the hash
 // of their prompt, and reads a folder of them back for evaluation.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';

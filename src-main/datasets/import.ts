@@ -1,4 +1,4 @@
-// Import of files and folders into the studio home (issue 5, DESIGN §5): a plan phase reads, hashes,
+// Import of files and folders into the studio home (docs/formats.md, docs/ARCHITECTURE.md): a plan phase reads, hashes,
 // detects and validates every file without writing; a commit phase copies new bytes to
 // <home>/datasets/blobs/<sha[0:2]>/<sha> atomically. It does not touch the catalogue: the caller
 // records the returned rows in one transaction.

@@ -1,8 +1,8 @@
 // Dataset statistics for the import report and the UI: sizes, byte histogram, Shannon entropy, and
-// how many files fit one model window (patch_size × patch_length, DESIGN §1) or will be cropped.
+// how many files fit one model window (patch_size × patch_length, docs/model.md) or will be cropped.
 import { sequencePatches } from '../shared/patches';
 
-/** The paper's window: 16-byte patches, 512 patches (DESIGN §1). */
+/** The paper's window: 16-byte patches, 512 patches (docs/model.md). */
 export const PAPER_PATCH_SIZE = 16;
 export const PAPER_PATCH_LENGTH = 512;
 

@@ -1,4 +1,4 @@
-// Tune books → one clean ABC tune per file, in every key, checked by abcmidi (issue 13 §1).
+// Tune books → one clean ABC tune per file, in every key, checked by abcmidi (docs/music.md).
 // Each tune is cut at its X: line (ABC 2.1 §2.2), stripped of comments and typesetting directives,
 // renumbered X:1, run through `abc2abc` (Debian abcmidi) so every tune has one layout, transposed
 // with `abc2abc -t N` (more data, no invented music), and kept only if `abc2midi` accepts it.

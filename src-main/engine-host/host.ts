@@ -52,7 +52,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   /**
    * Marks what the engine is doing (shown in the status bar). Training and generation set their own
-   * `key`: a generation ending while a run trains leaves "training <run>" shown (issue 14 item 2).
+   * `key`: a generation ending while a run trains leaves "training <run>" shown (docs/walkthrough.md).
    */
   setActivity(activity: string | null, key = 'work'): void {
     if (activity) this.activities.set(key, activity);

@@ -1,4 +1,4 @@
-// TF.js backend selection (DESIGN §4): the best present of tensorflow-gpu, webgpu (Dawn: any Vulkan,
+// TF.js backend selection (docs/ARCHITECTURE.md): the best present of tensorflow-gpu, webgpu (Dawn: any Vulkan,
 // Metal or Direct3D 12 GPU, see webgpu.ts), tensorflow (native libtensorflow; the two native ones are
 // optional dependencies that may be absent), wasm and cpu; BGPT_BACKEND overrides.
 import * as tf from '@tensorflow/tfjs-core';

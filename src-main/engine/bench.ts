@@ -1,4 +1,4 @@
-// The training half of `bgpt bench` (issue 3 §9): the fixed bench model (hidden 256, 4 heads, 4 patch
+// The training half of `bgpt bench` (docs/performance.md): the fixed bench model (hidden 256, 4 heads, 4 patch
 // layers, 2 byte layers, patch 16, length 64), random weights (seed 0), AdamW, batches of 8 full
 // windows of seeded random bytes (8192 bytes a step), dropout 0.1 as the reference trains. The
 // reference PyTorch code does ~7300 bytes/s.

@@ -1,6 +1,6 @@
-// Checkpoint directories (DESIGN §2): config.json + model.safetensors with the reference names and
+// Checkpoint directories (docs/checkpoint-format.md): config.json + model.safetensors with the reference names and
 // layouts, plus any resume files beside them; written atomically as a whole directory. Loading also
-// takes a PyTorch checkpoint file (`.pth`/`.pt`, DESIGN §3) wherever a folder is accepted.
+// takes a PyTorch checkpoint file (`.pth`/`.pt`, docs/cli.md) wherever a folder is accepted.
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Training examples: whole-file sequences (or conversion pairs, DESIGN §1), drawn in seeded epoch
+// Training examples: whole-file sequences (or conversion pairs, docs/model.md), drawn in seeded epoch
 // permutations and cut to the window at a seeded head / body / tail crop. Sample k of a run depends
 // only on (seed, k), so a resumed run draws exactly the batches the uninterrupted run would have.
 import type { BGPTConfig } from '../shared/config';

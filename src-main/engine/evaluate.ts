@@ -1,4 +1,4 @@
-// Evaluation and per-byte surprisal (DESIGN §3 `bgpt eval`): each file alone as a batch of one, its
+// Evaluation and per-byte surprisal (docs/cli.md `bgpt eval`): each file alone as a batch of one, its
 // window the head of its sequence, the loss the reference's mean cross-entropy over predicted bytes.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BGPTConfig } from '../shared/config';
@@ -88,7 +88,7 @@ export interface EvaluateOptions {
   backend?: BackendName;
 }
 
-/** Loads `checkpoint` and evaluates each file alone (DESIGN §3 eval JSON, plus `warnings`). */
+/** Loads `checkpoint` and evaluates each file alone (docs/cli.md eval JSON, plus `warnings`). */
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (opts.files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
   opts.files.forEach(checkFile);

@@ -8,7 +8,7 @@ export { initBackend, backendName, backendLabel, engineInfo, BACKEND_PREFERENCE,
 /** Checkpoint folders: `loadModel(dir)`, `saveModel(dir, model, extraFiles?)`, `readCheckpointConfig(dir)`. */
 export { BGPTModel, loadModel, saveModel, readCheckpointConfig, CONFIG_FILE, MODEL_FILE } from './checkpoint';
 
-/** `evaluate({checkpoint, files})` → DESIGN §3 eval JSON; `surprisal({checkpoint, bytes, ext})` → bits per byte. */
+/** `evaluate({checkpoint, files})` → docs/cli.md eval JSON; `surprisal({checkpoint, bytes, ext})` → bits per byte. */
 export { evaluate, evaluateModel, surprisal, type EvalReport, type FileEval, type EvaluateOptions, type SurprisalOptions, type SurprisalReport } from './evaluate';
 
 /** Input files: `readInputFile(path)`, `readFolder(dir, seed)` (train / eval split), `conversionPairs(files, directions)`. */

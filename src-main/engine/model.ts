@@ -1,7 +1,7 @@
 // The bGPT forward pass on TF.js ops (arXiv 2402.19155 §3; the reference `bGPTLMHeadModel`, GPT-2
 // blocks as in HF `GPT2Model`): a patch-level decoder over one-hot patches and a byte-level GPT-2 LM
 // whose first input is the patch feature. Work is shaped as 2-D products (rows = batch × positions):
-// on wasm a batched matMul costs ~9x more per FLOP (PERF.md); attention is the only batched part.
+// on wasm a batched matMul costs ~9x more per FLOP (docs/performance.md); attention is the only batched part.
 import * as tf from '@tensorflow/tfjs-core';
 import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';

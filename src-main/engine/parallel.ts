@@ -1,4 +1,4 @@
-// Data-parallel gradients on a second core: TF.js's wasm backend runs one thread in Node (PERF.md),
+// Data-parallel gradients on a second core: TF.js's wasm backend runs one thread in Node (docs/performance.md),
 // so a worker thread with its own backend computes the gradients of part of each batch while the
 // main thread computes the rest; the two are combined weighted by their predicted positions, so the
 // result is the gradient of the reference's batch-mean loss.

@@ -1,4 +1,4 @@
-// Up-front resource refusal (issue 12 item 5): a training run, generation or import that cannot fit
+// Up-front resource refusal (docs/security.md): a training run, generation or import that cannot fit
 // in memory is refused before anything is allocated, with the estimate and advice in one line. The
 // limits are: the RAM this machine has available now, wasm32's 4 GiB address space (TF.js's wasm
 // backend keeps every tensor in it), and GPU memory, which the GPU backends report through the hook.

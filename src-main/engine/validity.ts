@@ -1,4 +1,4 @@
-// Validity as a training metric (issue 13 §4): at each evaluation, a few files sampled from the current
+// Validity as a training metric (docs/music.md): at each evaluation, a few files sampled from the current
 // weights with the fast inference path (infer/), judged by the formats validator. The share judged
 // valid is recorded beside the eval loss: loss says how well the model predicts, this says whether
 // what it makes is usable, which is what a musician waits for.

@@ -1,4 +1,4 @@
-// WebGPU in Node (issue 11): Dawn's Node bindings (npm `webgpu`) provide the `navigator.gpu` that
+// WebGPU in Node: Dawn's Node bindings (npm `webgpu`) provide the `navigator.gpu` that
 // `@tensorflow/tfjs-backend-webgpu` expects; this module creates it, picks and describes the adapter,
 // and starts the TF.js backend. A software adapter (Mesa's lavapipe, SwiftShader) runs the same code
 // far slower than wasm, so it is taken only when asked for by name (tests, BGPT_BACKEND=webgpu).

@@ -1,4 +1,4 @@
-// The model's tensors by their reference PyTorch names and layouts (DESIGN §2): the name/shape list,
+// The model's tensors by their reference PyTorch names and layouts (docs/checkpoint-format.md): the name/shape list,
 // GPT-2 initialisation (HF `GPT2PreTrainedModel._init_weights`), and checks against loaded tensors.
 import * as tf from '@tensorflow/tfjs-core';
 import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';

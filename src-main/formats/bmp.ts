@@ -37,7 +37,7 @@ export function validateBmp(bytes: Uint8Array): Verdict {
   if (typeof h === 'string') return invalid(h);
   if (h.width <= 0 || h.height === 0) return invalid(`image size ${h.width}×${h.height} is empty or negative`);
   // Checked before any size arithmetic: width×height of two int32 fields overflows every integer type
-  // a reader might use (issue 12 item 8), and no real BMP comes near this.
+  // a reader might use (docs/security.md), and no real BMP comes near this.
   if (h.width * Math.abs(h.height) > MAX_BMP_PIXELS) return invalid(`image size ${h.width}×${Math.abs(h.height)} overflows: over ${MAX_BMP_PIXELS} pixels`);
   if (!BIT_DEPTHS.includes(h.bpp)) return invalid(`${h.bpp} bits per pixel is not a BMP depth`);
   if (h.offset < FILE_HEADER_BYTES + h.dib || h.offset > bytes.length) return invalid(`pixel offset ${h.offset} is outside the file (${bytes.length} bytes)`);

@@ -1,5 +1,5 @@
-// Format-aware sampling (issue 13 §3): small byte grammars that the sampler consults before each draw,
-// so a generated file keeps the parts of its format a small model gets wrong most (QUALITY.md: broken
+// Format-aware sampling (docs/music.md): small byte grammars that the sampler consults before each draw,
+// so a generated file keeps the parts of its format a small model gets wrong most (docs/quality.md: broken
 // ABC header fields, text that is not UTF-8). A constraint only removes candidates; the model's own
 // probabilities decide among the rest. On by default for .abc and .txt (`--no-constrain` turns it off).
 //   UTF-8: RFC 3629 §4 (well-formed byte sequences); ABC header: ABC standard 2.1 §3 (information

@@ -1,4 +1,4 @@
-// Guidance instead of dead ends (issue 13 §6): a generated file's verdict, why it failed in words a
+// Guidance instead of dead ends (docs/music.md): a generated file's verdict, why it failed in words a
 // musician can act on (not UTF-8, no header, cut by the window…) and what to try next. The CLI prints
 // it after `bgpt generate`; the studio's sample view shows it.
 import { decodeUtf8 } from './text';

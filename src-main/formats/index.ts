@@ -1,4 +1,4 @@
-// Formats the studio understands (DESIGN §6): detection, validation and repair, writers for the
+// Formats the studio understands (docs/formats.md): detection, validation and repair, writers for the
 // paper's WAV/BMP shapes, ABC tune books, and the toy CPU. Pure TypeScript: the renderer uses it too.
 export type { Modality, Verdict } from './verdict';
 export { detectModality, extensionOf } from './modality';

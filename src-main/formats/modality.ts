@@ -28,7 +28,7 @@ function looksLikeAbc(text: string): boolean {
 }
 
 /**
- * Detection reads at most this prefix (issue 12 item 5): decoding a whole 60 MB file to a string, twice,
+ * Detection reads at most this prefix (docs/security.md): decoding a whole 60 MB file to a string, twice,
  * cost about 1 GB for a verdict the first 64 KiB already give. Validation still sees the whole file.
  */
 export const DETECT_PREFIX_BYTES = 64 * 1024;

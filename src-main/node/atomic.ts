@@ -1,6 +1,6 @@
 // Atomic file writes (write to a temporary name in the same folder, fsync, rename): a crash or an
-// error never leaves a half-written file under the final name (DESIGN §5). Private by default: files
-// 0600 and new folders 0700, as everything in the studio home must be (issue 12 item 6); files the
+// error never leaves a half-written file under the final name (docs/ARCHITECTURE.md). Private by default: files
+// 0600 and new folders 0700, as everything in the studio home must be (docs/security.md); files the
 // user asked for elsewhere (`--out`, a save dialog) pass PUBLIC_MODES to get the usual umask modes.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

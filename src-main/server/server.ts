@@ -1,5 +1,5 @@
 // `bgpt serve`: the studio over HTTP + WebSocket on 127.0.0.1 only, guarded by a random token
-// (DESIGN §3). Serves the built renderer and carries StudioApi calls and events over one WebSocket.
+// (docs/cli.md). Serves the built renderer and carries StudioApi calls and events over one WebSocket.
 // Threat model and the reason for each guard: docs/security.md.
 import http from 'node:http';
 import { promises as fs } from 'node:fs';

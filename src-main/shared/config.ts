@@ -1,4 +1,4 @@
-// bGPT model configuration (arXiv 2402.19155 §3; DESIGN §1–§2): the camelCase type the studio uses,
+// bGPT model configuration (arXiv 2402.19155 §3; docs/model.md, docs/checkpoint-format.md): the camelCase type the studio uses,
 // converters to and from the reference's snake_case config.json, validation, presets and size estimates.
 import { UserError } from './errors';
 import { CONFIG_LIMITS, HEAD_WIDTH } from './defaults';
@@ -22,7 +22,7 @@ export interface BGPTConfig {
   numHeads: number;
 }
 
-/** The checkpoint's config.json, exactly as DESIGN §2 spells it. */
+/** The checkpoint's config.json, exactly as docs/checkpoint-format.md spells it. */
 export interface BGPTConfigJson {
   patch_size: number;
   patch_length: number;

@@ -11,7 +11,7 @@ export type { Modality, RunStatus };
 // Shared value types
 // ---------------------------------------------------------------------------------------------
 
-/** TF.js backends in order of preference (DESIGN §4). */
+/** TF.js backends in order of preference (docs/ARCHITECTURE.md). */
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** The GPU adapter the webgpu backend runs on (WebGPU `GPUAdapterInfo` plus the limits that bound a run). */
@@ -38,7 +38,7 @@ export type Verdict = Validity;
 /** Times are ISO-8601 strings in UTC everywhere in the API. */
 export type IsoTime = string;
 
-/** Model hyper-parameters, camelCase (config.json on disk is snake_case, DESIGN §2). */
+/** Model hyper-parameters, camelCase (config.json on disk is snake_case, docs/checkpoint-format.md). */
 /** An integer within one of the shared bounds (src-main/shared/defaults.ts). */
 const int = (r: Range) => z.number().int().min(r.min).max(r.max);
 
@@ -102,7 +102,7 @@ export const requests = {
     config: modelConfigSchema.partial().optional(),
     /** 'classification': a classifier on the patch-level decoder (labels from file names or folders; docs/classification.md). */
     mode: z.enum(['generative', 'conversion', 'classification']).default('generative'),
-    /** `a->b` or `a&b` (DESIGN §1), conversion mode only. */
+    /** `a->b` or `a&b` (docs/model.md), conversion mode only. */
     conversion: z.string().regex(/^[A-Za-z0-9]+(->|&)[A-Za-z0-9]+$/, "conversion: 'abc->mid' or 'abc&mid'").optional(),
     steps: int(TL.steps).optional(),
     epochs: int(TL.epochs).optional(),
@@ -117,7 +117,7 @@ export const requests = {
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
   }),
   generateRequest: z.object({
-    /** The run whose checkpoint generates, or a model id (`mdl_…`, issue 10 §3). */
+    /** The run whose checkpoint generates, or a model id (`mdl_…`, docs/models.md). */
     runId: id,
     checkpoint: z.enum(['best', 'last']).default('best'),
     /** Target extension (the start patch). */
@@ -386,7 +386,7 @@ export interface ClassificationHistory {
   evals: ClassificationEval[];
 }
 
-/** Label probabilities of classified files (`bgpt classify`'s shape, DESIGN §3). */
+/** Label probabilities of classified files (`bgpt classify`'s shape, docs/cli.md). */
 export interface ClassifyResult {
   labels: string[];
   files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
@@ -444,7 +444,7 @@ export interface GenerateJob {
   jobId: string;
 }
 
-/** A published or imported PyTorch checkpoint in the catalogue (issue 10 §3). */
+/** A published or imported PyTorch checkpoint in the catalogue (docs/models.md). */
 export interface ModelInfo {
   id: string;
   name: string;
@@ -452,7 +452,7 @@ export interface ModelInfo {
   source: string;
   kind: 'generative' | 'conversion' | 'classifier';
   config: Required<ModelConfigInput>;
-  /** The same config as config.json spells it (snake_case, DESIGN §2). */
+  /** The same config as config.json spells it (snake_case, docs/checkpoint-format.md). */
   configJson: Record<string, number>;
   parameters: number;
   size: number;
@@ -676,7 +676,7 @@ export const METHOD_NAMES = Object.keys(args) as MethodName[];
 
 /**
  * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
- * method that takes or returns a machine path belongs here (docs/security.md, issue 12 item 4).
+ * method that takes or returns a machine path belongs here (docs/security.md).
  */
 export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
 

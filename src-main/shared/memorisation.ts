@@ -1,4 +1,4 @@
-// Memorisation check (issue 13 §5): how much of a generated file is copied verbatim from the training
+// Memorisation check (docs/music.md): how much of a generated file is copied verbatim from the training
 // files. A byte counts as copied when it lies inside a run of at least MIN_COPY_RUN bytes that occurs
 // somewhere in the training set (every such run is found through its first MIN_COPY_RUN-byte window;
 // overlapping windows chain into longer runs). The closest training file is the one that shares the

@@ -1,6 +1,6 @@
 // File bytes → the byte sequence bGPT reads (arXiv 2402.19155 §3.1; the reference's `read_bytes`):
 // an extension start patch, the data with its last patch padded with 256, one end patch of 256s;
-// windows of `patchLength` patches (head / body / tail crops) and conversion-mode pairs (DESIGN §1).
+// windows of `patchLength` patches (head / body / tail crops) and conversion-mode pairs (docs/model.md).
 import type { BGPTConfig } from './config';
 
 /** The special value: padding, the start patch's filler and the end patch. */

@@ -1,4 +1,4 @@
-// The recipe that turns the built-in ABC tunes into playable music on 2 CPU cores (issue 13 §3):
+// The recipe that turns the built-in ABC tunes into playable music on 2 CPU cores (docs/music.md):
 // model, training and sampling defaults chosen by measurement with `npm run quality` (docs/quality.md).
 // The `tunes` preset, `bgpt train` on an ABC dataset, the Train form and `bgpt generate --ext abc`
 // all take their defaults from here, so the measured recipe is what a new user gets.

@@ -1,4 +1,4 @@
-// Making untrusted text safe to print on a terminal (issue 12 item 8): a file name may hold escape
+// Making untrusted text safe to print on a terminal (docs/security.md): a file name may hold escape
 // sequences (ESC [ … , C1 CSI 0x9b), carriage returns or bidi overrides that rewrite what the user
 // sees. The CLI shows every such character as a visible escape instead. Pure: no Node, no DOM.
 

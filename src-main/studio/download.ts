@@ -1,4 +1,4 @@
-// Resumable HTTP(S) download of a large file into `<file>.part` (issue 10 §4): progress with rate and
+// Resumable HTTP(S) download of a large file into `<file>.part` (docs/models.md): progress with rate and
 // ETA, cancel by AbortSignal, resume with Range + If-Range (RFC 9110 §14.2, §13.1.5), redirects
 // followed with care (Hugging Face answers /resolve/ with a redirect to its CDN), and the size and
 // sha256 the server publishes checked. The caller parses the result and renames it into place.

@@ -1,6 +1,6 @@
 // Paths the user chose in the desktop app's native dialog, kept on the trusted side. The renderer gets
 // an opaque random handle and can import only what was granted to it, never a path it names itself
-// (issue 12 item 4; docs/security.md). `bgpt serve` never grants anything: a browser uploads bytes.
+// (docs/security.md). `bgpt serve` never grants anything: a browser uploads bytes.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DialogSelection } from '../shared/contract';

@@ -1,5 +1,5 @@
 // What the studio reads of a PyTorch checkpoint file before it becomes a model: config, kind, labels,
-// training state (issue 10 §1, through the engine's restricted torch reader), and the curves of a
+// training state (docs/pytorch.md, through the engine's restricted torch reader), and the curves of a
 // reference trainer log (`logs-*.txt`) lying beside it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { ModelMeta, ModelMetricRow } from '../catalogue/models';
 
 export interface ModelFileInfo {
   config: BGPTConfig;
-  /** snake_case, as config.json (DESIGN §2). */
+  /** snake_case, as config.json (docs/checkpoint-format.md). */
   configJson: Record<string, number>;
   parameters: number;
   /** The file can tell classifiers (a `labels` list); generative vs conversion it cannot. */

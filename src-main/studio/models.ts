@@ -1,4 +1,4 @@
-// Models: published and imported PyTorch checkpoints as first-class catalogue entries (issue 10 §3–4).
+// Models: published and imported PyTorch checkpoints as first-class catalogue entries (docs/models.md–4).
 // Import (a path, or a browser upload in chunks), download of the published bGPT weights (resumable,
 // verified, landed atomically), rename, delete. A model's file is kept as imported — the engine reads
 // .pth directly, so a 440 MB checkpoint costs 440 MB once, not twice — in `<home>/models/<id>/`,

@@ -1,4 +1,4 @@
-// One reading of `--checkpoint X` for every command (DESIGN §3, issue 10 §2): a studio checkpoint
+// One reading of `--checkpoint X` for every command (docs/cli.md, docs/pytorch.md): a studio checkpoint
 // folder, a PyTorch checkpoint file (.pth/.pt, read by engine/torch), or the id or name of a model or
 // a run in the studio home (a run gives its best/ checkpoint, else its last/).
 import { existsSync, promises as fs } from 'node:fs';

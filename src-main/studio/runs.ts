@@ -69,7 +69,7 @@ export class RunService {
   /** How each run's latest engine job ended (the CLI reports it). */
   private outcomes = new Map<string, TrainOutcome>();
   /**
-   * Runs waiting for the one training now (issue 14 item 2): one engine, one training job at a time, so
+   * Runs waiting for the one training now (docs/walkthrough.md): one engine, one training job at a time, so
    * a second start queues instead of racing the first for memory and the engine's attention.
    */
   private queue: Array<{ row: RunRow; resumeFrom: string | null }> = [];

@@ -49,7 +49,7 @@ export class SampleService {
 
   /** The checkpoint folder of a run, checked to exist. */
   async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<string> {
-    // A model id in place of a run id: that model's file (issue 10 §3, generate from a model).
+    // A model id in place of a run id: that model's file (docs/models.md, generate from a model).
     if (runId.startsWith('mdl_')) {
       const model = await this.catalogue.models.get(runId);
       if (!model) throw new UserError(`no model '${runId}'`, 'NOT_FOUND');
@@ -67,7 +67,7 @@ export class SampleService {
   /** Starts a generation job; its samples arrive as generateProgress events. */
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
     const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
-    // Refused before the engine loads anything (issue 12 item 5).
+    // Refused before the engine loads anything (docs/security.md).
     // A model's .pth carries no config.json: its config comes from the tensor shapes.
     const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
     assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),

@@ -56,7 +56,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
     importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative'),
-    // Only paths granted by the native dialog, never a path the caller names (issue 12 item 4).
+    // Only paths granted by the native dialog, never a path the caller names (docs/security.md).
     importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative'),
     deleteDataset: (id) => datasets.delete(id),
     contextFit: (r) => datasets.contextFit(r),

@@ -10,7 +10,7 @@ export interface Series {
 /** A series as drawn: with its line colour. */
 export interface ChartSeries extends Series {
   color: string;
-  /** Raw values under a smoothed line: drawn faint and left out of the legend (issue 14 item 3). */
+  /** Raw values under a smoothed line: drawn faint and left out of the legend (docs/walkthrough.md). */
   raw?: boolean;
   /** Sparse points (evaluations): dashed, with a marker on every point. */
   sparse?: boolean;

@@ -1,4 +1,4 @@
-// A run's metrics as CSV (issue 14 item 3), one row per step, for spreadsheets and plotting scripts.
+// A run's metrics as CSV (docs/walkthrough.md), one row per step, for spreadsheets and plotting scripts.
 // RFC 4180: comma-separated, a header row, CRLF line ends; empty cells where a step lacks a value.
 import type { MetricPoint } from '../../src-main/shared/contract';
 
@@ -28,7 +28,7 @@ export function safeFileStem(name: string): string {
 const KIND_WORDS: Record<string, string> = { mid: 'tune', midi: 'tune', abc: 'tune', wav: 'sound', bmp: 'image', txt: 'text', cpu: 'trace' };
 
 /**
- * The name a sample is exported under (issue 14 item 5): `tune-<run>-<n>.mid`, where n is the
+ * The name a sample is exported under (docs/walkthrough.md): `tune-<run>-<n>.mid`, where n is the
  * sample's short id (unique, and the one the library shows), not the library's "run · id" label.
  */
 export function exportFileName(sample: { id: string; ext: string; runName: string | null }): string {

@@ -1,4 +1,4 @@
-// Time left for a training run from its recent pace (issue 14 item 9): the last few steps, not the
+// Time left for a training run from its recent pace (docs/walkthrough.md): the last few steps, not the
 // whole run, so a pause, a slower eval phase or a warm-up at the start does not skew the estimate.
 import type { MetricPoint } from '../../src-main/shared/contract';
 

@@ -1,4 +1,4 @@
-// Folders in the browser (issue 14 item 6): a dropped folder arrives as a FileSystemDirectoryEntry
+// Folders in the browser (docs/walkthrough.md): a dropped folder arrives as a FileSystemDirectoryEntry
 // (DataTransferItem.webkitGetAsEntry, https://wicg.github.io/entries-api/), a picked one as files with
 // webkitRelativePath. Both become files named by their path inside the folder, because the folder
 // layout carries meaning for the import (an eval/ sub-folder, pairs such as tune.abc + tune.mid).

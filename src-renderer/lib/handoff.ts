@@ -1,4 +1,4 @@
-// Hand-offs between the studio's steps (issue 14 item 1): each finished step opens the next one with
+// Hand-offs between the studio's steps (docs/walkthrough.md): each finished step opens the next one with
 // its choice already made — a dataset goes to Train, a run to Generate, Resume or Fine-tune — so a
 // user never re-picks in the next view what they just picked in this one.
 import type { RunSummary } from '../../src-main/shared/contract';

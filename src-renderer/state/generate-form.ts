@@ -25,7 +25,7 @@ export interface GenerateForm {
   /** The prompt or input file, read in the browser. */
   file: { name: string; bytes: Uint8Array<ArrayBuffer> } | null;
   sampling: Record<SamplingKey, number | null>;
-  /** How much of the prompt file to use, in `promptUnit`s; null = all of it (issue 14 item 5). */
+  /** How much of the prompt file to use, in `promptUnit`s; null = all of it (docs/walkthrough.md). */
   promptLength?: number | null;
   promptUnit?: 'bytes' | 'patches';
 }

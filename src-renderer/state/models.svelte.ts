@@ -1,4 +1,4 @@
-// Models view state (issue 10 §3–4): the catalogue's models, the published ones with their downloads
+// Models view state (docs/models.md–4): the catalogue's models, the published ones with their downloads
 // (progress from modelDownload events), uploads of a .pth in ≤ 16 MiB chunks, and the actions on one
 // model: generate or convert (through the studio's generation jobs), evaluate a dataset, fine-tune.
 import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../../src-main/shared/contract';

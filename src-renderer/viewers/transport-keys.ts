@@ -1,4 +1,4 @@
-// Keyboard transport for the players (issue 14 item 7): Space plays or pauses and ←/→ seek, from
+// Keyboard transport for the players (docs/walkthrough.md): Space plays or pauses and ←/→ seek, from
 // anywhere in the viewer — except where the key already means something (a text field, a select, a
 // focused button, whose Space is its own click).
 import type { MidiPlayer } from './midi-player.svelte';

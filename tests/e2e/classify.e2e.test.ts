@@ -1,4 +1,4 @@
-// Classification end to end (issue 15 §2), in real Chromium against the real `bgpt serve`: a
+// Classification end to end (docs/classification.md), in real Chromium against the real `bgpt serve`: a
 // classifier trained with `bgpt train --mode classify` in the studio home labels a file dropped on
 // the Classify view, and its run shows accuracy and a confusion matrix in the run monitor.
 // Screenshots: tests/artifacts/classify-view.png, classify-run-monitor.png.

@@ -1,4 +1,4 @@
-// The Models view end to end (issue 10 §3–4), in real Chromium against the real `bgpt serve`, with a
+// The Models view end to end (docs/models.md–4), in real Chromium against the real `bgpt serve`, with a
 // local HTTP server standing in for Hugging Face (BGPT_HF_ENDPOINT): download a published model while
 // its progress shows, generate from it, and import a .pth by upload. Screenshots in tests/artifacts/.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The token never leaves its origin, and a rebound host name is refused (issue 12 items 2 and 3),
+// The token never leaves its origin, and a rebound host name is refused (docs/security.md items 2 and 3),
 // in real Chromium against the real `bgpt serve`. A second HTTP server on another port of 127.0.0.1
 // records what the same browser sends it: cookies are shared by every port of a host, so a token kept
 // in a cookie would reach it. A host-resolver rule maps rebind.test to 127.0.0.1, as DNS rebinding

@@ -1,4 +1,4 @@
-// The studio's main job end to end, in real Chromium against the real `bgpt serve` (issue 6 §6):
+// The studio's main job end to end, in real Chromium against the real `bgpt serve` (docs/walkthrough.md):
 // open the studio, pick the built-in tunes dataset, train the tiny preset for a few steps and watch
 // the curves move, generate a sample, find it in the library and export it. Screenshots of every
 // view go to tests/artifacts/.
@@ -161,7 +161,7 @@ describe('studio UI', () => {
     if (!sampleName) skip('no generated sample');
     await studio.findSample(sampleName);
     const download = await studio.exportSelected();
-    // named as a user would keep it (issue 14 item 5): tune-<run>-<n>.abc, not the library's label
+    // named as a user would keep it (docs/walkthrough.md): tune-<run>-<n>.abc, not the library's label
     expect(download.suggestedFilename()).toMatch(new RegExp(`^tune-[\\w-]+-${sampleName.slice(-10, -4)}\\.abc$`));
     const bytes = readFileSync(await download.path());
     expect(bytes.length).toBeGreaterThan(0);

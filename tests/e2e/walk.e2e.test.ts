@@ -1,4 +1,4 @@
-// A musician's walk through the studio (issue 14), in real Chromium against the real `bgpt serve`, at
+// A musician's walk through the studio, in real Chromium against the real `bgpt serve`, at
 // 1280 px: import a folder → train on it (the dataset handed over) → generate from the run (handed
 // over) with a prompt cut from a tune → play it → export it under a name a user would keep.
 // Screenshots of each step go to tests/artifacts/walk-*.png.

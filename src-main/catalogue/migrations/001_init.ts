@@ -1,4 +1,4 @@
-// Migration 1: the catalogue's tables (issue 4 §3). Times are epoch milliseconds (INTEGER); JSON
+// Migration 1: the catalogue's tables (docs/ARCHITECTURE.md). Times are epoch milliseconds (INTEGER); JSON
 // columns are checked with json_valid; paths under the studio home are stored relative to it.
 import type { Migration } from './index';
 

@@ -1,4 +1,4 @@
-// Migration 2: published and imported models (issue 10 §3). A model is one PyTorch checkpoint file
+// Migration 2: published and imported models (docs/models.md). A model is one PyTorch checkpoint file
 // kept as imported under `<home>/models/<id>/` (the engine reads .pth directly, so no second 440 MB
 // copy); `model_metrics` holds the curves of the reference trainer's log imported beside it.
 import type { Migration } from './index';

@@ -1,4 +1,4 @@
-// Migration 3: validity and memorisation (issue 13 §4–§5). The valid-sample rate measured at each
+// Migration 3: validity and memorisation (docs/music.md–§5). The valid-sample rate measured at each
 // evaluation (beside the eval loss) and on each checkpoint; per sample, how much of it is copied
 // verbatim from the training files, its closest training file, a copy flag, and the guidance shown
 // for it (why it failed, what to try). Old rows keep NULL: "not measured", never a made-up zero.

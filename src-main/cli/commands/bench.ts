@@ -1,6 +1,6 @@
-// `bgpt bench` (DESIGN §3, issue 3 §9): training and generation speed on the fixed bench config
+// `bgpt bench` (docs/cli.md, docs/performance.md): training and generation speed on the fixed bench config
 // (hidden 256, 4 heads, 4 patch layers, 2 byte layers, patch 16, length 64; random weights, seed 0);
-// `--preset paper` (issue 10 §6): the paper's 110 M model loads, scores and generates on the CPU.
+// `--preset paper` (docs/performance.md): the paper's 110 M model loads, scores and generates on the CPU.
 import type { CommandSpec } from '../framework';
 import type { GpuAdapterInfo } from '../../shared/contract';
 import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
@@ -25,7 +25,7 @@ export interface BenchReport {
   profile?: TrainProfile;
 }
 
-/** What `--preset paper` prints: the DESIGN §3 fields, then the paper bench's own figures. */
+/** What `--preset paper` prints: the docs/cli.md fields, then the paper bench's own figures. */
 export interface PaperBenchReport extends Omit<PaperBenchResult, 'config' | 'generateBytesPerSecond' | 'peakRssBytes'> {
   backend: string;
   config: unknown;

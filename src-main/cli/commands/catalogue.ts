@@ -1,4 +1,4 @@
-// `bgpt catalogue recover`: the user's way out of a damaged catalogue (issue 4 §7): moves the file
+// `bgpt catalogue recover`: the user's way out of a damaged catalogue (docs/ARCHITECTURE.md): moves the file
 // aside and rebuilds it from the dataset manifests, run folders and sample sidecars.
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { Catalogue } from '../../catalogue/catalogue';

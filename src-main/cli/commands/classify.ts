@@ -1,4 +1,4 @@
-// `bgpt classify --checkpoint X FILE...` (DESIGN §3): each file's label and the probability of every
+// `bgpt classify --checkpoint X FILE...` (docs/cli.md): each file's label and the probability of every
 // label under a classifier (a studio classifier folder, a reference classification .pth, or a
 // classification run of --home); long files are classified by their head window.
 import type { CommandSpec } from '../framework';

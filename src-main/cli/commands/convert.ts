@@ -1,4 +1,4 @@
-// `bgpt convert`: conversion inference as the reference does it (DESIGN §1, §3): the input file's
+// `bgpt convert`: conversion inference as the reference does it (docs/model.md, §3): the input file's
 // sequence without its end patch, then the target extension's start patch, then sampling until 256.
 import type { CommandSpec } from '../framework';
 import { readInputFile } from '../../engine/files';

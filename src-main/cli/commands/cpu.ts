@@ -1,4 +1,4 @@
-// `bgpt cpu generate` and `bgpt cpu evaluate` (DESIGN §3, CPU.md): write a seeded CPU-state dataset;
+// `bgpt cpu generate` and `bgpt cpu evaluate` (docs/cli.md, docs/cpu.md): write a seeded CPU-state dataset;
 // score a checkpoint's continuations of each trace's program and first state.
 import path from 'node:path';
 import { HOME_OPTION, type CommandSpec } from '../framework';
@@ -16,7 +16,7 @@ const EVAL_SEED = 0;
 
 export const cpuGenerate: CommandSpec = {
   name: 'cpu generate',
-  summary: 'write a seeded dataset of toy-CPU programs and their state traces (.bin, CPU.md format)',
+  summary: 'write a seeded dataset of toy-CPU programs and their state traces (.bin, docs/cpu.md format)',
   usage: 'bgpt cpu generate --programs N [--min-len A --max-len B] [--seed S] --out DIR',
   options: [
     { name: 'programs', type: 'number', description: 'programs to draw', required: true },

@@ -1,4 +1,4 @@
-// `bgpt datasets import|list`: the catalogue's datasets from the command line (DESIGN §3).
+// `bgpt datasets import|list`: the catalogue's datasets from the command line (docs/cli.md).
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { resolveHome } from '../../catalogue/paths';
 import { Catalogue } from '../../catalogue/catalogue';

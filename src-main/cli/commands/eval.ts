@@ -1,4 +1,4 @@
-// `bgpt eval --checkpoint DIR FILE...` (DESIGN §3): each file's loss alone, as the reference computes it.
+// `bgpt eval --checkpoint DIR FILE...` (docs/cli.md): each file's loss alone, as the reference computes it.
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { resolveHome } from '../../catalogue/paths';
 import { resolveCheckpoint } from '../../studio/resolve-checkpoint';

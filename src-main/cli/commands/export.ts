@@ -1,5 +1,5 @@
-// `bgpt export torch --checkpoint X --out DIR [--data DATASET] [--conversion a->b]` (DESIGN §3,
-// issue 10 §5): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back.
+// `bgpt export torch --checkpoint X --out DIR [--data DATASET] [--conversion a->b]` (docs/cli.md,
+// docs/pytorch.md): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HOME_OPTION, type CommandSpec } from '../framework';

@@ -1,4 +1,4 @@
-// `bgpt generate`: sample a new file from a checkpoint with the fast cached inference path (DESIGN §3);
+// `bgpt generate`: sample a new file from a checkpoint with the fast cached inference path (docs/cli.md);
 // also the flags and output handling `bgpt convert` shares.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
@@ -71,7 +71,7 @@ export interface GenerateReport {
 
 /**
  * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
- * memory (issue 12 item 5). Other checkpoint forms are checked by whatever loads them.
+ * memory (docs/security.md). Other checkpoint forms are checked by whatever loads them.
  */
 export async function assertCheckpointFits(checkpoint: string): Promise<void> {
   if (!existsSync(path.join(checkpoint, 'config.json'))) return;
@@ -102,7 +102,7 @@ export function samplingFromFlags(ctx: CommandContext, ext = ''): SampleRunOptio
 }
 
 /**
- * The fix for a prompt the window cannot hold (issue 14 item 8): how many bytes fit, and the
+ * The fix for a prompt the window cannot hold (docs/walkthrough.md): how many bytes fit, and the
  * --patch-length (and the smallest preset) a model needs to take the whole prompt.
  */
 export function promptTooLongHint(promptBytes: number, config: { patchSize: number; patchLength: number }): string {
@@ -164,7 +164,7 @@ export function formatReport(result: unknown): string {
   return lines.join('\n');
 }
 
-/** What generate prints with --count N > 1: the first sample's DESIGN §3 fields, then every sample. */
+/** What generate prints with --count N > 1: the first sample's docs/cli.md fields, then every sample. */
 export interface ManyReport extends GenerateReport {
   count: number;
   /** Every sample, the first included; sample i was made with seed (seed + i) mod 2^32. */

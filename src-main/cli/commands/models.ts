@@ -1,4 +1,4 @@
-// `bgpt models import|list|download` (DESIGN §3, issue 10 §3–4): PyTorch checkpoints as models of the
+// `bgpt models import|list|download` (docs/cli.md, docs/models.md–4): PyTorch checkpoints as models of the
 // studio home. A download shows a progress bar on a terminal's stderr (plain lines otherwise), resumes
 // what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
@@ -24,7 +24,7 @@ function kindFlag(v: unknown): ModelKind | undefined {
   throw new UserError(`--kind must be generative, conversion or classifier, got '${String(v)}'`, 'BAD_ARGS');
 }
 
-/** What the CLI prints of a model (DESIGN §3: id, name, config, parameters, sha256, kind). */
+/** What the CLI prints of a model (docs/cli.md: id, name, config, parameters, sha256, kind). */
 function cliModel(m: ModelInfo & { path: string }) {
   return {
     id: m.id, name: m.name, config: m.configJson, parameters: m.parameters, sha256: m.sha256, kind: m.kind,

@@ -1,5 +1,5 @@
 // `bgpt serve`: the studio in a browser — the same services as the desktop app, over HTTP/WebSocket
-// on 127.0.0.1, until SIGINT/SIGTERM (DESIGN §3).
+// on 127.0.0.1, until SIGINT/SIGTERM (docs/cli.md).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../../node/app-root';
@@ -52,7 +52,7 @@ export const serve: CommandSpec = {
       await studio.close();
       throw err;
     }
-    // The contract line (DESIGN §3): tools and tests read the URL from it.
+    // The contract line (docs/cli.md): tools and tests read the URL from it.
     process.stdout.write(`listening on ${server.url}\n`);
     void engine.start().catch(() => {});
     await new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-// `bgpt train` (DESIGN §3): trains on a catalogue dataset (or a folder, imported first) in the engine
+// `bgpt train` (docs/cli.md): trains on a catalogue dataset (or a folder, imported first) in the engine
 // process, recording the run, its metrics and checkpoints in the catalogue of --home exactly as the
 // studio UI does; SIGINT/SIGTERM stop it with `last/` saved.
 import { promises as fs } from 'node:fs';
@@ -14,7 +14,7 @@ import { openStudio, type Studio } from '../../studio/studio';
 import { readCheckpointInfo } from '../../engine-host/jobs';
 import type { Progress } from '../progress';
 
-/** What "loss" means in every number this command and `bgpt eval` print (DESIGN §1). */
+/** What "loss" means in every number this command and `bgpt eval` print (docs/model.md). */
 export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted byte (every byte after the start patch, padding and end patch included, as the reference reports); bits/byte = loss / ln 2';
 const MODEL_FLAGS = ['patchSize', 'patchLength', 'hiddenSize', 'patchLayers', 'byteLayers', 'heads'];
 
@@ -190,7 +190,7 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, cl
     const issue = parsed.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
   }
-  // Crops are worth knowing before the first step, not after (issue 14 item 8).
+  // Crops are worth knowing before the first step, not after (docs/walkthrough.md).
   if (!o.resume) for (const w of (await studio.runs.estimate(parsed.data)).warnings) ctx.progress(`warning: ${w}`);
   return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
 }

@@ -1,4 +1,4 @@
-// Classification labels of files (DESIGN §3; the reference `train-cls.py` ByteDataset): the file
+// Classification labels of files (docs/cli.md; the reference `train-cls.py` ByteDataset): the file
 // name's prefix before the first `_` plus `.` and the extension, or the name of the file's folder.
 import { UserError } from '../../shared/errors';
 import { extOf } from '../../shared/patches';

@@ -1,4 +1,4 @@
-// `bgpt eval --fast`: the DESIGN §3 eval report computed on the CPU inference kernels instead of TF.js.
+// `bgpt eval --fast`: the docs/cli.md eval report computed on the CPU inference kernels instead of TF.js.
 // Same per-file loss (each file alone, the head of its sequence, every predicted position: the parity
 // tests hold it within 1e-4 of the reference), a fraction of the memory: the paper model loads and
 // scores an 8 KB file in about 0.65 GB, where the TF.js graph of a whole window needs several GB.

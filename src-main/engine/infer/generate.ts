@@ -1,4 +1,4 @@
-// Byte-by-byte generation with bGPT (DESIGN §1 "Generation", the reference's inference.py): start from
+// Byte-by-byte generation with bGPT (docs/model.md "Generation", the reference's inference.py): start from
 // the target extension's start patch (after an optional prompt, or after an input file for conversion),
 // sample within each patch, stop at the first 256, at max bytes or when the window is full.
 import { randomInt } from 'node:crypto';

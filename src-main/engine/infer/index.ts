@@ -1,4 +1,4 @@
-// Public API of the fast inference path (issue 3 §5, §9): cached bGPT decoding on WebAssembly SIMD
+// Public API of the fast inference path (docs/model.md): cached bGPT decoding on WebAssembly SIMD
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -33,7 +33,7 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a checkpoint folder (DESIGN §2: config.json + model.safetensors) or a PyTorch `.pth`/`.pt`
+ * Loads a checkpoint folder (docs/checkpoint-format.md: config.json + model.safetensors) or a PyTorch `.pth`/`.pt`
  * file for fast inference. A missing or corrupt file, or a tensor that does not fit the config, is a
  * UserError naming it. From a folder, the tensors stream from the file straight into the model's wasm
  * memory, one at a time, so loading never holds the file and the model at once (at paper size that

@@ -1,4 +1,4 @@
-// `bgpt bench --preset paper` (issue 10 item 6): the paper's 110 M-parameter bGPT (patch 16, length 512,
+// `bgpt bench --preset paper` (docs/performance.md): the paper's 110 M-parameter bGPT (patch 16, length 512,
 // hidden 768, 12 + 3 layers) with seeded random weights, on the CPU inference path. It writes that model
 // as a studio checkpoint (streamed: never in memory whole), loads it, scores one 8 KB file, then times
 // single-sample and batched generation. docs/performance.md explains the figures and what bounds them.
@@ -41,7 +41,7 @@ export function weightTraffic(c: BGPTConfig): { patchStepWeights: number; byteSt
 }
 
 /**
- * Writes a studio checkpoint folder (DESIGN §2) holding `initialTensors(config, seed)`, one tensor at a
+ * Writes a studio checkpoint folder (docs/checkpoint-format.md) holding `initialTensors(config, seed)`, one tensor at a
  * time: the largest tensor is the only one in memory (the tied LM head repeats the byte embedding).
  */
 export async function writeRandomCheckpoint(dir: string, config: BGPTConfig, seed: number): Promise<void> {

@@ -1,5 +1,5 @@
 // Per-byte cross-entropy of a whole byte sequence through the cached inference path, computed as the
-// reference's loss (DESIGN §1: every position of every patch after the start patch, 256s included).
+// reference's loss (docs/model.md: every position of every patch after the start patch, 256s included).
 // It proves the caches right against the parity fixtures, and is a fast CPU surprisal.
 import { VOCAB_SIZE } from '../../shared/config';
 import type { InferenceModel } from './model';

@@ -1,4 +1,4 @@
-// Export for the reference PyTorch code (issue 10 §5): a folder with weights.pth (reference layout),
+// Export for the reference PyTorch code (docs/pytorch.md): a folder with weights.pth (reference layout),
 // a config.py that train-gen.py / train-cls.py / inference.py read (`from config import *`), and
 // optionally the data as the train/eval folders those trainers walk (utils.list_files_in_directory).
 import { promises as fs } from 'node:fs';

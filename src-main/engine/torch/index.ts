@@ -1,4 +1,4 @@
-// PyTorch checkpoints in and out (issue 10 §1, §5): read the `.pth`/`.pt` files the reference bGPT
+// PyTorch checkpoints in and out (docs/pytorch.md): read the `.pth`/`.pt` files the reference bGPT
 // trainers save (restricted unpickler, nothing executed), write them in the same layout, and read
 // the trainers' log files. Node only.
 export { readTorchCheckpoint, inspectTorchCheckpoint, isTorchCheckpointPath } from './read';

@@ -1,4 +1,4 @@
-// CPU-state evaluation (CPU.md "Evaluation"): the model gets memory + initial state and writes the
+// CPU-state evaluation (docs/cpu.md "Evaluation"): the model gets memory + initial state and writes the
 // rest; byte accuracy and state accuracy (all 16 bytes right) against the simulator's trace.
 import { STATE_BYTES } from './machine';
 import { PROMPT_BYTES, traceLengthError } from './file';

@@ -1,4 +1,4 @@
-// The CPU-state file (.bin) byte for byte as /shared/CPU.md "File format" defines it:
+// The CPU-state file (.bin) byte for byte as docs/cpu.md "File format" defines it:
 // 1024 bytes of memory, the initial 16-byte state, then one state per executed instruction.
 import { MEMORY_BYTES, STATE_BYTES, run, type State } from './machine';
 import type { Program } from './generator';

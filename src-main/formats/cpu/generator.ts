@@ -1,4 +1,4 @@
-// Random programs and initial states for the CPU-state dataset, as /shared/CPU.md "Random programs"
+// Random programs and initial states for the CPU-state dataset, as docs/cpu.md "Random programs"
 // describes. Draw order (so a seed reproduces a file): N, then per instruction type → form →
 // operands, then ACC and A..J of the initial state. PRNG: mulberry32 (see ../prng).
 import { type Rng } from '../prng';

@@ -1,4 +1,4 @@
-// The paper's toy CPU (bGPT, arXiv 2402.19155 §4.3), exactly as /shared/CPU.md specifies: 1 KB memory
+// The paper's toy CPU (bGPT, arXiv 2402.19155 §4.3), exactly as docs/cpu.md specifies: 1 KB memory
 // of 4-byte instructions, PC, ACC, IR and registers A..J, saturating byte arithmetic.
 
 export const MEMORY_BYTES = 1024;

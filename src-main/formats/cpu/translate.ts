@@ -1,5 +1,5 @@
 // Binary CPU-state file → readable trace: the program as assembly, then one line per state,
-// so a person can read what the model was asked and what it answered (CPU.md).
+// so a person can read what the model was asked and what it answered (docs/cpu.md).
 import { INSTRUCTION_BYTES, OPCODES, OP, STATE_ACC, STATE_IR, STATE_PC, STATE_REGS, type State } from './machine';
 import { decodeTrace } from './file';
 
@@ -11,7 +11,7 @@ export function disassemble(ins: ArrayLike<number>): string {
   const name = OPCODES[op];
   if (name === undefined) return `??? ${op} ${a1} ${a2} ${a3}`;
   if (op === OP.LOADI) return `LOADI ${a1}`;
-  // Operands end at the first 0 (CPU.md: the form is decided by which operands are non-zero).
+  // Operands end at the first 0 (docs/cpu.md: the form is decided by which operands are non-zero).
   const used = a1 === 0 ? [] : a2 === 0 ? [a1] : a3 === 0 ? [a1, a2] : [a1, a2, a3];
   return [name, ...used.map((r) => REGISTER_NAMES[r - 1] ?? `r${r}`)].join(' ');
 }

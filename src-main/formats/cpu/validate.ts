@@ -1,4 +1,4 @@
-// Judges a CPU-state file: its length (CPU.md file format) and every state against the simulator.
+// Judges a CPU-state file: its length (docs/cpu.md file format) and every state against the simulator.
 import { instructionError, run, STATE_IR, STATE_PC } from './machine';
 import { decodeTrace, traceLengthError } from './file';
 

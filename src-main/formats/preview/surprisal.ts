@@ -1,4 +1,4 @@
-// Per-byte surprisal (bits = -log2 p(byte) under a bGPT checkpoint, DESIGN §1) turned into colours:
+// Per-byte surprisal (bits = -log2 p(byte) under a bGPT checkpoint, docs/model.md) turned into colours:
 // one scale shared by the hex, text and decoded views and by the legend that explains it.
 import type { ByteSpan } from './types';
 

@@ -1,4 +1,4 @@
-// Crash safety with real processes (issue 4 §6): a child recording a run is SIGKILLed at random
+// Crash safety with real processes (docs/ARCHITECTURE.md): a child recording a run is SIGKILLed at random
 // moments; after each kill the catalogue is sound, holds no partial rows, shows the run interrupted,
 // and the next child resumes from the last checkpoint, until a last child finishes the run.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The studio home is private to its owner (issue 12 item 6) and a read-only home fails with one line
+// The studio home is private to its owner (docs/security.md) and a read-only home fails with one line
 // (item 8). Real files on a temporary home; the read-only cases run the real CLI as another user
 // (`setpriv` to nobody) when the tests run as root, since root ignores permission bits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

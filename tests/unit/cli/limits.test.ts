@@ -1,4 +1,4 @@
-// `bgpt generate` refuses a checkpoint too big for this machine before loading it (issue 12 item 5):
+// `bgpt generate` refuses a checkpoint too big for this machine before loading it (docs/security.md):
 // exit 1, one line with the estimate, no output file and no studio home created.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';

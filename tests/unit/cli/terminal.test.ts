@@ -1,4 +1,4 @@
-// Control characters in names never reach the terminal raw (issue 12 item 8): the CLI's outputs
+// Control characters in names never reach the terminal raw (docs/security.md): the CLI's outputs
 // show them escaped. Drives the real CLI framework with a command that prints a hostile file name.
 import { describe, expect, it } from 'vitest';
 import { runCli, type CommandSpec } from '../../../src-main/cli/framework';

@@ -1,6 +1,6 @@
 // `bgpt train --resume RUN` continues the same catalogue run without --data; --json's eval loss is the
 // named checkpoint's and equals `bgpt eval`'s pooled loss on the eval files; crop warnings and a
-// too-long prompt's fix are printed (issue 14 item 8). Real engine process, real catalogue.
+// too-long prompt's fix are printed (docs/walkthrough.md). Real engine process, real catalogue.
 import { describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -37,7 +37,7 @@ describe('BGPTConfig', () => {
       expect(p.description.length).toBeGreaterThan(10);
     }
     expect(PRESETS.paper.config).toMatchObject({ hiddenSize: 768, patchNumLayers: 12, byteNumLayers: 3, patchLength: 512 });
-    // PERF.md: the bench model has 5.88 M parameters.
+    // docs/performance.md: the bench model has 5.88 M parameters.
     expect(parameterCount(PRESETS.bench.config)).toBe(5_879_296);
     expect(parameterCount(PRESETS.paper.config) / 1e6).toBeGreaterThan(100);
     expect(maxFileBytes(PRESETS.bench.config)).toBe(62 * 16);

@@ -1,4 +1,4 @@
-// Format-aware sampling grammars: real tunes pass, the failures QUALITY.md saw are refused.
+// Format-aware sampling grammars: real tunes pass, the failures docs/quality.md saw are refused.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ describe('format constraints', () => {
     const c = new AbcHeaderConstraint();
     expect(firstRefused(c, enc(ok), false)).toBe(-1);
     expect(c.inBody).toBe(true);
-    // The abc2midi complaints of QUALITY.md: a length that is not a fraction, a key that is not a key.
+    // The abc2midi complaints of docs/quality.md: a length that is not a fraction, a key that is not a key.
     expect(firstRefused(new AbcHeaderConstraint(), enc('X:1\nL:8\n'), false)).toBe(6);
     expect(firstRefused(new AbcHeaderConstraint(), enc('X:1\nK:Hm\n'), false)).toBe(6);
     expect(firstRefused(new AbcHeaderConstraint(), enc('T:no number\n'), false)).toBe(0);

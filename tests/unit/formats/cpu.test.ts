@@ -1,4 +1,4 @@
-// Toy CPU (CPU.md): hand-computed programs for every instruction form, saturation and DIV by zero,
+// Toy CPU (docs/cpu.md): hand-computed programs for every instruction form, saturation and DIV by zero,
 // the file format, the generator, the translator, the validator and the evaluator.
 import { describe, it, expect } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-// Hostile files (issue 12 items 5 and 8): a BMP whose width×height overflows is refused in one line,
+// Hostile files (docs/security.md items 5 and 8): a BMP whose width×height overflows is refused in one line,
 // detection reads a bounded prefix (a large file is judged by its first 64 KiB and a UTF-8 sequence
 // cut by the prefix does not make text look binary).
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // `bgpt generate --count N` through the real CLI framework: N files made at once, each the file a
-// single run with its seed writes, the DESIGN §3 fields kept, and bad counts refused with nothing written.
+// single run with its seed writes, the docs/cli.md fields kept, and bad counts refused with nothing written.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 // The cached inference path against the reference PyTorch fixtures: logits within 1e-3, per-file loss
-// within 1e-4 (issue 3 §2), which holds only if both key/value caches are right.
+// within 1e-4 (docs/model.md), which holds only if both key/value caches are right.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

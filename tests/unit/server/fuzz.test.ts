@@ -1,4 +1,4 @@
-// Fuzzes `bgpt serve`'s transport (issue 12 item 1): hundreds of malformed HTTP requests over raw
+// Fuzzes `bgpt serve`'s transport (docs/security.md): hundreds of malformed HTTP requests over raw
 // sockets and malformed WebSocket frames and messages, with and without the token, all to 127.0.0.1
 // and bounded in count and time. Nothing may throw out of a handler or leave a rejection unhandled,
 // and the server must still answer a good request afterwards.

@@ -1,4 +1,4 @@
-// Dialog selections as opaque handles (issue 12 item 4): the renderer cannot name a path.
+// Dialog selections as opaque handles (docs/security.md): the renderer cannot name a path.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { PathGrants } from '../../../src-main/studio/grants';

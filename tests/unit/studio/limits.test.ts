@@ -1,4 +1,4 @@
-// Up-front refusals at the studio boundary (issue 12 items 4, 5, 8) on a real temporary home:
+// Up-front refusals at the studio boundary (docs/security.md items 4, 5, 8) on a real temporary home:
 // a run that cannot fit is refused before its row exists, with the estimate and advice in one line;
 // GPU backends report their memory through a hook; dialog selections import only what was granted;
 // a bad extension is refused by the request schema, before any work.

@@ -1,4 +1,4 @@
-// Two runs and pause (issue 14 items 2 and 9) against the real engine process: a second start while
+// Two runs and pause (docs/walkthrough.md items 2 and 9) against the real engine process: a second start while
 // one trains is queued and starts when the first ends; the status bar's activity names the run really
 // training; pause reports "pausing" until the engine says it stopped stepping, and no step follows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// A .pth wherever a checkpoint is accepted (issue 10 §2, DESIGN §3): generate, convert, the engine
+// A .pth wherever a checkpoint is accepted (docs/pytorch.md, docs/cli.md): generate, convert, the engine
 // process's generation (cached by the file's mtime), and fine-tuning with `bgpt train --init FILE.pth`.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { promises as fs } from 'node:fs';

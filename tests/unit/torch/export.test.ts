@@ -1,4 +1,4 @@
-// Export → reference-format file → import is exact (issue 10 "Done when"): `bgpt export torch` writes a
+// Export → reference-format file → import is exact (docs/pytorch.md "Done when"): `bgpt export torch` writes a
 // weights.pth whose state dict has the reference trainer's own names, order, shapes and attention
 // buffers (a strict load_state_dict in the reference's transformers 4.18 needs them), reads back to
 // identical tensors and identical losses; config.py and the data folders are what the trainers read.

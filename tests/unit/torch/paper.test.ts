@@ -1,4 +1,4 @@
-// Paper size (issue 10 "Done when"): a 110 M-parameter model (patch 16, length 512, hidden 768, 12+3
+// Paper size (docs/pytorch.md "Done when"): a 110 M-parameter model (patch 16, length 512, hidden 768, 12+3
 // layers) written at test time both as a studio checkpoint and, in the reference trainer's layout, as
 // a .pth: the .pth loads with the paper config inferred from its shapes and scores a file exactly as
 // the studio checkpoint does (fast inference path). Seeded random weights: nothing large is in git.

@@ -1,4 +1,4 @@
-// The run monitor's ETA from the recent pace, and a run's metrics as CSV (issue 14 items 3 and 9).
+// The run monitor's ETA from the recent pace, and a run's metrics as CSV (docs/walkthrough.md items 3 and 9).
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../src-main/shared/contract';
 import { PACE_STEPS, recentEtaSeconds } from '../../../src-renderer/lib/eta';
