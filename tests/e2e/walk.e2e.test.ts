@@ -12,9 +12,10 @@ import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 
 const VIEWPORT = { width: 1280, height: 900 };
+// Real tunes of the built-in conversion set (datasets/tunes/{train,eval}, Debian abcmidi and abcm2ps books).
 const TUNES = path.resolve('datasets/tunes');
-const TRAIN = ['coleraine', 'candlemas-eve', 'cuckoo-s-nest', 'heights-of-alma', 'roddy-mccawley', 'smash-the-windows'];
-const EVAL = ['horses-branle'];
+const TRAIN = ['train/coleraine', 'train/trumpet-hornpipe', 'train/oh-you-new-york-girls', 'train/heights-of-alma', 'train/the-friendly-visit', 'train/smash-the-windows'];
+const EVAL = ['eval/cuckoo-s-nest'];
 const PROMPT_BYTES = 200;
 const TRAINING_TIMEOUT_MS = 240_000;
 
@@ -32,8 +33,8 @@ describe('the walk: folder → train → generate → play → export', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'bgpt-walk-'));
     folder = path.join(root, 'my-tunes');
     mkdirSync(path.join(folder, 'eval'), { recursive: true });
-    for (const t of TRAIN) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, `${t}.abc`));
-    for (const t of EVAL) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, 'eval', `${t}.abc`));
+    for (const t of TRAIN) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, `${path.basename(t)}.abc`));
+    for (const t of EVAL) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, 'eval', `${path.basename(t)}.abc`));
     write(path.join(folder, 'empty.abc'), '');
     served = await startServe();
     browser = await launchBrowser();
@@ -97,7 +98,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(await page.getByTestId('gen-run').inputValue()).toBe(runId);
     await studio.fill('gen-ext', 'abc');
     await page.getByLabel('the beginning of a file').check();
-    await page.locator('#gen-file').setInputFiles(path.join(TUNES, 'coleraine.abc'));
+    await page.locator('#gen-file').setInputFiles(path.join(TUNES, 'train/coleraine.abc'));
     await studio.fill('gen-prompt-length', PROMPT_BYTES);
     await expect.poll(() => page.getByTestId('gen-prompt-hint').textContent()).toMatch(new RegExp(`^\\s*${PROMPT_BYTES} bytes of prompt; this run's window takes at most \\d+\\.`));
     await studio.fill('field-gen-maxBytes', 64);
@@ -140,7 +141,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     const file = await download;
     expect(file.suggestedFilename()).toMatch(new RegExp(`^tune-my-tunes-tiny-${sampleId}\\.abc$`));
     const bytes = readFileSync(await file.path());
-    expect(bytes.subarray(0, PROMPT_BYTES)).toEqual(readFileSync(path.join(TUNES, 'coleraine.abc')).subarray(0, PROMPT_BYTES));
+    expect(bytes.subarray(0, PROMPT_BYTES)).toEqual(readFileSync(path.join(TUNES, 'train/coleraine.abc')).subarray(0, PROMPT_BYTES));
   });
 
   it('lists the run in the Library with its next steps, fitting 1280 px', async ({ skip }) => {
