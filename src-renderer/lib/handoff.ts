@@ -17,6 +17,12 @@ export function trainOn(studio: Studio, datasetId: string): void {
   studio.router.go('train');
 }
 
+/** Opens Classify with this classification run chosen. */
+export function classifyWith(studio: Studio, run: RunSummary): void {
+  studio.classify.runId = run.id;
+  studio.router.go('classify');
+}
+
 /** Opens Generate with this run chosen. */
 export function generateFrom(studio: Studio, run: RunSummary): void {
   chooseGenerateRun(studio, run);

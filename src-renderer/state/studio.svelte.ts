@@ -8,6 +8,7 @@ import { DatasetsState } from './datasets.svelte';
 import { GenerateState } from './generate.svelte';
 import { LibraryState } from './library.svelte';
 import { ModelsState } from './models.svelte';
+import { ClassifyState } from './classify.svelte';
 import { Router } from './router.svelte';
 import { Toasts } from './toasts.svelte';
 import { TrainingState } from './training.svelte';
@@ -32,6 +33,8 @@ export class Studio {
   readonly generation: GenerateState;
   readonly library: LibraryState;
   readonly models: ModelsState;
+  /** The Classify view's state: kept here so a finished run can hand itself over (lib/handoff.ts). */
+  readonly classify: ClassifyState;
 
   readonly api: StudioApi;
 
@@ -42,6 +45,7 @@ export class Studio {
     this.generation = new GenerateState(this);
     this.library = new LibraryState(this);
     this.models = new ModelsState(this);
+    this.classify = new ClassifyState(api);
   }
 
   /** Loads the first data and follows the studio's events; the returned function stops everything. */
