@@ -507,7 +507,8 @@ export interface ModelEvaluation {
   files: { name: string; loss: number; bitsPerByte: number }[];
   meanLoss: number;
   meanBitsPerByte: number;
-  backend: BackendName | null;
+  /** The TF.js backend, or 'wasm-simd': the inference kernels, chosen when TF.js would not fit (engine/evaluate-auto.ts). */
+  backend: BackendName | 'wasm-simd' | null;
 }
 
 /** Events the studio pushes to every UI. */

@@ -1,13 +1,16 @@
 // `bgpt eval` picks the inference kernels by itself when the TF.js estimate does not fit (issue 10
 // item 6): the paper model against wasm's 4 GiB, and the tiny parity model under an injected
-// BGPT_MEMORY_LIMIT, whose losses must equal the TF.js path's; a malformed limit is one line.
+// BGPT_MEMORY_LIMIT, whose losses must equal the TF.js path's; a malformed limit is one line; the
+// engine method behind the Models view's "evaluate a dataset" chooses the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../../src-main/cli/framework';
-import { chooseEvalEngine, evalCommand } from '../../../src-main/cli/commands/eval';
+import { evalCommand } from '../../../src-main/cli/commands/eval';
+import { chooseEvalEngine, evaluationConfig } from '../../../src-main/engine/evaluate-auto';
 import { memoryLimits, userMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/resources';
 import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, presetConfig } from '../../../src-main/shared/config';
+import { engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { TINY_A, TINY_A_CHECKPOINT } from './helpers';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -67,6 +70,27 @@ describe('bgpt eval engine choice', () => {
     kernels.files.forEach((f: { loss: number; patches: number }, i: number) => {
       expect(Math.abs(f.loss - tfjs.files[i].loss)).toBeLessThan(1e-4);
       expect(f.patches).toBe(tfjs.files[i].patches);
+    });
+  }, 120_000);
+
+  it('chooses the same way for the Models view\'s evaluate (the engine method)', async () => {
+    const expected = JSON.parse(await fs.readFile(path.join(TINY_A, 'expected.json'), 'utf8')) as Record<string, { loss: number }>;
+    const names = Object.keys(expected);
+    const files = await Promise.all(names.map(async (n) => ({ name: n, ext: path.extname(n).slice(1), bytes: new Uint8Array(await fs.readFile(path.join(TINY_A, n))) })));
+    const job = { checkpoint: path.join(TINY_A, 'model.pth'), files };
+    const ctx = {} as MethodContext;
+    const tfjs = await engineMethods.evaluate(job, ctx);
+    expect(tfjs.backend).not.toBe('wasm-simd');
+    process.env.BGPT_MEMORY_LIMIT = '1';
+    // Not even the kernels fit one byte: refused in one line before loading.
+    await expect(engineMethods.evaluate(job, ctx)).rejects.toThrow(/needs about .* of BGPT_MEMORY_LIMIT it may use/);
+    const config = await evaluationConfig(job.checkpoint);
+    process.env.BGPT_MEMORY_LIMIT = String(Math.round((estimateEvaluationMemoryBytes(config) * 0.9 + 2 * estimateInferenceMemoryBytes(config) / 0.9) / 2));
+    const kernels = await engineMethods.evaluate(job, ctx);
+    expect(kernels.backend).toBe('wasm-simd');
+    names.forEach((n, i) => {
+      expect(Math.abs(kernels.files[i].loss - expected[n].loss)).toBeLessThan(1e-4);
+      expect(Math.abs(tfjs.files[i].loss - expected[n].loss)).toBeLessThan(1e-4);
     });
   }, 120_000);
 });
