@@ -4,7 +4,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend, engineInfo } from '../engine/backend';
 import type { EngineInfo } from '../shared/contract';
-import { evaluate, surprisal } from '../engine/evaluate';
+import { surprisal } from '../engine/evaluate';
+import { evaluateAuto } from '../engine/evaluate-auto';
 import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { MODEL_FILE } from '../engine/checkpoint';
 import { isTorchCheckpointPath } from '../engine/torch/read';
@@ -65,9 +66,9 @@ export const engineMethods: EngineMethodTable = {
     return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
   },
 
-  /** Per-file losses of a set of files (the Models view's "evaluate a dataset"). */
+  /** Per-file losses of a set of files (the Models view's "evaluate a dataset"): the kernels when TF.js would not fit. */
   async evaluate(job: EvaluateJob): Promise<EvaluateOutcome> {
-    return evaluate({ checkpoint: job.checkpoint, files: job.files });
+    return evaluateAuto(job.checkpoint, job.files);
   },
 
   async classify(job: ClassifyJob): Promise<ClassifyOutcome> {

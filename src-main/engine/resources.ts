@@ -38,9 +38,24 @@ export function availableRamBytes(): number {
   return constrained > 0 && constrained < available ? constrained : available;
 }
 
+/**
+ * BGPT_MEMORY_LIMIT (bytes, or with a K/M/G suffix: "1.5G"): the most the studio should plan to use,
+ * for a machine shared with other work; null when unset. A malformed value is one clear line.
+ */
+export function userMemoryLimit(env: string | undefined = process.env.BGPT_MEMORY_LIMIT): number | null {
+  const v = env?.trim();
+  if (!v) return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]i?B?)?$/i.exec(v);
+  if (!m || Number(m[1]) <= 0) throw new UserError(`BGPT_MEMORY_LIMIT='${v}' is not a size (bytes, or e.g. 512M, 1.5G)`, 'BAD_ARGS');
+  const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m[2] ?? '').charAt(0).toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.floor(Number(m[1]) * scale);
+}
+
 /** Every limit that applies to work on `backend` (null: not known yet, RAM only). */
 export function memoryLimits(backend: string | null, ramBytes: number = availableRamBytes()): MemoryLimit[] {
   const limits: MemoryLimit[] = [{ name: 'available RAM', bytes: ramBytes }];
+  const cap = userMemoryLimit();
+  if (cap !== null) limits.push({ name: 'BGPT_MEMORY_LIMIT', bytes: cap });
   if (backend === 'wasm') limits.push({ name: "the wasm backend's 4 GiB", bytes: WASM_MEMORY_BYTES });
   if (backend) {
     const gpu = gpuLimit(backend);

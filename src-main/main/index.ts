@@ -123,10 +123,13 @@ async function main(): Promise<void> {
   studio = await openStudio({ home, engine, transport: 'electron' });
 
   // Native dialogs live here, in main: the renderer only asks for them through the API.
-  // The chosen paths stay here; the renderer gets an opaque handle it can pass to importPaths.
+  // The chosen paths stay here; the renderer gets an opaque handle it can pass to importPaths or
+  // importModelPath (docs/security.md).
   const grants = studio.grants;
-  studio.handlers.showOpenDialog = async () => {
-    const r = await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
+  studio.handlers.showOpenDialog = async (req) => {
+    const r = req?.purpose === 'model'
+      ? await dialog.showOpenDialog(win ?? undefined!, { title: 'Import a bGPT model', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pth', 'pt'] }] })
+      : await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
     return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);
   };
   studio.handlers.saveFile = async ({ defaultName, bytes }) => {

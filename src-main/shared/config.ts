@@ -207,6 +207,22 @@ export function estimateInferenceMemoryBytes(c: BGPTConfig): number {
 }
 
 /**
+ * Estimated peak memory of scoring one file on TF.js (`bgpt eval`, batch of one): the weights and the
+ * forward activations of a whole window, patch level and all its byte-level patches at once, with the
+ * factor TF.js's kept intermediates take (as training, no backward). The paper model needs several GB,
+ * past wasm's 4 GiB; the inference kernels score one prefill batch at a time and need about the weights.
+ */
+export function estimateEvaluationMemoryBytes(c: BGPTConfig): number {
+  const d = c.hiddenSize;
+  const h = c.numHeads;
+  const byteTokens = (c.patchLength - 1) * (c.patchSize + 1);
+  const perLayer = (tokens: number, t: number) => tokens * (ACTIVATION_FLOATS_PER_TOKEN_PER_D * d + 2 * h * t);
+  const activations = c.patchNumLayers * perLayer(c.patchLength, c.patchLength) + c.byteNumLayers * perLayer(byteTokens, c.patchSize + 1)
+    + byteTokens * VOCAB_SIZE * 2;
+  return (parameterCount(c) + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
+}
+
+/**
  * Estimated peak memory of generating one sample, in bytes: the weights, the patch-level key/value
  * cache over the whole window and the byte-level one, doubled for the backend's working copies.
  */

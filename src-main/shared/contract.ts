@@ -159,7 +159,13 @@ export const requests = {
   }),
   /** One chunk of an upload, ≤ 16 MiB (a WebSocket message stays far below its limit), in order. */
   modelUploadChunk: z.object({ uploadId: id, offset: z.number().int().min(0), bytes: bytes.refine((b) => b.length <= 16 * 1024 * 1024, 'chunks are at most 16 MiB') }),
-  modelImportPath: z.object({ path: z.string().min(1).max(4096), name: z.string().trim().min(1).max(100).optional(), kind: z.enum(['generative', 'conversion', 'classifier']).optional() }),
+  /**
+   * Desktop only: the opaque handle of a native dialog that chose one .pth (showOpenDialog with
+   * purpose 'model'), never a path the renderer names (docs/security.md). The CLI imports by path itself.
+   */
+  modelImportPath: z.object({ selection: z.string().min(1).max(100), name: z.string().trim().min(1).max(100).optional(), kind: z.enum(['generative', 'conversion', 'classifier']).optional() }),
+  /** What the native open dialog is for: files and folders for a dataset (default), or one model file. */
+  openDialog: z.object({ purpose: z.enum(['dataset', 'model']).optional() }).optional(),
   modelDownload: z.object({
     /** A published model (conversion, cpu, text, image, audio) or an http(s) URL. */
     source: z.string().trim().min(1).max(2000),
@@ -193,6 +199,7 @@ export type SaveFileRequest = z.input<typeof requests.saveFileRequest>;
 export type ModelUploadBegin = z.input<typeof requests.modelUploadBegin>;
 export type ModelUploadChunk = z.input<typeof requests.modelUploadChunk>;
 export type ModelImportPath = z.input<typeof requests.modelImportPath>;
+export type OpenDialogRequest = z.input<typeof requests.openDialog>;
 export type ModelDownloadRequest = z.input<typeof requests.modelDownload>;
 export type ModelRenameRequest = z.input<typeof requests.modelRename>;
 export type ModelEvaluateRequest = z.input<typeof requests.modelEvaluate>;
@@ -500,7 +507,8 @@ export interface ModelEvaluation {
   files: { name: string; loss: number; bitsPerByte: number }[];
   meanLoss: number;
   meanBitsPerByte: number;
-  backend: BackendName | null;
+  /** The TF.js backend, or 'wasm-simd': the inference kernels, chosen when TF.js would not fit (engine/evaluate-auto.ts). */
+  backend: BackendName | 'wasm-simd' | null;
 }
 
 /** Events the studio pushes to every UI. */
@@ -618,8 +626,8 @@ export interface StudioMethods {
   getModelMetrics(modelId: string): ModelMetricPoint[];
   /** Loss of each file of a dataset under a model (the eval split by default), and the mean bits per byte. */
   evaluateModel(req: ModelEvaluateRequest): ModelEvaluation;
-  /** Electron: native open dialog for files/folders to import; a handle for importPaths, null when cancelled or unsupported. */
-  showOpenDialog(): DialogSelection | null;
+  /** Electron: native open dialog for files/folders to import (or one .pth: purpose 'model'); a handle for importPaths or importModelPath, null when cancelled or unsupported. */
+  showOpenDialog(req?: OpenDialogRequest): DialogSelection | null;
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
   saveFile(req: SaveFileRequest): string | null;
 }
@@ -654,7 +662,7 @@ export const args = {
   listSamples: requests.sampleQuery,
   updateSample: requests.sampleUpdate,
   deleteSample: requests.id,
-  showOpenDialog: requests.none,
+  showOpenDialog: requests.openDialog,
   saveFile: requests.saveFileRequest,
   listModels: requests.none,
   listPublishedModels: requests.none,

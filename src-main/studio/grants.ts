@@ -32,3 +32,10 @@ export class PathGrants {
     return g.paths;
   }
 }
+
+/** The one checkpoint file a model dialog chose (desktop `importModelPath`); the handle is used up. */
+export function grantedModelFile(grants: PathGrants, selection: string): string {
+  const paths = grants.take(selection);
+  if (paths.length !== 1) throw new UserError(`choose one .pth/.pt file to import as a model (the selection holds ${paths.length})`, 'BAD_SELECTION');
+  return paths[0];
+}

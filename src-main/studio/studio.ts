@@ -7,7 +7,7 @@ import { readCheckpointInfo } from '../engine-host/jobs';
 import type { EventName, StudioHandlers } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { DatasetService } from './datasets';
-import { PathGrants } from './grants';
+import { grantedModelFile, PathGrants } from './grants';
 import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
@@ -88,7 +88,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     uploadModelChunk: (r) => models.uploadChunk(r),
     finishModelUpload: (id) => models.finishUpload(id),
     cancelModelUpload: (id) => models.cancelUpload(id),
-    importModelPath: (r) => models.importPath(r.path, { name: r.name, kind: r.kind }),
+    importModelPath: async (r) => models.importPath(grantedModelFile(grants, r.selection), { name: r.name, kind: r.kind }),
     downloadModel: (r) => models.startDownload(r),
     cancelModelDownload: (id) => models.cancelDownload(id),
     listModelDownloads: () => models.listDownloads(),

@@ -2,6 +2,7 @@
 // requests.generateRequest in the contract) and the request it becomes.
 import type { GenerateRequest } from '../../src-main/shared/contract';
 import type { FieldSpec } from '../lib/validate';
+import { samplingDefaults } from '../../src-main/shared/recipe';
 
 export type SamplingKey = 'topK' | 'topP' | 'temperature' | 'seed' | 'count' | 'maxBytes';
 
@@ -45,8 +46,19 @@ export function defaultGenerateForm(): GenerateForm {
     ext: 'abc',
     inputKind: 'none',
     file: null,
-    sampling: { topK: 0, topP: 1, temperature: 1, seed: null, count: 1, maxBytes: 4096 },
+    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: 4096 },
   };
+}
+
+/**
+ * The sampling defaults follow the target extension (shared/recipe.ts samplingDefaults: the tunes
+ * recipe's for abc, no truncation otherwise) while the user has not changed them from `fromExt`'s.
+ */
+export function followSamplingDefaults(form: GenerateForm, fromExt: string): void {
+  const was = samplingDefaults(fromExt);
+  const s = form.sampling;
+  if (s.topK !== was.topK || s.topP !== was.topP || s.temperature !== was.temperature) return;
+  Object.assign(s, samplingDefaults(form.ext.trim().replace(/^\./, '')));
 }
 
 /** The request a valid form stands for; `ext` is already normalized. */

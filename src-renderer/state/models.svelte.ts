@@ -60,6 +60,28 @@ export class ModelsState {
     if (d) await this.#studio.attempt('Cancelling the download', () => this.#studio.api.cancelModelDownload(d.downloadId));
   }
 
+  /**
+   * Desktop: the native dialog chooses one .pth and the main process reads it by path, no upload; the
+   * renderer holds only the dialog's opaque handle (docs/security.md).
+   */
+  async importNative(): Promise<void> {
+    const api = this.#studio.api;
+    this.error = null;
+    try {
+      const chosen = await api.showOpenDialog({ purpose: 'model' });
+      if (!chosen || chosen.names.length === 0) return;
+      this.upload = { name: chosen.names[0], sent: 0, size: 0 };
+      const model = await api.importModelPath({ selection: chosen.selection });
+      this.#studio.toasts.show('success', `Imported model “${model.name}”.`);
+      await this.refresh();
+      this.selectedId = model.id;
+    } catch (err) {
+      this.error = `Import failed: ${errorText(err)}`;
+    } finally {
+      this.upload = null;
+    }
+  }
+
   /** Uploads a .pth from the browser in chunks the server names (≤ 16 MiB each), then lands it. */
   async importFile(file: File): Promise<void> {
     const api = this.#studio.api;

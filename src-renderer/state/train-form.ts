@@ -1,6 +1,7 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
-import type { ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import type { DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import { TUNES_RECIPE } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
 
@@ -36,6 +37,8 @@ export interface TrainForm {
   hyper: Record<HyperKey, number | null>;
   /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
   initFrom?: { runId: string; checkpoint: 'best' | 'last' } | null;
+  /** The dataset whose defaults the form last took (applyDatasetDefaults), so a choice is not redone. */
+  defaultsFor?: string;
 }
 
 export function defaultTrainForm(): TrainForm {
@@ -70,4 +73,38 @@ export function toTrainRequest(form: TrainForm): TrainRequest {
     evalEvery: h.evalEvery ?? undefined,
     initFrom: form.initFrom ?? undefined,
   };
+}
+
+/** A generative dataset of ABC files only: the data the `tunes` recipe was measured on (shared/recipe.ts). */
+export function isTunesDataset(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'byModality'> | undefined): boolean {
+  return !!d && d.kind === 'generative' && d.fileCount > 0 && (d.byModality.abc ?? 0) === d.fileCount;
+}
+
+const RECIPE_HYPER = { steps: TUNES_RECIPE.steps, lr: TUNES_RECIPE.lr, batchSize: TUNES_RECIPE.batchSize };
+
+function atRecipe(form: TrainForm): boolean {
+  return form.preset === 'tunes' && form.hyper.steps === RECIPE_HYPER.steps && form.hyper.lr === RECIPE_HYPER.lr && form.hyper.batchSize === RECIPE_HYPER.batchSize;
+}
+
+/**
+ * Issue 13 item 3, "the Train form untouched runs it": choosing an all-ABC generative dataset sets the
+ * tunes preset and the recipe's steps, learning rate and batch (as `bgpt train` does); choosing another
+ * dataset puts back the plain defaults if the recipe was still untouched. Once per dataset choice, so
+ * the user's later edits stand; a fine-tune keeps its model's shape.
+ */
+export function applyDatasetDefaults(form: TrainForm, dataset: Pick<DatasetSummary, 'id' | 'kind' | 'fileCount' | 'byModality'> | undefined): void {
+  if (!dataset || form.defaultsFor === dataset.id) return;
+  const before = form.defaultsFor;
+  form.defaultsFor = dataset.id;
+  if (form.initFrom) return;
+  if (isTunesDataset(dataset) && form.mode === 'generative') {
+    form.preset = 'tunes';
+    Object.assign(form.hyper, RECIPE_HYPER);
+  } else if (before !== undefined && atRecipe(form)) {
+    const plain = defaultTrainForm();
+    form.preset = plain.preset;
+    form.hyper.steps = plain.hyper.steps;
+    form.hyper.lr = plain.hyper.lr;
+    form.hyper.batchSize = plain.hyper.batchSize;
+  }
 }

@@ -1,8 +1,11 @@
 // The Models view end to end (docs/models.md–4), in real Chromium against the real `bgpt serve`, with a
 // local HTTP server standing in for Hugging Face (BGPT_HF_ENDPOINT): download a published model while
-// its progress shows, generate from it, and import a .pth by upload. Screenshots in tests/artifacts/.
+// its progress shows, generate from it, import a .pth by upload, and see the training curves of one
+// imported with its reference log. Screenshots in tests/artifacts/.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -85,6 +88,32 @@ describe('Models view', () => {
     await row.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await studio.byTestId('model-row').count()).toBe(2);
     await studio.shot('models-view');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws the training curves of a model imported with its reference log', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-curves-'));
+    try {
+      const pth = path.join(dir, 'weights-curves.pth');
+      copyFileSync(PTH_FILE, pth);
+      // The reference trainer's log format (train-gen.py), found beside the .pth by name.
+      writeFileSync(path.join(dir, 'logs-curves.txt'), 'Epoch 1\ntrain_loss: 2.5\neval_loss: 2.25\ntime: x\n\nEpoch 2\ntrain_loss: 1.75\neval_loss: 1.5\ntime: y\n\n');
+      const r = spawnSync(process.execPath, ['bin/bgpt.js', 'models', 'import', pth, '--home', served.home], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await page.reload();
+    await studio.go('models');
+    await studio.byTestId('model-row').filter({ hasText: 'weights-curves' }).getByRole('button', { name: 'weights-curves' }).click();
+    const curves = studio.byTestId('model-curves');
+    await curves.waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => curves.textContent(), { timeout: UI_TIMEOUT_MS }).toMatch(/2 epochs/);
+    const chart = studio.byTestId('model-curve-loss');
+    expect(await chart.getAttribute('data-points')).toBe('2');
+    expect(await chart.textContent()).toMatch(/train loss[\s\S]*eval loss/);
+    expect(await chart.textContent()).toContain('epoch');
+    await studio.shot('models-curves');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,10 +2,9 @@
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { resolveHome } from '../../catalogue/paths';
 import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
-import { evaluate } from '../../engine/evaluate';
 import { readInputFile } from '../../engine/files';
 import type { EvalReport } from '../../engine/evaluate';
-import { evaluateWithKernels } from '../../engine/infer/evaluate';
+import { evaluateAuto } from '../../engine/evaluate-auto';
 import { LOSS_DEFINITION } from './train';
 
 /**
@@ -28,13 +27,14 @@ export const evalCommand: CommandSpec = {
   summary: `loss and bits per byte of files under a checkpoint. ${LOSS_DEFINITION}; meanLoss averages the files, pooledLoss pools their bytes as training's eval loss does`,
   usage: 'bgpt eval --checkpoint DIR|FILE.pth|MODEL|RUN [--fast] FILE... [--home DIR]',
   options: [{ name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true },
-    { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd"' }, HOME_OPTION],
+    { name: 'fast', type: 'boolean', description: 'score on the CPU inference kernels (wasm SIMD): same losses, far less memory (the paper model in ~0.65 GB); backend "wasm-simd". Chosen without it when the TF.js estimate does not fit memory (or BGPT_MEMORY_LIMIT)' }, HOME_OPTION],
   minPositionals: 1,
   async run(ctx) {
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
     const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
-    const report = ctx.opts.fast ? await evaluateWithKernels(checkpoint, files) : await evaluate({ checkpoint, files });
+    // TF.js unless its estimate does not fit, then the kernels, with one line saying so (--fast: always).
+    const report = await evaluateAuto(checkpoint, files, { fast: Boolean(ctx.opts.fast), onNote: (line) => ctx.progress(line) });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
     const pooled = pooledLoss(report.files);
     return { ...report, pooledLoss: pooled, pooledBitsPerByte: pooled / Math.LN2 };

@@ -37,7 +37,7 @@ describe('generate form', () => {
     const form = { ...defaultGenerateForm(), runId: 'r1' };
     const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc'));
     expect(req).toMatchObject({ runId: 'r1', ext: 'abc', checkpoint: 'best', count: 1 });
-    expect(req.sampling).toEqual({ topK: 0, topP: 1, temperature: 1, maxBytes: 4096 });
+    expect(req.sampling).toEqual({ topK: 0, topP: 0.9, temperature: 0.8, maxBytes: 4096 });
     expect(req.prompt).toBeUndefined();
   });
 

@@ -1,0 +1,63 @@
+// Which engine scores files for `bgpt eval` and the Models view's "evaluate a dataset" (issue 10 item 6:
+// the paper model loads and scores under 2.5 GB): TF.js while its estimate of a whole window fits every
+// memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
+// the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
+import { UserError } from '../shared/errors';
+import { initBackend } from './backend';
+import { evaluate, type EvalReport } from './evaluate';
+import type { InputFile } from './files';
+import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from './infer/evaluate';
+import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from './resources';
+import { inspectTorchCheckpoint, isTorchCheckpointPath } from './torch/read';
+
+/**
+ * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one
+ * progress line saying why the kernels were chosen; when not even they fit, the run is refused here,
+ * before anything loads.
+ */
+export function chooseEvalEngine(config: BGPTConfig, limits: MemoryLimit[], forced: boolean): { kernels: boolean; reason?: string } {
+  if (forced) return { kernels: true };
+  const need = estimateEvaluationMemoryBytes(config);
+  const over = firstExceeded(need, limits);
+  if (!over) return { kernels: false };
+  // The kernels hold the weights plus one prefill batch: the weights twice is a safe bound.
+  assertFits(`scoring with this ${parameterCount(config).toLocaleString('en')}-parameter model`, 2 * estimateInferenceMemoryBytes(config), limits,
+    'close other programs or use a smaller model');
+  return { kernels: true, reason: `TF.js would need about ${(need / 2 ** 30).toFixed(1)} GiB for a window, more than ${over.name} allows: scoring on the inference kernels (${KERNELS_BACKEND}), same losses` };
+}
+
+/** The config of a checkpoint folder or .pth, read without loading any weights. */
+export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> {
+  if (isTorchCheckpointPath(checkpoint)) return (await inspectTorchCheckpoint(checkpoint)).config;
+  const file = path.join(checkpoint, 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    throw new UserError(`${file}: missing or not valid JSON (is ${checkpoint} a checkpoint folder?)`, 'BAD_CHECKPOINT');
+  }
+  return configFromJson(json, file, { classifier: true });
+}
+
+export interface EvaluateAutoOptions {
+  /** Always the kernels (`bgpt eval --fast`). */
+  fast?: boolean;
+  /** Told the one line that says the kernels were chosen, and why. */
+  onNote?: (line: string) => void;
+}
+
+/** Evaluates `files` under `checkpoint` on the engine that fits (see chooseEvalEngine). */
+export async function evaluateAuto(checkpoint: string, files: InputFile[], opts: EvaluateAutoOptions = {}): Promise<EvalReport | FastEvalReport> {
+  let kernels = Boolean(opts.fast);
+  if (!kernels) {
+    const config = await evaluationConfig(checkpoint);
+    // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
+    const choice = chooseEvalEngine(config, memoryLimits(await initBackend()), false);
+    kernels = choice.kernels;
+    if (choice.reason) opts.onNote?.(choice.reason);
+  }
+  return kernels ? evaluateWithKernels(checkpoint, files) : evaluate({ checkpoint, files });
+}

@@ -1,0 +1,55 @@
+// Desktop model import by dialog handle (docs/security.md): importModelPath takes only a selection the
+// native dialog granted, for exactly one file, once; a path the renderer names is refused by the
+// request schema and as a handle. On a real temporary studio home with the tiny-a reference .pth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EngineHost } from '../../../src-main/engine-host/host';
+import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
+import { openStudio, type Studio } from '../../../src-main/studio/studio';
+import { createDispatcher } from '../../../src-main/studio/dispatch';
+import { grantedModelFile, PathGrants } from '../../../src-main/studio/grants';
+
+const TINY_PTH = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a/model.pth');
+let tmp: string;
+let studio: Studio;
+let pth: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-model-grants-'));
+  pth = path.join(tmp, 'weights-tiny.pth');
+  copyFileSync(TINY_PTH, pth);
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
+});
+
+afterAll(async () => {
+  await studio?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('importModelPath by dialog handle', () => {
+  it('imports the one file a model dialog granted, once', async () => {
+    const sel = studio.grants.grant([pth]);
+    const model = await studio.handlers.importModelPath({ selection: sel.selection, name: 'granted' });
+    expect(model).toMatchObject({ name: 'granted', kind: 'generative' });
+    expect((await studio.handlers.listModels()).map((m) => m.id)).toContain(model.id);
+    await expect(studio.handlers.importModelPath({ selection: sel.selection, name: 'again' })).rejects.toThrow(/unknown or expired/);
+  });
+
+  it('refuses a path the renderer names, as a field and as a handle', async () => {
+    const dispatch = createDispatcher(studio.handlers);
+    const r = await dispatch('importModelPath', { path: pth });
+    expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await expect(studio.handlers.importModelPath({ selection: pth })).rejects.toThrow(/unknown or expired/);
+    expect((await studio.handlers.listModels()).map((m) => m.name)).toEqual(['granted']);
+  });
+
+  it('takes exactly one file from a selection', () => {
+    const g = new PathGrants();
+    const two = g.grant([pth, path.join(tmp, 'other.pth')]);
+    expect(() => grantedModelFile(g, two.selection)).toThrow(/choose one \.pth\/\.pt file .* holds 2/);
+    expect(() => grantedModelFile(g, two.selection)).toThrow(/unknown or expired/);
+    expect(grantedModelFile(g, g.grant([pth]).selection)).toBe(path.resolve(pth));
+  });
+});
