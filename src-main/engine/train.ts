@@ -108,9 +108,11 @@ export interface TrainResult {
   warnings: string[];
 }
 
-/** Everything besides weights and moments that an exact resume needs. */
-interface TrainState {
-  version: number;
+/** The settings both trainers take (bytes here, labels in classify/train.ts). */
+export type HyperOptions = Pick<TrainOptions, 'steps' | 'epochs' | 'batchSize' | 'accumulation' | 'lr' | 'dropout' | 'seed' | 'evalEvery' | 'patience'>;
+
+/** The part of the resume state both trainers share: where the run is and how it was asked to go. */
+export interface RunProgress {
   runId: string;
   step: number;
   totalSteps: number;
@@ -126,6 +128,11 @@ interface TrainState {
   /** Sampling is a pure function of (seed, sample index): this is the whole RNG state. */
   rng: { seed: number; nextSample: number };
   schedule: Schedule & { warmupFraction: number };
+}
+
+/** Everything besides weights and moments that an exact resume needs. */
+interface TrainState extends RunProgress {
+  version: number;
   config: ReturnType<typeof configToJson>;
 }
 
@@ -152,29 +159,33 @@ async function readState(dir: string): Promise<TrainState> {
   return state;
 }
 
-/** A fresh run's state from the options. */
-function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number): TrainState {
+/** A fresh run's progress from the options (defaults: shared/defaults.ts), checked; `defaultLr` when none is given. */
+export function freshProgress(opts: HyperOptions, trainCount: number, defaultLr: number = DEFAULT_LR): RunProgress {
   const batchSize = positiveInt('batch', opts.batchSize, 8);
-  const accumulation = positiveInt('accumulation', opts.accumulation, 1);
+  const accumulation = positiveInt('accumulation', opts.accumulation, TRAIN_DEFAULTS.accumulation);
   if (opts.steps !== undefined && opts.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
   const perUpdate = batchSize * accumulation;
   const totalSteps = opts.epochs !== undefined
     ? Math.ceil((positiveInt('epochs', opts.epochs, 1) * trainCount) / perUpdate)
     : positiveInt('steps', opts.steps, 100);
-  const seed = opts.seed ?? 0;
+  const seed = opts.seed ?? TRAIN_DEFAULTS.seed;
   if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`, 'BAD_ARGS');
-  const lr = checkLr(opts.lr ?? DEFAULT_LR);
+  const lr = checkLr(opts.lr ?? defaultLr);
   const dropout = opts.dropout ?? DEFAULT_DROPOUT;
   if (!(dropout >= 0 && dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${dropout}`, 'BAD_ARGS');
   return {
-    version: STATE_VERSION, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
+    runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
     evalEvery: positiveInt('evalEvery', opts.evalEvery, defaultEvalEvery(totalSteps)),
     patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
     bestEvalLoss: null, evalsSinceBest: 0,
     rng: { seed, nextSample: 0 },
     schedule: { maxLr: lr, totalSteps, warmupFraction: TRAIN_DEFAULTS.warmupFraction },
-    config: configToJson(config),
   };
+}
+
+/** A fresh run's state from the options. */
+function freshState(opts: TrainOptions, config: BGPTConfig, trainCount: number): TrainState {
+  return { version: STATE_VERSION, ...freshProgress(opts, trainCount), config: configToJson(config) };
 }
 
 /** Mean nats per predicted byte over the eval windows (heads of the sequences), batch by batch. */

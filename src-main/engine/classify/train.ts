@@ -4,7 +4,6 @@
 // its resume state, early stopping, pause / stop / exact resume. Initialised from the patch-level
 // decoder of a generative run or model (recommended by the reference) or from scratch.
 import * as tf from '@tensorflow/tfjs-core';
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configFromJson, configToJson, validateConfig, type BGPTConfig } from '../../shared/config';
@@ -17,7 +16,7 @@ import { Dropout } from '../model';
 import { deriveSeed } from '../rng';
 import { getLr, type Schedule } from '../schedule';
 import { parseSafetensors, serializeSafetensors } from '../safetensors';
-import { DEFAULT_DROPOUT, OPTIMIZER_FILE, STATE_FILE } from '../train';
+import { freshProgress, OPTIMIZER_FILE, STATE_FILE, type RunProgress } from '../train';
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
@@ -31,7 +30,6 @@ const STATE_KIND = 'classification';
 export const DEFAULT_CLASSIFY_LR = 1e-4;
 /** Random stream of the dropout masks. */
 const DROPOUT_STREAM = 23;
-const EVALS_PER_RUN = 10;
 /** Every evaluation of a run, rewritten at each one: the run monitor's per-class accuracy and confusion matrices. */
 export const EVALS_FILE = 'classification.json';
 
@@ -85,56 +83,19 @@ export interface ClassifyTrainResult {
   warnings: string[];
 }
 
-interface State {
+interface State extends RunProgress {
   version: number;
   kind: typeof STATE_KIND;
-  runId: string;
-  step: number;
-  totalSteps: number;
-  seed: number;
-  batchSize: number;
-  accumulation: number;
-  lr: number;
-  dropout: number;
-  evalEvery: number;
-  patience: number | null;
-  bestEvalLoss: number | null;
   bestEvalAccuracy: number | null;
-  evalsSinceBest: number;
-  rng: { seed: number; nextSample: number };
-  schedule: Schedule & { warmupFraction: number };
   config: ReturnType<typeof configToJson>;
   labels: string[];
 }
 
-function positiveInt(name: string, v: number | undefined, fallback: number): number {
-  const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < 1) throw new UserError(`${name} must be a positive integer, got ${v}`, 'BAD_ARGS');
-  return x;
-}
-
+/** A fresh run's state: the progress fields every trainer shares (engine/train.ts), plus labels and accuracy. */
 function freshState(opts: ClassifyTrainOptions, config: BGPTConfig, labels: string[], trainCount: number): State {
-  const batchSize = positiveInt('batch', opts.batchSize, 8);
-  const accumulation = positiveInt('accumulation', opts.accumulation, 1);
-  if (opts.steps !== undefined && opts.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
-  const totalSteps = opts.epochs !== undefined
-    ? Math.ceil((positiveInt('epochs', opts.epochs, 1) * trainCount) / (batchSize * accumulation))
-    : positiveInt('steps', opts.steps, 100);
-  const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new UserError(`seed must be a non-negative integer, got ${seed}`, 'BAD_ARGS');
-  const lr = opts.lr ?? DEFAULT_CLASSIFY_LR;
-  if (!Number.isFinite(lr) || lr <= 0 || lr > 1) throw new UserError(`lr must be a number in (0, 1], got ${lr}`, 'BAD_ARGS');
-  const dropout = opts.dropout ?? DEFAULT_DROPOUT;
-  if (!(dropout >= 0 && dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${dropout}`, 'BAD_ARGS');
   return {
-    version: STATE_VERSION, kind: STATE_KIND, runId: randomUUID(), step: 0, totalSteps, seed, batchSize, accumulation, lr, dropout,
-    evalEvery: positiveInt('evalEvery', opts.evalEvery, Math.max(1, Math.floor(totalSteps / EVALS_PER_RUN))),
-    patience: opts.patience === undefined ? null : positiveInt('patience', opts.patience, 1),
-    bestEvalLoss: null, bestEvalAccuracy: null, evalsSinceBest: 0,
-    rng: { seed, nextSample: 0 },
-    schedule: { maxLr: lr, totalSteps, warmupFraction: 0.1 },
-    config: configToJson(config),
-    labels,
+    version: STATE_VERSION, kind: STATE_KIND, ...freshProgress(opts, trainCount, DEFAULT_CLASSIFY_LR),
+    bestEvalAccuracy: null, config: configToJson(config), labels,
   };
 }
 
