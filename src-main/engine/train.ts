@@ -159,6 +159,22 @@ async function readState(dir: string): Promise<TrainState> {
   return state;
 }
 
+/** The AdamW moments saved beside a `last/` checkpoint, restored onto `vars` at `step` (both trainers resume this way). */
+export async function restoreOptimizer(dir: string, vars: ConstructorParameters<typeof AdamW>[0], step: number): Promise<AdamW> {
+  const file = path.join(dir, OPTIMIZER_FILE);
+  const bytes = await fs.readFile(file).catch(() => {
+    throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
+  });
+  const opt = new AdamW(vars);
+  try {
+    opt.restore(parseSafetensors(bytes, file).tensors, step, file);
+  } catch (err) {
+    opt.dispose();
+    throw err;
+  }
+  return opt;
+}
+
 /** A fresh run's progress from the options (defaults: shared/defaults.ts), checked; `defaultLr` when none is given. */
 export function freshProgress(opts: HyperOptions, trainCount: number, defaultLr: number = DEFAULT_LR): RunProgress {
   const batchSize = positiveInt('batch', opts.batchSize, 8);
@@ -302,17 +318,7 @@ async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; 
     if (JSON.stringify(saved) !== JSON.stringify(model.config)) {
       throw new UserError(`${path.join(dir, STATE_FILE)}: its model config does not match ${path.join(dir, 'config.json')}`, 'BAD_CHECKPOINT');
     }
-    const file = path.join(dir, OPTIMIZER_FILE);
-    const bytes = await fs.readFile(file).catch(() => {
-      throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
-    });
-    const opt = new AdamW(model.vars);
-    try {
-      opt.restore(parseSafetensors(bytes, file).tensors, state.step, file);
-    } catch (err) {
-      opt.dispose();
-      throw err;
-    }
+    const opt = await restoreOptimizer(dir, model.vars, state.step);
     return { model, opt, state };
   } catch (err) {
     model.dispose();

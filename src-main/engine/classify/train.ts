@@ -16,7 +16,7 @@ import { Dropout } from '../model';
 import { deriveSeed } from '../rng';
 import { getLr, type Schedule } from '../schedule';
 import { parseSafetensors, serializeSafetensors } from '../safetensors';
-import { freshProgress, OPTIMIZER_FILE, STATE_FILE, type RunProgress } from '../train';
+import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type RunProgress } from '../train';
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
@@ -127,17 +127,7 @@ async function resumeFrom(dir: string): Promise<{ model: ClassifierModel; opt: A
     if (JSON.stringify(saved) !== JSON.stringify(model.config) || JSON.stringify(state.labels) !== JSON.stringify(model.labels)) {
       throw new UserError(`${file}: its model config or labels do not match the checkpoint beside it`, 'BAD_CHECKPOINT');
     }
-    const optFile = path.join(dir, OPTIMIZER_FILE);
-    const bytes = await fs.readFile(optFile).catch(() => {
-      throw new UserError(`${optFile}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
-    });
-    const opt = new AdamW(model.vars);
-    try {
-      opt.restore(parseSafetensors(bytes, optFile).tensors, state.step, optFile);
-    } catch (err) {
-      opt.dispose();
-      throw err;
-    }
+    const opt = await restoreOptimizer(dir, model.vars, state.step);
     return { model, opt, state };
   } catch (err) {
     model.dispose();
