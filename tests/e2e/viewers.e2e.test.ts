@@ -77,6 +77,38 @@ describe('MIDI viewer', () => {
     await close(page);
   });
 
+  it('mutes and solos tracks and scales the schedule with the tempo control', async () => {
+    const page = await open('file=scale.mid');
+    await expect(page.textContent('[data-testid=midi-tracks]')).resolves.toMatch(/Melody \(8\).*piano \(sampled\).*Bass \(4\)/s);
+    const play = page.locator('[data-testid=midi-play]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    expect(await play.getAttribute('data-scheduled')).toBe('12');
+    const fullEnd = Number(await play.getAttribute('data-scheduled-end'));
+    expect(fullEnd).toBeGreaterThan(2); // the file lasts 2.35 s
+    await page.click('[data-testid=midi-mute-1]'); // the bass
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('8');
+    await page.click('[data-testid=midi-solo-1]'); // solo wins: only the bass
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('4');
+    await page.click('[data-testid=midi-solo-1]');
+    await page.click('[data-testid=midi-mute-1]');
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('12');
+    await page.locator('[data-testid=midi-tempo]').fill('200');
+    await expect.poll(async () => Number(await play.getAttribute('data-scheduled-end'))).toBeCloseTo(fullEnd / 2, 2);
+    await page.locator('[data-testid=midi-tempo]').fill('50');
+    await expect.poll(async () => Number(await play.getAttribute('data-scheduled-end'))).toBeCloseTo(fullEnd * 2, 2);
+    await page.check('[data-testid=midi-loop]');
+    await page.click('[data-testid=midi-mute-0]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]');
+    await waitForPosition(page, 'midi-position', 0.3);
+    await screenshot(page, 'viewer-midi-mixer');
+    await play.click();
+    await close(page);
+  });
+
   it('keeps the notes of a truncated file and says why the rest failed', async () => {
     const page = await open('file=scale.mid&truncate=150');
     await expect(page.textContent('[data-testid=parse-issues]')).resolves.toMatch(/claims \d+ bytes but the file ends/);
