@@ -109,6 +109,24 @@ describe('MIDI viewer', () => {
     await close(page);
   });
 
+  it('plays General MIDI programs on synth voices and channel 10 on the drum kit', async () => {
+    const page = await open('file=band.mid');
+    const tracks = (await page.textContent('[data-testid=midi-tracks]')) ?? '';
+    expect(tracks).toMatch(/Lead \(8\) · synth lead \(synth\)/);
+    expect(tracks).toMatch(/Strings \(1\) · ensemble \(synth\)/);
+    expect(tracks).toMatch(/Bass \(4\) · bass \(synth\)/);
+    expect(tracks).toMatch(/Drums \(13\) · drum kit/);
+    const play = page.locator('[data-testid=midi-play]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
+    expect(await play.getAttribute('data-scheduled')).toBe('26');
+    await waitForPosition(page, 'midi-position', 1.2); // past several drum hits: no voice threw (close() checks page errors)
+    await screenshot(page, 'viewer-midi-band');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    await close(page);
+  });
+
   it('keeps the notes of a truncated file and says why the rest failed', async () => {
     const page = await open('file=scale.mid&truncate=150');
     await expect(page.textContent('[data-testid=parse-issues]')).resolves.toMatch(/claims \d+ bytes but the file ends/);
