@@ -76,7 +76,7 @@ export class DatasetsState {
         let read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
         if (convert) {
           const c = convertImages(read);
-          read = c.files;
+          read = c.files as typeof read; // the converter's outputs are fresh ArrayBuffer-backed arrays
           conversion.converted += c.converted;
           conversion.failed.push(...c.failed);
         }
