@@ -11,9 +11,14 @@ export function isConvertibleImage(name: string): boolean {
   return CONVERTIBLE.test(name);
 }
 
-/** "photos/cat.JPG" → "photos/cat.bmp": the folder path is kept, so eval/ stays the eval split. */
-export function bmpName(name: string): string {
-  return name.replace(CONVERTIBLE, '.bmp');
+/** "photos/cat.JPG" → "photos/cat.bmp": the folder path is kept, so eval/ stays the eval split. A
+ *  name already taken in this import (cat.png beside cat.jpg, or a cat.bmp) becomes cat-2.bmp, cat-3.bmp… */
+export function bmpName(name: string, taken: Set<string> = new Set()): string {
+  const stem = name.replace(CONVERTIBLE, '');
+  let out = `${stem}.bmp`;
+  for (let k = 2; taken.has(out.toLowerCase()); k++) out = `${stem}-${k}.bmp`;
+  taken.add(out.toLowerCase());
+  return out;
 }
 
 export interface ImageConversion {
@@ -24,8 +29,13 @@ export interface ImageConversion {
   failed: { path: string; reason: string }[];
 }
 
-/** Converts the PNG/JPEG files of an upload batch; a file that fails keeps its bytes and gets a reason. */
-export function convertImages(files: readonly { name: string; bytes: Uint8Array }[]): ImageConversion {
+/** Converts the PNG/JPEG files of an upload batch; a file that fails keeps its bytes and gets a reason.
+ *  `taken`: the (lower-cased) names of the whole import, shared across its batches, so no converted
+ *  name replaces another file; it starts with every name that is not converted. */
+export function convertImages(
+  files: readonly { name: string; bytes: Uint8Array }[],
+  taken: Set<string> = new Set(files.filter((f) => !isConvertibleImage(f.name)).map((f) => f.name.toLowerCase())),
+): ImageConversion {
   const out: ImageConversion = { files: [], converted: 0, failed: [] };
   for (const f of files) {
     if (!isConvertibleImage(f.name)) {
@@ -33,7 +43,8 @@ export function convertImages(files: readonly { name: string; bytes: Uint8Array 
       continue;
     }
     try {
-      out.files.push({ name: bmpName(f.name), bytes: imageToBmp(f.bytes) });
+      const bytes = imageToBmp(f.bytes); // first: a failed image takes no name
+      out.files.push({ name: bmpName(f.name, taken), bytes });
       out.converted++;
     } catch (err) {
       out.failed.push({ path: f.name, reason: `not converted (${err instanceof Error ? err.message : String(err)}); imported as it is` });

@@ -65,6 +65,7 @@ export class DatasetsState {
     }
     this.pendingImages = null;
     const conversion = { converted: 0, failed: [] as { path: string; reason: string }[] };
+    const taken = new Set(files.map((f) => nameForImport(f)).filter((n) => !isConvertibleImage(n)).map((n) => n.toLowerCase()));
     this.conversion = null;
     await this.#runImport(async (name) => {
       // Batches stay under the server's message limit (src-main/shared/wire.ts); each adds to the same dataset.
@@ -75,7 +76,7 @@ export class DatasetsState {
       for (const batch of batches) {
         let read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
         if (convert) {
-          const c = convertImages(read);
+          const c = convertImages(read, taken);
           read = c.files as typeof read; // the converter's outputs are fresh ArrayBuffer-backed arrays
           conversion.converted += c.converted;
           conversion.failed.push(...c.failed);

@@ -11,6 +11,8 @@ describe('image conversion on import', () => {
   it('offers PNG and JPEG (any case), not BMP or other files', () => {
     expect(['a.png', 'b.JPG', 'c.jpeg', 'd.bmp', 'e.mid', 'png'].map(isConvertibleImage)).toEqual([true, true, true, false, false, false]);
     expect(bmpName('photos/eval/Cat.JPEG')).toBe('photos/eval/Cat.bmp');
+    const taken = new Set(['cat.bmp']);
+    expect([bmpName('cat.png', taken), bmpName('cat.jpg', taken), bmpName('dog.jpg', taken)]).toEqual(['cat-2.bmp', 'cat-3.bmp', 'dog.bmp']);
   });
 
   it('converts the images of a batch and leaves the rest as they are', () => {
@@ -20,9 +22,10 @@ describe('image conversion on import', () => {
       { name: 'pics/eval/g.jpg', bytes: fixture('gradient48x40.jpg') },
       { name: 'coleraine.abc', bytes: tune },
       { name: 'broken.jpg', bytes: fixture('gradient48x40.jpg').subarray(0, 200) },
+      { name: 'pics/G.png', bytes: fixture('gradient48x40.png') }, // same name as the first but for case
     ]);
-    expect(out.converted).toBe(2);
-    expect(out.files.map((f) => f.name)).toEqual(['pics/g.bmp', 'pics/eval/g.bmp', 'coleraine.abc', 'broken.jpg']);
+    expect(out.converted).toBe(3);
+    expect(out.files.map((f) => f.name)).toEqual(['pics/g.bmp', 'pics/eval/g.bmp', 'coleraine.abc', 'broken.jpg', 'pics/G-2.bmp']);
     for (const f of out.files.slice(0, 2)) {
       expect(f.bytes.length).toBe(54 + 32 * 32 * 3);
       expect(validate(f.bytes, 'bmp')).toEqual({ verdict: 'valid' });
