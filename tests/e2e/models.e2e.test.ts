@@ -97,6 +97,7 @@ describe('Models view', () => {
     await studio.shot('models-in-train');
     await init.selectOption({ value: '' });
     await studio.byTestId('fine-tune-note').waitFor({ state: 'detached' });
+    await studio.go('models'); // where the next step imports
   });
 
   it('imports a .pth by upload', async () => {
