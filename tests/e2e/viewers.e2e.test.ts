@@ -143,6 +143,9 @@ describe('ABC viewer', () => {
     await page.waitForSelector('[data-testid=abc-play][data-state=started]', { timeout: 60_000 });
     expect(Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled'))).toBeGreaterThan(20);
     await page.waitForSelector('.abc-playing');
+    const end = Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled-end'));
+    await page.locator('[data-testid=abc-tempo]').fill('200');
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled-end'))).toBeCloseTo(end / 2, 2);
     await screenshot(page, 'viewer-abc-playing');
     await close(page);
   });
