@@ -12,7 +12,7 @@ import { DEFAULT_MAX_FILE_BYTES } from './import';
 export interface OutputFile { name: string; bytes: Uint8Array }
 
 const TEXT_INPUTS = new Set(['txt', 'text', 'md']);
-const IMAGE_INPUTS = new Set(['png', 'bmp']);
+const IMAGE_INPUTS = new Set(['png', 'jpg', 'jpeg', 'bmp']);
 
 /** `stem` for a single output, `stem-1`, `stem-2`… for several. */
 const numbered = (stem: string, k: number, count: number): string => (count === 1 ? stem : `${stem}-${k + 1}`);

@@ -111,11 +111,20 @@ export class DatasetService {
     const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
     assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');
     const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-upload-'));
+    // Two files of one upload under the same name would overwrite each other in the stage unseen:
+    // the later one is refused and reported instead.
+    const seen = new Set<string>();
+    const clashes: { path: string; reason: string }[] = [];
     try {
       for (const f of files) {
         // Keep folder structure of a dropped folder (it decides eval/ splits and pairs), never escape the stage.
         const rel = f.name.replace(/\\/g, '/').split('/').filter((s) => s && s !== '.' && s !== '..').join('/');
         if (!rel) throw new UserError(`unsafe file name '${f.name}'`, 'BAD_NAME');
+        if (seen.has(rel)) {
+          clashes.push({ path: rel, reason: 'another file of this upload has the same name; rename one' });
+          continue;
+        }
+        seen.add(rel);
         const target = path.join(stage, rel);
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.writeFile(target, f.bytes);
@@ -123,6 +132,7 @@ export class DatasetService {
       const plan = await importPaths([stage], { home: this.home, existingHashes: await this.existingHashes(name), seed: 0 });
       // Report paths as the user named them, not the staging folder.
       for (const s of plan.skipped) s.path = path.relative(stage, s.path) || s.path;
+      plan.skipped.push(...clashes);
       return await this.record(name, 'upload', kind, plan);
     } finally {
       await fs.rm(stage, { recursive: true, force: true });

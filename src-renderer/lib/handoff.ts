@@ -1,7 +1,7 @@
 // Hand-offs between the studio's steps (docs/walkthrough.md): each finished step opens the next one with
 // its choice already made — a dataset goes to Train, a run to Generate, Resume or Fine-tune — so a
 // user never re-picks in the next view what they just picked in this one.
-import type { RunSummary } from '../../src-main/shared/contract';
+import type { ModelInfo, RunSummary } from '../../src-main/shared/contract';
 import type { Studio } from '../state/studio.svelte';
 import { CUSTOM } from '../state/train-form';
 import { metricsCsv, safeFileStem } from './csv';
@@ -59,6 +59,21 @@ export function fineTune(studio: Studio, run: RunSummary): void {
   }
   form.name = `${run.name} · fine-tune`;
   studio.router.go('train');
+}
+
+/**
+ * Sets Train up to fine-tune a generative model of the Models catalogue: its weights (the contract
+ * takes a model id `mdl_…` as initFrom.runId: src-main/studio/runs.ts start()) and its shape, which
+ * the new run must have for the weights to load. The dataset stays the one chosen.
+ */
+export function fineTuneModel(studio: Studio, model: ModelInfo): void {
+  const form = studio.training.form;
+  form.initFrom = { runId: model.id, checkpoint: 'best' };
+  form.mode = 'generative';
+  form.preset = CUSTOM;
+  const c = model.config;
+  form.model = { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers };
+  form.name = `${model.name} · fine-tune`;
 }
 
 /** Resumes a run and shows it training. */

@@ -1,10 +1,12 @@
 // Datasets view state: the selected dataset with its files, its context fit for a chosen preset, and
-// imports (browser upload or Electron's native dialog) with their report.
+// imports (browser upload or Electron's native dialog) with their report; PNG/JPEG files in a browser
+// import wait for the user's answer to "convert them to the paper's BMP shape?" (lib/image-import.ts).
 import type { ContextFit, DatasetDetail, DialogSelection, ImportReport } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { UPLOAD_BATCH_BYTES } from '../../src-main/shared/wire';
 import { mergeReports, uploadBatches } from '../lib/uploads';
 import { importName as nameForImport, type NamedFile } from '../lib/folder-drop';
+import { convertImages, isConvertibleImage } from '../lib/image-import';
 import type { Studio } from './studio.svelte';
 
 const DEFAULT_IMPORT_NAME = 'My files';
@@ -21,6 +23,10 @@ export class DatasetsState {
   importing = $state(false);
   report = $state.raw<ImportReport | null>(null);
   importError = $state<string | null>(null);
+  /** An import held until the user says whether its PNG/JPEG images are converted. */
+  pendingImages = $state.raw<{ files: readonly (File | NamedFile)[]; images: number } | null>(null);
+  /** What the last import converted (PNG/JPEG → BMP) and which images could not be. */
+  conversion = $state.raw<{ converted: number; failed: { path: string; reason: string }[] } | null>(null);
 
   constructor(studio: Studio) {
     this.#studio = studio;
@@ -50,8 +56,17 @@ export class DatasetsState {
   }
 
   /** Browser upload and drag and drop: the bytes travel with the request. */
-  async importFiles(files: readonly (File | NamedFile)[]): Promise<void> {
+  async importFiles(files: readonly (File | NamedFile)[], convert: boolean | null = null): Promise<void> {
     if (files.length === 0) return;
+    const images = files.filter((f) => isConvertibleImage(nameForImport(f))).length;
+    if (images && convert === null) {
+      this.pendingImages = { files, images }; // the panel asks; answerImages continues
+      return;
+    }
+    this.pendingImages = null;
+    const conversion = { converted: 0, failed: [] as { path: string; reason: string }[] };
+    const taken = new Set(files.map((f) => nameForImport(f)).filter((n) => !isConvertibleImage(n)).map((n) => n.toLowerCase()));
+    this.conversion = null;
     await this.#runImport(async (name) => {
       // Batches stay under the server's message limit (src-main/shared/wire.ts); each adds to the same dataset.
       const sized = files.map((f) => ({ file: 'path' in f ? f.file : f, name: nameForImport(f), size: ('path' in f ? f.file : f).size }));
@@ -59,7 +74,13 @@ export class DatasetsState {
       let merged: ImportReport | null = null;
       let lastError: unknown = null;
       for (const batch of batches) {
-        const read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
+        let read = await Promise.all(batch.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
+        if (convert) {
+          const c = convertImages(read, taken);
+          read = c.files as typeof read; // the converter's outputs are fresh ArrayBuffer-backed arrays
+          conversion.converted += c.converted;
+          conversion.failed.push(...c.failed);
+        }
         try {
           merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read }));
         } catch (err) {
@@ -69,8 +90,16 @@ export class DatasetsState {
         }
       }
       if (!merged) throw lastError ?? new Error('nothing was imported');
+      if (convert) this.conversion = conversion;
       return merged;
     });
+  }
+
+  /** The user's answer to the conversion question: convert, import as they are, or (null) cancel. */
+  async answerImages(convert: boolean | null): Promise<void> {
+    const pending = this.pendingImages;
+    this.pendingImages = null;
+    if (pending && convert !== null) await this.importFiles(pending.files, convert);
   }
 
   /** Electron: the native dialog picks files or folders, the services read them by path. */

@@ -46,7 +46,8 @@ export class GenerateState {
     this.starting = true;
     this.startError = null;
     try {
-      const patchSize = this.#studio.runs.find((r) => r.id === this.form.runId)?.config.patchSize;
+      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? this.#studio.models.models.find((m) => m.id === this.form.runId);
+      const patchSize = source?.config.patchSize;
       const { jobId } = await this.#studio.api.generate(toGenerateRequest(this.form, this.ext, patchSize));
       this.jobs[jobId] ??= emptyJob();
       this.jobId = jobId;

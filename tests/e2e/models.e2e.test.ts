@@ -82,6 +82,27 @@ describe('Models view', () => {
     await studio.shot('models-generated');
   });
 
+  it('offers the model in Generate and as the starting weights in Train', async () => {
+    expect(downloaded).toBe(true);
+    await studio.go('generate');
+    const modelOption = studio.byTestId('gen-run').locator('optgroup[label=Models] option', { hasText: 'weights-text' });
+    await modelOption.waitFor({ state: 'attached' });
+    await studio.byTestId('gen-run').selectOption({ value: (await modelOption.getAttribute('value'))! });
+    expect(await studio.byTestId('gen-run').inputValue()).toMatch(/^mdl_/);
+    await studio.shot('models-in-generate');
+    await studio.go('train');
+    const init = studio.byTestId('train-init');
+    const option = init.locator('option', { hasText: 'weights-text' });
+    await option.waitFor({ state: 'attached' });
+    await init.selectOption({ value: (await option.getAttribute('value'))! });
+    await expect.poll(() => studio.byTestId('fine-tune-note').textContent()).toMatch(/starts from model “weights-text”/);
+    expect(await studio.byTestId('train-preset').inputValue()).toBe('custom'); // the model's own shape
+    await studio.shot('models-in-train');
+    await init.selectOption({ value: '' });
+    await studio.byTestId('fine-tune-note').waitFor({ state: 'detached' });
+    await studio.go('models'); // where the next step imports
+  });
+
   it('imports a .pth by upload', async () => {
     await studio.byTestId('model-import-input').setInputFiles(PTH_FILE);
     const row = studio.byTestId('model-row').filter({ hasText: /^\s*model\b/ });

@@ -90,6 +90,23 @@ describe('studio UI', () => {
     await expect.poll(() => page.getByTestId('import-report').textContent()).toMatch(/1 imported into “e2e dropped”/);
   });
 
+  it("offers to convert dropped PNG/JPEG photos to the paper's BMP shape, and imports them converted", async () => {
+    await studio.fill('import-name', 'e2e photos');
+    const fixture = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path.join('tests/fixtures/formats', name)) });
+    await page.getByTestId('import-input').setInputFiles([fixture('gradient48x40.png'), fixture('gradient48x40.jpg'), { name: 'reel2.abc', mimeType: 'text/plain', buffer: Buffer.from(TUNE.replace('Test reel', 'Second reel')) }]);
+    const ask = page.getByTestId('import-convert');
+    await expect.poll(() => ask.textContent()).toMatch(/2 PNG\/JPEG images/);
+    await studio.shot('studio-import-convert');
+    await page.getByTestId('import-convert-yes').click();
+    const report = page.getByTestId('import-report');
+    await expect.poll(() => report.textContent()).toMatch(/imported into “e2e photos”/);
+    expect(await page.getByTestId('import-converted').textContent()).toMatch(/2 images converted to 32×32 BMP\./);
+    // the two photos share a stem: the second is named gradient48x40-2.bmp, not lost (the JPEG's pixels differ by rounding)
+    expect(await page.getByTestId('import-modalities').textContent()).toMatch(/2 bmp/);
+    expect(await page.getByTestId('import-modalities').textContent()).not.toMatch(/binary/);
+    await studio.shot('studio-import-converted');
+  });
+
   it('is reachable from the keyboard', async () => {
     await page.getByTestId('nav-train').focus();
     await page.keyboard.press('Enter');

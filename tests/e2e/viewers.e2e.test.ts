@@ -77,6 +77,56 @@ describe('MIDI viewer', () => {
     await close(page);
   });
 
+  it('mutes and solos tracks and scales the schedule with the tempo control', async () => {
+    const page = await open('file=scale.mid');
+    await expect(page.textContent('[data-testid=midi-tracks]')).resolves.toMatch(/Melody \(8\).*piano \(sampled\).*Bass \(4\)/s);
+    const play = page.locator('[data-testid=midi-play]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    expect(await play.getAttribute('data-scheduled')).toBe('12');
+    const fullEnd = Number(await play.getAttribute('data-scheduled-end'));
+    expect(fullEnd).toBeGreaterThan(2); // the file lasts 2.35 s
+    await page.click('[data-testid=midi-mute-1]'); // the bass
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('8');
+    await page.click('[data-testid=midi-solo-1]'); // solo wins: only the bass
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('4');
+    await page.click('[data-testid=midi-solo-1]');
+    await page.click('[data-testid=midi-mute-1]');
+    await expect.poll(() => play.getAttribute('data-scheduled')).toBe('12');
+    await page.locator('[data-testid=midi-tempo]').fill('200');
+    await expect.poll(async () => Number(await play.getAttribute('data-scheduled-end'))).toBeCloseTo(fullEnd / 2, 2);
+    await page.locator('[data-testid=midi-tempo]').fill('50');
+    await expect.poll(async () => Number(await play.getAttribute('data-scheduled-end'))).toBeCloseTo(fullEnd * 2, 2);
+    await page.check('[data-testid=midi-loop]');
+    await page.click('[data-testid=midi-mute-0]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]');
+    await waitForPosition(page, 'midi-position', 0.3);
+    await screenshot(page, 'viewer-midi-mixer');
+    await play.click();
+    await close(page);
+  });
+
+  it('plays General MIDI programs on synth voices and channel 10 on the drum kit', async () => {
+    const page = await open('file=band.mid');
+    const tracks = (await page.textContent('[data-testid=midi-tracks]')) ?? '';
+    expect(tracks).toMatch(/Lead \(8\) · synth lead \(synth\)/);
+    expect(tracks).toMatch(/Strings \(1\) · ensemble \(synth\)/);
+    expect(tracks).toMatch(/Bass \(4\) · bass \(synth\)/);
+    expect(tracks).toMatch(/Drums \(13\) · drum kit/);
+    const play = page.locator('[data-testid=midi-play]');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=started]', { timeout: 60_000 });
+    expect(await play.getAttribute('data-scheduled')).toBe('26');
+    await waitForPosition(page, 'midi-position', 1.2); // past several drum hits: no voice threw (close() checks page errors)
+    await screenshot(page, 'viewer-midi-band');
+    await play.click();
+    await page.waitForSelector('[data-testid=midi-play][data-state=paused]');
+    await close(page);
+  });
+
   it('keeps the notes of a truncated file and says why the rest failed', async () => {
     const page = await open('file=scale.mid&truncate=150');
     await expect(page.textContent('[data-testid=parse-issues]')).resolves.toMatch(/claims \d+ bytes but the file ends/);
@@ -93,6 +143,9 @@ describe('ABC viewer', () => {
     await page.waitForSelector('[data-testid=abc-play][data-state=started]', { timeout: 60_000 });
     expect(Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled'))).toBeGreaterThan(20);
     await page.waitForSelector('.abc-playing');
+    const end = Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled-end'));
+    await page.locator('[data-testid=abc-tempo]').fill('200');
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled-end'))).toBeCloseTo(end / 2, 2);
     await screenshot(page, 'viewer-abc-playing');
     await close(page);
   });
@@ -156,5 +209,35 @@ describe('FileViewer', () => {
     await expect(page.textContent('[data-testid=file-viewer]')).resolves.toMatch(/\d\.\d{3} bits\/byte on cpu/);
     await screenshot(page, 'viewer-file-api');
     await close(page);
+  });
+
+  it('scores a sample under the model or run that made it, and marks where its prompt ends', async () => {
+    const byModel = await open('file=scale.mid&via=api&maker=model&prompt=120');
+    await byModel.waitForSelector('body[data-scored-by=mdl_fixture]');
+    expect(await byModel.inputValue('[data-testid=surprisal-run]')).toBe('mdl_fixture');
+    await expect(byModel.textContent('[data-testid=prompt-note]')).resolves.toMatch(/first 120 bytes/);
+    const roll = byModel.locator('[data-testid=piano-roll]');
+    expect(Number(await roll.getAttribute('data-prompt-end'))).toBeGreaterThan(0); // the melody's first notes came from the prompt
+    await screenshot(byModel, 'viewer-sample-prompt-roll');
+    await byModel.click('[data-testid=tab-hex]');
+    await expect(byModel.getAttribute('[data-testid=hex-view] [data-prompt-end]', 'title')).resolves.toMatch(/^byte 120 \(0x78\).* · first generated byte$/);
+    expect(await byModel.locator('[data-testid=hex-view] .hex .prompt').count()).toBe(120);
+    await screenshot(byModel, 'viewer-sample-prompt-hex');
+    await close(byModel);
+
+    const byRun = await open('file=tune.abc&via=api&maker=run&prompt=40');
+    await byRun.waitForSelector('body[data-scored-by=run-1]');
+    expect(await byRun.inputValue('[data-testid=surprisal-run]')).toBe('run-1');
+    await byRun.click('[data-testid=tab-text]');
+    await expect(byRun.textContent('[data-testid=text-view] [data-prompt-end]')).resolves.toBe('='); // byte 40 of 'Q:1/4=120'
+    expect(await byRun.locator('[data-testid=text-view] .prompt').count()).toBe(40 - 4); // 40 bytes less the 4 line ends (not glyphs)
+    await screenshot(byRun, 'viewer-sample-prompt-text');
+    await close(byRun);
+
+    const plain = await open('file=scale.mid&via=api');
+    await plain.waitForSelector('[data-testid=surprisal-run]');
+    expect(await plain.inputValue('[data-testid=surprisal-run]')).toBe(''); // a dataset file: nothing scored by default
+    expect(await plain.isVisible('[data-testid=prompt-note]')).toBe(false);
+    await close(plain);
   });
 });

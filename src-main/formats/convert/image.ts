@@ -1,10 +1,31 @@
 // Images → the paper's 32×32 24-bit BMP (bGPT §4.1 prepares CIFAR-10 / ImageNet this way).
-// PNG is decoded by the maintained `fast-png`; BMP by our reader (../bmp). The resize is a box
-// filter (area average) over a centred square crop, written here: it is a few lines.
+// PNG is decoded by the maintained `fast-png`, JPEG by `jpeg-js` (pure JS, so the same code runs in
+// the renderer: the import panel converts dropped photos before upload), BMP by our reader (../bmp).
+// The resize is a box filter (area average) over a centred square crop, written here: it is a few lines.
 import { decode as decodePng } from 'fast-png';
+import { decode as decodeJpeg } from 'jpeg-js';
 import { decodeBmp, encodeBmp24, PAPER_IMAGE_SIZE, type RgbaImage } from '../bmp';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+/** SOI marker then the first marker's 0xFF (JPEG, ITU-T T.81 §B.1.1.3). */
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+/** Limits for hostile or huge photos: decoding refuses beyond them instead of exhausting memory
+ *  (a 24-megapixel camera photo fits; jpeg-js's own defaults are 100 MP / 512 MB). */
+const JPEG_LIMITS = { maxResolutionInMP: 40, maxMemoryUsageInMB: 256 };
+
+/** jpeg-js's RGBA output as typed arrays (useTArray: no Node Buffer, so it also runs in a browser). */
+function jpegToRgba(bytes: Uint8Array): RgbaImage {
+  const img = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, ...JPEG_LIMITS });
+  return { width: img.width, height: img.height, data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
+}
+
+/** Whether these bytes are an image imageToBmp can convert (PNG, JPEG or BMP), by their magic. */
+export function imageKind(bytes: Uint8Array): 'png' | 'jpeg' | 'bmp' | null {
+  if (PNG_MAGIC.every((b, i) => bytes[i] === b)) return 'png';
+  if (JPEG_MAGIC.every((b, i) => bytes[i] === b)) return 'jpeg';
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d) return 'bmp';
+  return null;
+}
 
 /** fast-png's output (any channel count, 8 or 16 bits, palette) → 8-bit RGBA. */
 function pngToRgba(bytes: Uint8Array): RgbaImage {
@@ -45,12 +66,14 @@ export function resizeSquare(img: RgbaImage, size: number): RgbaImage {
   return { width: size, height: size, data };
 }
 
-/** A PNG or BMP file → a 32×32 24-bit BMP; throws with a reason for anything else. */
+/** A PNG, JPEG or BMP file → a 32×32 24-bit BMP; throws with a reason for anything else. */
 export function imageToBmp(bytes: Uint8Array, size = PAPER_IMAGE_SIZE): Uint8Array {
   let img: RgbaImage | string;
-  if (PNG_MAGIC.every((b, i) => bytes[i] === b)) img = pngToRgba(bytes);
-  else if (bytes[0] === 0x42 && bytes[1] === 0x4d) img = decodeBmp(bytes);
-  else img = 'only PNG and BMP images can be converted';
+  const kind = imageKind(bytes);
+  if (kind === 'png') img = pngToRgba(bytes);
+  else if (kind === 'jpeg') img = jpegToRgba(bytes);
+  else if (kind === 'bmp') img = decodeBmp(bytes);
+  else img = 'only PNG, JPEG and BMP images can be converted';
   if (typeof img === 'string') throw new Error(img);
   return encodeBmp24(resizeSquare(img, size));
 }

@@ -2,5 +2,5 @@
 // images → 32×32 BMP, text → UTF-8.
 export { abcToMidi, type ConvertedTune } from './abc-midi';
 export { wavToClips, CLIP_SECONDS } from './audio';
-export { imageToBmp, resizeSquare } from './image';
+export { imageKind, imageToBmp, resizeSquare } from './image';
 export { textToUtf8 } from './text';

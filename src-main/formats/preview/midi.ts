@@ -261,16 +261,42 @@ function trackView(events: RawEvent[], span: ByteSpan, index: number, seconds: (
   };
 }
 
-/** What the player needs of a note. */
-export type PlayableNote = Pick<MidiNote, 'midi' | 'time' | 'duration' | 'velocity'>;
+/** What the player needs of a note: when, what, and the track (index into `tracks` of
+ *  playbackNotes) whose channel and GM program choose its voice. */
+export interface PlayableNote {
+  midi: number;
+  time: number;
+  duration: number;
+  velocity: number;
+  track: number;
+  channel: number;
+  program: number;
+}
 
-/** Notes to play: @tonejs/midi's reading of the file when it accepts it (the reference reading), else
- *  the tolerant reader's, so a damaged generated file still plays what could be parsed. */
-export function playbackNotes(bytes: Uint8Array, view: MidiView): { notes: PlayableNote[]; source: '@tonejs/midi' | 'tolerant' } {
+/** A track as the player mixes it (mute/solo work on these). */
+export interface PlayableTrack {
+  name: string;
+  channel: number;
+  program: number;
+  noteCount: number;
+}
+
+/** Notes to play: @tonejs/midi's reading of the file when it accepts it (the reference reading; it
+ *  drops an empty conductor track and splits tracks mixing channels, so its tracks are the mixer's),
+ *  else the tolerant reader's, so a damaged generated file still plays what could be parsed. */
+export function playbackNotes(bytes: Uint8Array, view: MidiView): { notes: PlayableNote[]; tracks: PlayableTrack[]; source: '@tonejs/midi' | 'tolerant' } {
   try {
     const midi = new toneMidi.Midi(bytes);
-    return { notes: midi.tracks.flatMap((t) => t.notes), source: '@tonejs/midi' };
+    const tracks = midi.tracks.map((t) => ({ name: t.name, channel: t.channel, program: t.instrument.number, noteCount: t.notes.length }));
+    const notes = midi.tracks.flatMap((t, track) =>
+      t.notes.map((n) => ({ midi: n.midi, time: n.time, duration: n.duration, velocity: n.velocity, track, channel: t.channel, program: t.instrument.number })),
+    );
+    return { notes, tracks, source: '@tonejs/midi' };
   } catch {
-    return { notes: view.tracks.flatMap((t) => t.notes), source: 'tolerant' };
+    const tracks = view.tracks.map((t) => ({ name: t.name, channel: t.notes[0]?.channel ?? 0, program: t.program, noteCount: t.notes.length }));
+    const notes = view.tracks.flatMap((t, track) =>
+      t.notes.map((n) => ({ midi: n.midi, time: n.time, duration: n.duration, velocity: n.velocity, track, channel: n.channel, program: t.program })),
+    );
+    return { notes, tracks, source: 'tolerant' };
   }
 }

@@ -29,6 +29,18 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+describe('upload names', () => {
+  it('refuses, and reports, a second file of one upload under the same name instead of losing one', async () => {
+    const enc = (t: string) => new TextEncoder().encode(TUNE.replace('Test', t));
+    const r = await studio.handlers.importFiles({
+      name: 'clash', kind: 'generative',
+      files: [{ name: 'a/x.abc', bytes: enc('One') }, { name: 'a/x.abc', bytes: enc('Two') }, { name: 'b/x.abc', bytes: enc('Three') }, { name: 'a/X.abc', bytes: enc('Four') }],
+    });
+    expect(r.imported).toBe(3); // a/x.abc (the first), b/x.abc, a/X.abc (another name on a case-sensitive system)
+    expect(r.skipped).toEqual([{ path: 'a/x.abc', reason: 'another file of this upload has the same name; rename one' }]);
+  });
+});
+
 describe('resource refusal', () => {
   it('refuses a run that cannot fit, before creating it, with the estimate and advice', async () => {
     const paper = { patchSize: 16, patchLength: 4096, hiddenSize: 4096, patchNumLayers: 48, byteNumLayers: 48 };
