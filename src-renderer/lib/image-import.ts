@@ -1,4 +1,4 @@
-// Photos in a browser import (issue 14 item 6): PNG and JPEG files are not one of the paper's
+// Photos in a browser import (docs/walkthrough.md): PNG and JPEG files are not one of the paper's
 // formats, so the import panel offers to convert them to its image shape (32×32 24-bit BMP, bGPT
 // §4.1) before upload, with the converter the command line uses (src-main/formats/convert/image.ts),
 // instead of filing them as "binary".

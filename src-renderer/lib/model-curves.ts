@@ -1,4 +1,4 @@
-// An imported model's training curves (issue 10 item 5: the reference trainer's `logs-*.txt`, read by
+// An imported model's training curves (docs/pytorch.md: the reference trainer's `logs-*.txt`, read by
 // getModelMetrics) as MetricChart series: train and eval loss per epoch, points missing in the log left out.
 import type { ModelMetricPoint } from '../../src-main/shared/contract';
 import type { ChartSeries } from './chart-data';

@@ -1,4 +1,4 @@
-// General MIDI, the pure part of playback (issue 14 item 7): program number → GM family → a voice
+// General MIDI, the pure part of playback (docs/walkthrough.md): program number → GM family → a voice
 // recipe, GM drum key → drum voice (channel 10), per-track mute/solo, and tempo scaling of the schedule.
 // The families and the percussion key map are those of the General MIDI Level 1 specification (MMA,
 // 1991: 16 families of 8 programs; channel 10 percussion keys 35–81). There is no GM sound bank here:

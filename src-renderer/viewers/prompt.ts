@@ -1,4 +1,4 @@
-// Where a generated sample's prompt ends (issue 14 item 5): the length recorded in its provenance
+// Where a generated sample's prompt ends (docs/walkthrough.md): the length recorded in its provenance
 // (params.prompt.bytes since the studio records {file, bytes}; params.promptBytes from older rows and
 // the command line), the surprisal default (the run or model that made it), and how far into the
 // piece the prompt reaches in the piano roll.

@@ -1,4 +1,4 @@
-// The sounds of the built-in synth (issue 14 item 7): one Tone.js voice per GM family and per drum
+// The sounds of the built-in synth (docs/walkthrough.md): one Tone.js voice per GM family and per drum
 // voice, made on first use and shared by every viewer. Recipes and the drum map are the pure part in
 // gm.ts; pianos play the bundled Salamander sampler (piano.ts). Built-in synth voices, not a General
 // MIDI sound bank.

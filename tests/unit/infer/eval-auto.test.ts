@@ -1,4 +1,4 @@
-// `bgpt eval` picks the inference kernels by itself when the TF.js estimate does not fit (issue 10
+// `bgpt eval` picks the inference kernels by itself when the TF.js estimate does not fit (docs/pytorch.md
 // item 6): the paper model against wasm's 4 GiB, and the tiny parity model under an injected
 // BGPT_MEMORY_LIMIT, whose losses must equal the TF.js path's; a malformed limit is one line; the
 // engine method behind the Models view's "evaluate a dataset" chooses the same way.

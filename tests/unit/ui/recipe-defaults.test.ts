@@ -1,4 +1,4 @@
-// The forms take the measured recipe as their defaults (issue 13 item 3): an all-ABC generative dataset
+// The forms take the measured recipe as their defaults (docs/music.md): an all-ABC generative dataset
 // fills the Train form with the tunes preset and its steps/lr/batch, once per dataset choice; the
 // Generate form's sampling follows samplingDefaults(ext) until the user changes it.
 import { describe, expect, it } from 'vitest';
