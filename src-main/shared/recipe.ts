@@ -12,7 +12,9 @@ export const TUNES_RECIPE = {
   dropout: 0.1,
   /** Evaluations (with the valid-sample rate) per run. */
   evals: 5,
-  sampling: { topK: 0, topP: 0.9, temperature: 0.8 },
+  // Temperature chosen by measurement on samples the reported figure does not use (seeds 5000–5059 of the
+  // recipe's checkpoint, docs/quality.md): 0.6 gave 43 % accepted tunes, 0.5 35 %, 0.8 30 %.
+  sampling: { topK: 0, topP: 0.9, temperature: 0.6 },
 };
 
 /** Sampling defaults by extension: the recipe's for ABC, the reference's (no truncation) otherwise. */

@@ -1,5 +1,6 @@
 // The Train and Generate forms become requests the contract's schemas accept (the services parse
 // every call with them), and the form limits agree with those schemas.
+import { TUNES_RECIPE } from '../../../src-main/shared/recipe';
 import { describe, expect, it } from 'vitest';
 import { requests } from '../../../src-main/shared/contract';
 import { defaultGenerateForm, SAMPLING_FIELDS, toGenerateRequest } from '../../../src-renderer/state/generate-form';
@@ -37,7 +38,7 @@ describe('generate form', () => {
     const form = { ...defaultGenerateForm(), runId: 'r1' };
     const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc'));
     expect(req).toMatchObject({ runId: 'r1', ext: 'abc', checkpoint: 'best', count: 1 });
-    expect(req.sampling).toEqual({ topK: 0, topP: 0.9, temperature: 0.8, maxBytes: 4096 });
+    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, maxBytes: 4096 });
     expect(req.prompt).toBeUndefined();
   });
 
