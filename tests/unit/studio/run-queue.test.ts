@@ -45,8 +45,9 @@ describe('run queue and pause', () => {
     const held = waitFor('runUpdate', (p) => p.id === a.id && p.status === 'paused' && p.pausing === false);
     const asked = await studio.handlers.pauseRun(a.id);
     expect(asked.status).toBe('paused');
-    expect(asked.pausing).toBe(true);
-    await held;
+    // "pausing…" until the engine says it holds; on a quiet machine the engine may hold before pauseRun returns.
+    if (asked.pausing) await held;
+    else expect((await studio.handlers.getRun(a.id)).pausing).toBe(false);
     const stepsAtHold = (await studio.handlers.getMetrics({ runIds: [a.id] }))[a.id].filter((m) => m.trainLoss !== null).length;
     await new Promise((r) => setTimeout(r, 1500));
     const stepsLater = (await studio.handlers.getMetrics({ runIds: [a.id] }))[a.id].filter((m) => m.trainLoss !== null).length;
