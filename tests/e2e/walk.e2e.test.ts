@@ -106,7 +106,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByTestId('gen-start').click();
     const sample = page.getByTestId('gen-sample').first();
     await sample.waitFor({ timeout: 120_000 });
-    sampleId = (await sample.locator('.mono').textContent())?.trim().slice(-10, -4) ?? '';
+    sampleId = (await sample.locator('.mono').first().textContent())?.trim().slice(-10, -4) ?? '';
     await studio.shot('walk-3-generate');
   });
 

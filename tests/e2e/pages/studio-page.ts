@@ -109,7 +109,7 @@ export class StudioPage {
     await this.byTestId('gen-start').click();
     const sample = this.byTestId('gen-sample').first();
     await sample.waitFor({ timeout: TRAINING_TIMEOUT_MS });
-    return (await sample.locator('.mono').textContent())?.trim() ?? '';
+    return (await sample.locator('.mono').first().textContent())?.trim() ?? '';
   }
 
   /** Searches the library and selects the first sample matching `text`. */
