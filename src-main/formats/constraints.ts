@@ -11,6 +11,11 @@ export interface ByteConstraint {
   allows(b: number): boolean;
   /** Records the byte that came (sampled, forced or from a prompt). */
   push(b: number): void;
+  /**
+   * Called when the grammar allows no byte at all (a state it cannot leave): drops its format-specific
+   * rules and keeps only what always holds (well-formed UTF-8). Returns whether anything was relaxed.
+   */
+  relax?(): boolean;
 }
 
 const END = 256;
@@ -293,6 +298,12 @@ export class AbcTuneConstraint implements ByteConstraint {
     if (!this.body.allows(b)) this.free = true;
     this.body.push(b);
   }
+
+  relax(): boolean {
+    if (this.free) return false;
+    this.free = true;
+    return true;
+  }
 }
 
 /** Several constraints at once: a byte must satisfy all. */
@@ -303,6 +314,11 @@ export class AllOf implements ByteConstraint {
   }
   push(b: number): void {
     for (const p of this.parts) p.push(b);
+  }
+  relax(): boolean {
+    let relaxed = false;
+    for (const p of this.parts) if (p.relax?.()) relaxed = true;
+    return relaxed;
   }
 }
 

@@ -126,7 +126,10 @@ function decodePatch(model: InferenceModel, sampler: Sampler, forced: Uint8Array
     let b: number;
     if (j < forced.length) b = forced[j];
     else {
-      if (guard && !guard.off && !guard.allows(argmax(logits)) && !anyAllowed(guard)) guard.off = true;
+      if (guard && !guard.off && !guard.allows(argmax(logits)) && !anyAllowed(guard)) {
+        // A state the grammar cannot leave: keep what always holds (UTF-8) and drop the format rules; else stop guarding.
+        if (!(guard.constraint.relax?.() && anyAllowed(guard))) guard.off = true;
+      }
       const active = guard && !guard.off ? guard : null;
       if (active && !active.constraint.allows(argmax(logits))) active.repairs += 1;
       b = active ? sampler.sample(logits, active.allows) : sampler.sample(logits);
@@ -146,7 +149,7 @@ interface Guard {
   constraint: ByteConstraint;
   allows: (b: number) => boolean;
   repairs: number;
-  /** Set when the grammar allowed nothing (a state it cannot leave): the model continues unconstrained. */
+  /** Set when the grammar allowed nothing even after relaxing its format rules: the model continues unconstrained. */
   off: boolean;
 }
 

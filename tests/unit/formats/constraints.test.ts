@@ -51,6 +51,28 @@ describe('format constraints', () => {
     expect(firstRefused(constraintFor('abc') as ByteConstraint, enc(head + '|: "G"d2 B>c dB | A2 {g}A2 [DA]4 :|\n'))).toBe(-1);
   });
 
+  it('ABC: a state the grammar cannot leave relaxes to UTF-8 only, never to no rules at all', () => {
+    // A header text field at its length limit that the model ends with the first byte of a 4-byte
+    // character: the field wants a newline, UTF-8 wants a continuation byte (seen in a sample, 2026-12-01).
+    const push = (c: ByteConstraint, text: string | number[]) => { for (const b of typeof text === 'string' ? Buffer.from(text, 'latin1') : text) c.push(b); };
+    const probe = constraintFor('abc')!;
+    push(probe, 'X:1\nC:');
+    let room = 0;
+    while (probe.allows(0x61) && room < 10_000) { probe.push(0x61); room += 1; }
+    const c = constraintFor('abc')!;
+    push(c, 'X:1\nC:' + 'a'.repeat(room - 1));
+    expect(c.allows(0xf1)).toBe(true);
+    c.push(0xf1);
+    const allowed = () => Array.from({ length: 257 }, (_, b) => b).filter((b) => c.allows(b));
+    expect(allowed()).toEqual([]);
+    expect(c.relax?.()).toBe(true);
+    expect(allowed()).toEqual(Array.from({ length: 0x40 }, (_, i) => 0x80 + i)); // continuation bytes only
+    push(c, [0x80, 0x80, 0x80]);
+    expect(c.allows(0x07)).toBe(false); // still no control characters
+    expect(c.allows(0x0a)).toBe(true);
+    expect(c.relax?.()).toBe(false); // nothing left to relax
+  });
+
   it('binary formats have no constraint', () => {
     expect(constraintFor('mid')).toBeNull();
     expect(constraintFor('txt')).toBeInstanceOf(Utf8Constraint);
