@@ -102,7 +102,8 @@ function checkTiling(entries: HeaderEntry[], dataLength: number, source: string)
   if (at !== dataLength) fail(source, `byte buffer is ${dataLength} bytes but the tensors cover ${at} (trailing bytes)`);
 }
 
-function halfToFloat(h: number): number {
+/** An IEEE 754 half-precision value (its 16 bits) as a number; the .pth reader uses it too. */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -3,6 +3,7 @@
 // The families and the percussion key map are those of the General MIDI Level 1 specification (MMA,
 // 1991: 16 families of 8 programs; channel 10 percussion keys 35–81). There is no GM sound bank here:
 // each family gets a small synth recipe (Tone.js oscillator/FM/AM voice + envelope), pianos the sampler.
+import type { PlayableNote } from '../../src-main/formats/preview/midi';
 
 export const GM_FAMILIES = [
   'piano', 'chromatic percussion', 'organ', 'guitar', 'bass', 'strings', 'ensemble', 'brass',
@@ -69,15 +70,7 @@ export function drumVoice(key: number): DrumVoice {
 }
 
 /** A note as the player schedules it: which track it belongs to, its channel and its track's program. */
-export interface TrackNote {
-  midi: number;
-  time: number;
-  duration: number;
-  velocity: number;
-  track: number;
-  channel: number;
-  program: number;
-}
+export type TrackNote = PlayableNote;
 
 /** Which tracks sound: soloing any track silences every track not soloed (as on a mixing desk; solo
  *  wins over mute on the same track); otherwise every track not muted. */

@@ -16,7 +16,7 @@ import { Dropout } from '../model';
 import { deriveSeed } from '../rng';
 import { getLr, type Schedule } from '../schedule';
 import { parseSafetensors, serializeSafetensors } from '../safetensors';
-import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type RunProgress } from '../train';
+import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type HyperOptions, type RunProgress } from '../train';
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
@@ -43,20 +43,12 @@ export interface ClassificationHistory {
   evals: ClassEvalMetrics[];
 }
 
-export interface ClassifyTrainOptions {
+/** The shared training settings (steps/epochs, batch, accumulation, lr, dropout, seed, evalEvery, patience: engine/train.ts). */
+export interface ClassifyTrainOptions extends HyperOptions {
   /** Model for a run from scratch (ignored with `init` or `resume`); byteNumLayers is ignored. */
   config?: BGPTConfig;
   files: LabelledFile[];
   evalFiles?: LabelledFile[];
-  steps?: number;
-  epochs?: number;
-  batchSize?: number;
-  accumulation?: number;
-  lr?: number;
-  dropout?: number;
-  seed?: number;
-  evalEvery?: number;
-  patience?: number;
   out: string;
   resume?: string;
   /** A generative or classifier checkpoint (folder or .pth) whose patch-level decoder starts the run. */

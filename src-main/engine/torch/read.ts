@@ -4,7 +4,7 @@
 // Only the model's tensors are read, each straight from its zip entry into its Float32Array.
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import type { Tensor } from '../safetensors';
+import { halfToFloat, type Tensor } from '../safetensors';
 import { BYTE_WTE, LM_HEAD } from '../weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, inferConfig, type ModelKind } from './infer-config';
 import { DTYPE_BYTES, PyDict, PyTuple, TensorRef, unpickle, type PyValue, type TorchDtype } from './pickle';
@@ -103,15 +103,6 @@ function widen(bytes: Uint8Array, dtype: TorchDtype, out: Float32Array): void {
     case 'i32': for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true); break;
     case 'i64': for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(i * 8, true)); break;
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Reads one tensor's values; its view must lie inside its storage, and the storage inside its entry. */
