@@ -1,20 +1,24 @@
 // Rebuilds the built-in classification datasets from Debian packages (datasets/README.md, section
 // "Classification"): the paper's three classification shapes at a CPU-sized scale.
-//   apt-get install espeak-ng sox fortunes imagemagick fonts-dejavu-core
-//   npx tsx datasets/build-classify.ts [speech] [text] [glyphs]      (default: all three)
+//   apt-get install espeak-ng sox fortunes python3-sklearn dataset-fashion-mnist
+//   npx tsx datasets/build-classify.ts [speech] [text] [digits] [fashion]      (default: all four)
 // - speech/: 10 Speech Commands words spoken by espeak-ng (voices, variants, speeds), 8 kHz mono
 //   8-bit WAV as the paper's Speech Commands v2 files; labels `word.wav`.
 // - text/:   fortunes of four categories of the `fortunes` package (BSD), labels `category.txt`.
-// - glyphs/: the digits 0–9 in the DejaVu fonts (`fonts-dejavu-core`), jittered in size, position,
-//   angle and colour, as 32×32 24-bit BMP (the paper's CIFAR-10 shape); labels `digitN.bmp`.
+// - digits/:  UCI handwritten digits (python3-sklearn's copy), 32×32 24-bit BMP (the paper's CIFAR-10
+//   shape); labels `digitN.bmp`.
+// - fashion/: Fashion-MNIST article photos (dataset-fashion-mnist), 32×32 24-bit BMP; labels
+//   `class.bmp`.
 // Each set has train/ and eval/ folders; file names are `LABEL_NNNN.ext` (train-cls.py's labels).
 // Everything is deterministic: the same packages give the same files.
 import { execFileSync } from 'node:child_process';
 import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../src-main/formats/prng';
+import { encodeBmp24, type RgbaImage } from '../src-main/formats/bmp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'classify');
@@ -39,9 +43,11 @@ const MAX_FORTUNE_BYTES = 900;
 const PER_CATEGORY = 300;
 const EVAL_PER_CATEGORY = 50;
 
-const FONTS_DIR = '/usr/share/fonts/truetype/dejavu';
-const GLYPHS_PER_DIGIT = 36;
-const EVAL_GLYPHS_PER_DIGIT = 6;
+const DIGITS_CSV = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
+const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+/** Images per class in all (train + eval), and of those in eval/. */
+const IMAGES_PER_CLASS = 120;
+const EVAL_IMAGES_PER_CLASS = 20;
 
 function pad(n: number): string {
   return String(n).padStart(4, '0');
@@ -101,32 +107,83 @@ async function buildText(): Promise<number> {
   return n;
 }
 
-async function buildGlyphs(): Promise<number> {
-  const dir = path.join(OUT, 'glyphs');
+/** One grey level per pixel (`width*height`, top row first) as an RGBA image of equal channels. */
+function grey(pixels: ArrayLike<number>, width: number, height: number): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+  return { width, height, data };
+}
+
+/** Picks `perClass` indices of each of the ten classes, in order of appearance. */
+function firstPerClass(labels: ArrayLike<number>, perClass: number): number[][] {
+  const picked: number[][] = Array.from({ length: 10 }, () => []);
+  for (let i = 0; i < labels.length; i++) if (picked[labels[i]].length < perClass) picked[labels[i]].push(i);
+  return picked;
+}
+
+/**
+ * UCI handwritten digits (python3-sklearn's digits.csv.gz: 1,797 8×8 images of 0..16 ink, from 43
+ * writers): each pixel becomes a 4×4 block of a 32×32 image, dark ink on white — the 32×32 bitmap
+ * the UCI counts were made from, at its own resolution. The order is shuffled (seeded) before the
+ * split, so train and eval each draw from all writers.
+ */
+async function buildDigits(): Promise<number> {
+  const dir = path.join(OUT, 'digits');
   await clean(dir);
-  const fonts = (await fs.readdir(FONTS_DIR)).filter((f) => /^DejaVu(Sans|Serif)/.test(f) && !f.includes('ExtraLight')).sort();
-  const rng = mulberry32(7);
-  const rand = () => rng.next();
-  const hex = (v: number) => Math.floor(v).toString(16).padStart(2, '0');
+  const rows = gunzipSync(readFileSync(DIGITS_CSV)).toString('latin1').trim().split('\n').map((l) => l.split(',').map(Number));
+  const rng = mulberry32(11);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  const labels = rows.map((r) => r[64]);
   let n = 0;
-  for (let digit = 0; digit < 10; digit++) {
-    for (let i = 0; i < GLYPHS_PER_DIGIT; i++) {
-      const font = fonts[Math.floor(rand() * fonts.length)];
-      // Dark ink on a light ground (MNIST-like), each channel jittered a little: colour carries no label.
-      const bg = `#${hex(215 + rand() * 40)}${hex(215 + rand() * 40)}${hex(215 + rand() * 40)}`;
-      const fg = `#${hex(rand() * 60)}${hex(rand() * 60)}${hex(rand() * 60)}`;
-      const size = 20 + Math.floor(rand() * 8);
-      const angle = (rand() - 0.5) * 30;
-      const dx = Math.round((rand() - 0.5) * 8);
-      const dy = Math.round((rand() - 0.5) * 6);
-      const split = i < EVAL_GLYPHS_PER_DIGIT ? 'eval' : 'train';
-      const out = path.join(dir, split, `digit${digit}_${pad(i)}.bmp`);
-      execFileSync('/usr/bin/convert', [
-        '-size', '32x32', `xc:${bg}`, '-font', path.join(FONTS_DIR, font), '-pointsize', String(size), '-fill', fg,
-        '-gravity', 'center', '-annotate', `${angle.toFixed(1)}x${angle.toFixed(1)}+${dx}+${dy}`, String(digit),
-        '-type', 'TrueColor', '-define', 'bmp:format=bmp3', '-compress', 'None', `BMP3:${out}`,
-      ]);
+  for (const [digit, indices] of firstPerClass(labels, IMAGES_PER_CLASS).entries()) {
+    for (const [i, at] of indices.entries()) {
+      const px = new Uint8Array(32 * 32);
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) px[y * 32 + x] = 255 - Math.round((rows[at][(y >> 2) * 8 + (x >> 2)] * 255) / 16);
+      const split = i < EVAL_IMAGES_PER_CLASS ? 'eval' : 'train';
+      await fs.writeFile(path.join(dir, split, `digit${digit}_${pad(i)}.bmp`), encodeBmp24(grey(px, 32, 32)));
       n += 1;
+    }
+  }
+  return n;
+}
+
+/** An IDX file (LeCun's MNIST format): magic, dimensions, then unsigned bytes. */
+function readIdx(file: string): { dims: number[]; data: Uint8Array } {
+  const b = gunzipSync(readFileSync(file));
+  const rank = b[3];
+  const dims = Array.from({ length: rank }, (_, i) => b.readUInt32BE(4 + 4 * i));
+  return { dims, data: new Uint8Array(b.subarray(4 + 4 * rank)) };
+}
+
+/** Fashion-MNIST's ten classes, in label order (the dataset's README). */
+const FASHION = ['tshirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'];
+
+/**
+ * Fashion-MNIST (dataset-fashion-mnist: Zalando's 28×28 grey article photos, 10 classes): each
+ * image centred in a 32×32 black frame, the paper's CIFAR-10 shape. Training images from the
+ * package's training file, eval images from its test file.
+ */
+async function buildFashion(): Promise<number> {
+  const dir = path.join(OUT, 'fashion');
+  await clean(dir);
+  let n = 0;
+  for (const [split, images, labels, perClass] of [
+    ['train', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', IMAGES_PER_CLASS - EVAL_IMAGES_PER_CLASS],
+    ['eval', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', EVAL_IMAGES_PER_CLASS],
+  ] as const) {
+    const img = readIdx(path.join(FASHION_DIR, images));
+    const lab = readIdx(path.join(FASHION_DIR, labels));
+    const [, h, w] = img.dims;
+    for (const [c, indices] of firstPerClass(lab.data, perClass).entries()) {
+      for (const [i, at] of indices.entries()) {
+        const px = new Uint8Array(32 * 32);
+        for (let y = 0; y < h; y++) px.set(img.data.subarray(at * h * w + y * w, at * h * w + (y + 1) * w), (y + 2) * 32 + 2);
+        await fs.writeFile(path.join(dir, split, `${FASHION[c]}_${pad(i)}.bmp`), encodeBmp24(grey(px, 32, 32)));
+        n += 1;
+      }
     }
   }
   return n;
@@ -138,7 +195,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-classify-'));
 try {
   if (want('speech')) process.stderr.write(`datasets/classify/speech: ${await buildSpeech(tmp)} files\n`);
   if (want('text')) process.stderr.write(`datasets/classify/text: ${await buildText()} files\n`);
-  if (want('glyphs')) process.stderr.write(`datasets/classify/glyphs: ${await buildGlyphs()} files\n`);
+  if (want('digits')) process.stderr.write(`datasets/classify/digits: ${await buildDigits()} files\n`);
+  if (want('fashion')) process.stderr.write(`datasets/classify/fashion: ${await buildFashion()} files\n`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -17,13 +17,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * One model shape per set: the tiny preset's width and depth, the window as long as the set's
- * files (speech 0.45 s = 3,644 bytes, glyphs 3,126 bytes, text ≤ 900 bytes).
+ * files (speech 0.45 s = 3,644 bytes, images 3,126 bytes, text ≤ 900 bytes).
  */
 const SETS: Record<string, { config: BGPTConfig; lr: number; steps: number; batch: number }> = {
   text: { config: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 0, numHeads: 2 }, lr: 1e-3, steps: 250, batch: 16 },
   // Narrower: these windows are 3–4x longer, and the CPU budget is about the same.
   speech: { config: { patchSize: 16, patchLength: 232, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 150, batch: 8 },
-  glyphs: { config: { patchSize: 16, patchLength: 200, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 0, numHeads: 1 }, lr: 3e-3, steps: 200, batch: 8 },
+  digits: { config: { patchSize: 16, patchLength: 200, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 300, batch: 8 },
+  fashion: { config: { patchSize: 16, patchLength: 200, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 300, batch: 8 },
 };
 
 async function readSplit(dir: string): Promise<LabelledFile[]> {
@@ -74,7 +75,7 @@ function centroidBaseline(train: LabelledFile[], test: LabelledFile[]): number {
 
 const { values } = parseArgs({
   options: {
-    sets: { type: 'string', default: 'text,speech,glyphs' },
+    sets: { type: 'string', default: 'text,speech,digits,fashion' },
     /** Override the set's step budget and batch size. */
     steps: { type: 'string' },
     batch: { type: 'string' },

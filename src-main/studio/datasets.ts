@@ -28,7 +28,8 @@ const BUILTINS: { folder: string; name: string; kind: ImportKind }[] = [
   { folder: 'cpu', name: 'Toy CPU traces', kind: 'generative' },
   // Classification sets (datasets/build-classify.ts): labels are the file-name prefixes.
   { folder: 'classify/text', name: 'Fortunes by category (classification)', kind: 'generative' },
-  { folder: 'classify/glyphs', name: 'Digit glyphs 32x32 BMP (classification)', kind: 'generative' },
+  { folder: 'classify/digits', name: 'Handwritten digits 32x32 BMP (classification)', kind: 'generative' },
+  { folder: 'classify/fashion', name: 'Fashion-MNIST 32x32 BMP (classification)', kind: 'generative' },
   { folder: 'classify/speech', name: 'Spoken words 8 kHz WAV (classification)', kind: 'generative' },
 ];
 
