@@ -60,4 +60,11 @@ describe('bgpt framework', () => {
       expect(io.out).toContain('--json');
     }
   });
+
+  it('lists each option of a command once', () => {
+    for (const c of commands) {
+      const names = c.options.map((o) => o.name);
+      expect(names.filter((n, i) => names.indexOf(n) !== i), c.name).toEqual([]);
+    }
+  });
 });
