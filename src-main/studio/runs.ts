@@ -255,7 +255,10 @@ export class RunService {
       initFrom: resumeFrom ? null : stored.initFrom,
       mode: row.mode,
     };
-    await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend, adapter: this.engineAdapter() });
+    // The engine's backend and adapter once it has said them; an engine still starting leaves what an
+    // earlier leg of the run recorded (the outcome below sets what this leg trained on).
+    const engineKnown = this.engine.status.backend ? { backend: this.engine.status.backend, adapter: this.engineAdapter() } : {};
+    await this.catalogue.updateRun(row.id, { status: 'running', error: null, ...engineKnown });
     await this.emitRun(row.id);
     const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
     this.active.set(row.id, entry);
