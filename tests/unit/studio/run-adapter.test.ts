@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('the adapter kept with a run', () => {
-  it('records the webgpu adapter of a finished run and keeps it after the studio restarts', async () => {
+  it('records the webgpu adapter of finished generative and classification runs and keeps it after the studio restarts', async () => {
     const s = studio!;
     const done = new Promise<RunSummary>((resolve) => {
       const off = s.subscribe((e, p) => {
@@ -48,12 +48,27 @@ describe('the adapter kept with a run', () => {
     expect(engineAdapter).toBeTruthy();
     expect(end.adapter).toEqual(engineAdapter);
     expect(end.adapter?.vendor).toMatch(/\S/);
+
+    // A classification run (engine-host/classify-job.ts) records it the same way.
+    const labelled = ['jig_1', 'jig_2', 'reel_1', 'reel_2'].map((n, i) => ({ name: `${n}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `C${i}`)) }));
+    const clsData = (await s.handlers.importFiles({ name: 'labelled', files: labelled, kind: 'generative' })).datasetId;
+    const clsDone = new Promise<RunSummary>((resolve) => {
+      const off = s.subscribe((e, p) => {
+        const r = p as RunSummary;
+        if (e === 'runUpdate' && r.mode === 'classification' && (r.status === 'done' || r.status === 'failed')) { off(); resolve(r); }
+      });
+    });
+    const cls = await s.handlers.startRun({ datasetId: clsData, preset: 'tiny', steps: 2, batchSize: 1, evalEvery: 1000, mode: 'classification' });
+    const clsEnd = await clsDone;
+    expect(clsEnd.error).toBeNull();
+    expect(clsEnd).toMatchObject({ id: cls.id, backend: 'webgpu', adapter: engineAdapter });
     await s.close();
     studio = null;
 
     // Another process later: the catalogue row and the run record still name it.
     const c = await Catalogue.open(tmp);
     expect((await c.getRun(run.id))?.adapter).toEqual(engineAdapter);
+    expect((await c.getRun(cls.id))?.adapter).toEqual(engineAdapter);
     await c.close();
     expect(JSON.parse(readFileSync(runRecordPath(tmp, run.id), 'utf8')).adapter).toEqual(engineAdapter);
   });
