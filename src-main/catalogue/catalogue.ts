@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
 import { sqliteCode, type Db } from './db';
-import { insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
+import { adapterJson, checkAdapter, insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
 import {
   blobPath, cataloguePath, checkExt, checkId, fromStored, manifestPath, newId, runDir, runRecordPath, sampleSidecarPath,
   toStored,
@@ -219,12 +219,15 @@ export class Catalogue {
   async createRun(input: NewRun): Promise<RunRow> {
     if (!RUN_MODES.includes(input.mode)) throw new UserError(`run mode must be generative, conversion or classification, got '${input.mode}'`);
     if (input.datasetId) await this.requireDataset(input.datasetId);
+    // Checked before the folder exists: a bad adapter leaves nothing half-written.
+    const adapter = checkAdapter(input.adapter);
     const id = newId('run');
     const dir = runDir(this.home, id);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const record: RunRecord = {
       version: SIDECAR_VERSION, id, name: input.name, datasetId: input.datasetId ?? null, mode: input.mode,
       conversion: input.conversion ?? null, config: input.config, preset: input.preset ?? null, backend: input.backend ?? null,
+      adapter,
       status: 'queued', created: Date.now(), started: null, ended: null, stepsDone: 0, stepsTotal: input.stepsTotal ?? null,
       bestEvalLoss: null, bestEvalBpb: null, error: null,
     };
@@ -236,7 +239,8 @@ export class Catalogue {
   /**
    * Updates a run. Status 'running'/'paused' records this process as the run's recorder (a later open
    * by another process marks the run interrupted once this one is gone); 'running' sets `started` the
-   * first time; a final status sets `ended`. Status changes are mirrored into the run record.
+   * first time; a final status sets `ended`. Status, backend and adapter changes are mirrored into the
+   * run record, so recovery after a crash still knows which GPU the run trained on.
    */
   async updateRun(runId: string, patch: RunUpdate): Promise<RunRow> {
     const before = await this.requireRun(runId);
@@ -246,6 +250,7 @@ export class Catalogue {
     const set = (column: string, value: string | number | null) => { sets.push(`${column} = ?`); params.push(value); };
     if (patch.name !== undefined) set('name', patch.name);
     if (patch.backend !== undefined) set('backend', patch.backend);
+    if (patch.adapter !== undefined) set('adapter', adapterJson(patch.adapter));
     if (patch.stepsDone !== undefined) set('steps_done', patch.stepsDone);
     if (patch.stepsTotal !== undefined) set('steps_total', patch.stepsTotal);
     if (patch.bestEvalLoss !== undefined) set('best_eval_loss', patch.bestEvalLoss);
@@ -261,7 +266,9 @@ export class Catalogue {
     if (sets.length === 0) return before;
     await this.db.run(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...params, runId]);
     const after = await this.requireRun(runId);
-    if (patch.status !== undefined && patch.status !== before.status) await writeSidecar(runRecordPath(this.home, runId), runRecord(after));
+    const recorded = (patch.status !== undefined && patch.status !== before.status) || after.backend !== before.backend
+      || JSON.stringify(after.adapter) !== JSON.stringify(before.adapter);
+    if (recorded) await writeSidecar(runRecordPath(this.home, runId), runRecord(after));
     return after;
   }
 

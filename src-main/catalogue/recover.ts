@@ -4,6 +4,7 @@
 import { preparePrivateHome } from './private';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { parseAdapter } from '../shared/adapter';
 import { UserError, isUserError } from '../shared/errors';
 import type { Db } from './db';
 import { cataloguePath, checkpointDir, manifestsDir, modelsDir, runsDir, samplesDir, toStored, RUN_RECORD_FILE, SAMPLE_SIDECAR_SUFFIX } from './paths';
@@ -71,7 +72,9 @@ async function rebuildRuns(db: Db, home: string, readInfo: CheckpointInfoReader 
     const dataset = record.datasetId ? await db.get('SELECT 1 FROM datasets WHERE id = ?', [record.datasetId]) : undefined;
     // A run recorded as running or paused has no recorder any more.
     const status = record.status === 'running' || record.status === 'paused' ? 'interrupted' : record.status;
-    await insertRunRow(db, { ...record, status, datasetId: dataset ? record.datasetId : null }, toStored(home, path.join(runsDir(home), id)));
+    // An adapter the record cannot vouch for (hand-edited, truncated) is "not recorded", not a reason to lose the run.
+    const adapter = parseAdapter(record.adapter);
+    await insertRunRow(db, { ...record, status, adapter, datasetId: dataset ? record.datasetId : null }, toStored(home, path.join(runsDir(home), id)));
     report.runs += 1;
     await rebuildCheckpoints(db, home, record, readInfo, report);
   }

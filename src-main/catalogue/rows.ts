@@ -5,6 +5,7 @@ import type {
   RunRow, RunStatus, SampleGuidance, SampleRow, Split, Validity,
 } from './types';
 import { fromStored } from './paths';
+import { parseAdapter } from '../shared/adapter';
 
 export interface DatasetSql {
   id: string; name: string; source: string; kind: DatasetKind; created: number; stats: string;
@@ -22,6 +23,8 @@ export interface RunSql {
   created: number; started: number | null; ended: number | null; steps_done: number; steps_total: number | null;
   best_eval_loss: number | null; best_eval_bpb: number | null; error: string | null; run_dir: string;
   owner_pid: number | null;
+  /** GpuAdapterInfo JSON (migration 004). */
+  adapter?: string | null;
 }
 
 export interface CheckpointSql {
@@ -54,6 +57,7 @@ export function runRow(home: string, r: RunSql): RunRow {
   return {
     id: r.id, name: r.name, datasetId: r.dataset_id, datasetName: r.dataset_name, mode: r.mode,
     conversion: r.conversion, config: JSON.parse(r.config) as Json, preset: r.preset, backend: r.backend,
+    adapter: r.adapter ? parseAdapter(JSON.parse(r.adapter)) : null,
     status: r.status, created: r.created, started: r.started, ended: r.ended, stepsDone: r.steps_done,
     stepsTotal: r.steps_total, bestEvalLoss: r.best_eval_loss, bestEvalBpb: r.best_eval_bpb, error: r.error,
     runDir: fromStored(home, r.run_dir),

@@ -2,7 +2,7 @@
 // Catalogue.recover can rebuild the database from the disk alone. Each is written atomically.
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../node/atomic';
-import type { DatasetFileInput, DatasetKind, Json, RunRow, Validity } from './types';
+import type { DatasetFileInput, DatasetKind, GpuAdapterInfo, Json, RunRow, Validity } from './types';
 
 /** Bumped if a sidecar's shape changes incompatibly; readers skip files of another version. */
 export const SIDECAR_VERSION = 1;
@@ -19,8 +19,10 @@ export interface DatasetManifest {
 }
 
 /** A run as its folder records it: the row without what the catalogue derives (dataset name, folder). */
-export interface RunRecord extends Omit<RunRow, 'datasetName' | 'runDir'> {
+export interface RunRecord extends Omit<RunRow, 'datasetName' | 'runDir' | 'adapter'> {
   version: number;
+  /** Absent in records written before the adapter was kept (same sidecar version: they still load). */
+  adapter?: GpuAdapterInfo | null;
 }
 
 export interface SampleSidecar {

@@ -1,6 +1,7 @@
 // Database-level pieces shared by the Catalogue and recovery: opening with checks and migrations, and
 // the inserts both rebuild rows with.
 import path from 'node:path';
+import { parseAdapter, type GpuAdapterInfo } from '../shared/adapter';
 import { UserError } from '../shared/errors';
 import { Db, sqliteCode, type Executor } from './db';
 import { assertNotNewer, migrate } from './migrations/index';
@@ -50,14 +51,31 @@ export function json(value: unknown, what: string): string {
   return text;
 }
 
+/**
+ * A run's adapter as the catalogue keeps it: null when absent (a record written before adapters were
+ * kept), else only the adapter's known fields; anything else is refused rather than stored.
+ */
+export function checkAdapter(adapter: unknown): GpuAdapterInfo | null {
+  if (adapter === null || adapter === undefined) return null;
+  const parsed = parseAdapter(adapter);
+  if (!parsed) throw new UserError('run adapter is not a GPU adapter description (vendor, architecture, device, description, software, limits)');
+  return parsed;
+}
+
+/** The adapter column's text (migration 004). */
+export function adapterJson(adapter: unknown): string | null {
+  const checked = checkAdapter(adapter);
+  return checked ? JSON.stringify(checked) : null;
+}
+
 /** Inserts a run row from a run record (createRun and recovery share it). */
 export async function insertRunRow(tx: Executor, r: RunRecord, storedDir: string): Promise<void> {
   await tx.run(
-    `INSERT INTO runs (id, name, dataset_id, mode, conversion, config, preset, backend, status, created, started, ended,
+    `INSERT INTO runs (id, name, dataset_id, mode, conversion, config, preset, backend, adapter, status, created, started, ended,
        steps_done, steps_total, best_eval_loss, best_eval_bpb, error, run_dir)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [r.id, r.name, r.datasetId, r.mode, r.conversion, json(r.config, 'run config'), r.preset, r.backend, r.status, r.created,
-      r.started, r.ended, r.stepsDone, r.stepsTotal, r.bestEvalLoss, r.bestEvalBpb, r.error, storedDir]);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [r.id, r.name, r.datasetId, r.mode, r.conversion, json(r.config, 'run config'), r.preset, r.backend, adapterJson(r.adapter), r.status,
+      r.created, r.started, r.ended, r.stepsDone, r.stepsTotal, r.bestEvalLoss, r.bestEvalBpb, r.error, storedDir]);
 }
 
 /** Inserts a sample row and its tags from a sidecar (addSample and recovery share it). */

@@ -3,8 +3,9 @@
 //
 // Conventions: every time is epoch milliseconds (a number); every path is absolute on this machine.
 import type { RunStatus, Validity } from '../shared/vocabulary';
+import type { GpuAdapterInfo } from '../shared/adapter';
 
-export type { RunStatus, Validity };
+export type { GpuAdapterInfo, RunStatus, Validity };
 
 export type DatasetKind = 'generative' | 'conversion';
 export type Split = 'train' | 'eval';
@@ -72,6 +73,8 @@ export interface RunRow {
   config: Json;
   preset: string | null;
   backend: string | null;
+  /** The GPU adapter of a webgpu run (migration 004); null for other backends and for runs recorded before it was kept. */
+  adapter: GpuAdapterInfo | null;
   status: RunStatus;
   created: number;
   started: number | null;
@@ -93,6 +96,7 @@ export interface NewRun {
   config: Json;
   preset?: string | null;
   backend?: string | null;
+  adapter?: GpuAdapterInfo | null;
   stepsTotal?: number | null;
 }
 
@@ -101,6 +105,7 @@ export interface RunUpdate {
   name?: string;
   status?: RunStatus;
   backend?: string | null;
+  adapter?: GpuAdapterInfo | null;
   stepsDone?: number;
   stepsTotal?: number | null;
   bestEvalLoss?: number | null;

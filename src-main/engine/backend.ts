@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
 import type { BackendName, EngineInfo } from '../shared/contract';
-import { adapterLabel, startWebGpu, webGpuAdapter } from './webgpu';
+import { backendLabel as label } from '../shared/adapter';
+import { startWebGpu, webGpuAdapter } from './webgpu';
 
 export type { BackendName };
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -127,5 +128,5 @@ export function engineInfo(): EngineInfo {
 /** The backend in words for logs and reports: "webgpu on nvidia nvidia-h200", "wasm". */
 export function backendLabel(): string {
   const info = engineInfo();
-  return info.adapter ? `${info.backend} on ${adapterLabel(info.adapter)}` : info.backend;
+  return label(info.backend, info.adapter);
 }

@@ -3,7 +3,7 @@
 // and starts the TF.js backend. A software adapter (Mesa's lavapipe, SwiftShader) runs the same code
 // far slower than wasm, so it is taken only when asked for by name (tests, BGPT_BACKEND=webgpu).
 import * as tf from '@tensorflow/tfjs-core';
-import type { GpuAdapterInfo } from '../shared/contract';
+import { adapterLabel, type GpuAdapterInfo } from '../shared/adapter';
 import { registerWebGpuDropout } from './dropout';
 
 /** Why a webgpu start failed, in one line, or the adapter it runs on. */
@@ -38,12 +38,6 @@ export function describeAdapter(a: GPUAdapter): GpuAdapterInfo {
     maxBufferSize: a.limits.maxBufferSize,
     maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
   };
-}
-
-/** One line naming an adapter: "nvidia nvidia-h200" or "mesa llvmpipe… (software)". */
-export function adapterLabel(a: GpuAdapterInfo): string {
-  const name = [a.vendor, a.device || a.architecture || a.description].filter(Boolean).join(' ');
-  return a.software ? `${name} (software)` : name;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
 import type { Modality, RunStatus, Validity } from './vocabulary';
+import type { GpuAdapterInfo } from './adapter';
 
 export type { Modality, RunStatus };
 
@@ -14,17 +15,8 @@ export type { Modality, RunStatus };
 /** TF.js backends in order of preference (docs/ARCHITECTURE.md). */
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
-/** The GPU adapter the webgpu backend runs on (WebGPU `GPUAdapterInfo` plus the limits that bound a run). */
-export interface GpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** A CPU implementation (lavapipe, SwiftShader): correct but slower than wasm. */
-  software: boolean;
-  maxBufferSize: number;
-  maxStorageBufferBindingSize: number;
-}
+/** The GPU adapter the webgpu backend runs on: defined in ./adapter (the catalogue keeps it with each run too). */
+export type { GpuAdapterInfo };
 
 /** What the engine computes on: the backend, its GPU adapter (webgpu only), and why better ones were passed over. */
 export interface EngineInfo {
@@ -326,6 +318,8 @@ export interface RunSummary {
   config: Required<ModelConfigInput>;
   hyper: { batchSize: number; accumulation: number; lr: number; seed: number; steps: number; evalEvery: number };
   backend: BackendName | null;
+  /** The GPU adapter a webgpu run trained on; null for other backends and runs recorded before it was kept. */
+  adapter: GpuAdapterInfo | null;
   status: RunStatus;
   created: IsoTime;
   started: IsoTime | null;

@@ -74,6 +74,7 @@ export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: n
     config: stored.model as RunSummary['config'],
     hyper: stored.hyper,
     backend: r.backend as RunSummary['backend'],
+    adapter: r.adapter,
     status: live?.paused ? 'paused' : r.status,
     created: iso(r.created),
     started: isoOrNull(r.started),

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
 import { checkpointDir, runDir } from '../catalogue/paths';
-import type { MetricInput, RunRow } from '../catalogue/types';
+import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
@@ -193,6 +193,7 @@ export class RunService {
       config: stored as never,
       preset,
       backend: this.engine.status.backend,
+      adapter: this.engineAdapter(),
       stepsTotal: steps,
     });
     this.bus.emit('catalogueChanged', { what: 'runs' });
@@ -254,7 +255,10 @@ export class RunService {
       initFrom: resumeFrom ? null : stored.initFrom,
       mode: row.mode,
     };
-    await this.catalogue.updateRun(row.id, { status: 'running', error: null, backend: this.engine.status.backend });
+    // The engine's backend and adapter once it has said them; an engine still starting leaves what an
+    // earlier leg of the run recorded (the outcome below sets what this leg trained on).
+    const engineKnown = this.engine.status.backend ? { backend: this.engine.status.backend, adapter: this.engineAdapter() } : {};
+    await this.catalogue.updateRun(row.id, { status: 'running', error: null, ...engineKnown });
     await this.emitRun(row.id);
     const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
     this.active.set(row.id, entry);
@@ -264,7 +268,10 @@ export class RunService {
       .then(async (out) => {
         this.outcomes.set(row.id, out);
         await this.flushMetrics();
-        await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend });
+        // The outcome names the adapter the run trained on; an outcome without one keeps what the start
+        // recorded on webgpu (undefined leaves the column alone), and is null on any other backend.
+        const adapter = out.adapter ?? (out.backend === 'webgpu' ? undefined : null);
+        await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend, adapter });
       })
       .catch(async (err) => {
         await this.flushMetrics().catch(() => {});
@@ -333,6 +340,12 @@ export class RunService {
     const batches = [...this.pendingMetrics.entries()];
     this.pendingMetrics.clear();
     for (const [runId, rows] of batches) if (rows.length) await this.catalogue.appendMetrics(runId, rows);
+  }
+
+  /** The engine's GPU adapter while it computes on webgpu; null on the other backends or before it started. */
+  private engineAdapter(): GpuAdapterInfo | null {
+    const s = this.engine.status;
+    return s.backend === 'webgpu' ? s.adapter ?? null : null;
   }
 
   private async emitRun(runId: string): Promise<void> {

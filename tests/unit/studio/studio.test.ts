@@ -66,6 +66,9 @@ describe('studio services', () => {
     expect(end.status).toBe('done');
     expect(end.step).toBe(4);
     expect(end.bestEvalLoss).toBeGreaterThan(0);
+    // No GPU adapter off webgpu: "not recorded", never a made-up one.
+    expect(end.backend).toBe('wasm');
+    expect(end.adapter).toBeNull();
     const metrics = (await studio.handlers.getMetrics({ runIds: [run.id] }))[run.id];
     expect(metrics.filter((m) => m.trainLoss !== null).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(metrics.filter((m) => m.evalLoss !== null).length).toBe(2);
