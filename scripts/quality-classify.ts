@@ -22,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SETS: Record<string, { config: BGPTConfig; lr: number; steps: number; batch: number }> = {
   text: { config: { patchSize: 16, patchLength: 64, hiddenSize: 128, patchNumLayers: 2, byteNumLayers: 0, numHeads: 2 }, lr: 1e-3, steps: 250, batch: 16 },
   // Narrower: these windows are 3–4x longer, and the CPU budget is about the same.
-  speech: { config: { patchSize: 16, patchLength: 232, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 150, batch: 8 },
+  speech: { config: { patchSize: 16, patchLength: 232, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 300, batch: 8 },
   digits: { config: { patchSize: 16, patchLength: 200, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 1500, batch: 8 },
   // Fashion overfits its 1,000 images sooner: with 1,500 updates the eval loss was lowest at 450 (42.5 %).
   fashion: { config: { patchSize: 16, patchLength: 200, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 0, numHeads: 1 }, lr: 2e-3, steps: 600, batch: 8 },
