@@ -1,0 +1,76 @@
+// The fused WGSL kernels of the webgpu backend (engine/fused) against the TF.js composites they
+// replace, both run on webgpu (lavapipe in CI): same values and gradients within float32 rounding,
+// on sizes that are not multiples of the workgroup, and no tensor left behind. They fail, never
+// skip, without a WebGPU adapter.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW } from '../../../src-main/engine/adamw';
+import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
+import { Rng } from '../../../src-main/engine/rng';
+import { requireWebGpu } from './webgpu-required';
+
+afterEach(() => setFusedKernels(true));
+
+/** Seeded values of `n` elements, uniform in [-scale, scale), on the host. */
+function randomValues(n: number, seed: number, scale = 1): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+}
+
+/** Largest |a - b| / max(1, |b|) over all elements (float32 rounding is relative to magnitude). */
+function worstRelative(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
+
+describe('fused AdamW on webgpu', () => {
+  /** Three updates of parameters of awkward shapes; returns params and moments as host arrays. */
+  async function threeUpdates(fused: boolean): Promise<Float32Array[]> {
+    setFusedKernels(fused);
+    const shapes = [[1037], [13, 77], [1]];
+    const vars = new Map(shapes.map((s, i) => [`w${i}`, tf.tidy(() => tf.variable(tf.tensor(randomValues(tf.util.sizeFromShape(s), 10 + i), s)))] as const));
+    const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 3; step++) {
+      const grads = new Map(shapes.map((s, i) => [`w${i}`, tf.tensor(randomValues(tf.util.sizeFromShape(s), 100 * step + i, 0.5 + step), s)] as const));
+      opt.apply(grads, 1e-2 / (step + 1));
+      tf.dispose([...grads.values()]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const out: Float32Array[] = [];
+    for (const [, p] of vars) out.push((await p.data()) as Float32Array);
+    for (const [, t] of await opt.moments()) out.push(t.data as Float32Array);
+    opt.dispose();
+    tf.dispose([...vars.values()]);
+    return out;
+  }
+
+  it('gives the TF.js update of params and moments within float32 rounding, leaking nothing', async () => {
+    await requireWebGpu();
+    setFusedKernels(true);
+    expect(fusedOps()).not.toBeNull();
+    const start = tf.memory().numTensors;
+    const fused = await threeUpdates(true);
+    const plain = await threeUpdates(false);
+    expect(tf.memory().numTensors).toBe(start);
+    expect(fused).toHaveLength(9);
+    for (let i = 0; i < fused.length; i++) {
+      expect(worstRelative(fused[i], plain[i])).toBeLessThanOrEqual(1e-6);
+    }
+    // The update did something: params moved from their start values.
+    expect(worstRelative(fused[0], randomValues(1037, 10))).toBeGreaterThan(1e-3);
+  });
+
+  it('is not used off webgpu', async () => {
+    await requireWebGpu();
+    expect(fusedOps()).not.toBeNull();
+    setFusedKernels(false);
+    expect(fusedOps()).toBeNull();
+    setFusedKernels(true);
+    await tf.setBackend('cpu');
+    expect(fusedOps()).toBeNull();
+    await requireWebGpu();
+  });
+});
