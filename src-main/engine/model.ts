@@ -8,6 +8,7 @@ import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
 import { matMul, sumRows } from './matmul';
 import { Dropout } from './dropout';
+import { fusedOps } from './fused/fused';
 
 export { Dropout };
 
@@ -110,7 +111,9 @@ function withGradient(f: Fused, inputs: tf.Tensor[]): tf.Tensor {
  * LayerNorm over the last axis with a fused backward pass (custom gradient): fewer, larger ops than
  * differentiating moments() op by op, and no gradient kernels beyond the ones gradients.ts registers.
  */
-function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  const fused = fusedOps();
+  if (fused) return fused.layerNorm(x, g, b, LN_EPS); // webgpu: 1 dispatch forward, 2 backward
   return withGradient(([xIn, gIn, bIn], save) => {
     const { mean, variance } = tf.moments(xIn, -1, true); // [R, 1]
     const rstd = tf.rsqrt(tf.add(variance, LN_EPS)); // [R, 1]
@@ -133,7 +136,9 @@ function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D 
  * GELU, tanh approximation, as 0.5·x·(1 + tanh(u)) = x·σ(2u), u = c·(x + 0.044715·x³): on wasm the
  * Sigmoid kernel is ~18x faster than Tanh. The derivative is written out (one fused backward pass).
  */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const fused = fusedOps();
+  if (fused) return fused.gelu(x); // webgpu: 1 dispatch forward, 1 backward
   return withGradient(([xIn], save) => {
     const x2 = tf.square(xIn); // [R, 4D]
     const s = tf.sigmoid(tf.mul(tf.mul(xIn, tf.add(tf.mul(x2, 0.044715), 1)), 2 * GELU_C));

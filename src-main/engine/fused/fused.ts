@@ -4,15 +4,19 @@
 // difference or to rule them out (docs/gpu.md, "Fused kernels").
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwStep, registerAdamW } from './adamw';
+import { gelu, registerGelu } from './gelu';
+import { layerNorm, registerLayerNorm } from './layernorm';
 
 export type { AdamWScalars } from './adamw';
 
 /** The fused operations (each one or two dispatches instead of a chain of TF.js kernels). */
 export interface FusedOps {
   adamwStep: typeof adamwStep;
+  layerNorm: typeof layerNorm;
+  gelu: typeof gelu;
 }
 
-const OPS: FusedOps = { adamwStep };
+const OPS: FusedOps = { adamwStep, layerNorm, gelu };
 
 let registered = false;
 let enabled = process.env.BGPT_FUSED !== '0';
@@ -22,6 +26,8 @@ export function registerFusedKernels(): void {
   if (registered) return;
   registered = true;
   registerAdamW();
+  registerLayerNorm();
+  registerGelu();
 }
 
 /** The fused operations while the webgpu backend runs them, else null (use the TF.js composite). */

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from '../../../src-main/engine/adamw';
 import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
+import { gelu, layerNorm } from '../../../src-main/engine/model';
 import { Rng } from '../../../src-main/engine/rng';
 import { requireWebGpu } from './webgpu-required';
 
@@ -24,6 +25,62 @@ function worstRelative(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return worst;
 }
+
+/**
+ * Value and gradients of sum(f(inputs) · w) for a fixed random w (so every output element has its
+ * own upstream gradient), with the fused kernels on or off, as host arrays: [value, ...grads].
+ */
+async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Float32Array[]> {
+  setFusedKernels(fused);
+  expect(fusedOps() !== null).toBe(fused);
+  const before = tf.memory().numTensors;
+  const y = tf.tidy(() => f(...inputs));
+  const w = tf.tensor(randomValues(y.size, 999), y.shape);
+  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), w)))(inputs);
+  const out = [(await y.data()) as Float32Array, ...(await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)))];
+  tf.dispose([y, w, ...grads]);
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+/** Fused and composite agree on value and every gradient within `tol` (relative to magnitude). */
+async function expectSameAsComposite(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol: number): Promise<number> {
+  const fused = await valueAndGrads(true, f, inputs);
+  const plain = await valueAndGrads(false, f, inputs);
+  expect(fused).toHaveLength(inputs.length + 1);
+  let worst = 0;
+  for (let i = 0; i < fused.length; i++) worst = Math.max(worst, worstRelative(fused[i], plain[i]));
+  expect(worst).toBeLessThanOrEqual(tol);
+  return worst;
+}
+
+describe('fused LayerNorm and GELU on webgpu', () => {
+  it('LayerNorm: same rows, input, gain and bias gradients as the composite (awkward sizes)', async () => {
+    await requireWebGpu();
+    // 100 and 300 columns: not multiples of the 64 threads per row or the 8-column tiles; 37 rows.
+    for (const [rows, cols] of [[37, 100], [5, 300], [130, 3]]) {
+      const x = tf.tensor2d(randomValues(rows * cols, rows, 3), [rows, cols]);
+      // An offset row mean, as activations have, so that centring matters.
+      const shifted = tf.add(x, 2.5);
+      const g = tf.tensor1d(randomValues(cols, 7, 2));
+      const b = tf.tensor1d(randomValues(cols, 8));
+      await expectSameAsComposite((xi, gi, bi) => layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D), [shifted, g, b], 2e-5);
+      tf.dispose([x, shifted, g, b]);
+    }
+  });
+
+  it('GELU: same values and gradient as the composite, large magnitudes included', async () => {
+    await requireWebGpu();
+    const n = 37 * 131;
+    const values = randomValues(n, 5, 4);
+    values[0] = 30; // σ saturates: exp(-z) underflows
+    values[1] = -30; // exp(-z) overflows to infinity: σ = 0, GELU = -0
+    values[2] = 0;
+    const x = tf.tensor2d(values, [37, 131]);
+    await expectSameAsComposite((xi) => gelu(xi as tf.Tensor2D), [x], 1e-6);
+    x.dispose();
+  });
+});
 
 describe('fused AdamW on webgpu', () => {
   /** Three updates of parameters of awkward shapes; returns params and moments as host arrays. */
