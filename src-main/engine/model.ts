@@ -166,6 +166,13 @@ function causalMask(t: number): tf.Tensor2D {
   return tf.tensor2d(m, [t, t]); // [T, T]
 }
 
+/** Attention probabilities: softmax(scale·scores + causal mask) over the last axis of [B, H, T, T]. */
+export function causalSoftmax(raw: tf.Tensor4D, scale: number): tf.Tensor4D {
+  const fused = fusedOps();
+  if (fused) return fused.causalSoftmax(raw, scale); // webgpu: 1 dispatch forward, 1 backward, no mask tensor
+  return tf.softmax(tf.add(tf.mul(raw, scale), causalMask(raw.shape[3]))) as tf.Tensor4D;
+}
+
 /** [B*T, D] rows → [B, H, T, hd]; with one head the transpose is the identity and is skipped. */
 function splitHeads(x: tf.Tensor2D, batch: number, t: number, heads: number): tf.Tensor4D {
   const hd = x.shape[1] / heads;
@@ -192,9 +199,9 @@ function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, he
   const q = linear(x, wq, bq); // [B*T, D]
   const k = linear(x, wk, bk);
   const v = linear(x, wv, bv);
-  const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true); // [B, H, T, T]
-  const scores = tf.add(tf.mul(raw, 1 / Math.sqrt(d / heads)), causalMask(t));
-  const y = tf.matMul(drop(tf.softmax(scores), dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
+  const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
+  const probs = causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
+  const y = tf.matMul(drop(probs, dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
   return drop(linear(mergeHeads(y), w.attnProjW, w.attnProjB), dropout); // [B*T, D]
 }
 
@@ -253,6 +260,8 @@ export function lmHead(w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
  * pass is the closed form softmax − one-hot (scaled by the incoming gradient).
  */
 export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  const fused = fusedOps();
+  if (fused) return fused.crossEntropy(logits, labels); // webgpu: 1 dispatch forward, 1 backward
   return withGradient(([z], save) => {
     const target = tf.oneHot(labels, VOCAB_SIZE); // [R, 257]
     const lse = tf.logSumExp(z, 1); // [R]

@@ -4,8 +4,10 @@
 // difference or to rule them out (docs/gpu.md, "Fused kernels").
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwStep, registerAdamW } from './adamw';
+import { crossEntropy, registerCrossEntropy } from './cross-entropy';
 import { gelu, registerGelu } from './gelu';
 import { layerNorm, registerLayerNorm } from './layernorm';
+import { causalSoftmax, registerCausalSoftmax } from './softmax';
 
 export type { AdamWScalars } from './adamw';
 
@@ -14,9 +16,11 @@ export interface FusedOps {
   adamwStep: typeof adamwStep;
   layerNorm: typeof layerNorm;
   gelu: typeof gelu;
+  crossEntropy: typeof crossEntropy;
+  causalSoftmax: typeof causalSoftmax;
 }
 
-const OPS: FusedOps = { adamwStep, layerNorm, gelu };
+const OPS: FusedOps = { adamwStep, layerNorm, gelu, crossEntropy, causalSoftmax };
 
 let registered = false;
 let enabled = process.env.BGPT_FUSED !== '0';
@@ -28,6 +32,8 @@ export function registerFusedKernels(): void {
   registerAdamW();
   registerLayerNorm();
   registerGelu();
+  registerCrossEntropy();
+  registerCausalSoftmax();
 }
 
 /** The fused operations while the webgpu backend runs them, else null (use the TF.js composite). */

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from '../../../src-main/engine/adamw';
 import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
-import { gelu, layerNorm } from '../../../src-main/engine/model';
+import { causalSoftmax, crossEntropyRows, gelu, layerNorm } from '../../../src-main/engine/model';
 import { Rng } from '../../../src-main/engine/rng';
 import { requireWebGpu } from './webgpu-required';
 
@@ -79,6 +79,50 @@ describe('fused LayerNorm and GELU on webgpu', () => {
     const x = tf.tensor2d(values, [37, 131]);
     await expectSameAsComposite((xi) => gelu(xi as tf.Tensor2D), [x], 1e-6);
     x.dispose();
+  });
+});
+
+describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
+  it('cross-entropy: same losses and logit gradients as the composite, any label in range', async () => {
+    await requireWebGpu();
+    const rows = 131;
+    const classes = 257; // the byte vocabulary: not a multiple of the 64 threads per row
+    const rng = new Rng(4);
+    const labelValues = Int32Array.from({ length: rows }, () => rng.int(classes));
+    labelValues[0] = 0;
+    labelValues[1] = classes - 1;
+    const logits = tf.tensor2d(randomValues(rows * classes, 3, 8), [rows, classes]);
+    const labels = tf.tensor1d(labelValues, 'int32');
+    await expectSameAsComposite((z) => crossEntropyRows(z as tf.Tensor2D, labels), [logits], 2e-6);
+    // The loss is the label's surprisal: positive, and about ln(257) for logits this spread.
+    setFusedKernels(true);
+    const loss = tf.tidy(() => crossEntropyRows(logits, labels));
+    const values = (await loss.data()) as Float32Array;
+    expect(Math.min(...values)).toBeGreaterThan(0);
+    tf.dispose([loss, logits, labels]);
+  });
+
+  it('causal softmax: same probabilities and score gradients as scale, mask and softmax', async () => {
+    await requireWebGpu();
+    // T = 70 (over the 64 threads of a row) with 3 heads; T = 5; T = 1 (a single visible key).
+    for (const [b, h, t] of [[2, 3, 70], [3, 2, 5], [4, 1, 1]]) {
+      const raw = tf.tensor4d(randomValues(b * h * t * t, t, 6), [b, h, t, t]);
+      await expectSameAsComposite((s) => causalSoftmax(s as tf.Tensor4D, 1 / Math.sqrt(7)), [raw], 2e-6);
+      // Nothing above the diagonal: row i of each [T, T] block sums to 1 over keys 0..i only.
+      setFusedKernels(true);
+      const y = tf.tidy(() => causalSoftmax(raw as tf.Tensor4D, 0.5));
+      const p = (await y.data()) as Float32Array;
+      for (let row = 0; row < b * h * t; row++) {
+        const i = row % t;
+        let sum = 0;
+        for (let j = 0; j < t; j++) {
+          if (j > i) expect(p[row * t + j]).toBe(0);
+          sum += p[row * t + j];
+        }
+        expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+      }
+      tf.dispose([raw, y]);
+    }
   });
 });
 
