@@ -85,10 +85,11 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tenso
   const int = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const z = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([z]);
+    // The labels are saved too: the caller's tensor may be gone (a tidy) before the backward pass.
+    (args[1] as tf.GradSaveFunc)([z, int]);
     return {
       value: tf.engine().runKernel(CROSS_ENTROPY_KERNEL, { z, labels: int }) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, [zs]: tf.Tensor[]) => tf.engine().runKernel(CROSS_ENTROPY_GRAD_KERNEL, { dy, z: zs, labels: int }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [zs, ls]: tf.Tensor[]) => tf.engine().runKernel(CROSS_ENTROPY_GRAD_KERNEL, { dy, z: zs, labels: ls }) as tf.Tensor,
     };
   });
   return f(logits) as tf.Tensor1D;

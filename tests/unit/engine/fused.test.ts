@@ -28,7 +28,9 @@ function worstRelative(a: Float32Array, b: Float32Array): number {
 
 /**
  * Value and gradients of sum(f(inputs) · w) for a fixed random w (so every output element has its
- * own upstream gradient), with the fused kernels on or off, as host arrays: [value, ...grads].
+ * own upstream gradient), with the fused kernels on or off, as host arrays: [value, ...grads]. The
+ * webgpu queue is submitted after every dispatch, so a buffer an op forgot to keep for its backward
+ * pass is released before that pass runs (in training, submits happen at arbitrary points).
  */
 async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Float32Array[]> {
   setFusedKernels(fused);
@@ -36,7 +38,14 @@ async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tenso
   const before = tf.memory().numTensors;
   const y = tf.tidy(() => f(...inputs));
   const w = tf.tensor(randomValues(y.size, 999), y.shape);
-  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), w)))(inputs);
+  const batchSize = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1);
+  let grads: tf.Tensor[];
+  try {
+    grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), w)))(inputs);
+  } finally {
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batchSize);
+  }
   const out = [(await y.data()) as Float32Array, ...(await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)))];
   tf.dispose([y, w, ...grads]);
   expect(tf.memory().numTensors).toBe(before);
@@ -93,7 +102,9 @@ describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
     labelValues[1] = classes - 1;
     const logits = tf.tensor2d(randomValues(rows * classes, 3, 8), [rows, classes]);
     const labels = tf.tensor1d(labelValues, 'int32');
-    await expectSameAsComposite((z) => crossEntropyRows(z as tf.Tensor2D, labels), [logits], 2e-6);
+    // Labels made in a tidy of the differentiated function, as training does: with the queue submitted
+    // after every dispatch (valueAndGrads) their buffer is gone before the backward pass unless kept.
+    await expectSameAsComposite((z) => tf.tidy(() => crossEntropyRows(z as tf.Tensor2D, tf.tensor1d(labelValues, 'int32'))), [logits], 2e-6);
     // The loss is the label's surprisal: positive, and about ln(257) for logits this spread.
     setFusedKernels(true);
     const loss = tf.tidy(() => crossEntropyRows(logits, labels));
