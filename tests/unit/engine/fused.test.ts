@@ -67,7 +67,8 @@ describe('fused LayerNorm and GELU on webgpu', () => {
   it('LayerNorm: same rows, input, gain and bias gradients as the composite (awkward sizes)', async () => {
     await requireWebGpu();
     // 100 and 300 columns: not multiples of the 64 threads per row or the 8-column tiles; 37 rows.
-    for (const [rows, cols] of [[37, 100], [5, 300], [130, 3]]) {
+    // 65,600 rows: more workgroups than one grid dimension holds (the 2-D grid of fused/program.ts).
+    for (const [rows, cols] of [[37, 100], [5, 300], [130, 3], [65_600, 2]]) {
       const x = tf.tensor2d(randomValues(rows * cols, rows, 3), [rows, cols]);
       // An offset row mean, as activations have, so that centring matters.
       const shifted = tf.add(x, 2.5);
