@@ -35,6 +35,9 @@ function worstRelative(a: Float32Array, b: Float32Array): number {
 async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Float32Array[]> {
   setFusedKernels(fused);
   expect(fusedOps() !== null).toBe(fused);
+  // The engine's op really runs a fused kernel when they are on, and none when off.
+  const ran = await tf.profile(() => void tf.tidy(() => { f(...inputs); }));
+  expect(ran.kernelNames.some((k) => k.startsWith('Bgpt'))).toBe(fused);
   const before = tf.memory().numTensors;
   const y = tf.tidy(() => f(...inputs));
   const w = tf.tensor(randomValues(y.size, 999), y.shape);
@@ -148,7 +151,8 @@ describe('fused AdamW on webgpu', () => {
     const before = tf.memory().numTensors;
     for (let step = 0; step < 3; step++) {
       const grads = new Map(shapes.map((s, i) => [`w${i}`, tf.tensor(randomValues(tf.util.sizeFromShape(s), 100 * step + i, 0.5 + step), s)] as const));
-      opt.apply(grads, 1e-2 / (step + 1));
+      const ran = await tf.profile(() => opt.apply(grads, 1e-2 / (step + 1)));
+      expect(ran.kernelNames.includes('BgptAdamW')).toBe(fused);
       tf.dispose([...grads.values()]);
     }
     expect(tf.memory().numTensors).toBe(before);
