@@ -10,7 +10,7 @@
 #                                    JSON object (adapter, parity, kernels per update, training bytes/s
 #                                    of bench and paper configs with and without dropout, generation).
 # On the device tool: run(command="bash scripts/gpu-measure.sh run", carry=[".gpu-measure"], timeout_s=540).
-# GPU_MEASURE_ONLY=parity,kernels,bench,paper,generate picks parts (default: all).
+# GPU_MEASURE_ONLY=parity,kernels,bench,paper,unfused,generate picks parts (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=.gpu-measure

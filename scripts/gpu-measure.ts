@@ -1,6 +1,7 @@
 // Every GPU figure of docs/gpu.md in one run, on the webgpu backend: the adapter, parity with the tiny-a
 // reference fixture, kernel launches and host reads per training update, training bytes/s on the
-// bench and paper configs with and without dropout, and generation. scripts/gpu-measure.sh bundles
+// bench and paper configs with and without dropout, the same bench figures with the fused kernels
+// of engine/fused turned off (`unfused`, for their effect), and generation. scripts/gpu-measure.sh bundles
 // this file (esbuild) so that it runs with a plain `node` on a machine with nothing installed.
 // Prints progress on stderr, then one JSON object and a short table on stdout.
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { benchTrain, profileTrainStep } from '../src-main/engine/bench';
 import { evaluate } from '../src-main/engine/evaluate';
 import { readInputFile } from '../src-main/engine/files';
 import { benchGenerate } from '../src-main/engine/infer/bench';
+import { setFusedKernels } from '../src-main/engine/fused/fused';
 import { PRESETS, type BGPTConfig } from '../src-main/shared/config';
 
 /** The paper configuration (docs/model.md): patch 16, length 512, hidden 768, 12 + 3 layers. */
@@ -30,7 +32,7 @@ async function parity(): Promise<{ worstLossDiff: number; files: number }> {
 }
 
 async function main(): Promise<void> {
-  const only = (process.env.GPU_MEASURE_ONLY ?? 'parity,kernels,bench,paper,generate').split(',');
+  const only = (process.env.GPU_MEASURE_ONLY ?? 'parity,kernels,bench,paper,unfused,generate').split(',');
   await initBackend('webgpu');
   const out: Record<string, unknown> = { date: new Date().toISOString(), engine: engineInfo(), node: process.version };
   log(`webgpu on ${JSON.stringify(engineInfo().adapter)}`);
@@ -56,6 +58,15 @@ async function main(): Promise<void> {
     }
   }
   out.train = train;
+  if (only.includes('unfused')) {
+    // The TF.js composites instead of the fused WGSL kernels (BGPT_FUSED=0): what the fusion buys.
+    setFusedKernels(false);
+    const p = await profileTrainStep('webgpu', { dropout: 0.1 });
+    const t = await benchTrain(5, 'webgpu', false, { config: PRESETS.bench.config, dropout: 0.1 });
+    setFusedKernels(true);
+    out.unfused = { kernelsPerStep: p.kernelsPerStep, gpuDispatches: p.gpuDispatches, benchBytesPerSecond: t.bytesPerSecond, secondsPerStep: t.secondsPerStep };
+    log(`unfused (bench, dropout 0.1): ${p.kernelsPerStep} kernels, ${p.gpuDispatches} GPU dispatches, ${Math.round(t.bytesPerSecond)} bytes/s`);
+  }
   if (only.includes('generate')) {
     // Generation runs on the engine's Float32Array kernels (engine/infer), on the CPU, whatever the backend.
     out.generate = await benchGenerate();

@@ -11,6 +11,7 @@ import { BGPTModel } from './checkpoint';
 import { Rng } from './rng';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
+import { fusedDispatchCount } from './fused/program';
 
 export const BENCH_BATCH = 8;
 const BENCH_SEED = 0;
@@ -102,14 +103,18 @@ function countHostReads(): { stop(): number } {
   return { stop: () => { b.read = read; b.readSync = readSync; return n; } };
 }
 
-/** Counts WebGPU programs run (runWebGPUProgram of TF.js's webgpu backend) until stop(); null elsewhere. */
+/**
+ * Counts WebGPU programs run (runWebGPUProgram of TF.js's webgpu backend, plus the fused kernels of
+ * engine/fused, which record their own passes) until stop(); null elsewhere.
+ */
 function countDispatches(): { stop(): number | null } {
   const b = tf.backend() as unknown as { runWebGPUProgram?: (...args: unknown[]) => unknown };
   const original = b.runWebGPUProgram;
   if (tf.getBackend() !== 'webgpu' || !original) return { stop: () => null };
   let n = 0;
+  const fused = fusedDispatchCount();
   b.runWebGPUProgram = function (...args) { n += 1; return original.apply(this, args); };
-  return { stop: () => { b.runWebGPUProgram = original; return n; } };
+  return { stop: () => { b.runWebGPUProgram = original; return n + fusedDispatchCount() - fused; } };
 }
 
 export interface KernelTime {

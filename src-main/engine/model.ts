@@ -8,6 +8,7 @@ import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
 import { matMul, sumRows } from './matmul';
 import { Dropout } from './dropout';
+import { fusedOps } from './fused/fused';
 
 export { Dropout };
 
@@ -110,7 +111,9 @@ function withGradient(f: Fused, inputs: tf.Tensor[]): tf.Tensor {
  * LayerNorm over the last axis with a fused backward pass (custom gradient): fewer, larger ops than
  * differentiating moments() op by op, and no gradient kernels beyond the ones gradients.ts registers.
  */
-function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  const fused = fusedOps();
+  if (fused) return fused.layerNorm(x, g, b, LN_EPS); // webgpu: 1 dispatch forward, 2 backward
   return withGradient(([xIn, gIn, bIn], save) => {
     const { mean, variance } = tf.moments(xIn, -1, true); // [R, 1]
     const rstd = tf.rsqrt(tf.add(variance, LN_EPS)); // [R, 1]
@@ -133,7 +136,9 @@ function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D 
  * GELU, tanh approximation, as 0.5·x·(1 + tanh(u)) = x·σ(2u), u = c·(x + 0.044715·x³): on wasm the
  * Sigmoid kernel is ~18x faster than Tanh. The derivative is written out (one fused backward pass).
  */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const fused = fusedOps();
+  if (fused) return fused.gelu(x); // webgpu: 1 dispatch forward, 1 backward
   return withGradient(([xIn], save) => {
     const x2 = tf.square(xIn); // [R, 4D]
     const s = tf.sigmoid(tf.mul(tf.mul(xIn, tf.add(tf.mul(x2, 0.044715), 1)), 2 * GELU_C));
@@ -159,6 +164,13 @@ function causalMask(t: number): tf.Tensor2D {
   const m = new Float32Array(t * t);
   for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) m[i * t + j] = MASK_VALUE;
   return tf.tensor2d(m, [t, t]); // [T, T]
+}
+
+/** Attention probabilities: softmax(scale·scores + causal mask) over the last axis of [B, H, T, T]. */
+export function causalSoftmax(raw: tf.Tensor4D, scale: number): tf.Tensor4D {
+  const fused = fusedOps();
+  if (fused) return fused.causalSoftmax(raw, scale); // webgpu: 1 dispatch forward, 1 backward, no mask tensor
+  return tf.softmax(tf.add(tf.mul(raw, scale), causalMask(raw.shape[3]))) as tf.Tensor4D;
 }
 
 /** [B*T, D] rows → [B, H, T, hd]; with one head the transpose is the identity and is skipped. */
@@ -187,9 +199,9 @@ function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, he
   const q = linear(x, wq, bq); // [B*T, D]
   const k = linear(x, wk, bk);
   const v = linear(x, wv, bv);
-  const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true); // [B, H, T, T]
-  const scores = tf.add(tf.mul(raw, 1 / Math.sqrt(d / heads)), causalMask(t));
-  const y = tf.matMul(drop(tf.softmax(scores), dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
+  const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
+  const probs = causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
+  const y = tf.matMul(drop(probs, dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
   return drop(linear(mergeHeads(y), w.attnProjW, w.attnProjB), dropout); // [B*T, D]
 }
 
@@ -248,6 +260,8 @@ export function lmHead(w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
  * pass is the closed form softmax − one-hot (scaled by the incoming gradient).
  */
 export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  const fused = fusedOps();
+  if (fused) return fused.crossEntropy(logits, labels); // webgpu: 1 dispatch forward, 1 backward
   return withGradient(([z], save) => {
     const target = tf.oneHot(labels, VOCAB_SIZE); // [R, 257]
     const lse = tf.logSumExp(z, 1); // [R]

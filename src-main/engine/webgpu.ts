@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adapterLabel, type GpuAdapterInfo } from '../shared/adapter';
 import { registerWebGpuDropout } from './dropout';
+import { registerFusedKernels } from './fused/fused';
 
 /** Why a webgpu start failed, in one line, or the adapter it runs on. */
 export type WebGpuStart = { ok: true; adapter: GpuAdapterInfo } | { ok: false; reason: string };
@@ -67,6 +68,7 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
     // Registers the backend (its factory requests the device with the adapter's limits) and its kernels.
     const { webgpu_util: util } = await import('@tensorflow/tfjs-backend-webgpu');
     registerWebGpuDropout(util);
+    registerFusedKernels();
     deterministicMatMul();
     if (!tf.findBackendFactory('webgpu')) return { ok: false, reason: 'the TF.js webgpu backend did not register' };
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `the webgpu device on ${adapterLabel(info)} failed to start` };
