@@ -13,8 +13,13 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
-/** matMul(a, b, transposeA, transposeB) computed as a plain product of explicit transposes. */
+/**
+ * matMul(a, b, transposeA, transposeB): a plain product of explicit transposes on the CPU backends;
+ * on webgpu TF.js's products read either layout themselves, so the flags pass through and the
+ * Transpose dispatches (356 per bench update) disappear (docs/gpu.md, "Kernels per training update").
+ */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  if ((transposeA || transposeB) && tf.getBackend() === 'webgpu') return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
 
