@@ -6,9 +6,9 @@ import { trainClassifier } from '../engine/classify/train';
 import { engineInfo } from '../engine/backend';
 import { detectLabelSource, labelOf } from '../engine/classify/labels';
 import type { LabelledFile } from '../engine/classify/data';
-import { UserError } from '../shared/errors';
 import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
 import type { MethodContext } from './methods';
+import { jobRunOptions, readRef } from './train-job';
 
 /** The path a label is read from: the file's folders inside its import (pair key) and its own name. */
 function relPath(ref: TrainFileRef): string {
@@ -18,34 +18,18 @@ function relPath(ref: TrainFileRef): string {
 }
 
 async function readLabelled(ref: TrainFileRef, label: string): Promise<LabelledFile> {
-  try {
-    return { name: ref.name, ext: ref.ext, bytes: new Uint8Array(await fs.readFile(ref.path)), label };
-  } catch {
-    throw new UserError(`dataset file '${ref.name}' is missing from the studio's store`, 'MISSING');
-  }
+  return { ...(await readRef(ref)), label };
 }
 
 export async function runClassifyJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
   const source = detectLabelSource(job.files.map(relPath));
   const labelled = await Promise.all(job.files.map((f) => readLabelled(f, labelOf(relPath(f), source))));
   const r = await trainClassifier({
-    config: job.config,
+    ...jobRunOptions(job, ctx),
     files: labelled.filter((_, i) => job.files[i].split === 'train'),
     evalFiles: labelled.filter((_, i) => job.files[i].split === 'eval'),
-    steps: job.steps,
-    batchSize: job.batchSize,
-    accumulation: job.accumulation,
-    lr: job.lr,
-    seed: job.seed,
-    evalEvery: job.evalEvery,
-    patience: job.earlyStoppingPatience ?? undefined,
-    out: job.runDir,
-    resume: job.resumeFrom ?? undefined,
-    init: job.initFrom ?? undefined,
-    control: ctx.control,
     onStep: (m) => ctx.emit('step', { step: m.step, trainLoss: m.trainLoss, lr: m.lr, bytesPerSecond: m.bytesPerSecond, time: m.time }),
     onEval: (m) => ctx.emit('eval', { step: m.step, evalLoss: m.loss, evalBitsPerByte: null, accuracy: m.accuracy, perClass: m.perClass, confusion: m.confusion }),
-    onCheckpoint: (e) => ctx.emit('checkpoint', e),
   });
   return {
     status: r.endedBy === 'stopped' ? 'stopped' : 'done',

@@ -8,8 +8,10 @@ import { parseConversionMode } from '../shared/patches';
 import { UserError } from '../shared/errors';
 import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
 import type { MethodContext } from './methods';
+import type { EngineEvents } from './protocol';
 
-async function readRef(ref: TrainFileRef): Promise<InputFile> {
+/** Reads a dataset file from the store; a missing one is a one-line error naming it. */
+export async function readRef(ref: TrainFileRef): Promise<InputFile> {
   try {
     return { name: ref.name, ext: ref.ext, bytes: new Uint8Array(await fs.readFile(ref.path)) };
   } catch {
@@ -29,17 +31,10 @@ async function pairsOf(refs: TrainFileRef[], conversion: string): Promise<FilePa
   return conversionPairs(files, dirs);
 }
 
-export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
-  if (job.mode === 'classification') {
-    const { runClassifyJob } = await import('./classify-job');
-    return runClassifyJob(job, ctx);
-  }
-  const trainRefs = job.files.filter((f) => f.split === 'train');
-  const evalRefs = job.files.filter((f) => f.split === 'eval');
-  ctx.control.onHold = () => ctx.emit('held', {});
-  const opts: TrainOptions = {
+/** What a job tells every training loop (generative and classifier): model, hyper-parameters, run folder, control. */
+export function jobRunOptions(job: TrainJob, ctx: MethodContext) {
+  return {
     config: job.config,
-    files: [],
     steps: job.steps,
     batchSize: job.batchSize,
     accumulation: job.accumulation,
@@ -51,9 +46,23 @@ export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<Tr
     resume: job.resumeFrom ?? undefined,
     init: job.initFrom ?? undefined,
     control: ctx.control,
+    onCheckpoint: (e: EngineEvents['checkpoint']) => ctx.emit('checkpoint', e),
+  };
+}
+
+export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<TrainOutcome> {
+  if (job.mode === 'classification') {
+    const { runClassifyJob } = await import('./classify-job');
+    return runClassifyJob(job, ctx);
+  }
+  const trainRefs = job.files.filter((f) => f.split === 'train');
+  const evalRefs = job.files.filter((f) => f.split === 'eval');
+  ctx.control.onHold = () => ctx.emit('held', {});
+  const opts: TrainOptions = {
+    ...jobRunOptions(job, ctx),
+    files: [],
     onStep: (m) => ctx.emit('step', m),
     onEval: (m) => ctx.emit('eval', m),
-    onCheckpoint: (e) => ctx.emit('checkpoint', e),
   };
   if (job.conversion) {
     opts.pairs = await pairsOf(trainRefs, job.conversion);
