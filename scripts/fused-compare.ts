@@ -2,7 +2,7 @@
 // and on, in one process, alternating, so both see the same machine load; and kernels/dispatches of
 // one update each way. A sanity check on lavapipe; the real figures come from scripts/gpu-measure.sh.
 // Usage: npx tsx scripts/fused-compare.ts [steps] [time]   (prints one JSON object; `time`: no profiles)
-import { benchTrain, profileTrainStep } from '../src-main/engine/bench';
+import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
 import { setFusedKernels } from '../src-main/engine/fused/fused';
 
 async function main(): Promise<void> {

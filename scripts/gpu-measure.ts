@@ -6,10 +6,10 @@
 // Prints progress on stderr, then one JSON object and a short table on stdout.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { engineInfo, initBackend } from '../src-main/engine/backend';
-import { benchTrain, profileTrainStep } from '../src-main/engine/bench';
-import { evaluate } from '../src-main/engine/evaluate';
-import { readInputFile } from '../src-main/engine/files';
+import { engineInfo, initBackend } from '../src-main/engine/backend/backend';
+import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
+import { evaluate } from '../src-main/engine/eval/evaluate';
+import { readInputFile } from '../src-main/engine/io/files';
 import { benchGenerate } from '../src-main/engine/infer/bench';
 import { setFusedKernels } from '../src-main/engine/fused/fused';
 import { PRESETS, type BGPTConfig } from '../src-main/shared/config';

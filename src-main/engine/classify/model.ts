@@ -10,12 +10,12 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { SPECIAL } from '../../shared/patches';
 import { writeDirAtomic } from '../../node/atomic';
-import { patchLevel, patchWeights, type Dropout, type PatchWeights } from '../model';
-import { deriveSeed, Rng } from '../rng';
-import { parseSafetensors, serializeSafetensors, type Tensor } from '../safetensors';
-import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../weights';
-import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
-import { registerGradients } from '../gradients';
+import { patchLevel, patchWeights, type Dropout, type PatchWeights } from '../model/model';
+import { deriveSeed, Rng } from '../model/rng';
+import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
+import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
+import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
+import { registerGradients } from '../model/gradients';
 
 registerGradients();
 

@@ -1,8 +1,8 @@
 // Scoring with a classifier: label probabilities of files (`bgpt classify`), and the evaluation a
 // training run records (mean cross-entropy, accuracy, per-class accuracy, confusion matrix).
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../backend';
-import type { InputFile } from '../files';
+import { initBackend, type BackendName } from '../backend/backend';
+import type { InputFile } from '../io/files';
 import { fileSequence } from '../../shared/patches';
 import { headWindow, type Example } from './data';
 import { classifierLogits, loadClassifier, makeClassBatch, type ClassifierModel } from './model';

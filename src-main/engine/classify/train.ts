@@ -1,5 +1,5 @@
 // The classifier's training loop (the reference `train-cls.py`, with the studio's training habits of
-// engine/train.ts): AdamW, cosine schedule with warm-up, gradient accumulation, evaluation with
+// engine/train/train.ts): AdamW, cosine schedule with warm-up, gradient accumulation, evaluation with
 // accuracy, per-class accuracy and a confusion matrix, best checkpoint by eval loss, `last/` with
 // its resume state, early stopping, pause / stop / exact resume. Initialised from the patch-level
 // decoder of a generative run or model (recommended by the reference) or from scratch.
@@ -9,14 +9,14 @@ import path from 'node:path';
 import { configFromJson, configToJson, validateConfig, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic } from '../../node/atomic';
-import { AdamW } from '../adamw';
-import { initBackend, type BackendName } from '../backend';
-import { TrainControl } from '../control';
-import { Dropout } from '../model';
-import { deriveSeed } from '../rng';
-import { getLr, type Schedule } from '../schedule';
-import { parseSafetensors, serializeSafetensors } from '../safetensors';
-import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type HyperOptions, type RunProgress } from '../train';
+import { AdamW } from '../train/adamw';
+import { initBackend, type BackendName } from '../backend/backend';
+import { TrainControl } from '../train/control';
+import { Dropout } from '../model/model';
+import { deriveSeed } from '../model/rng';
+import { getLr, type Schedule } from '../train/schedule';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
+import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type HyperOptions, type RunProgress } from '../train/train';
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
@@ -43,7 +43,7 @@ export interface ClassificationHistory {
   evals: ClassEvalMetrics[];
 }
 
-/** The shared training settings (steps/epochs, batch, accumulation, lr, dropout, seed, evalEvery, patience: engine/train.ts). */
+/** The shared training settings (steps/epochs, batch, accumulation, lr, dropout, seed, evalEvery, patience: engine/train/train.ts). */
 export interface ClassifyTrainOptions extends HyperOptions {
   /** Model for a run from scratch (ignored with `init` or `resume`); byteNumLayers is ignored. */
   config?: BGPTConfig;
@@ -83,7 +83,7 @@ interface State extends RunProgress {
   labels: string[];
 }
 
-/** A fresh run's state: the progress fields every trainer shares (engine/train.ts), plus labels and accuracy. */
+/** A fresh run's state: the progress fields every trainer shares (engine/train/train.ts), plus labels and accuracy. */
 function freshState(opts: ClassifyTrainOptions, config: BGPTConfig, labels: string[], trainCount: number): State {
   return {
     version: STATE_VERSION, kind: STATE_KIND, ...freshProgress(opts, trainCount, DEFAULT_CLASSIFY_LR),

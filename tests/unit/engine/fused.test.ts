@@ -4,10 +4,10 @@
 // skip, without a WebGPU adapter.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW } from '../../../src-main/engine/adamw';
+import { AdamW } from '../../../src-main/engine/train/adamw';
 import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
-import { causalSoftmax, crossEntropyRows, gelu, layerNorm } from '../../../src-main/engine/model';
-import { Rng } from '../../../src-main/engine/rng';
+import { causalSoftmax, crossEntropyRows, gelu, layerNorm } from '../../../src-main/engine/model/model';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { requireWebGpu } from './webgpu-required';
 
 afterEach(() => setFusedKernels(true));

@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src-main/engine/backend';
-import { BGPTModel } from '../../../src-main/engine/checkpoint';
-import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch';
-import { Rng } from '../../../src-main/engine/rng';
-import { batchGradients, GradHelper } from '../../../src-main/engine/parallel';
-import { Dropout } from '../../../src-main/engine/model';
-import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/chunked';
-import { deriveSeed } from '../../../src-main/engine/rng';
+import { initBackend } from '../../../src-main/engine/backend/backend';
+import { BGPTModel } from '../../../src-main/engine/io/checkpoint';
+import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/model/batch';
+import { Rng } from '../../../src-main/engine/model/rng';
+import { batchGradients, GradHelper } from '../../../src-main/engine/train/parallel';
+import { Dropout } from '../../../src-main/engine/model/model';
+import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/train/chunked';
+import { deriveSeed } from '../../../src-main/engine/model/rng';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { engineInfo, initBackend } from '../../../src-main/engine/backend';
-import { dropThreshold, hostMask, maskHash } from '../../../src-main/engine/dropout';
+import { engineInfo, initBackend } from '../../../src-main/engine/backend/backend';
+import { dropThreshold, hostMask, maskHash } from '../../../src-main/engine/backend/dropout';
 // Through model.ts, which registers the engine's gradients (Sum, Multiply).
-import { Dropout } from '../../../src-main/engine/model';
-import { deriveSeed } from '../../../src-main/engine/rng';
+import { Dropout } from '../../../src-main/engine/model/model';
+import { deriveSeed } from '../../../src-main/engine/model/rng';
 import { requireWebGpu } from './webgpu-required';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

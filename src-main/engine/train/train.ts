@@ -5,23 +5,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
-import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
-import { UserError } from '../shared/errors';
-import type { GpuAdapterInfo } from '../shared/contract';
+import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../../shared/defaults';
+import { UserError } from '../../shared/errors';
+import type { GpuAdapterInfo } from '../../shared/contract';
 import { AdamW } from './adamw';
-import { engineInfo, initBackend, type BackendName } from './backend';
-import { checkGpuMemory } from './gpu-memory';
-import { makeBatch, lossRows } from './batch';
+import { engineInfo, initBackend, type BackendName } from '../backend/backend';
+import { checkGpuMemory } from '../backend/gpu-memory';
+import { makeBatch, lossRows } from '../model/batch';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
-import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from './checkpoint';
+import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from '../io/checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
-import type { FilePair, InputFile } from './files';
+import type { FilePair, InputFile } from '../io/files';
 import { TrainControl } from './control';
 import { getLr, type Schedule } from './schedule';
-import { deriveSeed } from './rng';
-import { parseSafetensors, serializeSafetensors } from './safetensors';
-import { cropSequence } from '../shared/patches';
+import { deriveSeed } from '../model/rng';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
+import { cropSequence } from '../../shared/patches';
 import { dominantExt, validSampleRate, VALIDITY_SAMPLES } from './validity';
 
 /** Resume files written beside config.json / model.safetensors in `last/`. */
@@ -70,7 +70,7 @@ export interface TrainOptions {
   /** Stop after this many evaluations without a better eval loss. */
   patience?: number;
   /**
-   * Files sampled at each evaluation to measure the valid-file rate (engine/validity.ts); default
+   * Files sampled at each evaluation to measure the valid-file rate (engine/train/validity.ts); default
    * VALIDITY_SAMPLES in generative mode, 0 (off) in conversion mode.
    */
   validitySamples?: number;

@@ -4,10 +4,10 @@
 // so they are needed only one chunk at a time. The patch-level forward runs twice (once without a
 // tape for the features, once with it to take their gradient back), a small price for that.
 import * as tf from '@tensorflow/tfjs-core';
-import { BYTE_LEVEL_CHUNK_PATCHES, type BGPTConfig } from '../shared/config';
-import { batchFeatures, byteLossSum, type Batch } from './batch';
-import type { Dropout, ModelWeights } from './model';
-import { BYTE_PREFIX, PATCH_PREFIX } from './weights';
+import { BYTE_LEVEL_CHUNK_PATCHES, type BGPTConfig } from '../../shared/config';
+import { batchFeatures, byteLossSum, type Batch } from '../model/batch';
+import type { Dropout, ModelWeights } from '../model/model';
+import { BYTE_PREFIX, PATCH_PREFIX } from '../model/weights';
 
 /** Target patches per byte-level chunk: 2048 byte positions, rows enough for efficient matMuls. */
 export const CHUNK_PATCHES = BYTE_LEVEL_CHUNK_PATCHES;

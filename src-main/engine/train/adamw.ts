@@ -1,9 +1,9 @@
 // AdamW with PyTorch's defaults and update order (Loshchilov & Hutter 2019; torch.optim.AdamW):
 // decoupled weight decay p -= lr·wd·p, then the bias-corrected Adam step with eps added after sqrt(v̂).
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../shared/errors';
-import type { Tensor } from './safetensors';
-import { fusedOps } from './fused/fused';
+import { UserError } from '../../shared/errors';
+import type { Tensor } from '../io/safetensors';
+import { fusedOps } from '../fused/fused';
 
 export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 } as const;
 

@@ -4,7 +4,7 @@
 // the few needed are registered here (formulas as in tfjs-core's gradients/*_grad.ts). Kernels
 // with a registration already present (e.g. loaded by tfjs-node) are left alone.
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul, sumRows } from './matmul';
+import { matMul, sumRows } from '../backend/matmul';
 
 type Attrs = Record<string, unknown>;
 

@@ -1,14 +1,14 @@
 // Evaluation and per-byte surprisal (docs/cli.md `bgpt eval`): each file alone as a batch of one, its
 // window the head of its sequence, the loss the reference's mean cross-entropy over predicted bytes.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { cropSequence, fileSequence, fitsWindow } from '../shared/patches';
-import { initBackend, type BackendName } from './backend';
-import { batchHidden, lossRows, makeBatch } from './batch';
-import { loadModel, type BGPTModel } from './checkpoint';
-import type { InputFile } from './files';
-import { lmHead } from './model';
+import type { BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { cropSequence, fileSequence, fitsWindow } from '../../shared/patches';
+import { initBackend, type BackendName } from '../backend/backend';
+import { batchHidden, lossRows, makeBatch } from '../model/batch';
+import { loadModel, type BGPTModel } from '../io/checkpoint';
+import type { InputFile } from '../io/files';
+import { lmHead } from '../model/model';
 
 export interface FileEval {
   path: string;

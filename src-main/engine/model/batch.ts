@@ -3,8 +3,8 @@
 // is a target predicted from the patch-level feature of the patch before it. Padded patches are never
 // targets; causal attention keeps them from reaching real positions, so no attention mask is needed.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BGPTConfig } from '../shared/config';
-import { SPECIAL } from '../shared/patches';
+import type { BGPTConfig } from '../../shared/config';
+import { SPECIAL } from '../../shared/patches';
 import { byteLevel, crossEntropyRows, lmHead, patchLevel, type Dropout, type ModelWeights } from './model';
 
 export interface Batch {

@@ -3,12 +3,12 @@
 // whose first input is the patch feature. Work is shaped as 2-D products (rows = batch × positions):
 // on wasm a batched matMul costs ~9x more per FLOP (docs/performance.md); attention is the only batched part.
 import * as tf from '@tensorflow/tfjs-core';
-import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
+import { VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
 import { registerGradients } from './gradients';
-import { matMul, sumRows } from './matmul';
-import { Dropout } from './dropout';
-import { fusedOps } from './fused/fused';
+import { matMul, sumRows } from '../backend/matmul';
+import { Dropout } from '../backend/dropout';
+import { fusedOps } from '../fused/fused';
 
 export { Dropout };
 

@@ -5,7 +5,7 @@
 // on dy); elsewhere the host builds the same mask, since for cpu / wasm the host is the device.
 // Hash: Chris Wellons' "lowbias32" integer mixer (hash-prospector), applied twice.
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../model/rng';
 
 /** The kernel name registered for the webgpu backend (see registerWebGpuDropout). */
 export const DROPOUT_KERNEL = 'BgptDropout';

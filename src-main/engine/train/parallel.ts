@@ -6,15 +6,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { nodeEntry, needsTsx } from '../node/app-root';
-import type { BGPTConfig } from '../shared/config';
-import type { BackendName } from './backend';
-import type { BGPTModel } from './checkpoint';
-import { makeBatch } from './batch';
+import { nodeEntry, needsTsx } from '../../node/app-root';
+import type { BGPTConfig } from '../../shared/config';
+import type { BackendName } from '../backend/backend';
+import type { BGPTModel } from '../io/checkpoint';
+import { makeBatch } from '../model/batch';
 import { chunkedGradients, type DropoutFactory } from './chunked';
-import { Dropout } from './model';
-import { deriveSeed } from './rng';
-import { trainableSpecs } from './weights';
+import { Dropout } from '../model/model';
+import { deriveSeed } from '../model/rng';
+import { trainableSpecs } from '../model/weights';
 
 export type WorkerRequest =
   | { kind: 'init'; config: BGPTConfig; backend: BackendName }

@@ -6,9 +6,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { UserError } from '../shared/errors';
-import type { BackendName, EngineInfo } from '../shared/contract';
-import { backendLabel as label } from '../shared/adapter';
+import { UserError } from '../../shared/errors';
+import type { BackendName, EngineInfo } from '../../shared/contract';
+import { backendLabel as label } from '../../shared/adapter';
 import { startWebGpu, webGpuAdapter } from './webgpu';
 
 export type { BackendName };

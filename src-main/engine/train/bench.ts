@@ -3,15 +3,15 @@
 // windows of seeded random bytes (8192 bytes a step), dropout 0.1 as the reference trains. The
 // reference PyTorch code does ~7300 bytes/s.
 import * as tf from '@tensorflow/tfjs-core';
-import { PRESETS, type BGPTConfig } from '../shared/config';
+import { PRESETS, type BGPTConfig } from '../../shared/config';
 import { AdamW } from './adamw';
-import { engineInfo, initBackend, type BackendName } from './backend';
-import type { GpuAdapterInfo } from '../shared/contract';
-import { BGPTModel } from './checkpoint';
-import { Rng } from './rng';
+import { engineInfo, initBackend, type BackendName } from '../backend/backend';
+import type { GpuAdapterInfo } from '../../shared/contract';
+import { BGPTModel } from '../io/checkpoint';
+import { Rng } from '../model/rng';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
-import { fusedDispatchCount } from './fused/program';
+import { fusedDispatchCount } from '../fused/program';
 
 export const BENCH_BATCH = 8;
 const BENCH_SEED = 0;
