@@ -3,7 +3,7 @@
 // one update each way. A sanity check on lavapipe; the real figures come from scripts/gpu-measure.sh.
 // Usage: npx tsx scripts/fused-compare.ts [steps] [time]   (prints one JSON object; `time`: no profiles)
 import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
-import { setFusedKernels } from '../src-main/engine/fused/fused';
+import { setFusedKernels } from '../src-main/engine/backend/ops';
 
 async function main(): Promise<void> {
   const steps = Number(process.argv[2] ?? 2);

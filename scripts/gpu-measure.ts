@@ -11,7 +11,7 @@ import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
 import { evaluate } from '../src-main/engine/eval/evaluate';
 import { readInputFile } from '../src-main/engine/io/files';
 import { benchGenerate } from '../src-main/engine/infer/bench';
-import { setFusedKernels } from '../src-main/engine/fused/fused';
+import { setFusedKernels } from '../src-main/engine/backend/ops';
 import { PRESETS, type BGPTConfig } from '../src-main/shared/config';
 
 /** The paper configuration (docs/model.md): patch 16, length 512, hidden 768, 12 + 3 layers. */

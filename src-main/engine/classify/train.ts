@@ -12,7 +12,8 @@ import { writeFileAtomic } from '../../node/atomic';
 import { AdamW } from '../train/adamw';
 import { initBackend, type BackendName } from '../backend/backend';
 import { TrainControl } from '../train/control';
-import { Dropout } from '../model/model';
+import { Dropout } from '../model/dropout';
+import { ops } from '../backend/ops';
 import { deriveSeed } from '../model/rng';
 import { getLr, type Schedule } from '../train/schedule';
 import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
@@ -20,7 +21,7 @@ import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type Hyper
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
-import { ClassifierModel, classifierLogits, labelCrossEntropy, loadClassifier, makeClassBatch, saveClassifier } from './model';
+import { ClassifierModel, classifierLogits, loadClassifier, makeClassBatch, saveClassifier } from './model';
 import { evaluateClassifier, type ClassEval } from './predict';
 
 const STATE_VERSION = 1;
@@ -144,7 +145,7 @@ async function startFresh(opts: ClassifyTrainOptions, labels: string[]): Promise
     model = ClassifierModel.random(config, labels, seed);
   }
   try {
-    return { model, opt: new AdamW(model.vars), state: freshState(opts, model.config, labels, opts.files.length) };
+    return { model, opt: new AdamW(model.vars, ops()), state: freshState(opts, model.config, labels, opts.files.length) };
   } catch (err) {
     model.dispose();
     throw err;
@@ -167,9 +168,9 @@ async function trainStep(run: Run, lr: number): Promise<{ loss: number; accuracy
     const dropout = state.dropout > 0 ? new Dropout(state.dropout, deriveSeed(state.seed, DROPOUT_STREAM, state.step, j)) : undefined;
     let logitsOut: tf.Tensor | null = null;
     const r = tf.variableGrads(() => {
-      const logits = classifierLogits(model, batch, dropout); // [B, L]
+      const logits = classifierLogits({ ops: ops(), dropout }, model, batch); // [B, L]
       logitsOut = tf.keep(tf.clone(logits));
-      return tf.mean(labelCrossEntropy(logits, tf.tensor1d(labels, 'int32'))) as tf.Scalar;
+      return tf.mean(ops().crossEntropy(logits, tf.tensor1d(labels, 'int32'))) as tf.Scalar;
     }, vars);
     loss += (await r.value.data())[0];
     const pred = tf.tidy(() => tf.argMax(logitsOut as unknown as tf.Tensor, 1));

@@ -5,22 +5,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
 import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX } from './weights';
-import { registerGradients } from './gradients';
-import { matMul, sumRows } from '../backend/matmul';
-import { Dropout } from '../backend/dropout';
-import { fusedOps } from '../fused/fused';
+import type { Ops } from '../backend/ops';
+import { Dropout } from './dropout';
 
 export { Dropout };
 
-// Training differentiates through this module's ops: make sure their gradients exist.
-registerGradients();
-
 /** GPT-2's layer_norm_epsilon. */
 const LN_EPS = 1e-5;
-/** Added to scores above the diagonal: exp() of it is exactly 0 in float32, as HF's finfo.min fill. */
-const MASK_VALUE = -1e9;
-/** sqrt(2/pi), the tanh-approximation GELU constant (Hendrycks & Gimpel 2016, "gelu_new" in HF). */
-const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * How one forward pass runs besides the weights: the backend's operations (chosen once when the
+ * backend started, backend/ops.ts) and, while training, dropout (absent when evaluating).
+ */
+export interface Pass {
+  ops: Ops;
+  dropout?: Dropout;
+}
 
 interface BlockWeights {
   ln1g: tf.Tensor1D; ln1b: tf.Tensor1D;
@@ -95,84 +95,6 @@ export function modelWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): Model
   };
 }
 
-/** Forward values plus a hand-written backward pass (see `withGradient`). */
-type Fused = (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
-
-/** Runs `f` as one differentiable unit whose gradient is its own gradFunc (tf.customGrad, typed). */
-function withGradient(f: Fused, inputs: tf.Tensor[]): tf.Tensor {
-  const g = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    return f(args as tf.Tensor[], save);
-  });
-  return g(...inputs);
-}
-
-/**
- * LayerNorm over the last axis with a fused backward pass (custom gradient): fewer, larger ops than
- * differentiating moments() op by op, and no gradient kernels beyond the ones gradients.ts registers.
- */
-export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
-  const fused = fusedOps();
-  if (fused) return fused.layerNorm(x, g, b, LN_EPS); // webgpu: 1 dispatch forward, 2 backward
-  return withGradient(([xIn, gIn, bIn], save) => {
-    const { mean, variance } = tf.moments(xIn, -1, true); // [R, 1]
-    const rstd = tf.rsqrt(tf.add(variance, LN_EPS)); // [R, 1]
-    const xhat = tf.mul(tf.sub(xIn, mean), rstd); // [R, D]
-    save([xhat, rstd, gIn]);
-    return {
-      value: tf.add(tf.mul(xhat, gIn), bIn),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, rs, gain] = saved;
-        const dxhat = tf.mul(dy, gain); // [R, D]
-        const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
-        const dx = tf.mul(tf.sub(centred, tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true))), rs);
-        return [dx, sumRows(tf.mul(dy, xh) as tf.Tensor2D), sumRows(dy as tf.Tensor2D)];
-      },
-    };
-  }, [x, g, b]) as tf.Tensor2D;
-}
-
-/**
- * GELU, tanh approximation, as 0.5·x·(1 + tanh(u)) = x·σ(2u), u = c·(x + 0.044715·x³): on wasm the
- * Sigmoid kernel is ~18x faster than Tanh. The derivative is written out (one fused backward pass).
- */
-export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const fused = fusedOps();
-  if (fused) return fused.gelu(x); // webgpu: 1 dispatch forward, 1 backward
-  return withGradient(([xIn], save) => {
-    const x2 = tf.square(xIn); // [R, 4D]
-    const s = tf.sigmoid(tf.mul(tf.mul(xIn, tf.add(tf.mul(x2, 0.044715), 1)), 2 * GELU_C));
-    save([xIn, x2, s]);
-    return {
-      value: tf.mul(xIn, s),
-      gradFunc: (dy: tf.Tensor, [xs, xsq, sg]: tf.Tensor[]) => {
-        // d/dx x·σ(2u) = σ + x·σ·(1−σ)·2u',  u' = c·(1 + 3·0.044715·x²)
-        const du2 = tf.mul(tf.add(tf.mul(xsq, 3 * 0.044715), 1), 2 * GELU_C);
-        const slope = tf.add(sg, tf.mul(tf.mul(xs, tf.mul(sg, tf.sub(1, sg))), du2));
-        return [tf.mul(dy, slope)];
-      },
-    };
-  }, [x]) as tf.Tensor2D;
-}
-
-/** x·W + b for rows x [R, in], W [in, out] (GPT-2 Conv1D layout). */
-function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w), b);
-}
-
-function causalMask(t: number): tf.Tensor2D {
-  const m = new Float32Array(t * t);
-  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) m[i * t + j] = MASK_VALUE;
-  return tf.tensor2d(m, [t, t]); // [T, T]
-}
-
-/** Attention probabilities: softmax(scale·scores + causal mask) over the last axis of [B, H, T, T]. */
-export function causalSoftmax(raw: tf.Tensor4D, scale: number): tf.Tensor4D {
-  const fused = fusedOps();
-  if (fused) return fused.causalSoftmax(raw, scale); // webgpu: 1 dispatch forward, 1 backward, no mask tensor
-  return tf.softmax(tf.add(tf.mul(raw, scale), causalMask(raw.shape[3]))) as tf.Tensor4D;
-}
-
 /** [B*T, D] rows → [B, H, T, hd]; with one head the transpose is the identity and is skipped. */
 function splitHeads(x: tf.Tensor2D, batch: number, t: number, heads: number): tf.Tensor4D {
   const hd = x.shape[1] / heads;
@@ -187,11 +109,20 @@ function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
 }
 
 /** Dropout when training with a non-zero rate; the identity otherwise (evaluation). */
-function drop<T extends tf.Tensor>(x: T, d?: Dropout): T {
-  return d && d.rate > 0 ? d.apply(x) : x;
+function drop<T extends tf.Tensor>(f: Pass, x: T): T {
+  return f.dropout && f.dropout.rate > 0 ? f.ops.dropout(x, f.dropout.nextKey(), f.dropout.rate) : x;
 }
 
-function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number, dropout?: Dropout): tf.Tensor2D {
+/** x·W + b for rows x [R, in], W [in, out] (GPT-2 Conv1D layout). */
+function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w), b);
+}
+
+export function layerNorm(f: Pass, x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  return f.ops.layerNorm(x, g, b, LN_EPS);
+}
+
+function attention(f: Pass, x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
   const d = x.shape[1];
   // Splitting the [D, 3D] weight is cheaper than splitting the [B*T, 3D] activations.
   const [wq, wk, wv] = tf.split(w.attnW, 3, 1) as tf.Tensor2D[]; // 3 × [D, D]
@@ -199,21 +130,21 @@ function attention(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, he
   const q = linear(x, wq, bq); // [B*T, D]
   const k = linear(x, wk, bk);
   const v = linear(x, wv, bv);
-  const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
-  const probs = causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
-  const y = tf.matMul(drop(probs, dropout), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
-  return drop(linear(mergeHeads(y), w.attnProjW, w.attnProjB), dropout); // [B*T, D]
+  const raw = f.ops.matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
+  const probs = f.ops.causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
+  const y = tf.matMul(drop(f, probs), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
+  return drop(f, linear(mergeHeads(y), w.attnProjW, w.attnProjB)); // [B*T, D]
 }
 
-function mlp(x: tf.Tensor2D, w: BlockWeights, d?: Dropout): tf.Tensor2D {
-  const h = gelu(linear(x, w.fcW, w.fcB)); // [B*T, 4D]
-  return drop(linear(h, w.mlpProjW, w.mlpProjB), d); // [B*T, D]
+function mlp(f: Pass, x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {
+  const h = f.ops.gelu(linear(x, w.fcW, w.fcB)); // [B*T, 4D]
+  return drop(f, linear(h, w.mlpProjW, w.mlpProjB)); // [B*T, D]
 }
 
 /** A pre-LayerNorm GPT-2 block over rows of `batch` sequences of length `t`. */
-function block(x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number, d?: Dropout): tf.Tensor2D {
-  const a = tf.add(x, attention(layerNorm(x, w.ln1g, w.ln1b), w, batch, t, heads, d)) as tf.Tensor2D; // [B*T, D]
-  return tf.add(a, mlp(layerNorm(a, w.ln2g, w.ln2b), w, d));
+export function block(f: Pass, x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
+  const a = tf.add(x, attention(f, layerNorm(f, x, w.ln1g, w.ln1b), w, batch, t, heads)) as tf.Tensor2D; // [B*T, D]
+  return tf.add(a, mlp(f, layerNorm(f, a, w.ln2g, w.ln2b), w));
 }
 
 /** Adds learned positions 0..t-1 to rows of `batch` sequences. */
@@ -227,52 +158,30 @@ function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number
  * Patch-level decoder: `patches` holds B sequences of P patches (int32 [B, P*S], padding 256).
  * Returns the final-LayerNorm features [B*P, D] (row b*P+i has seen patches 0..i of sequence b).
  */
-export function patchLevel(w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number, d?: Dropout): tf.Tensor2D {
+export function patchLevel(f: Pass, w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
   const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
   const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
-  let x = tf.add(matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
-  x = drop(addPositions(x, w.patchWpe, batch, p), d);
-  for (const b of w.patchBlocks) x = block(x, b, batch, p, c.numHeads, d);
-  return layerNorm(x, w.patchLnG, w.patchLnB); // [B*P, D]
+  let x = tf.add(f.ops.matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
+  x = drop(f, addPositions(x, w.patchWpe, batch, p));
+  for (const b of w.patchBlocks) x = block(f, x, b, batch, p, c.numHeads);
+  return layerNorm(f, x, w.patchLnG, w.patchLnB); // [B*P, D]
 }
 
 /**
  * Byte-level decoder over N target patches and `t` positions: position 0 is the patch feature,
  * position j > 0 the embedding of target byte j-1 (`inputBytes` int32 [N, t-1]). Returns hidden [N*t, D].
  */
-export function byteLevel(w: ModelWeights, c: BGPTConfig, features: tf.Tensor2D, inputBytes: tf.Tensor2D, t: number, dropout?: Dropout): tf.Tensor2D {
+export function byteLevel(f: Pass, w: ModelWeights, c: BGPTConfig, features: tf.Tensor2D, inputBytes: tf.Tensor2D, t: number): tf.Tensor2D {
   const [n, d] = features.shape;
   const oneHot = tf.oneHot(tf.reshape(inputBytes, [n * (t - 1)]), VOCAB_SIZE) as tf.Tensor2D; // [N*(t-1), 257]
   const emb = tf.reshape(tf.matMul(oneHot, w.byteWte), [n, t - 1, d]); // [N, t-1, D]
   const seq = tf.concat([tf.reshape(features, [n, 1, d]), emb], 1); // [N, t, D]
-  let x = drop(addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t), dropout); // [N*t, D]
-  for (const b of w.byteBlocks) x = block(x, b, n, t, c.numHeads, dropout);
-  return layerNorm(x, w.byteLnG, w.byteLnB); // [N*t, D]
+  let x = drop(f, addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t)); // [N*t, D]
+  for (const b of w.byteBlocks) x = block(f, x, b, n, t, c.numHeads);
+  return layerNorm(f, x, w.byteLnG, w.byteLnB); // [N*t, D]
 }
 
 /** The tied LM head: hidden [R, D] → logits [R, 257]. */
-export function lmHead(w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
-  return matMul(hidden, w.byteWte, false, true) as tf.Tensor2D; // [R, 257]
-}
-
-/**
- * Cross-entropy in nats of each row's label: logits [R, 257], labels int32 [R] → [R]. The backward
- * pass is the closed form softmax − one-hot (scaled by the incoming gradient).
- */
-export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
-  const fused = fusedOps();
-  if (fused) return fused.crossEntropy(logits, labels); // webgpu: 1 dispatch forward, 1 backward
-  return withGradient(([z], save) => {
-    const target = tf.oneHot(labels, VOCAB_SIZE); // [R, 257]
-    const lse = tf.logSumExp(z, 1); // [R]
-    save([z, target]);
-    return {
-      value: tf.sub(lse, tf.sum(tf.mul(z, target), 1)), // [R]
-      gradFunc: (dy: tf.Tensor, [zs, oh]: tf.Tensor[]) => {
-        // The Softmax kernel is several times faster than Exp on wasm.
-        const probs = tf.softmax(zs); // [R, 257]
-        return [tf.mul(tf.sub(probs, oh), tf.reshape(dy, [-1, 1]))];
-      },
-    };
-  }, [logits]) as tf.Tensor1D;
+export function lmHead(f: Pass, w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
+  return f.ops.matMul(hidden, w.byteWte, false, true) as tf.Tensor2D; // [R, 257]
 }

@@ -12,6 +12,7 @@ import { Rng } from '../model/rng';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
 import { fusedDispatchCount } from '../fused/program';
+import { ops } from '../backend/ops';
 
 export const BENCH_BATCH = 8;
 const BENCH_SEED = 0;
@@ -62,7 +63,7 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
   const config = variant.config ?? PRESETS.bench.config;
   const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars);
+  const opt = new AdamW(model.vars, ops());
   const rng = new Rng(BENCH_SEED);
   let helper: GradHelper | null = null;
   try {
@@ -151,7 +152,7 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
   const config = variant.config ?? PRESETS.bench.config;
   const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars);
+  const opt = new AdamW(model.vars, ops());
   const rng = new Rng(BENCH_SEED);
   try {
     await step(model, opt, randomWindows(config, rng), null, dropout);

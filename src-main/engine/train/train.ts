@@ -13,6 +13,7 @@ import { AdamW } from './adamw';
 import { engineInfo, initBackend, type BackendName } from '../backend/backend';
 import { checkGpuMemory } from '../backend/gpu-memory';
 import { makeBatch, lossRows } from '../model/batch';
+import { ops } from '../backend/ops';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from '../io/checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
@@ -165,7 +166,7 @@ export async function restoreOptimizer(dir: string, vars: ConstructorParameters<
   const bytes = await fs.readFile(file).catch(() => {
     throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
   });
-  const opt = new AdamW(vars);
+  const opt = new AdamW(vars, ops());
   try {
     opt.restore(parseSafetensors(bytes, file).tensors, step, file);
   } catch (err) {
@@ -211,7 +212,7 @@ export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSi
   let count = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
     const windows = seqs.slice(i, i + batchSize).map((q) => cropSequence(q, s, l));
-    const total = tf.tidy(() => tf.sum(lossRows(model.weights, model.config, makeBatch(windows, s))));
+    const total = tf.tidy(() => tf.sum(lossRows({ ops: ops() }, model.weights, model.config, makeBatch(windows, s))));
     nats += (await total.data())[0];
     total.dispose();
     count += windows.reduce((a, w) => a + w.length - s, 0);
@@ -331,7 +332,7 @@ async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ mod
   if (opts.init) {
     const model = await loadModel(opts.init);
     try {
-      return { model, opt: new AdamW(model.vars), state: freshState(opts, model.config, trainCount) };
+      return { model, opt: new AdamW(model.vars, ops()), state: freshState(opts, model.config, trainCount) };
     } catch (err) {
       model.dispose();
       throw err;
@@ -341,7 +342,7 @@ async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ mod
   const config = validateConfig({ ...opts.config }, 'model options');
   const state = freshState(opts, config, trainCount);
   const model = BGPTModel.random(config, state.seed);
-  return { model, opt: new AdamW(model.vars), state };
+  return { model, opt: new AdamW(model.vars, ops()), state };
 }
 
 /** Lines for the warnings list when sequences do not fit the window. */
