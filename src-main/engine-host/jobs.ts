@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BGPTConfig } from '../shared/config';
 import type { GpuAdapterInfo, Sampling } from '../shared/contract';
+import type { AdapterBase, LoraSettings } from '../checkpoint/adapter';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
 export interface TrainFileRef {
@@ -36,6 +37,10 @@ export interface TrainJob {
   initFrom: string | null;
   /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
   mode?: 'generative' | 'conversion' | 'classification';
+  /** LoRA fine-tuning of `initFrom` (checked settings, checkpoint/adapter.ts); absent or null: every weight trains. */
+  lora?: LoraSettings | null;
+  /** How the studio names the base of a LoRA run (the engine computes its sha256). */
+  base?: { name: string; ref: AdapterBase['ref'] } | null;
 }
 
 export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
@@ -68,6 +73,8 @@ export interface TrainOutcome {
   workers?: number;
   /** Classification runs: eval accuracy of the checkpoint named. */
   evalAccuracy?: number | null;
+  /** How the run held its memory (engine/train/plan.ts): 'full', 'recompute' or 'micro-batches', and windows per pass. */
+  memory?: { mode: 'full' | 'recompute' | 'micro-batches'; windowsPerPass: number };
 }
 
 /** Label probabilities of files under a classifier checkpoint. */

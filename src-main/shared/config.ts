@@ -189,16 +189,39 @@ const TRAINING_COPIES = 4;
  */
 export const BYTE_LEVEL_CHUNK_PATCHES = 128;
 
-/** Estimated peak memory of training with `batch` windows a step (weights, optimizer, activations), in bytes. */
-export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): number {
+/**
+ * How a training run holds its memory (engine/train/plan.ts chooses it). Full fine-tuning keeps
+ * gradients and AdamW moments of every parameter; LoRA of the adapter's only. Activations: the
+ * byte level one chunk at a time always; the patch level whole ('full') or one block at a time
+ * from each block's kept input ('recompute'); a batch split into passes of `windowsPerPass`
+ * windows ('micro-batches') holds one pass's.
+ */
+export interface TrainingMemoryMode {
+  /** Parameters the optimizer updates: all of them (default) for full fine-tuning, the adapter's for LoRA. */
+  trainableParams?: number;
+  /** Activation recomputation at the patch level (default off). */
+  recompute?: boolean;
+  /** Windows computed at once (default: the whole batch). */
+  windowsPerPass?: number;
+  /** Target patches per byte-level chunk (default BYTE_LEVEL_CHUNK_PATCHES). */
+  byteChunk?: number;
+}
+
+/** Estimated peak memory of one thread training with `batch` windows a step (weights, optimizer, activations), in bytes. */
+export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number, mode: TrainingMemoryMode = {}): number {
   const d = c.hiddenSize;
   const h = c.numHeads;
-  const patchTokens = batch * c.patchLength;
-  const chunkTokens = Math.min(batch * (c.patchLength - 1), BYTE_LEVEL_CHUNK_PATCHES) * c.patchSize;
+  const windows = Math.max(1, Math.min(batch, mode.windowsPerPass ?? batch));
+  const trainable = mode.trainableParams ?? parameterCount(c);
+  const patchTokens = windows * c.patchLength;
+  const chunkTokens = Math.min(windows * (c.patchLength - 1), mode.byteChunk ?? BYTE_LEVEL_CHUNK_PATCHES) * c.patchSize;
   const perLayer = (tokens: number, t: number) => tokens * (ACTIVATION_FLOATS_PER_TOKEN_PER_D * d + 2 * h * t);
-  const activations = c.patchNumLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(chunkTokens, c.patchSize)
+  const patchLayers = mode.recompute ? Math.min(1, c.patchNumLayers) : c.patchNumLayers;
+  const activations = patchLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(chunkTokens, c.patchSize)
     + patchTokens * c.patchSize * VOCAB_SIZE + chunkTokens * VOCAB_SIZE * 2;
-  return (parameterCount(c) * TRAINING_COPIES + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
+  // Recomputation keeps every block's input (and the final LayerNorm's) for the backward pass.
+  const kept = mode.recompute ? (c.patchNumLayers + 1) * patchTokens * d : 0;
+  return (parameterCount(c) + trainable * (TRAINING_COPIES - 1) + kept + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
 }
 
 /** Estimated memory to hold the weights for evaluation or generation, in bytes. */

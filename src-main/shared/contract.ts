@@ -107,6 +107,19 @@ export const requests = {
     earlyStoppingPatience: int(TL.patience).optional(),
     /** Fine-tune: start from this run's checkpoint weights (a model id `mdl_…` in runId: that model's weights). */
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
+    /**
+     * LoRA fine-tuning of the initFrom weights: the base stays frozen, an adapter of this rank trains.
+     * Left-out fields take checkpoint/adapter.ts's defaults; its bounds are checked by the studio (one line).
+     */
+    lora: z.object({
+      rank: z.number().int(),
+      alpha: z.number().optional(),
+      dropout: z.number().optional(),
+      targets: z.array(z.string().max(40)).max(8).optional(),
+      levels: z.array(z.string().max(10)).max(4).optional(),
+      trainLayerNorms: z.boolean().optional(),
+      trainBiases: z.boolean().optional(),
+    }).optional(),
   }),
   generateRequest: z.object({
     /** The run whose checkpoint generates, or a model id (`mdl_…`, docs/models.md). */
@@ -298,8 +311,17 @@ export interface PresetInfo {
 export interface TrainEstimate {
   config: Required<ModelConfigInput>;
   parameters: number;
-  /** Rough peak memory of training with this batch, bytes. */
+  /** Rough peak memory of training with this batch in the memory mode below, bytes (every thread). */
   memoryBytes: number;
+  /** How it would hold its memory (engine/train/plan.ts): 'full', 'recompute' or 'micro-batches'; null when nothing fits. */
+  memoryMode: 'full' | 'recompute' | 'micro-batches' | null;
+  /** Parameters the optimizer would update (the adapter's with LoRA). */
+  trainableParameters: number;
+  /** Seconds per optimizer update: measured this session for this model and mode, else estimated from its arithmetic. */
+  secondsPerUpdate: number | null;
+  secondsPerUpdateMeasured: boolean;
+  /** The estimate in one line: "paper model, LoRA r8: about 2.4 GB, about 25 s per update here (estimated)". */
+  summary: string;
   /** Rough seconds per epoch on this machine's backend (null until measured). */
   secondsPerEpoch: number | null;
   stepsPerEpoch: number;

@@ -1,4 +1,5 @@
 // Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
+import type { AdapterBase, LoraSettings } from '../checkpoint/adapter';
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
 import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, Modality, RunSummary, SampleInfo } from '../shared/contract';
@@ -11,6 +12,10 @@ export interface StoredRunConfig {
   initFrom: string | null;
   /** Checkpoints folder when not `<home>/runs/<id>` (the CLI's --out). */
   runDir?: string | null;
+  /** LoRA fine-tuning of initFrom (checked settings); absent or null: every weight trains. */
+  lora?: LoraSettings | null;
+  /** How the adapter names its base (the engine records its sha256). */
+  base?: { name: string; ref: AdapterBase['ref'] } | null;
 }
 
 /** Dataset stats JSON as the studio stores it at import. */

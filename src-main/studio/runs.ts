@@ -9,8 +9,10 @@ import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
-import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { gradientThreads, memoryLimits } from '../engine/backend/resources';
+import { estimateSecondsPerUpdate, planLine, planTraining, type PlanReport } from '../engine/train/plan';
+import { checkLoraSettings, LORA_DEFAULTS, type LoraLevel, type LoraSettings, type LoraTarget } from '../checkpoint/adapter';
+import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
@@ -18,6 +20,11 @@ import { extOf, parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 import { resolveInCatalogue } from './resolve-checkpoint';
+
+/** The key of measured training speeds: a model and whether (and at which rank) it trains through LoRA. */
+function speedKey(config: BGPTConfig, lora: LoraSettings | null): string {
+  return JSON.stringify([config, lora?.rank ?? null]);
+}
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -106,41 +113,90 @@ export class RunService {
     return { dataset, files, train };
   }
 
-  /** Throws one line with the estimate and advice when training this config at this batch cannot fit. */
-  assertTrainingFits(config: BGPTConfig, batch: number, accumulation: number): void {
-    const limits = memoryLimits(this.engine.status.backend);
-    const need = estimateTrainingMemoryBytes(config, batch);
-    let fits = batch;
-    while (fits > 1 && firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)) fits = Math.floor(fits / 2);
-    const advice = firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)
-      ? 'use a smaller model preset'
-      : `use batch ${fits} with accumulation ${Math.ceil((batch * accumulation) / fits)} (the same effective batch)`;
-    assertFits(`training this ${parameterCount(config).toLocaleString('en')}-parameter model at batch ${batch}`, need, limits, advice);
+  /**
+   * How training this config at this batch would hold its memory (engine/train/plan.ts: full, then
+   * recomputation, then micro-batches); throws one line with the estimate and what would fit when
+   * even the leanest mode cannot. The engine plans again, with the same rule, when the run starts.
+   */
+  planTraining(config: BGPTConfig, batch: number, lora: LoraSettings | null, fineTune: boolean, labels = 0): PlanReport {
+    const backend = this.engine.status.backend;
+    return planTraining({ config, batch, lora, fineTune, threads: gradientThreads(backend), headParams: labels * (config.hiddenSize + 1) }, memoryLimits(backend));
   }
 
-  async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
-    const { config } = this.resolveConfig(req);
+  /**
+   * The plan of a run in one line with its time per update — measured this session for this model
+   * and mode when it trained before, else estimated from its arithmetic — or the refusal's line.
+   * `windowBytes`: bytes of a typical window (default a full one).
+   */
+  describePlan(config: BGPTConfig, batch: number, accumulation: number, lora: LoraSettings | null, fineTune: boolean, windowBytes?: number):
+    { plan: PlanReport; line: string; secondsPerUpdate: number } | { error: string } {
+    let plan: PlanReport;
+    try {
+      plan = this.planTraining(config, batch, lora, fineTune);
+    } catch (err) {
+      return { error: errorLine(err) };
+    }
+    const bps = this.throughput.get(speedKey(config, lora)) ?? null;
+    const perWindow = Math.min(windowBytes ?? Infinity, config.patchLength * config.patchSize);
+    const secondsPerUpdate = bps ? (batch * accumulation * perWindow) / bps
+      : estimateSecondsPerUpdate(config, batch * accumulation, lora !== null, this.engine.status.backend, plan.plan.threads);
+    return { plan, line: planLine(plan, secondsPerUpdate, bps !== null), secondsPerUpdate };
+  }
+
+  /** The config `--init X` gives a run (a folder, a .pth, or a model or run of this studio), without loading its weights. */
+  async initConfigOf(spec: string): Promise<BGPTConfig> {
+    return initConfig(await this.initPath(spec));
+  }
+
+  /** A request's LoRA settings with the defaults filled in, checked (one line); null without LoRA. */
+  loraSettings(req: Pick<TrainRequestParsed, 'lora'>, config: BGPTConfig): LoraSettings | null {
+    if (!req.lora) return null;
+    const l = req.lora;
+    return checkLoraSettings({
+      rank: l.rank, alpha: l.alpha ?? LORA_DEFAULTS.alpha, dropout: l.dropout ?? LORA_DEFAULTS.dropout,
+      targets: (l.targets ?? LORA_DEFAULTS.targets) as LoraTarget[], levels: (l.levels ?? LORA_DEFAULTS.levels) as LoraLevel[],
+      trainLayerNorms: l.trainLayerNorms ?? false, trainBiases: l.trainBiases ?? false,
+    }, config);
+  }
+
+  /** The model a request trains: its init's config when fine-tuning (a model or run of the studio), else the preset's. */
+  private async requestConfig(req: TrainRequestParsed, initSpec?: string): Promise<{ config: BGPTConfig; preset: string | null; initPath: string | null }> {
+    const spec = initSpec ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
+    let initPath = spec === undefined ? null : await this.initPath(spec);
+    if (!initPath && req.initFrom) initPath = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
+    if (initPath) return { config: await initConfig(initPath), preset: null, initPath };
+    return { ...this.resolveConfig(req), initPath: null };
+  }
+
+  async estimate(req: TrainRequestParsed, initSpec?: string): Promise<TrainEstimate> {
+    let { config, initPath } = await this.requestConfig(req, initSpec);
+    if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
     const { train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
     const windowBytes = (config.patchLength - 2) * config.patchSize;
     const cropped = train.filter((f) => f.size > windowBytes).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
-    try {
-      this.assertTrainingFits(config, req.batchSize, req.accumulation);
-    } catch (err) {
-      warnings.push(errorLine(err));
-    }
-    // Time per epoch from the speed measured for this model config in this session, when there is one.
-    const bps = this.throughput.get(JSON.stringify(config)) ?? null;
+    const lora = this.loraSettings(req, config);
     const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
+    const described = this.describePlan(config, req.batchSize, req.accumulation, lora, initPath !== null, epochBytes / Math.max(1, train.length));
+    if ('error' in described) warnings.push(described.error);
+    const plan = 'plan' in described ? described.plan : null;
+    const secondsPerUpdate = 'plan' in described ? described.secondsPerUpdate : null;
+    const bps = this.throughput.get(speedKey(config, lora)) ?? null;
+    const backend = this.engine.status.backend;
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
-      memoryBytes: estimateTrainingMemoryBytes(config, req.batchSize),
-      secondsPerEpoch: bps ? epochBytes / bps : null,
+      memoryBytes: plan?.bytes ?? 0,
+      memoryMode: plan?.plan.mode ?? null,
+      trainableParameters: plan?.trainableParams ?? parameterCount(config),
+      secondsPerUpdate,
+      secondsPerUpdateMeasured: bps !== null,
+      summary: 'plan' in described ? described.line : described.error,
+      secondsPerEpoch: bps ? epochBytes / bps : secondsPerUpdate !== null ? secondsPerUpdate * stepsPerEpoch : null,
       stepsPerEpoch,
-      backend: this.engine.status.backend,
+      backend,
       warnings,
     };
   }
@@ -166,8 +222,10 @@ export class RunService {
       : initPath ? { config: await initConfig(initPath), preset: null as string | null } : this.resolveConfig(req);
     // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape (above).
     if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
+    if (req.lora && !initPath && !req.initFrom) throw new UserError('LoRA fine-tunes a trained model: give the base with --init (or fine-tune a model from the Models view)', 'BAD_REQUEST');
+    const lora = this.loraSettings(req, config);
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
-    this.assertTrainingFits(config, req.batchSize, req.accumulation);
+    if (!extra.resumeFrom) this.planTraining(config, req.batchSize, lora, initPath !== null || req.initFrom !== undefined);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
@@ -184,6 +242,8 @@ export class RunService {
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
+      lora,
+      base: lora && initFrom ? await this.baseHint(initSpec ?? null, initFrom, req) : null,
     };
     const row = await this.catalogue.createRun({
       name: req.name || `${dataset.name} · ${preset ?? 'custom'}`,
@@ -199,6 +259,18 @@ export class RunService {
     this.bus.emit('catalogueChanged', { what: 'runs' });
     await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
+  }
+
+  /** How adapter_config.json names the base of a LoRA run: the catalogue model or run it came from, else its file. */
+  private async baseHint(spec: string | null, initPath: string, req: TrainRequestParsed): Promise<NonNullable<StoredRunConfig['base']>> {
+    const found = spec && !(await fs.stat(spec).catch(() => null)) ? await resolveInCatalogue(spec, this.catalogue) : null;
+    if (found?.model) return { name: found.model.name, ref: { kind: 'model', modelId: found.model.id } };
+    const runId = found?.runId ?? (req.initFrom && !req.initFrom.runId.startsWith('mdl_') ? req.initFrom.runId : null);
+    if (runId) {
+      const run = await this.catalogue.getRun(runId);
+      return { name: run?.name ?? runId, ref: { kind: 'run', runId, checkpoint: path.basename(initPath) === 'last' ? 'last' : 'best' } };
+    }
+    return { name: path.basename(initPath), ref: { kind: 'file', fileName: path.basename(initPath) } };
   }
 
   /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
@@ -254,13 +326,15 @@ export class RunService {
       resumeFrom,
       initFrom: resumeFrom ? null : stored.initFrom,
       mode: row.mode,
+      lora: resumeFrom ? null : stored.lora ?? null,
+      base: stored.base ?? null,
     };
     // The engine's backend and adapter once it has said them; an engine still starting leaves what an
     // earlier leg of the run recorded (the outcome below sets what this leg trained on).
     const engineKnown = this.engine.status.backend ? { backend: this.engine.status.backend, adapter: this.engineAdapter() } : {};
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, ...engineKnown });
     await this.emitRun(row.id);
-    const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
+    const entry: ActiveRun = { paused: false, pausing: false, configKey: speedKey(stored.model, stored.lora ?? null), lastBytesPerSecond: null, done: Promise.resolve() };
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`, 'train');
     entry.done = this.engine

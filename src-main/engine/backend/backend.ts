@@ -13,6 +13,8 @@ import { startWebGpu, webGpuAdapter } from './webgpu';
 import { selectOps } from './ops';
 import { registerGradients } from './gradients';
 
+export { singleThreaded } from './resources';
+
 export type { BackendName };
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
@@ -117,14 +119,6 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
   // Training differentiates through TF.js kernels whose gradients tfjs-core does not register in Node.
   registerGradients();
   return active;
-}
-
-/**
- * Whether a backend computes on one thread in Node: wasm (setThreadsCount changes nothing there,
- * docs/performance.md) and cpu. The native backends use every core, and a GPU is driven by one process.
- */
-export function singleThreaded(name: BackendName): boolean {
-  return name === 'wasm' || name === 'cpu';
 }
 
 /** The backend in use (initBackend must have run). */

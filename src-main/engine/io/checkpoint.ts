@@ -8,7 +8,7 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
-import { modelWeights, type ModelWeights } from '../model/model';
+import { modelWeights, type LoraMap, type ModelWeights } from '../model/model';
 import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from '../model/weights';
 import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
 
@@ -17,9 +17,14 @@ export const MODEL_FILE = 'model.safetensors';
 
 /** A model in memory: its config and its TF.js variables (dispose() when done). */
 export class BGPTModel {
-  readonly weights: ModelWeights;
+  weights: ModelWeights;
   constructor(readonly config: BGPTConfig, readonly vars: Map<string, tf.Variable>, private readonly unusedWte: Tensor) {
     this.weights = modelWeights(config, vars);
+  }
+
+  /** Adds LoRA factors to the forward pass; the base variables stay as they are (frozen by the trainer). */
+  useLora(factors: LoraMap): void {
+    this.weights = modelWeights(this.config, this.vars, factors);
   }
 
   /** A model with GPT-2 initial weights drawn from `seed` (the same on every backend). */

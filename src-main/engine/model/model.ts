@@ -15,20 +15,47 @@ const LN_EPS = 1e-5;
 
 /**
  * How one forward pass runs besides the weights: the backend's operations (chosen once when the
- * backend started, backend/ops.ts) and, while training, dropout (absent when evaluating).
+ * backend started, backend/ops.ts) and, while training, GPT-2's dropout and LoRA's dropout on each
+ * adapter's input (PEFT's lora_dropout); both absent when evaluating.
  */
 export interface Pass {
   ops: Ops;
   dropout?: Dropout;
+  loraDropout?: Dropout;
 }
 
-interface BlockWeights {
+/**
+ * The pass of one part of the model (`part` 0 the embedding, i + 1 block i): its own dropout
+ * streams, so a block recomputed in the backward pass (train/gradients.ts) draws its forward masks.
+ */
+export function partPass(f: Pass, part: number): Pass {
+  return { ops: f.ops, dropout: f.dropout?.part(part), loraDropout: f.loraDropout?.part(part) };
+}
+
+/**
+ * A low-rank update of a frozen matrix (Hu et al. 2021): A [r, in], B [out, r], the update scaled by
+ * alpha / r. PEFT's layout (checkpoint/adapter.ts): B·A is [out, in], the transpose of Conv1D's W.
+ */
+export interface LoraFactors {
+  a: tf.Tensor2D;
+  b: tf.Tensor2D;
+  scale: number;
+}
+
+/** A GPT-2 Conv1D (W [in, out], bias [out]) and, when adapted, its LoRA factors. */
+export interface Linear {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+  lora?: LoraFactors;
+}
+
+export interface BlockWeights {
   ln1g: tf.Tensor1D; ln1b: tf.Tensor1D;
-  attnW: tf.Tensor2D; attnB: tf.Tensor1D;
-  attnProjW: tf.Tensor2D; attnProjB: tf.Tensor1D;
+  attn: Linear;
+  attnProj: Linear;
   ln2g: tf.Tensor1D; ln2b: tf.Tensor1D;
-  fcW: tf.Tensor2D; fcB: tf.Tensor1D;
-  mlpProjW: tf.Tensor2D; mlpProjB: tf.Tensor1D;
+  fc: Linear;
+  mlpProj: Linear;
 }
 
 export interface ModelWeights {
@@ -41,55 +68,53 @@ export interface ModelWeights {
   byteLnG: tf.Tensor1D; byteLnB: tf.Tensor1D;
 }
 
-function blockWeights(get: (n: string) => tf.Tensor, p: string): BlockWeights {
+/** LoRA factors by module path (`patch_level_decoder.base.h.0.attn.c_attn`, checkpoint/adapter.ts). */
+export type LoraMap = ReadonlyMap<string, LoraFactors>;
+
+function blockWeights(get: (n: string) => tf.Tensor, p: string, lora?: LoraMap): BlockWeights {
+  const lin = (m: string): Linear => ({ w: get(`${p}${m}.weight`) as tf.Tensor2D, b: get(`${p}${m}.bias`) as tf.Tensor1D, lora: lora?.get(`${p}${m}`) });
   return {
     ln1g: get(`${p}ln_1.weight`) as tf.Tensor1D, ln1b: get(`${p}ln_1.bias`) as tf.Tensor1D,
-    attnW: get(`${p}attn.c_attn.weight`) as tf.Tensor2D, attnB: get(`${p}attn.c_attn.bias`) as tf.Tensor1D,
-    attnProjW: get(`${p}attn.c_proj.weight`) as tf.Tensor2D, attnProjB: get(`${p}attn.c_proj.bias`) as tf.Tensor1D,
+    attn: lin('attn.c_attn'),
+    attnProj: lin('attn.c_proj'),
     ln2g: get(`${p}ln_2.weight`) as tf.Tensor1D, ln2b: get(`${p}ln_2.bias`) as tf.Tensor1D,
-    fcW: get(`${p}mlp.c_fc.weight`) as tf.Tensor2D, fcB: get(`${p}mlp.c_fc.bias`) as tf.Tensor1D,
-    mlpProjW: get(`${p}mlp.c_proj.weight`) as tf.Tensor2D, mlpProjB: get(`${p}mlp.c_proj.bias`) as tf.Tensor1D,
+    fc: lin('mlp.c_fc'),
+    mlpProj: lin('mlp.c_proj'),
   };
 }
 
 /** The patch-level decoder's weights: all a classifier (engine/classify) has. */
 export type PatchWeights = Pick<ModelWeights, 'patchEmbW' | 'patchEmbB' | 'patchWpe' | 'patchBlocks' | 'patchLnG' | 'patchLnB'>;
 
-/** The patch-level decoder's weights from named variables (reference names). */
-export function patchWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): PatchWeights {
-  const get = (n: string): tf.Tensor => {
+function getter(vars: ReadonlyMap<string, tf.Tensor>): (n: string) => tf.Tensor {
+  return (n) => {
     const t = vars.get(n);
     if (!t) throw new Error(`model tensor ${n} missing`);
     return t;
   };
+}
+
+/** The patch-level decoder's weights from named tensors (reference names), with LoRA factors where adapted. */
+export function patchWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap): PatchWeights {
+  const get = getter(vars);
   return {
     patchEmbW: get(`${PATCH_PREFIX}patch_embedding.weight`) as tf.Tensor2D,
     patchEmbB: get(`${PATCH_PREFIX}patch_embedding.bias`) as tf.Tensor1D,
     patchWpe: get(`${PATCH_PREFIX}base.wpe.weight`) as tf.Tensor2D,
-    patchBlocks: Array.from({ length: c.patchNumLayers }, (_, i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`)),
+    patchBlocks: Array.from({ length: c.patchNumLayers }, (_, i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`, lora)),
     patchLnG: get(`${PATCH_PREFIX}base.ln_f.weight`) as tf.Tensor1D,
     patchLnB: get(`${PATCH_PREFIX}base.ln_f.bias`) as tf.Tensor1D,
   };
 }
 
-/** Groups the named variables by role, so the forward code reads like the reference model. */
-export function modelWeights(c: BGPTConfig, vars: Map<string, tf.Tensor>): ModelWeights {
-  const get = (n: string): tf.Tensor => {
-    const t = vars.get(n);
-    if (!t) throw new Error(`model tensor ${n} missing`);
-    return t;
-  };
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** Groups the named tensors by role, so the forward code reads like the reference model. */
+export function modelWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap): ModelWeights {
+  const get = getter(vars);
   return {
-    patchEmbW: get(`${PATCH_PREFIX}patch_embedding.weight`) as tf.Tensor2D,
-    patchEmbB: get(`${PATCH_PREFIX}patch_embedding.bias`) as tf.Tensor1D,
-    patchWpe: get(`${PATCH_PREFIX}base.wpe.weight`) as tf.Tensor2D,
-    patchBlocks: range(c.patchNumLayers).map((i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`)),
-    patchLnG: get(`${PATCH_PREFIX}base.ln_f.weight`) as tf.Tensor1D,
-    patchLnB: get(`${PATCH_PREFIX}base.ln_f.bias`) as tf.Tensor1D,
+    ...patchWeights(c, vars, lora),
     byteWte: get(BYTE_WTE) as tf.Tensor2D,
     byteWpe: get(`${BYTE_PREFIX}transformer.wpe.weight`) as tf.Tensor2D,
-    byteBlocks: range(c.byteNumLayers).map((i) => blockWeights(get, `${BYTE_PREFIX}transformer.h.${i}.`)),
+    byteBlocks: Array.from({ length: c.byteNumLayers }, (_, i) => blockWeights(get, `${BYTE_PREFIX}transformer.h.${i}.`, lora)),
     byteLnG: get(`${BYTE_PREFIX}transformer.ln_f.weight`) as tf.Tensor1D,
     byteLnB: get(`${BYTE_PREFIX}transformer.ln_f.bias`) as tf.Tensor1D,
   };
@@ -109,36 +134,53 @@ function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
 }
 
 /** Dropout when training with a non-zero rate; the identity otherwise (evaluation). */
-function drop<T extends tf.Tensor>(f: Pass, x: T): T {
-  return f.dropout && f.dropout.rate > 0 ? f.ops.dropout(x, f.dropout.nextKey(), f.dropout.rate) : x;
+function drop<T extends tf.Tensor>(f: Pass, x: T, d = f.dropout): T {
+  return d && d.rate > 0 ? f.ops.dropout(x, d.nextKey(), d.rate) : x;
 }
 
-/** x·W + b for rows x [R, in], W [in, out] (GPT-2 Conv1D layout). */
-function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w), b);
+/** x·Aᵀ [R, r] scaled by alpha / r, the adapter's input half, with LoRA's dropout on x. */
+function loraDown(f: Pass, x: tf.Tensor2D, l: LoraFactors): tf.Tensor2D {
+  return tf.mul(f.ops.matMul(drop(f, x, f.loraDropout), l.a, false, true), l.scale) as tf.Tensor2D; // [R, r]
+}
+
+/**
+ * x·W + b for rows x [R, in], W [in, out] (GPT-2 Conv1D layout), plus the LoRA update
+ * scale·(dropout(x)·Aᵀ)·Bᵀ when adapted: W stays frozen and the merged W + scale·(B·A)ᵀ is never made.
+ */
+function linear(f: Pass, x: tf.Tensor2D, l: Linear): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, l.w), l.b) as tf.Tensor2D; // [R, out]
+  if (!l.lora) return y;
+  return tf.add(y, f.ops.matMul(loraDown(f, x, l.lora), l.lora.b, false, true)) as tf.Tensor2D;
 }
 
 export function layerNorm(f: Pass, x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
   return f.ops.layerNorm(x, g, b, LN_EPS);
 }
 
+/** q, k, v [B*T, D] of c_attn: splitting the [D, 3D] weight is cheaper than splitting the [B*T, 3D] activations. */
+function qkv(f: Pass, x: tf.Tensor2D, l: Linear): tf.Tensor2D[] {
+  const ws = tf.split(l.w, 3, 1) as tf.Tensor2D[]; // 3 × [D, D]
+  const bs = tf.split(l.b, 3, 0) as tf.Tensor1D[]; // 3 × [D]
+  const down = l.lora ? loraDown(f, x, l.lora) : null; // [B*T, r], one dropout mask for the module
+  const ups = l.lora ? (tf.split(l.lora.b, 3, 0) as tf.Tensor2D[]) : []; // 3 × [D, r]
+  return ws.map((w, i) => {
+    const y = tf.add(tf.matMul(x, w), bs[i]) as tf.Tensor2D; // [B*T, D]
+    return down ? (tf.add(y, f.ops.matMul(down, ups[i], false, true)) as tf.Tensor2D) : y;
+  });
+}
+
 function attention(f: Pass, x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
   const d = x.shape[1];
-  // Splitting the [D, 3D] weight is cheaper than splitting the [B*T, 3D] activations.
-  const [wq, wk, wv] = tf.split(w.attnW, 3, 1) as tf.Tensor2D[]; // 3 × [D, D]
-  const [bq, bk, bv] = tf.split(w.attnB, 3, 0) as tf.Tensor1D[]; // 3 × [D]
-  const q = linear(x, wq, bq); // [B*T, D]
-  const k = linear(x, wk, bk);
-  const v = linear(x, wv, bv);
+  const [q, k, v] = qkv(f, x, w.attn); // 3 × [B*T, D]
   const raw = f.ops.matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
   const probs = f.ops.causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
   const y = tf.matMul(drop(f, probs), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
-  return drop(f, linear(mergeHeads(y), w.attnProjW, w.attnProjB)); // [B*T, D]
+  return drop(f, linear(f, mergeHeads(y), w.attnProj)); // [B*T, D]
 }
 
 function mlp(f: Pass, x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {
-  const h = f.ops.gelu(linear(x, w.fcW, w.fcB)); // [B*T, 4D]
-  return drop(f, linear(h, w.mlpProjW, w.mlpProjB)); // [B*T, D]
+  const h = f.ops.gelu(linear(f, x, w.fc)); // [B*T, 4D]
+  return drop(f, linear(f, h, w.mlpProj)); // [B*T, D]
 }
 
 /** A pre-LayerNorm GPT-2 block over rows of `batch` sequences of length `t`. */
@@ -154,16 +196,21 @@ function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number
   return tf.reshape(tf.add(tf.reshape(x, [batch, t, d]), pos), [batch * t, d]);
 }
 
+/** The patch embedding: one-hot patches (int32 [B, P*S]) → Linear → + positions, dropped out: [B*P, D]. Part 0. */
+export function patchEmbed(f: Pass, w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
+  const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
+  const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
+  const x = tf.add(f.ops.matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
+  return drop(f, addPositions(x, w.patchWpe, batch, p));
+}
+
 /**
  * Patch-level decoder: `patches` holds B sequences of P patches (int32 [B, P*S], padding 256).
  * Returns the final-LayerNorm features [B*P, D] (row b*P+i has seen patches 0..i of sequence b).
  */
 export function patchLevel(f: Pass, w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
-  const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
-  const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
-  let x = tf.add(f.ops.matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
-  x = drop(f, addPositions(x, w.patchWpe, batch, p));
-  for (const b of w.patchBlocks) x = block(f, x, b, batch, p, c.numHeads);
+  let x = patchEmbed(partPass(f, 0), w, c, patches, batch, p); // [B*P, D]
+  w.patchBlocks.forEach((b, i) => { x = block(partPass(f, i + 1), x, b, batch, p, c.numHeads); });
   return layerNorm(f, x, w.patchLnG, w.patchLnB); // [B*P, D]
 }
 
@@ -176,8 +223,8 @@ export function byteLevel(f: Pass, w: ModelWeights, c: BGPTConfig, features: tf.
   const oneHot = tf.oneHot(tf.reshape(inputBytes, [n * (t - 1)]), VOCAB_SIZE) as tf.Tensor2D; // [N*(t-1), 257]
   const emb = tf.reshape(tf.matMul(oneHot, w.byteWte), [n, t - 1, d]); // [N, t-1, D]
   const seq = tf.concat([tf.reshape(features, [n, 1, d]), emb], 1); // [N, t, D]
-  let x = drop(f, addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t)); // [N*t, D]
-  for (const b of w.byteBlocks) x = block(f, x, b, n, t, c.numHeads);
+  let x = drop(partPass(f, 0), addPositions(tf.reshape(seq, [n * t, d]), w.byteWpe, n, t)); // [N*t, D]
+  w.byteBlocks.forEach((b, i) => { x = block(partPass(f, i + 1), x, b, n, t, c.numHeads); });
   return layerNorm(f, x, w.byteLnG, w.byteLnB); // [N*t, D]
 }
 

@@ -4,7 +4,8 @@
 // what it makes is usable, which is what a musician waits for.
 import { validate } from '../../formats/validate';
 import { samplingDefaults } from '../../shared/recipe';
-import type { BGPTModel } from '../io/checkpoint';
+import type { BGPTConfig } from '../../shared/config';
+import type { Tensor } from '../io/safetensors';
 import { generate } from '../infer/generate';
 import { InferenceModel } from '../infer/model';
 import { deriveSeed } from '../model/rng';
@@ -26,11 +27,11 @@ export function dominantExt(files: Array<{ ext: string }>): string | null {
 }
 
 /**
- * Share of `count` files sampled from `model`'s current weights (with the sampling defaults for `ext`,
+ * Share of `count` files sampled from the current weights (`tensors`, a full checkpoint's) (with the sampling defaults for `ext`,
  * format constraints on, seeds from (seed, step, k)) that the validator calls valid.
  */
-export async function validSampleRate(model: BGPTModel, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
-  const infer = new InferenceModel(model.config, new Map(await model.tensors()), 'training weights');
+export async function validSampleRate(c: BGPTConfig, tensors: Array<[string, Tensor]>, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
+  const infer = new InferenceModel(c, new Map(tensors), 'training weights');
   let valid = 0;
   for (let k = 0; k < count; k++) {
     const r = await generate(infer, { ext, ...samplingDefaults(ext), seed: deriveSeed(seed, VALIDITY_STREAM, step, k) >>> 0, maxBytes: VALIDITY_MAX_BYTES });
