@@ -13,7 +13,7 @@ import type { GpuAdapterInfo } from '../../shared/contract';
 import type { InputFile } from '../io/files';
 import { Rng } from '../model/rng';
 import { DEFAULT_DROPOUT, generativeSpec, Trainer } from './train';
-import type { TrainingPlan } from './plan';
+import type { MemoryMode, TrainingPlan } from './plan';
 import type { BGPTModel } from '../io/checkpoint';
 import type { GenerativeEval } from './generative';
 import { fusedDispatchCount } from '../fused/program';
@@ -63,6 +63,8 @@ export interface BenchVariant {
   /** Fine-tune this checkpoint (its config replaces `config`), with LoRA when `lora` is given. */
   init?: string;
   lora?: LoraSettings;
+  /** Hold memory this way (default: as a run would choose). */
+  memoryMode?: MemoryMode;
 }
 
 /** A trainer on the bench's random files, writing nothing (its folder is removed by `close`). */
@@ -72,7 +74,7 @@ async function benchTrainer(backend: BackendName | undefined, parallel: boolean 
   const out = await fs.mkdtemp(path.join(tmpdir(), 'bgpt-bench-'));
   const files = randomFiles(config, batch, new Rng(BENCH_SEED));
   try {
-    const opts = { files, out, config, steps, batchSize: batch, lr: BENCH_LR, dropout: variant.dropout ?? DEFAULT_DROPOUT, seed: BENCH_SEED, backend, parallel, init: variant.init, lora: variant.lora, validitySamples: 0 };
+    const opts = { files, out, config, steps, batchSize: batch, lr: BENCH_LR, dropout: variant.dropout ?? DEFAULT_DROPOUT, seed: BENCH_SEED, backend, parallel, init: variant.init, lora: variant.lora, memoryMode: variant.memoryMode, validitySamples: 0 };
     const trainer = await Trainer.open(generativeSpec(opts), opts);
     return { trainer, close: async () => { await trainer.close(); await fs.rm(out, { recursive: true, force: true }); } };
   } catch (err) {

@@ -38,6 +38,8 @@ export interface PlanRequest {
   threads: 1 | 2;
   /** Parameters of a classifier's head (0 for generative runs). */
   headParams?: number;
+  /** Only this mode (measurements, tests); default: the first of the ladder that fits. */
+  mode?: MemoryMode;
 }
 
 export interface PlanReport {
@@ -100,7 +102,7 @@ function candidates(req: PlanRequest): TrainingPlan[] {
   ];
   for (let w = perThread - 1; w >= 1; w--) out.push({ mode: 'micro-batches', recompute: true, windowsPerPass: w, byteChunk: chunk, threads });
   if (chunk !== LEAN_BYTE_CHUNK) out.push({ mode: 'micro-batches', recompute: true, windowsPerPass: 1, byteChunk: LEAN_BYTE_CHUNK, threads });
-  return out;
+  return req.mode ? out.filter((p) => p.mode === req.mode) : out;
 }
 
 function estimate(req: PlanRequest, plan: TrainingPlan): { perThread: number; total: number; trainable: number } {

@@ -34,7 +34,7 @@ import { getLr, type Schedule } from './schedule';
 import { addRemoteGrads, GradHelper, helperWanted, passOf, type DropoutSpec, type WorkerInit } from './parallel';
 import { accumulate, CHUNK_PATCHES, type Grads } from './gradients';
 import { generativeSequences, generativeTask, type ByteOffload, type GenerativeEval, generativeGradients } from './generative';
-import { planTraining, type PlanReport, type TrainingPlan } from './plan';
+import { planTraining, type MemoryMode, type PlanReport, type TrainingPlan } from './plan';
 import type { Task, TaskEval, TrainModel } from './task';
 
 export { estimateLoss } from './generative';
@@ -107,6 +107,8 @@ export interface RunOptions extends HyperOptions {
   backend?: BackendName;
   /** Compute part of each update on a worker thread (default: on wasm / cpu with two or more cores). */
   parallel?: boolean;
+  /** Hold memory this way only (measurements, tests; plan.ts); default: the first mode that fits. */
+  memoryMode?: MemoryMode;
   control?: TrainControl;
 }
 
@@ -620,10 +622,10 @@ async function workerInit<M extends TrainModel>(spec: TaskSpec<M, unknown, unkno
 }
 
 /** The memory plan of a fresh run (or a state from before plans: the whole batch at once). */
-function planner(backend: BackendName, threads: 1 | 2, fineTune: boolean): Planner {
+function planner(backend: BackendName, threads: 1 | 2, fineTune: boolean, mode?: MemoryMode): Planner {
   const gpu = engineInfo().adapter;
   return (config, batch, lora, headParams) => planTraining(
-    { config, batch, lora, fineTune, threads, headParams },
+    { config, batch, lora, fineTune, threads, headParams, mode },
     memoryLimits(backend),
     gpu ? (p) => gpuBuffersFit(config, p.windowsPerPass, gpu) : undefined,
   );
@@ -643,7 +645,7 @@ export class Trainer<M extends TrainModel, E, V> {
     if (opts.resume) opened = await openResume(spec, opts.resume, opts);
     else {
       const wanted = helperWanted(backend, opts.parallel, opts.batchSize ?? 8, spec.oneWindowSplits);
-      const fresh = await openFresh(spec, opts, planner(backend, wanted ? 2 : 1, opts.init !== undefined));
+      const fresh = await openFresh(spec, opts, planner(backend, wanted ? 2 : 1, opts.init !== undefined, opts.memoryMode));
       opened = fresh.opened;
       hooks.onPlan?.(fresh.report);
     }

@@ -97,7 +97,7 @@ describe('LoRA adapters', () => {
     const factorVars = [...adapter.vars.values()];
     const lora = tf.variableGrads(() => meanLoss({ ops: ops() }, model.weights, model.config, b), factorVars);
     const factorGrads = new Map([...adapter.vars].map(([n, v]) => [n, lora.grads[v.name].dataSync().slice()]));
-    const factorValues = new Map([...adapter.vars].map(([n, v]) => [n, { shape: v.shape, data: v.dataSync().slice() }]));
+    const factorValues = new Map([...adapter.vars].map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
     tf.dispose([lora.value, ...Object.values(lora.grads)]);
     const mergedValues = new Map(await mergedTensors(await model.tensors(), adapter, new Map()));
     const baseTensors = new Map(await model.tensors());
