@@ -3,10 +3,11 @@
 // `--preset paper` (docs/performance.md): the paper's 110 M model loads, scores and generates on the CPU.
 import type { CommandSpec } from '../framework';
 import type { GpuAdapterInfo } from '../../shared/contract';
-import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/train/bench';
+import { benchPaperTraining, benchTrain, profileTrainStep, type PaperTrainBench, type TrainProfile } from '../../engine/train/bench';
 import { benchGenerate } from '../../engine/infer/bench';
 import { benchPaper, type PaperBenchResult } from '../../engine/infer/paper-bench';
 import { UserError } from '../../shared/errors';
+import { backendName } from '../../engine/backend/backend';
 
 export interface BenchReport {
   backend: string;
@@ -26,19 +27,22 @@ export interface BenchReport {
 }
 
 /** What `--preset paper` prints: the docs/cli.md fields, then the paper bench's own figures. */
-export interface PaperBenchReport extends Omit<PaperBenchResult, 'config' | 'generateBytesPerSecond' | 'peakRssBytes'> {
+export interface PaperBenchReport extends Omit<PaperBenchResult, 'config' | 'generateBytesPerSecond' | 'peakRssBytes' | 'more'> {
+  /** The inference kernels' backend ('wasm-simd'); the training figures name theirs in `trainBackend`. */
   backend: string;
   config: unknown;
-  trainBytesPerSecond: null;
-  /** Why training is not timed at paper size. */
-  trainSkipped: string;
+  /** One LoRA update (rank 8) of one 8 KB window on the TF.js backend, bytes per second. */
+  trainBytesPerSecond: number;
+  trainBackend: string;
+  /** The LoRA update and, where it fits, a full fine-tuning one: speed, CPU time, memory mode, peak RSS. */
+  train: PaperTrainBench;
   generateBytesPerSecond: number;
+  /** Peak RSS of loading, scoring and generating (the training figures carry their own). */
   peakRssBytes: number;
 }
 
 /** The inference kernels are hand-written WebAssembly SIMD (src-main/engine/infer/kernels.wat), not a TF.js backend. */
 const PAPER_BACKEND = 'wasm-simd';
-const PAPER_TRAIN_SKIPPED = 'not timed at paper size: one update of 8 windows (65536 bytes) through 110 M parameters takes many minutes and several GB on 2 CPU cores; train the paper model on a GPU (bgpt export torch) and fine-tune here from its checkpoint';
 
 /** Kernels listed by --profile in the human output. */
 const PROFILE_ROWS = 12;
@@ -48,21 +52,23 @@ export const benchCommand: CommandSpec = {
   summary: 'training and generation speed on the fixed bench model',
   usage: 'bgpt bench [--preset bench|paper] [--steps N] [--profile]',
   options: [
-    { name: 'preset', type: 'string', description: 'bench (default): the fixed small model, training and generation; paper: the 110 M paper model, loading, scoring and generation', default: 'bench' },
-    { name: 'steps', type: 'number', description: 'training updates timed (8192 bytes each)', default: 3 },
+    { name: 'preset', type: 'string', description: 'bench (default): the fixed small model, training and generation; paper: the 110 M paper model, loading, scoring, generation, and one LoRA and one full fine-tuning update (where it fits)', default: 'bench' },
+    { name: 'steps', type: 'number', description: 'training updates timed (bench: 8192 bytes each; paper: one 8 KB window each, default 1)' },
     { name: 'profile', type: 'boolean', description: 'also profile one training update kernel by kernel' },
   ],
   maxPositionals: 0,
   async run(ctx) {
     const preset = ctx.opts.preset as string;
     if (preset === 'paper') {
-      const r = await benchPaper((line) => ctx.progress(line));
-      const report: PaperBenchReport = { ...r, backend: PAPER_BACKEND, trainBytesPerSecond: null, trainSkipped: PAPER_TRAIN_SKIPPED };
+      const progress = (line: string) => ctx.progress(line);
+      const { more, ...r } = await benchPaper(progress, undefined, (dir) => benchPaperTraining(dir, progress, (ctx.opts.steps as number | undefined) ?? 1));
+      const train = more as PaperTrainBench;
+      const report: PaperBenchReport = { ...r, backend: PAPER_BACKEND, trainBytesPerSecond: train.lora.bytesPerSecond, trainBackend: backendName(), train };
       return report;
     }
     if (preset !== 'bench') throw new UserError(`unknown bench preset '${preset}' (known: bench, paper)`, 'BAD_ARGS');
     ctx.progress('timing training (batch 8, 8192 bytes a step)...');
-    const t = await benchTrain(ctx.opts.steps as number);
+    const t = await benchTrain((ctx.opts.steps as number | undefined) ?? 3);
     ctx.progress(`training: ${Math.round(t.bytesPerSecond)} bytes/s on ${t.backend}; timing generation (1024 bytes)...`);
     const g = await benchGenerate();
     const report: BenchReport = {
@@ -82,7 +88,7 @@ export const benchCommand: CommandSpec = {
     return report;
   },
   format(result) {
-    if ((result as PaperBenchReport).trainSkipped !== undefined) return formatPaper(result as PaperBenchReport);
+    if ((result as PaperBenchReport).train !== undefined) return formatPaper(result as PaperBenchReport);
     const r = result as BenchReport;
     const on = r.adapter ? ` on ${r.adapter.vendor} ${r.adapter.device || r.adapter.description}${r.adapter.software ? ' (software)' : ''}` : '';
     const lines = [`${r.backend}${on}: train ${Math.round(r.trainBytesPerSecond ?? 0)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
@@ -102,6 +108,8 @@ function formatPaper(r: PaperBenchReport): string {
     `  load ${r.loadSeconds.toFixed(1)} s, score ${r.scoredBytes} bytes in ${r.scoreSeconds.toFixed(1)} s (loss ${r.scoreLoss.toFixed(3)}), peak RSS ${(r.loadScorePeakRssBytes / MIB).toFixed(0)} MiB`,
     `  generate ${r.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.generateBytesPerCpuSecond.toFixed(1)} per CPU second), ${(r.weightBytesPerGeneratedByte / 1e6).toFixed(1)} MB of weights read per byte = ${(r.weightReadBytesPerSecond / 1e9).toFixed(1)} GB/s`,
     ...r.batched.map((b) => `  ${b.samples} samples at once: ${b.bytesPerSecond.toFixed(1)} bytes/s in all (${b.bytesPerCpuSecond.toFixed(1)} per CPU second)`),
-    `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB; training: ${r.trainSkipped}`,
+    `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB`,
+    ...[r.train.lora, r.train.full].filter((f) => f !== null).map((f) => `  train (${r.trainBackend}, ${f.loraRank ? `LoRA r${f.loraRank}` : 'full fine-tuning'}, ${f.plan.mode}, ${f.workers} threads): ${f.bytesPerSecond.toFixed(1)} bytes/s, ${f.secondsPerStep.toFixed(1)} s per 8 KB update (${f.cpuSecondsPerStep.toFixed(1)} CPU s), peak RSS ${(f.peakRssBytes / MIB).toFixed(0)} MiB`),
+    ...(r.train.fullSkipped ? [`  full fine-tuning not timed: ${r.train.fullSkipped}`] : []),
   ].join('\n');
 }

@@ -10,6 +10,7 @@ import { UserError } from '../../shared/errors';
 import type { BackendName, EngineInfo } from '../../shared/contract';
 import { backendLabel as label } from '../../shared/adapter';
 import { startWebGpu, webGpuAdapter } from './webgpu';
+import { shareWasmIdentity } from './wasm';
 import { selectOps } from './ops';
 import { registerGradients } from './gradients';
 
@@ -45,6 +46,7 @@ async function tryWasm(): Promise<boolean> {
   const require = createRequire(import.meta.url);
   const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   setWasmPaths(dist);
+  shareWasmIdentity();
   try {
     return await tf.setBackend('wasm');
   } catch {

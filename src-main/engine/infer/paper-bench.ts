@@ -90,8 +90,11 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   return (c.user + c.system) / 1e6;
 };
 
-/** Runs the paper-size benchmark in a temporary folder (removed afterwards); `progress` gets one line per phase. */
-export async function benchPaper(progress: (line: string) => void = () => {}, bytes = PAPER_GENERATE_BYTES): Promise<PaperBenchResult> {
+/**
+ * Runs the paper-size benchmark in a temporary folder (removed afterwards); `progress` gets one line per
+ * phase. `more(dir)` runs last, on the same checkpoint folder (the training figures: engine/train/bench.ts).
+ */
+export async function benchPaper<T = undefined>(progress: (line: string) => void = () => {}, bytes = PAPER_GENERATE_BYTES, more?: (dir: string) => Promise<T>): Promise<PaperBenchResult & { more: T | undefined }> {
   const config = PRESETS.paper.config;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-paper-bench-'));
   try {
@@ -102,7 +105,7 @@ export async function benchPaper(progress: (line: string) => void = () => {}, by
 
     progress('loading it and scoring an 8 KB file...');
     t = performance.now();
-    const model = await loadInferenceModel(dir, { batch: MAX_BENCH_BATCH });
+    let model: Awaited<ReturnType<typeof loadInferenceModel>> | null = await loadInferenceModel(dir, { batch: MAX_BENCH_BATCH });
     const loadSeconds = (performance.now() - t) / 1000;
     const rng = new Rng(SEED);
     const file = Uint8Array.from({ length: PAPER_SCORE_BYTES }, () => rng.int(256));
@@ -129,6 +132,11 @@ export async function benchPaper(progress: (line: string) => void = () => {}, by
       batched.push({ samples, bytesPerSecond: made / seconds, bytesPerCpuSecond: made / cpuSeconds(cpu) });
     }
     const { weightsPerGeneratedByte } = weightTraffic(config);
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const memoryBytes = model.memoryBytes;
+    // Dropped before the rest: its wasm memory is not the training's to count.
+    model = null;
+    const extra = more ? await more(dir) : undefined;
     return {
       config,
       parameters: trainableSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0),
@@ -138,8 +146,9 @@ export async function benchPaper(progress: (line: string) => void = () => {}, by
       batched,
       weightBytesPerGeneratedByte: weightsPerGeneratedByte * 4,
       weightReadBytesPerSecond: weightsPerGeneratedByte * 4 * single.bytesPerSecond,
-      memoryBytes: model.memoryBytes,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      memoryBytes,
+      peakRssBytes,
+      more: extra,
     };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

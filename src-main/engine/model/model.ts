@@ -120,19 +120,6 @@ export function modelWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>
   };
 }
 
-/** [B*T, D] rows → [B, H, T, hd]; with one head the transpose is the identity and is skipped. */
-function splitHeads(x: tf.Tensor2D, batch: number, t: number, heads: number): tf.Tensor4D {
-  const hd = x.shape[1] / heads;
-  if (heads === 1) return tf.reshape(x, [batch, 1, t, hd]);
-  return tf.transpose(tf.reshape(x, [batch, t, heads, hd]), [0, 2, 1, 3]);
-}
-
-function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
-  const [batch, heads, t, hd] = y.shape;
-  if (heads === 1) return tf.reshape(y, [batch * t, hd]);
-  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [batch * t, heads * hd]); // [B*T, D]
-}
-
 /** Dropout when training with a non-zero rate; the identity otherwise (evaluation). */
 function drop<T extends tf.Tensor>(f: Pass, x: T, d = f.dropout): T {
   return d && d.rate > 0 ? f.ops.dropout(x, d.nextKey(), d.rate) : x;
@@ -169,13 +156,11 @@ function qkv(f: Pass, x: tf.Tensor2D, l: Linear): tf.Tensor2D[] {
   });
 }
 
+/** Causal self-attention: q, k, v of c_attn, softmax(q·kᵀ/√hd)·v per head (dropout on the probabilities), c_proj. */
 function attention(f: Pass, x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
-  const d = x.shape[1];
   const [q, k, v] = qkv(f, x, w.attn); // 3 × [B*T, D]
-  const raw = f.ops.matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
-  const probs = f.ops.causalSoftmax(raw, 1 / Math.sqrt(d / heads)); // [B, H, T, T]
-  const y = tf.matMul(drop(f, probs), splitHeads(v, batch, t, heads)) as tf.Tensor4D; // [B, H, T, hd]
-  return drop(f, linear(f, mergeHeads(y), w.attnProj)); // [B*T, D]
+  const y = f.ops.attention(q, k, v, batch, t, heads, (probs) => drop(f, probs)); // [B*T, D]
+  return drop(f, linear(f, y, w.attnProj)); // [B*T, D]
 }
 
 function mlp(f: Pass, x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {

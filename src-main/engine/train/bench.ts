@@ -7,7 +7,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PRESETS, type BGPTConfig } from '../../shared/config';
-import type { LoraSettings } from '../../checkpoint/adapter';
+import { LORA_DEFAULTS, type LoraSettings } from '../../checkpoint/adapter';
+import { UserError } from '../../shared/errors';
+import { peakRssBytes, resetPeakRss } from '../../node/peak-rss';
 import { engineInfo, type BackendName } from '../backend/backend';
 import type { GpuAdapterInfo } from '../../shared/contract';
 import type { InputFile } from '../io/files';
@@ -202,4 +204,57 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
   } finally {
     await close();
   }
+}
+
+/** One paper-size training mode as `bgpt bench --preset paper` times it. */
+export interface PaperTrainFigure {
+  /** LoRA rank, or null for full fine-tuning. */
+  loraRank: number | null;
+  bytesPerSecond: number;
+  secondsPerStep: number;
+  cpuSecondsPerStep: number;
+  /** Bytes of the window of each update (one 8 KB window, as the reference's bench-train). */
+  bytesPerStep: number;
+  workers: number;
+  plan: TrainingPlan;
+  /** Peak resident memory of the process while these updates ran (Linux: this phase only, see node/peak-rss.ts). */
+  peakRssBytes: number;
+}
+
+export interface PaperTrainBench {
+  lora: PaperTrainFigure;
+  /** Full fine-tuning, where the memory plan lets it fit on this backend; else null and why. */
+  full: PaperTrainFigure | null;
+  fullSkipped: string | null;
+}
+
+/**
+ * The training half of the paper bench: one LoRA update (rank 8, the defaults) of the checkpoint in
+ * `dir` on one window of 8,160 random bytes, and one full fine-tuning update where it fits, each
+ * after an untimed one, as `train` would run them (memory plan, gradient worker).
+ */
+export async function benchPaperTraining(dir: string, progress: (line: string) => void = () => {}, steps = 1, backend?: BackendName): Promise<PaperTrainBench> {
+  const run = async (lora: LoraSettings | undefined): Promise<PaperTrainFigure> => {
+    resetPeakRss();
+    const r = await benchTrain(steps, backend, undefined, { init: dir, lora, batch: 1 });
+    return {
+      loraRank: r.loraRank, bytesPerSecond: r.bytesPerSecond, secondsPerStep: r.secondsPerStep, cpuSecondsPerStep: r.cpuSecondsPerStep,
+      bytesPerStep: r.bytesPerSecond * r.secondsPerStep, workers: r.workers, plan: r.plan, peakRssBytes: peakRssBytes(),
+    };
+  };
+  progress(`timing a LoRA update (rank ${LORA_DEFAULTS.rank}, one 8 KB window, after an untimed one)...`);
+  const lora = await run({ ...LORA_DEFAULTS });
+  progress(`LoRA: ${lora.bytesPerSecond.toFixed(1)} bytes/s, ${lora.secondsPerStep.toFixed(1)} s per update, peak RSS ${(lora.peakRssBytes / 1e9).toFixed(2)} GB`);
+  let full: PaperTrainFigure | null = null;
+  let fullSkipped: string | null = null;
+  try {
+    progress('timing a full fine-tuning update...');
+    full = await run(undefined);
+    progress(`full fine-tuning: ${full.bytesPerSecond.toFixed(1)} bytes/s, peak RSS ${(full.peakRssBytes / 1e9).toFixed(2)} GB`);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    fullSkipped = err.message;
+    progress(`full fine-tuning not timed: ${err.message}`);
+  }
+  return { lora, full, fullSkipped };
 }
