@@ -9,7 +9,7 @@ import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { gradientThreads, memoryLimits } from '../engine/backend/resources';
+import { gradientThreads, memoryLimits, preferredByteChunks } from '../engine/backend/resources';
 import { estimateSecondsPerUpdate, planLine, planTraining, type PlanReport } from '../engine/train/plan';
 import { checkLoraSettings, LORA_DEFAULTS, type LoraLevel, type LoraSettings, type LoraTarget } from '../checkpoint/adapter';
 import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, type BGPTConfig, type PresetName } from '../shared/config';
@@ -120,7 +120,7 @@ export class RunService {
    */
   planTraining(config: BGPTConfig, batch: number, lora: LoraSettings | null, fineTune: boolean, labels = 0): PlanReport {
     const backend = this.engine.status.backend;
-    return planTraining({ config, batch, lora, fineTune, threads: gradientThreads(backend), headParams: labels * (config.hiddenSize + 1) }, memoryLimits(backend));
+    return planTraining({ config, batch, lora, fineTune, threads: gradientThreads(backend), headParams: labels * (config.hiddenSize + 1), byteChunks: preferredByteChunks(backend) }, memoryLimits(backend));
   }
 
   /**

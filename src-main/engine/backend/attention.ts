@@ -1,4 +1,4 @@
-// Causal multi-head attention on rows (q, k, v [B*T, D] → [B*T, D]), the place nanoGPT gives
+// Causal multi-head attention on rows (c_attn's q, k, v side by side [B*T, 3D] → [B*T, D]), the place nanoGPT gives
 // F.scaled_dot_product_attention: how it is computed differs by backend (ops.ts). TF.js's batched
 // products run 10–20x slower per FLOP than 2-D ones on wasm (measured on the paper model's patch
 // level, 12 heads × [512, 64]·[64, 512]: 1.4–2.5 GFLOP/s batched, 28–32 as twelve 2-D products), so
@@ -30,7 +30,8 @@ function mergeHeads(y: tf.Tensor4D): tf.Tensor2D {
 }
 
 /** All heads of all sequences at once with batched products: [B, H, T, T] scores. */
-export function batchedAttention(matMul: MatMul, causalSoftmax: CausalSoftmax, q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, batch: number, t: number, heads: number, drop: DropProbs): tf.Tensor2D {
+export function batchedAttention(matMul: MatMul, causalSoftmax: CausalSoftmax, qkv: tf.Tensor2D, batch: number, t: number, heads: number, drop: DropProbs): tf.Tensor2D {
+  const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // 3 × [B*T, D]
   const hd = q.shape[1] / heads;
   const raw = matMul(splitHeads(q, batch, t, heads), splitHeads(k, batch, t, heads), false, true) as tf.Tensor4D; // [B, H, T, T]
   const probs = causalSoftmax(raw, 1 / Math.sqrt(hd)); // [B, H, T, T]
@@ -38,21 +39,19 @@ export function batchedAttention(matMul: MatMul, causalSoftmax: CausalSoftmax, q
   return mergeHeads(y); // [B*T, D]
 }
 
-/** Splits rows [B*T, D] into each sequence's heads: [b][h] → [T, hd] (SplitV: its gradient is one concat). */
-function perHead(x: tf.Tensor2D, batch: number, heads: number): tf.Tensor2D[][] {
-  const seqs = batch === 1 ? [x] : (tf.split(x, batch, 0) as tf.Tensor2D[]); // B × [T, D]
-  return seqs.map((s) => (heads === 1 ? [s] : (tf.split(s, heads, 1) as tf.Tensor2D[]))); // H × [T, hd]
-}
-
-/** Head by head with 2-D products: scores [T, T] of one head of one sequence at a time. */
-export function headByHeadAttention(matMul: MatMul, causalSoftmax: CausalSoftmax, q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, batch: number, t: number, heads: number, drop: DropProbs): tf.Tensor2D {
-  const hd = q.shape[1] / heads;
-  const [qs, ks, vs] = [q, k, v].map((x) => perHead(x, batch, heads));
-  const rows = qs.map((qb, b) => {
-    const ys = qb.map((qh, h) => {
-      const raw = tf.reshape(matMul(qh, ks[b][h], false, true), [1, 1, t, t]) as tf.Tensor4D; // [T, T]
+/**
+ * Head by head with 2-D products: scores [T, T] of one head of one sequence at a time. Each
+ * sequence's q, k, v of every head come out of one split of its rows (SplitV: one concat back).
+ */
+export function headByHeadAttention(matMul: MatMul, causalSoftmax: CausalSoftmax, qkv: tf.Tensor2D, batch: number, t: number, heads: number, drop: DropProbs): tf.Tensor2D {
+  const hd = qkv.shape[1] / 3 / heads;
+  const seqs = batch === 1 ? [qkv] : (tf.split(qkv, batch, 0) as tf.Tensor2D[]); // B × [T, 3D]
+  const rows = seqs.map((s) => {
+    const parts = tf.split(s, 3 * heads, 1) as tf.Tensor2D[]; // q heads, k heads, v heads: 3H × [T, hd]
+    const ys = Array.from({ length: heads }, (_, h) => {
+      const raw = tf.reshape(matMul(parts[h], parts[heads + h], false, true), [1, 1, t, t]) as tf.Tensor4D; // [T, T]
       const probs = drop(causalSoftmax(raw, 1 / Math.sqrt(hd))); // [1, 1, T, T]
-      return matMul(tf.reshape(probs, [t, t]), vs[b][h]) as tf.Tensor2D; // [T, hd]
+      return matMul(tf.reshape(probs, [t, t]), parts[2 * heads + h]) as tf.Tensor2D; // [T, hd]
     });
     return ys.length === 1 ? ys[0] : (tf.concat(ys, 1) as tf.Tensor2D); // [T, D]
   });

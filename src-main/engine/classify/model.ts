@@ -12,6 +12,7 @@ import { SPECIAL } from '../../shared/patches';
 import { writeDirAtomic } from '../../node/atomic';
 import { patchLevel, patchWeights, type LoraMap, type Pass, type PatchWeights } from '../model/model';
 import { deriveSeed, Rng } from '../model/rng';
+import { frozenTransposes } from '../model/lora';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
 import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
 import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
@@ -71,9 +72,13 @@ export class ClassifierModel {
     this.headB = vars.get(CLASSIFIER_BIAS) as tf.Variable;
   }
 
+  private frozen: Map<string, tf.Tensor2D> = new Map();
+
   /** Adds LoRA factors to the patch level's forward pass; the base variables stay as they are. */
-  useLora(factors: LoraMap): void {
-    this.patch = patchWeights(this.config, this.vars, factors);
+  useLora(factors: LoraMap, frozen: ReadonlySet<string>): void {
+    tf.dispose([...this.frozen.values()]);
+    this.frozen = frozenTransposes(this.vars, frozen);
+    this.patch = patchWeights(this.config, this.vars, factors, this.frozen);
   }
 
   /**
@@ -119,6 +124,7 @@ export class ClassifierModel {
 
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
+    tf.dispose([...this.frozen.values()]);
   }
 }
 

@@ -60,10 +60,14 @@ export interface BlockWeights {
 
 export interface ModelWeights {
   patchEmbW: tf.Tensor2D; patchEmbB: tf.Tensor1D;
+  /** The patch embedding's transpose [S*257, D], kept while it is frozen (LoRA): no transpose per pass. */
+  patchEmbWT?: tf.Tensor2D;
   patchWpe: tf.Tensor2D;
   patchBlocks: BlockWeights[];
   patchLnG: tf.Tensor1D; patchLnB: tf.Tensor1D;
   byteWte: tf.Tensor2D; byteWpe: tf.Tensor2D;
+  /** The tied LM head's [D, 257], kept while frozen (LoRA). */
+  byteWteT?: tf.Tensor2D;
   byteBlocks: BlockWeights[];
   byteLnG: tf.Tensor1D; byteLnB: tf.Tensor1D;
 }
@@ -84,7 +88,7 @@ function blockWeights(get: (n: string) => tf.Tensor, p: string, lora?: LoraMap):
 }
 
 /** The patch-level decoder's weights: all a classifier (engine/classify) has. */
-export type PatchWeights = Pick<ModelWeights, 'patchEmbW' | 'patchEmbB' | 'patchWpe' | 'patchBlocks' | 'patchLnG' | 'patchLnB'>;
+export type PatchWeights = Pick<ModelWeights, 'patchEmbW' | 'patchEmbB' | 'patchEmbWT' | 'patchWpe' | 'patchBlocks' | 'patchLnG' | 'patchLnB'>;
 
 function getter(vars: ReadonlyMap<string, tf.Tensor>): (n: string) => tf.Tensor {
   return (n) => {
@@ -94,11 +98,15 @@ function getter(vars: ReadonlyMap<string, tf.Tensor>): (n: string) => tf.Tensor 
   };
 }
 
+/** Transposes kept of frozen matrices, by reference name (model/lora.ts makes them for a LoRA run). */
+export type FrozenTransposes = ReadonlyMap<string, tf.Tensor2D>;
+
 /** The patch-level decoder's weights from named tensors (reference names), with LoRA factors where adapted. */
-export function patchWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap): PatchWeights {
+export function patchWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap, frozen?: FrozenTransposes): PatchWeights {
   const get = getter(vars);
   return {
     patchEmbW: get(`${PATCH_PREFIX}patch_embedding.weight`) as tf.Tensor2D,
+    patchEmbWT: frozen?.get(`${PATCH_PREFIX}patch_embedding.weight`),
     patchEmbB: get(`${PATCH_PREFIX}patch_embedding.bias`) as tf.Tensor1D,
     patchWpe: get(`${PATCH_PREFIX}base.wpe.weight`) as tf.Tensor2D,
     patchBlocks: Array.from({ length: c.patchNumLayers }, (_, i) => blockWeights(get, `${PATCH_PREFIX}base.h.${i}.`, lora)),
@@ -108,11 +116,12 @@ export function patchWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>
 }
 
 /** Groups the named tensors by role, so the forward code reads like the reference model. */
-export function modelWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap): ModelWeights {
+export function modelWeights(c: BGPTConfig, vars: ReadonlyMap<string, tf.Tensor>, lora?: LoraMap, frozen?: FrozenTransposes): ModelWeights {
   const get = getter(vars);
   return {
-    ...patchWeights(c, vars, lora),
+    ...patchWeights(c, vars, lora, frozen),
     byteWte: get(BYTE_WTE) as tf.Tensor2D,
+    byteWteT: frozen?.get(BYTE_WTE),
     byteWpe: get(`${BYTE_PREFIX}transformer.wpe.weight`) as tf.Tensor2D,
     byteBlocks: Array.from({ length: c.byteNumLayers }, (_, i) => blockWeights(get, `${BYTE_PREFIX}transformer.h.${i}.`, lora)),
     byteLnG: get(`${BYTE_PREFIX}transformer.ln_f.weight`) as tf.Tensor1D,
@@ -144,22 +153,10 @@ export function layerNorm(f: Pass, x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1
   return f.ops.layerNorm(x, g, b, LN_EPS);
 }
 
-/** q, k, v [B*T, D] of c_attn: splitting the [D, 3D] weight is cheaper than splitting the [B*T, 3D] activations. */
-function qkv(f: Pass, x: tf.Tensor2D, l: Linear): tf.Tensor2D[] {
-  const ws = tf.split(l.w, 3, 1) as tf.Tensor2D[]; // 3 × [D, D]
-  const bs = tf.split(l.b, 3, 0) as tf.Tensor1D[]; // 3 × [D]
-  const down = l.lora ? loraDown(f, x, l.lora) : null; // [B*T, r], one dropout mask for the module
-  const ups = l.lora ? (tf.split(l.lora.b, 3, 0) as tf.Tensor2D[]) : []; // 3 × [D, r]
-  return ws.map((w, i) => {
-    const y = tf.add(tf.matMul(x, w), bs[i]) as tf.Tensor2D; // [B*T, D]
-    return down ? (tf.add(y, f.ops.matMul(down, ups[i], false, true)) as tf.Tensor2D) : y;
-  });
-}
-
-/** Causal self-attention: q, k, v of c_attn, softmax(q·kᵀ/√hd)·v per head (dropout on the probabilities), c_proj. */
+/** Causal self-attention: c_attn's q, k, v side by side, softmax(q·kᵀ/√hd)·v per head (dropout on the probabilities), c_proj. */
 function attention(f: Pass, x: tf.Tensor2D, w: BlockWeights, batch: number, t: number, heads: number): tf.Tensor2D {
-  const [q, k, v] = qkv(f, x, w.attn); // 3 × [B*T, D]
-  const y = f.ops.attention(q, k, v, batch, t, heads, (probs) => drop(f, probs)); // [B*T, D]
+  const qkv = linear(f, x, w.attn); // [B*T, 3D]
+  const y = f.ops.attention(qkv, batch, t, heads, (probs) => drop(f, probs)); // [B*T, D]
   return drop(f, linear(f, y, w.attnProj)); // [B*T, D]
 }
 
@@ -185,7 +182,8 @@ function addPositions(x: tf.Tensor2D, wpe: tf.Tensor2D, batch: number, t: number
 export function patchEmbed(f: Pass, w: PatchWeights, c: BGPTConfig, patches: tf.Tensor2D, batch: number, p: number): tf.Tensor2D {
   const oneHot = tf.oneHot(tf.reshape(patches, [batch * p * c.patchSize]), VOCAB_SIZE); // [B*P*S, 257]
   const flat = tf.reshape(oneHot, [batch * p, c.patchSize * VOCAB_SIZE]) as tf.Tensor2D; // [B*P, S*257]
-  const x = tf.add(f.ops.matMul(flat, w.patchEmbW, false, true), w.patchEmbB) as tf.Tensor2D; // [B*P, D]
+  const emb = w.patchEmbWT ? f.ops.frozenMatMul(flat, w.patchEmbWT, w.patchEmbW) : f.ops.matMul(flat, w.patchEmbW, false, true); // [B*P, D]
+  const x = tf.add(emb, w.patchEmbB) as tf.Tensor2D;
   return drop(f, addPositions(x, w.patchWpe, batch, p));
 }
 
@@ -215,5 +213,6 @@ export function byteLevel(f: Pass, w: ModelWeights, c: BGPTConfig, features: tf.
 
 /** The tied LM head: hidden [R, D] → logits [R, 257]. */
 export function lmHead(f: Pass, w: ModelWeights, hidden: tf.Tensor2D): tf.Tensor2D {
+  if (w.byteWteT) return f.ops.frozenMatMul(hidden, w.byteWteT, w.byteWte); // [R, 257]
   return f.ops.matMul(hidden, w.byteWte, false, true) as tf.Tensor2D; // [R, 257]
 }

@@ -8,12 +8,12 @@ import type { BGPTConfig } from '../../shared/config';
 import { cropSequence } from '../../shared/patches';
 import { saveModel, type BGPTModel } from '../io/checkpoint';
 import type { FilePair, InputFile } from '../io/files';
-import { lossRows, makeBatch, selectFeatures } from '../model/batch';
+import { byteLossSum, makeBatch, selectFeatures } from '../model/batch';
 import { partPass, type Pass } from '../model/model';
 import { PATCH_PREFIX } from '../model/weights';
 import { ops } from '../backend/ops';
 import { buildSequences, Sampler } from './data';
-import { byteGradients, disposeTape, partVars, patchBackward, patchForward, unselect, type GradPlan, type Grads, type Trainables } from './gradients';
+import { byteGradients, CHUNK_PATCHES, disposeTape, partVars, patchBackward, patchForward, unselect, type GradPlan, type Grads, type Trainables } from './gradients';
 import type { Task, TaskEval, TaskGradients, UnitResult } from './task';
 import { addRemoteGrads } from './parallel';
 import { dominantExt, validSampleRate, VALIDITY_SAMPLES } from './validity';
@@ -122,6 +122,28 @@ export const GENERATIVE_GRADIENTS: TaskGradients<BGPTModel, Int32Array> = {
   gradients: (f, model, trainables, examples, scale, plan) => generativeGradients(f, model, trainables, examples, scale, plan),
 };
 
+/**
+ * Summed nats of every predicted byte of `seqs` without a tape, in the training pass's stages (the
+ * patch level block by block, the byte level chunk by chunk): evaluation holds what a training pass
+ * holds at most, so a run that trains can evaluate.
+ */
+export async function sequencesNats(f: Pass, model: BGPTModel, seqs: Int32Array[], chunk = CHUNK_PATCHES): Promise<number> {
+  const { weights: w, config: c } = model;
+  const b = makeBatch(seqs, c.patchSize);
+  const tape = patchForward(f, w, c, tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32'), b.size, b.patches, { recompute: false, byteChunk: chunk });
+  const selected = tf.tidy(() => selectFeatures(tape.features, b)); // [N, D]
+  disposeTape(tape);
+  let nats = 0;
+  for (let at = 0; at < b.targets; at += chunk) {
+    const n = Math.min(chunk, b.targets - at);
+    const sum = tf.tidy(() => byteLossSum(byteLevelPass(f), w, c, b, tf.slice(selected, [at, 0], [n, selected.shape[1]]) as tf.Tensor2D, at, n));
+    nats += (await sum.data())[0];
+    sum.dispose();
+  }
+  selected.dispose();
+  return nats;
+}
+
 /** Mean nats per predicted byte over the eval windows (heads of the sequences), batch by batch. */
 export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSize: number): Promise<number> {
   const { patchSize: s, patchLength: l } = model.config;
@@ -130,9 +152,7 @@ export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSi
   let count = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
     const windows = seqs.slice(i, i + batchSize).map((q) => cropSequence(q, s, l));
-    const total = tf.tidy(() => tf.sum(lossRows(f, model.weights, model.config, makeBatch(windows, s))));
-    nats += (await total.data())[0];
-    total.dispose();
+    nats += await sequencesNats(f, model, windows);
     count += windows.reduce((a, w) => a + predictedPositions(w, s), 0);
   }
   return nats / count;

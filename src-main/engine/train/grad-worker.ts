@@ -30,8 +30,9 @@ function build(init: WorkerInit): Replica {
   const byName = new Map(model.vars);
   if (init.lora) {
     const adapter = LoraAdapter.create(init.config, init.lora, 0);
-    model.useLora(adapter.factors);
     for (const [n, v] of adapter.vars) byName.set(n, v);
+    const trained = new Set(init.names);
+    model.useLora(adapter.factors, new Set([...model.vars.keys()].filter((n) => !trained.has(n))));
   }
   const trainables = new Map(init.names.map((n) => {
     const v = byName.get(n);

@@ -76,13 +76,20 @@ export interface PatchTape {
   features: tf.Tensor2D;
 }
 
-/** The patch level without a tape (see the header): its features, and block inputs when recomputing. */
+/**
+ * The patch level without a tape (see the header), one block at a time (a tidy around the whole
+ * level would hold every block's intermediates until its end: 2 GB for one paper-size window): its
+ * features, and each block's input when recomputing.
+ */
 export function patchForward(f: Pass, w: PatchWeights, c: BGPTConfig, input: tf.Tensor2D, batch: number, p: number, plan: GradPlan): PatchTape {
-  if (!plan.recompute) return { input, batch, patches: p, blockInputs: null, features: tf.tidy(() => patchLevel(f, w, c, input, batch, p)) };
   const xs = [tf.tidy(() => patchEmbed(partPass(f, 0), w, c, input, batch, p))]; // [B*P, D]
-  w.patchBlocks.forEach((b, i) => xs.push(tf.tidy(() => block(partPass(f, i + 1), xs[i], b, batch, p, c.numHeads))));
+  w.patchBlocks.forEach((b, i) => {
+    xs.push(tf.tidy(() => block(partPass(f, i + 1), xs[i], b, batch, p, c.numHeads)));
+    if (!plan.recompute) xs[i].dispose();
+  });
   const features = tf.tidy(() => layerNorm(f, xs[xs.length - 1], w.patchLnG, w.patchLnB));
-  return { input, batch, patches: p, blockInputs: xs, features };
+  if (!plan.recompute) xs[xs.length - 1].dispose();
+  return { input, batch, patches: p, blockInputs: plan.recompute ? xs : null, features };
 }
 
 export function disposeTape(t: PatchTape): void {

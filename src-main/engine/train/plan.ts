@@ -40,12 +40,14 @@ export interface PlanRequest {
   headParams?: number;
   /** Only this mode (measurements, tests); default: the first of the ladder that fits. */
   mode?: MemoryMode;
+  /** Byte-level chunk sizes to try, preferred first (resources.ts preferredByteChunks: the backend's). */
+  byteChunks?: number[];
 }
 
 export interface PlanReport {
   /** Its threads are the request's, or 1 when two copies of the model do not fit. */
   plan: TrainingPlan;
-  /** Estimated peak of one thread, and of the whole process (every thread). */
+  /** Estimated peak of one thread's tensors, and of the whole process (every thread, and Node's own). */
   bytesPerThread: number;
   bytes: number;
   /** Parameters the optimizer updates. */
@@ -54,8 +56,11 @@ export interface PlanReport {
   label: string;
 }
 
-/** Target patches per byte-level chunk in the lean modes: 512 positions still make efficient products. */
-const LEAN_BYTE_CHUNK = 32;
+/**
+ * What a process holds besides the TF.js tensors of its threads (Node, V8's heap, the wasm code, the
+ * data): measured 0.35–0.4 GB resident above the tensors on the paper model's runs (docs/performance.md).
+ */
+const PROCESS_OVERHEAD_BYTES = 400e6;
 
 /** Parameters a LoRA run trains: the factors, and the layer norms and biases the settings add. */
 export function loraTrainableParams(c: BGPTConfig, s: LoraSettings): number {
@@ -94,23 +99,23 @@ export function fineTuneLabel(lora: LoraSettings | null, fineTune: boolean): str
 function candidates(req: PlanRequest): TrainingPlan[] {
   const threads = req.threads;
   const perThread = Math.ceil(req.batch / threads);
-  // A one-window batch on two threads shares its byte level at chunk boundaries: smaller chunks balance it.
-  const chunk = perThread === 1 && threads > 1 ? LEAN_BYTE_CHUNK : BYTE_LEVEL_CHUNK_PATCHES;
+  const [chunk, ...leaner] = req.byteChunks ?? [BYTE_LEVEL_CHUNK_PATCHES];
   const out: TrainingPlan[] = [
     { mode: 'full', recompute: false, windowsPerPass: perThread, byteChunk: chunk, threads },
     { mode: 'recompute', recompute: true, windowsPerPass: perThread, byteChunk: chunk, threads },
   ];
   for (let w = perThread - 1; w >= 1; w--) out.push({ mode: 'micro-batches', recompute: true, windowsPerPass: w, byteChunk: chunk, threads });
-  if (chunk !== LEAN_BYTE_CHUNK) out.push({ mode: 'micro-batches', recompute: true, windowsPerPass: 1, byteChunk: LEAN_BYTE_CHUNK, threads });
+  // Last, smaller byte-level chunks: one window at a time, its byte level in fewer positions at once.
+  for (const c of leaner) out.push({ mode: perThread > 1 ? 'micro-batches' : 'recompute', recompute: true, windowsPerPass: 1, byteChunk: c, threads });
   return req.mode ? out.filter((p) => p.mode === req.mode) : out;
 }
 
 function estimate(req: PlanRequest, plan: TrainingPlan): { perThread: number; total: number; trainable: number } {
   const trainable = (req.lora ? loraTrainableParams(req.config, req.lora) : parameterCount(req.config)) + (req.headParams ?? 0);
   const perThread = estimateTrainingMemoryBytes(req.config, Math.ceil(req.batch / req.threads), {
-    trainableParams: trainable, recompute: plan.recompute, windowsPerPass: plan.windowsPerPass, byteChunk: plan.byteChunk,
+    trainableParams: trainable, lora: req.lora !== null, recompute: plan.recompute, windowsPerPass: plan.windowsPerPass, byteChunk: plan.byteChunk,
   });
-  return { perThread, total: perThread * req.threads, trainable };
+  return { perThread, total: perThread * req.threads + PROCESS_OVERHEAD_BYTES, trainable };
 }
 
 /** Limits that bound the whole process (RAM), against those that bound one thread's instance (wasm's 4 GiB, a GPU). */

@@ -17,8 +17,8 @@ export type TaskKind = AdapterConfig['kind'];
 export interface TrainModel {
   readonly config: BGPTConfig;
   readonly vars: Map<string, tf.Variable>;
-  /** Adds LoRA factors to the forward pass (the base tensors stay as they are). */
-  useLora(factors: LoraMap): void;
+  /** Adds LoRA factors to the forward pass; `frozen` names the base tensors that do not train. */
+  useLora(factors: LoraMap, frozen: ReadonlySet<string>): void;
   /** Every tensor of a full checkpoint, in reference order (what export and merging start from). */
   tensors(): Promise<Array<[string, Tensor]>>;
   dispose(): void;

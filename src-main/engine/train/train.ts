@@ -21,7 +21,7 @@ import { sha256File } from '../../node/hash';
 import { AdamW } from './adamw';
 import { engineInfo, initBackend, type BackendName } from '../backend/backend';
 import { ops } from '../backend/ops';
-import { memoryLimits } from '../backend/resources';
+import { memoryLimits, preferredByteChunks } from '../backend/resources';
 import { gpuBuffersFit } from '../backend/gpu-memory';
 import { BGPTModel, CONFIG_FILE, isTorchCheckpointFile, loadModel, MODEL_FILE, readCheckpointConfig } from '../io/checkpoint';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
@@ -360,6 +360,12 @@ function trainableSet(model: TrainModel, adapter: LoraAdapter | null, trainedNam
   return { trainedBase, trainables: new Map([...adapter.vars, ...trainedBase]) };
 }
 
+/** The base tensors a LoRA run leaves as they are: all but those it trains along with the factors. */
+function frozenNames(model: TrainModel, trained: string[]): Set<string> {
+  const t = new Set(trained);
+  return new Set([...model.vars.keys()].filter((n) => !t.has(n)));
+}
+
 function loraNames<M extends TrainModel>(spec: TaskSpec<M, unknown, unknown>, model: M, s: LoraSettings): string[] {
   return [...new Set([...alsoTrained(model.config, s, model.vars.keys()), ...spec.alwaysTrained(model)])];
 }
@@ -390,8 +396,8 @@ async function openFresh<M extends TrainModel, E, V>(spec: TaskSpec<M, E, V>, op
       };
       state.lora = { settings, base, path: path.resolve(opts.init) };
       adapter = LoraAdapter.create(model.config, settings, deriveSeed(progress.seed, LORA_STREAM));
-      model.useLora(adapter.factors);
       names = loraNames(spec, model, settings);
+      model.useLora(adapter.factors, frozenNames(model, names));
     }
     const { trainedBase, trainables } = trainableSet(model, adapter, names);
     const task = await spec.task(model, state, false, () => currentTensors(model, adapter, trainedBase));
@@ -431,8 +437,8 @@ async function openResume<M extends TrainModel, E, V>(spec: TaskSpec<M, E, V>, d
       const { tensors } = parseSafetensors(bytes, file);
       const settings = checkLoraSettings(lora.settings, model.config);
       adapter = LoraAdapter.fromTensors(model.config, settings, tensors, file);
-      model.useLora(adapter.factors);
       names = loraNames(spec, model, settings);
+      model.useLora(adapter.factors, frozenNames(model, names));
       // The base tensors that trained along with the factors carry on from their saved values.
       const saved = savedBaseTensors(tensors);
       for (const n of names) {
@@ -625,7 +631,7 @@ async function workerInit<M extends TrainModel>(spec: TaskSpec<M, unknown, unkno
 function planner(backend: BackendName, threads: 1 | 2, fineTune: boolean, mode?: MemoryMode): Planner {
   const gpu = engineInfo().adapter;
   return (config, batch, lora, headParams) => planTraining(
-    { config, batch, lora, fineTune, threads, headParams, mode },
+    { config, batch, lora, fineTune, threads, headParams, mode, byteChunks: preferredByteChunks(backend) },
     memoryLimits(backend),
     gpu ? (p) => gpuBuffersFit(config, p.windowsPerPass, gpu) : undefined,
   );
