@@ -21,12 +21,16 @@ interface Replica {
 }
 
 let replica: Replica | null = null;
+/** The streamed base's tensors as they arrive, already variables (each message's buffer is dropped at once). */
+const base = new Map<string, tf.Variable>();
 
 function build(init: WorkerInit): Replica {
-  const frozen = init.frozen ? new Map<string, Tensor>(init.frozen.map(([n, shape, data]) => [n, { shape, data }])) : null;
+  const d = init.config.hiddenSize;
+  const unused: Tensor = { shape: [1, d], data: new Float32Array(d) };
   const model: TrainModel = init.task === 'classifier'
-    ? (frozen ? ClassifierModel.fromTensors(init.config, init.labels ?? [], frozen) : ClassifierModel.random(init.config, init.labels ?? [], 0))
-    : (frozen ? BGPTModel.fromTensors(init.config, frozen) : BGPTModel.random(init.config, 0));
+    ? (init.streamedBase ? new ClassifierModel({ ...init.config, byteNumLayers: 0 }, init.labels ?? [], new Map(base), unused) : ClassifierModel.random(init.config, init.labels ?? [], 0))
+    : (init.streamedBase ? new BGPTModel(init.config, new Map(base), unused) : BGPTModel.random(init.config, 0));
+  base.clear();
   const byName = new Map(model.vars);
   if (init.lora) {
     const adapter = LoraAdapter.create(init.config, init.lora, 0);
@@ -70,6 +74,15 @@ async function gradients(r: Replica, weights: Float32Array[] | null, work: Work)
 }
 
 async function handle(msg: WorkerRequest): Promise<WorkerReply> {
+  if (msg.kind === 'backend') {
+    await initBackend(msg.backend);
+    return { kind: 'ready' };
+  }
+  if (msg.kind === 'base') {
+    const [name, shape, data] = msg.tensor;
+    base.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), true, name)));
+    return { kind: 'ready' };
+  }
   if (msg.kind === 'init') {
     await initBackend(msg.backend);
     replica = build(msg);

@@ -45,15 +45,24 @@ export interface WorkerInit {
   lora: LoraSettings | null;
   /** The trainable tensors' names, in the order weights and gradients are sent. */
   names: string[];
-  /** LoRA: every base tensor (frozen: sent once); full fine-tuning: null (all are sent each update). */
-  frozen: Array<[string, number[], Float32Array]> | null;
+  /**
+   * LoRA: the frozen base arrives first, one tensor per message (so neither thread ever holds a second
+   * copy of it in JavaScript), and the replica is built from it; full fine-tuning: false (every weight
+   * is sent each update, the replica starts random).
+   */
+  streamedBase: boolean;
 }
+
+/** One base tensor for the replica, by reference name. */
+export type BaseTensor = [name: string, shape: number[], data: Float32Array];
 
 export type Work =
   | { kind: 'examples'; examples: unknown[]; scale: number; dropout: DropoutSpec; plan: GradPlan }
   | { kind: 'bytes'; seqs: Int32Array[]; from: number; count: number; features: Float32Array; scale: number; dropout: DropoutSpec; plan: GradPlan; needDFeatures: boolean };
 
 export type WorkerRequest =
+  | { kind: 'backend'; backend: BackendName }
+  | { kind: 'base'; tensor: BaseTensor }
   | ({ kind: 'init' } & WorkerInit)
   | { kind: 'grads'; weights: Float32Array[] | null; work: Work };
 
@@ -109,11 +118,16 @@ export class GradHelper {
     this.worker.on('exit', (code) => this.fail(new Error(`gradient worker exited with code ${code}`)));
   }
 
-  /** Starts a worker with a replica of the model; `init.frozen`'s buffers are transferred. */
-  static async start(init: WorkerInit): Promise<GradHelper> {
+  /**
+   * Starts a worker with a replica of the model: with `init.streamedBase`, `base` yields every base
+   * tensor (each buffer is transferred, one at a time).
+   */
+  static async start(init: WorkerInit, base?: () => AsyncIterable<BaseTensor>): Promise<GradHelper> {
     const h = new GradHelper(init.names);
     try {
-      await h.request({ kind: 'init', ...init }, (init.frozen ?? []).map(([, , d]) => d.buffer as ArrayBuffer));
+      await h.request({ kind: 'backend', backend: init.backend });
+      if (init.streamedBase && base) for await (const t of base()) await h.request({ kind: 'base', tensor: t }, [t[2].buffer as ArrayBuffer]);
+      await h.request({ kind: 'init', ...init });
     } catch (err) {
       await h.close();
       throw err;
@@ -125,10 +139,10 @@ export class GradHelper {
    * A helper when one is wanted and can start, else null; a failed start is reported through
    * `warn` (training then runs on one thread, with the same results).
    */
-  static async maybeStart(init: () => Promise<WorkerInit>, wanted: boolean, warn: (line: string) => void): Promise<GradHelper | null> {
+  static async maybeStart(init: () => Promise<WorkerInit>, wanted: boolean, warn: (line: string) => void, base?: () => AsyncIterable<BaseTensor>): Promise<GradHelper | null> {
     if (!wanted) return null;
     try {
-      return await GradHelper.start(await init());
+      return await GradHelper.start(await init(), base);
     } catch (err) {
       warn(`gradient worker unavailable (${err instanceof Error ? err.message : String(err)}); training on one thread`);
       return null;

@@ -31,7 +31,7 @@ import { deriveSeed } from '../model/rng';
 import { countCropped } from './data';
 import { TrainControl } from './control';
 import { getLr, type Schedule } from './schedule';
-import { addRemoteGrads, GradHelper, helperWanted, passOf, type DropoutSpec, type WorkerInit } from './parallel';
+import { addRemoteGrads, GradHelper, helperWanted, passOf, type BaseTensor, type DropoutSpec, type WorkerInit } from './parallel';
 import { accumulate, CHUNK_PATCHES, type Grads } from './gradients';
 import { generativeSequences, generativeTask, type ByteOffload, type GenerativeEval, generativeGradients } from './generative';
 import { planTraining, type MemoryMode, type PlanReport, type TrainingPlan } from './plan';
@@ -613,18 +613,17 @@ async function trainStep<E>(run: Run<TrainModel, E, unknown>, lr: number): Promi
   return { loss, accuracy: right / windows, bytes };
 }
 
-/** What the worker needs: the task, the replica's config, the trainable names and, on a LoRA run, the frozen base. */
+/** What the worker needs: the task, the replica's config and the trainable names (a LoRA run's base is streamed: baseTensors). */
 async function workerInit<M extends TrainModel>(spec: TaskSpec<M, unknown, unknown>, run: Opened<M, unknown, unknown>, backend: BackendName): Promise<WorkerInit> {
-  let frozen: WorkerInit['frozen'] = null;
-  if (run.adapter) {
-    frozen = [];
-    // Copies: the worker takes the buffers, and on the cpu backend data() may be the tensor's own storage.
-    for (const [name, v] of run.model.vars) frozen.push([name, v.shape, Float32Array.from((await v.data()) as Float32Array)]);
-  }
   return {
     task: spec.worker.task, backend, config: run.model.config, labels: spec.worker.labels(run.model),
-    lora: run.state.lora?.settings ?? null, names: [...run.trainables.keys()], frozen,
+    lora: run.state.lora?.settings ?? null, names: [...run.trainables.keys()], streamedBase: run.adapter !== null,
   };
+}
+
+/** A model's base tensors one at a time, each a copy (the worker takes its buffer; on cpu data() may be the tensor's own storage). */
+async function* baseTensors(model: TrainModel): AsyncGenerator<BaseTensor> {
+  for (const [name, v] of model.vars) yield [name, v.shape, ((await v.data()) as Float32Array).slice()];
 }
 
 /** The memory plan of a fresh run (or a state from before plans: the whole batch at once). */
@@ -663,7 +662,7 @@ export class Trainer<M extends TrainModel, E, V> {
       state.plan ??= { mode: 'full', recompute: false, windowsPerPass: state.batchSize, byteChunk: CHUNK_PATCHES, threads: 1 };
       const run: Run<M, E, V> = { ...opened, spec, out: opts.out, plan: state.plan, helper: null, savedStep: -1 };
       if (state.plan.threads > 1) {
-        run.helper = await GradHelper.maybeStart(() => workerInit(spec as TaskSpec<M, unknown, unknown>, run, backend), wanted, (w) => warnings.push(w));
+        run.helper = await GradHelper.maybeStart(() => workerInit(spec as TaskSpec<M, unknown, unknown>, run, backend), wanted, (w) => warnings.push(w), () => baseTensors(run.model));
       }
       return new Trainer(backend, run, warnings, hooks);
     } catch (err) {

@@ -89,7 +89,7 @@ describe('gradients', () => {
     const b = batch();
     const seqs = [0, 1].map((i) => b.input.slice(i * b.patches * CONFIG.patchSize, (i * b.patches + b.counts[i]) * CONFIG.patchSize));
     const names = [...model.vars.keys()];
-    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: null, names, frozen: null });
+    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: null, names, streamedBase: false });
     const plan: GradPlan = { recompute: false, byteChunk: CHUNK_PATCHES };
     const none = { rate: 0, loraRate: 0, seed: 0 };
     const scale = 1 / b.targets / CONFIG.patchSize;

@@ -111,10 +111,11 @@ describe('staged gradients', () => {
     const scale = 1 / (data[0].length - CONFIG.patchSize);
     const alone = await generativeGradients(passOf(DROP, ops()), model, trainables, data, scale, plan);
     const aloneGrads = await values(alone.grads);
-    const frozen: Array<[string, number[], Float32Array]> = [];
-    for (const [n, v] of model.vars) frozen.push([n, v.shape, ((await v.data()) as Float32Array).slice()]);
     const names = [...trainables.keys()];
-    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: { ...LORA_DEFAULTS, rank: 2 }, names, frozen });
+    async function* base() {
+      for (const [n, v] of model.vars) yield [n, v.shape, ((await v.data()) as Float32Array).slice()] as [string, number[], Float32Array];
+    }
+    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: { ...LORA_DEFAULTS, rank: 2 }, names, streamedBase: true }, base);
     try {
       const weights = await helper.weightsFor(0, trainables);
       const from = 3; // a chunk boundary
