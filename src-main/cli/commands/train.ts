@@ -129,10 +129,11 @@ export const trainCommand: CommandSpec = {
     if (classify && o.conversion) throw new UserError('--mode classify and --conversion do not go together', 'BAD_ARGS');
     presetConfig((o.preset as string | undefined) ?? 'tiny'); // an unknown preset fails before anything is imported
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
-    const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
+    const engine = new EngineHost(() => spawnNodeEngine());
+    const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine, transport: 'cli', builtIns: false });
     try {
       const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
-      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom, classify);
+      const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom, classify, engine);
       ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
       const bar = ctx.startProgress({ label: 'training', total: run.totalSteps, unit: 'steps' });
       const unwatch = watch(studio, run.id, bar);
@@ -190,12 +191,14 @@ function loraRequest(o: CommandContext['opts']) {
 }
 
 /** A new run from the flags (and a checkpoint made outside the catalogue with --resume DIR --data). */
-async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, classify: boolean): Promise<RunSummary> {
+async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, classify: boolean, engine: EngineHost): Promise<RunSummary> {
   const o = ctx.opts;
   const conversion = o.conversion as string | undefined;
   // Fine-tuning: the memory, the mode and the time per update come first, before any import.
   let planned = false;
   if (o.init !== undefined && !o.resume) {
+    // The plan depends on the backend (wasm's 4 GiB, a GPU's buffers): the engine says which it runs.
+    await engine.start().catch(() => {});
     let config = await studio.runs.initConfigOf(o.init as string);
     if (classify) config = { ...config, byteNumLayers: 0 };
     const lora = o.lora === undefined ? null : studio.runs.loraSettings({ lora: loraRequest(o) }, config);

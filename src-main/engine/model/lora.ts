@@ -14,7 +14,7 @@ import {
 import type { Tensor } from '../io/safetensors';
 import type { LoraFactors, LoraMap } from './model';
 import { deriveSeed, Rng } from './rng';
-import { BYTE_PREFIX, PATCH_PREFIX } from './weights';
+import { BYTE_PREFIX, BYTE_WTE, LM_HEAD, PATCH_PREFIX } from './weights';
 
 /** Random stream of the A factors' initial values (weights.ts draws the base from the seed itself). */
 const LORA_INIT_STREAM = 31;
@@ -131,6 +131,25 @@ export function savedBaseTensors(tensors: Map<string, Tensor>): Map<string, Tens
     if (ref) out.set(ref, t);
   }
   return out;
+}
+
+/**
+ * One tensor of the full checkpoint the current weights make, by reference name, read off the
+ * backend: an adapted W merged (mergeLoraWeight), a tensor trained along with the factors as it is
+ * now, any other as the base holds it (the tied LM head is the byte embedding). One tensor at a time,
+ * so a whole second copy of the model is never in memory (validity samples at paper size).
+ */
+export async function currentTensor(name: string, vars: ReadonlyMap<string, tf.Tensor>, adapter: LoraAdapter | null, trainedBase: ReadonlyMap<string, tf.Variable>): Promise<Float32Array> {
+  const ref = name === LM_HEAD ? BYTE_WTE : name;
+  const v = trainedBase.get(ref) ?? vars.get(ref);
+  if (!v) throw new Error(`model tensor ${name} missing`);
+  const data = (await v.data()) as Float32Array;
+  const m = adapter?.modules.find((x) => x.weight === ref);
+  if (!adapter || !m) return data;
+  const n = loraTensorNames(m.module);
+  const a = (await (adapter.vars.get(n.a) as tf.Variable).data()) as Float32Array;
+  const b = (await (adapter.vars.get(n.b) as tf.Variable).data()) as Float32Array;
+  return mergeLoraWeight(data, a, b, m, adapter.settings.rank, adapter.settings.alpha / adapter.settings.rank);
 }
 
 /**

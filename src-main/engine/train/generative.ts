@@ -166,8 +166,8 @@ export interface GenerativeTaskOptions {
   /** Files sampled at each evaluation for the valid-file rate (default: VALIDITY_SAMPLES generative, 0 conversion). */
   validitySamples?: number;
   seed: number;
-  /** The full checkpoint tensors of the current weights (merged with the adapter on a LoRA run), for validity samples. */
-  mergedTensors(): Promise<Array<[string, import('../io/safetensors').Tensor]>>;
+  /** A full checkpoint tensor of the current weights by name (merged with the adapter on a LoRA run), for validity samples. */
+  tensor(name: string): Promise<Float32Array>;
 }
 
 /** The generative (or conversion) task over a loaded model. */
@@ -191,7 +191,7 @@ export function generativeTask(model: BGPTModel, o: GenerativeTaskOptions): Task
       if (evalSeqs.length === 0) return null;
       const evalLoss = await estimateLoss(model, evalSeqs, batchSize);
       const validRate = validity > 0 && !conversion && ext !== null
-        ? await validSampleRate(c, await o.mergedTensors(), ext, o.seed, step, validity)
+        ? await validSampleRate(c, o.tensor, ext, o.seed, step, validity)
         : null;
       return { loss: evalLoss, metrics: { evalLoss, evalBitsPerByte: evalLoss / Math.LN2, validRate } };
     },

@@ -13,6 +13,7 @@ import { GENERATIVE_GRADIENTS, offloadedByteGradients } from './generative';
 import { passOf, type WorkerInit, type WorkerReply, type WorkerRequest, type Work } from './parallel';
 import type { Grads } from './gradients';
 import type { TrainModel } from './task';
+import { trainableSpecs } from '../model/weights';
 
 interface Replica {
   init: WorkerInit;
@@ -24,7 +25,19 @@ let replica: Replica | null = null;
 /** The streamed base's tensors as they arrive, already variables (each message's buffer is dropped at once). */
 const base = new Map<string, tf.Variable>();
 
+/**
+ * Placeholders for the tensors a byte-level-only replica never reads (the patch level): empty, or of
+ * their shape when they train (their values arrive with every update's weights, unused).
+ */
+function placeholders(init: WorkerInit): void {
+  const trained = new Set(init.names);
+  for (const spec of trainableSpecs(init.config)) {
+    if (!base.has(spec.name)) base.set(spec.name, tf.variable(tf.zeros(trained.has(spec.name) ? spec.shape : [0]), true, spec.name));
+  }
+}
+
 function build(init: WorkerInit): Replica {
+  if (init.streamedBase && init.byteLevelOnly) placeholders(init);
   const d = init.config.hiddenSize;
   const unused: Tensor = { shape: [1, d], data: new Float32Array(d) };
   const model: TrainModel = init.task === 'classifier'

@@ -51,6 +51,11 @@ export interface WorkerInit {
    * is sent each update, the replica starts random).
    */
   streamedBase: boolean;
+  /**
+   * The worker only ever gets one-window shares' byte level (a batch of one window): it is sent the
+   * byte-level base only, and the patch level's tensors are empty placeholders (a third of the memory).
+   */
+  byteLevelOnly?: boolean;
 }
 
 /** One base tensor for the replica, by reference name. */

@@ -26,9 +26,10 @@ import { gpuBuffersFit } from '../backend/gpu-memory';
 import { BGPTModel, CONFIG_FILE, isTorchCheckpointFile, loadModel, MODEL_FILE, readCheckpointConfig } from '../io/checkpoint';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
 import type { FilePair, InputFile } from '../io/files';
-import { alsoTrained, adapterFileTensors, LoraAdapter, mergedTensors, savedBaseTensors } from '../model/lora';
+import { alsoTrained, adapterFileTensors, currentTensor, LoraAdapter, savedBaseTensors } from '../model/lora';
 import { deriveSeed } from '../model/rng';
 import { countCropped } from './data';
+import { BYTE_PREFIX } from '../model/weights';
 import { TrainControl } from './control';
 import { getLr, type Schedule } from './schedule';
 import { addRemoteGrads, GradHelper, helperWanted, passOf, type BaseTensor, type DropoutSpec, type WorkerInit } from './parallel';
@@ -222,7 +223,7 @@ export interface TaskSpec<M extends TrainModel, E, V> {
    * The task over an opened model; `tensors()` gives the full checkpoint tensors of the current
    * weights (merged with the adapter on a LoRA run: validity samples run on them).
    */
-  task(model: M, state: RunState, resumed: boolean, tensors: () => Promise<Array<[string, Tensor]>>): Promise<Task<M, E, V>>;
+  task(model: M, state: RunState, resumed: boolean, tensor: (name: string) => Promise<Float32Array>): Promise<Task<M, E, V>>;
   /** Fields this task adds to a fresh state (classifier: labels). */
   freshState?(model: M): Partial<RunState>;
   /** Checks a resumed state against the model opened from it. */
@@ -400,7 +401,7 @@ async function openFresh<M extends TrainModel, E, V>(spec: TaskSpec<M, E, V>, op
       model.useLora(adapter.factors, frozenNames(model, names));
     }
     const { trainedBase, trainables } = trainableSet(model, adapter, names);
-    const task = await spec.task(model, state, false, () => currentTensors(model, adapter, trainedBase));
+    const task = await spec.task(model, state, false, (name) => currentTensor(name, model.vars, adapter, trainedBase));
     return { opened: { task, model, state, adapter, trainedBase, trainables, opt: new AdamW(trainables, ops()) }, report };
   } catch (err) {
     adapter?.dispose();
@@ -463,7 +464,7 @@ async function openResume<M extends TrainModel, E, V>(spec: TaskSpec<M, E, V>, d
     spec.checkResumed?.(model, state, stateFile);
     const { trainedBase, trainables } = trainableSet(model, adapter, names);
     const opt = await restoreOptimizer(dir, trainables, state.step);
-    const task = await spec.task(model, state, true, () => currentTensors(model, adapter, trainedBase));
+    const task = await spec.task(model, state, true, (name) => currentTensor(name, model.vars, adapter, trainedBase));
     return { task, model, state, adapter, trainedBase, trainables, opt };
   } catch (err) {
     adapter?.dispose();
@@ -480,12 +481,6 @@ interface Run<M extends TrainModel, E, V> extends Opened<M, E, V> {
   helper: GradHelper | null;
   /** The step `last/` was last written at. */
   savedStep: number;
-}
-
-/** The full checkpoint tensors of the current weights (merged with the adapter on a LoRA run). */
-async function currentTensors(model: TrainModel, adapter: LoraAdapter | null, trainedBase: Map<string, tf.Variable>): Promise<Array<[string, Tensor]>> {
-  const base = await model.tensors();
-  return adapter ? mergedTensors(base, adapter, trainedBase) : base;
 }
 
 /** Writes a checkpoint folder: the task's full checkpoint, or on a LoRA run the adapter folder (checkpoint/adapter.ts). */
@@ -618,12 +613,21 @@ async function workerInit<M extends TrainModel>(spec: TaskSpec<M, unknown, unkno
   return {
     task: spec.worker.task, backend, config: run.model.config, labels: spec.worker.labels(run.model),
     lora: run.state.lora?.settings ?? null, names: [...run.trainables.keys()], streamedBase: run.adapter !== null,
+    byteLevelOnly: byteLevelOnly(spec, run.state),
   };
 }
 
+/** Whether the worker only ever shares one-window passes' byte level (a generative batch of one window). */
+function byteLevelOnly<M extends TrainModel>(spec: TaskSpec<M, unknown, unknown>, state: RunState): boolean {
+  return spec.oneWindowSplits && state.batchSize === 1;
+}
+
 /** A model's base tensors one at a time, each a copy (the worker takes its buffer; on cpu data() may be the tensor's own storage). */
-async function* baseTensors(model: TrainModel): AsyncGenerator<BaseTensor> {
-  for (const [name, v] of model.vars) yield [name, v.shape, ((await v.data()) as Float32Array).slice()];
+async function* baseTensors(model: TrainModel, onlyBytes: boolean): AsyncGenerator<BaseTensor> {
+  for (const [name, v] of model.vars) {
+    if (onlyBytes && !name.startsWith(BYTE_PREFIX)) continue;
+    yield [name, v.shape, ((await v.data()) as Float32Array).slice()];
+  }
 }
 
 /** The memory plan of a fresh run (or a state from before plans: the whole batch at once). */
@@ -662,7 +666,7 @@ export class Trainer<M extends TrainModel, E, V> {
       state.plan ??= { mode: 'full', recompute: false, windowsPerPass: state.batchSize, byteChunk: CHUNK_PATCHES, threads: 1 };
       const run: Run<M, E, V> = { ...opened, spec, out: opts.out, plan: state.plan, helper: null, savedStep: -1 };
       if (state.plan.threads > 1) {
-        run.helper = await GradHelper.maybeStart(() => workerInit(spec as TaskSpec<M, unknown, unknown>, run, backend), wanted, (w) => warnings.push(w), () => baseTensors(run.model));
+        run.helper = await GradHelper.maybeStart(() => workerInit(spec as TaskSpec<M, unknown, unknown>, run, backend), wanted, (w) => warnings.push(w), () => baseTensors(run.model, byteLevelOnly(spec as TaskSpec<M, unknown, unknown>, run.state)));
       }
       return new Trainer(backend, run, warnings, hooks);
     } catch (err) {
@@ -789,7 +793,7 @@ export function generativeSpec(opts: TrainOptions): TaskSpec<BGPTModel, Int32Arr
     alwaysTrained: () => [],
     worker: { task: 'generative', labels: () => null },
     oneWindowSplits: true,
-    task: async (model, state, _resumed, tensors) => generativeTask(model, { ...data, validitySamples: opts.validitySamples, seed: state.rng.seed, mergedTensors: tensors }),
+    task: async (model, state, _resumed, tensor) => generativeTask(model, { ...data, validitySamples: opts.validitySamples, seed: state.rng.seed, tensor }),
     warnings: (task) => {
       const { train: seqs, evalSeqs } = generativeSequences(task.model.config, data);
       return cropWarnings(task.model.config, seqs, evalSeqs);

@@ -5,9 +5,8 @@
 import { validate } from '../../formats/validate';
 import { samplingDefaults } from '../../shared/recipe';
 import type { BGPTConfig } from '../../shared/config';
-import type { Tensor } from '../io/safetensors';
 import { generate } from '../infer/generate';
-import { InferenceModel } from '../infer/model';
+import { InferenceModel, transposeInto } from '../infer/model';
 import { deriveSeed } from '../model/rng';
 
 /** Samples per evaluation: enough to see 0 % → 50 % → 100 %, cheap beside the eval loss. */
@@ -27,11 +26,17 @@ export function dominantExt(files: Array<{ ext: string }>): string | null {
 }
 
 /**
- * Share of `count` files sampled from the current weights (`tensors`, a full checkpoint's) (with the sampling defaults for `ext`,
+ * Share of `count` files sampled from the current weights (`tensor(name)`, a full checkpoint's tensors) (with the sampling defaults for `ext`,
  * format constraints on, seeds from (seed, step, k)) that the validator calls valid.
  */
-export async function validSampleRate(c: BGPTConfig, tensors: Array<[string, Tensor]>, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
-  const infer = new InferenceModel(c, new Map(tensors), 'training weights');
+export async function validSampleRate(c: BGPTConfig, tensor: (name: string) => Promise<Float32Array>, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
+  // Filled tensor by tensor (never a second whole copy of the weights in JavaScript).
+  const infer = new InferenceModel(c, null, 'training weights');
+  await infer.fill(async (name, into, p) => {
+    const data = await tensor(name);
+    if (p.transposed) transposeInto(data, p.transposed.rows, p.transposed.cols, into);
+    else into.set(data);
+  });
   let valid = 0;
   for (let k = 0; k < count; k++) {
     const r = await generate(infer, { ext, ...samplingDefaults(ext), seed: deriveSeed(seed, VALIDITY_STREAM, step, k) >>> 0, maxBytes: VALIDITY_MAX_BYTES });

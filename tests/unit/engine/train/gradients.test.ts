@@ -112,10 +112,11 @@ describe('staged gradients', () => {
     const alone = await generativeGradients(passOf(DROP, ops()), model, trainables, data, scale, plan);
     const aloneGrads = await values(alone.grads);
     const names = [...trainables.keys()];
+    // The worker gets the byte level's base only (it never runs the patch level of a one-window batch).
     async function* base() {
-      for (const [n, v] of model.vars) yield [n, v.shape, ((await v.data()) as Float32Array).slice()] as [string, number[], Float32Array];
+      for (const [n, v] of model.vars) if (n.startsWith('byte_level_decoder.')) yield [n, v.shape, ((await v.data()) as Float32Array).slice()] as [string, number[], Float32Array];
     }
-    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: { ...LORA_DEFAULTS, rank: 2 }, names, streamedBase: true }, base);
+    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: { ...LORA_DEFAULTS, rank: 2 }, names, streamedBase: true, byteLevelOnly: true }, base);
     try {
       const weights = await helper.weightsFor(0, trainables);
       const from = 3; // a chunk boundary
