@@ -191,13 +191,14 @@ export function trainingFlopsPerWindow(c: BGPTConfig, lora: boolean): number {
 }
 
 /**
- * Sustained training FLOP/s of one thread by backend, measured with `bgpt bench` on the project's
- * 2-core machine (docs/performance.md): what the time estimate assumes before a run has measured
- * its own speed. GPU figures vary by card; the one here is the H200's (docs/gpu.md), so for
- * webgpu the estimate is an order of magnitude only.
+ * Sustained training FLOP/s of one thread by backend, what the time estimate assumes before a run has
+ * measured its own speed. wasm: a paper-size LoRA update (~0.97 TFLOP by trainingFlopsPerWindow) took
+ * 47 CPU seconds on one thread and 52 on two on the project's 2-core machine (docs/performance.md,
+ * 2026-12-07), about 18–20 GFLOP per CPU second. The GPU figure is the H200's order of magnitude
+ * (docs/gpu.md): for webgpu the estimate says little more than "seconds, not minutes".
  */
 export const TRAIN_FLOPS_PER_SECOND: Record<string, number> = {
-  wasm: 12e9,
+  wasm: 18e9,
   cpu: 0.6e9,
   webgpu: 2e12,
   tensorflow: 40e9,
