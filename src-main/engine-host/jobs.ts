@@ -34,6 +34,8 @@ export interface TrainJob {
   resumeFrom: string | null;
   /** Fine-tune: start from these weights, fresh optimizer. */
   initFrom: string | null;
+  /** The base weights when `initFrom` is a LoRA adapter folder: training starts from the merged weights. */
+  initBase?: string | null;
   /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
   mode?: 'generative' | 'conversion' | 'classification';
 }
@@ -71,7 +73,7 @@ export interface TrainOutcome {
 }
 
 /** Label probabilities of files under a classifier checkpoint. */
-export interface ClassifyJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface ClassifyJob { checkpoint: string; base?: string | null; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
 export interface ClassifyOutcome {
   labels: string[];
   files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
@@ -81,6 +83,8 @@ export interface ClassifyOutcome {
 export interface GenerateJob {
   jobId: string;
   checkpoint: string;
+  /** The base weights (folder or .pth) when `checkpoint` is a LoRA adapter folder (the studio's resolver finds it). */
+  base?: string | null;
   ext: string;
   prompt: Uint8Array | null;
   /** Conversion: the input file, converted to `ext`. */
@@ -98,7 +102,7 @@ export interface GenerateOutcome {
 }
 
 /** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
-export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface EvaluateJob { checkpoint: string; base?: string | null; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
 export interface EvaluateOutcome {
   backend: string;
   files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
@@ -107,7 +111,7 @@ export interface EvaluateOutcome {
   warnings: string[];
 }
 
-export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
+export interface SurprisalJob { checkpoint: string; base?: string | null; bytes: Uint8Array; ext: string }
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
 
 /**

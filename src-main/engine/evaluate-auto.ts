@@ -12,6 +12,8 @@ import type { InputFile } from './files';
 import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from './infer/evaluate';
 import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from './resources';
 import { inspectTorchCheckpoint, isTorchCheckpointPath } from './torch/read';
+import { isAdapterFolder } from './adapter-weights';
+import { readCheckpointConfig } from './checkpoint';
 
 /**
  * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one
@@ -29,9 +31,10 @@ export function chooseEvalEngine(config: BGPTConfig, limits: MemoryLimit[], forc
   return { kernels: true, reason: `TF.js would need about ${(need / 2 ** 30).toFixed(1)} GiB for a window, more than ${over.name} allows: scoring on the inference kernels (${KERNELS_BACKEND}), same losses` };
 }
 
-/** The config of a checkpoint folder or .pth, read without loading any weights. */
-export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> {
+/** The config of a checkpoint folder or .pth (an adapter folder: its base's), read without loading any weights. */
+export async function evaluationConfig(checkpoint: string, base?: string | null): Promise<BGPTConfig> {
   if (isTorchCheckpointPath(checkpoint)) return (await inspectTorchCheckpoint(checkpoint)).config;
+  if (await isAdapterFolder(checkpoint)) return readCheckpointConfig(checkpoint, base);
   const file = path.join(checkpoint, 'config.json');
   let json: unknown;
   try {
@@ -43,6 +46,8 @@ export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> 
 }
 
 export interface EvaluateAutoOptions {
+  /** The base weights when the checkpoint is a LoRA adapter folder. */
+  base?: string | null;
   /** Always the kernels (`bgpt eval --fast`). */
   fast?: boolean;
   /** Told the one line that says the kernels were chosen, and why. */
@@ -53,11 +58,11 @@ export interface EvaluateAutoOptions {
 export async function evaluateAuto(checkpoint: string, files: InputFile[], opts: EvaluateAutoOptions = {}): Promise<EvalReport | FastEvalReport> {
   let kernels = Boolean(opts.fast);
   if (!kernels) {
-    const config = await evaluationConfig(checkpoint);
+    const config = await evaluationConfig(checkpoint, opts.base);
     // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
     const choice = chooseEvalEngine(config, memoryLimits(await initBackend()), false);
     kernels = choice.kernels;
     if (choice.reason) opts.onNote?.(choice.reason);
   }
-  return kernels ? evaluateWithKernels(checkpoint, files) : evaluate({ checkpoint, files });
+  return kernels ? evaluateWithKernels(checkpoint, files, opts.base) : evaluate({ checkpoint, base: opts.base, files });
 }

@@ -84,6 +84,8 @@ export async function evaluateModel(model: BGPTModel, files: InputFile[]): Promi
 
 export interface EvaluateOptions {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   files: InputFile[];
   backend?: BackendName;
 }
@@ -93,7 +95,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (opts.files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
   opts.files.forEach(checkFile);
   const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.checkpoint);
+  const model = await loadModel(opts.checkpoint, { base: opts.base });
   try {
     return { backend, ...(await evaluateModel(model, opts.files)) };
   } finally {
@@ -103,6 +105,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
 
 export interface SurprisalOptions {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   bytes: Uint8Array;
   ext: string;
   backend?: BackendName;
@@ -124,7 +128,7 @@ export interface SurprisalReport {
 export async function surprisal(opts: SurprisalOptions): Promise<SurprisalReport> {
   if (opts.bytes.length === 0) throw new UserError('surprisal: the file is empty', 'BAD_INPUT');
   const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.checkpoint);
+  const model = await loadModel(opts.checkpoint, { base: opts.base });
   try {
     const { patchSize: s, patchLength: l } = model.config;
     const chunk = (l - 1) * s;

@@ -19,11 +19,11 @@ export interface FastEvalReport {
   warnings: string[];
 }
 
-/** Loads `checkpoint` once and scores each file alone (prefilling 8 patches a pass). */
-export async function evaluateWithKernels(checkpoint: string, files: InputFile[]): Promise<FastEvalReport> {
+/** Loads `checkpoint` once (an adapter folder merged onto `base`) and scores each file alone (prefilling 8 patches a pass). */
+export async function evaluateWithKernels(checkpoint: string, files: InputFile[], base?: string | null): Promise<FastEvalReport> {
   if (files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
   for (const f of files) if (f.bytes.length === 0) throw new UserError(`${f.name}: file is empty`, 'BAD_INPUT');
-  const model = await loadInferenceModel(checkpoint, { batch: PREFILL_BATCH });
+  const model = await loadInferenceModel(checkpoint, { batch: PREFILL_BATCH, base });
   const c = model.config;
   const out: FastEvalReport['files'] = [];
   const warnings: string[] = [];

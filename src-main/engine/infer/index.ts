@@ -3,7 +3,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
+import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from '../adapter-weights';
+import { adapterTouches, mergeAdapterTensor, readAdapterConfig } from '../../checkpoint/adapter';
 import { UserError } from '../../shared/errors';
+import type { BGPTConfig } from '../../shared/config';
 import { checkTensors } from '../weights';
 import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
 import { InferenceModel, transposeInto } from './model';
@@ -30,6 +33,8 @@ export const PREFILL_BATCH = 8;
 export interface LoadOptions {
   /** Samples the model can decode at once (caches for each; default 1). */
   batch?: number;
+  /** The base weights (folder or .pth) when the checkpoint is a LoRA adapter folder: merged at load. */
+  base?: string | null;
 }
 
 /**
@@ -40,29 +45,49 @@ export interface LoadOptions {
  * halves the peak: 0.45 GB, not 0.9).
  */
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
+  const batch = opts.batch ?? 1;
+  if (!(await isTorchCheckpointFile(dir)) && (await isAdapterFolder(dir))) {
+    // An adapter: the base streams in as below, each adapted tensor merged (float32) before it is placed.
+    const base = await requireBase(dir, opts.base);
+    if ((await readAdapterConfig(dir)).kind === 'classifier') await readCheckpointConfig(dir); // refuses it in one line
+    if (await isAdapterFolder(base)) throw new UserError(`${base}: the base of an adapter must be a full checkpoint, not another adapter`, 'BAD_CHECKPOINT');
+    return loadWeights(base, batch, (config) => readAdapter(dir, config), dir);
+  }
+  return loadWeights(dir, batch, null, dir);
+}
+
+/**
+ * Loads a full checkpoint's weights into a new model, passing every tensor through the adapter `withAdapter`
+ * gives once the config is known (the merge hook: float32 in the reference layout, before the arena's packing).
+ */
+async function loadWeights(dir: string, batch: number, withAdapter: ((c: BGPTConfig) => Promise<LoadedAdapter>) | null, source: string): Promise<InferenceModel> {
   if (await isTorchCheckpointFile(dir)) {
     const { config, tensors } = await readTorchModelTensors(dir);
-    return new InferenceModel(config, tensors, dir, opts.batch ?? 1);
+    const merged = withAdapter ? mergeAdapter(tensors, await withAdapter(config), source) : tensors;
+    return new InferenceModel(config, merged, dir, batch);
   }
   const config = await readCheckpointConfig(dir);
+  const adapter = withAdapter ? await withAdapter(config) : null;
   const file = path.join(dir, MODEL_FILE);
   const { tensors: index } = await readSafetensorsIndex(file);
   // checkTensors looks at names and shapes only; the data arrive later through fill().
   const shapes = new Map([...index].map(([name, e]) => [name, { shape: e.shape, data: new Float32Array(0) }]));
   checkTensors(config, shapes, file);
-  const model = new InferenceModel(config, null, file, opts.batch ?? 1);
+  const model = new InferenceModel(config, null, file, batch);
   const fh = await fs.open(file, 'r');
   try {
     await model.fill(async (name, into, placement) => {
       const e = index.get(name);
       if (!e) throw new Error(`tensor ${name} missing after checkTensors`);
-      if (e.dtype === 'F32' && !placement.transposed && LITTLE_ENDIAN_HOST) {
+      const merge = adapter !== null && adapterTouches(adapter, name);
+      if (e.dtype === 'F32' && !placement.transposed && LITTLE_ENDIAN_HOST && !merge) {
         await readFully(fh, new Uint8Array(into.buffer, into.byteOffset, into.byteLength), e.fileOffset, file);
         return;
       }
       const bytes = new Uint8Array(e.byteLength);
       await readFully(fh, bytes, e.fileOffset, file);
-      const data = decodeTensorBytes(bytes, e.dtype);
+      let data = decodeTensorBytes(bytes, e.dtype);
+      if (merge) data = mergeAdapterTensor(adapter, name, data);
       if (placement.transposed) transposeInto(data, placement.transposed.rows, placement.transposed.cols, into);
       else into.set(data);
     });
