@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
 import type { Modality, RunStatus, Validity } from './vocabulary';
 import type { GpuAdapterInfo } from './adapter';
+import { LORA_DEFAULTS, LORA_LEVELS, LORA_LIMITS, LORA_TARGETS, type LoraLevel, type LoraSettings, type LoraTarget } from './lora';
+
+export type { LoraLevel, LoraSettings, LoraTarget };
 
 export type { Modality, RunStatus };
 
@@ -55,6 +58,17 @@ export const fileRefSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sample'), sampleId: id }),
 ]);
 export type FileRef = z.infer<typeof fileRefSchema>;
+
+/** A LoRA run's settings in a train request (shared/lora.ts; the same keys as LoraSettings, defaults filled in). */
+export const loraSchema = z.object({
+  rank: int(LORA_LIMITS.rank),
+  alpha: z.number().min(LORA_LIMITS.alpha.min).max(LORA_LIMITS.alpha.max).optional(),
+  dropout: z.number().min(LORA_LIMITS.dropout.min).max(LORA_LIMITS.dropout.max).default(LORA_DEFAULTS.dropout),
+  targets: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_DEFAULTS.targets]),
+  levels: z.array(z.enum(LORA_LEVELS)).min(1).default([...LORA_DEFAULTS.levels]),
+  trainLayerNorms: z.boolean().default(LORA_DEFAULTS.trainLayerNorms),
+  trainBiases: z.boolean().default(LORA_DEFAULTS.trainBiases),
+});
 
 export const samplingSchema = z.object({
   topK: z.number().int().min(0).max(257).default(0),
@@ -107,6 +121,8 @@ export const requests = {
     earlyStoppingPatience: int(TL.patience).optional(),
     /** Fine-tune: start from this run's checkpoint weights (a model id `mdl_…` in runId: that model's weights). */
     initFrom: z.object({ runId: id, checkpoint: z.enum(['best', 'last']) }).optional(),
+    /** Fine-tune with LoRA (needs initFrom): train an adapter of this rank on the frozen weights; absent: full fine-tuning. */
+    lora: loraSchema.optional(),
   }),
   generateRequest: z.object({
     /** The run whose checkpoint generates, or a model id (`mdl_…`, docs/models.md). */
@@ -305,6 +321,25 @@ export interface TrainEstimate {
   stepsPerEpoch: number;
   backend: BackendName | null;
   warnings: string[];
+  /** Whether the run fits this machine's memory as asked (false: Start would be refused; the warnings say why). */
+  fits?: boolean;
+}
+
+/** What a fine-tuning run started from, as its card names it. */
+export interface FineTuneSource {
+  /** A catalogue model, a run's checkpoint, or a file by path (the CLI's --init FILE). */
+  kind: 'model' | 'run' | 'file';
+  /** The model or run id (null for a file). */
+  id: string | null;
+  name: string;
+}
+
+/** The LoRA side of a run or model: its adapter's settings. */
+export interface LoraInfo {
+  rank: number;
+  alpha: number;
+  targets: LoraTarget[];
+  levels: LoraLevel[];
 }
 
 export interface RunSummary {
@@ -335,6 +370,10 @@ export interface RunSummary {
   pausing?: boolean;
   /** Place in the training queue (1 = next) while status is 'queued'; null otherwise. */
   queuePosition?: number | null;
+  /** What the run fine-tunes (null: trained from scratch). */
+  fineTune?: FineTuneSource | null;
+  /** The adapter's settings when the run trains a LoRA adapter (its checkpoints are adapters); null: full training. */
+  lora?: LoraInfo | null;
 }
 
 export interface CheckpointInfo {
@@ -465,6 +504,10 @@ export interface ModelInfo {
   missing: boolean;
   /** A reference trainer log came with it: getModelMetrics has its curves. */
   hasCurves: boolean;
+  /** A LoRA adapter: the model it adapts (id null when that base is not in this catalogue). */
+  base: { id: string | null; name: string; sha256: string } | null;
+  /** A LoRA adapter: its settings and the size of its weights file (the `size` above). */
+  adapter: (LoraInfo & { sizeBytes: number }) | null;
 }
 
 export interface PublishedModel {

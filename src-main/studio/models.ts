@@ -2,13 +2,15 @@
 // Import (a path, or a browser upload in chunks), download of the published bGPT weights (resumable,
 // verified, landed atomically), rename, delete. A model's file is kept as imported — the engine reads
 // .pth directly, so a 440 MB checkpoint costs 440 MB once, not twice — in `<home>/models/<id>/`,
-// readable by the owner only.
+// readable by the owner only. A LoRA adapter (a PEFT folder or a zip of one) imports as a model tied to its
+// base (adapter-import.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Catalogue } from '../catalogue/catalogue';
-import { checkModelName, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
+import { checkModelName, checkpointPathOf, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
+import { withBase } from './resolve-checkpoint';
 import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
 import { configFromJson } from '../shared/config';
 import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../shared/contract';
@@ -17,6 +19,9 @@ import { UserError, errorLine } from '../shared/errors';
 import { discardPartial, download, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
 import { isProcessAlive } from '../catalogue/reconcile';
+import { sha256OfFile } from '../node/sha256';
+import { isAdapterFolder } from '../checkpoint/adapter';
+import { checkAdapterFolder, isZipPath, landAdapter, unzipAdapter } from './adapter-import';
 import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
 
 /** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
@@ -69,12 +74,19 @@ function decideKind(fileKind: 'generative' | 'classifier', wanted: ModelKind | u
   return hints.some((h) => /conversion/i.test(h)) ? 'conversion' : 'generative';
 }
 
-export function modelInfo(r: ModelRow, hasCurves: boolean): ModelInfo {
+/**
+ * The API's view of a model row; an adapter names its base (`base`: the catalogue's model with that sha256, or
+ * null when the base is not a model here — a run checkpoint, or not imported yet).
+ */
+export function modelInfo(r: ModelRow, hasCurves: boolean, base: Pick<ModelRow, 'id' | 'name'> | null = null): ModelInfo {
+  const a = r.adapter;
   return {
     id: r.id, name: r.name, source: r.source, kind: r.kind,
-    config: configFromJson(r.config, `model ${r.name}`) as ModelInfo['config'],
+    config: configFromJson(r.config, `model ${r.name}`, { classifier: true }) as ModelInfo['config'],
     configJson: r.config, parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels, meta: r.meta,
     created: new Date(r.created).toISOString(), missing: r.status === 'missing', hasCurves,
+    base: a && r.baseSha256 ? { id: base?.id ?? null, name: base?.name ?? a.baseName, sha256: r.baseSha256 } : null,
+    adapter: a ? { rank: a.rank, alpha: a.alpha, targets: a.targets, levels: a.levels, sizeBytes: r.size } : null,
   };
 }
 
@@ -112,7 +124,7 @@ export class ModelService {
   async list(): Promise<ModelInfo[]> {
     const rows = await this.catalogue.models.list();
     const out: ModelInfo[] = [];
-    for (const r of rows) out.push(modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0));
+    for (const r of rows) out.push(modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0, baseOf(r, rows)));
     return out;
   }
 
@@ -120,7 +132,7 @@ export class ModelService {
   async get(idOrName: string): Promise<ModelInfo> {
     const r = await this.catalogue.models.get(idOrName);
     if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
-    return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0);
+    return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0, r.baseSha256 ? baseOf(r, await this.catalogue.models.bySha256(r.baseSha256)) : null);
   }
 
   /** The model's file (for the CLI and the engine; never sent to a browser, docs/security.md). */
@@ -158,7 +170,9 @@ export class ModelService {
     const src = path.resolve(file);
     const st = await fs.stat(src).catch(() => null);
     if (!st) throw new UserError(`${file}: no such file`, 'ENOENT');
-    if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
+    if (st.isDirectory() && (await isAdapterFolder(src))) return this.importAdapter(src, src, opts);
+    if (st.isFile() && isZipPath(src)) return this.importAdapterZip(src, src, opts);
+    if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file, or a LoRA adapter folder or .zip)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
     const curves = await readLogCurves(await findReferenceLog(src));
@@ -167,7 +181,7 @@ export class ModelService {
 
   /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
   async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
-    if (!/\.(pth|pt)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (!/\.(pth|pt|zip)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt), or a LoRA adapter folder zipped (.zip)`, 'BAD_INPUT');
     if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
     const uploadId = `up_${randomBytes(8).toString('hex')}`;
@@ -200,6 +214,7 @@ export class ModelService {
     this.uploads.delete(uploadId);
     try {
       if (u.received !== u.size) throw new UserError(`upload of ${u.fileName} ended after ${u.received} of ${u.size} bytes`, 'BAD_REQUEST');
+      if (isZipPath(u.fileName)) return await this.importAdapterZip(u.file, u.fileName, { name: u.name, kind: u.kind });
       const info = await this.inspect(u.file);
       return await this.land({ from: u.file, move: true, fileName: u.fileName, source: u.fileName, info, curves: [], name: u.name, kind: u.kind, sha256: u.hash.digest('hex') });
     } finally {
@@ -315,13 +330,40 @@ export class ModelService {
     for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
     engine.setActivity(`evaluating ${model.name}`);
     try {
-      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
+      const found = await withBase({ path: checkpointPathOf((await this.catalogue.models.get(model.id))!), from: 'model' }, this.catalogue);
+      const r = await engine.call('evaluate', { checkpoint: found.path, base: found.base?.path ?? null, files });
       return {
         modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
         files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
       };
     } finally {
       engine.setActivity(null);
+    }
+  }
+
+  /**
+   * Imports a LoRA adapter folder as a model tied to its base, which must be in the studio already (the one line
+   * says what to import first). `source` is what the user named (the folder, or the zip the folder came from).
+   */
+  private async importAdapter(dir: string, source: string, opts: ImportOptions): Promise<ModelInfo> {
+    const candidate = await checkAdapterFolder(dir, this.catalogue);
+    if (opts.kind && opts.kind !== candidate.config.kind) throw new UserError(`${source}: the adapter is ${candidate.config.kind}, not ${opts.kind}`, 'BAD_KIND');
+    const id = await landAdapter(this.home, this.catalogue, candidate, { name: opts.name, source });
+    this.changed();
+    return this.get(id);
+  }
+
+  /** Unpacks a zipped adapter folder (adapter-import.ts unzipAdapter), imports it, and removes the unpacked copy. */
+  private async importAdapterZip(zip: string, source: string, opts: ImportOptions): Promise<ModelInfo> {
+    const dir = await unzipAdapter(this.home, zip);
+    try {
+      return await this.importAdapter(dir, source, opts);
+    } catch (err) {
+      // Name what the user gave, not the unpacked copy under downloads/.
+      if (err instanceof UserError) throw new UserError(err.message.split(dir).join(path.basename(source)), err.code);
+      throw err;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -369,7 +411,7 @@ export class ModelService {
           await fs.copyFile(a.from, target);
         });
         await fs.chmod(target, 0o600);
-        sha256 ??= await sha256Of(target);
+        sha256 ??= await sha256OfFile(target);
       } else {
         sha256 = await copyHashing(a.from, target);
       }
@@ -396,10 +438,11 @@ export class ModelService {
   }
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
+/** The full model among `rows` an adapter row names as its base (by sha256; a present one first). */
+function baseOf(r: ModelRow, rows: ModelRow[]): ModelRow | null {
+  if (!r.baseSha256) return null;
+  const bases = rows.filter((b) => !b.adapter && b.sha256 === r.baseSha256);
+  return bases.find((b) => b.status === 'ok') ?? bases[0] ?? null;
 }
 
 /** Copies a file (owner-only permissions) and returns the sha256 of what was copied, in one read. */

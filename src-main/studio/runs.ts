@@ -17,7 +17,7 @@ import { UserError, errorLine } from '../shared/errors';
 import { extOf, parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
-import { resolveInCatalogue } from './resolve-checkpoint';
+import { resolveInCatalogue, withBase, type ResolvedCheckpoint } from './resolve-checkpoint';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -126,9 +126,11 @@ export class RunService {
     const windowBytes = (config.patchLength - 2) * config.patchSize;
     const cropped = train.filter((f) => f.size > windowBytes).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    let fits = true;
     try {
       this.assertTrainingFits(config, req.batchSize, req.accumulation);
     } catch (err) {
+      fits = false;
       warnings.push(errorLine(err));
     }
     // Time per epoch from the speed measured for this model config in this session, when there is one.
@@ -142,6 +144,7 @@ export class RunService {
       stepsPerEpoch,
       backend: this.engine.status.backend,
       warnings,
+      fits,
     };
   }
 
@@ -160,7 +163,8 @@ export class RunService {
     // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
     // model id `mdl_…` in the request's initFrom.runId from the Models view).
     const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
-    const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
+    const initFound = initSpec === undefined ? null : await this.initPath(initSpec);
+    const initPath = initFound?.path ?? null;
     let { config, preset } = extra.resumeFrom
       ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null }
       : initPath ? { config: await initConfig(initPath), preset: null as string | null } : this.resolveConfig(req);
@@ -173,16 +177,23 @@ export class RunService {
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
     let initFrom: string | null = initPath;
+    let fineTune: StoredRunConfig['fineTune'] = initFound ? await this.fineTuneSource(initFound) : null;
     if (req.initFrom && !initPath) {
       initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
       const base = await this.catalogue.getRun(req.initFrom.runId);
       if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
+      fineTune = { kind: 'run', id: base.id, name: `${base.name} (${req.initFrom.checkpoint})` };
     }
+    // Starting from an adapter: its base is found now (or the one line says what to import), and the run
+    // starts from the merged weights.
+    const initBase = initFound?.base?.path ?? (initFrom ? (await withBase({ path: initFrom, from: 'folder' }, this.catalogue)).base?.path ?? null : null);
     const stored: StoredRunConfig = {
       model: config,
       hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
+      initBase,
+      fineTune,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
     };
     const row = await this.catalogue.createRun({
@@ -201,12 +212,22 @@ export class RunService {
     return this.summary(row.id);
   }
 
-  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
-  private async initPath(spec: string): Promise<string> {
-    if (await fs.stat(spec).catch(() => null)) return path.resolve(spec);
+  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name (an adapter with its base). */
+  private async initPath(spec: string): Promise<ResolvedCheckpoint> {
+    if (await fs.stat(spec).catch(() => null)) return withBase({ path: path.resolve(spec), from: 'folder' }, this.catalogue);
     const found = await resolveInCatalogue(spec, this.catalogue);
     if (!found) throw new UserError(`--init '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name`, 'NO_CHECKPOINT');
-    return found.path;
+    return found;
+  }
+
+  /** How a run card names what it fine-tunes. */
+  private async fineTuneSource(r: ResolvedCheckpoint): Promise<NonNullable<StoredRunConfig['fineTune']>> {
+    if (r.model) return { kind: 'model', id: r.model.id, name: r.model.name };
+    if (r.runId) {
+      const run = await this.catalogue.getRun(r.runId);
+      return { kind: 'run', id: r.runId, name: run?.name ?? r.runId };
+    }
+    return { kind: 'file', id: null, name: path.basename(r.path) };
   }
 
   /** Starts the engine job of a run now, or queues it behind the run that is training. */
@@ -253,6 +274,7 @@ export class RunService {
       earlyStoppingPatience: stored.earlyStoppingPatience,
       resumeFrom,
       initFrom: resumeFrom ? null : stored.initFrom,
+      initBase: resumeFrom ? null : stored.initBase ?? null,
       mode: row.mode,
     };
     // The engine's backend and adapter once it has said them; an engine still starting leaves what an
@@ -508,7 +530,8 @@ export class RunService {
     const stored = row.config as unknown as StoredRunConfig;
     const dir = path.join(stored.runDir ?? runDir(this.home, row.id), kind);
     if (!(await fs.stat(dir).catch(() => null))) throw new UserError(`run '${row.name}' has no ${kind} checkpoint yet`, 'NOT_FOUND');
-    const r = await this.engine.call('classify', { checkpoint: dir, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
+    const base = (await withBase({ path: dir, from: 'run', runId }, this.catalogue)).base?.path ?? null;
+    const r = await this.engine.call('classify', { checkpoint: dir, base, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
     return { labels: r.labels, files: r.files, backend: r.backend as BackendName };
   }
 

@@ -19,6 +19,8 @@ import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { checkpointConfig } from './runs';
 import { inspectModelFile } from './model-file';
+import { checkpointPathOf } from '../catalogue/models';
+import { withBase } from './resolve-checkpoint';
 import { assertFits, memoryLimits } from '../engine/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
@@ -47,14 +49,20 @@ export class SampleService {
     });
   }
 
-  /** The checkpoint folder of a run, checked to exist. */
-  async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<string> {
+  /** The checkpoint folder of a run, checked to exist, with its base when it is a LoRA adapter. */
+  async checkpointOf(runId: string, kind: 'best' | 'last'): Promise<{ path: string; base: string | null }> {
+    const found = await this.findCheckpoint(runId, kind);
+    const r = await withBase({ path: found, from: 'folder' }, this.catalogue);
+    return { path: r.path, base: r.base?.path ?? null };
+  }
+
+  private async findCheckpoint(runId: string, kind: 'best' | 'last'): Promise<string> {
     // A model id in place of a run id: that model's file (docs/models.md, generate from a model).
     if (runId.startsWith('mdl_')) {
       const model = await this.catalogue.models.get(runId);
       if (!model) throw new UserError(`no model '${runId}'`, 'NOT_FOUND');
       if (model.status === 'missing') throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
-      return model.path;
+      return checkpointPathOf(model);
     }
     const run = await this.catalogue.getRun(runId);
     if (!run) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
@@ -66,20 +74,21 @@ export class SampleService {
 
   /** Starts a generation job; its samples arrive as generateProgress events. */
   async start(req: GenerateRequestParsed): Promise<{ jobId: string }> {
-    const checkpoint = await this.checkpointOf(req.runId, req.checkpoint);
+    const { path: checkpoint, base } = await this.checkpointOf(req.runId, req.checkpoint);
     // Refused before the engine loads anything (docs/security.md).
-    // A model's .pth carries no config.json: its config comes from the tensor shapes.
-    const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
+    // A model's .pth carries no config.json: its config comes from the tensor shapes (an adapter's: its base's).
+    const shapeOf = base ?? checkpoint;
+    const config = /\.(pth|pt)$/i.test(shapeOf) ? (await inspectModelFile(shapeOf)).config : await checkpointConfig(shapeOf);
     assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
       memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
     this.jobs.set(jobId, job);
-    this.queue = this.queue.then(() => this.run(jobId, job, checkpoint, req)).finally(() => this.jobs.delete(jobId));
+    this.queue = this.queue.then(() => this.run(jobId, job, checkpoint, base, req)).finally(() => this.jobs.delete(jobId));
     return { jobId };
   }
 
-  private async run(jobId: string, job: Job, checkpoint: string, req: GenerateRequestParsed): Promise<void> {
+  private async run(jobId: string, job: Job, checkpoint: string, base: string | null, req: GenerateRequestParsed): Promise<void> {
     const baseSeed = req.sampling.seed ?? randomBytes(4).readUInt32LE() >>> 1;
     this.engine.setActivity('generating');
     try {
@@ -90,6 +99,7 @@ export class SampleService {
           // One engine job per sample; '#i' keeps each cancellable while events map back to the job.
           jobId: `${jobId}#${i}`,
           checkpoint,
+          base,
           ext: req.ext,
           prompt: req.prompt ?? null,
           input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null,
@@ -160,8 +170,8 @@ export class SampleService {
 
   async surprisal(file: FileBytes, runId: string, kind: 'best' | 'last'): Promise<SurprisalResult> {
     if (file.bytes.length === 0) throw new UserError('the file is empty', 'BAD_INPUT');
-    const checkpoint = await this.checkpointOf(runId, kind);
-    const out = await this.engine.call('surprisal', { checkpoint, bytes: file.bytes, ext: file.ext });
+    const { path: checkpoint, base } = await this.checkpointOf(runId, kind);
+    const out = await this.engine.call('surprisal', { checkpoint, base, bytes: file.bytes, ext: file.ext });
     const mean = out.bits.reduce((a, b) => a + b, 0) / out.bits.length;
     const warnings = out.windows > 1 ? [`the file is longer than the model's window: read in ${out.windows} windows`] : [];
     return { bits: out.bits, meanBitsPerByte: mean, backend: out.backend as SurprisalResult['backend'], warnings };
@@ -229,7 +239,8 @@ async function copyIndex(catalogue: Catalogue, datasetId: string): Promise<CopyI
 
 /** The name of the model whose file is `checkpoint` (`<home>/models/<id>/…`), for naming its samples. */
 async function modelNameOf(catalogue: Catalogue, checkpoint: string): Promise<string | null> {
+  // models/<id>/<file>.pth, or an adapter model's folder models/<id>
   const rel = path.relative(path.resolve(catalogue.home, 'models'), path.resolve(checkpoint)).split(path.sep);
-  if (rel.length !== 2 || rel[0].startsWith('..')) return null;
+  if (rel.length > 2 || rel[0] === '' || rel[0].startsWith('..')) return null;
   return (await catalogue.models.get(rel[0]))?.name ?? null;
 }

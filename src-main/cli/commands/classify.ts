@@ -18,10 +18,11 @@ export const classifyCommand: CommandSpec = {
   ],
   minPositionals: 1,
   async run(ctx) {
-    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+    const resolved = await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined));
+    const checkpoint = resolved.path;
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
-    const r = await classifyFiles({ checkpoint, files });
+    const r = await classifyFiles({ checkpoint, base: resolved.base?.path, files });
     for (const w of r.warnings) ctx.progress(`warning: ${w}`);
     return { labels: r.labels, files: r.files, backend: r.backend };
   },

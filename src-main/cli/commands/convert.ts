@@ -20,7 +20,7 @@ export const convertCommand: CommandSpec = {
     const input = await readInputFile(ctx.positionals[0]);
     const checkpoint = await checkpointFlag(ctx);
     await assertCheckpointFits(checkpoint);
-    const model = await loadInferenceModel(checkpoint, { batch: PREFILL_BATCH });
+    const model = await loadInferenceModel(checkpoint.checkpoint, { batch: PREFILL_BATCH, base: checkpoint.base });
     const to = ctx.opts.to as string;
     const r = await convert(model, { input: input.bytes, inputExt: input.ext, to, ...samplingFromFlags(ctx, to) });
     return writeResult(ctx, to, r, { conversionInput: input.name });

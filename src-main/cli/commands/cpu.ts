@@ -38,8 +38,8 @@ export const cpuGenerate: CommandSpec = {
 };
 
 /** The checkpoint's greedy continuation of a prompt, as the evaluator asks for it. */
-async function checkpointContinuation(dir: string, signal: AbortSignal): Promise<Continue> {
-  const model = await loadInferenceModel(dir);
+async function checkpointContinuation(dir: string, base: string | null, signal: AbortSignal): Promise<Continue> {
+  const model = await loadInferenceModel(dir, { base });
   return async (prompt, maxBytes) => {
     const r = await generate(model, { ext: CPU_EXTENSION, prompt, maxBytes, topK: EVAL_TOP_K, seed: EVAL_SEED, signal });
     if (r.stoppedBy === 'cancelled') throw new UserError('cancelled', 'CANCELLED');
@@ -62,8 +62,8 @@ export const cpuEvaluate: CommandSpec = {
     const limit = ctx.opts.limit as number | undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UserError(`--limit must be a positive integer, got ${limit}`, 'BAD_ARGS');
     const files = await readCpuFolder(ctx.opts.data as string, limit);
-    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
-    const continueFn = await checkpointContinuation(checkpoint, ctx.signal);
+    const resolved = await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined));
+    const continueFn = await checkpointContinuation(resolved.path, resolved.base?.path ?? null, ctx.signal);
     let done = 0;
     return evaluateTraces(files, async (prompt, maxBytes) => {
       const out = await continueFn(prompt, maxBytes);

@@ -32,9 +32,10 @@ export const evalCommand: CommandSpec = {
   async run(ctx) {
     const files = [];
     for (const p of ctx.positionals) files.push(await readInputFile(p));
-    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
+    const resolved = await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined));
+    const checkpoint = resolved.path;
     // TF.js unless its estimate does not fit, then the kernels, with one line saying so (--fast: always).
-    const report = await evaluateAuto(checkpoint, files, { fast: Boolean(ctx.opts.fast), onNote: (line) => ctx.progress(line) });
+    const report = await evaluateAuto(checkpoint, files, { fast: Boolean(ctx.opts.fast), base: resolved.base?.path, onNote: (line) => ctx.progress(line) });
     for (const w of report.warnings) ctx.progress(`warning: ${w}`);
     const pooled = pooledLoss(report.files);
     return { ...report, pooledLoss: pooled, pooledBitsPerByte: pooled / Math.LN2 };

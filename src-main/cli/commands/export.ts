@@ -1,5 +1,6 @@
 // `bgpt export torch --checkpoint X --out DIR [--data DATASET] [--conversion a->b]` (docs/cli.md,
-// docs/pytorch.md): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back.
+// docs/pytorch.md): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back. A LoRA adapter
+// (a LoRA run, an adapter model) exports merged into its base as weights.pth, and alone in PEFT's layout in adapter/.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HOME_OPTION, type CommandSpec } from '../framework';
@@ -8,6 +9,7 @@ import { resolveHome } from '../../catalogue/paths';
 import { Catalogue } from '../../catalogue/catalogue';
 import { readCheckpointInfo } from '../../engine-host/jobs';
 import { exportSource, exportTorch, layoutData } from '../../engine/torch/export';
+import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 
 type Source = { from: string; name: string; split: 'train' | 'eval'; group: string | null };
 
@@ -48,7 +50,7 @@ export const exportTorchCommand: CommandSpec = {
   summary: 'write a checkpoint as weights.pth + config.py for the reference PyTorch trainers (and the data as their train/eval folders)',
   usage: 'bgpt export torch --checkpoint X --out DIR [--data DATASET_OR_DIR] [--conversion a->b] [--home DIR]',
   options: [
-    { name: 'checkpoint', type: 'string', description: 'checkpoint folder (config.json + model.safetensors) or PyTorch .pth/.pt file', required: true },
+    { name: 'checkpoint', type: 'string', description: 'checkpoint folder, PyTorch .pth/.pt file, or a model or run (id or name) of --home; an adapter exports merged and as adapter/', required: true },
     { name: 'out', type: 'string', description: 'new (or empty) folder to write weights.pth, config.py and data/ into', required: true },
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder (an eval/ sub-folder is the eval split)' },
     { name: 'conversion', type: 'string', description: "conversion mode for config.py: 'a->b' or 'a&b'" },
@@ -59,8 +61,9 @@ export const exportTorchCommand: CommandSpec = {
     const o = ctx.opts;
     const conversion = (o.conversion as string | undefined) ?? null;
     if (conversion !== null && !/^[^&>\s-]+(->|&)[^&>\s-]+$/.test(conversion)) throw new UserError(`--conversion ${conversion}: expected 'a->b' or 'a&b'`, 'BAD_ARGS');
-    const checkpoint = o.checkpoint as string;
-    const src = await exportSource(checkpoint, (await readCheckpointInfo(checkpoint))?.evalLoss);
+    const resolved = await resolveCheckpoint(o.checkpoint as string, resolveHome(o.home as string | undefined));
+    const checkpoint = resolved.path;
+    const src = await exportSource(checkpoint, (await readCheckpointInfo(checkpoint))?.evalLoss, resolved.base?.path);
     let sources: Source[] = [];
     if (o.data !== undefined) {
       const data = o.data as string;
@@ -73,14 +76,16 @@ export const exportTorchCommand: CommandSpec = {
     return {
       weights: r.weights,
       config: r.config,
+      ...(r.adapter ? { adapter: r.adapter, base: { name: resolved.base?.name ?? null, sha256: resolved.base?.sha256 ?? null } } : {}),
       ...(o.data !== undefined ? { data: path.join(out, 'data'), trainFiles: r.train, evalFiles: r.eval } : {}),
       kind: src.kind,
       modelConfig: src.config,
     };
   },
   format(result) {
-    const r = result as { weights: string; config: string; data?: string; trainFiles?: number; evalFiles?: number };
-    const lines = [`${r.weights}`, `${r.config}`];
+    const r = result as { weights: string; config: string; adapter?: string; base?: { name: string | null }; data?: string; trainFiles?: number; evalFiles?: number };
+    const lines = [`${r.weights}${r.adapter ? ` (merged onto ${r.base?.name ?? 'its base'})` : ''}`, `${r.config}`];
+    if (r.adapter) lines.push(`${r.adapter}: the adapter alone (PEFT layout)`);
     if (r.data) lines.push(`${r.data}: ${r.trainFiles} train, ${r.evalFiles} eval files`);
     return lines.join('\n');
   },

@@ -36,11 +36,14 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
 
-/** The engine path of --checkpoint (folder, .pth, or a model or run of --home); remembered for writeResult. */
-export async function checkpointFlag(ctx: CommandContext): Promise<string> {
-  const resolved = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
-  ctx.opts.checkpoint = resolved;
-  return resolved;
+/**
+ * The engine path of --checkpoint (folder, .pth, or a model or run of --home; an adapter with the base it merges
+ * onto); the path is remembered for writeResult.
+ */
+export async function checkpointFlag(ctx: CommandContext): Promise<{ checkpoint: string; base: string | null }> {
+  const resolved = await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined));
+  ctx.opts.checkpoint = resolved.path;
+  return { checkpoint: resolved.path, base: resolved.base?.path ?? null };
 }
 
 /** What generate and convert print. */
@@ -73,7 +76,7 @@ export interface GenerateReport {
  * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
  * memory (docs/security.md). Other checkpoint forms are checked by whatever loads them.
  */
-export async function assertCheckpointFits(checkpoint: string): Promise<void> {
+export async function assertCheckpointFits({ checkpoint }: { checkpoint: string }): Promise<void> {
   if (!existsSync(path.join(checkpoint, 'config.json'))) return;
   const config = await checkpointConfig(checkpoint);
   assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
@@ -202,7 +205,7 @@ export const generateCommand: CommandSpec = {
     const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
     const checkpoint = await checkpointFlag(ctx);
     await assertCheckpointFits(checkpoint);
-    const model = await loadInferenceModel(checkpoint, { batch: Math.max(count, PREFILL_BATCH) });
+    const model = await loadInferenceModel(checkpoint.checkpoint, { batch: Math.max(count, PREFILL_BATCH), base: checkpoint.base });
     const { patchSize, patchLength } = model.config;
     if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
     const ext = ctx.opts.ext as string;
