@@ -1,9 +1,10 @@
 // `bgpt export torch` of a LoRA adapter (docs/pytorch.md): weights.pth holds the base with the adapter merged, in the
 // reference state dict's exact layout, and adapter/ holds the adapter alone in PEFT's layout. Where python3 with
-// torch is installed (Debian: apt-get install python3-torch), the merged file is also scored by a plain-PyTorch
+// torch is installed (Debian: apt-get install python3-torch; without it the run says so in one line, see
+// tests/helpers/system.ts), the merged file is also scored by a plain-PyTorch
 // re-implementation of the reference's forward loss (tests/helpers/ref_bgpt.py) — first checked against the
 // reference's own numbers — and must give the studio's losses within 1e-4.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,21 +17,14 @@ import { readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 import { cropSequence, fileSequence } from '../../../src-main/shared/patches';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';
 import { TINY_A, tinyA } from '../infer/helpers';
+import { lacks, torchPython } from '../../helpers/system';
 
 const PTH = path.join(TINY_A, 'model.pth');
 const REF = path.join(import.meta.dirname, '../../helpers/ref_bgpt.py');
 const expected = JSON.parse(readFileSync(path.join(TINY_A, 'expected.json'), 'utf8')) as Record<string, { loss: number; ext: string; input_ids: number[] }>;
 const INPUTS = Object.keys(expected).map((n) => path.join(TINY_A, n));
 
-/** A python3 that imports torch: the one on PATH, else Debian's (python3-torch installs for /usr/bin/python3). */
-function pythonWithTorch(): string | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0) return py;
-  }
-  return null;
-}
-const PYTHON = pythonWithTorch();
-if (!PYTHON) console.warn('skipped: scoring the merged export in the reference re-implementation needs python3 with torch (apt-get install python3-torch)');
+const PYTHON = lacks('torch') ? null : torchPython();
 
 let tmp: string;
 let home: string;
