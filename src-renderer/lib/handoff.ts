@@ -4,6 +4,7 @@
 import type { ModelInfo, RunSummary } from '../../src-main/shared/contract';
 import type { Studio } from '../state/studio.svelte';
 import { CUSTOM } from '../state/train-form';
+import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 import { metricsCsv, safeFileStem } from './csv';
 import { downloadBytes } from './download';
 
@@ -14,6 +15,7 @@ export const SETTLED = ['done', 'stopped', 'interrupted', 'failed'] as const;
 export function trainOn(studio: Studio, datasetId: string): void {
   studio.training.form.datasetId = datasetId;
   studio.training.form.initFrom = null;
+  studio.training.form.lora = null;
   studio.router.go('train');
 }
 
@@ -66,10 +68,11 @@ export function fineTune(studio: Studio, run: RunSummary): void {
  * takes a model id `mdl_…` as initFrom.runId: src-main/studio/runs.ts start()) and its shape, which
  * the new run must have for the weights to load. The dataset stays the one chosen.
  */
-export function fineTuneModel(studio: Studio, model: ModelInfo): void {
+export function fineTuneModel(studio: Studio, model: ModelInfo, opts: { lora?: boolean } = {}): void {
   const form = studio.training.form;
   form.initFrom = { runId: model.id, checkpoint: 'best' };
-  form.mode = 'generative';
+  if (opts.lora) form.lora = { rank: LORA_DEFAULTS.rank };
+  form.mode = model.kind === 'classifier' ? 'classification' : 'generative';
   form.preset = CUSTOM;
   const c = model.config;
   form.model = { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers };

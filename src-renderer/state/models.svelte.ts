@@ -4,6 +4,13 @@
 import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import type { Studio } from './studio.svelte';
+import { fineTuneModel } from '../lib/handoff';
+
+/**
+ * The learning rate the form proposes for a LoRA fine-tune: an adapter starts at zero and has few weights, so it takes
+ * a larger step than full fine-tuning's 1e-5 (the reference's); 1e-4 is at the low end of what PEFT's LoRA examples use.
+ */
+const LORA_LR = 1e-4;
 
 export class ModelsState {
   readonly #studio: Studio;
@@ -133,13 +140,18 @@ export class ModelsState {
     }
   }
 
-  /** A new run initialised from the model's weights, then the Train view to watch it. */
-  async fineTune(datasetId: string, steps: number): Promise<void> {
+  /**
+   * Opens the Train form set up to fine-tune the selected model with LoRA at the default rank (issue 22 item 6): its
+   * weights and shape, the dataset chosen here if any; the form shows the memory and time estimate and starts it.
+   */
+  fineTune(datasetId: string): void {
     const m = this.selected;
     if (!m) return;
-    const run = await this.#studio.attempt('Starting the fine-tuning run', () =>
-      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { runId: m.id, checkpoint: 'best' }, lr: 1e-5 }));
-    if (run) this.#studio.router.go('train');
+    const form = this.#studio.training.form;
+    fineTuneModel(this.#studio, m, { lora: true });
+    if (datasetId) form.datasetId = datasetId;
+    form.hyper.lr = LORA_LR;
+    this.#studio.router.go('train');
   }
 
   #downloadChanged(d: DownloadInfo): void {

@@ -1,6 +1,7 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
 import type { DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import { LORA_DEFAULTS, LORA_LIMITS } from '../../src-main/shared/lora';
 import { TUNES_RECIPE } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
@@ -37,6 +38,8 @@ export interface TrainForm {
   hyper: Record<HyperKey, number | null>;
   /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
   initFrom?: { runId: string; checkpoint: 'best' | 'last' } | null;
+  /** Fine-tune with LoRA at this rank (only with initFrom); null or absent: full fine-tuning. */
+  lora?: { rank: number } | null;
   /** The dataset whose defaults the form last took (applyDatasetDefaults), so a choice is not redone. */
   defaultsFor?: string;
 }
@@ -72,8 +75,16 @@ export function toTrainRequest(form: TrainForm): TrainRequest {
     seed: h.seed ?? undefined,
     evalEvery: h.evalEvery ?? undefined,
     initFrom: form.initFrom ?? undefined,
+    // The rank alone: alpha, dropout and targets take the studio's defaults (shared/lora.ts).
+    lora: form.initFrom && form.lora ? { rank: form.lora.rank } : undefined,
   };
 }
+
+/** The rank field of "Fine-tune: LoRA (rank)" (shared/lora.ts bounds; rank 8 by default). */
+export const LORA_RANK_FIELD: FieldSpec = {
+  label: 'LoRA rank', ...LORA_LIMITS.rank, integer: true,
+  hint: `Rank of each low-rank update: the adapter holds rank × (inputs + outputs) numbers per matrix. ${LORA_DEFAULTS.rank} suits most fine-tunes; more learns more, and costs more memory.`,
+};
 
 /** A generative dataset of ABC files only: the data the `tunes` recipe was measured on (shared/recipe.ts). */
 export function isTunesDataset(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'byModality'> | undefined): boolean {
