@@ -4,7 +4,6 @@
 import type { ModelInfo, RunSummary } from '../../src-main/shared/contract';
 import type { Studio } from '../state/studio.svelte';
 import { CUSTOM } from '../state/train-form';
-import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 import { metricsCsv, safeFileStem } from './csv';
 import { downloadBytes } from './download';
 
@@ -68,10 +67,9 @@ export function fineTune(studio: Studio, run: RunSummary): void {
  * takes a model id `mdl_…` as initFrom.runId: src-main/studio/runs.ts start()) and its shape, which
  * the new run must have for the weights to load. The dataset stays the one chosen.
  */
-export function fineTuneModel(studio: Studio, model: ModelInfo, opts: { lora?: boolean } = {}): void {
+export function fineTuneModel(studio: Studio, model: ModelInfo): void {
   const form = studio.training.form;
   form.initFrom = { runId: model.id, checkpoint: 'best' };
-  if (opts.lora) form.lora = { rank: LORA_DEFAULTS.rank };
   form.mode = model.kind === 'classifier' ? 'classification' : 'generative';
   form.preset = CUSTOM;
   const c = model.config;

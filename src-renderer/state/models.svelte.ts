@@ -5,12 +5,8 @@ import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '.
 import { errorText } from '../lib/format';
 import type { Studio } from './studio.svelte';
 import { fineTuneModel } from '../lib/handoff';
-
-/**
- * The learning rate the form proposes for a LoRA fine-tune: an adapter starts at zero and has few weights, so it takes
- * a larger step than full fine-tuning's 1e-5 (the reference's); 1e-4 is at the low end of what PEFT's LoRA examples use.
- */
-const LORA_LR = 1e-4;
+import { LORA_LR, setFineTuneMode } from './train-form';
+import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 
 export class ModelsState {
   readonly #studio: Studio;
@@ -148,9 +144,10 @@ export class ModelsState {
     const m = this.selected;
     if (!m) return;
     const form = this.#studio.training.form;
-    fineTuneModel(this.#studio, m, { lora: true });
-    if (datasetId) form.datasetId = datasetId;
+    fineTuneModel(this.#studio, m);
+    setFineTuneMode(form, { rank: LORA_DEFAULTS.rank });
     form.hyper.lr = LORA_LR;
+    if (datasetId) form.datasetId = datasetId;
     this.#studio.router.go('train');
   }
 

@@ -80,6 +80,22 @@ export function toTrainRequest(form: TrainForm): TrainRequest {
   };
 }
 
+/** Full fine-tuning's learning rate: the reference fine-tunes at 1e-5 (docs/models.md). */
+export const FULL_FINE_TUNE_LR = 1e-5;
+/**
+ * LoRA's: an adapter starts at zero and has few weights, so it takes a larger step than full fine-tuning; 1e-4 is at
+ * the low end of what PEFT's LoRA examples use.
+ */
+export const LORA_LR = 1e-4;
+
+/** Switches the form between full and LoRA fine-tuning; a learning rate still at the other mode's default follows. */
+export function setFineTuneMode(form: TrainForm, lora: { rank: number } | null): void {
+  const lr = form.hyper.lr;
+  form.lora = lora;
+  if (lora && (lr === FULL_FINE_TUNE_LR || lr === null)) form.hyper.lr = LORA_LR;
+  if (!lora && lr === LORA_LR) form.hyper.lr = FULL_FINE_TUNE_LR;
+}
+
 /** The rank field of "Fine-tune: LoRA (rank)" (shared/lora.ts bounds; rank 8 by default). */
 export const LORA_RANK_FIELD: FieldSpec = {
   label: 'LoRA rank', ...LORA_LIMITS.rank, integer: true,

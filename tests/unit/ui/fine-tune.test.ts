@@ -6,7 +6,7 @@ import { requests, type ClassificationHistory, type ModelInfo, type RunSummary }
 import { LORA_DEFAULTS } from '../../../src-main/shared/lora';
 import { adapterLabel, modelTree } from '../../../src-renderer/lib/model-tree';
 import { bestAccuracy, scratchRunFor } from '../../../src-renderer/lib/compare';
-import { defaultTrainForm, LORA_RANK_FIELD, toTrainRequest } from '../../../src-renderer/state/train-form';
+import { defaultTrainForm, FULL_FINE_TUNE_LR, LORA_LR, LORA_RANK_FIELD, setFineTuneMode, toTrainRequest } from '../../../src-renderer/state/train-form';
 import { checkNumber } from '../../../src-renderer/lib/validate';
 
 const model = (id: string, over: Partial<ModelInfo> = {}): ModelInfo => ({
@@ -41,6 +41,18 @@ describe('train form LoRA', () => {
       expect(checkNumber(bad, LORA_RANK_FIELD)).not.toBeNull();
       expect(requests.trainRequest.safeParse(toTrainRequest({ ...form, lora: { rank: bad } })).success).toBe(false);
     }
+  });
+
+  it('moves the learning rate with the mode while it is still the other mode\'s default, and leaves a chosen one', () => {
+    const form = { ...defaultTrainForm(), hyper: { ...defaultTrainForm().hyper, lr: FULL_FINE_TUNE_LR } };
+    setFineTuneMode(form, { rank: 8 });
+    expect(form.hyper.lr).toBe(LORA_LR);
+    setFineTuneMode(form, null);
+    expect([form.lora, form.hyper.lr]).toEqual([null, FULL_FINE_TUNE_LR]);
+    form.hyper.lr = 3e-4;
+    setFineTuneMode(form, { rank: 8 });
+    setFineTuneMode(form, null);
+    expect(form.hyper.lr).toBe(3e-4);
   });
 });
 
