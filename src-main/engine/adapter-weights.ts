@@ -1,15 +1,17 @@
-// A LoRA adapter folder (src-main/checkpoint/adapter.ts) read from disk and merged onto its base's float32 weights:
+// A LoRA adapter folder (src-main/checkpoint/adapter.ts) written, read from disk and merged onto its base's float32 weights:
 // the one loader that inference, TF.js evaluation and training, classification and export all call, so every path
 // computes with the same W + (alpha/r)·(B·A)ᵀ. Merging happens on the reference-layout float32 tensors before any
 // packing (the inference kernels' arena, a TF.js variable, a .pth writer), so an adapted model runs at the base's speed.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
-  ADAPTER_WEIGHTS_FILE, adapterNeedsBase, adapterTouches, adapterWeights, mergeAdapterTensor, readAdapterConfig, type AdapterWeights,
+  ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterConfigToJson, adapterNeedsBase, adapterTouches, adapterWeights, mergeAdapterTensor,
+  readAdapterConfig, type AdapterConfig, type AdapterWeights,
 } from '../checkpoint/adapter';
-import { configFromJson, type BGPTConfig } from '../shared/config';
+import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
-import { readSafetensors, type Tensor } from './safetensors';
+import { writeDirAtomic } from '../node/atomic';
+import { readSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 
 export { isAdapterFolder, adapterNeedsBase } from '../checkpoint/adapter';
 
@@ -80,6 +82,24 @@ export function mergeAdapter(tensors: Map<string, Tensor>, adapter: AdapterWeigh
   for (const [name, t] of tensors) out.set(name, adapterTouches(adapter, name) ? { shape: t.shape, data: mergeAdapterTensor(adapter, name, t.data) } : t);
   for (const [name, t] of adapter.replaced) if (!tensors.has(name)) out.set(name, t);
   return out;
+}
+
+/**
+ * Writes an adapter folder atomically: config.json (the base's config), adapter_config.json, adapter_model.safetensors
+ * (tensors by their PEFT names: loraTensorNames / savedTensorName), labels.json for a classifier, and any `extra`
+ * files (a LoRA run's last/ adds its resume state).
+ */
+export async function writeAdapterFolder(dir: string, a: {
+  baseConfig: BGPTConfig; config: AdapterConfig; tensors: Iterable<[string, Tensor]>; labels?: string[] | null; extra?: Record<string, Uint8Array | string>;
+}): Promise<void> {
+  const weights = serializeSafetensors(a.tensors, { format: 'pt' });
+  await writeDirAtomic(dir, async (tmp) => {
+    await fs.writeFile(path.join(tmp, 'config.json'), JSON.stringify(configToJson(a.baseConfig), null, 1));
+    await fs.writeFile(path.join(tmp, ADAPTER_CONFIG_FILE), JSON.stringify(adapterConfigToJson(a.config), null, 1));
+    await fs.writeFile(path.join(tmp, ADAPTER_WEIGHTS_FILE), weights);
+    if (a.labels) await fs.writeFile(path.join(tmp, LABELS_FILE), JSON.stringify(a.labels, null, 1));
+    for (const [name, data] of Object.entries(a.extra ?? {})) await fs.writeFile(path.join(tmp, name), data);
+  });
 }
 
 /** Throws the one line for an adapter folder given without its base. */

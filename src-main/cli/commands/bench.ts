@@ -102,6 +102,7 @@ function formatPaper(r: PaperBenchReport): string {
     `  load ${r.loadSeconds.toFixed(1)} s, score ${r.scoredBytes} bytes in ${r.scoreSeconds.toFixed(1)} s (loss ${r.scoreLoss.toFixed(3)}), peak RSS ${(r.loadScorePeakRssBytes / MIB).toFixed(0)} MiB`,
     `  generate ${r.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.generateBytesPerCpuSecond.toFixed(1)} per CPU second), ${(r.weightBytesPerGeneratedByte / 1e6).toFixed(1)} MB of weights read per byte = ${(r.weightReadBytesPerSecond / 1e9).toFixed(1)} GB/s`,
     ...r.batched.map((b) => `  ${b.samples} samples at once: ${b.bytesPerSecond.toFixed(1)} bytes/s in all (${b.bytesPerCpuSecond.toFixed(1)} per CPU second)`),
+    `  with a LoRA adapter (rank ${r.adapter.rank}, ${r.adapter.matrices} matrices, ${(r.adapter.sizeBytes / MIB).toFixed(1)} MiB) merged at load: load ${r.adapter.loadSeconds.toFixed(1)} s (${r.adapter.loadCpuSeconds.toFixed(1)} CPU s), generate ${r.adapter.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.adapter.generateBytesPerCpuSecond.toFixed(1)} per CPU second)`,
     `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB; training: ${r.trainSkipped}`,
   ].join('\n');
 }

@@ -14,6 +14,7 @@ import { Rng } from '../rng';
 import { generate, generateMany } from './generate';
 import { loadInferenceModel } from './index';
 import { scoreSequence } from './score';
+import { benchAdapter, type AdapterBenchResult } from './adapter-bench';
 
 /** Seed of the random weights, the scored file and the samplers, as in the bench preset. */
 const SEED = 0;
@@ -83,6 +84,8 @@ export interface PaperBenchResult {
   /** wasm memory of the model (weights, caches for MAX_BENCH_BATCH samples, scratch). */
   memoryBytes: number;
   peakRssBytes: number;
+  /** The same generation with a rank-8 LoRA adapter merged in at load (engine/infer/adapter-bench.ts). */
+  adapter: AdapterBenchResult;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
@@ -128,6 +131,10 @@ export async function benchPaper(progress: (line: string) => void = () => {}, by
       const made = rs.reduce((a, r) => a + r.generated, 0);
       batched.push({ samples, bytesPerSecond: made / seconds, bytesPerCpuSecond: made / cpuSeconds(cpu) });
     }
+    const memoryBytes = model.memoryBytes;
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    progress(`single-sample generation with a rank-8 LoRA adapter merged in (${bytes} bytes)...`);
+    const adapter = await benchAdapter(dir, path.join(dir, 'adapter'), config, bytes, SEED);
     const { weightsPerGeneratedByte } = weightTraffic(config);
     return {
       config,
@@ -138,8 +145,9 @@ export async function benchPaper(progress: (line: string) => void = () => {}, by
       batched,
       weightBytesPerGeneratedByte: weightsPerGeneratedByte * 4,
       weightReadBytesPerSecond: weightsPerGeneratedByte * 4 * single.bytesPerSecond,
-      memoryBytes: model.memoryBytes,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      memoryBytes,
+      peakRssBytes,
+      adapter,
     };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
