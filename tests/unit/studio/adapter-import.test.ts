@@ -159,6 +159,20 @@ describe('adapters as models', () => {
     expect(other.err).toMatch(/was trained on 'tiny-a' \(sha256 [0-9a-f]{12}…\), but model 'tiny-a' here has other weights \(sha256 [0-9a-f]{12}…\): import the original base/);
   });
 
+  it('fine-tunes in full from an adapter: the run is given the adapter and its base (merged at load, engine tests) and names what it fine-tunes', async () => {
+    const r = await bgpt(home, 'train', '--data', path.join(TINY_A, 'inputs'), '--init', 'tunes-lora', '--steps', '1', '--batch', '1');
+    expect(r.code, r.err).toBe(0);
+    const c = await Catalogue.open(home);
+    const stored = (await c.getRun(r.json.runId))!.config as unknown as { initFrom: string; initBase: string; fineTune: unknown };
+    const base = await c.models.get('tiny-a');
+    await c.close();
+    expect(stored.fineTune).toEqual({ kind: 'model', id: expect.stringMatching(/^mdl_/), name: 'tunes-lora' });
+    expect(stored.initFrom).toBe(path.join(home, 'models', (stored.fineTune as { id: string }).id));
+    expect(stored.initBase).toBe(base!.path);
+    // Its first checkpoint is a full model again, tiny-a's shape.
+    expect(readdirSync(r.json.checkpoint)).toContain('model.safetensors');
+  });
+
   it('finds a run checkpoint as the base by the sha256 of its model.safetensors, hashed once', async () => {
     const c = await Catalogue.open(home);
     const run = await c.createRun({ name: 'tiny run', mode: 'generative', config: {} });
