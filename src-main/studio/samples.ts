@@ -19,7 +19,7 @@ import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { checkpointConfig } from './runs';
 import { inspectModelFile } from './model-file';
-import { assertFits, memoryLimits } from '../engine/resources';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
 interface Job {
