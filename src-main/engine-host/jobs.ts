@@ -115,7 +115,7 @@ export interface SurprisalJob { checkpoint: string; base?: string | null; bytes:
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
 
 /**
- * The resume-state file training writes into each checkpoint folder (engine/train.ts STATE_FILE;
+ * The resume-state file training writes into each checkpoint folder (engine/train/train.ts STATE_FILE;
  * named here too so the studio can read it without loading TF.js; a test keeps the two equal).
  */
 export const TRAIN_STATE_FILE = 'train_state.json';

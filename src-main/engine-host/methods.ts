@@ -2,12 +2,12 @@
 // the job's argument and a context to report events and obey pause / stop / cancel.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { initBackend, engineInfo } from '../engine/backend';
+import { initBackend, engineInfo } from '../engine/backend/backend';
 import type { EngineInfo } from '../shared/contract';
-import { surprisal } from '../engine/evaluate';
-import { evaluateAuto } from '../engine/evaluate-auto';
+import { surprisal } from '../engine/eval/evaluate';
+import { evaluateAuto } from '../engine/eval/auto';
 import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
-import { MODEL_FILE } from '../engine/checkpoint';
+import { MODEL_FILE } from '../engine/io/checkpoint';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../checkpoint/adapter';
 import { isTorchCheckpointPath } from '../engine/torch/read';
 import { UserError } from '../shared/errors';

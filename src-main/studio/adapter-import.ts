@@ -13,7 +13,7 @@ import {
 import type { Catalogue } from '../catalogue/catalogue';
 import { checkModelName, type AdapterMeta, type NewModel } from '../catalogue/models';
 import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
-import { readSafetensorsIndex } from '../engine/safetensors';
+import { readSafetensorsIndex } from '../engine/io/safetensors';
 import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
 import { findAdapterBase } from './adapter-base';

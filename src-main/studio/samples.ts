@@ -21,7 +21,7 @@ import { checkpointConfig } from './runs';
 import { inspectModelFile } from './model-file';
 import { checkpointPathOf } from '../catalogue/models';
 import { withBase } from './resolve-checkpoint';
-import { assertFits, memoryLimits } from '../engine/resources';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
 
 interface Job {

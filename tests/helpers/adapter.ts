@@ -9,8 +9,8 @@ import {
   type AdapterBase, type AdapterConfig, type LoraSettings,
 } from '../../src-main/checkpoint/adapter';
 import { configToJson, type BGPTConfig } from '../../src-main/shared/config';
-import { serializeSafetensors, type Tensor } from '../../src-main/engine/safetensors';
-import { Rng } from '../../src-main/engine/rng';
+import { serializeSafetensors, type Tensor } from '../../src-main/engine/io/safetensors';
+import { Rng } from '../../src-main/engine/model/rng';
 
 export interface TestAdapterOptions {
   /** The base model's config (the folder's config.json). */

@@ -3,7 +3,7 @@
 // `--preset paper` (docs/performance.md): the paper's 110 M model loads, scores and generates on the CPU.
 import type { CommandSpec } from '../framework';
 import type { GpuAdapterInfo } from '../../shared/contract';
-import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/bench';
+import { benchTrain, profileTrainStep, type TrainProfile } from '../../engine/train/bench';
 import { benchGenerate } from '../../engine/infer/bench';
 import { benchPaper, type PaperBenchResult } from '../../engine/infer/paper-bench';
 import { UserError } from '../../shared/errors';

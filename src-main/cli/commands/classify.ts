@@ -3,7 +3,7 @@
 // classification run of --home); long files are classified by their head window.
 import type { CommandSpec } from '../framework';
 import { HOME_OPTION } from '../framework';
-import { readInputFile } from '../../engine/files';
+import { readInputFile } from '../../engine/io/files';
 import { classifyFiles, type ClassifyReport } from '../../engine/classify/predict';
 import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 import { resolveHome } from '../../catalogue/paths';

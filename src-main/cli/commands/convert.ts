@@ -1,7 +1,7 @@
 // `bgpt convert`: conversion inference as the reference does it (docs/model.md, §3): the input file's
 // sequence without its end patch, then the target extension's start patch, then sampling until 256.
 import type { CommandSpec } from '../framework';
-import { readInputFile } from '../../engine/files';
+import { readInputFile } from '../../engine/io/files';
 import { convert, loadInferenceModel, PREFILL_BATCH } from '../../engine/infer/index';
 import { assertCheckpointFits, CHECKPOINT_OPTION, SAMPLING_OPTIONS, checkpointFlag, formatReport, samplingFromFlags, writeResult } from './generate';
 

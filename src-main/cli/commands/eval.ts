@@ -2,14 +2,14 @@
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { resolveHome } from '../../catalogue/paths';
 import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
-import { readInputFile } from '../../engine/files';
-import type { EvalReport } from '../../engine/evaluate';
-import { evaluateAuto } from '../../engine/evaluate-auto';
+import { readInputFile } from '../../engine/io/files';
+import type { EvalReport } from '../../engine/eval/evaluate';
+import { evaluateAuto } from '../../engine/eval/auto';
 import { LOSS_DEFINITION } from './train';
 
 /**
  * The loss over every predicted byte of all files together: what training reports as its eval loss
- * (engine/train.ts estimateLoss pools the bytes of the eval windows), where meanLoss averages files.
+ * (engine/train/train.ts estimateLoss pools the bytes of the eval windows), where meanLoss averages files.
  * A file of P patches in its window has (P - 1) predicted patches of equal size.
  */
 export function pooledLoss(files: Array<{ loss: number; patches: number }>): number {

@@ -3,14 +3,14 @@
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
-import { readInputFile } from '../../engine/files';
+import { readInputFile } from '../../engine/io/files';
 import { generate, generateMany, loadInferenceModel, MAX_BATCH, PREFILL_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
 import { checkpointConfig } from '../../studio/runs';
-import { assertFits, memoryLimits } from '../../engine/resources';
+import { assertFits, memoryLimits } from '../../engine/backend/resources';
 import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';

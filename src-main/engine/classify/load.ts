@@ -6,11 +6,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configFromJson, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { parseSafetensors, type Tensor } from '../safetensors';
-import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
-import { PATCH_PREFIX } from '../weights';
+import { parseSafetensors, type Tensor } from '../io/safetensors';
+import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
+import { PATCH_PREFIX } from '../model/weights';
 import { isTorchCheckpointPath, readTorchCheckpoint } from '../torch/index';
-import { isAdapterFolder, mergeAdapter, readAdapter, requireBase } from '../adapter-weights';
+import { isAdapterFolder, mergeAdapter, readAdapter, requireBase } from '../io/adapter-weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, ClassifierModel, checkClassifierTensors, checkLabels, isClassifierDir, LABELS_FILE, loadClassifier } from './model';
 
 /** Weights to start a classifier from: the patch-level tensors, and the labels when the source is a classifier. */

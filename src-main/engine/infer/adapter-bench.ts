@@ -6,9 +6,9 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { LORA_DEFAULTS, loraModules, loraTensorNames, type AdapterConfig } from '../../checkpoint/adapter';
 import type { BGPTConfig } from '../../shared/config';
-import { writeAdapterFolder } from '../adapter-weights';
-import { Rng } from '../rng';
-import type { Tensor } from '../safetensors';
+import { writeAdapterFolder } from '../io/adapter-weights';
+import { Rng } from '../model/rng';
+import type { Tensor } from '../io/safetensors';
 import { generate } from './generate';
 import { loadInferenceModel } from './index';
 

@@ -4,7 +4,7 @@
 // scores an 8 KB file in about 0.65 GB, where the TF.js graph of a whole window needs several GB.
 import { UserError } from '../../shared/errors';
 import { cropSequence, fileSequence, fitsWindow } from '../../shared/patches';
-import type { InputFile } from '../files';
+import type { InputFile } from '../io/files';
 import { loadInferenceModel, PREFILL_BATCH } from './index';
 import { scoreSequence } from './score';
 

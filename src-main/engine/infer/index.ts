@@ -2,13 +2,13 @@
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
-import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from '../adapter-weights';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../io/checkpoint';
+import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from '../io/adapter-weights';
 import { adapterTouches, mergeAdapterTensor, readAdapterConfig } from '../../checkpoint/adapter';
 import { UserError } from '../../shared/errors';
 import type { BGPTConfig } from '../../shared/config';
-import { checkTensors } from '../weights';
-import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
+import { checkTensors } from '../model/weights';
+import { decodeTensorBytes, readSafetensorsIndex } from '../io/safetensors';
 import { InferenceModel, transposeInto } from './model';
 
 export { InferenceModel, MAX_BATCH } from './model';

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { defaultNumHeads, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { PUBLIC_MODES, tempSibling, writeFileAtomic } from '../../node/atomic';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readModelTensors } from '../checkpoint';
-import { isAdapterFolder } from '../adapter-weights';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readModelTensors } from '../io/checkpoint';
+import { isAdapterFolder } from '../io/adapter-weights';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterConfig } from '../../checkpoint/adapter';
-import { readSafetensors, type Tensor } from '../safetensors';
-import { checkTensors } from '../weights';
+import { readSafetensors, type Tensor } from '../io/safetensors';
+import { checkTensors } from '../model/weights';
 import { readTorchCheckpoint } from './read';
 import { writeTorchCheckpoint } from './write';
 

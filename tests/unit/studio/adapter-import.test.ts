@@ -11,7 +11,7 @@ import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/main';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { checkpointDir } from '../../../src-main/catalogue/paths';
-import { serializeSafetensors } from '../../../src-main/engine/safetensors';
+import { serializeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { configToJson } from '../../../src-main/shared/config';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';
 import { makeZip } from '../../helpers/zip';

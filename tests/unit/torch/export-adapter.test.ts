@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/main';
-import { readSafetensors } from '../../../src-main/engine/safetensors';
+import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 import { cropSequence, fileSequence } from '../../../src-main/shared/patches';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';

@@ -6,12 +6,12 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../../src-main/engine/backend';
-import { evaluate } from '../../../src-main/engine/evaluate';
-import { readInputFile } from '../../../src-main/engine/files';
-import { readCheckpointConfig } from '../../../src-main/engine/checkpoint';
+import { initBackend, type BackendName } from '../../../src-main/engine/backend/backend';
+import { evaluate } from '../../../src-main/engine/eval/evaluate';
+import { readInputFile } from '../../../src-main/engine/io/files';
+import { readCheckpointConfig } from '../../../src-main/engine/io/checkpoint';
 import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infer/index';
-import { readSafetensors } from '../../../src-main/engine/safetensors';
+import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
 import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 

@@ -1,4 +1,4 @@
-// Adapter folders merged at load (src-main/engine/adapter-weights.ts) on every engine path: the inference kernels
+// Adapter folders merged at load (src-main/engine/io/adapter-weights.ts) on every engine path: the inference kernels
 // (streamed from a folder, and from a .pth), TF.js scoring and loading, classification and the torch export all see
 // the base + (alpha/r)·(B·A)ᵀ a plain loop computes; an adapter without its base, or made for another shape, is
 // refused in one line.
@@ -6,16 +6,16 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LORA_DEFAULTS } from '../../../src-main/checkpoint/adapter';
-import { loadModel, readModelTensors } from '../../../src-main/engine/checkpoint';
-import { evaluate } from '../../../src-main/engine/evaluate';
-import { evaluateWithKernels } from '../../../src-main/engine/infer/evaluate';
-import { generate, loadInferenceModel } from '../../../src-main/engine/infer/index';
-import { serializeSafetensors } from '../../../src-main/engine/safetensors';
-import { configToJson } from '../../../src-main/shared/config';
-import type { InputFile } from '../../../src-main/engine/files';
-import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';
-import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
+import { LORA_DEFAULTS } from '../../../../src-main/checkpoint/adapter';
+import { loadModel, readModelTensors } from '../../../../src-main/engine/io/checkpoint';
+import { evaluate } from '../../../../src-main/engine/eval/evaluate';
+import { evaluateWithKernels } from '../../../../src-main/engine/infer/evaluate';
+import { generate, loadInferenceModel } from '../../../../src-main/engine/infer/index';
+import { serializeSafetensors } from '../../../../src-main/engine/io/safetensors';
+import { configToJson } from '../../../../src-main/shared/config';
+import type { InputFile } from '../../../../src-main/engine/io/files';
+import { mergeByHand, sha256File, writeTestAdapter } from '../../../helpers/adapter';
+import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../../infer/helpers';
 
 let tmp: string;
 let files: InputFile[];

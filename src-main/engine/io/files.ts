@@ -3,9 +3,9 @@
 // TRAIN_FOLDERS / EVAL_FOLDERS; otherwise a seeded fraction is held out).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../shared/errors';
-import { extOf } from '../shared/patches';
-import { permutation, Rng } from './rng';
+import { UserError } from '../../shared/errors';
+import { extOf } from '../../shared/patches';
+import { permutation, Rng } from '../model/rng';
 
 /** One file as the engine sees it: `ext` fills the start patch. */
 export interface InputFile {

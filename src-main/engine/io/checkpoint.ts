@@ -5,15 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { writeDirAtomic } from '../node/atomic';
+import { configFromJson, configToJson, type BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
-import { modelWeights, type ModelWeights } from './model';
-import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from './weights';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from './torch/read';
+import { modelWeights, type ModelWeights } from '../model/model';
+import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from '../model/weights';
+import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
 import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from './adapter-weights';
-import { readAdapterConfig } from '../checkpoint/adapter';
+import { readAdapterConfig } from '../../checkpoint/adapter';
 
 export const CONFIG_FILE = 'config.json';
 export const MODEL_FILE = 'model.safetensors';

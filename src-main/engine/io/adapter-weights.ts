@@ -7,13 +7,13 @@ import path from 'node:path';
 import {
   ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterConfigToJson, adapterNeedsBase, adapterTouches, adapterWeights, mergeAdapterTensor,
   readAdapterConfig, type AdapterConfig, type AdapterWeights,
-} from '../checkpoint/adapter';
-import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { writeDirAtomic } from '../node/atomic';
+} from '../../checkpoint/adapter';
+import { configFromJson, configToJson, type BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { writeDirAtomic } from '../../node/atomic';
 import { readSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 
-export { isAdapterFolder, adapterNeedsBase } from '../checkpoint/adapter';
+export { isAdapterFolder, adapterNeedsBase } from '../../checkpoint/adapter';
 
 /** The labels of a classification adapter (engine/classify/model.ts LABELS_FILE, the same name as a classifier folder's). */
 const LABELS_FILE = 'labels.json';

@@ -4,16 +4,16 @@
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { initBackend } from './backend';
+import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { initBackend } from '../backend/backend';
 import { evaluate, type EvalReport } from './evaluate';
-import type { InputFile } from './files';
-import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from './infer/evaluate';
-import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from './resources';
-import { inspectTorchCheckpoint, isTorchCheckpointPath } from './torch/read';
-import { isAdapterFolder } from './adapter-weights';
-import { readCheckpointConfig } from './checkpoint';
+import type { InputFile } from '../io/files';
+import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from '../infer/evaluate';
+import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from '../backend/resources';
+import { inspectTorchCheckpoint, isTorchCheckpointPath } from '../torch/read';
+import { isAdapterFolder } from '../io/adapter-weights';
+import { readCheckpointConfig } from '../io/checkpoint';
 
 /**
  * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one
