@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const grants = studio.grants;
   studio.handlers.showOpenDialog = async (req) => {
     const r = req?.purpose === 'model'
-      ? await dialog.showOpenDialog(win ?? undefined!, { title: 'Import a bGPT model', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pth', 'pt'] }] })
+      ? await dialog.showOpenDialog(win ?? undefined!, { title: 'Import a bGPT model', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint or zipped LoRA adapter', extensions: ['pth', 'pt', 'zip'] }] })
       : await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
     return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);
   };

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/main';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
+import { ModelService } from '../../../src-main/studio/models';
 import { checkpointDir } from '../../../src-main/catalogue/paths';
 import { serializeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { configToJson } from '../../../src-main/shared/config';
@@ -114,6 +115,22 @@ describe('adapters as models', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.json.model).toMatchObject({ name: 'irish-r4', base: { id: baseId }, sha256: await sha256File(path.join(adapterDir, 'adapter_model.safetensors')) });
     expect(readdirSync(path.join(home, 'downloads')).filter((n) => n.startsWith('adapter-'))).toEqual([]);
+  });
+
+  it('takes a zipped adapter as a browser upload, as the Models view sends it', async () => {
+    const zip = makeZip((await folderFiles(adapterDir)).map((f) => ({ name: f.name, data: f.data, deflate: true })));
+    const c = await Catalogue.open(home);
+    try {
+      const models = new ModelService(home, c);
+      const up = await models.beginUpload({ fileName: 'uploaded-r4.zip', size: zip.length });
+      await models.uploadChunk({ uploadId: up.uploadId, offset: 0, bytes: zip });
+      const m = await models.finishUpload(up.uploadId);
+      expect(m).toMatchObject({ name: 'uploaded-r4', source: 'uploaded-r4.zip', base: { id: baseId }, adapter: { rank: 4 } });
+      await expect(models.beginUpload({ fileName: 'x.tar', size: 10 })).rejects.toThrow(/a model is a PyTorch checkpoint \(\.pth or \.pt\), or a LoRA adapter folder zipped \(\.zip\)/);
+    } finally {
+      await c.close();
+    }
+    expect(readdirSync(path.join(home, 'downloads')).filter((n) => !n.startsWith('.'))).toEqual([]);
   });
 
   it('refuses hostile and broken zips in one line, writing nothing', async () => {
