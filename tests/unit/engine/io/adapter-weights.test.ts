@@ -11,6 +11,7 @@ import { loadModel, readModelTensors } from '../../../../src-main/engine/io/chec
 import { evaluate } from '../../../../src-main/engine/eval/evaluate';
 import { evaluateWithKernels } from '../../../../src-main/engine/infer/evaluate';
 import { generate, loadInferenceModel } from '../../../../src-main/engine/infer/index';
+import { classifyFiles } from '../../../../src-main/engine/classify/predict';
 import { serializeSafetensors } from '../../../../src-main/engine/io/safetensors';
 import { configToJson } from '../../../../src-main/shared/config';
 import type { InputFile } from '../../../../src-main/engine/io/files';
@@ -80,6 +81,34 @@ describe('adapters merged at load', () => {
     const want = await generate(await loadInferenceModel(mergedDir), opts);
     const got = await generate(await loadInferenceModel(adapterDir, { base: TINY_A_CHECKPOINT }), opts);
     expect(Buffer.from(got.bytes).toString('hex')).toBe(Buffer.from(want.bytes).toString('hex'));
+  });
+
+  it('classifies with a classification adapter on a generative base as with the hand-merged classifier', async () => {
+    const { config, tensors } = await tinyA();
+    const labels = ['license', 'copyright'];
+    const d = config.hiddenSize;
+    const head = new Map([
+      ['classifier.weight', { shape: [labels.length, d], data: Float32Array.from({ length: labels.length * d }, (_, i) => Math.sin(i) * 0.3) }],
+      ['classifier.bias', { shape: [labels.length], data: Float32Array.from([0.1, -0.1]) }],
+    ]);
+    const base = { sha256: 'd'.repeat(64), name: 'tiny-a', ref: { kind: 'file' as const, fileName: 'model.pth' } };
+    const a = await writeTestAdapter(path.join(tmp, 'cls'), { config, base, kind: 'classifier', labels, settings: { levels: ['patch'] }, replaced: head, seed: 3 });
+    // The same classifier as an ordinary classifier folder: patch-level tensors merged by hand, the head, the labels.
+    const clsDir = path.join(tmp, 'cls-merged');
+    await fs.mkdir(clsDir);
+    const merged = mergeByHand(tensors, config, a);
+    const kept = new Map([...merged].filter(([n]) => n.startsWith('patch_level_decoder.') || n.startsWith('classifier.')));
+    await fs.writeFile(path.join(clsDir, 'config.json'), JSON.stringify(configToJson({ ...config, byteNumLayers: 0 })));
+    await fs.writeFile(path.join(clsDir, 'model.safetensors'), serializeSafetensors(kept, { format: 'pt' }));
+    await fs.writeFile(path.join(clsDir, 'labels.json'), JSON.stringify(labels));
+    const want = await classifyFiles({ checkpoint: clsDir, files });
+    for (const b of [PTH, TINY_A_CHECKPOINT]) {
+      const got = await classifyFiles({ checkpoint: a.dir, base: b, files });
+      expect(got.labels).toEqual(labels);
+      got.files.forEach((f, i) => labels.forEach((l) => expect(f.probabilities[l]).toBeCloseTo(want.files[i].probabilities[l], 5)));
+    }
+    // A classification adapter neither scores bytes nor generates.
+    await expect(loadInferenceModel(a.dir, { base: PTH })).rejects.toThrow(/a classification checkpoint .*has no byte-level decoder; use it with bgpt classify/);
   });
 
   it('refuses an adapter without its base, or made for another shape, in one line', async () => {
