@@ -42,7 +42,9 @@ export interface LoadOptions {
  * file for fast inference. A missing or corrupt file, or a tensor that does not fit the config, is a
  * UserError naming it. From a folder, the tensors stream from the file straight into the model's wasm
  * memory, one at a time, so loading never holds the file and the model at once (at paper size that
- * halves the peak: 0.45 GB, not 0.9).
+ * halves the peak: 0.45 GB, not 0.9). A LoRA adapter folder loads its base (`opts.base`, which the studio's
+ * resolver finds by sha256) with each adapted matrix merged in float32 as it streams in: the model is then an
+ * ordinary one, as fast as the base.
  */
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
   const batch = opts.batch ?? 1;
