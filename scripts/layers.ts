@@ -9,13 +9,16 @@ export const LAYERS: Record<string, readonly string[]> = {
   shared: [],
   node: ['shared'],
   formats: ['shared'],
-  engine: ['shared', 'node', 'formats'],
-  'engine-host': ['shared', 'node', 'formats', 'engine'],
-  catalogue: ['shared', 'node', 'formats'],
-  datasets: ['shared', 'node', 'formats', 'catalogue'],
-  studio: ['shared', 'node', 'formats', 'engine', 'engine-host', 'catalogue', 'datasets'],
+  /** The checkpoint vocabulary (layout, config reader, kinds, PyTorch recognition): Node, never TF.js. */
+  checkpoint: ['shared', 'node'],
+  engine: ['shared', 'node', 'formats', 'checkpoint'],
+  'engine-host': ['shared', 'node', 'formats', 'checkpoint', 'engine'],
+  catalogue: ['shared', 'node', 'formats', 'checkpoint'],
+  datasets: ['shared', 'node', 'formats', 'checkpoint', 'catalogue'],
+  studio: ['shared', 'node', 'formats', 'checkpoint', 'engine', 'engine-host', 'catalogue', 'datasets'],
   server: ['shared', 'node', 'studio'],
-  cli: ['shared', 'node', 'formats', 'engine', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
+  /** The CLI reaches the engine only through the studio's services and an engine host. */
+  cli: ['shared', 'node', 'formats', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   main: ['shared', 'node', 'formats', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   preload: ['shared'],
   /** The Svelte renderer (src-renderer): the browser world sees only the pure layers. */

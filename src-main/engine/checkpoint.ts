@@ -10,10 +10,10 @@ import { writeDirAtomic } from '../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 import { modelWeights, type ModelWeights } from './model';
 import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from './weights';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from './torch/read';
+import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from './torch/read';
+import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../checkpoint';
 
-export const CONFIG_FILE = 'config.json';
-export const MODEL_FILE = 'model.safetensors';
+export { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
 
 /** A model in memory: its config and its TF.js variables (dispose() when done). */
 export class BGPTModel {
@@ -52,17 +52,17 @@ async function readFileOrFail(file: string, what: string): Promise<Buffer> {
   }
 }
 
-async function checkDir(dir: string): Promise<void> {
-  const stat = await fs.stat(dir).catch(() => null);
-  if (!stat) throw new UserError(`checkpoint ${dir}: no such folder`, 'BAD_CHECKPOINT');
-  if (!stat.isDirectory()) throw new UserError(`checkpoint ${dir}: not a folder (a checkpoint is a folder with ${CONFIG_FILE} and ${MODEL_FILE}, or a PyTorch .pth/.pt file)`, 'BAD_CHECKPOINT');
-}
-
-/** True when `p` names a PyTorch checkpoint file (by its extension and not being a folder). */
+/**
+ * True when `p` is to be read as a PyTorch checkpoint file: any file that is not a folder (the torch
+ * reader checks its content and names what is wrong); a folder is a studio checkpoint. Missing paths
+ * and other files get one line from the checkpoint module (checkpoint/form.ts requireCheckpoint).
+ */
 export async function isTorchCheckpointFile(p: string): Promise<boolean> {
-  if (!isTorchCheckpointPath(p)) return false;
-  const stat = await fs.stat(p).catch(() => null);
-  return !stat?.isDirectory();
+  const form = await checkpointForm(p);
+  if (form === 'torch') return true;
+  if (form === 'folder') return false;
+  await requireCheckpoint(p);
+  return false;
 }
 
 /** A classifier (bGPTForClassification) has no byte-level decoder: it cannot score or generate bytes. */
@@ -87,16 +87,7 @@ export async function readCheckpointConfig(dir: string): Promise<BGPTConfig> {
     requireGenerative(dir, info);
     return info.config;
   }
-  await checkDir(dir);
-  const file = path.join(dir, CONFIG_FILE);
-  const text = (await readFileOrFail(file, 'the checkpoint config')).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UserError(`${file}: not valid JSON`, 'BAD_CHECKPOINT');
-  }
-  return configFromJson(json, file);
+  return readFolderConfig(dir);
 }
 
 /** Loads a checkpoint; a missing or corrupt file, or a tensor that does not fit the config, is a UserError. */
