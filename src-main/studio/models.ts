@@ -17,7 +17,11 @@ import { UserError, errorLine } from '../shared/errors';
 import { discardPartial, download, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
 import { isProcessAlive } from '../catalogue/reconcile';
-import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
+import type { ModelInspector } from './model-file';
+
+/** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
+const modelFile = () => import('./model-file');
+const inspectModelFile: ModelInspector = async (file) => (await modelFile()).inspectModelFile(file);
 
 /** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
 export const PUBLISHED_MODELS = ['conversion', 'cpu', 'text', 'image', 'audio'] as const;
@@ -161,6 +165,7 @@ export class ModelService {
     if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
+    const { findReferenceLog, readLogCurves } = await modelFile();
     const curves = await readLogCurves(await findReferenceLog(src));
     return this.land({ from: src, move: false, fileName: path.basename(src), source: src, info, curves, ...opts });
   }
