@@ -3,7 +3,7 @@
 // random weights, seed 0), or with preset 'paper' the paper's 110 M model loading, scoring and
 // generating on the CPU. The CLI only prints what this returns.
 import type { GpuAdapterInfo } from '../shared/contract';
-import { benchTrain, profileTrainStep, type TrainProfile } from '../engine/bench';
+import { benchTrain, profileTrainStep, type TrainProfile } from '../engine/train/bench';
 import { benchGenerate } from '../engine/infer/bench';
 import { benchPaper, type PaperBenchResult } from '../engine/infer/paper-bench';
 import { UserError } from '../shared/errors';

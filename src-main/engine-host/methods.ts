@@ -85,7 +85,7 @@ export const engineMethods: EngineMethodTable = {
 
   /** Per-file losses (`bgpt eval`, the Models view's "evaluate a dataset"): TF.js, or the kernels when it would not fit (or `fast`). */
   async evaluate(job, ctx) {
-    const { evaluateAuto } = await import('../engine/evaluate-auto');
+    const { evaluateAuto } = await import('../engine/eval/auto');
     return evaluateAuto(job.checkpoint, job.files, {
       fast: job.fast,
       onNote: (line) => ctx.emit('note', { line }),
@@ -121,14 +121,14 @@ export const engineMethods: EngineMethodTable = {
 
 /** Picks the TF.js backend (BGPT_BACKEND overrides); names it and its GPU adapter. */
 export async function initEngine(): Promise<EngineInfo> {
-  const { initBackend, engineInfo } = await import('../engine/backend');
+  const { initBackend, engineInfo } = await import('../engine/backend/backend');
   await initBackend();
   return engineInfo();
 }
 
 /** The backend and adapter once some method started TF.js, else null (the kernels need no backend). */
 export async function startedEngineInfo(): Promise<EngineInfo | null> {
-  const { startedEngineInfo: info } = await import('../engine/backend');
+  const { startedEngineInfo: info } = await import('../engine/backend/backend');
   return info();
 }
 

@@ -9,7 +9,7 @@ import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
 import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
 import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';

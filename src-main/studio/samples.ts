@@ -20,7 +20,7 @@ import { UserError, errorLine } from '../shared/errors';
 import { extOf } from '../shared/patches';
 import { samplingDefaults } from '../shared/recipe';
 import { PRESETS, estimateGenerationMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
-import { assertFits, memoryLimits } from '../engine/resources';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';

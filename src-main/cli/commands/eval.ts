@@ -8,7 +8,7 @@ import { LOSS_DEFINITION } from './train';
 
 /**
  * The loss over every predicted byte of all files together: what training reports as its eval loss
- * (engine/train.ts estimateLoss pools the bytes of the eval windows), where meanLoss averages files.
+ * (engine/train/train.ts estimateLoss pools the bytes of the eval windows), where meanLoss averages files.
  * A file of P patches in its window has (P - 1) predicted patches of equal size.
  */
 export function pooledLoss(files: Array<{ loss: number; patches: number }>): number {

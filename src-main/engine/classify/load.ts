@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { MODEL_FILE, readFolderConfig, requireCheckpoint } from '../../checkpoint';
-import { parseSafetensors, type Tensor } from '../safetensors';
-import { PATCH_PREFIX } from '../weights';
+import { parseSafetensors, type Tensor } from '../io/safetensors';
+import { PATCH_PREFIX } from '../model/weights';
 import { readTorchCheckpoint } from '../torch/index';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, ClassifierModel, checkClassifierTensors, checkLabels, isClassifierDir, LABELS_FILE, loadClassifier } from './model';
 

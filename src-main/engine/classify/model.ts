@@ -10,15 +10,12 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { SPECIAL } from '../../shared/patches';
 import { writeDirAtomic } from '../../node/atomic';
-import { patchLevel, patchWeights, type Dropout, type PatchWeights } from '../model';
-import { deriveSeed, Rng } from '../rng';
-import { parseSafetensors, serializeSafetensors, type Tensor } from '../safetensors';
-import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../weights';
-import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
-import { registerGradients } from '../gradients';
+import { patchLevel, patchWeights, type Pass, type PatchWeights } from '../model/model';
+import { deriveSeed, Rng } from '../model/rng';
+import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
+import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
+import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
 import { LABELS_FILE, isClassifierFolder, readFolderConfig } from '../../checkpoint';
-
-registerGradients();
 
 export const CLASSIFIER_WEIGHT = 'classifier.weight';
 export const CLASSIFIER_BIAS = 'classifier.bias';
@@ -153,31 +150,12 @@ function poolMatrix(b: ClassBatch): tf.Tensor2D {
 }
 
 /** Label logits [B, L] of a batch. Call inside tf.tidy. */
-export function classifierLogits(m: ClassifierModel, b: ClassBatch, dropout?: Dropout): tf.Tensor2D {
+export function classifierLogits(f: Pass, m: ClassifierModel, b: ClassBatch): tf.Tensor2D {
   const c = m.config;
   const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  const features = patchLevel(m.patch, c, input, b.size, b.patches, dropout); // [B*P, D]
+  const features = patchLevel(f, m.patch, c, input, b.size, b.patches); // [B*P, D]
   const pooled = tf.matMul(poolMatrix(b), features); // [B, D]
   return tf.add(tf.matMul(pooled, m.headW, false, true), m.headB) as tf.Tensor2D; // [B, L]
-}
-
-/** Cross-entropy (nats) of each row's label: logits [B, L], labels int32 [B] → [B]; backward softmax − one-hot. */
-export function labelCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
-  const numLabels = logits.shape[1];
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const z = args[0] as tf.Tensor2D;
-    const target = tf.oneHot(labels, numLabels); // [B, L]
-    save([z, target]);
-    return {
-      value: tf.sub(tf.logSumExp(z, 1), tf.sum(tf.mul(z, target), 1)), // [B]
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [zs, oh] = saved;
-        return [tf.mul(tf.sub(tf.softmax(zs), oh), tf.reshape(dy as tf.Tensor, [-1, 1]))];
-      },
-    };
-  });
-  return f(logits) as tf.Tensor1D;
 }
 
 async function readText(file: string, what: string): Promise<string> {

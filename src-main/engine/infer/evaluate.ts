@@ -3,7 +3,7 @@
 // tests hold it within 1e-4 of the reference), a fraction of the memory: the paper model loads and
 // scores an 8 KB file in about 0.65 GB, where the TF.js graph of a whole window needs several GB.
 import { UserError } from '../../shared/errors';
-import type { InputFile } from '../files';
+import type { InputFile } from '../io/files';
 import { loadInferenceModel, PREFILL_BATCH, type InferenceModel } from './index';
 import { scoreFile } from './score';
 

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import { VOCAB_SIZE } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
-import { Rng } from '../rng';
+import { Rng } from '../model/rng';
 import type { InferenceModel } from './model';
 import { Sampler, type SamplingOptions } from './sampling';
 import { constraintFor, type ByteConstraint } from '../../formats/constraints';

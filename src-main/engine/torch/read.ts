@@ -4,8 +4,8 @@
 // Only the model's tensors are read, each straight from its zip entry into its Float32Array.
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { halfToFloat, type Tensor } from '../safetensors';
-import { BYTE_WTE, LM_HEAD } from '../weights';
+import { halfToFloat, type Tensor } from '../io/safetensors';
+import { BYTE_WTE, LM_HEAD } from '../model/weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, inferConfig, type ModelKind } from './infer-config';
 import { DTYPE_BYTES, PyDict, PyTuple, TensorRef, unpickle, type PyValue, type TorchDtype } from './pickle';
 import { TorchZip } from './zip';

@@ -102,7 +102,7 @@ export interface ModelEvaluation {
   files: { name: string; loss: number; bitsPerByte: number }[];
   meanLoss: number;
   meanBitsPerByte: number;
-  /** The TF.js backend, or 'wasm-simd': the inference kernels, chosen when TF.js would not fit (engine/evaluate-auto.ts). */
+  /** The TF.js backend, or 'wasm-simd': the inference kernels, chosen when TF.js would not fit (engine/eval/auto.ts). */
   backend: ScoringBackend | null;
 }
 

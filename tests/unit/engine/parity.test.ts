@@ -3,12 +3,12 @@ import { lacks } from '../../helpers/system';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../../src-main/engine/backend';
-import { loadModel } from '../../../src-main/engine/checkpoint';
-import { evaluate, headWindow, sequenceLogits } from '../../../src-main/engine/evaluate';
+import { initBackend, type BackendName } from '../../../src-main/engine/backend/backend';
+import { loadModel } from '../../../src-main/engine/io/checkpoint';
+import { evaluate, headWindow, sequenceLogits } from '../../../src-main/engine/eval/evaluate';
 import { loadInferenceModel } from '../../../src-main/engine/infer';
 import { fileSurprisal } from '../../../src-main/engine/infer/score';
-import { readInputFile } from '../../../src-main/engine/files';
+import { readInputFile } from '../../../src-main/engine/io/files';
 
 const DIR = fileURLToPath(new URL('../../fixtures/parity/tiny-a/', import.meta.url));
 const CHECKPOINT = DIR + 'checkpoint';
@@ -97,7 +97,7 @@ describe('checkpoint round trip', () => {
   it('writes the reference tensor names, order and layouts back unchanged', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { saveModel } = await import('../../../src-main/engine/checkpoint');
+    const { saveModel } = await import('../../../src-main/engine/io/checkpoint');
     await initBackend('cpu');
     const model = await loadModel(CHECKPOINT);
     const dir = mkdtempSync(tmpdir() + '/bgpt-save-') + '/ckpt';

@@ -10,7 +10,7 @@ import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
-import { assertFits, memoryLimits, setGpuMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/resources';
+import { assertFits, memoryLimits, setGpuMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/backend/resources';
 
 let tmp: string;
 let studio: Studio;

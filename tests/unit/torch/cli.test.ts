@@ -11,7 +11,7 @@ import { trainCommand } from '../../../src-main/cli/commands/train';
 import { engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { JobControl } from '../../../src-main/engine-host/control';
 import type { GenerateJob } from '../../../src-main/engine-host/jobs';
-import { readCheckpointConfig } from '../../../src-main/engine/checkpoint';
+import { readCheckpointConfig } from '../../../src-main/engine/io/checkpoint';
 
 const FIXTURE = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a');
 const PTH = path.join(FIXTURE, 'model.pth');

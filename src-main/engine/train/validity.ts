@@ -2,12 +2,12 @@
 // weights with the fast inference path (infer/), judged by the formats validator. The share judged
 // valid is recorded beside the eval loss: loss says how well the model predicts, this says whether
 // what it makes is usable, which is what a musician waits for.
-import { validate } from '../formats/validate';
-import { samplingDefaults } from '../shared/recipe';
-import type { BGPTModel } from './checkpoint';
-import { generate } from './infer/generate';
-import { InferenceModel } from './infer/model';
-import { deriveSeed } from './rng';
+import { validate } from '../../formats/validate';
+import { samplingDefaults } from '../../shared/recipe';
+import type { BGPTModel } from '../io/checkpoint';
+import { generate } from '../infer/generate';
+import { InferenceModel } from '../infer/model';
+import { deriveSeed } from '../model/rng';
 
 /** Samples per evaluation: enough to see 0 % → 50 % → 100 %, cheap beside the eval loss. */
 export const VALIDITY_SAMPLES = 4;

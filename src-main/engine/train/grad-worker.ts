@@ -2,10 +2,10 @@
 // and returns the gradients of the mean loss over the sequences it is sent, at the weights it is sent.
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from './backend';
-import { BGPTModel } from './checkpoint';
+import { initBackend } from '../backend/backend';
+import { BGPTModel } from '../io/checkpoint';
 import { halfDropout, localGradients, type DropoutSpec, type WorkerReply, type WorkerRequest } from './parallel';
-import { trainableSpecs } from './weights';
+import { trainableSpecs } from '../model/weights';
 
 let model: BGPTModel | null = null;
 let names: string[] = [];

@@ -1,10 +1,10 @@
 // Training examples: whole-file sequences (or conversion pairs, docs/model.md), drawn in seeded epoch
 // permutations and cut to the window at a seeded head / body / tail crop. Sample k of a run depends
 // only on (seed, k), so a resumed run draws exactly the batches the uninterrupted run would have.
-import type { BGPTConfig } from '../shared/config';
-import { conversionSequence, CROP_MODES, cropSequence, cropStart, fileSequence } from '../shared/patches';
-import type { FilePair, InputFile } from './files';
-import { deriveSeed, permutation, Rng } from './rng';
+import type { BGPTConfig } from '../../shared/config';
+import { conversionSequence, CROP_MODES, cropSequence, cropStart, fileSequence } from '../../shared/patches';
+import type { FilePair, InputFile } from '../io/files';
+import { deriveSeed, permutation, Rng } from '../model/rng';
 
 /** Stream tags so the epoch orders and the crops use unrelated random streams. */
 const ORDER_STREAM = 1;

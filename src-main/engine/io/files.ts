@@ -3,13 +3,13 @@
 // TRAIN_FOLDERS / EVAL_FOLDERS; otherwise a seeded fraction is held out).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../shared/errors';
-import { extOf } from '../shared/patches';
-import { permutation, Rng } from './rng';
+import { UserError } from '../../shared/errors';
+import { extOf } from '../../shared/patches';
+import { permutation, Rng } from '../model/rng';
 
-export { readInputFile, type InputFile } from '../node/input-file';
-import type { InputFile } from '../node/input-file';
-import { readInputFile } from '../node/input-file';
+export { readInputFile, type InputFile } from '../../node/input-file';
+import type { InputFile } from '../../node/input-file';
+import { readInputFile } from '../../node/input-file';
 
 /** A conversion pair: the model reads `input` and learns to write `target`. */
 export interface FilePair {

@@ -4,16 +4,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { writeDirAtomic } from '../node/atomic';
+import { configFromJson, configToJson, type BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
-import { modelWeights, type ModelWeights } from './model';
-import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from './weights';
-import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from './torch/read';
-import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../checkpoint';
+import { modelWeights, type ModelWeights } from '../model/model';
+import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from '../model/weights';
+import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
+import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../../checkpoint';
 
-export { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
+export { CONFIG_FILE, MODEL_FILE } from '../../checkpoint';
 
 /** A model in memory: its config and its TF.js variables (dispose() when done). */
 export class BGPTModel {

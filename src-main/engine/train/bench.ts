@@ -3,15 +3,16 @@
 // windows of seeded random bytes (8192 bytes a step), dropout 0.1 as the reference trains. The
 // reference PyTorch code does ~7300 bytes/s.
 import * as tf from '@tensorflow/tfjs-core';
-import { PRESETS, type BGPTConfig } from '../shared/config';
+import { PRESETS, type BGPTConfig } from '../../shared/config';
 import { AdamW } from './adamw';
-import { engineInfo, initBackend, type BackendName } from './backend';
-import type { GpuAdapterInfo } from '../shared/contract';
-import { BGPTModel } from './checkpoint';
-import { Rng } from './rng';
+import { engineInfo, initBackend, type BackendName } from '../backend/backend';
+import type { GpuAdapterInfo } from '../../shared/contract';
+import { BGPTModel } from '../io/checkpoint';
+import { Rng } from '../model/rng';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
 import { DEFAULT_DROPOUT } from './train';
-import { fusedDispatchCount } from './fused/program';
+import { fusedDispatchCount } from '../fused/program';
+import { ops } from '../backend/ops';
 
 export const BENCH_BATCH = 8;
 const BENCH_SEED = 0;
@@ -62,7 +63,7 @@ export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, par
   const config = variant.config ?? PRESETS.bench.config;
   const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars);
+  const opt = new AdamW(model.vars, ops());
   const rng = new Rng(BENCH_SEED);
   let helper: GradHelper | null = null;
   try {
@@ -151,7 +152,7 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
   const config = variant.config ?? PRESETS.bench.config;
   const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
   const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars);
+  const opt = new AdamW(model.vars, ops());
   const rng = new Rng(BENCH_SEED);
   try {
     await step(model, opt, randomWindows(config, rng), null, dropout);

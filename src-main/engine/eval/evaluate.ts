@@ -2,16 +2,17 @@
 // of its sequence, the loss the reference's mean cross-entropy over predicted bytes: the definition the
 // kernels' scoreFile (engine/infer/score.ts) computes too. Per-byte surprisal runs on the kernels only.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { fitsWindow } from '../shared/patches';
-import { croppedWarning } from './infer/evaluate';
-import { headSequence } from './infer/score';
-import { initBackend, type BackendName } from './backend';
-import { batchHidden, lossRows, makeBatch } from './batch';
-import { loadModel, type BGPTModel } from './checkpoint';
-import type { InputFile } from './files';
-import { lmHead } from './model';
+import type { BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import { fitsWindow } from '../../shared/patches';
+import { croppedWarning } from '../infer/evaluate';
+import { headSequence } from '../infer/score';
+import { initBackend, type BackendName } from '../backend/backend';
+import { batchHidden, lossRows, makeBatch } from '../model/batch';
+import { loadModel, type BGPTModel } from '../io/checkpoint';
+import type { InputFile } from '../io/files';
+import { lmHead } from '../model/model';
+import { ops } from '../backend/ops';
 
 export interface FileEval {
   path: string;
@@ -38,7 +39,7 @@ export function headWindow(file: InputFile, c: BGPTConfig): Int32Array {
 
 /** Nats of every predicted byte of one sequence (batch of one): [(patches-1) * S]. */
 export async function sequenceLossRows(model: BGPTModel, seq: Int32Array): Promise<Float32Array> {
-  const rows = tf.tidy(() => lossRows(model.weights, model.config, makeBatch([seq], model.config.patchSize)));
+  const rows = tf.tidy(() => lossRows({ ops: ops() }, model.weights, model.config, makeBatch([seq], model.config.patchSize)));
   try {
     return (await rows.data()) as Float32Array;
   } finally {
@@ -49,7 +50,8 @@ export async function sequenceLossRows(model: BGPTModel, seq: Int32Array): Promi
 /** Byte-level logits of one sequence over all S+1 positions: [(patches-1) * (S+1) * 257] (parity tests). */
 export async function sequenceLogits(model: BGPTModel, seq: Int32Array): Promise<Float32Array> {
   const c = model.config;
-  const logits = tf.tidy(() => lmHead(model.weights, batchHidden(model.weights, c, makeBatch([seq], c.patchSize), c.patchSize + 1)));
+  const f = { ops: ops() };
+  const logits = tf.tidy(() => lmHead(f, model.weights, batchHidden(f, model.weights, c, makeBatch([seq], c.patchSize), c.patchSize + 1)));
   try {
     return (await logits.data()) as Float32Array;
   } finally {

@@ -3,9 +3,9 @@
 // and starts the TF.js backend. A software adapter (Mesa's lavapipe, SwiftShader) runs the same code
 // far slower than wasm, so it is taken only when asked for by name (tests, BGPT_BACKEND=webgpu).
 import * as tf from '@tensorflow/tfjs-core';
-import { adapterLabel, type GpuAdapterInfo } from '../shared/adapter';
+import { adapterLabel, type GpuAdapterInfo } from '../../shared/adapter';
 import { registerWebGpuDropout } from './dropout';
-import { registerFusedKernels } from './fused/fused';
+import { registerFusedKernels } from '../fused/fused';
 
 /** Why a webgpu start failed, in one line, or the adapter it runs on. */
 export type WebGpuStart = { ok: true; adapter: GpuAdapterInfo } | { ok: false; reason: string };

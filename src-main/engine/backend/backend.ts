@@ -6,10 +6,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { UserError } from '../shared/errors';
-import type { BackendName, EngineInfo } from '../shared/contract';
-import { backendLabel as label } from '../shared/adapter';
+import { UserError } from '../../shared/errors';
+import type { BackendName, EngineInfo } from '../../shared/contract';
+import { backendLabel as label } from '../../shared/adapter';
 import { startWebGpu, webGpuAdapter } from './webgpu';
+import { selectOps } from './ops';
+import { registerGradients } from './gradients';
 
 export type { BackendName };
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -110,7 +112,19 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
   } finally {
     pending = null;
   }
+  // The one place that chooses the backend's operations (ops.ts): the model and the optimizer get them.
+  selectOps(active === 'webgpu');
+  // Training differentiates through TF.js kernels whose gradients tfjs-core does not register in Node.
+  registerGradients();
   return active;
+}
+
+/**
+ * Whether a backend computes on one thread in Node: wasm (setThreadsCount changes nothing there,
+ * docs/performance.md) and cpu. The native backends use every core, and a GPU is driven by one process.
+ */
+export function singleThreaded(name: BackendName): boolean {
+  return name === 'wasm' || name === 'cpu';
 }
 
 /** The backend in use (initBackend must have run). */

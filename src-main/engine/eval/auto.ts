@@ -2,15 +2,15 @@
 // the paper model loads and scores under 2.5 GB): TF.js while its estimate of a whole window fits every
 // memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
-import { readFolderConfig, requireCheckpoint } from '../checkpoint';
-import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
-import { initBackend } from './backend';
+import { readFolderConfig, requireCheckpoint } from '../../checkpoint';
+import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
+import { initBackend } from '../backend/backend';
 import { evaluate, type EvalReport } from './evaluate';
-import type { InputFile } from './files';
-import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from './infer/evaluate';
-import type { InferenceModel } from './infer/model';
-import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from './resources';
-import { inspectTorchCheckpoint } from './torch/read';
+import type { InputFile } from '../io/files';
+import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from '../infer/evaluate';
+import type { InferenceModel } from '../infer/model';
+import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from '../backend/resources';
+import { inspectTorchCheckpoint } from '../torch/read';
 
 /**
  * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one

@@ -4,12 +4,13 @@
 // the few needed are registered here (formulas as in tfjs-core's gradients/*_grad.ts). Kernels
 // with a registration already present (e.g. loaded by tfjs-node) are left alone.
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul, sumRows } from './matmul';
+import { ops } from './ops';
 
 type Attrs = Record<string, unknown>;
 
 /** Sums `dy` over the axes along which `shape` was broadcast, back to `shape`. */
 function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
+  const { sumRows } = ops();
   const axes = tf.backend_util.getReductionAxes(shape, dy.shape);
   if (axes.length === 0) return tf.reshape(dy, shape);
   // A bias [D] added to rows [R, D]: the fast column sum.
@@ -18,6 +19,8 @@ function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
 }
 
 function matMulGrad(dy: tf.Tensor, [a, b]: tf.Tensor[], attrs: Attrs) {
+  // The backend's products: explicit transposes on wasm, transpose flags on webgpu.
+  const { matMul } = ops();
   const tA = attrs.transposeA === true;
   const tB = attrs.transposeB === true;
   if (!tA && !tB) return { a: () => matMul(dy, b, false, true), b: () => matMul(a, dy, true, false) };

@@ -2,9 +2,9 @@
 // it does bound every single buffer (maxBufferSize, maxStorageBufferBindingSize: 128 MiB on many
 // adapters, see the WebGPU spec §3.6.2 "Limits"), and a tensor past that fails mid-step. So a run
 // whose largest tensor cannot be bound is refused before anything is allocated, with advice.
-import { BYTE_LEVEL_CHUNK_PATCHES, estimateTrainingMemoryBytes, VOCAB_SIZE, type BGPTConfig } from '../shared/config';
-import type { GpuAdapterInfo } from '../shared/contract';
-import { UserError } from '../shared/errors';
+import { BYTE_LEVEL_CHUNK_PATCHES, estimateTrainingMemoryBytes, VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
+import type { GpuAdapterInfo } from '../../shared/contract';
+import { UserError } from '../../shared/errors';
 
 const BYTES_PER_FLOAT = 4;
 

@@ -4,7 +4,7 @@
 // backend keeps every tensor in it), and GPU memory, which the GPU backends report through the hook.
 // Node only (reads the machine's memory), no TF.js, so the studio can check before starting the engine.
 import os from 'node:os';
-import { UserError } from '../shared/errors';
+import { UserError } from '../../shared/errors';
 
 /** Refuse past this share of a limit: the estimates are rough and the OS and the UI need room too. */
 export const HEADROOM = 0.9;

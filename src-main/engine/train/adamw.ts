@@ -1,9 +1,9 @@
 // AdamW with PyTorch's defaults and update order (Loshchilov & Hutter 2019; torch.optim.AdamW):
 // decoupled weight decay p -= lr·wd·p, then the bias-corrected Adam step with eps added after sqrt(v̂).
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../shared/errors';
-import type { Tensor } from './safetensors';
-import { fusedOps } from './fused/fused';
+import { UserError } from '../../shared/errors';
+import type { Tensor } from '../io/safetensors';
+import type { Ops } from '../backend/ops';
 
 export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 } as const;
 
@@ -16,7 +16,7 @@ export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
 
-  constructor(private readonly vars: Map<string, tf.Variable>, readonly hyper: AdamWHyper = { ...ADAMW_DEFAULTS }) {
+  constructor(private readonly vars: Map<string, tf.Variable>, private readonly ops: Ops, readonly hyper: AdamWHyper = { ...ADAMW_DEFAULTS }) {
     for (const [name, p] of vars) {
       this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
@@ -29,7 +29,6 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.hyper;
     const bc1 = 1 - beta1 ** this.step;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.step);
-    const fused = fusedOps();
     const scalars = { beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, bc2Sqrt, eps, decay: 1 - lr * weightDecay, stepSize: lr / bc1 };
     tf.tidy(() => {
       for (const [name, p] of this.vars) {
@@ -37,19 +36,11 @@ export class AdamW {
         if (!g) continue; // PyTorch skips parameters without a gradient (no decay either)
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
-        if (fused) {
-          // webgpu: one kernel per parameter, the same arithmetic as the lines below (fused/adamw.ts).
-          const [p2, m2, v2] = fused.adamwStep(p, m, v, g, scalars);
-          m.assign(m2);
-          v.assign(v2);
-          p.assign(p2);
-          continue;
-        }
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps);
-        const decayed = tf.mul(p, 1 - lr * weightDecay);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
+        // m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p·(1 − lr·wd) − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε)
+        const [p2, m2, v2] = this.ops.adamwStep(p, m, v, g, scalars);
+        m.assign(m2);
+        v.assign(v2);
+        p.assign(p2);
       }
     });
   }

@@ -1,11 +1,10 @@
-// Training-time dropout with counter-based masks: element i of the k-th dropout call of a stream is
-// kept iff hash(key_k, i) ≥ rate·2³², a pure function of (seed, call, index), so a mask needs no
-// generator state, is the same on every backend, and is made where the tensor lives. On webgpu one
-// WGSL kernel hashes and scales in place (no mask upload, nothing read back; the gradient re-runs it
-// on dy); elsewhere the host builds the same mask, since for cpu / wasm the host is the device.
+// Dropout masks from a counter-based hash: element i under a key is kept iff hash(key, i) ≥ rate·2³²,
+// a pure function of (key, index), so a mask needs no generator state, is the same on every backend,
+// and is made where the tensor lives (the keys come from model/dropout.ts). On webgpu one WGSL kernel
+// hashes and scales in place (no mask upload, nothing read back; the gradient re-runs it on dy);
+// elsewhere the host builds the same mask (composite.ts), since for cpu / wasm the host is the device.
 // Hash: Chris Wellons' "lowbias32" integer mixer (hash-prospector), applied twice.
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed } from './rng';
 
 /** The kernel name registered for the webgpu backend (see registerWebGpuDropout). */
 export const DROPOUT_KERNEL = 'BgptDropout';
@@ -103,26 +102,9 @@ export function registerWebGpuDropout(util: WebGpuUtil): void {
 }
 
 /** x with the mask of `key` applied, in one kernel on webgpu (its gradient applies the same mask to dy). */
-function onDevice<T extends tf.Tensor>(x: T, key: number, rate: number): T {
+export function deviceDropout<T extends tf.Tensor>(x: T, key: number, rate: number): T {
   const attrs = { key, threshold: dropThreshold(rate), scale: 1 / (1 - rate) };
   const run = (t: tf.Tensor) => tf.engine().runKernel(DROPOUT_KERNEL, { x: t }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({ value: run(args[0] as tf.Tensor), gradFunc: (dy: tf.Tensor) => run(dy) }));
   return f(x) as T;
-}
-
-/**
- * Dropout as GPT-2 applies it while training (embeddings, attention probabilities, both residual
- * branches; HF `GPT2Config` defaults, with which the reference trains). Call k of this object uses
- * key deriveSeed(seed, k): a step is reproducible from its seed alone (exact resume), on every backend.
- */
-export class Dropout {
-  private calls = 0;
-  constructor(readonly rate: number, readonly seed: number) {}
-
-  /** x with each element zeroed with probability `rate`, the rest scaled by 1/(1-rate). */
-  apply<T extends tf.Tensor>(x: T): T {
-    const key = deriveSeed(this.seed, this.calls++);
-    if (registered && tf.getBackend() === 'webgpu') return onDevice(x, key, this.rate);
-    return tf.mul(x, tf.tensor(hostMask(key, x.size, this.rate), x.shape)) as T;
-  }
 }

@@ -5,29 +5,30 @@ import * as tf from '@tensorflow/tfjs-core';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../shared/config';
-import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
-import { UserError } from '../shared/errors';
-import type { GpuAdapterInfo } from '../shared/contract';
+import { configToJson, configFromJson, estimateTrainingMemoryBytes, validateConfig, type BGPTConfig } from '../../shared/config';
+import { TRAIN_DEFAULTS, defaultEvalEvery } from '../../shared/defaults';
+import { UserError } from '../../shared/errors';
+import type { GpuAdapterInfo } from '../../shared/contract';
 import { AdamW } from './adamw';
-import { engineInfo, initBackend, type BackendName } from './backend';
-import { checkGpuMemory } from './gpu-memory';
-import { makeBatch, lossRows } from './batch';
+import { engineInfo, initBackend, type BackendName } from '../backend/backend';
+import { checkGpuMemory } from '../backend/gpu-memory';
+import { makeBatch, lossRows } from '../model/batch';
+import { ops } from '../backend/ops';
 import { batchGradients, GradHelper, helperWanted } from './parallel';
-import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from './checkpoint';
+import { BGPTModel, isTorchCheckpointFile, loadModel, saveModel } from '../io/checkpoint';
 import { buildSequences, countCropped, Sampler } from './data';
-import type { FilePair, InputFile } from './files';
+import type { FilePair, InputFile } from '../io/files';
 import { TrainControl } from './control';
 import { getLr, type Schedule } from './schedule';
-import { deriveSeed } from './rng';
-import { parseSafetensors, serializeSafetensors } from './safetensors';
-import { cropSequence } from '../shared/patches';
+import { deriveSeed } from '../model/rng';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
+import { cropSequence } from '../../shared/patches';
 import { dominantExt, validSampleRate, VALIDITY_SAMPLES } from './validity';
-import { CONFIG_FILE, OPTIMIZER_FILE, TRAIN_STATE_FILE as STATE_FILE } from '../checkpoint';
+import { CONFIG_FILE, OPTIMIZER_FILE, TRAIN_STATE_FILE as STATE_FILE } from '../../checkpoint';
 
 /** Resume files written beside config.json / model.safetensors in `last/`. */
 // Named once in the checkpoint module (checkpoint/layout.ts); re-exported under the names the trainers use.
-export { TRAIN_STATE_FILE as STATE_FILE, OPTIMIZER_FILE } from '../checkpoint';
+export { TRAIN_STATE_FILE as STATE_FILE, OPTIMIZER_FILE } from '../../checkpoint';
 const STATE_VERSION = 1;
 /** The reference trainer's LEARNING_RATE (shared/defaults.ts). */
 export const DEFAULT_LR = TRAIN_DEFAULTS.lr;
@@ -71,7 +72,7 @@ export interface TrainOptions {
   /** Stop after this many evaluations without a better eval loss. */
   patience?: number;
   /**
-   * Files sampled at each evaluation to measure the valid-file rate (engine/validity.ts); default
+   * Files sampled at each evaluation to measure the valid-file rate (engine/train/validity.ts); default
    * VALIDITY_SAMPLES in generative mode, 0 (off) in conversion mode.
    */
   validitySamples?: number;
@@ -166,7 +167,7 @@ export async function restoreOptimizer(dir: string, vars: ConstructorParameters<
   const bytes = await fs.readFile(file).catch(() => {
     throw new UserError(`${file}: missing (resume needs a 'last' checkpoint written by training)`, 'BAD_CHECKPOINT');
   });
-  const opt = new AdamW(vars);
+  const opt = new AdamW(vars, ops());
   try {
     opt.restore(parseSafetensors(bytes, file).tensors, step, file);
   } catch (err) {
@@ -212,7 +213,7 @@ export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSi
   let count = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
     const windows = seqs.slice(i, i + batchSize).map((q) => cropSequence(q, s, l));
-    const total = tf.tidy(() => tf.sum(lossRows(model.weights, model.config, makeBatch(windows, s))));
+    const total = tf.tidy(() => tf.sum(lossRows({ ops: ops() }, model.weights, model.config, makeBatch(windows, s))));
     nats += (await total.data())[0];
     total.dispose();
     count += windows.reduce((a, w) => a + w.length - s, 0);
@@ -332,7 +333,7 @@ async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ mod
   if (opts.init) {
     const model = await loadModel(opts.init);
     try {
-      return { model, opt: new AdamW(model.vars), state: freshState(opts, model.config, trainCount) };
+      return { model, opt: new AdamW(model.vars, ops()), state: freshState(opts, model.config, trainCount) };
     } catch (err) {
       model.dispose();
       throw err;
@@ -342,7 +343,7 @@ async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ mod
   const config = validateConfig({ ...opts.config }, 'model options');
   const state = freshState(opts, config, trainCount);
   const model = BGPTModel.random(config, state.seed);
-  return { model, opt: new AdamW(model.vars), state };
+  return { model, opt: new AdamW(model.vars, ops()), state };
 }
 
 /** Lines for the warnings list when sequences do not fit the window. */

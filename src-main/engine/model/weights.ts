@@ -1,9 +1,9 @@
 // The model's tensors by their reference PyTorch names and layouts (docs/checkpoint-format.md): the name/shape list,
 // GPT-2 initialisation (HF `GPT2PreTrainedModel._init_weights`), and checks against loaded tensors.
 import * as tf from '@tensorflow/tfjs-core';
-import { VOCAB_SIZE, type BGPTConfig } from '../shared/config';
-import { UserError } from '../shared/errors';
-import type { Tensor } from './safetensors';
+import { VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
+import { UserError } from '../../shared/errors';
+import type { Tensor } from '../io/safetensors';
 import { Rng } from './rng';
 
 /** GPT-2's initializer_range. */

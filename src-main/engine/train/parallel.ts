@@ -6,15 +6,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { nodeEntry, needsTsx } from '../node/app-root';
-import type { BGPTConfig } from '../shared/config';
-import type { BackendName } from './backend';
-import type { BGPTModel } from './checkpoint';
-import { makeBatch } from './batch';
+import { nodeEntry, needsTsx } from '../../node/app-root';
+import type { BGPTConfig } from '../../shared/config';
+import { singleThreaded, type BackendName } from '../backend/backend';
+import type { BGPTModel } from '../io/checkpoint';
+import { makeBatch } from '../model/batch';
 import { chunkedGradients, type DropoutFactory } from './chunked';
-import { Dropout } from './model';
-import { deriveSeed } from './rng';
-import { trainableSpecs } from './weights';
+import { Dropout } from '../model/dropout';
+import { ops } from '../backend/ops';
+import { deriveSeed } from '../model/rng';
+import { trainableSpecs } from '../model/weights';
 
 export type WorkerRequest =
   | { kind: 'init'; config: BGPTConfig; backend: BackendName }
@@ -52,7 +53,7 @@ function startWorker(): Worker {
  * The native backends already use every core.
  */
 export function helperUseful(backend: BackendName): boolean {
-  return (backend === 'wasm' || backend === 'cpu') && availableParallelism() >= 2;
+  return singleThreaded(backend) && availableParallelism() >= 2;
 }
 
 /**
@@ -61,7 +62,7 @@ export function helperUseful(backend: BackendName): boolean {
  * second TF.js webgpu instance in a thread would only compete for it.
  */
 export function helperWanted(backend: BackendName, parallel: boolean | undefined, batch: number): boolean {
-  return (backend === 'wasm' || backend === 'cpu') && (parallel ?? helperUseful(backend)) && batch > 1;
+  return singleThreaded(backend) && (parallel ?? helperUseful(backend)) && batch > 1;
 }
 
 /** One gradient worker thread, used one request at a time. */
@@ -155,7 +156,7 @@ function positions(seqs: Int32Array[], patchSize: number): number {
 
 /** Mean loss and gradients of `seqs` on this thread (byte level in chunks, see chunked.ts). */
 export function localGradients(model: BGPTModel, seqs: Int32Array[], dropout: DropoutFactory): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  return chunkedGradients(model.weights, model.config, model.vars, makeBatch(seqs, model.config.patchSize), dropout);
+  return chunkedGradients(ops(), model.weights, model.config, model.vars, makeBatch(seqs, model.config.patchSize), dropout);
 }
 
 /**

@@ -4,10 +4,11 @@
 // so they are needed only one chunk at a time. The patch-level forward runs twice (once without a
 // tape for the features, once with it to take their gradient back), a small price for that.
 import * as tf from '@tensorflow/tfjs-core';
-import { BYTE_LEVEL_CHUNK_PATCHES, type BGPTConfig } from '../shared/config';
-import { batchFeatures, byteLossSum, type Batch } from './batch';
-import type { Dropout, ModelWeights } from './model';
-import { BYTE_PREFIX, PATCH_PREFIX } from './weights';
+import { BYTE_LEVEL_CHUNK_PATCHES, type BGPTConfig } from '../../shared/config';
+import { batchFeatures, byteLossSum, type Batch } from '../model/batch';
+import type { Dropout, ModelWeights } from '../model/model';
+import type { Ops } from '../backend/ops';
+import { BYTE_PREFIX, PATCH_PREFIX } from '../model/weights';
 
 /** Target patches per byte-level chunk: 2048 byte positions, rows enough for efficient matMuls. */
 export const CHUNK_PATCHES = BYTE_LEVEL_CHUNK_PATCHES;
@@ -32,20 +33,20 @@ function accumulate(sum: Map<string, tf.Tensor>, name: string, g: tf.Tensor): vo
  * The result equals differentiating meanLoss in one piece (tested), with a fraction of the memory.
  */
 export function chunkedGradients(
-  w: ModelWeights, c: BGPTConfig, vars: Map<string, tf.Variable>, b: Batch, dropout: DropoutFactory,
+  ops: Ops, w: ModelWeights, c: BGPTConfig, vars: Map<string, tf.Variable>, b: Batch, dropout: DropoutFactory,
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const byteVars = [...vars].filter(([n]) => n.startsWith(BYTE_PREFIX)).map(([, v]) => v);
   const patchVars = [...vars].filter(([n]) => n.startsWith(PATCH_PREFIX)).map(([, v]) => v);
   const positions = b.targets * c.patchSize;
-  const features = tf.tidy(() => batchFeatures(w, c, b, dropout(0))); // [N, D], no tape
-  const byteDrop = dropout(1);
+  const features = tf.tidy(() => batchFeatures({ ops, dropout: dropout(0) }, w, c, b)); // [N, D], no tape
+  const byteLevel = { ops, dropout: dropout(1) };
   const grads = new Map<string, tf.Tensor>();
   const dFeatures: tf.Tensor[] = [];
   let loss: tf.Scalar = tf.scalar(0);
   for (let from = 0; from < b.targets; from += CHUNK_PATCHES) {
     const count = Math.min(CHUNK_PATCHES, b.targets - from);
     const f = tf.tidy(() => tf.variable(tf.slice(features, [from, 0], [count, features.shape[1]]))); // [count, D]
-    const r = tf.variableGrads(() => tf.mul(byteLossSum(w, c, b, f, from, count, byteDrop), 1 / positions) as tf.Scalar, [...byteVars, f]);
+    const r = tf.variableGrads(() => tf.mul(byteLossSum(byteLevel, w, c, b, f, from, count), 1 / positions) as tf.Scalar, [...byteVars, f]);
     for (const [name, g] of Object.entries(r.grads)) {
       if (name === f.name) dFeatures.push(g);
       else accumulate(grads, name, g);
@@ -56,7 +57,7 @@ export function chunkedGradients(
   }
   const dE = dFeatures.length === 1 ? dFeatures[0] : tf.concat(dFeatures, 0); // [N, D]
   // Back through the patch level: the gradient of Σ features·dE is dE's pull-back to the weights.
-  const patch = tf.variableGrads(() => tf.sum(tf.mul(batchFeatures(w, c, b, dropout(0)), dE)) as tf.Scalar, patchVars);
+  const patch = tf.variableGrads(() => tf.sum(tf.mul(batchFeatures({ ops, dropout: dropout(0) }, w, c, b), dE)) as tf.Scalar, patchVars);
   for (const [name, g] of Object.entries(patch.grads)) accumulate(grads, name, g);
   tf.dispose([patch.value, features, dE, ...dFeatures]);
   return { loss, grads };

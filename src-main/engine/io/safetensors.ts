@@ -2,8 +2,8 @@
 // an 8-byte little-endian header length N, N bytes of JSON header {name: {dtype, shape, data_offsets}}
 // plus an optional "__metadata__" string map, then one byte buffer the offsets index without holes.
 import { promises as fs } from 'node:fs';
-import { UserError } from '../shared/errors';
-import { tempSibling, writeFileAtomic } from '../node/atomic';
+import { UserError } from '../../shared/errors';
+import { tempSibling, writeFileAtomic } from '../../node/atomic';
 
 /** Element types this module reads; F16 and BF16 are widened to float32 on read. Writes are F32. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';

@@ -3,9 +3,9 @@
 // is a target predicted from the patch-level feature of the patch before it. Padded patches are never
 // targets; causal attention keeps them from reaching real positions, so no attention mask is needed.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BGPTConfig } from '../shared/config';
-import { SPECIAL } from '../shared/patches';
-import { byteLevel, crossEntropyRows, lmHead, patchLevel, type Dropout, type ModelWeights } from './model';
+import type { BGPTConfig } from '../../shared/config';
+import { SPECIAL } from '../../shared/patches';
+import { byteLevel, lmHead, patchLevel, type ModelWeights, type Pass } from './model';
 
 export interface Batch {
   /** Sequences in the batch (B). */
@@ -56,40 +56,40 @@ function byteInputs(b: Batch, patchSize: number, t: number, from = 0, count = b.
 }
 
 /** Patch-level features [N, D] that predict the batch's target patches. */
-export function batchFeatures(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Tensor2D {
+export function batchFeatures(f: Pass, w: ModelWeights, c: BGPTConfig, b: Batch): tf.Tensor2D {
   const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  return selectFeatures(patchLevel(w, c, input, b.size, b.patches, dropout), b); // [N, D]
+  return selectFeatures(patchLevel(f, w, c, input, b.size, b.patches), b); // [N, D]
 }
 
 /**
  * Summed nats of target patches [from, from+count) given their patch features [count, D]: the
  * byte-level half of the loss, which treats every target patch as its own sequence.
  */
-export function byteLossSum(w: ModelWeights, c: BGPTConfig, b: Batch, features: tf.Tensor2D, from: number, count: number, dropout?: Dropout): tf.Scalar {
+export function byteLossSum(f: Pass, w: ModelWeights, c: BGPTConfig, b: Batch, features: tf.Tensor2D, from: number, count: number): tf.Scalar {
   const s = c.patchSize;
-  const hidden = byteLevel(w, c, features, byteInputs(b, s, s, from, count), s, dropout); // [count*S, D]
+  const hidden = byteLevel(f, w, c, features, byteInputs(b, s, s, from, count), s); // [count*S, D]
   const labels = tf.tensor1d(b.labels.subarray(from * s, (from + count) * s), 'int32');
-  return tf.sum(crossEntropyRows(lmHead(w, hidden), labels));
+  return tf.sum(f.ops.crossEntropy(lmHead(f, w, hidden), labels));
 }
 
 /**
  * Byte-level hidden states for every target patch over `t` positions (S for the loss: position S
  * predicts nothing the loss counts, and causal attention makes it invisible to the others).
  */
-export function batchHidden(w: ModelWeights, c: BGPTConfig, b: Batch, t = c.patchSize, dropout?: Dropout): tf.Tensor2D {
-  return byteLevel(w, c, batchFeatures(w, c, b, dropout), byteInputs(b, c.patchSize, t), t, dropout); // [N*t, D]
+export function batchHidden(f: Pass, w: ModelWeights, c: BGPTConfig, b: Batch, t = c.patchSize): tf.Tensor2D {
+  return byteLevel(f, w, c, batchFeatures(f, w, c, b), byteInputs(b, c.patchSize, t), t); // [N*t, D]
 }
 
 /** Nats of every predicted byte, target patch by target patch: [N*S]. Call inside tf.tidy. */
-export function lossRows(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Tensor1D {
-  const logits = lmHead(w, batchHidden(w, c, b, c.patchSize, dropout)); // [N*S, 257]
-  return crossEntropyRows(logits, tf.tensor1d(b.labels, 'int32'));
+export function lossRows(f: Pass, w: ModelWeights, c: BGPTConfig, b: Batch): tf.Tensor1D {
+  const logits = lmHead(f, w, batchHidden(f, w, c, b, c.patchSize)); // [N*S, 257]
+  return f.ops.crossEntropy(logits, tf.tensor1d(b.labels, 'int32'));
 }
 
 /**
  * The reference's loss: mean cross-entropy over every predicted byte of the batch; `dropout` only
  * when training. Call inside tf.tidy.
  */
-export function meanLoss(w: ModelWeights, c: BGPTConfig, b: Batch, dropout?: Dropout): tf.Scalar {
-  return tf.mean(lossRows(w, c, b, dropout));
+export function meanLoss(f: Pass, w: ModelWeights, c: BGPTConfig, b: Batch): tf.Scalar {
+  return tf.mean(lossRows(f, w, c, b));
 }
