@@ -1,7 +1,8 @@
 // The engine in the caller's own process: the same method table the engine process serves
 // (./methods.ts), behind the same EngineHost, for the CLI's one-shot commands (generate, convert, eval,
-// classify, cpu evaluate, export, bench), where a second process would only cost its start-up. TF.js
-// starts when a method needs it, not before: generation and scoring run on the inference kernels.
+// classify, cpu evaluate, export, bench), where a second process would only cost its start-up. A TF.js
+// backend is picked and started when a method needs one, not before: generation and scoring run on the
+// inference kernels.
 // Long training and `bgpt serve` keep the engine process, so Ctrl-C and crashes stay isolated there.
 import { EngineHost } from './host';
 import type { ControlAction } from './control';

@@ -25,6 +25,9 @@ export interface MethodContext {
 /** The engine's method table: exactly the methods of the protocol, each with its argument and result types. */
 export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: MethodContext) => Promise<EngineResult<M>> };
 
+/** Set once a method that may start a TF.js backend ran (training, the TF.js evaluator, classify, export, bench). */
+let mayUseTfjs = false;
+
 /** Generation and scoring reload a checkpoint only when its weights changed (training rewrites `best/`), or when more samples are asked at once than it was loaded for. */
 let cached: { key: string; model: InferenceModel } | null = null;
 
@@ -76,6 +79,7 @@ async function generateJob(job: GenerateJob, ctx: MethodContext): Promise<Genera
 
 export const engineMethods: EngineMethodTable = {
   async train(job, ctx) {
+    mayUseTfjs = true;
     // Loaded on first use: training pulls in the optimizer and gradient code that generation never needs.
     const { runTrainJob } = await import('./train-job');
     return runTrainJob(job, ctx);
@@ -85,6 +89,7 @@ export const engineMethods: EngineMethodTable = {
 
   /** Per-file losses (`bgpt eval`, the Models view's "evaluate a dataset"): TF.js, or the kernels when it would not fit (or `fast`). */
   async evaluate(job, ctx) {
+    mayUseTfjs = true;
     const { evaluateAuto } = await import('../engine/eval/auto');
     return evaluateAuto(job.checkpoint, job.files, {
       fast: job.fast,
@@ -94,6 +99,7 @@ export const engineMethods: EngineMethodTable = {
   },
 
   async classify(job) {
+    mayUseTfjs = true;
     const { classifyFiles } = await import('../engine/classify/predict');
     const r = await classifyFiles({ checkpoint: job.checkpoint, files: job.files });
     return { labels: r.labels, files: r.files, backend: r.backend, warnings: r.warnings };
@@ -107,6 +113,7 @@ export const engineMethods: EngineMethodTable = {
   },
 
   async exportTorch(job) {
+    mayUseTfjs = true;
     const { exportSource, exportTorch, layoutData } = await import('../engine/torch/export');
     const src = await exportSource(job.checkpoint, job.evalLoss);
     const r = await exportTorch(src, job.out, { conversion: job.conversion, data: layoutData(job.data), source: job.source });
@@ -114,6 +121,7 @@ export const engineMethods: EngineMethodTable = {
   },
 
   async bench(job, ctx) {
+    mayUseTfjs = true;
     const { runBench } = await import('./bench-job');
     return runBench(job, (line) => ctx.emit('note', { line }));
   },
@@ -126,8 +134,9 @@ export async function initEngine(): Promise<EngineInfo> {
   return engineInfo();
 }
 
-/** The backend and adapter once some method started TF.js, else null (the kernels need no backend). */
+/** The backend and adapter once some method started TF.js, else null (the kernels need no backend, and this loads none). */
 export async function startedEngineInfo(): Promise<EngineInfo | null> {
+  if (!mayUseTfjs) return null;
   const { startedEngineInfo: info } = await import('../engine/backend/backend');
   return info();
 }
