@@ -22,11 +22,8 @@ export const CLASSIFICATION_FILE = 'classification.json';
 export const CHECKPOINT_NAMES = ['best', 'last'] as const;
 export type CheckpointName = (typeof CHECKPOINT_NAMES)[number];
 
-/**
- * What a checkpoint can do: generate bytes (generative), convert one format into another (conversion:
- * a generative model trained on pairs; only its run or model record says so), or label files (classifier).
- */
-export type CheckpointKind = 'generative' | 'conversion' | 'classifier';
+/** What a checkpoint can do (generative, conversion, classifier): a word every layer shares (shared/vocabulary.ts). */
+export type { CheckpointKind } from '../shared/vocabulary';
 
 /** `<runDir>/best` or `<runDir>/last`. */
 export function checkpointFolder(runDir: string, name: CheckpointName): string {

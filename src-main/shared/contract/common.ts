@@ -2,10 +2,10 @@
 // model config, and the one way a request names a checkpoint (a run's best/last, or a model).
 import { z } from 'zod';
 import { CONFIG_LIMITS as CL, type Range } from '../defaults';
-import type { Modality, RunStatus, Validity } from '../vocabulary';
+import type { CheckpointKind, Modality, RunStatus, Validity } from '../vocabulary';
 import type { GpuAdapterInfo } from '../adapter';
 
-export type { Modality, RunStatus };
+export type { CheckpointKind, Modality, RunStatus };
 /** The GPU adapter the webgpu backend runs on: defined in ../adapter (the catalogue keeps it with each run too). */
 export type { GpuAdapterInfo };
 

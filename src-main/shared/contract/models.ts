@@ -3,6 +3,7 @@
 // dataset under a checkpoint.
 import { z } from 'zod';
 import { bytes, checkpointRefSchema, id, type CheckpointRefParsed, type IsoTime, type ModelConfigInput } from './common';
+import type { CheckpointKind } from '../vocabulary';
 import type { ScoringBackend } from './files';
 import { none, takes } from './method';
 
@@ -51,7 +52,7 @@ export interface ModelInfo {
   name: string;
   /** The file path or URL it came from ('export', 'run' for the studio's own). */
   source: string;
-  kind: 'generative' | 'conversion' | 'classifier';
+  kind: CheckpointKind;
   config: Required<ModelConfigInput>;
   /** The same config as config.json spells it (snake_case, docs/checkpoint-format.md). */
   configJson: Record<string, number>;
