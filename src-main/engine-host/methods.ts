@@ -1,19 +1,20 @@
-// What the engine process can be asked to do: train, generate, surprisal, evaluate. Each method takes
-// the job's argument and a context to report events and obey pause / stop / cancel.
+// What the engine can be asked to do: train, generate, surprisal, evaluate, classify, export, bench.
+// Each method takes the job's argument and a context to report events and obey pause / stop / cancel.
+// The same table runs in the engine process (./worker.ts) and in the CLI's process (./in-process.ts);
+// heavy parts (TF.js training, the TF.js evaluator, the torch writer, the bench) load on first use.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { initBackend, engineInfo } from '../engine/backend/backend';
+import { MODEL_FILE, requireCheckpoint } from '../checkpoint';
+import { ADAPTER_WEIGHTS_FILE, isAdapterFolder } from '../checkpoint/adapter';
+import { convert, generate, generateMany, loadInferenceModel, PREFILL_BATCH, type GenerateResult, type InferenceModel } from '../engine/infer';
+import { fileSurprisal } from '../engine/infer/score';
+import { KERNELS_BACKEND } from '../engine/infer/evaluate';
 import type { EngineInfo } from '../shared/contract';
-import { surprisal } from '../engine/eval/evaluate';
-import { evaluateAuto } from '../engine/eval/auto';
-import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
-import { MODEL_FILE } from '../engine/io/checkpoint';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../checkpoint/adapter';
-import { isTorchCheckpointPath } from '../engine/torch/read';
-import { UserError } from '../shared/errors';
+import { sampleSeed } from '../shared/seeds';
+import { errorLine, isUserError } from '../shared/errors';
 import { JobControl } from './control';
-import type { ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
-import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
+import type { GenerateJob, GenerateOutcome, GeneratedSample } from './jobs';
+import type { EngineArg, EngineEventName, EngineEvents, EngineJobEvent, EngineMethod, EngineResult } from './protocol';
 
 export { JobControl };
 
@@ -25,88 +26,169 @@ export interface MethodContext {
 /** The engine's method table: exactly the methods of the protocol, each with its argument and result types. */
 export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: MethodContext) => Promise<EngineResult<M>> };
 
+/** Set once a method that may start a TF.js backend ran (training, the TF.js evaluator, classify, export, bench). */
+let mayUseTfjs = false;
+
 /**
- * Open inference models, most recently used last. Generation reloads a checkpoint only when its weights changed
- * (training rewrites `best/`); a few stay open at once — a base and the adapters merged onto it each have their
- * own copy of the weights — so switching between open models costs nothing, within OPEN_MODELS_BYTES.
+ * Open inference models, most recently used last. Generation and scoring reload a checkpoint only when its weights
+ * changed (training rewrites `best/`), or when more samples are asked at once than it was loaded for. A few stay
+ * open at once — a base and each LoRA adapter merged onto it have their own copy of the weights — so switching
+ * between open models costs nothing, within OPEN_MODELS_BYTES.
  */
-const openModels: Array<{ key: string; model: InferenceModel }> = [];
+const openModels: Array<{ dir: string; key: string; model: InferenceModel }> = [];
 /** At most this many models stay open... */
 const MAX_OPEN_MODELS = 3;
 /** ...and together at most this much wasm memory (two paper-size models, 0.45 GB of weights each, plus caches). */
 const OPEN_MODELS_BYTES = 1.5 * 2 ** 30;
 
-/** The weights file of a checkpoint and its mtime: part of an open model's key. */
-function weightsStamp(dir: string): string {
-  // A `.pth` file is its own weights file; a folder keeps them in model.safetensors (an adapter folder: adapter_model.safetensors).
-  const torch = isTorchCheckpointPath(dir) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory();
-  const adapter = !torch && statSync(path.join(dir, ADAPTER_CONFIG_FILE), { throwIfNoEntry: false })?.isFile();
-  const weights = torch ? dir : path.join(dir, adapter ? ADAPTER_WEIGHTS_FILE : MODEL_FILE);
-  const st = statSync(weights, { throwIfNoEntry: false });
-  if (!st) throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: ${path.basename(weights)} is missing`, 'BAD_CHECKPOINT');
-  return `${dir}@${st.mtimeMs}`;
+/** A checkpoint's weights file and its mtime: part of an open model's key. */
+async function weightsStamp(dir: string): Promise<string> {
+  // A PyTorch file is its own weights file; a folder keeps them in model.safetensors, an adapter folder in adapter_model.safetensors.
+  const form = await requireCheckpoint(dir);
+  const weights = form === 'torch' ? dir : path.join(dir, (await isAdapterFolder(dir)) ? ADAPTER_WEIGHTS_FILE : MODEL_FILE);
+  return `${dir}@${statSync(weights, { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
 }
 
-async function inferenceModel(dir: string, base?: string | null): Promise<InferenceModel> {
-  const key = base ? `${weightsStamp(dir)}+${weightsStamp(base)}` : weightsStamp(dir);
-  const at = openModels.findIndex((m) => m.key === key);
+/** The open model of `dir` (merged onto `base` when it is an adapter folder) with caches for `batch` samples. */
+async function inferenceModel(dir: string, base?: string | null, batch = PREFILL_BATCH): Promise<InferenceModel> {
+  const key = base ? `${await weightsStamp(dir)}+${await weightsStamp(base)}` : await weightsStamp(dir);
+  const at = openModels.findIndex((m) => m.key === key && m.model.batch >= batch);
   if (at >= 0) {
     const [hit] = openModels.splice(at, 1);
     openModels.push(hit);
     return hit.model;
   }
-  // A checkpoint rewritten since it was opened: its old copy goes before the new one loads.
-  for (let i = openModels.length - 1; i >= 0; i--) if (openModels[i].key.split('+')[0].startsWith(`${dir}@`)) openModels.splice(i, 1);
-  const model = await loadInferenceModel(dir, { batch: PREFILL_BATCH, base });
-  openModels.push({ key, model });
+  // Older copies of this checkpoint (rewritten since, or loaded for fewer samples) go before the new one loads.
+  for (let i = openModels.length - 1; i >= 0; i--) if (openModels[i].dir === dir) openModels.splice(i, 1);
+  const model = await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH), base });
+  openModels.push({ dir, key, model });
   const bytes = () => openModels.reduce((a, m) => a + m.model.memoryBytes, 0);
   while (openModels.length > 1 && (openModels.length > MAX_OPEN_MODELS || bytes() > OPEN_MODELS_BYTES)) openModels.shift();
   return model;
 }
 
+function sampleOf(r: GenerateResult): GeneratedSample {
+  return {
+    bytes: r.bytes, generated: r.generated, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond,
+    seed: r.seed, constrained: r.constrained, repairs: r.repairs,
+  };
+}
+
+/** A generation job: `count` samples, sample i with seed sampleSeed(seed, i), batched where the sampler allows. */
+async function generateJob(job: GenerateJob, ctx: MethodContext): Promise<GenerateOutcome> {
+  const started = performance.now();
+  const model = await inferenceModel(job.checkpoint, job.base, job.count);
+  const s = job.sampling;
+  const common = {
+    topK: s.topK, topP: s.topP, temperature: s.temperature, maxBytes: s.maxBytes, constrain: s.constrain,
+    signal: ctx.control.signal,
+    onPatch: (e: { patch: number; generated: number; sample?: number }) => ctx.emit('patch', { sample: e.sample ?? 0, patches: e.patch, bytes: e.generated }),
+  };
+  let results: GenerateResult[];
+  if (job.input) {
+    // Conversion has no batched decoder: its samples run one after another, each with its own seed.
+    results = [];
+    for (let i = 0; i < job.count && !ctx.control.signal.aborted; i++) {
+      const seed = sampleSeed(s.seed, i);
+      results.push(await convert(model, { ...common, seed, onPatch: (e) => common.onPatch({ ...e, sample: i }), input: job.input.bytes, inputExt: job.input.ext, to: job.ext }));
+    }
+  } else if (job.count === 1) {
+    results = [await generate(model, { ...common, seed: s.seed, ext: job.ext, prompt: job.prompt ?? undefined })];
+  } else {
+    results = await generateMany(model, { ...common, seed: s.seed, ext: job.ext, prompt: job.prompt ?? undefined, count: job.count });
+  }
+  return { samples: results.map(sampleOf), seconds: (performance.now() - started) / 1000 };
+}
+
 export const engineMethods: EngineMethodTable = {
-  async train(job: TrainJob, ctx): Promise<TrainOutcome> {
+  async train(job, ctx) {
+    mayUseTfjs = true;
     // Loaded on first use: training pulls in the optimizer and gradient code that generation never needs.
     const { runTrainJob } = await import('./train-job');
     return runTrainJob(job, ctx);
   },
 
-  async generate(job: GenerateJob, ctx): Promise<GenerateOutcome> {
-    const model = await inferenceModel(job.checkpoint, job.base);
-    const common = {
-      topK: job.sampling.topK,
-      topP: job.sampling.topP,
-      temperature: job.sampling.temperature,
-      seed: job.sampling.seed,
-      maxBytes: job.sampling.maxBytes,
-      signal: ctx.control.signal,
-      onPatch: (e: { patch: number; generated: number }) => ctx.emit('patch', { patches: e.patch, bytes: e.generated }),
-    };
-    const r = job.input
-      ? await convert(model, { ...common, input: job.input.bytes, inputExt: job.input.ext, to: job.ext })
-      : await generate(model, { ...common, ext: job.ext, prompt: job.prompt ?? undefined });
-    return { bytes: r.bytes, patches: r.patches, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond };
+  generate: generateJob,
+
+  /** Per-file losses (`bgpt eval`, the Models view's "evaluate a dataset"): TF.js, or the kernels when it would not fit (or `fast`). */
+  async evaluate(job, ctx) {
+    mayUseTfjs = true;
+    const { evaluateAuto } = await import('../engine/eval/auto');
+    return evaluateAuto(job.checkpoint, job.files, {
+      fast: job.fast,
+      base: job.base,
+      onNote: (line) => ctx.emit('note', { line }),
+      kernelModel: () => inferenceModel(job.checkpoint, job.base),
+    });
   },
 
-  /** Per-file losses of a set of files (the Models view's "evaluate a dataset"): the kernels when TF.js would not fit. */
-  async evaluate(job: EvaluateJob): Promise<EvaluateOutcome> {
-    return evaluateAuto(job.checkpoint, job.files, { base: job.base });
-  },
-
-  async classify(job: ClassifyJob): Promise<ClassifyOutcome> {
+  async classify(job) {
+    mayUseTfjs = true;
     const { classifyFiles } = await import('../engine/classify/predict');
     const r = await classifyFiles({ checkpoint: job.checkpoint, base: job.base, files: job.files });
-    return { labels: r.labels, files: r.files, backend: r.backend };
+    return { labels: r.labels, files: r.files, backend: r.backend, warnings: r.warnings };
   },
 
-  async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {
-    const r = await surprisal({ checkpoint: job.checkpoint, base: job.base, bytes: job.bytes, ext: job.ext });
-    return { bits: r.bits, windows: r.windows, backend: r.backend };
+  /** On the cached kernels: the same model generation uses, and the same computation as evaluation's score of a file. */
+  async surprisal(job) {
+    const model = await inferenceModel(job.checkpoint, job.base);
+    const r = fileSurprisal(model, job.bytes, job.ext);
+    return { bits: r.bits, windows: r.windows, bitsPerByte: r.bitsPerByte, cropped: r.cropped, backend: KERNELS_BACKEND };
+  },
+
+  async exportTorch(job) {
+    mayUseTfjs = true;
+    const { exportSource, exportTorch, layoutData } = await import('../engine/torch/export');
+    const src = await exportSource(job.checkpoint, job.evalLoss, job.base);
+    const r = await exportTorch(src, job.out, { conversion: job.conversion, data: layoutData(job.data), source: job.source });
+    return { ...r, kind: src.kind, modelConfig: src.config };
+  },
+
+  async bench(job, ctx) {
+    mayUseTfjs = true;
+    const { runBench } = await import('./bench-job');
+    return runBench(job, (line) => ctx.emit('note', { line }));
   },
 };
 
-/** Picks the TF.js backend (BGPT_BACKEND overrides) before the first call; names it and its GPU adapter. */
+/** Picks the TF.js backend (BGPT_BACKEND overrides); names it and its GPU adapter. */
 export async function initEngine(): Promise<EngineInfo> {
+  const { initBackend, engineInfo } = await import('../engine/backend/backend');
   await initBackend();
   return engineInfo();
+}
+
+/** The backend and adapter once some method started TF.js, else null (the kernels need no backend, and this loads none). */
+export async function startedEngineInfo(): Promise<EngineInfo | null> {
+  if (!mayUseTfjs) return null;
+  const { startedEngineInfo: info } = await import('../engine/backend/backend');
+  return info();
+}
+
+/** A method name from the wire: only the protocol's own names are served (a message is data, not code). */
+export function isEngineMethod(method: unknown): method is EngineMethod {
+  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(engineMethods, method);
+}
+
+/** How an engine error crosses a boundary: its line, its code, and whether it is the user's to fix. */
+export function engineError(err: unknown): { message: string; code: string; user: boolean } {
+  const code = (err as { code?: unknown })?.code;
+  return { message: errorLine(err), code: typeof code === 'string' ? code : 'ENGINE_ERROR', user: isUserError(err) };
+}
+
+/**
+ * Runs one call of the method table, with its job's control registered under the job id (if the
+ * argument has one) while it runs, and its events handed to `emit`. Both hosts run calls through here.
+ */
+export async function runEngineCall(method: EngineMethod, arg: unknown, jobs: Map<string, JobControl>, emit: (jobId: string, event: EngineJobEvent) => void): Promise<unknown> {
+  // The caller's typed `call` built this from EngineMethods; the table is typed by the same map.
+  const fn = engineMethods[method] as (arg: unknown, ctx: MethodContext) => Promise<unknown>;
+  const jobId = (arg as { jobId?: string } | null)?.jobId;
+  const control = new JobControl();
+  if (jobId) jobs.set(jobId, control);
+  try {
+    return await fn(arg, { control, emit: (name, payload) => emit(jobId ?? '', { name, payload } as EngineJobEvent) });
+  } finally {
+    if (jobId) jobs.delete(jobId);
+  }
 }

@@ -25,6 +25,13 @@ export interface ResolvedBase {
 
 const short = (sha: string) => `${sha.slice(0, 12)}…`;
 
+/** The one line for an adapter folder named where no studio catalogue exists: nothing holds its base. */
+export function adapterNeedsCatalogue(dir: string, a: AdapterConfig, home?: string): UserError {
+  return new UserError(
+    `LoRA adapter ${dir} needs its base '${a.base.name}' (sha256 ${short(a.base.sha256)}), and there is no studio catalogue${home ? ` in ${home}` : ''} to find it in: import the base first (${importHint(a.base.name)}), or give --home`,
+    'NO_BASE');
+}
+
 /** What to run to bring a missing base into the studio. */
 function importHint(name: string): string {
   const published = PUBLISHED.exec(name);

@@ -17,7 +17,7 @@ import { readSafetensorsIndex } from '../engine/io/safetensors';
 import { configFromJson, configToJson, type BGPTConfig } from '../shared/config';
 import { UserError } from '../shared/errors';
 import { findAdapterBase } from './adapter-base';
-import { checkpointConfig } from './runs';
+import { readFolderConfig } from '../checkpoint';
 
 /** An adapter's weights file at most this large: rank 256 on every matrix of the paper model is 190 MB. */
 export const MAX_ADAPTER_BYTES = 512 * 2 ** 20;
@@ -51,7 +51,7 @@ export interface AdapterCandidate {
 export async function checkAdapterFolder(dir: string, catalogue: Catalogue): Promise<AdapterCandidate> {
   const config = await readAdapterConfig(dir);
   const base = await findAdapterBase(dir, catalogue, config);
-  const baseConfig = base.model ? configFromJson(base.model.config, `model ${base.model.name}`, { classifier: true }) : await checkpointConfig(base.path);
+  const baseConfig = base.model ? configFromJson(base.model.config, `model ${base.model.name}`, { classifier: true }) : await readFolderConfig(base.path, { classifier: true });
   const own = await readSmallJson(path.join(dir, 'config.json'));
   if (own !== undefined) {
     const c = configFromJson(own, path.join(dir, 'config.json'), { classifier: true });

@@ -128,7 +128,7 @@ export class ModelsState {
     this.evaluating = true;
     this.evaluation = null;
     try {
-      this.evaluation = await this.#studio.api.evaluateModel({ modelId: this.selected.id, datasetId });
+      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId });
     } catch (err) {
       this.#studio.toasts.show('error', `Evaluation failed: ${errorText(err)}`);
     } finally {

@@ -23,6 +23,7 @@ import { labelList } from './labels';
 import { readInitWeights } from './load';
 import { ClassifierModel, classifierLogits, loadClassifier, makeClassBatch, saveClassifier } from './model';
 import { evaluateClassifier, type ClassEval } from './predict';
+import { CLASSIFICATION_FILE as EVALS_FILE } from '../../checkpoint';
 
 const STATE_VERSION = 1;
 /** Marks the resume state as a classifier's, so a generative `last/` is never resumed here. */
@@ -32,7 +33,7 @@ export const DEFAULT_CLASSIFY_LR = 1e-4;
 /** Random stream of the dropout masks. */
 const DROPOUT_STREAM = 23;
 /** Every evaluation of a run, rewritten at each one: the run monitor's per-class accuracy and confusion matrices. */
-export const EVALS_FILE = 'classification.json';
+export { CLASSIFICATION_FILE as EVALS_FILE } from '../../checkpoint';
 
 export interface ClassStepMetrics { step: number; trainLoss: number; trainAccuracy: number; lr: number; bytesPerSecond: number; time: number }
 export interface ClassEvalMetrics extends ClassEval { step: number }

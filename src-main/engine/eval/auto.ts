@@ -2,16 +2,15 @@
 // the paper model loads and scores under 2.5 GB): TF.js while its estimate of a whole window fits every
 // memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
-import { UserError } from '../../shared/errors';
+import { readFolderConfig, requireCheckpoint } from '../../checkpoint';
+import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
 import { initBackend } from '../backend/backend';
 import { evaluate, type EvalReport } from './evaluate';
 import type { InputFile } from '../io/files';
 import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from '../infer/evaluate';
+import type { InferenceModel } from '../infer/model';
 import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from '../backend/resources';
-import { inspectTorchCheckpoint, isTorchCheckpointPath } from '../torch/read';
+import { inspectTorchCheckpoint } from '../torch/read';
 import { isAdapterFolder } from '../io/adapter-weights';
 import { readCheckpointConfig } from '../io/checkpoint';
 
@@ -33,16 +32,9 @@ export function chooseEvalEngine(config: BGPTConfig, limits: MemoryLimit[], forc
 
 /** The config of a checkpoint folder or .pth (an adapter folder: its base's), read without loading any weights. */
 export async function evaluationConfig(checkpoint: string, base?: string | null): Promise<BGPTConfig> {
-  if (isTorchCheckpointPath(checkpoint)) return (await inspectTorchCheckpoint(checkpoint)).config;
+  if ((await requireCheckpoint(checkpoint)) === 'torch') return (await inspectTorchCheckpoint(checkpoint)).config;
   if (await isAdapterFolder(checkpoint)) return readCheckpointConfig(checkpoint, base);
-  const file = path.join(checkpoint, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    throw new UserError(`${file}: missing or not valid JSON (is ${checkpoint} a checkpoint folder?)`, 'BAD_CHECKPOINT');
-  }
-  return configFromJson(json, file, { classifier: true });
+  return readFolderConfig(checkpoint, { classifier: true });
 }
 
 export interface EvaluateAutoOptions {
@@ -52,6 +44,8 @@ export interface EvaluateAutoOptions {
   fast?: boolean;
   /** Told the one line that says the kernels were chosen, and why. */
   onNote?: (line: string) => void;
+  /** The kernels' model of `checkpoint` when one is loaded already (the engine process caches it). */
+  kernelModel?: () => Promise<InferenceModel>;
 }
 
 /** Evaluates `files` under `checkpoint` on the engine that fits (see chooseEvalEngine). */
@@ -64,5 +58,6 @@ export async function evaluateAuto(checkpoint: string, files: InputFile[], opts:
     kernels = choice.kernels;
     if (choice.reason) opts.onNote?.(choice.reason);
   }
-  return kernels ? evaluateWithKernels(checkpoint, files, opts.base) : evaluate({ checkpoint, base: opts.base, files });
+  if (!kernels) return evaluate({ checkpoint, base: opts.base, files });
+  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.(), opts.base);
 }

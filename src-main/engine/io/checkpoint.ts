@@ -11,12 +11,12 @@ import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 import { modelWeights, type ModelWeights } from '../model/model';
 import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from '../model/weights';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
+import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
+import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../../checkpoint';
 import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from './adapter-weights';
 import { readAdapterConfig } from '../../checkpoint/adapter';
 
-export const CONFIG_FILE = 'config.json';
-export const MODEL_FILE = 'model.safetensors';
+export { CONFIG_FILE, MODEL_FILE } from '../../checkpoint';
 
 /** A model in memory: its config and its TF.js variables (dispose() when done). */
 export class BGPTModel {
@@ -55,17 +55,17 @@ async function readFileOrFail(file: string, what: string): Promise<Buffer> {
   }
 }
 
-async function checkDir(dir: string): Promise<void> {
-  const stat = await fs.stat(dir).catch(() => null);
-  if (!stat) throw new UserError(`checkpoint ${dir}: no such folder`, 'BAD_CHECKPOINT');
-  if (!stat.isDirectory()) throw new UserError(`checkpoint ${dir}: not a folder (a checkpoint is a folder with ${CONFIG_FILE} and ${MODEL_FILE}, or a PyTorch .pth/.pt file)`, 'BAD_CHECKPOINT');
-}
-
-/** True when `p` names a PyTorch checkpoint file (by its extension and not being a folder). */
+/**
+ * True when `p` is to be read as a PyTorch checkpoint file: any file that is not a folder (the torch
+ * reader checks its content and names what is wrong); a folder is a studio checkpoint. Missing paths
+ * and other files get one line from the checkpoint module (checkpoint/form.ts requireCheckpoint).
+ */
 export async function isTorchCheckpointFile(p: string): Promise<boolean> {
-  if (!isTorchCheckpointPath(p)) return false;
-  const stat = await fs.stat(p).catch(() => null);
-  return !stat?.isDirectory();
+  const form = await checkpointForm(p);
+  if (form === 'torch') return true;
+  if (form === 'folder') return false;
+  await requireCheckpoint(p);
+  return false;
 }
 
 /** A classifier (bGPTForClassification) has no byte-level decoder: it cannot score or generate bytes. */
@@ -94,22 +94,13 @@ export async function readCheckpointConfig(dir: string, base?: string | null): P
     requireGenerative(dir, info);
     return info.config;
   }
-  await checkDir(dir);
   if (await isAdapterFolder(dir)) {
     const a = await readAdapterConfig(dir);
     if (a.kind === 'classifier') requireGenerative(dir, { kind: 'classifier' });
     const own = await fs.stat(path.join(dir, CONFIG_FILE)).catch(() => null);
     if (!own) return readCheckpointConfig(await requireBase(dir, base));
   }
-  const file = path.join(dir, CONFIG_FILE);
-  const text = (await readFileOrFail(file, 'the checkpoint config')).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UserError(`${file}: not valid JSON`, 'BAD_CHECKPOINT');
-  }
-  return configFromJson(json, file);
+  return readFolderConfig(dir);
 }
 
 /** Tensors of a generative checkpoint, checked against its config; an adapter folder merged onto `base`. */

@@ -37,11 +37,6 @@ function fail(file: string, what: string): never {
   throw new UserError(`${file}: ${what}`, 'BAD_CHECKPOINT');
 }
 
-/** True for the file names PyTorch checkpoints go by. */
-export function isTorchCheckpointPath(p: string): boolean {
-  return /\.(pth|pt)$/i.test(p);
-}
-
 /** The archive's folder prefix (torch names it after the file, newer versions 'archive'). */
 function archivePrefix(zip: TorchZip): string {
   const pkl = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));

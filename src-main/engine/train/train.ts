@@ -24,10 +24,11 @@ import { deriveSeed } from '../model/rng';
 import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
 import { cropSequence } from '../../shared/patches';
 import { dominantExt, validSampleRate, VALIDITY_SAMPLES } from './validity';
+import { CONFIG_FILE, OPTIMIZER_FILE, TRAIN_STATE_FILE as STATE_FILE } from '../../checkpoint';
 
 /** Resume files written beside config.json / model.safetensors in `last/`. */
-export const STATE_FILE = 'train_state.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
+// Named once in the checkpoint module (checkpoint/layout.ts); re-exported under the names the trainers use.
+export { TRAIN_STATE_FILE as STATE_FILE, OPTIMIZER_FILE } from '../../checkpoint';
 const STATE_VERSION = 1;
 /** The reference trainer's LEARNING_RATE (shared/defaults.ts). */
 export const DEFAULT_LR = TRAIN_DEFAULTS.lr;
@@ -319,7 +320,7 @@ async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; 
   try {
     const saved = configFromJson(state.config, path.join(dir, STATE_FILE));
     if (JSON.stringify(saved) !== JSON.stringify(model.config)) {
-      throw new UserError(`${path.join(dir, STATE_FILE)}: its model config does not match ${path.join(dir, 'config.json')}`, 'BAD_CHECKPOINT');
+      throw new UserError(`${path.join(dir, STATE_FILE)}: its model config does not match ${path.join(dir, CONFIG_FILE)}`, 'BAD_CHECKPOINT');
     }
     const opt = await restoreOptimizer(dir, model.vars, state.step);
     return { model, opt, state };

@@ -14,7 +14,7 @@ let tmp: string;
 let adapterDir: string;
 const ctx: MethodContext = { control: new JobControl(), emit: () => {} };
 const sampling = { topK: 0, topP: 1, temperature: 1, seed: 4, maxBytes: 40 };
-const job = (checkpoint: string, base: string | null) => ({ jobId: 'j', checkpoint, base, ext: 'txt', prompt: null, input: null, sampling });
+const job = (checkpoint: string, base: string | null) => ({ jobId: 'j', checkpoint, base, ext: 'txt', prompt: null, input: null, count: 1, sampling });
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 beforeAll(async () => {
@@ -34,20 +34,20 @@ describe('engine methods with an adapter', () => {
     const wantAdapter = hex((await generate(await loadInferenceModel(adapterDir, { base: TINY_A_CHECKPOINT }), opts)).bytes);
     expect(wantAdapter).not.toBe(wantBase);
     for (let round = 0; round < 2; round++) {
-      expect(hex((await engineMethods.generate(job(TINY_A_CHECKPOINT, null), ctx)).bytes)).toBe(wantBase);
-      expect(hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).bytes)).toBe(wantAdapter);
+      expect(hex((await engineMethods.generate(job(TINY_A_CHECKPOINT, null), ctx)).samples[0].bytes)).toBe(wantBase);
+      expect(hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).samples[0].bytes)).toBe(wantAdapter);
     }
     // Without its base the job is refused in one line (a caller that skipped the resolver).
     await expect(engineMethods.generate(job(adapterDir, null), ctx)).rejects.toThrow(/is a LoRA adapter of 'tiny-a'/);
   });
 
   it('reads an adapter again once its file changed', async () => {
-    const before = hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).bytes);
+    const before = hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).samples[0].bytes);
     const { config } = await tinyA();
     await writeTestAdapter(adapterDir, { config, base: { sha256: 'e'.repeat(64), name: 'tiny-a', ref: { kind: 'file', fileName: 'x' } }, std: 0.1, seed: 99 });
     const later = new Date(Date.now() + 5000);
     await fs.utimes(path.join(adapterDir, 'adapter_model.safetensors'), later, later);
-    const after = hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).bytes);
+    const after = hex((await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT), ctx)).samples[0].bytes);
     expect(after).not.toBe(before);
     expect(after).toBe(hex((await generate(await loadInferenceModel(adapterDir, { base: TINY_A_CHECKPOINT }), { ext: 'txt', ...sampling })).bytes));
   });

@@ -31,7 +31,7 @@ describe('models table order', () => {
 
 describe('train form LoRA', () => {
   it('sends lora with the rank only when fine-tuning, and the contract fills in the defaults', () => {
-    const form = { ...defaultTrainForm(), datasetId: 'ds1', initFrom: { runId: 'mdl_x', checkpoint: 'best' as const }, lora: { rank: 4 } };
+    const form = { ...defaultTrainForm(), datasetId: 'ds1', initFrom: { kind: 'model' as const, modelId: 'mdl_x' }, lora: { rank: 4 } };
     const req = requests.trainRequest.parse(toTrainRequest(form));
     expect(req.lora).toEqual({ rank: 4, dropout: LORA_DEFAULTS.dropout, targets: LORA_DEFAULTS.targets, levels: LORA_DEFAULTS.levels, trainLayerNorms: false, trainBiases: false });
     expect(toTrainRequest({ ...form, initFrom: null }).lora).toBeUndefined();

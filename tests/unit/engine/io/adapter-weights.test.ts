@@ -51,8 +51,8 @@ const losses = (r: { files: Array<{ loss: number }> }) => r.files.map((f) => f.l
 describe('adapters merged at load', () => {
   it('scores on the kernels exactly as the hand-merged checkpoint, from a folder base and from a .pth base', async () => {
     const want = losses(await evaluateWithKernels(mergedDir, files));
-    const fromFolder = losses(await evaluateWithKernels(adapterDir, files, TINY_A_CHECKPOINT));
-    const fromPth = losses(await evaluateWithKernels(adapterDir, files, PTH));
+    const fromFolder = losses(await evaluateWithKernels(adapterDir, files, undefined, TINY_A_CHECKPOINT));
+    const fromPth = losses(await evaluateWithKernels(adapterDir, files, undefined, PTH));
     const base = losses(await evaluateWithKernels(TINY_A_CHECKPOINT, files));
     for (let i = 0; i < want.length; i++) {
       expect(fromFolder[i]).toBeCloseTo(want[i], 5);
@@ -63,7 +63,7 @@ describe('adapters merged at load', () => {
   });
 
   it('scores on TF.js as on the kernels, and loads the merged weights for training', async () => {
-    const kernels = losses(await evaluateWithKernels(adapterDir, files, TINY_A_CHECKPOINT));
+    const kernels = losses(await evaluateWithKernels(adapterDir, files, undefined, TINY_A_CHECKPOINT));
     const tfjs = losses(await evaluate({ checkpoint: adapterDir, base: TINY_A_CHECKPOINT, files }));
     for (let i = 0; i < kernels.length; i++) expect(tfjs[i]).toBeCloseTo(kernels[i], 4);
     const model = await loadModel(adapterDir, { base: PTH });
