@@ -1,0 +1,24 @@
+// Worker thread of the ReDoS audit: runs one entry on one input at a time and reports how long it took.
+// A regex that backtracks without end cannot be interrupted from its own thread; in a worker, the test
+// can terminate it and report which entry and input hung instead of hanging itself.
+import { parentPort } from 'node:worker_threads';
+import { auditInputs, ENTRIES, type AuditInput } from './redos-entries';
+
+let inputs: AuditInput[] | null = null;
+
+parentPort!.on('message', (msg: { entry: number; input: number }) => {
+  inputs ??= auditInputs();
+  const entry = ENTRIES[msg.entry];
+  const full = inputs[msg.input];
+  const input = entry.maxBytes && full.bytes.length > entry.maxBytes
+    ? { name: full.name, bytes: full.bytes.subarray(0, entry.maxBytes), text: full.text.slice(0, entry.maxBytes) }
+    : full;
+  const start = performance.now();
+  let error: string | null = null;
+  try {
+    entry.run(input);
+  } catch (err) {
+    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  parentPort!.postMessage({ ms: performance.now() - start, error });
+});
