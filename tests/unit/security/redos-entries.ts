@@ -37,23 +37,25 @@ import { exportFileName, safeFileStem } from '../../../src-renderer/lib/csv';
 import { parseHash } from '../../../src-renderer/lib/routes';
 import { bmpName, isConvertibleImage } from '../../../src-renderer/lib/image-import';
 
-/** Size of the long inputs; `auditInputs(size)` scales them (a probe may compare two sizes). */
+/** Runs of one character are 1 MB; the other patterns 256 KiB (a quadratic scan of 256 KiB already takes
+ * tens of seconds); `auditInputs(size)` scales both (a probe may compare two sizes). */
 const MB = 1 << 20;
 const ABC_HEADER = 'X:1\nT:t\nM:4/4\nL:1/8\nK:C\n';
 
 /** `unit` repeated to about `bytes` bytes. */
-let SIZE = MB;
+let SIZE = MB / 4;
+let RUN = MB;
 const fill = (unit: string, bytes = SIZE): string => unit.repeat(Math.max(1, Math.floor(bytes / unit.length)));
 
 /** Characters that open, close, repeat or separate something in one of the formats or grammars. */
 const RUN_CHARS = [' ', '\t', 'a', 'C', 'X', '1', '/', '%', '[', ']', '"', '!', '+', '<', '>', ':', '|', '-', '.', '\\', '(', '{', '^', '_', '=', '&', '#', '~'];
 
-/** Patterns that are adversarial for one of the regexes or scanners (each about 1 MB unless named). */
+/** Patterns that are adversarial for one of the regexes or scanners (each about 256 KiB unless named). */
 const patterns = (): Array<[string, string]> => [
   ['10,000 blank lines', '\n'.repeat(10_000)],
   ['10,000 blank lines, then a letter', '\n'.repeat(10_000) + 'Y'],
   ['10,000 CRLF blank lines, then a letter', '\r\n'.repeat(10_000) + 'Y'],
-  ['1 MB of newlines', fill('\n')],
+  ['1 MB of newlines', fill('\n', RUN)],
   ['whitespace-only lines', fill(' \t \n') + 'Y'],
   ['100,000 "%" lines', '%\n'.repeat(100_000) + 'Y'],
   ['"%" lines with text', fill('% a comment line\n') + 'Y'],
@@ -93,7 +95,7 @@ const patterns = (): Array<[string, string]> => [
 
 /** Binary inputs for the binary parsers (magic bytes followed by garbage or by nothing). */
 function binaryInputs(): Array<[string, Uint8Array]> {
-  const MB = SIZE;
+  const MB = RUN;
   let seed = 1;
   const random = new Uint8Array(MB).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
   const withMagic = (magic: number[], body: Uint8Array) => Uint8Array.from([...magic, ...body.subarray(0, MB - magic.length)]);
@@ -115,23 +117,26 @@ export interface AuditInput {
   name: string;
   bytes: Uint8Array;
   text: string;
+  /** A pattern after an ABC header: given only to entries that read ABC (`abc: true`). */
+  abc: boolean;
 }
 
 /** Every adversarial input: each pattern as it is and after an ABC header, each run of one character, the binaries. */
-export function auditInputs(size = MB): AuditInput[] {
-  SIZE = size;
+export function auditInputs(run = MB): AuditInput[] {
+  RUN = run;
+  SIZE = run / 4;
   const PATTERNS = patterns();
   const enc = new TextEncoder();
   const dec = new TextDecoder();
-  const texts: Array<[string, string]> = [
-    ...PATTERNS,
-    ...PATTERNS.map(([n, t]): [string, string] => [`ABC header + ${n}`, ABC_HEADER + t]),
-    ...RUN_CHARS.map((c): [string, string] => [`1 MB of ${JSON.stringify(c)}`, fill(c)]),
-    ...RUN_CHARS.map((c): [string, string] => [`ABC header + 1 MB of ${JSON.stringify(c)}`, ABC_HEADER + fill(c)]),
+  const texts: Array<[string, string, boolean]> = [
+    ...PATTERNS.map(([n, t]): [string, string, boolean] => [n, t, false]),
+    ...RUN_CHARS.map((c): [string, string, boolean] => [`1 MB of ${JSON.stringify(c)}`, fill(c, RUN), false]),
+    ...PATTERNS.map(([n, t]): [string, string, boolean] => [`ABC header + ${n}`, ABC_HEADER + t, true]),
+    ...RUN_CHARS.map((c): [string, string, boolean] => [`ABC header + 1 MB of ${JSON.stringify(c)}`, ABC_HEADER + fill(c, RUN), true]),
   ];
   return [
-    ...texts.map(([name, text]) => ({ name, text, bytes: enc.encode(text) })),
-    ...binaryInputs().map(([name, bytes]) => ({ name, bytes, text: dec.decode(bytes) })),
+    ...texts.map(([name, text, abc]) => ({ name, text, bytes: enc.encode(text), abc })),
+    ...binaryInputs().map(([name, bytes]) => ({ name, bytes, text: dec.decode(bytes), abc: false })),
   ];
 }
 
@@ -140,8 +145,14 @@ export interface AuditEntry {
   name: string;
   /** The file whose regexes (or parser) it exercises. */
   source: string;
-  /** Inputs are cut to this many bytes (third-party parsers that are linear but slow per byte). */
+  /**
+   * Inputs are cut to this many bytes: abcjs (third party) is given at most ABCJS_LIMITS (16 KiB, lines
+   * of 512 characters), so longer inputs would only test the refusal; conversion costs abcjs 0.4–1 ms a
+   * tune (a 4 KiB book of empty tunes is 1,365 of them), linear in the book (at most 5,000 tunes).
+   */
   maxBytes?: number;
+  /** It reads ABC: it also gets every pattern after an ABC header, so the music scanners see it. */
+  abc?: true;
   run(input: AuditInput): unknown;
 }
 
@@ -173,27 +184,27 @@ function feed(ext: string, bytes: Uint8Array): number {
  */
 export const ENTRIES: AuditEntry[] = [
   // formats/: detection, validation, guidance, sampling constraints (imports, generated samples, prompts)
-  { name: 'detectModality', source: 'src-main/formats/modality.ts', run: (i) => [detectModality(i.bytes, 'txt'), detectModality(i.bytes, 'dat'), detectModality(i.bytes, 'bin')] },
-  { name: 'validate as ABC', source: 'src-main/formats/abc.ts', run: (i) => settle(() => validate(i.bytes, 'abc')) },
+  { name: 'detectModality', abc: true, source: 'src-main/formats/modality.ts', run: (i) => [detectModality(i.bytes, 'txt'), detectModality(i.bytes, 'dat'), detectModality(i.bytes, 'bin')] },
+  { name: 'validate as ABC', abc: true, source: 'src-main/formats/abc.ts', run: (i) => settle(() => validate(i.bytes, 'abc')) },
   { name: 'validate as text', source: 'src-main/formats/text.ts', run: (i) => settle(() => validate(i.bytes, 'txt')) },
-  { name: 'validate by content (no known extension)', source: 'src-main/formats/validate.ts', run: (i) => settle(() => validate(i.bytes, 'dat')) },
+  { name: 'validate by content (no known extension)', abc: true, source: 'src-main/formats/validate.ts', run: (i) => settle(() => validate(i.bytes, 'dat')) },
   { name: 'validate as MIDI, WAV, BMP', source: 'src-main/formats/{midi,wav,bmp}.ts', run: (i) => ['mid', 'wav', 'bmp'].map((e) => settle(() => validate(i.bytes, e))) },
   { name: 'CPU trace check', source: 'src-main/formats/cpu/validate.ts', run: (i) => [settle(() => traceError(i.bytes)), settle(() => looksLikeTrace(i.bytes))] },
-  { name: 'splitTunes', source: 'src-main/formats/abc.ts', run: (i) => splitTunes(i.text).tunes.length },
-  { name: 'judgeSample + guidanceLine', source: 'src-main/formats/guidance.ts', run: (i) => ['abc', 'txt', 'mid'].map((e) => guidanceLine(judgeSample(i.bytes, e, { stoppedBy: 'window', windowPatches: 512 }))) },
-  { name: 'ABC sampling constraint', source: 'src-main/formats/constraints.ts', run: (i) => feed('abc', i.bytes) },
+  { name: 'splitTunes', abc: true, source: 'src-main/formats/abc.ts', run: (i) => splitTunes(i.text).tunes.length },
+  { name: 'judgeSample + guidanceLine', abc: true, source: 'src-main/formats/guidance.ts', run: (i) => ['abc', 'txt', 'mid'].map((e) => guidanceLine(judgeSample(i.bytes, e, { stoppedBy: 'window', windowPatches: 512 }))) },
+  { name: 'ABC sampling constraint', abc: true, source: 'src-main/formats/constraints.ts', run: (i) => feed('abc', i.bytes) },
   { name: 'UTF-8 sampling constraint', source: 'src-main/formats/constraints.ts', run: (i) => feed('txt', i.bytes) },
   // formats/preview/: the viewers (renderer), abcjs and @tonejs/midi included
-  { name: 'ABC viewer (abcjs parseOnly)', source: 'src-main/formats/preview/abc.ts', maxBytes: 256 * 1024, run: (i) => settle(() => parseAbc(i.bytes).issues.length) },
+  { name: 'ABC viewer (abcjs parseOnly)', abc: true, source: 'src-main/formats/preview/abc.ts', maxBytes: 16 * 1024, run: (i) => settle(() => parseAbc(i.bytes).issues.length) },
   { name: 'MIDI viewer', source: 'src-main/formats/preview/midi.ts', run: (i) => settle(() => { const v = parseMidi(i.bytes); return playbackNotes(i.bytes, v).notes.length; }) },
   { name: 'WAV viewer', source: 'src-main/formats/preview/wav.ts', run: (i) => settle(() => { const v = parseWav(i.bytes); return wavPeaks(v, 64, 0, 100).length; }) },
   { name: 'BMP viewer', source: 'src-main/formats/preview/bmp.ts', run: (i) => settle(() => parseBmp(i.bytes)) },
   { name: 'text and hex viewers', source: 'src-main/formats/preview/{text,kind}.ts', run: (i) => { const idx = indexText(i.bytes); return [textRows(i.bytes, idx, 0, 50).length, hexRows(i.bytes, 0, 50).length, viewKind('txt', i.bytes), viewKind('abc', i.bytes)]; } },
   // formats/convert/ and datasets/: `bgpt datasets convert`, tune books, import statistics
-  { name: 'abcToMidi (abcjs)', source: 'src-main/formats/convert/abc-midi.ts', maxBytes: 128 * 1024, run: (i) => settle(() => abcToMidi(i.text).length) },
+  { name: 'abcToMidi (abcjs)', abc: true, source: 'src-main/formats/convert/abc-midi.ts', maxBytes: 4 * 1024, run: (i) => settle(() => abcToMidi(i.text).length) },
   { name: 'textToUtf8, wavToClips, imageToBmp', source: 'src-main/formats/convert/*.ts', run: (i) => [settle(() => textToUtf8(i.bytes)), settle(() => wavToClips(i.bytes).length), settle(() => imageToBmp(i.bytes))] },
   { name: 'convertFile (.txt, .wav, .png, .jpg, .bmp)', source: 'src-main/datasets/convert.ts', run: (i) => ['x.txt', 'x.wav', 'x.png', 'x.jpg', 'x.bmp', 'x.dat'].map((n) => settle(() => convertFile(n, i.bytes))) },
-  { name: 'tune books: tunesOfBook, cleanTuneLines, tuneKey', source: 'src-main/datasets/tunebook.ts', run: (i) => [tunesOfBook(i.text, 'book.abc').length, cleanTuneLines(i.text.split('\n')).length, tuneKey(i.text)] },
+  { name: 'tune books: tunesOfBook, cleanTuneLines, tuneKey', abc: true, source: 'src-main/datasets/tunebook.ts', run: (i) => [tunesOfBook(i.text, 'book.abc').length, cleanTuneLines(i.text.split('\n')).length, tuneKey(i.text)] },
   { name: 'import: pairKeyOf, statistics', source: 'src-main/datasets/{split,stats}.ts', run: (i) => { const s = new StatsAccumulator(); s.add(i.bytes); return [pairKeyOf(i.text), s.result().count]; } },
   // engine/torch/: what a .pth and its logs-*.txt hold
   { name: 'reference trainer log (logs-*.txt)', source: 'src-main/engine/torch/log.ts', run: (i) => settle(() => parseReferenceLog(i.text).length) },

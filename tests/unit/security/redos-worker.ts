@@ -4,10 +4,10 @@
 import { parentPort } from 'node:worker_threads';
 import { auditInputs, ENTRIES, type AuditInput } from './redos-entries';
 
-let inputs: AuditInput[] | null = null;
+const inputs: AuditInput[] = auditInputs();
+parentPort!.postMessage({ ready: true });
 
 parentPort!.on('message', (msg: { entry: number; input: number }) => {
-  inputs ??= auditInputs();
   const entry = ENTRIES[msg.entry];
   const full = inputs[msg.input];
   const input = entry.maxBytes && full.bytes.length > entry.maxBytes
