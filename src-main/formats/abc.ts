@@ -114,10 +114,11 @@ export function splitTunes(text: string): { header: string[]; tunes: { lines: st
 /**
  * What the studio hands abcjs (the renderer's engraver and ABC → MIDI) at most (docs/security.md,
  * "Bounded time"). abcjs is quadratic in the length of a line (16,384 dashes on one line: 30 s) and
- * costs up to ~0.1 ms a character on some runs ('>'); real ABC is far inside these: the repository's
- * 610 tunes and books have lines of at most 162 characters and files of at most 11 KB.
+ * costs up to ~0.1 ms a character on some runs ('>') and ~1 ms a tune; real ABC is far inside these:
+ * the repository's 610 tunes and books have lines of at most 162 characters and files of at most 11 KB,
+ * and a generated sample is at most one window (8 KB at paper size).
  */
-export const ABCJS_LIMITS = { maxLineChars: 512, maxChars: 32 * 1024, maxTunes: 200 };
+export const ABCJS_LIMITS = { maxLineChars: 512, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
 
 /** Why `text` is not given to abcjs (a line or the text too long, too many tunes), or null. */
 export function abcjsRefusal(text: string, limits = ABCJS_LIMITS): string | null {
@@ -128,6 +129,7 @@ export function abcjsRefusal(text: string, limits = ABCJS_LIMITS): string | null
     const end = found < 0 ? text.length : found;
     if (end - start > limits.maxLineChars) return `line ${line} has ${end - start} characters, more than the ${limits.maxLineChars} abcjs is given`;
     if (text.startsWith('X:', start) && ++tunes > limits.maxTunes) return `more than ${limits.maxTunes} tunes`;
+    if (line > limits.maxLines) return `more than ${limits.maxLines} lines`;
     if (found < 0) break;
     start = found + 1;
   }
