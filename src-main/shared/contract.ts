@@ -159,10 +159,12 @@ export const requests = {
   /** What the native open dialog is for: files and folders for a dataset (default), or one model file. */
   openDialog: z.object({ purpose: z.enum(['dataset', 'model']).optional() }).optional(),
   modelDownload: z.object({
-    /** A published model (conversion, cpu, text, image, audio) or an http(s) URL. */
+    /** A published model (conversion, cpu, text, image, audio) or, desktop only, an https URL (docs/security.md). */
     source: z.string().trim().min(1).max(2000),
     name: z.string().trim().min(1).max(100).optional(),
     kind: z.enum(['generative', 'conversion', 'classifier']).optional(),
+    /** The sha256 the file must have (a URL whose server publishes none); a published model's is pinned. */
+    sha256: z.string().trim().regex(/^[0-9a-fA-F]{64}$/, 'sha256: 64 hexadecimal digits').optional(),
   }),
   modelRename: z.object({ id, name: z.string().trim().min(1).max(100) }),
   modelEvaluate: z.object({ modelId: id, datasetId: id, split: z.enum(['train', 'eval', 'all']).default('eval'), limit: z.number().int().min(1).max(10_000).default(200) }),

@@ -11,7 +11,7 @@ parentPort!.on('message', (msg: { entry: number; input: number }) => {
   const entry = ENTRIES[msg.entry];
   const full = inputs[msg.input];
   const input = entry.maxBytes && full.bytes.length > entry.maxBytes
-    ? { name: full.name, bytes: full.bytes.subarray(0, entry.maxBytes), text: full.text.slice(0, entry.maxBytes) }
+    ? { ...full, bytes: full.bytes.subarray(0, entry.maxBytes), text: full.text.slice(0, entry.maxBytes) }
     : full;
   const start = performance.now();
   let error: string | null = null;
