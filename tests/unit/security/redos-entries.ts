@@ -29,6 +29,10 @@ import { args } from '../../../src-main/shared/contract';
 import { checkModelName } from '../../../src-main/catalogue/models';
 import { sha256FromHeader } from '../../../src-main/studio/download';
 import { resolveDownloadSource } from '../../../src-main/studio/models';
+import { hubRedirectAllowed, isLoopbackHost, transportProblem } from '../../../src-main/studio/published';
+import { pathRedactor } from '../../../src-main/studio/redact';
+import { grantedModelFile, PathGrants } from '../../../src-main/studio/grants';
+import { saveDialogName } from '../../../src-main/main/policy';
 import { authorize, isOwnHost, isOwnOrigin, parseTarget, safeDecode } from '../../../src-main/server/guards';
 import { parseCommandArgs } from '../../../src-main/cli/framework';
 import { modelsImport } from '../../../src-main/cli/commands/models';
@@ -217,6 +221,10 @@ export const ENTRIES: AuditEntry[] = [
   { name: 'model names', source: 'src-main/catalogue/models.ts', run: (i) => settle(() => checkModelName(i.text)) },
   { name: 'sha256 from a download header', source: 'src-main/studio/download.ts', run: (i) => [sha256FromHeader(i.text), sha256FromHeader(`"${i.text}"`)] },
   { name: 'download source (name or URL)', source: 'src-main/studio/models.ts', run: (i) => settle(() => resolveDownloadSource(i.text)) },
+  { name: 'download URLs: scheme, loopback, hub hosts', source: 'src-main/studio/published.ts', run: (i) => settle(() => { const u = new URL(`https://h/${encodeURIComponent(i.text.slice(0, 4096))}`); return [transportProblem(u), hubRedirectAllowed(u), isLoopbackHost(i.text)]; }) },
+  { name: 'machine paths said without the machine (bgpt serve)', source: 'src-main/studio/redact.ts', run: (i) => pathRedactor('/home/u/.bgpt', '/home/u')(i.text).length },
+  { name: 'dialog selections (a .pth and its log)', source: 'src-main/studio/grants.ts', run: (i) => { const g = new PathGrants(); return settle(() => grantedModelFile(g, g.grant([`/x/${i.text.slice(0, 4096)}.pth`, `/x/${i.text.slice(0, 4096)}.txt`]).selection)); } },
+  { name: 'save dialog name', source: 'src-main/main/policy.ts', run: (i) => saveDialogName(i.text) },
   // server/: request targets and headers of `bgpt serve`
   { name: 'request guards', source: 'src-main/server/guards.ts', run: (i) => { const t = parseTarget('/' + i.text); return [t && authorize(t.pathname, t.query, 'tok'), safeDecode(i.text), isOwnHost(i.text, 7860), isOwnOrigin(i.text, 7860)]; } },
   // cli/: argument parsing (the unknown-option message is cut by a regex)
@@ -250,7 +258,6 @@ export const REVIEWED_REGEX_FILES: Record<string, string> = {
   'src-main/formats/preview/kind.ts': 'a leading dot of an extension',
   'src-main/formats/wav.ts': 'a 4-character chunk id',
   'src-main/main/index.ts': 'URLs of the window\'s own requests (anchored scheme)',
-  'src-main/main/policy.ts': 'navigation URLs (anchored scheme)',
   'src-main/studio/datasets.ts': 'upload names: one class, global',
   'src-main/studio/model-file.ts': 'names in the folder of a granted .pth (anchored, `.*` then a fixed suffix: linear)',
   'src-main/studio/resolve-checkpoint.ts': '--checkpoint specs: one class / fixed suffix',
