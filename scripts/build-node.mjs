@@ -16,7 +16,7 @@ await build({
   entryPoints: {
     cli: 'src-main/cli/main.ts',
     engine: 'src-main/engine-host/worker.ts',
-    'grad-worker': 'src-main/engine/grad-worker.ts',
+    'grad-worker': 'src-main/engine/train/grad-worker.ts',
     'inspect-worker': 'src-main/engine/torch/inspect-worker.ts',
   },
   outdir,

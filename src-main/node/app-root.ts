@@ -41,7 +41,7 @@ export type NodeEntry = 'cli' | 'engine' | 'grad-worker' | 'inspect-worker';
 const SOURCES: Record<NodeEntry, string> = {
   cli: 'src-main/cli/main.ts',
   engine: 'src-main/engine-host/worker.ts',
-  'grad-worker': 'src-main/engine/grad-worker.ts',
+  'grad-worker': 'src-main/engine/train/grad-worker.ts',
   'inspect-worker': 'src-main/engine/torch/inspect-worker.ts',
 };
 

@@ -10,16 +10,19 @@ import { pipeline } from 'node:stream/promises';
 import type { Catalogue } from '../catalogue/catalogue';
 import { checkModelName, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
 import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
-import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig } from '../shared/config';
-import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../shared/contract';
-import type { EngineHost } from '../engine-host/host';
+import { configFromJson } from '../shared/config';
+import type { DownloadInfo, ModelInfo, PublishedModel } from '../shared/contract';
+import { TORCH_FILE_NAME, withoutTorchExtension } from '../checkpoint';
 import { UserError, errorLine } from '../shared/errors';
 import { discardPartial, download, humanBytes, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
 import { isProcessAlive } from '../catalogue/reconcile';
-import { inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
+import type { ModelInspector } from './model-file';
 import { hubRedirectAllowed, isPublished, PUBLISHED_FILES, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
-import { assertFits, memoryLimits } from '../engine/resources';
+
+/** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
+const modelFile = () => import('./model-file');
+const inspectModelFile: ModelInspector = async (file) => (await modelFile()).inspectModelFile(file);
 
 /** Browser uploads arrive in chunks this size at most: one WebSocket message stays far below its ~64 MiB limit. */
 export const UPLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -187,13 +190,14 @@ export class ModelService {
     if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
+    const { readLogCurves } = await modelFile();
     const curves = await readLogCurves(opts.log ?? null);
     return this.land({ from: src, move: false, fileName: path.basename(src), source: src, info, curves, ...opts });
   }
 
   /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
   async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
-    if (!/\.(pth|pt)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (!TORCH_FILE_NAME.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
     if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
     // Bounded before anything is written: uploads at once, their bytes together, and the disk.
@@ -263,7 +267,7 @@ export class ModelService {
     const { url, published } = this.source(spec);
     const expected = this.expectation(published, opts.sha256);
     const fileName = published ? this.publishedFiles[published].file : decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model.pth');
-    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : fileName.replace(/\.(pth|pt)$/i, '')));
+    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : withoutTorchExtension(fileName)));
     const existing = (await this.catalogue.models.list()).find((m) => m.source === url && m.status === 'ok' && (expected.sha256 === null || m.sha256 === expected.sha256));
     if (existing && (opts.name === undefined || existing.name === name)) {
       opts.onNote?.(`already downloaded as model '${existing.name}'`);
@@ -371,34 +375,6 @@ export class ModelService {
     return [...this.downloads.values()].map((d) => ({ ...d.info }));
   }
 
-  /**
-   * Loss of each file of a dataset split under a model, in the engine process (files are read here;
-   * at most `limit`, by name, so a huge dataset gives a quick estimate rather than an hour's wait).
-   */
-  async evaluate(req: { modelId: string; datasetId: string; split: 'train' | 'eval' | 'all'; limit: number }, engine: EngineHost): Promise<ModelEvaluation> {
-    const model = await this.get(req.modelId);
-    if (model.missing) throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
-    if (model.kind === 'classifier') throw new UserError(`model '${model.name}' is a classifier: it has no byte losses to evaluate`, 'BAD_KIND');
-    const dataset = await this.catalogue.getDataset(req.datasetId);
-    if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
-    const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
-    const chosen = rows.slice(0, req.limit);
-    assertEvaluationFits(chosen.length, chosen.reduce((n, f) => n + f.size, 0), model.config as BGPTConfig);
-    const files: Array<{ name: string; ext: string; bytes: Uint8Array }> = [];
-    for (const f of chosen) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
-    engine.setActivity(`evaluating ${model.name}`);
-    try {
-      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
-      return {
-        modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
-        files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
-      };
-    } finally {
-      engine.setActivity(null);
-    }
-  }
-
   /** Cancels every download (studio shutdown); partial files stay for a resume. */
   stopAll(): void {
     for (const d of this.downloads.values()) d.abort.abort();
@@ -431,7 +407,7 @@ export class ModelService {
     from: string; move: boolean; fileName: string; source: string; info: Awaited<ReturnType<ModelInspector>>; curves: ModelMetricRow[];
     name?: string; kind?: ModelKind; sha256?: string;
   }): Promise<ModelInfo> {
-    const name = checkModelName(a.name ?? a.fileName.replace(/\.(pth|pt)$/i, ''));
+    const name = checkModelName(a.name ?? withoutTorchExtension(a.fileName));
     await this.checkNameFree(name);
     const kind = decideKind(a.info.kind, a.kind, [name, a.fileName, a.source]);
     const id = newId('mdl');
@@ -473,16 +449,6 @@ export class ModelService {
       throw err;
     }
   }
-}
-
-/**
- * Refuses, before any file is read, an evaluation whose files and model do not fit in memory: the
- * files are read here, sent to the engine (base64 in its messages) and held there (about three copies),
- * beside the model's weights (docs/security.md, "Unbounded memory").
- */
-export function assertEvaluationFits(count: number, fileBytes: number, config: BGPTConfig): void {
-  assertFits(`evaluating ${count} file(s) of ${humanBytes(fileBytes)}`, 3 * fileBytes + estimateInferenceMemoryBytes(config), memoryLimits(null),
-    'evaluate fewer files (a lower limit) or a split with smaller files');
 }
 
 /** Refuses when the disk holding `dir` has not `need` bytes free (plus a margin); nothing is named but the studio home. */

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { ModelService } from '../../../src-main/studio/models';
-import { resolveCheckpoint } from '../../../src-main/studio/resolve-checkpoint';
+import { checkpointArg, resolveCheckpoint } from '../../../src-main/studio/checkpoints';
 import { PUBLISHED_FILES, type PublishedFile, type PublishedTable } from '../../../src-main/studio/published';
 import { DatasetService } from '../../../src-main/studio/datasets';
 import { StudioEventBus } from '../../../src-main/studio/events';
 import type { EngineHost } from '../../../src-main/engine-host/host';
+import { ScoringService } from '../../../src-main/studio/scoring';
 import { startModelServer } from '../../helpers/model-server';
 import { createHash } from 'node:crypto';
 
@@ -75,16 +76,19 @@ describe('ModelService', () => {
   it('resolves --checkpoint as a path, then a model by name or id, and marks a vanished file missing', async () => {
     const imported = await models.importPath(PTH_FILE, { name: 'tiny' });
     const m = { ...imported, path: await models.pathOf(imported.id) };
-    expect((await resolveCheckpoint(PTH_FILE, home)).from).toBe('file');
-    expect(await resolveCheckpoint('tiny', home)).toMatchObject({ from: 'model', path: m.path });
-    expect(await resolveCheckpoint(m.id, home)).toMatchObject({ from: 'model', path: m.path });
-    await expect(resolveCheckpoint('nope', home)).rejects.toThrow(`--checkpoint 'nope': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`);
+    const resolve = async (arg: string) => resolveCheckpoint(catalogue, await checkpointArg(arg));
+    expect(await resolve(PTH_FILE)).toMatchObject({ form: 'torch', model: null, run: null });
+    expect(await resolve('tiny')).toMatchObject({ form: 'torch', path: m.path, model: { id: m.id } });
+    expect(await resolve(m.id)).toMatchObject({ form: 'torch', path: m.path, model: { id: m.id } });
+    // A reference names a model by id only: its name is no id.
+    await expect(resolveCheckpoint(catalogue, { kind: 'model', modelId: 'tiny' })).rejects.toThrow("no model 'tiny'");
+    await expect(resolve('nope')).rejects.toThrow(`--checkpoint 'nope': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`);
     const renamed = await models.rename(m.id, 'tiny-2');
     expect(renamed.name).toBe('tiny-2');
     await fs.rm(m.path);
     await catalogue.reconcile();
     expect((await models.get('tiny-2')).missing).toBe(true);
-    await expect(resolveCheckpoint('tiny-2', home)).rejects.toThrow(/missing its file/);
+    await expect(resolve('tiny-2')).rejects.toThrow(/missing its file/);
     await models.delete(m.id);
     expect(existsSync(path.dirname(m.path))).toBe(false);
   });
@@ -147,9 +151,10 @@ describe('ModelService limits (issue 20 items 3 and 6)', () => {
     const ds = new DatasetService(home, catalogue, new StudioEventBus());
     const report = await ds.importFiles('texts', Array.from({ length: 20 }, (_, i) => ({ name: `t${i}.txt`, bytes: new TextEncoder().encode(`text ${i} `.repeat(500)) })), 'generative');
     const engine = { call: () => { throw new Error('the engine was called'); }, setActivity: () => {} } as unknown as EngineHost;
+    const scoring = new ScoringService(catalogue, engine);
     process.env.BGPT_MEMORY_LIMIT = '200K';
     try {
-      await expect(models.evaluate({ modelId: m.id, datasetId: report.datasetId, split: 'all', limit: 100 }, engine))
+      await expect(scoring.evaluateDataset({ from: { kind: 'model', modelId: m.id }, datasetId: report.datasetId, split: 'all', limit: 100 }))
         .rejects.toThrow(/^evaluating 20 file\(s\) of 73 KiB needs about \d+ MiB, more than the \d+ MiB of BGPT_MEMORY_LIMIT it may use: evaluate fewer files \(a lower limit\) or a split with smaller files$/);
     } finally {
       delete process.env.BGPT_MEMORY_LIMIT;

@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
   internalPort = (internal.address() as AddressInfo).port;
   process.env.BGPT_HF_ENDPOINT = hub.base;
-  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
   server = await startServer({ port: 0, rendererDir: renderer, dispatch: createDispatcher(studio.handlers), subscribe: (l) => studio.subscribe(l) });
   ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
   await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
