@@ -18,7 +18,7 @@ import { discardPartial, download, humanBytes, type DownloadProgress } from './d
 import type { StudioEventBus } from './events';
 import { isProcessAlive } from '../catalogue/reconcile';
 import type { ModelInspector } from './model-file';
-import { hubRedirectAllowed, isPublished, PUBLISHED_FILES, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
+import { hubRedirectAllowed, isPublished, publishedFiles, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
 
 /** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
 const modelFile = () => import('./model-file');
@@ -130,7 +130,7 @@ export class ModelService {
   ) {}
 
   private get publishedFiles(): PublishedTable {
-    return this.options.published ?? PUBLISHED_FILES;
+    return this.options.published ?? publishedFiles();
   }
 
   /** The browser's downloads (`bgpt serve`): published names only, redirects within the hub's hosts. */

@@ -48,6 +48,36 @@ export const PUBLISHED_FILES: PublishedTable = {
   },
 };
 
+/**
+ * Pins for a test hub: a JSON object `{"text": {"size": N, "sha256": "…"}, …}` in this variable replaces
+ * entries of the table, honoured only while BGPT_HF_ENDPOINT is a hub on this machine (the end-to-end
+ * tests serve a small checkpoint as a published name). Downloads from any other hub use the shipped pins.
+ */
+export const TEST_PINS_ENV = 'BGPT_TEST_PUBLISHED';
+
+/** The table downloads are checked against: the shipped pins, or a loopback test hub's (TEST_PINS_ENV). */
+export function publishedFiles(env: NodeJS.ProcessEnv = process.env): PublishedTable {
+  const raw = env[TEST_PINS_ENV];
+  if (!raw) return PUBLISHED_FILES;
+  if (!isLoopbackHost(new URL(hfEndpoint(env)).hostname)) {
+    throw new UserError(`${TEST_PINS_ENV} is honoured only for a test hub on this machine (${HF_ENDPOINT_ENV}=http://127.0.0.1:…)`, 'BAD_ARGS');
+  }
+  let pins: Record<string, { size?: unknown; sha256?: unknown }>;
+  try {
+    pins = JSON.parse(raw) as typeof pins;
+  } catch {
+    throw new UserError(`${TEST_PINS_ENV} is not JSON`, 'BAD_ARGS');
+  }
+  const table = { ...PUBLISHED_FILES };
+  for (const [name, pin] of Object.entries(pins)) {
+    if (!isPublished(name) || typeof pin?.size !== 'number' || typeof pin.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(pin.sha256)) {
+      throw new UserError(`${TEST_PINS_ENV}: '${name}' needs a published name, a size and a sha256`, 'BAD_ARGS');
+    }
+    table[name] = { ...table[name], size: pin.size, sha256: pin.sha256 };
+  }
+  return table;
+}
+
 export function isPublished(name: string): name is PublishedName {
   return (PUBLISHED_MODELS as readonly string[]).includes(name);
 }
