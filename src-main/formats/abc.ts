@@ -101,7 +101,8 @@ function checkTune(lines: string[], firstLine: number, index: number): TuneCheck
 /** Splits a tune book at its X: lines (text before the first X: is the file header). */
 export function splitTunes(text: string): { header: string[]; tunes: { lines: string[]; firstLine: number }[] } {
   const lines = text.split(/\r?\n/);
-  const starts = lines.flatMap((l, i) => (/^X:/.test(l) ? [i] : []));
+  const starts: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith('X:')) starts.push(i);
   if (starts.length === 0) {
     // No X: at all: the music starts at the first field or music line.
     const first = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('%'));
