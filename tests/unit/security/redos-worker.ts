@@ -7,7 +7,22 @@ import { auditInputs, ENTRIES, type AuditInput } from './redos-entries';
 const inputs: AuditInput[] = auditInputs();
 parentPort!.postMessage({ ready: true });
 
-parentPort!.on('message', (msg: { entry: number; input: number }) => {
+/** One linear pass over 1 MB (a loop, an encode, a split): how fast this machine is right now. */
+function referencePass(): number {
+  const start = performance.now();
+  const text = 'a '.repeat(1 << 19);
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  new TextEncoder().encode(text);
+  return performance.now() - start + (text.split(' ').length + h) * 0;
+}
+
+parentPort!.on('message', (msg: { entry: number; input: number } | { calibrate: true }) => {
+  if ('calibrate' in msg) {
+    const runs = [referencePass(), referencePass(), referencePass()].sort((a, b) => a - b);
+    parentPort!.postMessage({ ms: runs[1], error: null });
+    return;
+  }
   const entry = ENTRIES[msg.entry];
   const full = inputs[msg.input];
   const input = entry.maxBytes && full.bytes.length > entry.maxBytes
