@@ -35,7 +35,7 @@ export const LAYERS: Record<string, readonly string[]> = {
 export const PACKAGES: Record<string, readonly string[]> = {
   shared: ['zod'],
   node: [],
-  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'jpeg-js', 'wavefile'],
+  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'fflate', 'jpeg-js', 'wavefile'],
   checkpoint: [],
   engine: [
     '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
