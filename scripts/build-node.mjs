@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the Node entries the app runs (docs/ARCHITECTURE.md, "Builds"): the `bgpt` CLI, the engine process
-// and the gradient worker thread, as ES-module bundles in out/node (or the folder given). npm packages stay
+// and the gradient and inference worker threads, as ES-module bundles in out/node (or the folder given). npm packages stay
 // external (resolved from node_modules at run time: native addons, TF.js backends); each entry is one file, so
 // `import.meta.url` inside it names that file and its sibling entries. `npm install` runs this (prepare).
 import { build } from 'esbuild';
@@ -16,6 +16,7 @@ await build({
     cli: 'src-main/cli/main.ts',
     engine: 'src-main/engine-host/worker.ts',
     'grad-worker': 'src-main/engine/grad-worker.ts',
+    'infer-worker': 'src-main/engine/infer/worker.ts',
   },
   outdir,
   bundle: true,

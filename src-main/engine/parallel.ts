@@ -4,9 +4,8 @@
 // result is the gradient of the reference's batch-mean loss.
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { nodeEntry, needsTsx } from '../node/app-root';
+import { startEntryWorker } from '../node/entry-worker';
 import type { BGPTConfig } from '../shared/config';
 import type { BackendName } from './backend';
 import type { BGPTModel } from './checkpoint';
@@ -36,15 +35,9 @@ export type WorkerReply =
   | { kind: 'grads'; loss: number; grads: Float32Array[] }
   | { kind: 'error'; message: string };
 
-/**
- * The worker thread: the built bundle beside the engine's (out/node/grad-worker.js); from TypeScript sources
- * (development, tests) worker threads ignore `--import`, so the thread registers tsx itself first.
- */
+/** The worker thread: the built bundle beside the engine's (out/node/grad-worker.js), or its TypeScript source. */
 function startWorker(): Worker {
-  const entry = pathToFileURL(nodeEntry('grad-worker')).href;
-  if (!needsTsx) return new Worker(new URL(entry));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  return startEntryWorker('grad-worker');
 }
 
 /**
