@@ -131,11 +131,12 @@ export class InferenceModel {
     const byteStack = this.placeStack(`${BYTE_PREFIX}transformer.`, config.byteNumLayers, config.patchSize + 1);
     const maxPos = Math.max(config.patchLength, config.patchSize + 1);
     const ldq = this.precision === 'q8' ? packedLd('q8', 4 * d) : 0;
+    // Q8_0 activations are i16 (see quantize_q8), one float32 scale per 32.
     const threads: ThreadScratch[] = [];
     for (let t = 0; t < maxThreads; t++) {
       threads.push({
         h: a.alloc(batch * d), scores: a.alloc(maxPos),
-        q: ldq ? a.allocBytes(batch * ldq) : 0, qd: ldq ? a.alloc(batch * (ldq / 32)) : 0,
+        q: ldq ? a.allocBytes(batch * ldq * 2) : 0, qd: ldq ? a.alloc(batch * (ldq / 32)) : 0,
       });
     }
     this.layout = {
@@ -266,7 +267,7 @@ export class InferenceModel {
     const buf = this.arena.heap.buffer;
     const n = slot.nout * slot.ld;
     if (this.precision === 'f16') packF16(rows, new Uint16Array(buf, slot.w, n));
-    else packQ8(rows, new Int8Array(buf, slot.w, n), new Float32Array(buf, slot.ws, n / 32));
+    else packQ8(rows, new Int8Array(buf, slot.w, n), new Float32Array(buf, slot.ws, packedBytes('q8', slot.nin, slot.nout).scales / 4));
   }
 
   /** Bytes of wasm memory this model reserves (weights, both caches for every sample, scratch). */

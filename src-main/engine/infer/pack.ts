@@ -23,10 +23,18 @@ export function packedLd(precision: Exclude<Precision, 'f32'>, nin: number): num
   return Math.ceil(nin / a) * a;
 }
 
-/** Bytes a packed [nout, nin] matrix takes: weights, then (q8) the float32 scales. */
+/** Bytes a packed [nout, nin] matrix takes: weights, then (q8) the float32 scales (rows padded to a multiple of 4). */
 export function packedBytes(precision: Exclude<Precision, 'f32'>, nin: number, nout: number): { weights: number; scales: number } {
   const ld = packedLd(precision, nin);
-  return precision === 'q8' ? { weights: nout * ld, scales: nout * (ld / Q8_BLOCK) * 4 } : { weights: nout * ld * 2, scales: 0 };
+  return precision === 'q8' ? { weights: nout * ld, scales: Math.ceil(nout / 4) * 4 * (ld / Q8_BLOCK) * 4 } : { weights: nout * ld * 2, scales: 0 };
+}
+
+/**
+ * Where the scale of row o, block j of a Q8_0 matrix with nb blocks a row lies: the scales of four
+ * consecutive rows are stored together, block by block, so matmat_q8 loads them as one vector.
+ */
+export function q8ScaleIndex(o: number, j: number, nb: number): number {
+  return ((o >> 2) * nb + j) * 4 + (o & 3);
 }
 
 const F32 = new Float32Array(1);
@@ -103,7 +111,7 @@ export function packF16(src: RowSource, out: Uint16Array): void {
 }
 
 /**
- * Packs `src` as Q8_0 [nout, ld] into `q` (Int8, nout·ld) and `scales` (Float32, nout·ld/32): per block
+ * Packs `src` as Q8_0 [nout, ld] into `q` (Int8, nout·ld) and `scales` (Float32, see q8ScaleIndex): per block
  * of 32 weights of a row, scale d = max|w| / 127 and q = round(w / d), as llama.cpp's quantize_row_q8_0.
  */
 export function packQ8(src: RowSource, q: Int8Array, scales: Float32Array): void {
@@ -119,7 +127,7 @@ export function packQ8(src: RowSource, q: Int8Array, scales: Float32Array): void
       for (let k = k0; k < k1; k++) amax = Math.max(amax, Math.abs(row[k]));
       const d = Math.fround(amax / 127);
       const inv = d > 0 ? 1 / d : 0;
-      scales[o * nb + j] = d;
+      scales[q8ScaleIndex(o, j, nb)] = d;
       for (let k = k0; k < k1; k++) q[o * ld + k] = Math.max(-127, Math.min(127, roundHalfEven(row[k] * inv)));
     }
   }
@@ -127,7 +135,7 @@ export function packQ8(src: RowSource, q: Int8Array, scales: Float32Array): void
 
 /** The float32 value a Q8_0 weight stands for (tests, accuracy checks). */
 export function q8Value(q: Int8Array, scales: Float32Array, ld: number, o: number, k: number): number {
-  return q[o * ld + k] * scales[o * (ld / Q8_BLOCK) + Math.floor(k / Q8_BLOCK)];
+  return q[o * ld + k] * scales[q8ScaleIndex(o, Math.floor(k / Q8_BLOCK), ld / Q8_BLOCK)];
 }
 
 function roundHalfEven(x: number): number {

@@ -42,7 +42,7 @@ export interface StackSlots {
   slotBytes: number;
 }
 
-/** A thread's own scratch: layer-norm outputs [batch, d], attention scores [maxPos], Q8_0 activations [batch, ld] and their scales. */
+/** A thread's own scratch: layer-norm outputs [batch, d], attention scores [maxPos], Q8_0 activations [batch, ld] (i16) and their scales. */
 export interface ThreadScratch {
   h: number;
   scores: number;
@@ -221,7 +221,14 @@ export class Shard {
     } else if (this.L.precision === 'f16') {
       k.matmat_f16(x, m.w + o0 * m.ld * 2, m.b + o0 * 4, y + o0 * 4, m.nin, m.ld, acc, rows, n, ldy);
     } else {
-      k.matmat_q8(this.my.q, this.my.qd, m.w + o0 * m.ld, m.ws + o0 * (m.ld / 32) * 4, m.b + o0 * 4, y + o0 * 4, m.ld, acc, rows, n, ldy);
+      // Q8_0 scales come in groups of four rows (pack.ts q8ScaleIndex): rows before the first multiple of
+      // four go one at a time (the kernel's single-row path, the same arithmetic as a group's).
+      const nb = m.ld / 32;
+      let o = o0;
+      for (; o < o1 && (o & 3) !== 0; o++) {
+        k.matmat_q8(this.my.q, this.my.qd, m.w + o * m.ld, m.ws + ((o >> 2) * nb * 4 + (o & 3)) * 4, m.b + o * 4, y + o * 4, m.ld, acc, rows, 1, ldy);
+      }
+      if (o < o1) k.matmat_q8(this.my.q, this.my.qd, m.w + o * m.ld, m.ws + (o >> 2) * nb * 16, m.b + o * 4, y + o * 4, m.ld, acc, rows, o1 - o, ldy);
     }
   }
 
