@@ -11,6 +11,7 @@ import type { Tensor } from '../safetensors';
 import { Arena, kernelModule, type Kernels } from './arena';
 import { conv1dRows, linearRows, packF16, packQ8, packedBytes, packedLd, type Precision, type RowSource } from './pack';
 import { PHASE, Shard, type BlockSlots, type Layout, type MatrixSlot, type StackSlots, type Step, type ThreadScratch } from './shard';
+import type { Worker } from 'node:worker_threads';
 import { ThreadPool, MAX_THREADS } from './threads';
 
 /** GPT-2's layer-norm epsilon (HF GPT2Config.layer_norm_epsilon). */
@@ -182,6 +183,7 @@ export class InferenceModel {
   private headSlot(): MatrixSlot {
     const d = this.d;
     if (this.precision === 'f32') return { nin: d, nout: VOCAB_SIZE, layout: 'oi', w: this.wte, ws: 0, b: 0, ld: d };
+    this.weightBytesUsed += VOCAB_SIZE * 4;
     const slot = this.packedSlot(d, VOCAB_SIZE, this.arena.alloc(VOCAB_SIZE));
     (this.places.get(BYTE_WTE) as Placement).alsoHead = slot;
     return slot;
@@ -289,6 +291,11 @@ export class InferenceModel {
   /** Threads running each step (1 until startThreads). */
   get threads(): number {
     return this.pool?.threads ?? 1;
+  }
+
+  /** The worker threads helping this model (none with one thread); each ends when the model is disposed. */
+  get workerThreads(): readonly Worker[] {
+    return this.pool?.workerThreads ?? [];
   }
 
   /**

@@ -159,6 +159,11 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
+  /** The worker threads (diagnostics and tests: each ends when the pool closes). */
+  get workerThreads(): readonly Worker[] {
+    return this.workers;
+  }
+
   /** Runs `step` with every thread's help and returns when all its chunks are done. */
   run(step: Step): void {
     if (this.closed) throw new Error('the inference threads were stopped (the model was disposed)');
