@@ -232,6 +232,7 @@ export class InferenceModel {
       into.set(get(name));
       this.store(name, p, into);
     }
+    this.loaded();
   }
 
   /**
@@ -245,6 +246,13 @@ export class InferenceModel {
       await fill(name, into);
       this.store(name, p, into);
     }
+    this.loaded();
+  }
+
+  /** The loading buffers are garbage once every tensor is in place. */
+  private loaded(): void {
+    this.scratch = undefined;
+    this.transposed = undefined;
   }
 
   private scratch: Float32Array | undefined;
@@ -261,8 +269,21 @@ export class InferenceModel {
     this.merge?.(name, data);
     const heap = this.arena.heap;
     if (p.transposed) transposeInto(data, p.transposed.rows, p.transposed.cols, heap.subarray(p.ptr as number >>> 2, (p.ptr as number >>> 2) + p.floats));
-    if (p.packed) this.pack(p.packed.slot, p.packed.conv1d ? conv1dRows(data, p.packed.slot.nin, p.packed.slot.nout) : linearRows(data, p.packed.slot.nin, p.packed.slot.nout));
+    if (p.packed) {
+      const { slot, conv1d } = p.packed;
+      this.transposed ??= new Float32Array(this.largestMatrix());
+      this.pack(slot, conv1d ? conv1dRows(data, slot.nin, slot.nout, this.transposed) : linearRows(data, slot.nin, slot.nout));
+    }
     if (p.alsoHead) this.pack(p.alsoHead, linearRows(data, p.alsoHead.nin, p.alsoHead.nout));
+  }
+
+  /** Reused by every Conv1D matrix while packing (one matrix's worth; dropped once loaded). */
+  private transposed: Float32Array | undefined;
+
+  private largestMatrix(): number {
+    let n = 0;
+    for (const p of this.places.values()) if (p.packed) n = Math.max(n, p.floats);
+    return n;
   }
 
   private pack(slot: MatrixSlot, rows: RowSource): void {

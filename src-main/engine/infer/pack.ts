@@ -80,9 +80,12 @@ export interface RowSource {
   row(o: number, into: Float32Array): void;
 }
 
-/** A GPT-2 Conv1D weight (PyTorch [nin, nout], y = x·W): output o's weights are column o (transposed once, in tiles). */
-export function conv1dRows(data: Float32Array, nin: number, nout: number): RowSource {
-  const t = new Float32Array(nin * nout);
+/**
+ * A GPT-2 Conv1D weight (PyTorch [nin, nout], y = x·W): output o's weights are column o, so the matrix
+ * is transposed once, in tiles, into `buffer` (reused between matrices when it is large enough).
+ */
+export function conv1dRows(data: Float32Array, nin: number, nout: number, buffer?: Float32Array): RowSource {
+  const t = buffer && buffer.length >= nin * nout ? buffer.subarray(0, nin * nout) : new Float32Array(nin * nout);
   const TILE = 64;
   for (let k0 = 0; k0 < nin; k0 += TILE) {
     for (let o0 = 0; o0 < nout; o0 += TILE) {
