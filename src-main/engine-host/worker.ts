@@ -22,6 +22,24 @@ function parentPort(): ParentPort {
 const port = parentPort();
 const jobs = new Map<string, JobControl>();
 
+/** Stops every job (training saves its last checkpoint), then leaves. */
+function shutdown(): void {
+  for (const j of jobs.values()) j.apply('stop');
+  const waitJobs = async () => {
+    while (jobs.size > 0) await new Promise((r) => setTimeout(r, 50));
+    process.exit(0);
+  };
+  void waitJobs();
+}
+
+if (process.send && !(process as unknown as { parentPort?: unknown }).parentPort) {
+  // A terminal's Ctrl-C signals the whole process group, this child included. The interrupt is the user's word to
+  // the command (the parent), which asks the running job to stop so it can save and say where it stopped; dying
+  // here instead would lose the step and read as a crash. If the parent itself goes away, stop and leave.
+  process.on('SIGINT', () => {});
+  process.on('disconnect', shutdown);
+}
+
 /** A method name from the wire: only the protocol's own names are served (a message is data, not code). */
 function isEngineMethod(method: unknown): method is EngineMethod {
   return typeof method === 'string' && Object.prototype.hasOwnProperty.call(engineMethods, method);
@@ -55,15 +73,7 @@ async function handleCall(seq: number, method: unknown, arg: unknown): Promise<v
 port.onMessage((msg: EngineRequest) => {
   if (msg.type === 'call') void handleCall(msg.seq, msg.method, msg.arg);
   else if (msg.type === 'control') jobs.get(msg.jobId)?.apply(msg.action);
-  else if (msg.type === 'shutdown') {
-    // Stop every job (training saves its last checkpoint), then leave.
-    for (const j of jobs.values()) j.apply('stop');
-    const waitJobs = async () => {
-      while (jobs.size > 0) await new Promise((r) => setTimeout(r, 50));
-      process.exit(0);
-    };
-    void waitJobs();
-  }
+  else if (msg.type === 'shutdown') shutdown();
 });
 
 initEngine()

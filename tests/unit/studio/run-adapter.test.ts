@@ -2,6 +2,7 @@
 // every run"): in the run summary, in the catalogue row after the studio restarts, and in the run record
 // recovery reads. Real engine process on Mesa's software Vulkan driver when there is no GPU (webgpu-required.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lacks } from '../../helpers/system';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ let datasetId = '';
 const TUNE = 'X:1\nT:Test\nM:4/4\nK:C\nCDEF GABc|\n';
 
 beforeAll(async () => {
+  if (lacks('webgpu')) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-adapter-'));
   studio = await openStudio({ home: tmp, engine: new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'webgpu' })), transport: 'http', builtIns: false });
   const files = [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`)) }));
@@ -27,10 +29,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('the adapter kept with a run', () => {
+describe.skipIf(lacks('webgpu'))('the adapter kept with a run', () => {
   it('records the webgpu adapter of finished generative and classification runs and keeps it after the studio restarts', async () => {
     const s = studio!;
     const done = new Promise<RunSummary>((resolve) => {
