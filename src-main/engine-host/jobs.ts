@@ -2,7 +2,7 @@
 // what the studio reads of a checkpoint folder without loading the engine.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { BGPTConfig } from '../shared/config';
+import type { BGPTConfig, Precision } from '../shared/config';
 import type { GpuAdapterInfo, Sampling } from '../shared/contract';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
@@ -86,6 +86,8 @@ export interface GenerateJob {
   /** Conversion: the input file, converted to `ext`. */
   input: { bytes: Uint8Array; ext: string } | null;
   sampling: Sampling;
+  /** The weights' format on the inference kernels (absent: f32). */
+  precision?: Precision;
 }
 
 export interface GeneratePatchEvent { patches: number; bytes: number }
@@ -98,7 +100,12 @@ export interface GenerateOutcome {
 }
 
 /** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
-export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface EvaluateJob {
+  checkpoint: string;
+  files: Array<{ name: string; ext: string; bytes: Uint8Array }>;
+  /** float16 or Q8_0 score on the inference kernels (absent or f32: TF.js when it fits, as before). */
+  precision?: Precision;
+}
 export interface EvaluateOutcome {
   backend: string;
   files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
@@ -107,7 +114,13 @@ export interface EvaluateOutcome {
   warnings: string[];
 }
 
-export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
+export interface SurprisalJob {
+  checkpoint: string;
+  bytes: Uint8Array;
+  ext: string;
+  /** float16 or Q8_0 score on the inference kernels (absent or f32: TF.js, as before). */
+  precision?: Precision;
+}
 export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
 
 /**

@@ -1,15 +1,12 @@
 // What the engine process can be asked to do: train, generate, surprisal, evaluate. Each method takes
 // the job's argument and a context to report events and obey pause / stop / cancel.
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import { initBackend, engineInfo } from '../engine/backend';
 import type { EngineInfo } from '../shared/contract';
 import { surprisal } from '../engine/evaluate';
 import { evaluateAuto } from '../engine/evaluate-auto';
-import { convert, generate, loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
-import { MODEL_FILE } from '../engine/checkpoint';
-import { isTorchCheckpointPath } from '../engine/torch/read';
-import { UserError } from '../shared/errors';
+import { convert, generate } from '../engine/infer';
+import { evaluateModel, KERNELS_BACKEND, surprisalBits } from '../engine/infer/evaluate';
+import { ModelCache } from './model-cache';
 import { JobControl } from './control';
 import type { ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, SurprisalJob, SurprisalOutcome, TrainJob, TrainOutcome } from './jobs';
 import type { EngineArg, EngineEventName, EngineEvents, EngineMethod, EngineResult } from './protocol';
@@ -24,23 +21,8 @@ export interface MethodContext {
 /** The engine's method table: exactly the methods of the protocol, each with its argument and result types. */
 export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: MethodContext) => Promise<EngineResult<M>> };
 
-/** Generation reloads a checkpoint only when its weights changed (training rewrites `best/`). */
-let cached: { key: string; model: InferenceModel } | null = null;
-
-async function inferenceModel(dir: string): Promise<InferenceModel> {
-  let mtime = 0;
-  // A `.pth` file is its own weights file; a folder keeps them in model.safetensors.
-  const torch = isTorchCheckpointPath(dir) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory();
-  const weights = torch ? dir : path.join(dir, MODEL_FILE);
-  try {
-    mtime = statSync(weights).mtimeMs;
-  } catch {
-    throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
-  }
-  const key = `${dir}@${mtime}`;
-  if (cached?.key !== key) cached = { key, model: await loadInferenceModel(dir, { batch: PREFILL_BATCH }) };
-  return cached.model;
-}
+/** The loaded inference models, several at once (model-cache.ts). */
+export const models = new ModelCache();
 
 export const engineMethods: EngineMethodTable = {
   async train(job: TrainJob, ctx): Promise<TrainOutcome> {
@@ -50,7 +32,7 @@ export const engineMethods: EngineMethodTable = {
   },
 
   async generate(job: GenerateJob, ctx): Promise<GenerateOutcome> {
-    const model = await inferenceModel(job.checkpoint);
+    const model = await models.get(job.checkpoint, job.precision);
     const common = {
       topK: job.sampling.topK,
       topP: job.sampling.topP,
@@ -68,6 +50,8 @@ export const engineMethods: EngineMethodTable = {
 
   /** Per-file losses of a set of files (the Models view's "evaluate a dataset"): the kernels when TF.js would not fit. */
   async evaluate(job: EvaluateJob): Promise<EvaluateOutcome> {
+    // float16 and Q8_0 run on the kernels; the cache keeps the model for the next job.
+    if (job.precision && job.precision !== 'f32') return evaluateModel(await models.get(job.checkpoint, job.precision), job.files);
     return evaluateAuto(job.checkpoint, job.files);
   },
 
@@ -78,6 +62,10 @@ export const engineMethods: EngineMethodTable = {
   },
 
   async surprisal(job: SurprisalJob): Promise<SurprisalOutcome> {
+    if (job.precision && job.precision !== 'f32') {
+      const r = surprisalBits(await models.get(job.checkpoint, job.precision), job.bytes, job.ext);
+      return { bits: r.bits, windows: r.windows, backend: KERNELS_BACKEND };
+    }
     const r = await surprisal({ checkpoint: job.checkpoint, bytes: job.bytes, ext: job.ext });
     return { bits: r.bits, windows: r.windows, backend: r.backend };
   },

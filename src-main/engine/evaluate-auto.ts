@@ -4,7 +4,7 @@
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
+import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig, type Precision } from '../shared/config';
 import { UserError } from '../shared/errors';
 import { initBackend } from './backend';
 import { evaluate, type EvalReport } from './evaluate';
@@ -45,13 +45,16 @@ export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> 
 export interface EvaluateAutoOptions {
   /** Always the kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** The weights' format: float16 or Q8_0 run on the kernels (TF.js computes in float32 only). */
+  precision?: Precision;
   /** Told the one line that says the kernels were chosen, and why. */
   onNote?: (line: string) => void;
 }
 
 /** Evaluates `files` under `checkpoint` on the engine that fits (see chooseEvalEngine). */
 export async function evaluateAuto(checkpoint: string, files: InputFile[], opts: EvaluateAutoOptions = {}): Promise<EvalReport | FastEvalReport> {
-  let kernels = Boolean(opts.fast);
+  const precision = opts.precision ?? 'f32';
+  let kernels = Boolean(opts.fast) || precision !== 'f32';
   if (!kernels) {
     const config = await evaluationConfig(checkpoint);
     // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
@@ -59,5 +62,5 @@ export async function evaluateAuto(checkpoint: string, files: InputFile[], opts:
     kernels = choice.kernels;
     if (choice.reason) opts.onNote?.(choice.reason);
   }
-  return kernels ? evaluateWithKernels(checkpoint, files) : evaluate({ checkpoint, files });
+  return kernels ? evaluateWithKernels(checkpoint, files, { precision }) : evaluate({ checkpoint, files });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
 import type { Modality, RunStatus, Validity } from './vocabulary';
 import type { GpuAdapterInfo } from './adapter';
+import { PRECISIONS } from './config';
 
 export type { Modality, RunStatus };
 
@@ -122,6 +123,8 @@ export const requests = {
     input: z.object({ name: z.string().min(1).max(1000), bytes }).optional(),
     sampling: samplingSchema.default({ topK: 0, topP: 1, temperature: 1 }),
     count: z.number().int().min(1).max(64).default(1),
+    /** The weights' format on the inference kernels: f32 exact; f16 and q8 faster, within 1 % of its loss (docs/performance.md). */
+    precision: z.enum(PRECISIONS).default('f32'),
   }),
   sampleQuery: z.object({
     runId: id.optional(),

@@ -70,7 +70,7 @@ export class SampleService {
     // Refused before the engine loads anything (docs/security.md).
     // A model's .pth carries no config.json: its config comes from the tensor shapes.
     const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
-    assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+    assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config, req.precision),
       memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
@@ -94,6 +94,7 @@ export class SampleService {
           prompt: req.prompt ?? null,
           input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null,
           sampling,
+          precision: req.precision,
         };
         const out = await this.engine.call('generate', arg);
         const sample = await this.save(req, checkpoint, out, sampling);
@@ -113,7 +114,7 @@ export class SampleService {
       checkpoint,
       ext: req.ext,
       bytes: out.bytes,
-      params: { ...sampling, checkpoint: req.checkpoint, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null,
+      params: { ...sampling, checkpoint: req.checkpoint, precision: req.precision, stoppedBy: out.stoppedBy, bytesPerSecond: out.bytesPerSecond, conversionInput: req.input?.name ?? null,
         prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null },
       windowPatches: out.patches,
     });

@@ -3,9 +3,9 @@
 // weights contiguous and zero-padded to ld, in the layout kernels.wat's matmat_f16 / matmat_q8 read.
 // Packing happens at load, after any merge of adapters into the float32 weights.
 
-/** Weight formats of the inference kernels: float32 (exact), float16 (2 bytes a weight), Q8_0 (1.125). */
-export type Precision = 'f32' | 'f16' | 'q8';
-export const PRECISIONS: readonly Precision[] = ['f32', 'f16', 'q8'];
+import { PRECISIONS, type Precision } from '../../shared/config';
+
+export { PRECISIONS, type Precision };
 
 /** Weights per Q8_0 block (and per activation block). */
 export const Q8_BLOCK = 32;

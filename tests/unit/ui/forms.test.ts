@@ -52,6 +52,15 @@ describe('generate form', () => {
     expect(requests.generateRequest.safeParse(input).success).toBe(true);
   });
 
+  it('sends the weights precision (float32 unless chosen); the schema defaults a request without one to f32 and refuses others', () => {
+    const form = { ...defaultGenerateForm(), runId: 'r1' };
+    expect(requests.generateRequest.parse(toGenerateRequest(form, 'abc')).precision).toBe('f32');
+    expect(requests.generateRequest.parse(toGenerateRequest({ ...form, precision: 'q8' }, 'abc')).precision).toBe('q8');
+    const { precision: _, ...without } = toGenerateRequest(form, 'abc');
+    expect(requests.generateRequest.parse(without).precision).toBe('f32');
+    expect(requests.generateRequest.safeParse({ ...without, precision: 'int4' }).success).toBe(false);
+  });
+
   it('refuses a temperature of 0 like the schema does', () => {
     const sampling = { ...defaultGenerateForm().sampling, temperature: 0 };
     expect(checkAll(sampling, SAMPLING_FIELDS).temperature).toBe('Temperature must be more than 0.');
