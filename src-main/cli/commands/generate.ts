@@ -4,7 +4,7 @@ import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } f
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../engine/files';
-import { generate, generateMany, loadInferenceModel, MAX_BATCH, PREFILL_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
+import { generate, generateMany, isPrecision, loadInferenceModel, MAX_BATCH, PRECISIONS, PREFILL_BATCH, type GenerateResult, type InferenceModel, type PatchEvent, type Precision, type SampleRunOptions } from '../../engine/infer/index';
 import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
@@ -33,6 +33,19 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   { name: 'out', type: 'string', description: 'file to write (atomically)', required: true },
   HOME_OPTION,
 ];
+
+/** The weights' format on the inference kernels (generate, convert, eval). */
+export const PRECISION_OPTION: OptionSpec = {
+  name: 'precision', type: 'string', default: 'f32',
+  description: 'weights on the inference kernels: f32 (exact), f16 or q8 (8-bit blocks): less memory and faster, per-file losses within 1 % (docs/performance.md)',
+};
+
+/** The checked --precision. */
+export function precisionFlag(ctx: CommandContext): Precision {
+  const p = ctx.opts.precision as string;
+  if (!isPrecision(p)) throw new UserError(`--precision must be one of ${PRECISIONS.join(', ')}, got ${p}`, 'BAD_ARGS');
+  return p;
+}
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
 
@@ -67,16 +80,18 @@ export interface GenerateReport {
   /** Why it failed or what limited it, and what to try next. */
   causes: string[];
   advice: string[];
+  /** The weights' format it was generated with (--precision). */
+  precision?: Precision;
 }
 
 /**
  * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
  * memory (docs/security.md). Other checkpoint forms are checked by whatever loads them.
  */
-export async function assertCheckpointFits(checkpoint: string): Promise<void> {
+export async function assertCheckpointFits(checkpoint: string, precision: Precision = 'f32'): Promise<void> {
   if (!existsSync(path.join(checkpoint, 'config.json'))) return;
   const config = await checkpointConfig(checkpoint);
-  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config, precision),
     memoryLimits(process.env.BGPT_BACKEND ?? null), 'close other programs or use a smaller model');
 }
 
@@ -147,6 +162,7 @@ export async function writeResult(ctx: CommandContext, ext: string, r: GenerateR
     ...(judged.reason ? { reason: judged.reason } : {}),
     generated: r.generated, stoppedBy: r.stoppedBy, seed: r.seed, bytesPerSecond: Math.round(r.bytesPerSecond), sample,
     repairs: r.repairs, ...checks,
+    ...(typeof params.precision === 'string' ? { precision: params.precision as Precision } : {}),
   };
 }
 
@@ -179,16 +195,45 @@ export function numberedOut(out: string, i: number): string {
   return path.join(path.dirname(out), `${path.basename(out, ext)}-${i + 1}${ext}`);
 }
 
+/** Generates `count` samples with a loaded model and writes them (generate's work once the flags are checked). */
+async function generateWith(ctx: CommandContext, model: InferenceModel, count: number, prompt: Uint8Array | undefined, precision: Precision): Promise<GenerateReport | ManyReport> {
+  const { patchSize, patchLength } = model.config;
+  if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
+  const ext = ctx.opts.ext as string;
+  const provenance = { prompt: ctx.opts.prompt ?? null, promptBytes: prompt?.length ?? 0, precision };
+  if (count === 1) {
+    const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx, ext) });
+    return writeResult(ctx, ext, r, provenance);
+  }
+  const started = performance.now();
+  const rs = await generateMany(model, { ext, prompt, ...samplingFromFlags(ctx, ext), count });
+  const seconds = (performance.now() - started) / 1000;
+  const cancelled = rs.find((r) => r.stoppedBy === 'cancelled');
+  if (cancelled) throw new UserError(`cancelled after ${cancelled.generated} bytes a sample; nothing written`, 'CANCELLED');
+  const samples: GenerateReport[] = [];
+  try {
+    for (let i = 0; i < rs.length; i++) samples.push(await writeResult(ctx, ext, rs[i], { ...provenance, count, sample: i }, numberedOut(ctx.opts.out as string, i)));
+  } catch (err) {
+    // All or nothing: a failed write removes the files of the samples before it.
+    await Promise.all(samples.map((s) => fs.rm(s.out, { force: true })));
+    throw err;
+  }
+  const total = rs.reduce((a, r) => a + r.generated, 0);
+  const report: ManyReport = { ...samples[0], count, samples, totalBytesPerSecond: Math.round(seconds > 0 ? total / seconds : 0) };
+  return report;
+}
+
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
-  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
+  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] [--precision f32|f16|q8] --out FILE',
   options: [
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
     { name: 'prompt', type: 'string', description: 'file whose bytes the new file starts with' },
     { name: 'count', type: 'number', description: `samples made at once, sharing each weight read (1..${MAX_BATCH}); with N > 1, FILE-1.EXT ... FILE-N.EXT, seeds S, S+1, ...`, default: 1 },
     { name: 'prompt-bytes', type: 'number', description: 'use only the first N bytes of the prompt file' },
+    PRECISION_OPTION,
     ...SAMPLING_OPTIONS,
   ],
   maxPositionals: 0,
@@ -200,33 +245,15 @@ export const generateCommand: CommandSpec = {
     if (cut !== undefined && ctx.opts.prompt === undefined) throw new UserError('--prompt-bytes needs --prompt FILE', 'BAD_ARGS');
     const whole = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
     const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
+    const precision = precisionFlag(ctx);
     const checkpoint = await checkpointFlag(ctx);
-    await assertCheckpointFits(checkpoint);
-    const model = await loadInferenceModel(checkpoint, { batch: Math.max(count, PREFILL_BATCH) });
-    const { patchSize, patchLength } = model.config;
-    if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
-    const ext = ctx.opts.ext as string;
-    const provenance = { prompt: ctx.opts.prompt ?? null, promptBytes: prompt?.length ?? 0 };
-    if (count === 1) {
-      const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx, ext) });
-      return writeResult(ctx, ext, r, provenance);
-    }
-    const started = performance.now();
-    const rs = await generateMany(model, { ext, prompt, ...samplingFromFlags(ctx, ext), count });
-    const seconds = (performance.now() - started) / 1000;
-    const cancelled = rs.find((r) => r.stoppedBy === 'cancelled');
-    if (cancelled) throw new UserError(`cancelled after ${cancelled.generated} bytes a sample; nothing written`, 'CANCELLED');
-    const samples: GenerateReport[] = [];
+    await assertCheckpointFits(checkpoint, precision);
+    const model = await loadInferenceModel(checkpoint, { batch: Math.max(count, PREFILL_BATCH), precision });
     try {
-      for (let i = 0; i < rs.length; i++) samples.push(await writeResult(ctx, ext, rs[i], { ...provenance, count, sample: i }, numberedOut(ctx.opts.out as string, i)));
-    } catch (err) {
-      // All or nothing: a failed write removes the files of the samples before it.
-      await Promise.all(samples.map((s) => fs.rm(s.out, { force: true })));
-      throw err;
+      return await generateWith(ctx, model, count, prompt, precision);
+    } finally {
+      await model.dispose();
     }
-    const total = rs.reduce((a, r) => a + r.generated, 0);
-    const report: ManyReport = { ...samples[0], count, samples, totalBytesPerSecond: Math.round(seconds > 0 ? total / seconds : 0) };
-    return report;
   },
   format(result) {
     const r = result as ManyReport;
