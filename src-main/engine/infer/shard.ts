@@ -125,11 +125,10 @@ export class Shard {
     }
   }
 
-  /** The whole step on this thread alone. */
+  /** The whole step on this thread alone: its chunks merged into one range, fewer kernel calls, the same bits. */
   run(step: Step): void {
     this.prelude(step);
-    const n = this.chunks(step.phase);
-    for (let i = 0; i < n; i++) this.chunk(step, i);
+    this.span(step, 0, this.chunks(step.phase));
   }
 
   /** What this thread computes for itself before its first chunk of a step: the norm and quantised input. */
@@ -160,36 +159,44 @@ export class Shard {
 
   /** Chunk i of a step (after this thread's prelude of that step). */
   chunk(step: Step, i: number): void {
+    this.span(step, i, i + 1);
+  }
+
+  /** Chunks [i0, i1) of a step: products over the union of their outputs (a column's bits do not depend on the range it is computed in). */
+  private span(step: Step, i0: number, i1: number): void {
     const { L } = this;
     const d = L.d;
     const b = L.stacks[step.stack].blocks[step.layer];
     const rows = step.rows;
+    const range = (r: Array<[number, number]>): [number, number] => [r[i0][0], r[i1 - 1][1]];
     switch (step.phase) {
       case PHASE.attention: {
         const hd = L.headDim;
-        // Head i's q, k and v: three column ranges of c_attn.
-        for (let p = 0; p < 3; p++) this.product(b.attn, this.my.h, rows, L.qkv, 3 * d, p * d + i * hd, p * d + (i + 1) * hd, 0);
+        // Heads i0..i1's q, k and v: three column ranges of c_attn.
+        for (let p = 0; p < 3; p++) this.product(b.attn, this.my.h, rows, L.qkv, 3 * d, p * d + i0 * hd, p * d + i1 * hd, 0);
         // Prefill writes every row's key and value first: row r then attends over positions ≤ pos + r only.
-        for (let r = 0; r < rows; r++) this.storeKeyValue(step, r, i);
-        for (let r = 0; r < rows; r++) this.attend(step, r, i);
+        for (let h = i0; h < i1; h++) {
+          for (let r = 0; r < rows; r++) this.storeKeyValue(step, r, h);
+          for (let r = 0; r < rows; r++) this.attend(step, r, h);
+        }
         return;
       }
       case PHASE.attnProj: {
-        const [c0, c1] = this.cols[i];
+        const [c0, c1] = range(this.cols);
         return this.product(b.attnProj, L.att, rows, L.x, d, c0, c1, 1);
       }
       case PHASE.mlpUp: {
-        const [f0, f1] = this.mlp[i];
+        const [f0, f1] = range(this.mlp);
         this.product(b.fc, this.my.h, rows, L.fc, 4 * d, f0, f1, 0);
         for (let r = 0; r < rows; r++) this.k.gelu(L.fc + (r * 4 * d + f0) * 4, f1 - f0);
         return;
       }
       case PHASE.mlpDown: {
-        const [c0, c1] = this.cols[i];
+        const [c0, c1] = range(this.cols);
         return this.product(b.mlpProj, L.fc, rows, L.x, d, c0, c1, 1);
       }
       case PHASE.head: {
-        const [v0, v1] = this.vocab[i];
+        const [v0, v1] = range(this.vocab);
         return this.product(L.head, this.my.h, rows, L.logits, L.vocab, v0, v1, 0);
       }
       default:

@@ -19,9 +19,17 @@ export const DEFAULT_MAX_THREADS = 4;
 export const MAX_THREADS = 16;
 
 /** How long a waiting thread spins before it sleeps (ms): longer than any gap between steps of one generation. */
-const SPIN_MS = 2;
+const SPIN_MS = 0.1;
 /** A step that takes longer than this means a worker died: the caller gives up with an error. */
 const STALL_MS = 120_000;
+/**
+ * A worker the OS stopped in the middle of a chunk keeps the caller waiting for a whole time slice; on a
+ * machine whose cores are busy with other work that happens every few milliseconds and two threads
+ * run slower than one. So a wait longer than LATE_MS (and than the caller's own share of the step)
+ * sends the caller on alone for SOLO_MS, after which it tries the workers again.
+ */
+const LATE_MS = 0.5;
+const SOLO_MS = 200;
 
 /**
  * The threads to use: `asked` (an option), else BGPT_THREADS, else the cores this process may use
@@ -167,14 +175,33 @@ export class ThreadPool {
   /** Runs `step` with every thread's help and returns when all its chunks are done. */
   run(step: Step): void {
     if (this.closed) throw new Error('the inference threads were stopped (the model was disposed)');
+    const started = performance.now();
+    if (started < this.soloUntil) {
+      this.own.run(step);
+      this.stats.solo++;
+      return;
+    }
     const total = this.own.chunks(step.phase);
     if (total > MAX_CHUNKS_PER_STEP) throw new Error(`a step of ${total} chunks is more than ${MAX_CHUNKS_PER_STEP}`);
     const c = this.c;
     this.post(step, total);
     helpWith(c, this.own, this.seq, step, total);
-    if (Atomics.load(c, DONE) !== total) this.awaitDone(total);
+    this.stats.shared++;
+    if (Atomics.load(c, DONE) !== total) {
+      const waitFrom = performance.now();
+      this.awaitDone(total);
+      const waited = performance.now() - waitFrom;
+      if (waited > LATE_MS && waited > waitFrom - started) {
+        this.soloUntil = performance.now() + SOLO_MS;
+        this.stats.late++;
+      }
+    }
     if (Atomics.load(c, FAILED) === 1) throw new Error('an inference worker thread failed (its error is on stderr)');
   }
+
+  /** Steps run with the workers and alone, and how often a late worker sent the caller on alone (docs/performance.md). */
+  readonly stats = { shared: 0, solo: 0, late: 0 };
+  private soloUntil = 0;
 
   private post(step: Step, total: number): void {
     const c = this.c;
