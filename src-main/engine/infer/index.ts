@@ -9,6 +9,8 @@ import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
 import { InferenceModel, type MergeHook, type ModelOptions } from './model';
 import { isPrecision, PRECISIONS, type Precision } from './pack';
 import { threadCount } from './threads';
+import { weightTraffic } from './traffic';
+import type { BGPTConfig } from '../../shared/config';
 
 export { InferenceModel, MAX_BATCH } from './model';
 export type { MergeHook } from './model';
@@ -54,21 +56,25 @@ export interface LoadOptions {
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
   const precision = opts.precision ?? 'f32';
   if (!isPrecision(precision)) throw new UserError(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`, 'BAD_ARGS');
-  const threads = threadCount(opts.threads);
-  const modelOpts = { precision, maxThreads: threads, merge: opts.merge };
+  threadCount(opts.threads); // a bad value is refused before anything loads
   let model: InferenceModel;
   if (await isTorchCheckpointFile(dir)) {
     const { config, tensors } = await readTorchModelTensors(dir);
-    model = new InferenceModel(config, tensors, dir, opts.batch ?? 1, modelOpts);
+    model = new InferenceModel(config, tensors, dir, opts.batch ?? 1, { precision, maxThreads: threadsFor(config, opts), merge: opts.merge });
   } else {
-    model = await loadFolder(dir, opts.batch ?? 1, modelOpts);
+    const config = await readCheckpointConfig(dir);
+    model = await loadFolder(dir, config, opts.batch ?? 1, { precision, maxThreads: threadsFor(config, opts), merge: opts.merge });
   }
-  await model.startThreads(threads);
+  await model.startThreads(model.maxThreads);
   return model;
 }
 
-async function loadFolder(dir: string, batch: number, modelOpts: ModelOptions): Promise<InferenceModel> {
-  const config = await readCheckpointConfig(dir);
+/** The threads a model of `config` uses: the option, else BGPT_THREADS, else the cores (one for small models: threads.ts). */
+function threadsFor(config: BGPTConfig, opts: LoadOptions): number {
+  return threadCount(opts.threads, process.env, weightTraffic(config).weightsPerGeneratedByte);
+}
+
+async function loadFolder(dir: string, config: BGPTConfig, batch: number, modelOpts: ModelOptions): Promise<InferenceModel> {
   const file = path.join(dir, MODEL_FILE);
   const { tensors: index } = await readSafetensorsIndex(file);
   // checkTensors looks at names and shapes only; the data arrive later through fill().

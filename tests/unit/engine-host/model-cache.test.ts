@@ -55,8 +55,11 @@ describe('ModelCache', () => {
   it('drops the least recently used models past its budget, ending their worker threads', async () => {
     let budget = Infinity;
     const cache = new ModelCache(() => budget);
-    const old = await cache.get(a, 'f32');
+    // tiny-a is small enough to run on one thread by default: ask for two.
+    process.env.BGPT_THREADS = '2';
+    const old = await cache.get(a, 'f32').finally(() => delete process.env.BGPT_THREADS);
     const workers = old.workerThreads;
+    expect(workers).toHaveLength(1);
     const exits = workers.map((w) => once(w, 'exit'));
     await cache.get(b, 'f32');
     expect(cache.held).toHaveLength(2);

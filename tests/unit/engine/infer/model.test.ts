@@ -58,7 +58,7 @@ describe('threads', () => {
     expect(scoreSequence(m, seq).nats).toEqual(before);
   });
 
-  it('come from the option, else BGPT_THREADS, else the cores (at most 4); bad values are refused', () => {
+  it('come from the option, else BGPT_THREADS, else the cores (at most 4; one for a small model); bad values are refused', async () => {
     expect(threadCount(3, {})).toBe(3);
     expect(threadCount(undefined, { BGPT_THREADS: '1' })).toBe(1);
     expect(threadCount(2, { BGPT_THREADS: '1' })).toBe(2);
@@ -67,6 +67,13 @@ describe('threads', () => {
     expect(() => threadCount(0, {})).toThrow(/threads must be a whole number from 1 to 16, got 0/);
     expect(() => threadCount(undefined, { BGPT_THREADS: 'many' })).toThrow(/got many/);
     expect(() => threadCount(1.5, {})).toThrow(/got 1.5/);
+    // A model reading under 4 M weights a byte (tiny-a: ~0.3 M) gains nothing from threads by default.
+    expect(threadCount(undefined, {}, 300_000)).toBe(1);
+    expect(threadCount(2, {}, 300_000)).toBe(2);
+    expect(threadCount(undefined, { BGPT_THREADS: '2' }, 300_000)).toBe(2);
+    const m = await loadInferenceModel(TINY_A_CHECKPOINT);
+    opened.push(m);
+    expect(m.threads).toBe(1);
   });
 });
 
