@@ -61,10 +61,10 @@ describe('ModelCache', () => {
     const workers = old.workerThreads;
     expect(workers).toHaveLength(1);
     const exits = workers.map((w) => once(w, 'exit'));
-    await cache.get(b, 'f32');
+    const other = await cache.get(b, 'f32');
     expect(cache.held).toHaveLength(2);
-    // Room for one model only: the next load keeps just itself.
-    budget = residentBytes(old) + 1;
+    // Room for one float32 model only: the next load keeps just itself (Q8_0 is the smaller).
+    budget = residentBytes(other);
     await cache.get(a, 'q8');
     expect(cache.held.map((h) => h.key.split('#')[1])).toEqual(['q8']);
     await Promise.all(exits);
