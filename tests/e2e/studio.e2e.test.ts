@@ -174,6 +174,17 @@ describe('studio UI', () => {
     await page.getByTestId('viewer-dialog').waitFor({ state: 'hidden' });
   });
 
+  it('generates with 8-bit weights when asked, and records the precision with the sample', async ({ skip }) => {
+    if (!trained) skip('no trained run');
+    await studio.go('generate');
+    await expect.poll(() => page.locator('#gen-precision-hint').textContent()).toMatch(/exact/);
+    const name = await studio.generate(runId, 'abc', 64, 'q8');
+    expect(name).toMatch(/\.abc$/);
+    expect(await page.locator('#gen-precision-hint').textContent()).toMatch(/within 1 %/);
+    await studio.findSample(name);
+    await expect.poll(() => page.getByTestId('provenance').textContent()).toMatch(/Weights\s*8-bit \(Q8_0\)/);
+  });
+
   it('finds the sample in the library and exports it as a download', async ({ skip }) => {
     if (!sampleName) skip('no generated sample');
     await studio.findSample(sampleName);

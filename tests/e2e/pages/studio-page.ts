@@ -100,9 +100,10 @@ export class StudioPage {
   }
 
   /** Generates one sample from `run` and waits until it is saved; returns its file name. */
-  async generate(runId: string, ext: string, maxBytes: number): Promise<string> {
+  async generate(runId: string, ext: string, maxBytes: number, precision: 'f32' | 'f16' | 'q8' = 'f32'): Promise<string> {
     await this.go('generate');
     await this.byTestId('gen-run').selectOption(runId);
+    await this.byTestId('gen-precision').selectOption(precision);
     await this.fill('gen-ext', ext);
     await this.fill('field-gen-maxBytes', maxBytes);
     await this.fill('field-gen-seed', 1);
