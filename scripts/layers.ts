@@ -11,7 +11,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   shared: [],
   node: ['shared'],
   formats: ['shared'],
-  /** What a checkpoint folder holds and how to read its small files (no TF.js): engine and studio alike. */
+  /** What a checkpoint folder holds and how to read its small files (layout, config reader, kinds, PyTorch recognition; no TF.js): engine and studio alike. */
   checkpoint: ['shared', 'node'],
   engine: ['shared', 'node', 'formats', 'checkpoint'],
   'engine-host': ['shared', 'node', 'formats', 'checkpoint', 'engine'],
@@ -19,7 +19,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   datasets: ['shared', 'node', 'formats', 'checkpoint', 'catalogue'],
   studio: ['shared', 'node', 'formats', 'checkpoint', 'engine', 'engine-host', 'catalogue', 'datasets'],
   server: ['shared', 'node', 'studio'],
-  cli: ['shared', 'node', 'formats', 'checkpoint', 'engine', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
+  /** The CLI reaches the engine only through the studio's services and an engine host. */
+  cli: ['shared', 'node', 'formats', 'checkpoint', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   main: ['shared', 'node', 'formats', 'checkpoint', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   preload: ['shared'],
   /** The Svelte renderer (src-renderer): the browser world sees only the pure layers. */
@@ -55,11 +56,11 @@ export const PACKAGES: Record<string, readonly string[]> = {
 /**
  * Layers whose modules must never load TF.js, even through other layers: the studio services, the catalogue, the
  * shells. Checked by following every static, value-level import (type-only imports are erased by TypeScript; a
- * dynamic `import()` is the sanctioned lazy door, e.g. the CLI's in-process engine host). studio, cli and main join
- * this list once their last static path to the engine's TF.js modules is gone (issue 21: they reach it today through
- * the .pth reader's weights module and the CLI's in-process engine calls).
+ * dynamic `import()` is the sanctioned lazy door, e.g. the CLI's in-process engine host and the studio's .pth
+ * inspector). studio joins this list once studio/model-file.ts, the one studio module that still reads a .pth with
+ * the engine's reader (whose weights module imports TF.js), hands that reading to the engine process (issue 20).
  */
-export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload'];
+export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload', 'cli', 'main'];
 const TFJS = /^@tensorflow\//;
 
 /** Layers that run in a browser as well as in Node: no Node built-ins. */

@@ -8,8 +8,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readInputFile, type InputFile } from '../src-main/engine/files';
-import { evaluateModel } from '../src-main/engine/infer/evaluate';
+import { readInputFile, type InputFile } from '../src-main/node/input-file';
+import { evaluateWithKernels } from '../src-main/engine/infer/evaluate';
 import { generate, loadInferenceModel, PREFILL_BATCH, PRECISIONS, type Precision } from '../src-main/engine/infer/index';
 
 const TINY_A = path.join(import.meta.dirname, '..', 'tests', 'fixtures', 'parity', 'tiny-a');
@@ -48,7 +48,7 @@ for (const precision of PRECISIONS) {
   const model = await loadInferenceModel(checkpoint, { batch: PREFILL_BATCH, precision });
   try {
     const t = performance.now();
-    losses.set(precision, evaluateModel(model, files).files.map((f) => f.loss));
+    losses.set(precision, (await evaluateWithKernels(checkpoint, files, model)).files.map((f) => f.loss));
     seconds.set(precision, (performance.now() - t) / 1000);
     const out: Uint8Array[] = [];
     for (let seed = 0; seed < samples; seed++) out.push((await generate(model, { ext, seed, maxBytes: bytes, constrain: false })).bytes);

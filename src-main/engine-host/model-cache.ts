@@ -1,18 +1,17 @@
-// The engine process's loaded inference models (generation, surprisal, evaluation on the kernels): several
-// at once, so switching between open models (or between precisions of one) does not reload them. A model
-// is reloaded only when its weights file changed (training rewrites `best/`). The cache counts what each
+// The engine's loaded inference models (generation, surprisal, evaluation on the kernels): several at once,
+// so switching between open models (or between precisions of one) does not reload them. A model is
+// reloaded only when its weights file changed (training rewrites `best/`), or when more samples are asked
+// at once than it was loaded for. The cache counts what each
 // model really keeps resident: its weights at their precision, one sample's key/value caches (what a
 // generation or a scoring touches; the other samples' reserved caches are untouched pages) and its worker
 // threads; it drops the least recently used models past its budget.
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MODEL_FILE, requireCheckpoint } from '../checkpoint';
 import type { Precision } from '../shared/config';
-import { UserError } from '../shared/errors';
-import { MODEL_FILE } from '../engine/checkpoint';
 import { loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
-import { userMemoryLimit } from '../engine/resources';
-import { isTorchCheckpointPath } from '../engine/torch/read';
+import { userMemoryLimit } from '../engine/backend/resources';
 
 /** What a worker thread's own V8 heap and code cost, roughly (measured: ~10 MB; counted generously). */
 const WORKER_BYTES = 16 * 2 ** 20;
@@ -41,18 +40,21 @@ export class ModelCache {
 
   constructor(private readonly budget: () => number = defaultCacheBudget, private readonly maxModels = MAX_CACHED_MODELS) {}
 
-  /** The model of checkpoint `dir` at `precision`, loading it (and dropping old ones past the budget) if needed. */
-  async get(dir: string, precision: Precision = 'f32'): Promise<InferenceModel> {
-    const key = `${dir}@${weightsMtime(dir)}#${precision}`;
-    const hit = this.entries.findIndex((e) => e.key === key);
+  /**
+   * The model of checkpoint `dir` at `precision`, able to decode `batch` samples at once, loading it (and
+   * dropping old ones past the budget) if needed.
+   */
+  async get(dir: string, precision: Precision = 'f32', batch = PREFILL_BATCH): Promise<InferenceModel> {
+    const key = `${dir}@${await weightsMtime(dir)}#${precision}`;
+    const hit = this.entries.findIndex((e) => e.key === key && e.model.batch >= batch);
     if (hit >= 0) {
       const [e] = this.entries.splice(hit, 1);
       this.entries.push(e);
       return e.model;
     }
-    // An older copy of the same weights (the file changed) is never used again.
+    // An older copy of the same weights (the file changed, or too few samples at once) is never used again.
     await this.drop((e) => e.key.startsWith(`${dir}@`) && e.key.endsWith(`#${precision}`));
-    const model = await loadInferenceModel(dir, { batch: PREFILL_BATCH, precision });
+    const model = await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH), precision });
     const entry = { key, model, bytes: residentBytes(model) };
     this.entries.push(entry);
     await this.fit();
@@ -90,13 +92,9 @@ export class ModelCache {
   }
 }
 
-/** The modification time of a checkpoint's weights: a `.pth` file is its own weights file; a folder keeps them in model.safetensors. */
-function weightsMtime(dir: string): number {
-  const torch = isTorchCheckpointPath(dir) && !statSync(dir, { throwIfNoEntry: false })?.isDirectory();
-  const weights = torch ? dir : path.join(dir, MODEL_FILE);
-  try {
-    return statSync(weights).mtimeMs;
-  } catch {
-    throw new UserError(torch ? `checkpoint ${dir}: no such file` : `checkpoint ${dir}: model.safetensors is missing`, 'BAD_CHECKPOINT');
-  }
+/** The modification time of a checkpoint's weights: a PyTorch file is its own weights file; a folder keeps them in model.safetensors. */
+async function weightsMtime(dir: string): Promise<number> {
+  const form = await requireCheckpoint(dir);
+  const weights = form === 'torch' ? dir : path.join(dir, MODEL_FILE);
+  return statSync(weights, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 }

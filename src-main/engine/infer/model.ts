@@ -6,8 +6,8 @@
 import { VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
 import { SPECIAL } from '../../shared/patches';
 import { UserError } from '../../shared/errors';
-import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX, checkTensors } from '../weights';
-import type { Tensor } from '../safetensors';
+import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX, checkTensors } from '../model/weights';
+import type { Tensor } from '../io/safetensors';
 import { Arena, kernelModule, type Kernels } from './arena';
 import { conv1dRows, linearRows, packF16, packQ8, packedBytes, packedLd, type Precision, type RowSource } from './pack';
 import { PHASE, Shard, type BlockSlots, type Layout, type MatrixSlot, type StackSlots, type Step, type ThreadScratch } from './shard';

@@ -4,16 +4,16 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../../src-main/engine/backend';
-import { loadModel } from '../../../src-main/engine/checkpoint';
-import { TrainControl } from '../../../src-main/engine/control';
-import { readInputFile, type InputFile } from '../../../src-main/engine/files';
-import { getLr } from '../../../src-main/engine/schedule';
-import { train, OPTIMIZER_FILE, STATE_FILE, type TrainOptions } from '../../../src-main/engine/train';
+import { initBackend, type BackendName } from '../../../src-main/engine/backend/backend';
+import { loadModel } from '../../../src-main/engine/io/checkpoint';
+import { TrainControl } from '../../../src-main/engine/train/control';
+import { readInputFile, type InputFile } from '../../../src-main/engine/io/files';
+import { getLr } from '../../../src-main/engine/train/schedule';
+import { train, OPTIMIZER_FILE, STATE_FILE, type TrainOptions } from '../../../src-main/engine/train/train';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 import { requireWebGpu } from './webgpu-required';
-import { engineInfo } from '../../../src-main/engine/backend';
-import { helperWanted } from '../../../src-main/engine/parallel';
+import { engineInfo } from '../../../src-main/engine/backend/backend';
+import { helperWanted } from '../../../src-main/engine/train/parallel';
 
 const INPUTS = fileURLToPath(new URL('../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 /** Small enough for 100 steps in a few seconds, big enough to learn. */
