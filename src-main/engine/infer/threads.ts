@@ -5,7 +5,8 @@
 // with an atomic compare-exchange until none is left, and the caller waits until all are done. Chunks
 // are claimed, not assigned: a worker that the OS has not scheduled yet costs nothing (the caller runs
 // its chunks), which matters on a busy machine. Waiting threads spin for SPIN_MS before sleeping in
-// Atomics.wait, so a generation never sleeps between steps and an idle model costs no CPU.
+// Atomics.wait, so a generation never sleeps between steps and an idle model costs no CPU; when the
+// workers keep the caller waiting too long (a busy machine), the caller runs alone for a while.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startEntryWorker } from '../../node/entry-worker';
@@ -18,17 +19,25 @@ export const DEFAULT_MAX_THREADS = 4;
 /** The most threads a model may use (heads and columns are split between them). */
 export const MAX_THREADS = 16;
 
-/** How long a waiting thread spins before it sleeps (ms): longer than any gap between steps of one generation. */
-const SPIN_MS = 0.1;
+/**
+ * How long a waiting thread spins before it sleeps (ms): longer than the gaps between the steps of a
+ * generation (sampling a byte, starting a patch), so a worker is awake when the next step comes; an
+ * idle model's workers sleep after this. Measured on this machine's paper model: 0.1 ms let the worker
+ * fall asleep between steps and two threads ran no faster than one; 1 ms gave 1.35–1.6× (docs/performance.md).
+ */
+const SPIN_MS = 1;
 /** A step that takes longer than this means a worker died: the caller gives up with an error. */
 const STALL_MS = 120_000;
 /**
- * A worker the OS stopped in the middle of a chunk keeps the caller waiting for a whole time slice; on a
- * machine whose cores are busy with other work that happens every few milliseconds and two threads
- * run slower than one. So a wait longer than LATE_MS (and than the caller's own share of the step)
- * sends the caller on alone for SOLO_MS, after which it tries the workers again.
+ * A worker the OS stopped in the middle of a chunk keeps the caller waiting for a time slice; on a
+ * machine whose cores are busy with other work that happens often and two threads can run slower than
+ * one. So the caller keeps count: when, over the last WINDOW shared steps, waiting for workers took more
+ * than LATE_SHARE of their time (or one wait took over STALL_WAIT_MS), it runs alone for SOLO_MS, then
+ * tries the workers again.
  */
-const LATE_MS = 0.5;
+const WINDOW = 64;
+const LATE_SHARE = 0.3;
+const STALL_WAIT_MS = 20;
 const SOLO_MS = 200;
 
 /**
@@ -195,21 +204,36 @@ export class ThreadPool {
     this.post(step, total);
     helpWith(c, this.own, this.seq, step, total);
     this.stats.shared++;
+    let waited = 0;
     if (Atomics.load(c, DONE) !== total) {
       const waitFrom = performance.now();
       this.awaitDone(total);
-      const waited = performance.now() - waitFrom;
-      if (waited > LATE_MS && waited > waitFrom - started) {
-        this.soloUntil = performance.now() + SOLO_MS;
-        this.stats.late++;
-      }
+      waited = performance.now() - waitFrom;
     }
     if (Atomics.load(c, FAILED) === 1) throw new Error('an inference worker thread failed (its error is on stderr)');
+    this.judge(performance.now() - started, waited);
   }
 
-  /** Steps run with the workers and alone, and how often a late worker sent the caller on alone (docs/performance.md). */
+  /** Steps run with the workers and alone, and how often late workers sent the caller on alone (docs/performance.md). */
   readonly stats = { shared: 0, solo: 0, late: 0 };
   private soloUntil = 0;
+  private window = { steps: 0, time: 0, wait: 0 };
+
+  /** Counts a shared step's time and wait; too much waiting sends the caller on alone for a while. */
+  private judge(time: number, waited: number): void {
+    const w = this.window;
+    w.steps++;
+    w.time += time;
+    w.wait += waited;
+    if (waited < STALL_WAIT_MS && w.steps < WINDOW) return;
+    if (waited >= STALL_WAIT_MS || w.wait > LATE_SHARE * w.time) {
+      this.soloUntil = performance.now() + SOLO_MS;
+      this.stats.late++;
+    }
+    w.steps = 0;
+    w.time = 0;
+    w.wait = 0;
+  }
 
   private post(step: Step, total: number): void {
     const c = this.c;
