@@ -2,11 +2,8 @@
 // Each method takes the job's argument and a context to report events and obey pause / stop / cancel.
 // The same table runs in the engine process (./worker.ts) and in the CLI's process (./in-process.ts);
 // heavy parts (TF.js training, the TF.js evaluator, the torch writer, the bench) load on first use.
-import { statSync } from 'node:fs';
-import path from 'node:path';
-import { MODEL_FILE, requireCheckpoint } from '../checkpoint';
-import { ADAPTER_WEIGHTS_FILE, isAdapterFolder } from '../checkpoint/adapter';
-import { convert, generate, generateMany, loadInferenceModel, PREFILL_BATCH, type GenerateResult, type InferenceModel } from '../engine/infer';
+import { convert, generate, generateMany, type GenerateResult } from '../engine/infer';
+import { ModelCache } from './model-cache';
 import { fileSurprisal } from '../engine/infer/score';
 import { KERNELS_BACKEND } from '../engine/infer/evaluate';
 import type { EngineInfo } from '../shared/contract';
@@ -29,43 +26,8 @@ export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: 
 /** Set once a method that may start a TF.js backend ran (training, the TF.js evaluator, classify, export, bench). */
 let mayUseTfjs = false;
 
-/**
- * Open inference models, most recently used last. Generation and scoring reload a checkpoint only when its weights
- * changed (training rewrites `best/`), or when more samples are asked at once than it was loaded for. A few stay
- * open at once — a base and each LoRA adapter merged onto it have their own copy of the weights — so switching
- * between open models costs nothing, within OPEN_MODELS_BYTES.
- */
-const openModels: Array<{ dir: string; key: string; model: InferenceModel }> = [];
-/** At most this many models stay open... */
-const MAX_OPEN_MODELS = 3;
-/** ...and together at most this much wasm memory (two paper-size models, 0.45 GB of weights each, plus caches). */
-const OPEN_MODELS_BYTES = 1.5 * 2 ** 30;
-
-/** A checkpoint's weights file and its mtime: part of an open model's key. */
-async function weightsStamp(dir: string): Promise<string> {
-  // A PyTorch file is its own weights file; a folder keeps them in model.safetensors, an adapter folder in adapter_model.safetensors.
-  const form = await requireCheckpoint(dir);
-  const weights = form === 'torch' ? dir : path.join(dir, (await isAdapterFolder(dir)) ? ADAPTER_WEIGHTS_FILE : MODEL_FILE);
-  return `${dir}@${statSync(weights, { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
-}
-
-/** The open model of `dir` (merged onto `base` when it is an adapter folder) with caches for `batch` samples. */
-async function inferenceModel(dir: string, base?: string | null, batch = PREFILL_BATCH): Promise<InferenceModel> {
-  const key = base ? `${await weightsStamp(dir)}+${await weightsStamp(base)}` : await weightsStamp(dir);
-  const at = openModels.findIndex((m) => m.key === key && m.model.batch >= batch);
-  if (at >= 0) {
-    const [hit] = openModels.splice(at, 1);
-    openModels.push(hit);
-    return hit.model;
-  }
-  // Older copies of this checkpoint (rewritten since, or loaded for fewer samples) go before the new one loads.
-  for (let i = openModels.length - 1; i >= 0; i--) if (openModels[i].dir === dir) openModels.splice(i, 1);
-  const model = await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH), base });
-  openModels.push({ dir, key, model });
-  const bytes = () => openModels.reduce((a, m) => a + m.model.memoryBytes, 0);
-  while (openModels.length > 1 && (openModels.length > MAX_OPEN_MODELS || bytes() > OPEN_MODELS_BYTES)) openModels.shift();
-  return model;
-}
+/** The loaded inference models, several at once (model-cache.ts): generation, surprisal and the kernels' evaluation share them. */
+export const models = new ModelCache();
 
 function sampleOf(r: GenerateResult): GeneratedSample {
   return {
@@ -77,7 +39,7 @@ function sampleOf(r: GenerateResult): GeneratedSample {
 /** A generation job: `count` samples, sample i with seed sampleSeed(seed, i), batched where the sampler allows. */
 async function generateJob(job: GenerateJob, ctx: MethodContext): Promise<GenerateOutcome> {
   const started = performance.now();
-  const model = await inferenceModel(job.checkpoint, job.base, job.count);
+  const model = await models.get(job.checkpoint, job.precision, job.count, job.base);
   const s = job.sampling;
   const common = {
     topK: s.topK, topP: s.topP, temperature: s.temperature, maxBytes: s.maxBytes, constrain: s.constrain,
@@ -116,9 +78,10 @@ export const engineMethods: EngineMethodTable = {
     const { evaluateAuto } = await import('../engine/eval/auto');
     return evaluateAuto(job.checkpoint, job.files, {
       fast: job.fast,
+      precision: job.precision,
       base: job.base,
       onNote: (line) => ctx.emit('note', { line }),
-      kernelModel: () => inferenceModel(job.checkpoint, job.base),
+      kernelModel: () => models.get(job.checkpoint, job.precision, undefined, job.base),
     });
   },
 
@@ -131,7 +94,7 @@ export const engineMethods: EngineMethodTable = {
 
   /** On the cached kernels: the same model generation uses, and the same computation as evaluation's score of a file. */
   async surprisal(job) {
-    const model = await inferenceModel(job.checkpoint, job.base);
+    const model = await models.get(job.checkpoint, job.precision, undefined, job.base);
     const r = fileSurprisal(model, job.bytes, job.ext);
     return { bits: r.bits, windows: r.windows, bitsPerByte: r.bitsPerByte, cropped: r.cropped, backend: KERNELS_BACKEND };
   },

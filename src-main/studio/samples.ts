@@ -19,17 +19,19 @@ import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQueryParsed, S
 import { UserError, errorLine } from '../shared/errors';
 import { extOf } from '../shared/patches';
 import { samplingDefaults } from '../shared/recipe';
-import { PRESETS, estimateGenerationMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
+import { PRESETS, estimateGenerationMemoryBytes, parameterCount, type BGPTConfig, type Precision } from '../shared/config';
 import { assertFits, memoryLimits } from '../engine/backend/resources';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
 
 /** A generation request as the service takes it: the contract's, with a checkpoint spec (trusted callers may name a path). */
-export type GenerationRequest = Omit<GenerateRequestParsed, 'from' | 'prompt' | 'input'> & {
+export type GenerationRequest = Omit<GenerateRequestParsed, 'from' | 'prompt' | 'input' | 'precision'> & {
   from: CheckpointSpec;
   prompt?: Uint8Array;
   input?: { name: string; bytes: Uint8Array };
+  /** The weights' format on the inference kernels (absent: f32, as the contract's default). */
+  precision?: Precision;
 };
 
 /** One sample of a finished generation: what the engine made (as made, before any repair) and its library record. */
@@ -99,7 +101,7 @@ export function sampleParams(req: GenerationRequest, sampling: GenerateSampling,
     checkpoint: resolved.which, modelId: resolved.model?.id ?? null,
     conversionInput: req.input?.name ?? null,
     prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null,
-    count: req.count, sample: index,
+    count: req.count, sample: index, precision: req.precision ?? 'f32',
   };
 }
 
@@ -112,7 +114,7 @@ export async function checkGeneration(req: GenerationRequest, catalogue: Catalog
   const resolved = await resolveCheckpoint(catalogue, req.from);
   if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it labels files, it cannot generate them (use classify)', 'BAD_KIND');
   const config = await configOf(resolved);
-  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config, req.precision),
     memoryLimits(backend), 'close other programs or generate with a smaller model');
   if (req.prompt && !req.input && Math.floor(req.prompt.length / config.patchSize) + 1 >= config.patchLength) throw new PromptTooLongError(req.prompt.length, config);
   return { resolved, config };
@@ -125,7 +127,7 @@ interface Job {
 
 export class SampleService {
   private jobs = new Map<string, Job>();
-  /** Generation jobs run one after another: the engine holds one inference model at a time. */
+  /** Generation jobs run one after another: one model decodes one sequence at a time (the engine keeps several loaded). */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -155,7 +157,7 @@ export class SampleService {
       if (opts.signal?.aborted) throw new UserError('cancelled before generating; nothing written', 'CANCELLED');
       out = await this.engine.callJob('generate', {
         jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, ext: req.ext, prompt: req.prompt ?? null,
-        input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null, sampling, count: req.count,
+        input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null, sampling, count: req.count, precision: req.precision ?? 'f32',
       }, (e) => { if (e.name === 'patch') opts.onPatch?.(e.payload); });
     } finally {
       opts.signal?.removeEventListener('abort', cancel);

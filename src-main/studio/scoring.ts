@@ -11,7 +11,7 @@ import { CPU_EXTENSION, evaluateTraces, type Evaluation } from '../formats/cpu';
 import type { InputFile } from '../node/input-file';
 import type { ClassifyResult, FileBytes, ModelEvaluation, ModelEvaluateRequestParsed, ScoringBackend, SurprisalResult } from '../shared/contract';
 import { UserError } from '../shared/errors';
-import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig } from '../shared/config';
+import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig, type Precision } from '../shared/config';
 import { assertFits, memoryLimits } from '../engine/backend/resources';
 import { humanBytes } from './download';
 import { extOf } from '../shared/patches';
@@ -36,6 +36,8 @@ const CPU_EVAL_SAMPLING = { topK: 1, topP: 1, temperature: 1, seed: 0 } as const
 export interface EvaluateFilesOptions {
   /** Always the inference kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** The weights' format on the kernels (f16 and q8 always score there). */
+  precision?: Precision;
   /** Told why the kernels were chosen (one line). */
   onNote?: (line: string) => void;
 }
@@ -55,7 +57,7 @@ export class ScoringService {
     const resolved = await resolveCheckpoint(this.catalogue, from);
     if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it has no byte losses to evaluate (use classify)', 'BAD_KIND');
     const jobId = `eval_${randomBytes(6).toString('hex')}`;
-    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, files, fast: opts.fast }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
+    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, files, fast: opts.fast, precision: opts.precision }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
   }
 
   /** The loss of each file of a dataset split under a checkpoint (at most `limit` files, by name): a quick estimate, not an hour's wait. */

@@ -9,6 +9,7 @@ import { UserError } from '../../shared/errors';
 import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../node/input-file';
 import { requests, type SamplingParsed } from '../../shared/contract';
+import { PRECISIONS, type Precision } from '../../shared/config';
 import { checkGeneration, PromptTooLongError, promptLimits, type GenerationRequest, type GenerationResult, type GenerationSample } from '../../studio/samples';
 import type { Progress } from '../progress';
 import { checkpointFlag, needsStudio, withStudio } from '../studio';
@@ -27,6 +28,19 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   { name: 'out', type: 'string', description: 'file to write (atomically)', required: true },
   HOME_OPTION,
 ];
+
+/** The weights' format on the inference kernels (generate, convert, eval). */
+export const PRECISION_OPTION: OptionSpec = {
+  name: 'precision', type: 'string', default: 'f32',
+  description: 'weights on the inference kernels: f32 (exact), f16 or q8 (8-bit blocks): less memory and faster, per-file losses within 1 % (docs/performance.md)',
+};
+
+/** The checked --precision (the contract's own schema, as the Generate form's). */
+export function precisionFlag(ctx: CommandContext): Precision {
+  const parsed = requests.generateRequest.shape.precision.safeParse(ctx.opts.precision);
+  if (!parsed.success) throw new UserError(`--precision must be one of ${PRECISIONS.join(', ')}, got ${String(ctx.opts.precision)}`, 'BAD_ARGS');
+  return parsed.data;
+}
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
 
@@ -54,6 +68,8 @@ export interface GenerateReport {
   /** Why it failed or what limited it, and what to try next. */
   causes: string[];
   advice: string[];
+  /** The weights' format it was generated with (--precision). */
+  precision: Precision;
 }
 
 /** What generate prints with --count N > 1: the first sample's docs/cli.md fields, then every sample. */
@@ -132,7 +148,7 @@ async function writeOutputs(ctx: CommandContext, req: GenerationRequest, r: Gene
     for (const s of r.samples) {
       const file = req.count === 1 ? out : numberedOut(out, s.index);
       await writeFileAtomic(file, s.made.bytes, PUBLIC_MODES);
-      reports.push(report(file, s));
+      reports.push(report(file, s, req.precision ?? 'f32'));
     }
   } catch (err) {
     // All or nothing: a failed write removes the files of the samples before it.
@@ -143,14 +159,14 @@ async function writeOutputs(ctx: CommandContext, req: GenerationRequest, r: Gene
   return { ...reports[0], count: req.count, samples: reports, totalBytesPerSecond: Math.round(r.totalBytesPerSecond) };
 }
 
-function report(out: string, s: GenerationSample): GenerateReport {
+function report(out: string, s: GenerationSample, precision: Precision): GenerateReport {
   const { made, row } = s;
   return {
     out, bytes: made.bytes.length, valid: row.validity === 'valid', verdict: row.validity,
     ...(row.validityReason ? { reason: row.validityReason } : {}),
     generated: made.generated, stoppedBy: made.stoppedBy, seed: made.seed, bytesPerSecond: Math.round(made.bytesPerSecond), sample: row.id,
     repairs: made.repairs, copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy,
-    causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [],
+    causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [], precision,
   };
 }
 
@@ -171,13 +187,14 @@ export function formatReport(result: unknown): string {
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
-  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] --out FILE',
+  usage: 'bgpt generate --checkpoint DIR|FILE.pth|MODEL|RUN --ext EXT [--prompt FILE [--prompt-bytes N]] [--max-bytes N] [--top-k K] [--top-p P] [--temperature T] [--seed S] [--count N] [--precision f32|f16|q8] --out FILE',
   options: [
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
     { name: 'prompt', type: 'string', description: 'file whose bytes the new file starts with' },
     { name: 'count', type: 'number', description: `samples made at once, sharing each weight read (1..${MAX_COUNT}); with N > 1, FILE-1.EXT ... FILE-N.EXT, seeds S, S+1, ...`, default: 1 },
     { name: 'prompt-bytes', type: 'number', description: 'use only the first N bytes of the prompt file' },
+    PRECISION_OPTION,
     ...SAMPLING_OPTIONS,
   ],
   maxPositionals: 0,
@@ -187,6 +204,7 @@ export const generateCommand: CommandSpec = {
     const cut = ctx.opts.promptBytes as number | undefined;
     if (cut !== undefined && (!Number.isInteger(cut) || cut < 0)) throw new UserError(`--prompt-bytes must be a whole number of bytes, got ${cut}`, 'BAD_ARGS');
     if (cut !== undefined && ctx.opts.prompt === undefined) throw new UserError('--prompt-bytes needs --prompt FILE', 'BAD_ARGS');
+    const precision = precisionFlag(ctx);
     const promptFile = ctx.opts.prompt as string | undefined;
     const whole = promptFile === undefined ? undefined : (await readInputFile(promptFile)).bytes;
     const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
@@ -194,7 +212,7 @@ export const generateCommand: CommandSpec = {
     if (!ext.success) throw new UserError(`--ext ${String(ctx.opts.ext)}: ${ext.error.issues[0].message}`, 'BAD_ARGS');
     return runGeneration(ctx, {
       from: await checkpointFlag(ctx), ext: ext.data, prompt, promptName: promptFile === undefined ? undefined : path.basename(promptFile),
-      sampling: samplingFromFlags(ctx), count,
+      sampling: samplingFromFlags(ctx), count, precision,
     });
   },
   format(result) {

@@ -29,7 +29,7 @@ export interface AdapterBenchResult {
 }
 
 /** Writes the adapter for the checkpoint in `baseDir` into `dir`, loads the two, and times `bytes` of generation. */
-export async function benchAdapter(baseDir: string, dir: string, config: BGPTConfig, bytes: number, seed: number): Promise<AdapterBenchResult> {
+export async function benchAdapter(baseDir: string, dir: string, config: BGPTConfig, bytes: number, seed: number, threads?: number): Promise<AdapterBenchResult> {
   const settings = { ...LORA_DEFAULTS };
   const rng = new Rng(seed + 1);
   const tensors: Array<[string, Tensor]> = [];
@@ -42,17 +42,22 @@ export async function benchAdapter(baseDir: string, dir: string, config: BGPTCon
   }
   const adapter: AdapterConfig = { settings, base: { sha256: '0'.repeat(64), name: 'bench', ref: { kind: 'file', fileName: 'model.safetensors' } }, kind: 'generative' };
   await writeAdapterFolder(dir, { baseConfig: config, config: adapter, tensors });
-  let t = performance.now();
+  const t = performance.now();
   const loadCpu = process.cpuUsage();
-  const model = await loadInferenceModel(dir, { base: baseDir });
+  const model = await loadInferenceModel(dir, { base: baseDir, threads });
   const loadSeconds = (performance.now() - t) / 1000;
   const lc = process.cpuUsage(loadCpu);
   const common = { ext: 'mid', excludeEnd: true, seed };
-  await generate(model, { ...common, maxBytes: 32 });
-  const cpu = process.cpuUsage();
-  t = performance.now();
-  const r = await generate(model, { ...common, maxBytes: bytes });
-  const c = process.cpuUsage(cpu);
+  let r: Awaited<ReturnType<typeof generate>>;
+  let c: NodeJS.CpuUsage;
+  try {
+    await generate(model, { ...common, maxBytes: 32 });
+    const cpu = process.cpuUsage();
+    r = await generate(model, { ...common, maxBytes: bytes });
+    c = process.cpuUsage(cpu);
+  } finally {
+    await model.dispose();
+  }
   return {
     rank: settings.rank, matrices: modules.length, sizeBytes: (await fs.stat(path.join(dir, 'adapter_model.safetensors'))).size, loadSeconds,
     loadCpuSeconds: (lc.user + lc.system) / 1e6,

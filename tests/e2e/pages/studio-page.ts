@@ -100,16 +100,24 @@ export class StudioPage {
   }
 
   /** Generates one sample from `run` and waits until it is saved; returns its file name. */
-  async generate(runId: string, ext: string, maxBytes: number): Promise<string> {
+  async generate(runId: string, ext: string, maxBytes: number, precision: 'f32' | 'f16' | 'q8' = 'f32'): Promise<string> {
     await this.go('generate');
     await this.byTestId('gen-run').selectOption(runId);
+    await this.byTestId('gen-precision').selectOption(precision);
     await this.fill('gen-ext', ext);
     await this.fill('field-gen-maxBytes', maxBytes);
     await this.fill('field-gen-seed', 1);
+    // The outputs may still list an earlier job's samples: wait for a name not shown before.
+    const shown = async () => Promise.all((await this.byTestId('gen-sample').all()).map(async (s) => (await s.locator('.mono').first().textContent())?.trim() ?? ''));
+    const before = new Set(await shown());
     await this.byTestId('gen-start').click();
-    const sample = this.byTestId('gen-sample').first();
-    await sample.waitFor({ timeout: TRAINING_TIMEOUT_MS });
-    return (await sample.locator('.mono').first().textContent())?.trim() ?? '';
+    const deadline = Date.now() + TRAINING_TIMEOUT_MS;
+    for (;;) {
+      const fresh = (await shown()).find((n) => n !== '' && !before.has(n));
+      if (fresh) return fresh;
+      if (Date.now() > deadline) throw new Error('no new sample appeared');
+      await this.page.waitForTimeout(100);
+    }
   }
 
   /** Searches the library and selects the first sample matching `text`. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobControl, engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { generate, loadInferenceModel } from '../../../src-main/engine/infer/index';
+import type { Precision } from '../../../src-main/shared/config';
 import { writeTestAdapter } from '../../helpers/adapter';
 import { TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
 
@@ -14,7 +15,7 @@ let tmp: string;
 let adapterDir: string;
 const ctx: MethodContext = { control: new JobControl(), emit: () => {} };
 const sampling = { topK: 0, topP: 1, temperature: 1, seed: 4, maxBytes: 40 };
-const job = (checkpoint: string, base: string | null) => ({ jobId: 'j', checkpoint, base, ext: 'txt', prompt: null, input: null, count: 1, sampling });
+const job = (checkpoint: string, base: string | null, precision: Precision = 'f32') => ({ jobId: 'j', checkpoint, base, ext: 'txt', prompt: null, input: null, count: 1, sampling, precision });
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 beforeAll(async () => {
@@ -39,6 +40,19 @@ describe('engine methods with an adapter', () => {
     }
     // Without its base the job is refused in one line (a caller that skipped the resolver).
     await expect(engineMethods.generate(job(adapterDir, null), ctx)).rejects.toThrow(/is a LoRA adapter of 'tiny-a'/);
+  });
+
+  it('keeps the adapter at every precision apart, each merged before packing as a fresh load at that precision', async () => {
+    const opts = { ext: 'txt', ...sampling };
+    const seen = new Set<string>();
+    for (const precision of ['f32', 'f16', 'q8'] as const) {
+      const want = hex((await generate(await loadInferenceModel(adapterDir, { base: TINY_A_CHECKPOINT, precision }), opts)).bytes);
+      const got = await engineMethods.generate(job(adapterDir, TINY_A_CHECKPOINT, precision), ctx);
+      expect(hex(got.samples[0].bytes)).toBe(want);
+      seen.add(want);
+    }
+    // Q8_0 rounds the merged weights differently enough to sample other bytes: the three were not one model.
+    expect(seen.size).toBeGreaterThan(1);
   });
 
   it('reads an adapter again once its file changed', async () => {

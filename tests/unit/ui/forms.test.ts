@@ -54,6 +54,16 @@ describe('generate form', () => {
     expect(requests.generateRequest.safeParse(input).success).toBe(true);
   });
 
+  it('sends the weights precision (float32 unless chosen); the schema defaults a request without one to f32 and refuses others', () => {
+    const form = { ...defaultGenerateForm(), runId: 'r1' };
+    const from = checkpointRef(form.runId, form.checkpoint, []);
+    expect(requests.generateRequest.parse(toGenerateRequest(form, 'abc', from)).precision).toBe('f32');
+    expect(requests.generateRequest.parse(toGenerateRequest({ ...form, precision: 'q8' }, 'abc', from)).precision).toBe('q8');
+    const { precision: _, ...without } = toGenerateRequest(form, 'abc', from);
+    expect(requests.generateRequest.parse(without).precision).toBe('f32');
+    expect(requests.generateRequest.safeParse({ ...without, precision: 'int4' }).success).toBe(false);
+  });
+
   it('refuses a temperature of 0 like the schema does', () => {
     const sampling = { ...defaultGenerateForm().sampling, temperature: 0 };
     expect(checkAll(sampling, SAMPLING_FIELDS).temperature).toBe('Temperature must be more than 0.');

@@ -51,8 +51,8 @@ const losses = (r: { files: Array<{ loss: number }> }) => r.files.map((f) => f.l
 describe('adapters merged at load', () => {
   it('scores on the kernels exactly as the hand-merged checkpoint, from a folder base and from a .pth base', async () => {
     const want = losses(await evaluateWithKernels(mergedDir, files));
-    const fromFolder = losses(await evaluateWithKernels(adapterDir, files, undefined, TINY_A_CHECKPOINT));
-    const fromPth = losses(await evaluateWithKernels(adapterDir, files, undefined, PTH));
+    const fromFolder = losses(await evaluateWithKernels(adapterDir, files, undefined, { base: TINY_A_CHECKPOINT }));
+    const fromPth = losses(await evaluateWithKernels(adapterDir, files, undefined, { base: PTH }));
     const base = losses(await evaluateWithKernels(TINY_A_CHECKPOINT, files));
     for (let i = 0; i < want.length; i++) {
       expect(fromFolder[i]).toBeCloseTo(want[i], 5);
@@ -62,8 +62,24 @@ describe('adapters merged at load', () => {
     }
   });
 
+  it('is merged before the weights are packed: at float16 and Q8_0 it scores as the hand-merged checkpoint at that precision', async () => {
+    for (const precision of ['f16', 'q8'] as const) {
+      const want = await evaluateWithKernels(mergedDir, files, undefined, { precision });
+      const base = losses(await evaluateWithKernels(TINY_A_CHECKPOINT, files, undefined, { precision }));
+      for (const b of [TINY_A_CHECKPOINT, PTH]) {
+        const got = await evaluateWithKernels(adapterDir, files, undefined, { precision, base: b });
+        expect(got.precision).toBe(precision);
+        const l = losses(got);
+        for (let i = 0; i < l.length; i++) {
+          expect(l[i]).toBeCloseTo(losses(want)[i], 4);
+          expect(Math.abs(l[i] - base[i])).toBeGreaterThan(1e-3);
+        }
+      }
+    }
+  });
+
   it('scores on TF.js as on the kernels, and loads the merged weights for training', async () => {
-    const kernels = losses(await evaluateWithKernels(adapterDir, files, undefined, TINY_A_CHECKPOINT));
+    const kernels = losses(await evaluateWithKernels(adapterDir, files, undefined, { base: TINY_A_CHECKPOINT }));
     const tfjs = losses(await evaluate({ checkpoint: adapterDir, base: TINY_A_CHECKPOINT, files }));
     for (let i = 0; i < kernels.length; i++) expect(tfjs[i]).toBeCloseTo(kernels[i], 4);
     const model = await loadModel(adapterDir, { base: PTH });
