@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   // BGPT_HOME wins; else Electron's per-user data folder.
   const home = process.env.BGPT_HOME ? resolveHome() : app.getPath('userData');
   const engine = new EngineHost(spawnUtilityEngine);
-  studio = await openStudio({ home, engine, transport: 'electron' });
+  studio = await openStudio({ home, engine, transport: 'electron', builtIns: 'background' });
 
   // Native dialogs live here, in main: the renderer only asks for them through the API.
   // The chosen paths stay here; the renderer gets an opaque handle it can pass to importPaths or

@@ -84,6 +84,7 @@ export class Studio {
       this.runs = runs;
       this.presets = presets;
       this.fatal = null;
+      await this.training.reattach();
     } catch (err) {
       this.fatal = `The studio could not be reached: ${errorText(err)}`;
     }
@@ -134,6 +135,9 @@ export class Studio {
     const old = this.runs.find((r) => r.id === run.id);
     this.runs = old ? this.runs.map((r) => (r.id === run.id ? run : r)) : [run, ...this.runs];
     if (old && old.status !== run.status) this.#announceStatus(run);
+    if (old?.status === 'paused' && run.status === 'running') this.training.resumedAt.set(run.id, Date.now());
+    // Held: the engine's last step came before this update on the same connection; show it with "paused".
+    if (run.status === 'paused' && !run.pausing) this.training.flushPending();
   }
 
   #announceStatus(run: RunSummary): void {
@@ -142,7 +146,11 @@ export class Studio {
   }
 
   async #catalogueChanged(what: 'datasets' | 'runs' | 'samples' | 'models'): Promise<void> {
-    if (what === 'datasets') await this.refreshDatasets();
+    if (what === 'datasets') {
+      await this.refreshDatasets();
+      // Built-in datasets are registered behind the page on a fresh home: the notice goes once they are.
+      if (this.info?.preparing) this.info = (await this.attempt('Loading the studio info', () => this.api.getInfo())) ?? this.info;
+    }
     if (what === 'runs') await this.refreshRuns();
     if (what === 'samples') await this.library.refresh();
   }
