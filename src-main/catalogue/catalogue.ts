@@ -325,6 +325,13 @@ export class Catalogue {
     });
   }
 
+  /** The latest `count` steps with a running time, in step order (the pace of a run, shared/eta.ts). */
+  async recentRunSeconds(runId: string, count: number): Promise<Array<{ step: number; seconds: number }>> {
+    const rows = await this.db.all<{ step: number; seconds: number }>(
+      'SELECT step, run_seconds AS seconds FROM metrics WHERE run_id = ? AND run_seconds IS NOT NULL ORDER BY step DESC LIMIT ?', [runId, count]);
+    return rows.reverse();
+  }
+
   /** The running seconds a run had recorded at its latest step (0 when none): a resumed run counts on from it. */
   async lastRunSeconds(runId: string): Promise<number> {
     const row = await this.db.get<{ s: number | null }>('SELECT MAX(run_seconds) AS s FROM metrics WHERE run_id = ?', [runId]);

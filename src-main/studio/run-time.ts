@@ -4,7 +4,7 @@
 // comparable measured: no figure, said so, rather than a guess.
 import type { Catalogue } from '../catalogue/catalogue';
 import type { BGPTConfig } from '../shared/config';
-import { secondsPerStep, type PacePoint } from '../shared/eta';
+import { PACE_STEPS, secondsPerStep, type PacePoint } from '../shared/eta';
 import type { RunMode } from '../shared/contract';
 import type { StoredRunConfig } from './mappers';
 
@@ -12,8 +12,6 @@ import type { StoredRunConfig } from './mappers';
 const CANDIDATE_RUNS = 12;
 /** A pace over so few steps is mostly start-up noise. */
 const MIN_MEASURED_STEPS = 3;
-/** Every recorded step of a candidate: downsampled series would stretch the recent window. */
-const ALL_POINTS = 1_000_000;
 
 export interface MeasuredPace {
   secondsPerStep: number;
@@ -50,8 +48,7 @@ export async function measuredPace(
   // The same batch first: its pace needs no scaling.
   runs.sort((a, b) => Number(effective(b) === want.batch) - Number(effective(a) === want.batch));
   for (const run of runs) {
-    const [series] = await catalogue.metricSeries([run.id], 'runSeconds', ALL_POINTS);
-    const points: PacePoint[] = (series?.points ?? []).map((p) => ({ step: p.step, seconds: p.value }));
+    const points: PacePoint[] = await catalogue.recentRunSeconds(run.id, PACE_STEPS + 1);
     if (points.length < MIN_MEASURED_STEPS) continue;
     // The recent pace, as the run monitor measures it: past the first steps' warm-up.
     const pace = secondsPerStep(points);
