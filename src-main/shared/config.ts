@@ -231,7 +231,21 @@ export function estimateGenerationMemoryBytes(c: BGPTConfig): number {
   return 2 * (parameterCount(c) + kv) * BYTES_PER_FLOAT;
 }
 
-/** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */
-export function maxFileBytes(c: BGPTConfig): number {
-  return (c.patchLength - 2) * c.patchSize;
+/**
+ * The data bytes one window holds: its patches after the start (extension) patch. This is the one
+ * figure every view, the CLI and the engine call "the window" (issue 24 item 7); the limits below
+ * derive from it and say how.
+ */
+export function windowDataBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return (c.patchLength - 1) * c.patchSize;
+}
+
+/** Largest file whose whole sequence fits one window: the window less its end patch (else the end is cropped). */
+export function maxFileBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - c.patchSize;
+}
+
+/** Longest prompt a window takes: all of it but one byte, left for the model to write. */
+export function maxPromptBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - 1;
 }

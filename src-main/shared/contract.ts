@@ -278,8 +278,10 @@ export interface ContextFit {
   preset: string | null;
   patchSize: number;
   patchLength: number;
-  /** Data bytes that fit one window (start and end patches excluded). */
+  /** Data bytes one window holds (after its start patch: shared/config.ts windowDataBytes). */
   windowBytes: number;
+  /** Largest file that fits whole, its end patch included (the window less one patch). */
+  maxFileBytes?: number;
   fits: number;
   cropped: number;
   /** Share of all bytes the model sees in one window per file (0..1). */
@@ -411,6 +413,8 @@ export interface SampleInfo {
   name: string;
   runId: string | null;
   runName: string | null;
+  /** The model of the Models catalogue that made it, when no run did. */
+  modelName?: string | null;
   checkpointKind: string | null;
   ext: string;
   size: number;

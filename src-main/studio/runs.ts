@@ -10,7 +10,7 @@ import type { EngineHost } from '../engine-host/host';
 import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
 import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
-import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
@@ -127,9 +127,9 @@ export class RunService {
     const { train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
-    const windowBytes = (config.patchLength - 2) * config.patchSize;
-    const cropped = train.filter((f) => f.size > windowBytes).length;
-    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    const whole = maxFileBytes(config);
+    const cropped = train.filter((f) => f.size > whole).length;
+    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files do not fit the ${windowDataBytes(config).toLocaleString('en')}-byte window whole (up to ${whole.toLocaleString('en')} bytes do, with their end) and will be cropped`);
     try {
       this.assertTrainingFits(config, req.batchSize, req.accumulation);
     } catch (err) {

@@ -20,7 +20,7 @@ import { sampleInfo } from './mappers';
 import { checkpointConfig } from './runs';
 import { inspectModelFile } from './model-file';
 import { assertFits, memoryLimits } from '../engine/resources';
-import { estimateGenerationMemoryBytes, parameterCount } from '../shared/config';
+import { estimateGenerationMemoryBytes, parameterCount, windowDataBytes } from '../shared/config';
 
 interface Job {
   index: number;
@@ -72,6 +72,11 @@ export class SampleService {
     const config = /\.(pth|pt)$/i.test(checkpoint) ? (await inspectModelFile(checkpoint)).config : await checkpointConfig(checkpoint);
     assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
       memoryLimits(this.engine.status.backend), 'close other programs or generate with a smaller model');
+    // Past the window nothing more can be written: refused in one line rather than silently capped.
+    const window = windowDataBytes(config);
+    if (req.sampling.maxBytes !== undefined && req.sampling.maxBytes > window) {
+      throw new UserError(`max bytes ${req.sampling.maxBytes.toLocaleString('en')} is past this model's window of ${window.toLocaleString('en')} bytes (prompt included): give at most ${window.toLocaleString('en')}`, 'BAD_REQUEST');
+    }
     const jobId = `gen_${randomBytes(6).toString('hex')}`;
     const job: Job = { index: 0, count: req.count, cancelled: false };
     this.jobs.set(jobId, job);
@@ -117,7 +122,7 @@ export class SampleService {
         prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null },
       windowPatches: out.patches,
     });
-    return sampleInfo(row, runName);
+    return sampleInfo(row, runName, runName ? null : await modelNameOf(this.catalogue, checkpoint));
   }
 
   cancel(jobId: string): void {
@@ -133,14 +138,24 @@ export class SampleService {
       includeMissing: true, sort: 'created', descending: true,
     });
     const names = new Map((await this.catalogue.listRuns()).map((r) => [r.id, r.name]));
-    return { total: page.total, samples: page.items.map((s) => sampleInfo(s, s.runId ? names.get(s.runId) ?? null : null)) };
+    // A model's sample has no run: it is named by its model (the model file's path is its checkpoint).
+    const models = new Map((await this.catalogue.models.list()).map((m) => [path.resolve(m.path), m.name]));
+    return {
+      total: page.total,
+      samples: page.items.map((s) => {
+        const made = (s.params as Record<string, unknown> | null)?.checkpointPath;
+        const model = !s.runId && typeof made === 'string' ? models.get(path.resolve(made)) ?? null : null;
+        return sampleInfo(s, s.runId ? names.get(s.runId) ?? null : null, model);
+      }),
+    };
   }
 
   async update(u: SampleUpdate & { id: string }): Promise<SampleInfo> {
     const row = await this.catalogue.updateSample(u.id, { rating: u.rating, tags: u.tags, notes: u.notes });
     const run = row.runId ? await this.catalogue.getRun(row.runId) : null;
     this.bus.emit('catalogueChanged', { what: 'samples' });
-    return sampleInfo(row, run?.name ?? null);
+    const made = (row.params as Record<string, unknown> | null)?.checkpointPath;
+    return sampleInfo(row, run?.name ?? null, !run && typeof made === 'string' ? await modelNameOf(this.catalogue, made) : null);
   }
 
   async delete(id: string): Promise<void> {

@@ -12,7 +12,7 @@ export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
   temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
   seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, optional: true, hint: 'Same seed, same output; empty = random.' },
   count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate.' },
-  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
+  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: "Stop a file at this size; empty = up to the window (the run's window caps it)." },
 };
 
 export type InputKind = 'none' | 'prompt' | 'input';
@@ -46,7 +46,8 @@ export function defaultGenerateForm(): GenerateForm {
     ext: 'abc',
     inputKind: 'none',
     file: null,
-    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: 4096 },
+    // Max bytes empty: up to the window of the chosen run, whatever its size.
+    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: null },
   };
 }
 

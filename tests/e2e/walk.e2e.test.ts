@@ -100,7 +100,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByLabel('the beginning of a file').check();
     await page.locator('#gen-file').setInputFiles(path.join(TUNES, 'train/coleraine.abc'));
     await studio.fill('gen-prompt-length', PROMPT_BYTES);
-    await expect.poll(() => page.getByTestId('gen-prompt-hint').textContent()).toMatch(new RegExp(`^\\s*${PROMPT_BYTES} bytes of prompt; this run's window takes at most \\d+\\.`));
+    await expect.poll(() => page.getByTestId('gen-prompt-hint').textContent()).toMatch(new RegExp(`^\\s*${PROMPT_BYTES} bytes of prompt; this run's window takes at most \\d+ \\(its \\d+ bytes less one to generate\\)\\.`));
     await studio.fill('field-gen-maxBytes', 64);
     await studio.fill('field-gen-seed', 1);
     await page.getByTestId('gen-start').click();

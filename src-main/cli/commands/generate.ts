@@ -11,7 +11,7 @@ import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
 import { checkpointConfig } from '../../studio/runs';
 import { assertFits, memoryLimits } from '../../engine/resources';
-import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
+import { estimateGenerationMemoryBytes, maxPromptBytes, parameterCount } from '../../shared/config';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PRESETS } from '../../shared/config';
@@ -106,7 +106,7 @@ export function samplingFromFlags(ctx: CommandContext, ext = ''): SampleRunOptio
  * --patch-length (and the smallest preset) a model needs to take the whole prompt.
  */
 export function promptTooLongHint(promptBytes: number, config: { patchSize: number; patchLength: number }): string {
-  const maxPrompt = (config.patchLength - 1) * config.patchSize - 1;
+  const maxPrompt = maxPromptBytes(config);
   // the start patch, the prompt's whole patches, and the patch its tail (and the first new byte) go in
   const needed = Math.floor(promptBytes / config.patchSize) + 2;
   const preset = Object.values(PRESETS).filter((p) => p.config.patchSize === config.patchSize && p.config.patchLength >= needed)

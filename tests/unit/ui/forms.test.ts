@@ -38,7 +38,8 @@ describe('generate form', () => {
     const form = { ...defaultGenerateForm(), runId: 'r1' };
     const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc'));
     expect(req).toMatchObject({ runId: 'r1', ext: 'abc', checkpoint: 'best', count: 1 });
-    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, maxBytes: 4096 });
+    // Max bytes left empty: up to the chosen run's window (the form caps a larger value at it).
+    expect(req.sampling).toEqual(TUNES_RECIPE.sampling);
     expect(req.prompt).toBeUndefined();
   });
 
