@@ -88,6 +88,14 @@ describe('the walk: folder → train → generate → play → export', () => {
     await expect.poll(() => loss.locator('.u-legend .u-series:not(.raw)').count()).toBe(3);
     expect(await loss.locator('.u-legend .u-series.raw').count()).toBe(1);
     expect(await loss.textContent()).toContain('nats/byte');
+    // At least three y ticks, on the log scale too; the valid share runs to 100 %, not 150 % (issue 24 item 7).
+    expect(Number(await loss.getAttribute('data-y-ticks'))).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('log-scale').check();
+    await expect.poll(async () => Number(await loss.getAttribute('data-y-ticks'))).toBeGreaterThanOrEqual(3);
+    const valid = page.getByTestId('chart-validRate');
+    await expect.poll(async () => Number(await valid.getAttribute('data-points'))).toBeGreaterThan(0);
+    expect(Number(await valid.getAttribute('data-y-max'))).toBe(1);
+    await page.getByTestId('log-scale').uncheck();
     await studio.shot('walk-2-trained');
   }, TRAINING_TIMEOUT_MS + 30_000);
 
