@@ -142,6 +142,8 @@ export const requests = {
   metricsRequest: z.object({ runIds: z.array(id).min(1).max(16), maxPoints: z.number().int().min(10).max(100_000).default(2000) }),
   surprisalRequest: z.object({ file: fileRefSchema, runId: id, checkpoint: z.enum(['best', 'last']).default('best') }),
   saveFileRequest: z.object({ defaultName: z.string().min(1).max(1000), bytes }),
+  /** A file dragged out of the desktop app: as it is, or an ABC tune as MIDI (for a DAW). */
+  dragFileRequest: z.object({ file: fileRefSchema, name: z.string().trim().min(1).max(200), as: z.enum(['original', 'midi']).default('original') }),
   modelUploadBegin: z.object({
     /** The file's own name (.pth/.pt). */
     fileName: z.string().min(1).max(1000),
@@ -188,6 +190,7 @@ export type SampleUpdate = z.input<typeof requests.sampleUpdate>;
 export type MetricsRequest = z.input<typeof requests.metricsRequest>;
 export type SurprisalRequest = z.input<typeof requests.surprisalRequest>;
 export type SaveFileRequest = z.input<typeof requests.saveFileRequest>;
+export type DragFileRequest = z.input<typeof requests.dragFileRequest>;
 export type ModelUploadBegin = z.input<typeof requests.modelUploadBegin>;
 export type ModelUploadChunk = z.input<typeof requests.modelUploadChunk>;
 export type ModelImportPath = z.input<typeof requests.modelImportPath>;
@@ -640,6 +643,8 @@ export interface StudioMethods {
   showOpenDialog(req?: OpenDialogRequest): DialogSelection | null;
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
   saveFile(req: SaveFileRequest): string | null;
+  /** Electron: starts dragging a dataset file or sample out of the window as a file (written to a temporary folder first). */
+  dragFile(req: DragFileRequest): void;
 }
 
 export type MethodName = keyof StudioMethods;
@@ -674,6 +679,7 @@ export const args = {
   deleteSample: requests.id,
   showOpenDialog: requests.openDialog,
   saveFile: requests.saveFileRequest,
+  dragFile: requests.dragFileRequest,
   listModels: requests.none,
   listPublishedModels: requests.none,
   beginModelUpload: requests.modelUploadBegin,
@@ -696,7 +702,7 @@ export const METHOD_NAMES = Object.keys(args) as MethodName[];
  * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
  * method that takes or returns a machine path belongs here (docs/security.md).
  */
-export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
+export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath', 'dragFile'];
 
 export type EventName = keyof StudioEvents;
 export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload'];

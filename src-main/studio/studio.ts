@@ -118,6 +118,9 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     saveFile: () => {
       throw new UserError('saving through a dialog needs the desktop app; the browser downloads the file instead', 'UNSUPPORTED');
     },
+    dragFile: () => {
+      throw new UserError('dragging a file out of the window needs the desktop app; the browser exports it as a download instead', 'UNSUPPORTED');
+    },
   };
 
   return {

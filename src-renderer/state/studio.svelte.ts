@@ -2,6 +2,7 @@
 // presets) kept fresh from StudioApi events, and the per-view states that outlive a view switch.
 import type { DatasetSummary, EngineStatus, FileRef, PresetInfo, RunSummary, StudioApi, StudioInfo } from '../../src-main/shared/contract';
 import { downloadBytes } from '../lib/download';
+import { convertForExport, renamed, type ExportTarget } from '../lib/export';
 import { errorText } from '../lib/format';
 import { distinctLabels } from '../lib/labels';
 import { DatasetsState } from './datasets.svelte';
@@ -113,12 +114,23 @@ export class Studio {
     if (runs) this.runs = runs;
   }
 
-  /** Saves a dataset file or sample where the user chooses: Electron's save dialog, else a download. */
-  async exportFile(ref: FileRef, name: string): Promise<void> {
-    await this.attempt(`Exporting ${name}`, async () => {
+  /**
+   * Saves a dataset file or sample where the user chooses: Electron's save dialog, else a download;
+   * `as` converts it first (ABC → MIDI, MIDI → ABC: lib/export.ts) and says why when it cannot.
+   */
+  async exportFile(ref: FileRef, name: string, as?: ExportTarget): Promise<void> {
+    const target = as ? renamed(name, as) : name;
+    await this.attempt(`Exporting ${target}`, async () => {
       const file = await this.api.readFile(ref);
-      if (!this.info?.nativeDialogs) return downloadBytes(name, file.bytes);
-      const saved = await this.api.saveFile({ defaultName: name, bytes: file.bytes.slice() });
+      let bytes = file.bytes;
+      if (as) {
+        const converted = convertForExport(file.bytes, as, name.replace(/\.[^.]*$/, ''));
+        if (!converted.ok) return this.toasts.show('info', `Not exported as ${as === 'mid' ? 'MIDI' : 'ABC'}: ${converted.reason}.`);
+        bytes = converted.bytes;
+        this.toasts.show('info', `${target}: ${converted.note}.`);
+      }
+      if (!this.info?.nativeDialogs) return downloadBytes(target, bytes);
+      const saved = await this.api.saveFile({ defaultName: target, bytes: bytes.slice() });
       if (saved) this.toasts.show('success', `Saved ${saved}`);
     });
   }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { Midi } from '@tonejs/midi';
 import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
@@ -145,11 +146,22 @@ describe('the walk: folder → train → generate → play → export', () => {
   it('exports the sample as tune-<run>-<n>.abc, starting with the prompt', async ({ skip }) => {
     if (!sampleId) skip('no sample');
     const download = page.waitForEvent('download', { timeout: 30_000 });
-    await page.getByTestId('gen-sample').first().getByRole('button', { name: /^Export/ }).click();
+    await page.getByTestId('gen-sample').first().getByTestId('gen-export').click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(new RegExp(`^tune-my-tunes-tiny-${sampleId}\\.abc$`));
     const bytes = readFileSync(await file.path());
     expect(bytes.subarray(0, PROMPT_BYTES)).toEqual(readFileSync(path.join(TUNES, 'train/coleraine.abc')).subarray(0, PROMPT_BYTES));
+  });
+
+  it('exports the ABC sample as a MIDI file that @tonejs/midi reads, with notes (issue 24 item 6)', async ({ skip }) => {
+    if (!sampleId) skip('no sample');
+    const download = page.waitForEvent('download', { timeout: 30_000 });
+    await page.getByTestId('gen-sample').first().getByTestId('gen-export-as-mid').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(new RegExp(`^tune-my-tunes-tiny-${sampleId}\\.mid$`));
+    const midi = new Midi(readFileSync(await file.path()));
+    // The prompt is the start of a real tune (its header and first bars): the MIDI holds its notes.
+    expect(midi.tracks.flatMap((t) => t.notes).length).toBeGreaterThan(0);
   });
 
   it('lists the run in the Library with its next steps, fitting 1280 px', async ({ skip }) => {
