@@ -9,7 +9,7 @@ import { checkpointDir, newId, samplePath } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
 import type { GenerateJob, GenerateOutcome } from '../engine-host/jobs';
 import { validate } from '../formats';
-import { judgeSample, type StopKind } from '../formats/guidance';
+import { judgeSample, type SampleContext, type StopKind } from '../formats/guidance';
 import { CopyIndex } from '../shared/memorisation';
 import { writeFileAtomic } from '../node/atomic';
 import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQuery, SampleUpdate, SurprisalResult } from '../shared/contract';
@@ -191,7 +191,7 @@ export class SampleService {
 export async function recordSample(
   catalogue: Catalogue,
   s: { checkpoint: string; ext: string; bytes: Uint8Array; params: Record<string, unknown>; windowPatches?: number },
-): Promise<{ row: SampleRow; runName: string | null }> {
+): Promise<{ row: SampleRow; runName: string | null; context: SampleContext }> {
   const ext = s.ext.toLowerCase();
   const verdict = validate(s.bytes, ext);
   const bytes = verdict.verdict === 'repaired' && verdict.repaired ? verdict.repaired : s.bytes;
@@ -212,7 +212,14 @@ export async function recordSample(
     repaired: verdict.verdict === 'repaired',
   });
   const stoppedBy = s.params.stoppedBy as StopKind | undefined;
-  const judged = judgeSample(s.bytes, ext, { stoppedBy, windowPatches: s.windowPatches });
+  // The stored guidance is what the studio shows: in its words (the CLI words its own from `context`).
+  const context: SampleContext = {
+    stoppedBy,
+    windowPatches: s.windowPatches,
+    sampling: { temperature: numberOrNull(s.params.temperature), topP: numberOrNull(s.params.topP) },
+    run: run ? { usedBuiltInTunes: await usedBuiltInTunes(catalogue, run.datasetId), preset: run.preset, steps: run.stepsDone } : null,
+  };
+  const judged = judgeSample(s.bytes, ext, { ...context, frontEnd: 'ui' });
   const copy = run?.datasetId ? (await copyIndex(catalogue, run.datasetId))?.check(bytes) ?? null : null;
   const checked = await catalogue.setSampleChecks(row.id, {
     copiedShare: copy?.copiedShare ?? null,
@@ -220,7 +227,19 @@ export async function recordSample(
     isCopy: copy?.isCopy ?? null,
     guidance: { causes: judged.causes, advice: judged.advice, stoppedAtWindow: judged.stoppedAtWindow },
   });
-  return { row: checked, runName: run?.name ?? null };
+  return { row: checked, runName: run?.name ?? null, context };
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The built-in datasets of ABC tunes (datasets/abc-tunes, and the ABC side of datasets/tunes). */
+const BUILTIN_TUNES = new Set(['builtin:abc-tunes', 'builtin:tunes']);
+
+async function usedBuiltInTunes(catalogue: Catalogue, datasetId: string | null): Promise<boolean> {
+  const d = datasetId ? await catalogue.getDataset(datasetId) : null;
+  return !!d && BUILTIN_TUNES.has(d.source);
 }
 
 /** Copy indexes of datasets' training files, kept while the process lives (a dataset's files never change under an id's hash). */

@@ -164,6 +164,25 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(midi.tracks.flatMap((t) => t.notes).length).toBeGreaterThan(0);
   });
 
+  it("keeps the earlier outputs on a new batch, and advises in the form's words from the sample's settings (issue 24 items 5, 9)", async ({ skip }) => {
+    if (!sampleId) skip('no sample');
+    await page.getByLabel('nothing: a new file').check();
+    await studio.fill('field-gen-temperature', 0.6);
+    await studio.fill('field-gen-seed', 2);
+    // Past the window: the form says it asks for the window's size instead (never silently).
+    await studio.fill('field-gen-maxBytes', 16_777_216);
+    await expect.poll(() => page.getByTestId('gen-max-note').textContent()).toMatch(/window: [\d,]+ bytes will be asked for/);
+    await studio.fill('field-gen-maxBytes', 64);
+    await page.getByTestId('gen-start').click();
+    await expect.poll(() => page.getByTestId('gen-sample').count(), { timeout: 120_000 }).toBe(2);
+    expect(await page.getByTestId('gen-earlier').getByTestId('gen-sample').count()).toBe(1);
+    // Six steps of training write no tune yet: the advice names the form's fields and the sample's own temperature.
+    const advice = (await page.getByTestId('gen-sample').first().getByTestId('sample-guidance').textContent()) ?? '';
+    expect(advice).toContain('Temperature (Generate) (0.6 now');
+    expect(advice).not.toMatch(/--[a-z]/);
+    expect(advice).not.toMatch(/e\.g\. 0\.7\b/);
+  });
+
   it('lists the run in the Library with its next steps, fitting 1280 px', async ({ skip }) => {
     if (!runId) skip('no trained run');
     await studio.go('library');

@@ -9,6 +9,7 @@ import { validate } from '../../formats/validate';
 import { Catalogue } from '../../catalogue/catalogue';
 import { resolveHome } from '../../catalogue/paths';
 import { recordSample } from '../../studio/samples';
+import { judgeSample } from '../../formats/guidance';
 import { checkpointConfig } from '../../studio/runs';
 import { assertFits, memoryLimits } from '../../engine/resources';
 import { estimateGenerationMemoryBytes, maxPromptBytes, parameterCount } from '../../shared/config';
@@ -138,7 +139,9 @@ export async function writeResult(ctx: CommandContext, ext: string, r: GenerateR
     });
     sample = recorded.row.id;
     const row = recorded.row;
-    checks = { copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy, causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [] };
+    // The library keeps the studio's words; the command line says the same in its own (flags).
+    const said = judgeSample(r.bytes, ext, { ...recorded.context, frontEnd: 'cli' });
+    checks = { copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy, causes: said.causes, advice: said.advice };
   } finally {
     await catalogue.close();
   }
