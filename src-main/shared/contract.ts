@@ -275,6 +275,8 @@ export interface ImportReport {
   duplicates: number;
   skipped: { path: string; reason: string }[];
   byModality: Partial<Record<Modality, number>>;
+  /** How the eval split was chosen when no eval/ folder gave it ("held out 1 of 4 files…"); absent or null otherwise. */
+  splitNote?: string | null;
 }
 
 export interface ContextFit {

@@ -85,7 +85,7 @@ export class DatasetService {
       dataset = await this.refreshStats(dataset.id);
     }
     this.bus.emit('catalogueChanged', { what: 'datasets' });
-    return { dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality };
+    return { dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality, splitNote: files.length ? plan.splitNote : null };
   }
 
   /** Recomputes the stored split counts and modality shares after files were added. */

@@ -310,7 +310,10 @@ export class ModelService {
     const dataset = await this.catalogue.getDataset(req.datasetId);
     if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
     const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
+    if (rows.length === 0) {
+      const offer = req.split === 'eval' ? ': it has no eval split; evaluate its training files (split train) instead' : ' to evaluate';
+      throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files${offer}`, 'BAD_INPUT');
+    }
     const files: Array<{ name: string; ext: string; bytes: Uint8Array }> = [];
     for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
     engine.setActivity(`evaluating ${model.name}`);

@@ -167,6 +167,8 @@ describe('the walk: folder → train → generate → play → export', () => {
   it("keeps the earlier outputs on a new batch, and advises in the form's words from the sample's settings (issue 24 items 5, 9)", async ({ skip }) => {
     if (!sampleId) skip('no sample');
     await page.getByLabel('nothing: a new file').check();
+    // MIDI: no format-aware sampling holds it up (abc and txt have it), so six steps of training write no valid file.
+    await studio.fill('gen-ext', 'mid');
     await studio.fill('field-gen-temperature', 0.6);
     await studio.fill('field-gen-seed', 2);
     // Past the window: the form says it asks for the window's size instead (never silently).
@@ -176,7 +178,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     await page.getByTestId('gen-start').click();
     await expect.poll(() => page.getByTestId('gen-sample').count(), { timeout: 120_000 }).toBe(2);
     expect(await page.getByTestId('gen-earlier').getByTestId('gen-sample').count()).toBe(1);
-    // Six steps of training write no tune yet: the advice names the form's fields and the sample's own temperature.
+    // The advice names the form's fields and the sample's own temperature.
     const advice = (await page.getByTestId('gen-sample').first().getByTestId('sample-guidance').textContent()) ?? '';
     expect(advice).toContain('Temperature (Generate) (0.6 now');
     expect(advice).not.toMatch(/--[a-z]/);
