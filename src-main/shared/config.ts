@@ -121,7 +121,8 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   tunes: {
     name: 'tunes',
-    description: 'the measured recipe for ABC tunes (docs/quality.md): about 10 minutes on 2 CPU cores, mostly valid tunes',
+    // No time here: the Train form says it from this machine's measured pace (shared/eta.ts).
+    description: 'the measured recipe for ABC tunes: whole tunes up to about 1 KB, mostly valid tunes',
     config: TUNES_RECIPE.config,
     lr: TUNES_RECIPE.lr,
     steps: TUNES_RECIPE.steps,

@@ -125,7 +125,7 @@ export class Studio {
       let bytes = file.bytes;
       if (as) {
         const converted = convertForExport(file.bytes, as, name.replace(/\.[^.]*$/, ''));
-        if (!converted.ok) return this.toasts.show('info', `Not exported as ${as === 'mid' ? 'MIDI' : 'ABC'}: ${converted.reason}.`);
+        if (!converted.ok) return this.toasts.show('error', `Not exported as ${as === 'mid' ? 'MIDI' : 'ABC'}: ${converted.reason}.`);
         bytes = converted.bytes;
         this.toasts.show('info', `${target}: ${converted.note}.`);
       }

@@ -183,6 +183,12 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(advice).toContain('Temperature (Generate) (0.6 now');
     expect(advice).not.toMatch(/--[a-z]/);
     expect(advice).not.toMatch(/e\.g\. 0\.7\b/);
+    // Not a MIDI file: no ABC to write, and the reason is said; the error does not follow onto another view.
+    await page.getByTestId('gen-sample').first().getByTestId('gen-export-as-abc').click();
+    await expect.poll(() => page.getByTestId('toast-error').textContent()).toMatch(/^Not exported as ABC: /);
+    await studio.go('library');
+    expect(await page.getByTestId('toast-error').count()).toBe(0);
+    await studio.go('generate');
   });
 
   it('lists the run in the Library with its next steps, fitting 1280 px', async ({ skip }) => {

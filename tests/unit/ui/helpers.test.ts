@@ -110,8 +110,9 @@ describe('parseHash', () => {
     expect(parseHash('#/train')).toBe('train');
     expect(parseHash('#/library/abc')).toBe('library');
     expect(parseHash('#generate')).toBe('generate');
-    expect(parseHash('')).toBe('datasets');
-    expect(parseHash('#/nope')).toBe('datasets');
+    // The studio opens on the start path.
+    expect(parseHash('')).toBe('start');
+    expect(parseHash('#/nope')).toBe('start');
   });
 });
 
