@@ -4,7 +4,7 @@ import type { Download, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { screenshot } from '../browser';
 
-export type View = 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
+export type View = 'start' | 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
 
 /** Long enough for a few tiny-preset steps on a shared two-core machine. */
 const TRAINING_TIMEOUT_MS = 240_000;
