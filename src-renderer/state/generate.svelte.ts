@@ -29,6 +29,8 @@ export class GenerateState {
   jobId = $state<string | null>(null);
   startError = $state<string | null>(null);
   starting = $state(false);
+  /** Said above the form when a hand-off set its prompt ("Continues coleraine.abc: its first 4 bars…"). */
+  promptNote = $state<string | null>(null);
 
   errors = $derived(checkAll(this.form.sampling, SAMPLING_FIELDS));
   ext = $derived(normalizeExt(this.form.ext));

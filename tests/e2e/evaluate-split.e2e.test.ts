@@ -59,6 +59,7 @@ describe('eval split of a folder of one’s own', () => {
   });
 
   it('evaluates a dataset without an eval split on its training files, offered and said', async () => {
+    await studio.fill('import-name', ''); // the picked folder names the dataset
     await page.getByTestId('import-folder-input').setInputFiles(path.join(source, 'one-tune'));
     await page.getByTestId('import-report').filter({ hasText: /1 imported into “one-tune”/ }).waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.getByTestId('import-split').textContent()).toMatch(/single file: nothing held out/);

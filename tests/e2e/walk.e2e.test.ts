@@ -211,4 +211,18 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'))).toBeLessThanOrEqual(0);
     expect(pageErrors).toEqual([]);
   });
+
+  it('continues a tune from its first bars, with a length asked in bars (issue 24 item 10)', async ({ skip }) => {
+    if (!runId) skip('no trained run');
+    await page.getByRole('button', { name: 'Open coleraine.abc' }).click();
+    await page.getByTestId('tune-continue').click();
+    await page.getByTestId('view-generate').waitFor();
+    expect(await page.getByTestId('gen-prompt-note').textContent()).toMatch(/^Continues coleraine\.abc: its header and first 4 bars \(\d+ bytes\) as the prompt\.$/);
+    const cut = Number(/\((\d+) bytes\)/.exec((await page.getByTestId('gen-prompt-note').textContent()) ?? '')![1]);
+    expect(await page.getByTestId('gen-prompt-length').inputValue()).toBe(String(cut));
+    await studio.fill('gen-music-length', 16);
+    await expect.poll(() => page.getByTestId('gen-music-length-hint').textContent()).toMatch(/About 16 bars ≈ [\d,]+ bytes, set as Max bytes\. Approximate: \d+ bytes a bar/);
+    expect(Number(await page.getByTestId('field-gen-maxBytes').inputValue())).toBeGreaterThan(16);
+    expect(pageErrors).toEqual([]);
+  });
 });
