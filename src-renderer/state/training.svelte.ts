@@ -1,6 +1,6 @@
 // Train view state: the form and its estimate, the run being watched, the runs overlaid for
 // comparison and their metric series ($state.raw: series are replaced, never mutated in place).
-import type { MetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
+import type { MetricPoint, ModelMetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { mergePoints } from '../lib/metrics';
 import { allValid, checkAll } from '../lib/validate';
@@ -34,7 +34,10 @@ export class TrainingState {
   /** Evaluations are few and each is exact: they are drawn as measured unless asked otherwise. */
   smoothEval = $state(false);
   logScale = $state(false);
-  xAxis = $state<'step' | 'minutes'>('step');
+  xAxis = $state<'step' | 'minutes' | 'epoch'>('step');
+  /** Imported models drawn beside the runs (their reference logs' curves are per epoch). */
+  comparedModels = $state<string[]>([]);
+  modelMetrics = $state.raw<Record<string, ModelMetricPoint[]>>({});
   /**
    * When each run last went on after a pause, as seen here: the ETA counts the step under way down
    * from then, not across the pause (RunMonitor). Read on every tick, so a plain map is enough.
@@ -135,6 +138,22 @@ export class TrainingState {
     if (!this.compared.includes(runId)) this.compared = [...this.compared, runId].slice(-MAX_COMPARED);
     const history = await this.#studio.attempt('Loading the curves', () => this.#studio.api.getMetrics({ runIds: [runId] }));
     if (history?.[runId]) this.addPoints(runId, history[runId]);
+  }
+
+  /**
+   * Puts an imported model's curves (from the reference trainer's log) on the charts, or takes them off.
+   * They are per epoch, so the charts switch to epochs, where runs and models line up.
+   */
+  async compareModel(modelId: string, on: boolean): Promise<void> {
+    if (!on) {
+      this.comparedModels = this.comparedModels.filter((id) => id !== modelId);
+      return;
+    }
+    const points = this.modelMetrics[modelId] ?? (await this.#studio.attempt('Loading the model\'s curves', () => this.#studio.api.getModelMetrics(modelId)));
+    if (!points) return;
+    this.modelMetrics = { ...this.modelMetrics, [modelId]: points };
+    if (!this.comparedModels.includes(modelId)) this.comparedModels = [...this.comparedModels, modelId];
+    this.xAxis = 'epoch';
   }
 
   /**
