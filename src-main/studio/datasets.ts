@@ -7,7 +7,7 @@ import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importPaths, type ImportPlan } from '../datasets/import';
-import { assertFits, memoryLimits } from '../engine/resources';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 
 /** What a dataset is imported for (classification runs train on generative datasets: labels come from names). */

@@ -5,6 +5,7 @@ import { errorText } from '../lib/format';
 import { allValid, checkAll, normalizeExt } from '../lib/validate';
 import { windowDataBytes } from '../../src-main/shared/config';
 import { defaultGenerateForm, SAMPLING_FIELDS, toGenerateRequest } from './generate-form';
+import { checkpointRef } from '../lib/refs';
 import type { Studio } from './studio.svelte';
 
 export interface JobProgress {
@@ -62,9 +63,12 @@ export class GenerateState {
     this.starting = true;
     this.startError = null;
     try {
-      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? this.#studio.models.models.find((m) => m.id === this.form.runId);
+      const models = this.#studio.models.models;
+      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? models.find((m) => m.id === this.form.runId);
       const patchSize = source?.config.patchSize;
-      const req = toGenerateRequest(this.form, this.ext, patchSize);
+      const from = checkpointRef(this.form.runId, this.form.checkpoint, models);
+      const req = toGenerateRequest(this.form, this.ext, from, patchSize);
+      // Max bytes past the window is sent as the window (and the form said so: maxBytesNote).
       const { jobId } = await this.#studio.api.generate({ ...req, sampling: { ...req.sampling, maxBytes: this.maxBytesSent ?? undefined } });
       this.jobs[jobId] ??= emptyJob();
       this.jobId = jobId;

@@ -1,23 +1,9 @@
 // `bgpt datasets import|list`: the catalogue's datasets from the command line (docs/cli.md).
 import { HOME_OPTION, type CommandSpec } from '../framework';
-import { resolveHome } from '../../catalogue/paths';
-import { Catalogue } from '../../catalogue/catalogue';
-import { DatasetService } from '../../studio/datasets';
-import { StudioEventBus } from '../../studio/events';
-import { datasetSummary } from '../../studio/mappers';
-import type { ImportReport } from '../../shared/contract';
+import type { DatasetSummary, ImportReport } from '../../shared/contract';
 import path from 'node:path';
 import type { Progress } from '../progress';
-
-/** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
-async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
-  const catalogue = await Catalogue.open(resolveHome(home));
-  try {
-    return await fn(new DatasetService(catalogue.home, catalogue, new StudioEventBus()));
-  } finally {
-    await catalogue.close();
-  }
-}
+import { withStudio } from '../studio';
 
 export const datasetsImport: CommandSpec = {
   name: 'datasets import',
@@ -29,7 +15,8 @@ export const datasetsImport: CommandSpec = {
     HOME_OPTION,
   ],
   minPositionals: 1,
-  async run({ opts, positionals, startProgress, signal }) {
+  async run(ctx) {
+    const { opts, positionals, startProgress, signal } = ctx;
     const kind = opts.kind === 'conversion' ? 'conversion' : 'generative';
     const name = (opts.name as string | undefined) ?? path.basename(path.resolve(positionals[0]));
     const state: { bar: Progress | null } = { bar: null };
@@ -40,7 +27,8 @@ export const datasetsImport: CommandSpec = {
       state.bar ??= startProgress({ label: 'importing', total: Number(read[2]), unit: 'files' });
       state.bar.update(Number(read[1]));
     };
-    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, onProgress));
+    // The CLI's own user names these paths; the desktop app takes them only from its dialog's grants.
+    const report = await withStudio(ctx, (studio) => studio.datasets.importPaths(name, positionals, kind, signal, onProgress));
     state.bar?.finish();
     return report;
   },
@@ -59,11 +47,11 @@ export const datasetsList: CommandSpec = {
   usage: 'bgpt datasets list [--home DIR]',
   options: [HOME_OPTION],
   maxPositionals: 0,
-  async run({ opts }) {
-    return withDatasets(opts.home as string | undefined, async (d) => ({ datasets: await d.list() }));
+  async run(ctx) {
+    return withStudio(ctx, async (studio) => ({ datasets: await studio.datasets.list() }));
   },
   format(r) {
-    const list = (r as { datasets: ReturnType<typeof datasetSummary>[] }).datasets;
+    const list = (r as { datasets: DatasetSummary[] }).datasets;
     if (list.length === 0) return 'no datasets yet: bgpt datasets import PATH...';
     return list.map((d) => `${d.id}  ${d.name}  ${d.fileCount} files, ${d.totalBytes} bytes`).join('\n');
   },
