@@ -28,7 +28,8 @@ export interface CleanTune {
  * small capacity learning a book's remarks.
  */
 export function cleanTuneLines(lines: string[]): string[] {
-  const out = lines.map((l) => l.replace(/\s+$/, '')).filter((l) => l !== '' && !l.startsWith('%'));
+  // trimEnd, not replace(/\s+$/): that regex is quadratic on a line of many spaces (docs/security.md).
+  const out = lines.map((l) => l.trimEnd()).filter((l) => l !== '' && !l.startsWith('%'));
   if (out.length > 0 && /^X:/.test(out[0])) out[0] = 'X:1';
   return out;
 }

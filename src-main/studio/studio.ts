@@ -15,6 +15,7 @@ import { RunService } from './runs';
 import { SampleService } from './samples';
 import { ScoringService } from './scoring';
 import { ModelService } from './models';
+import { pathRedactor, redactError, redactValue } from './redact';
 
 const VERSION: string = APP_VERSION;
 
@@ -54,6 +55,25 @@ export interface OpenStudioOptions {
   builtIns?: boolean | 'background';
 }
 
+/** Replies that hold only numbers and bytes: not walked for paths. */
+const NUMERIC_REPLIES = new Set<string>(['getMetrics', 'readFile', 'surprisal']);
+
+/** Wraps every handler so its reply and its error line are said without machine paths. */
+function redactHandlers(handlers: StudioHandlers, redact: (s: string) => string): void {
+  const table = handlers as unknown as Record<string, (arg: unknown) => unknown>;
+  for (const name of Object.keys(table)) {
+    const inner = table[name];
+    table[name] = async (arg: unknown) => {
+      try {
+        const value = await inner.call(handlers, arg);
+        return NUMERIC_REPLIES.has(name) ? value : redactValue(value, redact);
+      } catch (err) {
+        throw redactError(err, redact);
+      }
+    };
+  }
+}
+
 export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const catalogue = await Catalogue.open(opts.home, { checkpointInfo: readCheckpointInfo });
   const bus = new StudioEventBus();
@@ -75,7 +95,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const scoring = new ScoringService(catalogue, engine);
-  const models = new ModelService(catalogue.home, catalogue, bus);
+  const models = new ModelService(catalogue.home, catalogue, bus, undefined, { transport: opts.transport });
 
   const grants = new PathGrants();
   // Every argument arrives as its schema parsed it (defaults filled in): no handler re-validates or casts.
@@ -119,7 +139,10 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     uploadModelChunk: (r) => models.uploadChunk(r),
     finishModelUpload: (id) => models.finishUpload(id),
     cancelModelUpload: (id) => models.cancelUpload(id),
-    importModelPath: async (r) => models.importPath(grantedModelFile(grants, r.selection), { name: r.name, kind: r.kind }),
+    importModelPath: async (r) => {
+      const granted = grantedModelFile(grants, r.selection);
+      return models.importPath(granted.file, { name: r.name, kind: r.kind, log: granted.log });
+    },
     downloadModel: (r) => models.startDownload(r),
     cancelModelDownload: (id) => models.cancelDownload(id),
     listModelDownloads: () => models.listDownloads(),
@@ -137,6 +160,12 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     },
   };
 
+  // Over `bgpt serve` no reply, event or error line carries a machine path (docs/security.md); the
+  // desktop app and the CLI keep full paths.
+  const browser = opts.transport === 'http';
+  const redact = pathRedactor(catalogue.home);
+  if (browser) redactHandlers(handlers, redact);
+
   return {
     home: catalogue.home,
     handlers,
@@ -150,7 +179,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     engine,
     grants,
     builtInsReady,
-    subscribe: (l) => bus.subscribe(l),
+    subscribe: (l) => bus.subscribe(browser ? (event, payload) => l(event, event === 'metrics' ? payload : redactValue(payload, redact)) : l),
     async close() {
       models.stopAll();
       await builtInsReady;
