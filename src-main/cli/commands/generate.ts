@@ -10,6 +10,7 @@ import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
 import { readInputFile } from '../../node/input-file';
 import { requests, type SamplingParsed } from '../../shared/contract';
 import { PRECISIONS, type Precision } from '../../shared/config';
+import { judgeSample } from '../../formats/guidance';
 import { checkGeneration, PromptTooLongError, promptLimits, type GenerationRequest, type GenerationResult, type GenerationSample } from '../../studio/samples';
 import type { Progress } from '../progress';
 import { checkpointFlag, withStudio } from '../studio';
@@ -161,12 +162,14 @@ async function writeOutputs(ctx: CommandContext, req: GenerationRequest, r: Gene
 
 function report(out: string, s: GenerationSample, precision: Precision): GenerateReport {
   const { made, row } = s;
+  // The library keeps the studio's words; the command line says the same in its own (flags).
+  const said = judgeSample(made.bytes, row.ext, { ...s.context, frontEnd: 'cli' });
   return {
     out, bytes: made.bytes.length, valid: row.validity === 'valid', verdict: row.validity,
     ...(row.validityReason ? { reason: row.validityReason } : {}),
     generated: made.generated, stoppedBy: made.stoppedBy, seed: made.seed, bytesPerSecond: Math.round(made.bytesPerSecond), sample: row.id,
     repairs: made.repairs, copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy,
-    causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [], precision,
+    causes: said.causes, advice: said.advice, precision,
   };
 }
 

@@ -75,6 +75,8 @@ export interface SampleInfo {
   name: string;
   runId: string | null;
   runName: string | null;
+  /** The model of the Models catalogue that made it, when no run did. */
+  modelName?: string | null;
   checkpointKind: string | null;
   ext: string;
   size: number;
