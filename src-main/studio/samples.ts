@@ -91,7 +91,7 @@ export function resolveSampling(req: Pick<GenerationRequest, 'ext' | 'sampling'>
   const d = samplingDefaults(req.ext);
   const s = req.sampling;
   return {
-    topK: s.topK, topP: s.topP ?? d.topP, temperature: s.temperature ?? d.temperature,
+    topK: s.topK ?? d.topK, topP: s.topP ?? d.topP, temperature: s.temperature ?? d.temperature,
     seed: s.seed ?? randomBytes(4).readUInt32LE(), maxBytes: s.maxBytes, constrain: s.constrain,
   };
 }
