@@ -5,9 +5,9 @@
 // at run time: native addons, TF.js backends); each entry is one file, so `import.meta.url` inside it names that
 // file and its sibling entries. `npm install` runs this (prepare).
 import { build } from 'esbuild';
-import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { readdirSync, rmSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'out', 'node'));
@@ -32,6 +32,11 @@ const common = {
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) if (f.startsWith('chunk-')) rmSync(path.join(outdir, f));
 await build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts' }, splitting: true, chunkNames: 'chunk-[hash]' });
+// Help without loading the commands (src-main/cli/help.ts): their specs, from the bundle just built, in one file.
+const { commandSpecs } = await import(pathToFileURL(path.join(outdir, 'cli.js')).href + `?t=${Date.now()}`);
+const manifest = path.join(outdir, 'commands.json');
+writeFileSync(`${manifest}.tmp`, JSON.stringify(await commandSpecs()));
+renameSync(`${manifest}.tmp`, manifest);
 
 // The engine process and the worker threads are one file each.
 await build({
