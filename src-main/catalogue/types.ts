@@ -125,9 +125,11 @@ export interface MetricInput {
   bytesPerSecond?: number | null;
   /** Share of files sampled at this evaluation judged valid (migration 003). */
   validRate?: number | null;
+  /** Running seconds of the run when the step finished, pauses excluded (migration 005). */
+  runSeconds?: number | null;
 }
 
-export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond' | 'validRate';
+export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond' | 'validRate' | 'runSeconds';
 
 export interface MetricPoint {
   step: number;
@@ -164,7 +166,7 @@ export interface CheckpointRow {
   files: CheckpointFile[];
   missing: boolean;
   /**
-   * sha256 of its model.safetensors, by which an adapter names it as its base (migration 005); null until first
+   * sha256 of its model.safetensors, by which an adapter names it as its base (migration 006); null until first
    * needed (Catalogue.checkpointSha256), and for an adapter folder, which has no model.safetensors.
    */
   sha256: string | null;

@@ -16,7 +16,7 @@ import { UserError } from '../shared/errors';
 import { detectModality, extensionOf, validate, type Modality } from '../formats';
 import { collectFiles, type Skipped } from './walk';
 import { StatsAccumulator, type ImportStats, type Window } from './stats';
-import { assignSplits, pairKeyOf, DEFAULT_EVAL_FRACTION, type Split } from './split';
+import { proposeSplit, pairKeyOf, DEFAULT_EVAL_FRACTION, type Split } from './split';
 
 /** Larger files are refused: the model sees at most one window of a file (8 KiB at paper size), and a
  * dataset of films would fill the disk; 64 MiB still takes whole tune books, audio and images. */
@@ -61,6 +61,8 @@ export interface ImportPlan {
   skipped: Skipped[];
   byModality: Partial<Record<Modality, number>>;
   stats: ImportStats;
+  /** How the eval split was chosen when no eval/ folder gave it (split.ts proposeSplit); null otherwise. */
+  splitNote: string | null;
 }
 
 interface Judged { file: ImportedFile; absPath: string; relPath: string }
@@ -107,11 +109,11 @@ export async function planImport(inputs: string[], options: ImportOptions): Prom
     judged.push({ file, absPath: c.absPath, relPath: c.relPath });
     options.progress?.(`read ${judged.length}/${candidates.length} ${c.displayPath}`);
   }
-  const splits = assignSplits(judged.map((j) => ({ relPath: j.relPath, pairKey: j.file.pairKey })), options.evalFraction ?? DEFAULT_EVAL_FRACTION, options.seed ?? 0);
+  const { splits, note: splitNote } = proposeSplit(judged.map((j) => ({ relPath: j.relPath, pairKey: j.file.pairKey })), options.evalFraction ?? DEFAULT_EVAL_FRACTION, options.seed ?? 0);
   judged.forEach((j, i) => (j.file.split = splits[i]));
   const byModality: ImportPlan['byModality'] = {};
   for (const { file } of judged) byModality[file.modality] = (byModality[file.modality] ?? 0) + 1;
-  const plan = { files: judged.map((j) => j.file), duplicates, skipped, byModality, stats: stats.result() };
+  const plan = { files: judged.map((j) => j.file), duplicates, skipped, byModality, stats: stats.result(), splitNote };
   return { plan, sources: new Map(judged.map((j) => [j.file.sha256, j.absPath])) };
 }
 

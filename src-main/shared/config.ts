@@ -121,7 +121,8 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   tunes: {
     name: 'tunes',
-    description: 'the measured recipe for ABC tunes (docs/quality.md): about 10 minutes on 2 CPU cores, mostly valid tunes',
+    // No time here: the Train form says it from this machine's measured pace (shared/eta.ts).
+    description: 'the measured recipe for ABC tunes: whole tunes up to about 1 KB, mostly valid tunes',
     config: TUNES_RECIPE.config,
     lr: TUNES_RECIPE.lr,
     steps: TUNES_RECIPE.steps,
@@ -246,7 +247,21 @@ export function estimateGenerationMemoryBytes(c: BGPTConfig, precision: Precisio
   return 2 * (estimateInferenceMemoryBytes(c, precision) + kv * BYTES_PER_FLOAT);
 }
 
-/** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */
-export function maxFileBytes(c: BGPTConfig): number {
-  return (c.patchLength - 2) * c.patchSize;
+/**
+ * The data bytes one window holds: its patches after the start (extension) patch. This is the one
+ * figure every view, the CLI and the engine call "the window" (issue 24 item 7); the limits below
+ * derive from it and say how.
+ */
+export function windowDataBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return (c.patchLength - 1) * c.patchSize;
+}
+
+/** Largest file whose whole sequence fits one window: the window less its end patch (else the end is cropped). */
+export function maxFileBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - c.patchSize;
+}
+
+/** Longest prompt a window takes: all of it but one byte, left for the model to write. */
+export function maxPromptBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - 1;
 }

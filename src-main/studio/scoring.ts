@@ -69,7 +69,11 @@ export class ScoringService {
     const dataset = await this.catalogue.getDataset(req.datasetId);
     if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
     const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
+    if (rows.length === 0) {
+      // A dataset without an eval split: say what to do instead (the Models view offers its training files).
+      const offer = req.split === 'eval' ? ': it has no eval split; evaluate its training files (split train) instead' : ' to evaluate';
+      throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files${offer}`, 'BAD_INPUT');
+    }
     const chosen = rows.slice(0, req.limit);
     const config = resolved.model ? configFromJson(resolved.model.config, `model ${resolved.model.name}`) : resolved.run ? (resolved.run.config as unknown as BGPTConfig) : null;
     assertEvaluationFits(chosen.length, chosen.reduce((n, f) => n + f.size, 0), config);

@@ -14,7 +14,7 @@ export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
   temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
   seed: { label: 'Seed', min: SEED_LIMIT.min, max: SEED_LIMIT.max, integer: true, optional: true, hint: 'Same seed, same output; empty = random. Sample i uses seed + i.' },
   count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate (made at once, sharing each weight read).' },
-  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
+  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: "Stop a file at this size; empty = up to the window (the run's window caps it)." },
 };
 
 export type InputKind = 'none' | 'prompt' | 'input';
@@ -61,7 +61,8 @@ export function defaultGenerateForm(): GenerateForm {
     ext: 'abc',
     inputKind: 'none',
     file: null,
-    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: 4096 },
+    // Max bytes empty: up to the window of the chosen run, whatever its size.
+    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: null },
     precision: 'f32',
   };
 }

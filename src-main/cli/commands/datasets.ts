@@ -36,6 +36,7 @@ export const datasetsImport: CommandSpec = {
     const x = r as ImportReport;
     const lines = [`${x.dataset}: imported ${x.imported}, duplicates ${x.duplicates}, skipped ${x.skipped.length}`];
     for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+    if (x.splitNote) lines.push(`eval split: ${x.splitNote}`);
     return lines.join('\n');
   },
 };

@@ -3,7 +3,7 @@
 // tests hold it within 1e-4 of the reference), a fraction of the memory: the paper model loads and
 // scores an 8 KB file in about 0.65 GB, where the TF.js graph of a whole window needs several GB.
 import { UserError } from '../../shared/errors';
-import type { Precision } from '../../shared/config';
+import { maxFileBytes, windowDataBytes, type Precision } from '../../shared/config';
 import type { InputFile } from '../io/files';
 import { loadInferenceModel, PREFILL_BATCH, type InferenceModel } from './index';
 import { scoreFile } from './score';
@@ -56,5 +56,6 @@ export async function evaluateWithKernels(checkpoint: string, files: InputFile[]
 
 /** What evaluation and surprisal say of a file longer than the window (only its head is scored). */
 export function croppedWarning(name: string, size: number, c: { patchSize: number; patchLength: number }): string {
-  return `${name}: ${size} bytes do not fit the ${c.patchLength}-patch window; evaluated its first ${(c.patchLength - 1) * c.patchSize} bytes`;
+  const window = windowDataBytes(c);
+  return `${name}: ${size.toLocaleString('en')} bytes do not fit the ${window.toLocaleString('en')}-byte window whole (up to ${maxFileBytes(c).toLocaleString('en')} do, with their end); evaluated its first ${Math.min(size, window).toLocaleString('en')} bytes`;
 }

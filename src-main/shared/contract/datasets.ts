@@ -73,14 +73,18 @@ export interface ImportReport {
   duplicates: number;
   skipped: { path: string; reason: string }[];
   byModality: Partial<Record<Modality, number>>;
+  /** How the eval split was chosen when no eval/ folder gave it ("held out 1 of 4 files…"); absent or null otherwise. */
+  splitNote?: string | null;
 }
 
 export interface ContextFit {
   preset: string | null;
   patchSize: number;
   patchLength: number;
-  /** Data bytes that fit one window (start and end patches excluded). */
+  /** Data bytes one window holds (after its start patch: shared/config.ts windowDataBytes). */
   windowBytes: number;
+  /** Largest file that fits whole, its end patch included (the window less one patch). */
+  maxFileBytes?: number;
   fits: number;
   cropped: number;
   /** Share of all bytes the model sees in one window per file (0..1). */

@@ -4,11 +4,13 @@ import type { Download, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { screenshot } from '../browser';
 
-export type View = 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
+export type View = 'start' | 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
 
 /** Long enough for a few tiny-preset steps on a shared two-core machine. */
 const TRAINING_TIMEOUT_MS = 240_000;
 const UI_TIMEOUT_MS = 30_000;
+/** A fresh home registers the built-in datasets behind the page: tens of seconds on a shared two-core machine. */
+const BUILTINS_TIMEOUT_MS = 180_000;
 
 export class StudioPage {
   constructor(readonly page: Page) {}
@@ -17,11 +19,15 @@ export class StudioPage {
     return this.page.getByTestId(id);
   }
 
-  /** Opens the studio and waits until it has talked to the engine host. */
-  async open(url: string): Promise<void> {
+  /**
+   * Opens the studio and waits until it has talked to the engine host, and (unless told not to) until
+   * the built-in datasets a fresh home registers behind the page are there.
+   */
+  async open(url: string, opts: { builtIns?: boolean } = {}): Promise<void> {
     await this.page.goto(url);
     await this.byTestId('status-bar').waitFor();
     await this.byTestId('engine-state').filter({ hasText: /^(starting|idle|busy|crashed|stopped)$/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    if (opts.builtIns !== false) await this.byTestId('preparing').waitFor({ state: 'detached', timeout: BUILTINS_TIMEOUT_MS });
   }
 
   async go(view: View): Promise<void> {

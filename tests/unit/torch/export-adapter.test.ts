@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { readTorchCheckpoint } from '../../../src-main/engine/torch/index';
 import { cropSequence, fileSequence } from '../../../src-main/shared/patches';

@@ -39,7 +39,8 @@ describe('generate form', () => {
     const form = { ...defaultGenerateForm(), runId: 'r1' };
     const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc', checkpointRef(form.runId, form.checkpoint, [])));
     expect(req).toMatchObject({ from: { kind: 'run', runId: 'r1', checkpoint: 'best' }, ext: 'abc', count: 1 });
-    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, maxBytes: 4096, constrain: true });
+    // Max bytes left empty: up to the chosen run's window (the form caps a larger value at it).
+    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, constrain: true });
     expect(req.prompt).toBeUndefined();
   });
 

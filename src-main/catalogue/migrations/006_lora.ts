@@ -1,4 +1,4 @@
-// Migration 5: LoRA adapters as models tied to their base (docs/models.md, src-main/checkpoint/adapter.ts). An
+// Migration 6: LoRA adapters as models tied to their base (docs/models.md, src-main/checkpoint/adapter.ts). An
 // adapter model names its base by the sha256 of the base's weights file, kept in base_sha256, and describes itself
 // in `adapter`; its own sha256/size are those of its adapter_model.safetensors. A run checkpoint can be a base too:
 // checkpoints.sha256 is its model.safetensors's, computed when first needed (NULL: not yet, or an adapter folder).
@@ -14,8 +14,8 @@ ALTER TABLE checkpoints ADD COLUMN sha256 TEXT CHECK (sha256 IS NULL OR (length(
 CREATE INDEX checkpoints_sha256 ON checkpoints(sha256);
 `;
 
-export const migration005: Migration = {
-  version: 5,
+export const migration006: Migration = {
+  version: 6,
   name: 'lora',
   up: (tx) => tx.exec(SQL),
 };

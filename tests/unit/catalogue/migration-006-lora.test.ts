@@ -1,4 +1,4 @@
-// Migration 005 (lora): adapter models tied to their base (models.base_sha256, models.adapter) and the sha256 of a
+// Migration 006 (lora): adapter models tied to their base (models.base_sha256, models.adapter) and the sha256 of a
 // run checkpoint's model.safetensors (checkpoints.sha256, hashed on first need), on an old database, through the
 // store, a rewritten checkpoint, and a rebuild from the files.
 import { promises as fs } from 'node:fs';
@@ -23,18 +23,18 @@ async function modelFile(home: string, id: string, name: string, bytes = 'weight
   return file;
 }
 
-describe('migration 005 (lora)', () => {
-  it('adds the adapter columns to a version-4 database, old rows reading as full models and unhashed checkpoints', async () => {
+describe('migration 006 (lora)', () => {
+  it('adds the adapter columns to a version-5 database, old rows reading as full models and unhashed checkpoints', async () => {
     const home = tempHome();
     const db = await Db.open(cataloguePath(home));
-    await migrate(db, 'test db', MIGRATIONS.slice(0, 4));
+    await migrate(db, 'test db', MIGRATIONS.slice(0, 5));
     await db.run(`INSERT INTO models (id, name, source, kind, config, parameters, size, sha256, created, path)
       VALUES ('mdl_old', 'old', '/x.pth', 'generative', '{}', 1, 7, '${SHA('a')}', 1, 'models/mdl_old/x.pth')`);
     await db.run(`INSERT INTO runs (id, name, mode, config, status, created, run_dir) VALUES ('run_old', 'r', 'generative', '{}', 'done', 1, 'runs/run_old')`);
     await db.run(`INSERT INTO checkpoints (run_id, kind, step, path, created, files) VALUES ('run_old', 'best', 3, 'runs/run_old/best', 1, '[]')`);
-    expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'lora' });
-    expect(await migrate(db, 'test db')).toBe(5);
-    expect(await schemaVersion(db)).toBe(5);
+    expect(MIGRATIONS[5]).toMatchObject({ version: 6, name: 'lora' });
+    expect(await migrate(db, 'test db')).toBe(6);
+    expect(await schemaVersion(db)).toBe(6);
     expect(await db.get("SELECT base_sha256, adapter FROM models WHERE id = 'mdl_old'")).toEqual({ base_sha256: null, adapter: null });
     expect(await db.get("SELECT sha256 FROM checkpoints WHERE run_id = 'run_old'")).toEqual({ sha256: null });
     // The columns hold what they say: 64 lower-case hex digits, a JSON object.
