@@ -97,6 +97,16 @@ describe('adapters as models', () => {
     const want3 = await bgpt(home, 'generate', '--checkpoint', mergedDir, '--ext', 'txt', '--max-bytes', '48', '--seed', '3', '--out', path.join(tmp, 'w.txt'));
     expect(readFileSync(path.join(tmp, 'g.txt')).equals(readFileSync(path.join(tmp, 'w.txt')))).toBe(true);
     expect(want3.code).toBe(0);
+    // With Q8_0 weights, the adapter is merged before the packing: it scores and samples as the merged model at q8.
+    const q8 = ['--precision', 'q8'];
+    const wantQ8 = (await bgpt(home, 'eval', '--checkpoint', mergedDir, ...q8, INPUT)).json.files[0].loss;
+    const gotQ8 = await bgpt(home, 'eval', '--checkpoint', 'tunes-lora', ...q8, INPUT);
+    expect(gotQ8.code, gotQ8.err).toBe(0);
+    expect(gotQ8.json.files[0].loss).toBeCloseTo(wantQ8, 4);
+    const gq = await bgpt(home, 'generate', '--checkpoint', 'tunes-lora', ...q8, '--ext', 'txt', '--max-bytes', '48', '--seed', '3', '--out', path.join(tmp, 'gq.txt'));
+    const wq = await bgpt(home, 'generate', '--checkpoint', mergedDir, ...q8, '--ext', 'txt', '--max-bytes', '48', '--seed', '3', '--out', path.join(tmp, 'wq.txt'));
+    expect([gq.code, wq.code], gq.err + wq.err).toEqual([0, 0]);
+    expect(readFileSync(path.join(tmp, 'gq.txt')).equals(readFileSync(path.join(tmp, 'wq.txt')))).toBe(true);
     // The sample is the adapter model's.
     const c = await Catalogue.open(home);
     expect((await c.getSample(g.json.sample))?.name).toMatch(/^tunes-lora · /);
