@@ -18,6 +18,7 @@ import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../node/atomic';
 import { blobPath } from '../catalogue/paths';
 import { UserError } from '../shared/errors';
+import type { ImportBookReport } from '../shared/contract';
 import { detectModality, extensionOf, validate, type Modality } from '../formats';
 import { decodeUtf8 } from '../formats/text';
 import { musicKey, readTuneBook, tuneSlug } from '../formats/abc-book';
@@ -50,19 +51,7 @@ export interface ImportOptions {
 }
 
 /** What one ABC file held and what became of its tunes (the import report's per-book lines). */
-export interface BookReport {
-  path: string;
-  /** Tunes the file held (X: lines; a file with no X: is one tune). */
-  tunes: number;
-  /** Tunes imported (each in up to `keys` keys). */
-  imported: number;
-  /** Files made from them (tunes × the keys each could be moved to). */
-  files: number;
-  /** Tunes refused, with the reason: also listed in the plan's `skipped`. */
-  refused: number;
-  /** Tunes whose music an earlier tune of the import (or the dataset) already has. */
-  duplicates: number;
-}
+export type BookReport = ImportBookReport;
 
 export interface ImportedFile {
   /** The path as the user gave it (folder + path inside). */

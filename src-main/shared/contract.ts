@@ -69,12 +69,16 @@ export type Sampling = z.infer<typeof samplingSchema>;
 // Requests (validated at the boundary)
 // ---------------------------------------------------------------------------------------------
 
+/** Keys each ABC tune of an import is imported in: 1 = as written, up to all twelve (docs/music.md). */
+const importKeys = z.number().int().min(1).max(12).optional();
+
 export const requests = {
   importFiles: z.object({
     /** Dataset to create or add to. */
     name: z.string().trim().min(1).max(100),
     files: z.array(z.object({ name: z.string().min(1).max(1000), bytes })).min(1).max(10_000),
     kind: z.enum(['generative', 'conversion']).default('generative'),
+    keys: importKeys,
   }),
   importPaths: z.object({
     name: z.string().trim().min(1).max(100),
@@ -84,6 +88,7 @@ export const requests = {
      */
     selection: z.string().min(1).max(100),
     kind: z.enum(['generative', 'conversion']).default('generative'),
+    keys: importKeys,
   }),
   contextFit: z.object({ datasetId: id, preset: z.string().min(1).max(40).optional(), config: modelConfigSchema.optional() }),
   trainRequest: z.object({
@@ -246,6 +251,8 @@ export interface DatasetFileInfo {
   sha256: string;
   pairKey: string | null;
   missing: boolean;
+  /** ABC files: the tune's title, key and meter (the dataset view's index of a tune book); absent for other files. */
+  tune?: { title: string; key: string | null; meter: string | null };
 }
 
 export interface DatasetStats {
@@ -263,6 +270,21 @@ export interface DatasetDetail extends DatasetSummary {
   stats: DatasetStats;
 }
 
+/** What one ABC file of an import held and what became of its tunes (docs/music.md, "Your own tune books"). */
+export interface ImportBookReport {
+  path: string;
+  /** Tunes the file held (its X: lines). */
+  tunes: number;
+  /** Tunes imported, each in up to the keys asked for. */
+  imported: number;
+  /** Files made from them (tunes × keys). */
+  files: number;
+  /** Tunes refused (each has its line, with the reason, in `skipped`). */
+  refused: number;
+  /** Tunes whose music was already in the import or the dataset. */
+  duplicates: number;
+}
+
 export interface ImportReport {
   dataset: string;
   datasetId: string;
@@ -270,6 +292,8 @@ export interface ImportReport {
   duplicates: number;
   skipped: { path: string; reason: string }[];
   byModality: Partial<Record<Modality, number>>;
+  /** One entry per ABC file cut into tunes (tune books, or tunes moved to several keys). */
+  books?: ImportBookReport[];
 }
 
 export interface ContextFit {

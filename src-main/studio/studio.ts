@@ -55,9 +55,9 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
-    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative'),
+    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative', { keys: r.keys }),
     // Only paths granted by the native dialog, never a path the caller names (docs/security.md).
-    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative'),
+    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative', undefined, undefined, { keys: r.keys }),
     deleteDataset: (id) => datasets.delete(id),
     contextFit: (r) => datasets.contextFit(r),
     readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),

@@ -20,6 +20,8 @@ export class DatasetsState {
   detailError = $state<string | null>(null);
 
   importName = $state(DEFAULT_IMPORT_NAME);
+  /** Keys each ABC tune is imported in (1 = as written; docs/music.md, "Your own tune books"). */
+  importKeys = $state(1);
   importing = $state(false);
   report = $state.raw<ImportReport | null>(null);
   importError = $state<string | null>(null);
@@ -82,7 +84,7 @@ export class DatasetsState {
           conversion.failed.push(...c.failed);
         }
         try {
-          merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read }));
+          merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read, keys: this.importKeys }));
         } catch (err) {
           // A batch of only skipped files cannot create the dataset; later batches still may.
           if ((err as { code?: string })?.code !== 'EMPTY_IMPORT' || batches.length === 1) throw err;
@@ -113,7 +115,7 @@ export class DatasetsState {
     }
     if (!chosen || chosen.names.length === 0) return;
     const selection = chosen.selection;
-    await this.#runImport((name) => this.#studio.api.importPaths({ name, selection }));
+    await this.#runImport((name) => this.#studio.api.importPaths({ name, selection, keys: this.importKeys }));
   }
 
   async #runImport(call: (name: string) => Promise<ImportReport>): Promise<void> {

@@ -8,6 +8,7 @@ import { datasetSummary } from '../../studio/mappers';
 import type { ImportReport } from '../../shared/contract';
 import path from 'node:path';
 import type { Progress } from '../progress';
+import { UserError } from '../../shared/errors';
 
 /** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
 async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
@@ -19,13 +20,23 @@ async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService)
   }
 }
 
+/** `--keys N`: each ABC tune in N keys (docs/music.md). */
+export const KEYS_OPTION = { name: 'keys', type: 'number', description: 'import each ABC tune in N keys (1 = as written, up to 12; transposed in TypeScript, no abcmidi needed)', default: 1 } as const;
+
+export function keysOption(value: unknown): number {
+  const keys = (value as number | undefined) ?? 1;
+  if (!Number.isInteger(keys) || keys < 1 || keys > 12) throw new UserError(`--keys ${String(value)}: give a whole number from 1 (as written) to 12`, 'BAD_ARGS');
+  return keys;
+}
+
 export const datasetsImport: CommandSpec = {
   name: 'datasets import',
   summary: 'import files and folders into a dataset (content-addressed; duplicates skipped)',
-  usage: 'bgpt datasets import PATH... [--name NAME] [--kind generative|conversion] [--home DIR]',
+  usage: 'bgpt datasets import PATH... [--name NAME] [--kind generative|conversion] [--keys N] [--home DIR]',
   options: [
     { name: 'name', type: 'string', description: 'dataset to create or add to (default: the first folder\'s name)' },
     { name: 'kind', type: 'string', description: "'generative', or 'conversion' for paired files such as tune.abc + tune.mid", default: 'generative' },
+    KEYS_OPTION,
     HOME_OPTION,
   ],
   minPositionals: 1,
@@ -40,17 +51,23 @@ export const datasetsImport: CommandSpec = {
       state.bar ??= startProgress({ label: 'importing', total: Number(read[2]), unit: 'files' });
       state.bar.update(Number(read[1]));
     };
-    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, onProgress));
+    const keys = keysOption(opts.keys);
+    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, onProgress, { keys }));
     state.bar?.finish();
     return report;
   },
-  format(r) {
-    const x = r as ImportReport;
-    const lines = [`${x.dataset}: imported ${x.imported}, duplicates ${x.duplicates}, skipped ${x.skipped.length}`];
-    for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
-    return lines.join('\n');
-  },
+  format: (r) => formatImport(r as ImportReport),
 };
+
+/** The import report in words: totals, one line per tune book, one line per file or tune refused. */
+export function formatImport(x: ImportReport): string {
+  const lines = [`${x.dataset}: imported ${x.imported}, duplicates ${x.duplicates}, skipped ${x.skipped.length}`];
+  for (const b of x.books ?? []) {
+    lines.push(`  ${b.path}: ${b.tunes} tune${b.tunes === 1 ? '' : 's'}, ${b.imported} imported as ${b.files} file${b.files === 1 ? '' : 's'}, ${b.refused} refused, ${b.duplicates} duplicate${b.duplicates === 1 ? '' : 's'}`);
+  }
+  for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+  return lines.join('\n');
+}
 
 export const datasetsList: CommandSpec = {
   name: 'datasets list',
