@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CONFIG_LIMITS as CL, TRAIN_DEFAULTS, TRAIN_LIMITS as TL, type Range } from './defaults';
 import type { Modality, RunStatus, Validity } from './vocabulary';
 import type { GpuAdapterInfo } from './adapter';
+import type { DataProfile } from './recipe';
 
 export type { Modality, RunStatus };
 
@@ -239,6 +240,8 @@ export interface DatasetSummary {
   evalCount: number;
   byModality: Partial<Record<Modality, number>>;
   builtIn: boolean;
+  /** Training-split size and file sizes: what the default window, batch and steps follow (shared/recipe.ts trainDefaults); null until known. */
+  profile: DataProfile | null;
 }
 
 export interface DatasetFileInfo {
@@ -329,6 +332,10 @@ export interface TrainEstimate {
   stepsPerEpoch: number;
   backend: BackendName | null;
   warnings: string[];
+  /** The whole run's wall time on a quiet 2-core machine (shared/recipe.ts estimateRunSeconds, the tiny shape's measured speed); null for other shapes. */
+  runSeconds: number | null;
+  /** The defaults that fit this dataset (shared/recipe.ts trainDefaults): window, batch, steps, evaluations and why; null for non-generative runs. */
+  defaults: { preset: string; patchLength: number; batchSize: number; steps: number; evalEvery: number; seconds: number; why: string } | null;
 }
 
 export interface RunSummary {

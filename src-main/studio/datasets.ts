@@ -17,6 +17,7 @@ type ImportKind = Exclude<RunMode, 'classification'>;
 export interface TuneOptions { keys?: number }
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
+import { profileOf } from '../shared/recipe';
 import { presetConfig, validateConfig, type BGPTConfig } from '../shared/config';
 import type { StudioEventBus } from './events';
 import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
@@ -98,6 +99,7 @@ export class DatasetService {
       minSize: plan.stats.minSize,
       maxSize: plan.stats.maxSize,
       meanSize: plan.stats.meanSize,
+      profile: profileOf(plan.files),
     };
     let dataset: DatasetRow | null = await this.catalogue.getDataset(name);
     let duplicates = plan.duplicates.length;
@@ -124,7 +126,7 @@ export class DatasetService {
     for (const f of files) byModality[f.modality] = (byModality[f.modality] ?? 0) + 1;
     const old = (d.stats ?? {}) as StoredDatasetStats;
     const trainCount = files.filter((f) => f.split === 'train').length;
-    const stats: StoredDatasetStats = { ...old, byModality, trainCount, evalCount: files.length - trainCount };
+    const stats: StoredDatasetStats = { ...old, byModality, trainCount, evalCount: files.length - trainCount, profile: profileOf(files) };
     return this.catalogue.updateDataset(datasetId, { stats: stats as never });
   }
 
@@ -171,7 +173,10 @@ export class DatasetService {
   }
 
   async list(): Promise<DatasetSummary[]> {
-    return (await this.catalogue.listDatasets()).map(datasetSummary);
+    const rows = await this.catalogue.listDatasets();
+    // Datasets recorded before profiles were kept get theirs once (the defaults need it).
+    for (const [i, d] of rows.entries()) if (!(d.stats as StoredDatasetStats | null)?.profile) rows[i] = await this.refreshStats(d.id);
+    return rows.map(datasetSummary);
   }
 
   private async require(datasetId: string): Promise<DatasetRow> {

@@ -12,6 +12,7 @@ import type { EngineJobEvent } from '../engine-host/protocol';
 import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
 import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
+import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
 import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { extOf, parseConversionMode } from '../shared/patches';
@@ -120,7 +121,7 @@ export class RunService {
 
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
-    const { train } = await this.trainFiles(req);
+    const { train, files } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
     const windowBytes = (config.patchLength - 2) * config.patchSize;
@@ -134,6 +135,11 @@ export class RunService {
     // Time per epoch from the speed measured for this model config in this session, when there is one.
     const bps = this.throughput.get(JSON.stringify(config)) ?? null;
     const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
+    // The run's wall time and the data's defaults, from the one rule the form and `bgpt train` use.
+    const evalFiles = files.length - train.length;
+    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    const tinyShape = config.hiddenSize === TUNES_RECIPE.config.hiddenSize && config.patchNumLayers === TUNES_RECIPE.config.patchNumLayers && config.byteNumLayers === TUNES_RECIPE.config.byteNumLayers;
+    const d = req.mode === 'generative' ? trainDefaults(profileOf(files)) : null;
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
@@ -142,6 +148,8 @@ export class RunService {
       stepsPerEpoch,
       backend: this.engine.status.backend,
       warnings,
+      runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps, evalEvery: req.evalEvery ?? defaultEvalEvery(steps), evalFiles }) : null,
+      defaults: d && { preset: d.preset, patchLength: d.config.patchLength, batchSize: d.batchSize, steps: d.steps, evalEvery: d.evalEvery, seconds: d.seconds, why: d.why },
     };
   }
 
