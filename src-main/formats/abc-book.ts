@@ -71,14 +71,26 @@ export function stripComment(line: string): string {
 }
 
 /**
- * The lines of one tune without comments, `%%` directives, typesetting blocks or blank lines, X:
- * renumbered to 1. Idempotent: a clean tune comes back as it was.
+ * One layout for every tune (what `abc2abc` did for the built-in set): a field line without spaces after
+ * its colon and with single spaces inside (`Q: 1/4 = 120` → `Q:1/4=120`), tabs as spaces in music lines.
+ */
+function layout(line: string): string {
+  const field = FIELD_LINE.exec(line);
+  if (!field) return line.replace(/\t/g, ' ');
+  let value = line.slice(2).trim().replace(/\s+/g, ' ');
+  if (field[1] === 'Q' || field[1] === 'L' || field[1] === 'M') value = value.replace(/\s*([=/])\s*/g, '$1');
+  return `${field[1]}:${value}`;
+}
+
+/**
+ * The lines of one tune without comments, `%%` directives, typesetting blocks or blank lines, in one
+ * layout, X: renumbered to 1. Idempotent: a clean tune comes back as it was.
  */
 export function cleanTuneLines(lines: string[]): string[] {
   const out: string[] = [];
   for (const raw of withoutBlocks(lines)) {
     if (raw.startsWith('%')) continue;
-    const line = stripComment(raw);
+    const line = layout(stripComment(raw));
     if (line.trim() === '') continue;
     // ABC 2.0 continued a field with a final backslash (2.1 writes '+:'): one field line, as abc2abc joins it.
     const prev = out.length > 0 ? out[out.length - 1] : '';
@@ -97,12 +109,20 @@ function fileHeaderFields(lines: string[]): string[] {
   });
 }
 
-/** Adds the file-header fields the tune does not set itself, after its X: and T: lines. */
+/**
+ * Adds the file-header fields the tune does not set itself, after its X: and T: lines. A user-defined
+ * symbol (U:) comes only to a tune whose music uses its letter: elsewhere it defines nothing.
+ */
 function inherit(tune: string[], header: string[]): string[] {
   if (header.length === 0) return tune;
   const kEnd = tune.findIndex((l) => /^K:/.test(l));
   const own = new Set(tune.slice(0, kEnd === -1 ? tune.length : kEnd).flatMap((l) => FIELD_LINE.exec(l)?.[1] ?? []));
-  const add = header.filter((l) => !own.has(l[0]));
+  const music = tune.filter((l) => !FIELD_LINE.test(l)).join('\n').replace(/"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]/g, '');
+  const uses = (l: string) => {
+    const symbol = /^U:\s*(\S)/.exec(l)?.[1];
+    return symbol !== undefined && music.includes(symbol);
+  };
+  const add = header.filter((l) => !own.has(l[0]) && (l[0] !== 'U' || uses(l)));
   let at = 1;
   while (at < tune.length && /^T:/.test(tune[at])) at++;
   return [...tune.slice(0, at), ...add, ...tune.slice(at)];

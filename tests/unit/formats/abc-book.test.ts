@@ -25,13 +25,20 @@ describe('readTuneBook', () => {
     expect(book.tunes.map((t) => t.index)).toEqual([...book.tunes.map((t) => t.index)].sort((a, b) => a - b));
   });
 
-  it('gives every tune of abcm2ps sample.abc the file header U: line, and refuses what the checker refuses, one reason each', () => {
+  it('gives the tunes of abcm2ps sample.abc that use its M symbol the file header U: line, and refuses what the checker refuses, one reason each', () => {
     const book = readTuneBook(source('abcm2ps/sample.abc'));
-    expect(book.header).toEqual(['U: M = !tenuto!']);
-    for (const t of book.tunes) expect(t.abc.split('\n').filter((l) => l.startsWith('U:'))).toContain('U: M = !tenuto!');
+    expect(book.header).toEqual(['U:M = !tenuto!']);
+    const music = (abc: string) => abc.split('\n').filter((l) => !/^[A-Za-z]:/.test(l)).join('\n').replace(/"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]/g, '');
+    const using = book.tunes.filter((t) => music(t.abc).includes('M'));
+    for (const t of book.tunes) expect(t.abc.includes('U:M = !tenuto!'), t.title).toBe(using.includes(t));
     expect(book.refused.length).toBeGreaterThan(0);
     for (const r of book.refused) expect(r.reason).toMatch(/\S/);
     expect(book.refused[0]).toMatchObject({ index: 3, title: 'Key signature, Accidentals and Decorations' });
+  });
+
+  it('gives a user-defined symbol only to the tunes that use it', () => {
+    const book = readTuneBook('U:T = !trill!\n\nX:1\nT:Uses\nK:C\nTC D E|\n\nX:2\nT:Does not\nK:C\n"T"C [T:x] !T!D|\n');
+    expect(book.tunes.map((t) => t.abc)).toEqual(['X:1\nT:Uses\nU:T = !trill!\nK:C\nTC D E|\n', 'X:1\nT:Does not\nK:C\n"T"C [T:x] !T!D|\n']);
   });
 
   it('lets a tune keep its own L: and M: over the file header, and puts inherited fields after the titles', () => {
@@ -86,5 +93,11 @@ describe('cleaning and identity', () => {
     expect(tuneSlug('The First Slip "Arranged by…"')).toBe('the-first-slip-arranged-by');
     expect(tuneSlug('')).toBe('tune');
     expect(tuneSlug('x'.repeat(200)).length).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('layout', () => {
+  it('writes fields one way and music without tabs, as abc2abc laid out the built-in tunes', () => {
+    expect(cleanTuneLines(['X: 4', 'T:  Two   spaces', 'Q: 1/4 = 142', 'M: 6 / 8', 'K: G', 'GAB\tcde|'])).toEqual(['X:1', 'T:Two spaces', 'Q:1/4=142', 'M:6/8', 'K:G', 'GAB cde|']);
   });
 });
