@@ -80,6 +80,19 @@ export function isTunesDataset(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'b
   return !!d && d.kind === 'generative' && d.fileCount > 0 && (d.byModality.abc ?? 0) === d.fileCount;
 }
 
+/** Learning rate of a fine-tune: the reference fine-tunes the paper model at 1e-5 (docs/models.md). */
+export const FINE_TUNE_LR = 1e-5;
+
+/**
+ * The model to recommend fine-tuning from for this data (issue 23 item 8): for a generative dataset of
+ * ABC tunes, a conversion model of the catalogue (the published `conversion` weights learned ABC from
+ * IrishMAN's tunes, paper §4.1); null otherwise.
+ */
+export function recommendedBase<M extends { kind: string; missing: boolean; name: string }>(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'byModality'> | undefined, models: readonly M[]): M | null {
+  if (!isTunesDataset(d)) return null;
+  return models.find((m) => m.kind === 'conversion' && !m.missing) ?? null;
+}
+
 type DefaultsSource = Pick<DatasetSummary, 'id' | 'kind' | 'fileCount' | 'byModality'> & { profile?: DataProfile | null };
 
 /**

@@ -2,7 +2,7 @@
 // fills the Train form with the tunes preset and its steps/lr/batch, once per dataset choice; the
 // Generate form's sampling follows samplingDefaults(ext) until the user changes it.
 import { describe, expect, it } from 'vitest';
-import { applyDatasetDefaults, datasetDefaults, defaultTrainForm, isTunesDataset, toTrainRequest } from '../../../src-renderer/state/train-form';
+import { applyDatasetDefaults, datasetDefaults, defaultTrainForm, FINE_TUNE_LR, isTunesDataset, recommendedBase, toTrainRequest } from '../../../src-renderer/state/train-form';
 import { defaultGenerateForm, followSamplingDefaults } from '../../../src-renderer/state/generate-form';
 import { requests } from '../../../src-main/shared/contract';
 import { BUDGET_SECONDS, samplingDefaults, trainDefaults, TUNES_RECIPE } from '../../../src-main/shared/recipe';
@@ -99,5 +99,18 @@ describe('train form: defaults that fit the data (shared/recipe.ts trainDefaults
     applyDatasetDefaults(form, pairs);
     expect(form.preset).toBe(defaultTrainForm().preset);
     expect(datasetDefaults(pairs)).toBeNull();
+  });
+});
+
+describe('train form: a pre-trained model for ABC tunes (issue 23 item 8)', () => {
+  const conversion = { id: 'mdl_c', name: 'weights-conversion', kind: 'conversion', missing: false };
+  const text = { id: 'mdl_t', name: 'weights-text', kind: 'generative', missing: false };
+  it('recommends a conversion model of the catalogue for ABC data only', () => {
+    expect(recommendedBase(tunes, [text, conversion])).toBe(conversion);
+    expect(recommendedBase(tunes, [text])).toBeNull();
+    expect(recommendedBase(tunes, [{ ...conversion, missing: true }])).toBeNull();
+    expect(recommendedBase(mixed, [conversion])).toBeNull();
+    expect(recommendedBase(pairs, [conversion])).toBeNull();
+    expect(FINE_TUNE_LR).toBe(1e-5);
   });
 });
