@@ -170,6 +170,12 @@ export const requests = {
     name: z.string().trim().min(1).max(100).optional(),
     kind: z.enum(['generative', 'conversion', 'classifier']).optional(),
   }),
+  /** A tune collection by name (irishman) or, outside the browser, an https URL of an ABC tune book or a zip of them. */
+  datasetDownload: z.object({
+    source: z.string().trim().min(1).max(2000),
+    name: z.string().trim().min(1).max(100).optional(),
+    keys: importKeys,
+  }),
   modelRename: z.object({ id, name: z.string().trim().min(1).max(100) }),
   modelEvaluate: z.object({ modelId: id, datasetId: id, split: z.enum(['train', 'eval', 'all']).default('eval'), limit: z.number().int().min(1).max(10_000).default(200) }),
   /** Files to classify with a classification run's checkpoint. */
@@ -200,6 +206,7 @@ export type ModelImportPath = z.input<typeof requests.modelImportPath>;
 export type OpenDialogRequest = z.input<typeof requests.openDialog>;
 export type ModelDownloadRequest = z.input<typeof requests.modelDownload>;
 export type ModelRenameRequest = z.input<typeof requests.modelRename>;
+export type DatasetDownloadRequest = z.input<typeof requests.datasetDownload>;
 export type ModelEvaluateRequest = z.input<typeof requests.modelEvaluate>;
 export type ClassifyRequest = z.input<typeof requests.classifyRequest>;
 
@@ -520,6 +527,24 @@ export interface DownloadInfo {
   model: ModelInfo | null;
 }
 
+/** A tune collection's download into a dataset (docs/music.md, "Tune collections"). */
+export interface DatasetDownloadInfo {
+  downloadId: string;
+  source: string;
+  /** The dataset it lands as. */
+  name: string;
+  state: 'downloading' | 'importing' | 'done' | 'failed' | 'cancelled';
+  /** The file being fetched (a collection may have several). */
+  file: string | null;
+  bytes: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  error: string | null;
+  /** The import report, once landed. */
+  report: ImportReport | null;
+}
+
 export interface ModelMetricPoint {
   epoch: number;
   trainLoss: number | null;
@@ -561,6 +586,8 @@ export interface StudioEvents {
   catalogueChanged: { what: 'datasets' | 'runs' | 'samples' | 'models' };
   /** A model download's progress (bytes, total, rate, ETA) and outcome. */
   modelDownload: DownloadInfo;
+  /** A tune collection's download: progress, then the import report or the error. */
+  datasetDownload: DatasetDownloadInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,6 +611,12 @@ export interface StudioMethods {
   importPaths(req: ImportPathsRequest): ImportReport;
   /** Deletes a dataset's catalogue entry (blobs shared with other datasets stay). */
   deleteDataset(datasetId: string): void;
+  /** Starts downloading a tune collection (irishman) or, outside the browser, a URL of ABC tune books into a dataset; datasetDownload events follow. */
+  downloadDataset(req: DatasetDownloadRequest): { downloadId: string };
+  /** Cancels a collection download (its partial files are removed). */
+  cancelDatasetDownload(downloadId: string): void;
+  /** Collection downloads in progress. */
+  listDatasetDownloads(): DatasetDownloadInfo[];
   /** Which files fit a preset's window and which will be cropped. */
   contextFit(req: ContextFitRequest): ContextFit;
   /** The bytes of a dataset file or a sample, for viewers and export. */
@@ -667,6 +700,9 @@ export const args = {
   importFiles: requests.importFiles,
   importPaths: requests.importPaths,
   deleteDataset: requests.id,
+  downloadDataset: requests.datasetDownload,
+  cancelDatasetDownload: requests.id,
+  listDatasetDownloads: requests.none,
   contextFit: requests.contextFit,
   readFile: fileRefSchema,
   surprisal: requests.surprisalRequest,
@@ -714,7 +750,7 @@ export const METHOD_NAMES = Object.keys(args) as MethodName[];
 export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
 
 export type EventName = keyof StudioEvents;
-export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload'];
+export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload', 'datasetDownload'];
 
 export type Unsubscribe = () => void;
 

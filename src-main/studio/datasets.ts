@@ -6,7 +6,7 @@ import path from 'node:path';
 import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
-import { importPaths, type ImportPlan } from '../datasets/import';
+import { importEntries, importPaths, type ImportEntry, type ImportPlan } from '../datasets/import';
 import { assertFits, memoryLimits } from '../engine/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetFileInfo, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 import { tuneHeader } from '../formats/abc-book';
@@ -134,6 +134,12 @@ export class DatasetService {
     const abs = paths.map((p) => path.resolve(p));
     const plan = await importPaths(abs, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, signal, progress, keys: opts.keys });
     return this.record(name, abs.length === 1 ? abs[0] : `${abs.length} paths`, kind, plan);
+  }
+
+  /** Files given as bytes (a downloaded tune collection, studio/dataset-download.ts), as a generative dataset. */
+  async importEntries(name: string, entries: ImportEntry[], source: string, opts: TuneOptions & { signal?: AbortSignal } = {}): Promise<ImportReport> {
+    const plan = await importEntries(entries, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, keys: opts.keys, signal: opts.signal });
+    return this.record(name, source, 'generative', plan);
   }
 
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */

@@ -12,6 +12,7 @@ import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
 import { ModelService } from './models';
+import { DatasetDownloads } from './dataset-download';
 
 const VERSION: string = APP_VERSION;
 
@@ -22,6 +23,8 @@ export interface Studio {
   runs: RunService;
   samples: SampleService;
   models: ModelService;
+  /** Tune collections downloaded into datasets. */
+  collections: DatasetDownloads;
   catalogue: Catalogue;
   engine: EngineHost;
   /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
@@ -49,6 +52,9 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const models = new ModelService(catalogue.home, catalogue, bus);
+  const collections = new DatasetDownloads(catalogue.home, datasets, bus);
+  // A browser may start the named collections only, never make the studio fetch a URL it names (docs/security.md).
+  const allowUrls = opts.transport !== 'http';
 
   const grants = new PathGrants();
   const handlers: StudioHandlers = {
@@ -59,6 +65,9 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     // Only paths granted by the native dialog, never a path the caller names (docs/security.md).
     importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative', undefined, undefined, { keys: r.keys }),
     deleteDataset: (id) => datasets.delete(id),
+    downloadDataset: (r) => collections.start(r, allowUrls),
+    cancelDatasetDownload: (id) => collections.cancel(id),
+    listDatasetDownloads: () => collections.list(),
     contextFit: (r) => datasets.contextFit(r),
     readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),
     surprisal: async (r) => {
@@ -110,12 +119,14 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     runs,
     samples,
     models,
+    collections,
     catalogue,
     engine,
     grants,
     subscribe: (l) => bus.subscribe(l),
     async close() {
       models.stopAll();
+      collections.stopAll();
       await runs.stopAll().catch(() => {});
       await engine.stop();
       await catalogue.close();

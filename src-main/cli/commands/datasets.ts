@@ -9,6 +9,8 @@ import type { ImportReport } from '../../shared/contract';
 import path from 'node:path';
 import type { Progress } from '../progress';
 import { UserError } from '../../shared/errors';
+import { TUNE_COLLECTIONS } from '../../shared/collections';
+import { DatasetDownloads } from '../../studio/dataset-download';
 
 /** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
 async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
@@ -68,6 +70,46 @@ export function formatImport(x: ImportReport): string {
   for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
   return lines.join('\n');
 }
+
+export const datasetsDownload: CommandSpec = {
+  name: 'datasets download',
+  summary: `download a tune collection (${TUNE_COLLECTIONS.map((c) => c.name).join(', ')}) or an https URL of an ABC tune book or a zip of them into a dataset; resumes an interrupted download`,
+  usage: 'bgpt datasets download irishman|URL [--name NAME] [--keys N] [--home DIR]',
+  options: [
+    { name: 'name', type: 'string', description: "dataset to create or add to (default: the collection's name, else the file name)" },
+    KEYS_OPTION,
+    HOME_OPTION,
+  ],
+  minPositionals: 1,
+  maxPositionals: 1,
+  async run({ opts, positionals, startProgress, signal, progress }) {
+    const keys = keysOption(opts.keys);
+    const state: { bar: Progress | null; file: string | null } = { bar: null, file: null };
+    const catalogue = await Catalogue.open(resolveHome(opts.home as string | undefined));
+    try {
+      const collections = new DatasetDownloads(catalogue.home, new DatasetService(catalogue.home, catalogue, new StudioEventBus()), null);
+      return await collections.download(positionals[0], {
+        name: opts.name as string | undefined, keys, allowUrls: true, signal,
+        onNote: (line) => { state.bar?.finish(); state.bar = null; progress(line); },
+        onProgress: (p) => {
+          if (state.file !== p.file || !state.bar) {
+            state.bar?.finish();
+            state.file = p.file;
+            state.bar = startProgress({ label: p.file, total: p.total ?? undefined, unit: 'bytes' });
+          }
+          state.bar.update(p.bytes);
+        },
+      }).catch((err: unknown) => {
+        if ((err as UserError).code === 'CANCELLED') throw new UserError('download interrupted; run the same command again to resume', 'CANCELLED');
+        throw err;
+      });
+    } finally {
+      state.bar?.finish();
+      await catalogue.close();
+    }
+  },
+  format: (r) => formatImport(r as ImportReport),
+};
 
 export const datasetsList: CommandSpec = {
   name: 'datasets list',

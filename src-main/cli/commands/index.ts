@@ -1,6 +1,6 @@
 // Registry of `bgpt` commands, in the order `bgpt --help` lists them.
 import type { CommandSpec } from '../framework';
-import { datasetsImport, datasetsList } from './datasets';
+import { datasetsDownload, datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
 import { convertCommand } from './convert';
@@ -15,6 +15,7 @@ import { classifyCommand } from './classify';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
+  datasetsDownload,
   datasetsList,
   serve,
   generateCommand,
