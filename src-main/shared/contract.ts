@@ -170,6 +170,17 @@ export const requests = {
     name: z.string().trim().min(1).max(100).optional(),
     kind: z.enum(['generative', 'conversion', 'classifier']).optional(),
   }),
+  /** A report card for a run's checkpoint (or a model: `mdl_…` in runId). */
+  reportCard: z.object({
+    runId: id,
+    checkpoint: z.enum(['best', 'last']).default('best'),
+    count: z.number().int().min(1).max(64).default(20),
+    /** The dataset to compare with (default: the run's). */
+    datasetId: id.optional(),
+    /** Target extension (default: the dataset's main one). */
+    ext: ext.optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  }),
   /** A tune collection by name (irishman) or, outside the browser, an https URL of an ABC tune book or a zip of them. */
   datasetDownload: z.object({
     source: z.string().trim().min(1).max(2000),
@@ -207,6 +218,7 @@ export type OpenDialogRequest = z.input<typeof requests.openDialog>;
 export type ModelDownloadRequest = z.input<typeof requests.modelDownload>;
 export type ModelRenameRequest = z.input<typeof requests.modelRename>;
 export type DatasetDownloadRequest = z.input<typeof requests.datasetDownload>;
+export type ReportCardRequest = z.input<typeof requests.reportCard>;
 export type ModelEvaluateRequest = z.input<typeof requests.modelEvaluate>;
 export type ClassifyRequest = z.input<typeof requests.classifyRequest>;
 
@@ -527,6 +539,68 @@ export interface DownloadInfo {
   model: ModelInfo | null;
 }
 
+/** One sample of a report card, as judged. */
+export interface ReportCardSample {
+  seed: number;
+  bytes: number;
+  stoppedBy: string;
+  /** The studio's verdict (formats/validate.ts). */
+  verdict: Verdict;
+  /** abc2midi: 'ok' or its first error line; null when not ABC or abcmidi is not installed. */
+  abc2midi: string | null;
+  /** Bars abc2midi finds the wrong length (null: not run). */
+  abc2midiBadBars: number | null;
+  /** Bars of the first voice that match the meter, of those judged (ABC; null otherwise). */
+  bars: { matching: number; checked: number } | null;
+  notes: number;
+  copiedShare: number | null;
+  /** Valid (abc2midi too, when installed), with notes, and not a copy. */
+  accepted: boolean;
+}
+
+/** The closeness of the samples' music to the training set on one feature (Yang & Lerch 2020). */
+export interface ReportCardFeature {
+  feature: 'pitch-class' | 'interval' | 'note-length' | 'pitch-range' | 'notes-per-bar';
+  /** Overlap area (0..1) of the training files' distances among themselves and the samples' distances to them; null without enough notes. */
+  overlap: number | null;
+  /** Scalars: the feature's mean over the training files and over the samples; histograms: the mean distances. */
+  train: number | null;
+  samples: number | null;
+}
+
+/** A checkpoint's report card over N samples (docs/music.md, "A report card per checkpoint"). */
+export interface ReportCard {
+  id: string;
+  runId: string | null;
+  modelId: string | null;
+  /** 'best' / 'last' of the run, or the checkpoint's path. */
+  checkpoint: string;
+  step: number | null;
+  datasetId: string | null;
+  ext: string;
+  samples: number;
+  created: IsoTime;
+  sampling: { topK: number; topP: number; temperature: number; firstSeed: number; constrained: boolean };
+  valid: {
+    /** Share the studio calls valid. */
+    verdict: number;
+    /** Share abc2midi converts without an error (null: not ABC, or abcmidi not installed). */
+    abc2midi: number | null;
+    /** Share of all judged bars that match the meter (null: no bars judged). */
+    barsMatching: number | null;
+    /** Share of samples whose every judged bar matches the meter (and that have one). */
+    fullBars: number | null;
+    /** Share with at least one note. */
+    withNotes: number;
+  };
+  /** Share accepted: valid (abc2midi too, when installed), with notes, not a copy. */
+  accepted: number;
+  /** Share that is mostly a copy of a training file (null: no training files to compare with). */
+  copyRate: number | null;
+  closeness: { features: ReportCardFeature[]; trainFiles: number; sampleFiles: number } | null;
+  perSample: ReportCardSample[];
+}
+
 /** A tune collection's download into a dataset (docs/music.md, "Tune collections"). */
 export interface DatasetDownloadInfo {
   downloadId: string;
@@ -588,6 +662,8 @@ export interface StudioEvents {
   modelDownload: DownloadInfo;
   /** A tune collection's download: progress, then the import report or the error. */
   datasetDownload: DatasetDownloadInfo;
+  /** A report card being made: one event per sample judged, then the card (or the error). */
+  reportCard: { jobId: string; runId: string | null; done: number; count: number; card?: ReportCard; error?: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,6 +727,10 @@ export interface StudioMethods {
   generate(req: GenerateRequest): GenerateJob;
   /** Cancels a generation job (what was made so far is kept). */
   cancelGenerate(jobId: string): void;
+  /** Starts making a checkpoint's report card over N samples (valid rates, copy rate, closeness to the training music); reportCard events follow. */
+  makeReportCard(req: ReportCardRequest): { jobId: string };
+  /** A run's report cards, newest first. */
+  getReportCards(runId: string): ReportCard[];
   /** Samples matching a query, newest first. */
   listSamples(query: SampleQuery): { total: number; samples: SampleInfo[] };
   /** Rates, tags or annotates a sample. */
@@ -720,6 +800,8 @@ export const args = {
   classify: requests.classifyRequest,
   generate: requests.generateRequest,
   cancelGenerate: requests.id,
+  makeReportCard: requests.reportCard,
+  getReportCards: requests.id,
   listSamples: requests.sampleQuery,
   updateSample: requests.sampleUpdate,
   deleteSample: requests.id,
@@ -750,7 +832,7 @@ export const METHOD_NAMES = Object.keys(args) as MethodName[];
 export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
 
 export type EventName = keyof StudioEvents;
-export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload', 'datasetDownload'];
+export const EVENT_NAMES: EventName[] = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload', 'datasetDownload', 'reportCard'];
 
 export type Unsubscribe = () => void;
 

@@ -79,6 +79,32 @@ export class SampleService {
     return { jobId };
   }
 
+  /**
+   * `count` samples of `ext` with seeds seed, seed + 1, … through the same engine queue as generation
+   * jobs, returned rather than recorded (a report card judges them, studio/report-card.ts).
+   */
+  sampleBytes(checkpoint: string, ext: string, sampling: { topK: number; topP: number; temperature: number; seed: number }, count: number,
+    onEach?: (done: number) => void): Promise<Array<{ bytes: Uint8Array; seed: number; stoppedBy: string }>> {
+    const run = async () => {
+      const out: Array<{ bytes: Uint8Array; seed: number; stoppedBy: string }> = [];
+      this.engine.setActivity('making a report card');
+      try {
+        for (let i = 0; i < count; i++) {
+          const seed = (sampling.seed + i) % 2 ** 31;
+          const r = await this.engine.call('generate', { jobId: `card_${randomBytes(4).toString('hex')}`, checkpoint, ext, prompt: null, input: null, sampling: { ...sampling, seed } });
+          out.push({ bytes: r.bytes, seed, stoppedBy: r.stoppedBy });
+          onEach?.(i + 1);
+        }
+        return out;
+      } finally {
+        this.engine.setActivity(null);
+      }
+    };
+    const result = this.queue.then(run);
+    this.queue = result.then(() => {}, () => {});
+    return result;
+  }
+
   private async run(jobId: string, job: Job, checkpoint: string, req: GenerateRequestParsed): Promise<void> {
     const baseSeed = req.sampling.seed ?? randomBytes(4).readUInt32LE() >>> 1;
     this.engine.setActivity('generating');

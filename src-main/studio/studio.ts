@@ -13,6 +13,7 @@ import { RunService } from './runs';
 import { SampleService } from './samples';
 import { ModelService } from './models';
 import { DatasetDownloads } from './dataset-download';
+import { ReportCardService } from './report-card';
 
 const VERSION: string = APP_VERSION;
 
@@ -53,6 +54,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const models = new ModelService(catalogue.home, catalogue, bus);
   const collections = new DatasetDownloads(catalogue.home, datasets, bus);
+  const cards = new ReportCardService(catalogue, samples, bus);
   // A browser may start the named collections only, never make the studio fetch a URL it names (docs/security.md).
   const allowUrls = opts.transport !== 'http';
 
@@ -88,6 +90,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     classify: (r) => runs.classify(r.runId, r.checkpoint ?? 'best', r.files),
     generate: (r) => samples.start(r as never),
     cancelGenerate: (id) => samples.cancel(id),
+    makeReportCard: (r) => cards.start(r),
+    getReportCards: (id) => cards.list(id),
     listSamples: (q) => samples.list(q),
     updateSample: (u) => samples.update(u),
     deleteSample: (id) => samples.delete(id),

@@ -3,6 +3,7 @@ import type { CommandSpec } from '../framework';
 import { datasetsDownload, datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
+import { reportCommand } from './report';
 import { convertCommand } from './convert';
 import { catalogueRecover } from './catalogue';
 import { cpuCommands } from './cpu';
@@ -19,6 +20,7 @@ export const commands: CommandSpec[] = [
   datasetsList,
   serve,
   generateCommand,
+  reportCommand,
   convertCommand,
   catalogueRecover,
   ...cpuCommands,
