@@ -15,7 +15,7 @@ await build({
   entryPoints: {
     cli: 'src-main/cli/main.ts',
     engine: 'src-main/engine-host/worker.ts',
-    'grad-worker': 'src-main/engine/grad-worker.ts',
+    'grad-worker': 'src-main/engine/train/grad-worker.ts',
   },
   outdir,
   bundle: true,

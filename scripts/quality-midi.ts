@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readFolder } from '../src-main/engine/files';
-import { train } from '../src-main/engine/train';
+import { readFolder } from '../src-main/engine/io/files';
+import { train } from '../src-main/engine/train/train';
 import { generate, loadInferenceModel } from '../src-main/engine/infer/index';
 import { midiStructure } from '../src-main/formats/midi';
 import { profileOf, samplingDefaults, trainDefaults } from '../src-main/shared/recipe';
@@ -46,7 +46,7 @@ try {
     checkpoint = r.checkpoint;
     training = { steps: r.steps, trainLoss: r.trainLoss, evalLoss: r.evalLoss, seconds: (Date.now() - started) / 1000, backend: r.backend, defaults, load: os.loadavg()[0] };
   }
-  const model = await loadInferenceModel(checkpoint);
+  const model = await loadInferenceModel(checkpoint!);
   const n = Number(a.samples);
   const sampling = samplingDefaults('mid');
   const samples = [];

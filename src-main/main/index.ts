@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHANNEL_PREFIX, type EventName } from '../shared/contract';
-import { EngineHost } from '../engine-host/host';
+import { ProcessEngineHost } from '../engine-host/host';
 import { createDispatcher } from '../studio/dispatch';
 import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   guardPermissions();
   // BGPT_HOME wins; else Electron's per-user data folder.
   const home = process.env.BGPT_HOME ? resolveHome() : app.getPath('userData');
-  const engine = new EngineHost(spawnUtilityEngine);
+  const engine = new ProcessEngineHost(spawnUtilityEngine);
   studio = await openStudio({ home, engine, transport: 'electron' });
 
   // Native dialogs live here, in main: the renderer only asks for them through the API.

@@ -184,7 +184,7 @@ const BYTES_PER_FLOAT = 4;
 const TRAINING_COPIES = 4;
 
 /**
- * Target patches the byte-level decoder trains on at a time (engine/chunked.ts): its activations,
+ * Target patches the byte-level decoder trains on at a time (engine/train/chunked.ts): its activations,
  * most of training memory, are held for one chunk only.
  */
 export const BYTE_LEVEL_CHUNK_PATCHES = 128;

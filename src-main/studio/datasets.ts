@@ -7,7 +7,7 @@ import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
 import { importEntries, importPaths, type ImportEntry, type ImportPlan } from '../datasets/import';
-import { assertFits, memoryLimits } from '../engine/resources';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
 import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetFileInfo, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
 import { tuneHeader } from '../formats/abc-book';
 

@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, type BGPTConfig } from '../shared/config';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readReferenceLog } from '../engine/torch/index';
+import { inspectTorchCheckpoint, readReferenceLog } from '../engine/torch/index';
+import { withoutTorchExtension } from '../checkpoint';
 import type { ModelMeta, ModelMetricRow } from '../catalogue/models';
 
 export interface ModelFileInfo {
@@ -44,15 +45,13 @@ export const inspectModelFile: ModelInspector = async (file) => {
   };
 };
 
-export { isTorchCheckpointPath };
-
 /**
  * The reference trainer's log for `weights-X.pth`: `logs-X.txt` beside it (config.py's naming), else
  * the only `logs-*.txt` in the folder. Null when there is none (or more than one, ambiguously).
  */
 export async function findReferenceLog(weightsFile: string): Promise<string | null> {
   const dir = path.dirname(weightsFile);
-  const stem = path.basename(weightsFile).replace(/\.(pth|pt)$/i, '').replace(/^weights-?/, '');
+  const stem = withoutTorchExtension(path.basename(weightsFile)).replace(/^weights-?/, '');
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((n) => /^logs.*\.txt$/i.test(n));

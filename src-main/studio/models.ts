@@ -11,12 +11,16 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkModelName, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
 import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
 import { configFromJson } from '../shared/config';
-import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../shared/contract';
-import type { EngineHost } from '../engine-host/host';
+import type { DownloadInfo, ModelInfo, PublishedModel } from '../shared/contract';
+import { TORCH_FILE_NAME, withoutTorchExtension } from '../checkpoint';
 import { UserError, errorLine } from '../shared/errors';
 import { discardPartial, download, lockPart, partFileOf, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
-import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
+import type { ModelInspector } from './model-file';
+
+/** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
+const modelFile = () => import('./model-file');
+const inspectModelFile: ModelInspector = async (file) => (await modelFile()).inspectModelFile(file);
 
 /** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
 export const PUBLISHED_MODELS = ['conversion', 'cpu', 'text', 'image', 'audio'] as const;
@@ -160,13 +164,14 @@ export class ModelService {
     if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
+    const { findReferenceLog, readLogCurves } = await modelFile();
     const curves = await readLogCurves(await findReferenceLog(src));
     return this.land({ from: src, move: false, fileName: path.basename(src), source: src, info, curves, ...opts });
   }
 
   /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
   async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
-    if (!/\.(pth|pt)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (!TORCH_FILE_NAME.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
     if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
     const uploadId = `up_${randomBytes(8).toString('hex')}`;
@@ -220,7 +225,7 @@ export class ModelService {
   async download(spec: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void; onNote?(line: string): void } = {}): Promise<ModelInfo> {
     const { url, published } = resolveDownloadSource(spec);
     const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model.pth');
-    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : fileName.replace(/\.(pth|pt)$/i, '')));
+    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : withoutTorchExtension(fileName)));
     const existing = (await this.catalogue.models.list()).find((m) => m.source === url && m.status === 'ok');
     if (existing && (opts.name === undefined || existing.name === name)) {
       opts.onNote?.(`already downloaded as model '${existing.name}'`);
@@ -298,32 +303,6 @@ export class ModelService {
     return [...this.downloads.values()].map((d) => ({ ...d.info }));
   }
 
-  /**
-   * Loss of each file of a dataset split under a model, in the engine process (files are read here;
-   * at most `limit`, by name, so a huge dataset gives a quick estimate rather than an hour's wait).
-   */
-  async evaluate(req: { modelId: string; datasetId: string; split: 'train' | 'eval' | 'all'; limit: number }, engine: EngineHost): Promise<ModelEvaluation> {
-    const model = await this.get(req.modelId);
-    if (model.missing) throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
-    if (model.kind === 'classifier') throw new UserError(`model '${model.name}' is a classifier: it has no byte losses to evaluate`, 'BAD_KIND');
-    const dataset = await this.catalogue.getDataset(req.datasetId);
-    if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
-    const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
-    const files: Array<{ name: string; ext: string; bytes: Uint8Array }> = [];
-    for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
-    engine.setActivity(`evaluating ${model.name}`);
-    try {
-      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
-      return {
-        modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
-        files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
-      };
-    } finally {
-      engine.setActivity(null);
-    }
-  }
-
   /** Cancels every download (studio shutdown); partial files stay for a resume. */
   stopAll(): void {
     for (const d of this.downloads.values()) d.abort.abort();
@@ -351,7 +330,7 @@ export class ModelService {
     from: string; move: boolean; fileName: string; source: string; info: Awaited<ReturnType<ModelInspector>>; curves: ModelMetricRow[];
     name?: string; kind?: ModelKind; sha256?: string;
   }): Promise<ModelInfo> {
-    const name = checkModelName(a.name ?? a.fileName.replace(/\.(pth|pt)$/i, ''));
+    const name = checkModelName(a.name ?? withoutTorchExtension(a.fileName));
     await this.checkNameFree(name);
     const kind = decideKind(a.info.kind, a.kind, [name, a.fileName, a.source]);
     const id = newId('mdl');

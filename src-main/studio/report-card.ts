@@ -3,8 +3,9 @@
 // training files (shared/memorisation.ts), and how close their music is to the training set (formats/
 // music-stats.ts, Yang & Lerch 2020: pitch-class, interval and note-length histograms, pitch range and notes
 // per bar, as overlap areas). One implementation: `bgpt report`, `bgpt generate --count N` and the studio's
-// makeReportCard all judge with `judgeForCard` and store with `recordReportCard`; the card lives in the
-// catalogue (migration 005) so the Library and the run monitor show it without sampling again.
+// makeReportCard all go through ReportCardService (samples from the studio's generation service, judged by
+// `judgeForCard`); the card lives in the catalogue (migration 005) so the Library and the run monitor show
+// it without sampling again.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,9 @@ import { closeness, featuresOf, MAX_REFERENCE_FILES, type Features } from '../fo
 import { abc2midiReport, hasAbcmidi } from '../datasets/tunebook';
 import { CopyIndex } from '../shared/memorisation';
 import { samplingDefaults } from '../shared/recipe';
-import type { ReportCard, ReportCardRequest, ReportCardSample } from '../shared/contract';
+import type { ReportCard, ReportCardRequestParsed, ReportCardSample } from '../shared/contract';
+import type { GeneratedSample, GeneratePatchEvent } from '../engine-host/jobs';
+import type { CheckpointSpec, ResolvedCheckpoint } from './checkpoints';
 import { UserError, errorLine } from '../shared/errors';
 import type { StudioEventBus } from './events';
 import type { SampleService } from './samples';
@@ -105,40 +108,6 @@ export async function referenceOf(catalogue: Catalogue, datasetId: string | null
   return { files: read.filter((f) => f.bytes.length > 0) };
 }
 
-/** Where a checkpoint belongs in the catalogue: its run (and best/last) when it lies under runs/, its model under models/. */
-export async function ownerOf(catalogue: Catalogue, checkpoint: string): Promise<{ runId: string | null; modelId: string | null; kind: string; step: number | null; datasetId: string | null }> {
-  const abs = path.resolve(checkpoint);
-  const runs = path.resolve(catalogue.home, 'runs') + path.sep;
-  if (abs.startsWith(runs)) {
-    const [runId, kind] = abs.slice(runs.length).split(path.sep);
-    const run = await catalogue.getRun(runId);
-    if (run) {
-      const cp = (await catalogue.listCheckpoints(run.id)).find((c) => c.kind === kind);
-      return { runId: run.id, modelId: null, kind: kind === 'best' || kind === 'last' ? kind : abs, step: cp?.step ?? null, datasetId: run.datasetId };
-    }
-  }
-  const models = path.resolve(catalogue.home, 'models') + path.sep;
-  if (abs.startsWith(models)) {
-    const model = await catalogue.models.get(abs.slice(models.length).split(path.sep)[0]);
-    if (model) return { runId: null, modelId: model.id, kind: model.name, step: null, datasetId: null };
-  }
-  return { runId: null, modelId: null, kind: abs, step: null, datasetId: null };
-}
-
-/** Judges the samples, stores the card in the catalogue and returns it (the one way every front end records a card). */
-export async function recordReportCard(catalogue: Catalogue, a: {
-  checkpoint: string; ext: string; samples: CardSample[]; sampling: ReportCard['sampling']; datasetId?: string | null;
-}): Promise<ReportCard> {
-  const owner = await ownerOf(catalogue, a.checkpoint);
-  const datasetId = a.datasetId ?? owner.datasetId;
-  const body = judgeForCard(a.samples, a.ext, await referenceOf(catalogue, datasetId), a.sampling);
-  const row = await catalogue.reportCards.insert({
-    runId: owner.runId, modelId: owner.modelId, checkpoint: owner.kind, step: owner.step, datasetId, ext: body.ext, samples: body.samples,
-    card: body as unknown as Record<string, unknown>,
-  });
-  return reportCardOf(row);
-}
-
 /** The extension a dataset's samples take: its most common one (ABC for a tune book, mid for MIDI tunes). */
 export async function mainExt(catalogue: Catalogue, datasetId: string | null): Promise<string> {
   if (!datasetId) return 'abc';
@@ -147,41 +116,69 @@ export async function mainExt(catalogue: Catalogue, datasetId: string | null): P
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'abc';
 }
 
-/** The studio's report cards: made in the background from the engine's samples, listed per run. */
+/** What a card is asked for: how many samples, compared with which dataset, of which extension, from which seed. */
+export interface CardOptions {
+  count?: number;
+  datasetId?: string | null;
+  ext?: string;
+  seed?: number;
+  signal?: AbortSignal;
+  onPatch?: (e: GeneratePatchEvent) => void;
+}
+
+/**
+ * The studio's report cards: made from samples of the studio's generation service (one engine job,
+ * the extension's sampling defaults, seeds S, S+1, …; not kept in the library), judged, stored; listed
+ * per run or model. `bgpt report`, `bgpt generate --count N` and the UI's makeReportCard all come here.
+ */
 export class ReportCardService {
   constructor(
     private readonly catalogue: Catalogue,
     private readonly samples: SampleService,
-    private readonly bus: StudioEventBus,
+    private readonly bus: StudioEventBus | null,
   ) {}
 
-  async list(runId: string): Promise<ReportCard[]> {
-    return (await this.catalogue.reportCards.list(runId.startsWith('mdl_') ? { modelId: runId } : { runId })).map(reportCardOf);
+  async list(ownerId: string): Promise<ReportCard[]> {
+    return (await this.catalogue.reportCards.list(ownerId.startsWith('mdl_') ? { modelId: ownerId } : { runId: ownerId })).map(reportCardOf);
   }
 
-  /** Starts a card; `reportCard` events tell each sample judged, then the card. */
-  async start(req: ReportCardRequest): Promise<{ jobId: string }> {
-    const checkpoint = await this.samples.checkpointOf(req.runId, req.checkpoint ?? 'best');
-    const run = req.runId.startsWith('mdl_') ? null : await this.catalogue.getRun(req.runId);
-    const datasetId = req.datasetId ?? run?.datasetId ?? null;
-    if (!datasetId && req.runId.startsWith('mdl_')) throw new UserError('a model\'s report card needs a dataset to compare with', 'BAD_REQUEST');
-    const ext = req.ext ?? (await mainExt(this.catalogue, datasetId));
-    const count = req.count ?? CARD_SAMPLES;
-    const firstSeed = req.seed ?? CARD_FIRST_SEED;
-    const sampling = { ...samplingDefaults(ext), firstSeed, constrained: true };
+  /** Samples `count` files of the checkpoint and records its card. */
+  async make(from: CheckpointSpec, opts: CardOptions = {}): Promise<ReportCard> {
+    const { resolved } = await this.samples.prepare({ from, ext: opts.ext ?? 'abc', sampling: { topK: 0 }, count: 1 });
+    const datasetId = opts.datasetId ?? resolved.run?.datasetId ?? null;
+    const ext = (opts.ext ?? (await mainExt(this.catalogue, datasetId))).toLowerCase();
+    const seed = opts.seed ?? CARD_FIRST_SEED;
+    const d = samplingDefaults(ext);
+    const r = await this.samples.generate({ from, ext, sampling: { topK: d.topK, topP: d.topP, temperature: d.temperature, seed }, count: opts.count ?? CARD_SAMPLES },
+      { signal: opts.signal, onPatch: opts.onPatch, record: false, keepCancelled: false });
+    if (r.cancelled.length > 0) throw new UserError('cancelled; no report card was stored', 'CANCELLED');
+    return this.record(r.resolved, ext, r.made, { ...d, firstSeed: seed, constrained: r.made.every((m) => m.constrained) }, datasetId);
+  }
+
+  /** Judges samples already made (a batch of `bgpt generate --count N`) and records their card. */
+  async record(resolved: ResolvedCheckpoint, ext: string, made: GeneratedSample[], sampling: ReportCard['sampling'], datasetId?: string | null): Promise<ReportCard> {
+    const data = datasetId === undefined ? resolved.run?.datasetId ?? null : datasetId;
+    const body = judgeForCard(made.map((m) => ({ bytes: m.bytes, seed: m.seed, stoppedBy: m.stoppedBy })), ext, await referenceOf(this.catalogue, data), sampling);
+    const row = await this.catalogue.reportCards.insert({
+      runId: resolved.run?.id ?? null, modelId: resolved.model?.id ?? null, checkpoint: resolved.which ?? resolved.model?.name ?? resolved.path,
+      step: resolved.run ? (await this.catalogue.listCheckpoints(resolved.run.id)).find((c) => c.kind === resolved.which)?.step ?? null : null,
+      datasetId: data, ext: body.ext, samples: body.samples, card: body as unknown as Record<string, unknown>,
+    });
+    this.bus?.emit('catalogueChanged', { what: 'runs' });
+    return reportCardOf(row);
+  }
+
+  /** The UI's way: a card in the background; `reportCard` events say when sampling starts and bring the card (or the error). */
+  async start(req: ReportCardRequestParsed): Promise<{ jobId: string }> {
+    await this.samples.prepare({ from: req.from, ext: req.ext ?? 'abc', sampling: { topK: 0 }, count: 1 });
     const jobId = `rc_${randomBytes(6).toString('hex')}`;
-    const runId = run?.id ?? null;
-    void (async () => {
-      try {
-        const made = await this.samples.sampleBytes(checkpoint, ext, { topK: sampling.topK, topP: sampling.topP, temperature: sampling.temperature, seed: firstSeed }, count,
-          (done) => this.bus.emit('reportCard', { jobId, runId, done, count }));
-        const card = await recordReportCard(this.catalogue, { checkpoint, ext, samples: made, sampling, datasetId });
-        this.bus.emit('reportCard', { jobId, runId, done: count, count, card });
-        this.bus.emit('catalogueChanged', { what: 'runs' });
-      } catch (err) {
-        this.bus.emit('reportCard', { jobId, runId, done: 0, count, error: errorLine(err) });
-      }
-    })();
+    const runId = req.from.kind === 'run' ? req.from.runId : null;
+    const count = req.count;
+    this.bus?.emit('reportCard', { jobId, runId, done: 0, count });
+    void this.make(req.from, { count, datasetId: req.datasetId, ext: req.ext, seed: req.seed }).then(
+      (card) => this.bus?.emit('reportCard', { jobId, runId, done: count, count, card }),
+      (err: unknown) => this.bus?.emit('reportCard', { jobId, runId, done: 0, count, error: errorLine(err) }),
+    );
     return { jobId };
   }
 }

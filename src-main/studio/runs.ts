@@ -4,51 +4,37 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
-import { checkpointDir, runDir } from '../catalogue/paths';
+import { runDir } from '../catalogue/paths';
 import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
-import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
+import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
+import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
-import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
+import type { ClassificationHistory, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
-import { extOf, parseConversionMode } from '../shared/patches';
+import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
-import { resolveInCatalogue } from './resolve-checkpoint';
+import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
 
-/** The evaluations file a classification run writes into its run folder (engine/classify/train.ts EVALS_FILE). */
-export const CLASSIFICATION_FILE = 'classification.json';
-
-/** The model config of a checkpoint folder (config.json), read without loading the engine; classifiers allowed. */
-export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
-  const file = path.join(dir, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
+/** The config of a checkpoint to fine-tune from: a folder's config.json, a model's record, or a `.pth` file's shapes. */
+async function initConfig(init: ResolvedCheckpoint): Promise<BGPTConfig> {
+  if (init.form === 'torch' && init.kind === 'classifier') throw new UserError('a classification checkpoint cannot start a generative run', 'BAD_CHECKPOINT');
+  if (init.form === 'torch' && !init.model) {
+    // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
+    const { inspectModelFile } = await import('./model-file');
+    const info = await inspectModelFile(init.path);
+    if (info.kind !== 'generative') throw new UserError(`--init ${init.path}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
+    return info.config;
   }
-  return configFromJson(json, file, { classifier: true });
-}
-
-/** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
-async function initConfig(p: string): Promise<BGPTConfig> {
-  const stat = await fs.stat(p).catch(() => null);
-  if (!stat) throw new UserError(`--init ${p}: no such checkpoint folder or file`, 'BAD_CHECKPOINT');
-  if (stat.isDirectory()) return checkpointConfig(p);
-  // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
-  const { inspectTorchCheckpoint, isTorchCheckpointPath } = await import('../engine/torch/read');
-  if (!isTorchCheckpointPath(p)) throw new UserError(`--init ${p}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
-  const info = await inspectTorchCheckpoint(p);
-  if (info.kind !== 'generative') throw new UserError(`--init ${p}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
-  return info.config;
+  return configOf(init);
 }
 
 interface ActiveRun {
@@ -154,24 +140,24 @@ export class RunService {
   }
 
   /**
-   * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
-   * (`--out`), continue from a checkpoint made elsewhere (`--resume`), or fine-tune from a
-   * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
+   * Creates a run and starts training it. A request fine-tunes from a run's checkpoint or a model by
+   * id (initFrom, resolved through the catalogue only). The CLI may also put its checkpoints in a
+   * folder of its own (`--out`), continue from a checkpoint made elsewhere (`--resume DIR`), or
+   * fine-tune from a folder, `.pth` file, model or run it names (`--init`: its weights and config, a
+   * fresh optimizer).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
-    if (extra.resumeFrom && /\.(pth|pt)$/i.test(extra.resumeFrom) && !(await fs.stat(extra.resumeFrom).catch(() => null))?.isDirectory()) {
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: CheckpointSpec } = {}): Promise<RunSummary> {
+    if (extra.resumeFrom && (await checkpointForm(extra.resumeFrom)) === 'torch') {
       // A reference .pth holds no studio optimizer moments, step or data order to continue from.
       throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
     }
     // A classifier's last/ (it has labels.json) resumes as a classification run whatever the flags said.
-    if (extra.resumeFrom && (await fs.stat(path.join(extra.resumeFrom, 'labels.json')).catch(() => null))) req = { ...req, mode: 'classification' };
-    // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
-    // model id `mdl_…` in the request's initFrom.runId from the Models view).
-    const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
-    const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
+    if (extra.resumeFrom && (await isClassifierFolder(extra.resumeFrom))) req = { ...req, mode: 'classification' };
+    const initSpec = extra.initFrom ?? req.initFrom;
+    const init = initSpec === undefined ? null : await resolveCheckpoint(this.catalogue, initSpec);
     let { config, preset } = extra.resumeFrom
-      ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null }
-      : initPath ? { config: await initConfig(initPath), preset: null as string | null } : this.resolveConfig(req);
+      ? { config: await readFolderConfig(extra.resumeFrom, { classifier: true }), preset: null as string | null }
+      : init ? { config: await initConfig(init), preset: null as string | null } : this.resolveConfig(req);
     // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape (above).
     if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
@@ -180,12 +166,7 @@ export class RunService {
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
-    let initFrom: string | null = initPath;
-    if (req.initFrom && !initPath) {
-      initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
-      const base = await this.catalogue.getRun(req.initFrom.runId);
-      if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
-    }
+    const initFrom = init?.path ?? null;
     const stored: StoredRunConfig = {
       model: config,
       hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
@@ -207,14 +188,6 @@ export class RunService {
     this.bus.emit('catalogueChanged', { what: 'runs' });
     await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
-  }
-
-  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
-  private async initPath(spec: string): Promise<string> {
-    if (await fs.stat(spec).catch(() => null)) return path.resolve(spec);
-    const found = await resolveInCatalogue(spec, this.catalogue);
-    if (!found) throw new UserError(`--init '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name`, 'NO_CHECKPOINT');
-    return found.path;
   }
 
   /** Starts the engine job of a run now, or queues it behind the run that is training. */
@@ -452,6 +425,12 @@ export class RunService {
     return null;
   }
 
+  /** The eval loss of the checkpoint an outcome names (its train_state.json: best/ holds the best evaluation, not the latest). */
+  async checkpointEvalLoss(outcome: TrainOutcome): Promise<number | null> {
+    const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
+    return info?.evalLoss ?? outcome.evalLoss;
+  }
+
   /** Waits for a run's engine job to end and returns how it ended (the CLI's `bgpt train`). */
   async wait(runId: string): Promise<TrainOutcome | null> {
     while (this.queuePosition(runId) !== null || this.active.has(runId)) {
@@ -506,18 +485,6 @@ export class RunService {
     } catch {
       return null;
     }
-  }
-
-  /** Classifies files with a classification run's checkpoint, in the engine process. */
-  async classify(runId: string, kind: 'best' | 'last', files: Array<{ name: string; bytes: Uint8Array }>): Promise<ClassifyResult> {
-    const row = await this.catalogue.getRun(runId);
-    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
-    if (row.mode !== 'classification') throw new UserError(`run '${row.name}' is not a classification run`, 'BAD_REQUEST');
-    const stored = row.config as unknown as StoredRunConfig;
-    const dir = path.join(stored.runDir ?? runDir(this.home, row.id), kind);
-    if (!(await fs.stat(dir).catch(() => null))) throw new UserError(`run '${row.name}' has no ${kind} checkpoint yet`, 'NOT_FOUND');
-    const r = await this.engine.call('classify', { checkpoint: dir, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
-    return { labels: r.labels, files: r.files, backend: r.backend as BackendName };
   }
 
   /** Stops every run (their last checkpoints are saved) before the studio closes. */

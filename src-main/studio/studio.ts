@@ -1,16 +1,19 @@
 // The studio: catalogue + engine host + services, behind the StudioHandlers that every transport
-// (Electron IPC, `bgpt serve`, the CLI) calls. One instance per studio home.
+// (Electron IPC, `bgpt serve`) dispatches to, and the same services the CLI calls. One instance per
+// studio home.
 import { APP_VERSION } from '../node/app-root';
 import { Catalogue } from '../catalogue/catalogue';
+import { readCheckpointInfo } from '../checkpoint';
 import type { EngineHost } from '../engine-host/host';
-import { readCheckpointInfo } from '../engine-host/jobs';
-import type { EventName, StudioHandlers } from '../shared/contract';
+import { EVENT_NAMES, METHOD_NAMES, subscriptionName, type EventName, type StudioApi, type StudioEvents, type StudioHandlers } from '../shared/contract';
 import { UserError } from '../shared/errors';
 import { DatasetService } from './datasets';
+import { createDispatcher } from './dispatch';
 import { grantedModelFile, PathGrants } from './grants';
 import { StudioEventBus } from './events';
 import { RunService } from './runs';
 import { SampleService } from './samples';
+import { ScoringService } from './scoring';
 import { ModelService } from './models';
 import { DatasetDownloads } from './dataset-download';
 import { ReportCardService } from './report-card';
@@ -20,12 +23,20 @@ const VERSION: string = APP_VERSION;
 export interface Studio {
   home: string;
   handlers: StudioHandlers;
+  /**
+   * The StudioApi in this process: each call validated against the contract's schema, as over IPC
+   * or WebSocket, then handed to the same handler (tests and in-process callers use it).
+   */
+  api: StudioApi;
   datasets: DatasetService;
   runs: RunService;
   samples: SampleService;
+  scoring: ScoringService;
   models: ModelService;
   /** Tune collections downloaded into datasets. */
   collections: DatasetDownloads;
+  /** Report cards of checkpoints. */
+  cards: ReportCardService;
   catalogue: Catalogue;
   engine: EngineHost;
   /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
@@ -52,6 +63,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   if (opts.builtIns !== false) await datasets.ensureBuiltIns();
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
+  const scoring = new ScoringService(catalogue, engine);
   const models = new ModelService(catalogue.home, catalogue, bus);
   const collections = new DatasetDownloads(catalogue.home, datasets, bus);
   const cards = new ReportCardService(catalogue, samples, bus);
@@ -59,13 +71,14 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const allowUrls = opts.transport !== 'http';
 
   const grants = new PathGrants();
+  // Every argument arrives as its schema parsed it (defaults filled in): no handler re-validates or casts.
   const handlers: StudioHandlers = {
     getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
-    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind ?? 'generative', { keys: r.keys }),
+    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind, { keys: r.keys }),
     // Only paths granted by the native dialog, never a path the caller names (docs/security.md).
-    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind ?? 'generative', undefined, undefined, { keys: r.keys }),
+    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind, undefined, undefined, { keys: r.keys }),
     deleteDataset: (id) => datasets.delete(id),
     downloadDataset: (r) => collections.start(r, allowUrls),
     cancelDatasetDownload: (id) => collections.cancel(id),
@@ -74,21 +87,24 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),
     surprisal: async (r) => {
       const file = r.file.kind === 'sample' ? await samples.readFile(r.file.sampleId) : await datasets.readFile(r.file.datasetId, r.file.fileId);
-      return samples.surprisal(file, r.runId, r.checkpoint ?? 'best');
+      return scoring.surprisal(file, r.from);
     },
     listPresets: () => runs.presets(),
-    estimateTraining: (r) => runs.estimate(r as never),
-    startRun: (r) => runs.start(r as never),
+    estimateTraining: (r) => runs.estimate(r),
+    startRun: (r) => runs.start(r),
     pauseRun: (id) => runs.pause(id),
     resumeRun: (id) => runs.resume(id),
     stopRun: (id) => runs.stop(id),
     listRuns: () => runs.list(),
     getRun: (id) => runs.detail(id),
     deleteRun: (id) => runs.delete(id),
-    getMetrics: (r) => runs.metrics(r.runIds, r.maxPoints ?? 2000),
+    getMetrics: (r) => runs.metrics(r.runIds, r.maxPoints),
     getClassification: (id) => runs.classification(id),
-    classify: (r) => runs.classify(r.runId, r.checkpoint ?? 'best', r.files),
-    generate: (r) => samples.start(r as never),
+    classify: async (r) => {
+      const { warnings: _, ...result } = await scoring.classify(r.from, r.files);
+      return result;
+    },
+    generate: (r) => samples.start(r),
     cancelGenerate: (id) => samples.cancel(id),
     makeReportCard: (r) => cards.start(r),
     getReportCards: (id) => cards.list(id),
@@ -108,7 +124,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     renameModel: (r) => models.rename(r.id, r.name),
     deleteModel: (id) => models.delete(id),
     getModelMetrics: (id) => models.metrics(id),
-    evaluateModel: (r) => models.evaluate(r as never, engine),
+    evaluateModel: (r) => scoring.evaluateDataset(r),
     // Native dialogs exist only in the desktop app; its main process replaces these two.
     showOpenDialog: () => null,
     saveFile: () => {
@@ -119,11 +135,14 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   return {
     home: catalogue.home,
     handlers,
+    api: localApi(handlers, bus),
     datasets,
     runs,
     samples,
+    scoring,
     models,
     collections,
+    cards,
     catalogue,
     engine,
     grants,
@@ -136,4 +155,23 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
       await catalogue.close();
     },
   };
+}
+
+/** The StudioApi over the dispatcher every transport uses: validated arguments, errors rethrown with their code. */
+function localApi(handlers: StudioHandlers, bus: StudioEventBus): StudioApi {
+  const dispatch = createDispatcher(handlers);
+  const api: Record<string, unknown> = {};
+  for (const m of METHOD_NAMES) {
+    api[m] = async (arg?: unknown) => {
+      const out = await dispatch(m, arg);
+      if (out.ok) return out.value;
+      if (out.error.code === 'INTERNAL') throw new Error(out.error.message);
+      throw new UserError(out.error.message, out.error.code);
+    };
+  }
+  for (const e of EVENT_NAMES) {
+    api[subscriptionName(e)] = (listener: (ev: StudioEvents[typeof e]) => void) =>
+      bus.subscribe((event, payload) => event === e && listener(payload as StudioEvents[typeof e]));
+  }
+  return api as StudioApi;
 }

@@ -48,7 +48,7 @@ export function chooseGenerateRun(studio: Studio, run: RunSummary): void {
 export function fineTune(studio: Studio, run: RunSummary): void {
   const form = studio.training.form;
   if (run.datasetId) form.datasetId = run.datasetId;
-  form.initFrom = { runId: run.id, checkpoint: run.bestEvalLoss !== null ? 'best' : 'last' };
+  form.initFrom = { kind: 'run', runId: run.id, checkpoint: run.bestEvalLoss !== null ? 'best' : 'last' };
   form.mode = run.mode;
   if (run.conversion) form.conversion = run.conversion;
   if (run.preset && studio.presets.some((p) => p.name === run.preset)) form.preset = run.preset;
@@ -62,13 +62,13 @@ export function fineTune(studio: Studio, run: RunSummary): void {
 }
 
 /**
- * Sets Train up to fine-tune a generative model of the Models catalogue: its weights (the contract
- * takes a model id `mdl_…` as initFrom.runId: src-main/studio/runs.ts start()) and its shape, which
- * the new run must have for the weights to load. The dataset stays the one chosen.
+ * Sets Train up to fine-tune a generative model of the Models catalogue: its weights (initFrom names
+ * the model) and its shape, which the new run must have for the weights to load. The dataset stays
+ * the one chosen.
  */
 export function fineTuneModel(studio: Studio, model: ModelInfo): void {
   const form = studio.training.form;
-  form.initFrom = { runId: model.id, checkpoint: 'best' };
+  form.initFrom = { kind: 'model', modelId: model.id };
   form.mode = 'generative';
   form.preset = CUSTOM;
   const c = model.config;

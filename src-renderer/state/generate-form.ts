@@ -1,8 +1,9 @@
 // The generation form: sampling fields with their hints and limits (mirroring samplingSchema and
 // requests.generateRequest in the contract) and the request it becomes.
-import type { GenerateRequest } from '../../src-main/shared/contract';
+import type { CheckpointRef, GenerateRequest } from '../../src-main/shared/contract';
 import type { FieldSpec } from '../lib/validate';
 import { samplingDefaults } from '../../src-main/shared/recipe';
+import { SEED_LIMIT } from '../../src-main/shared/seeds';
 
 export type SamplingKey = 'topK' | 'topP' | 'temperature' | 'seed' | 'count' | 'maxBytes';
 
@@ -10,16 +11,19 @@ export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
   topK: { label: 'Top-k', min: 0, max: 257, integer: true, hint: 'Sample only from the k likeliest bytes; 0 = no limit.' },
   topP: { label: 'Top-p', min: 0, max: 1, exclusiveMin: true, step: 0.05, hint: 'Sample from the smallest set of bytes holding this much probability.' },
   temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
-  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, optional: true, hint: 'Same seed, same output; empty = random.' },
-  count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate.' },
+  seed: { label: 'Seed', min: SEED_LIMIT.min, max: SEED_LIMIT.max, integer: true, optional: true, hint: 'Same seed, same output; empty = random. Sample i uses seed + i.' },
+  count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate (made at once, sharing each weight read).' },
   maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
 };
 
 export type InputKind = 'none' | 'prompt' | 'input';
 
 export interface GenerateForm {
+  /** The chosen run's or model's id (checkpointRef turns it into the request's reference). */
   runId: string;
   checkpoint: 'best' | 'last';
+  /** Format-aware sampling (the UTF-8 and ABC grammars where the format has one); off: the model's bytes as drawn. */
+  constrain: boolean;
   ext: string;
   /** What is sent besides the extension: nothing, prompt bytes, or a file to convert. */
   inputKind: InputKind;
@@ -43,6 +47,7 @@ export function defaultGenerateForm(): GenerateForm {
   return {
     runId: '',
     checkpoint: 'best',
+    constrain: true,
     ext: 'abc',
     inputKind: 'none',
     file: null,
@@ -61,12 +66,11 @@ export function followSamplingDefaults(form: GenerateForm, fromExt: string): voi
   Object.assign(s, samplingDefaults(form.ext.trim().replace(/^\./, '')));
 }
 
-/** The request a valid form stands for; `ext` is already normalized. */
-export function toGenerateRequest(form: GenerateForm, ext: string, patchSize = 16): GenerateRequest {
+/** The request a valid form stands for; `ext` is already normalized, `from` is the chosen checkpoint. */
+export function toGenerateRequest(form: GenerateForm, ext: string, from: CheckpointRef, patchSize = 16): GenerateRequest {
   const s = form.sampling;
   return {
-    runId: form.runId,
-    checkpoint: form.checkpoint,
+    from,
     ext,
     prompt: promptBytes(form, patchSize),
     promptName: form.inputKind === 'prompt' ? form.file?.name : undefined,
@@ -78,6 +82,7 @@ export function toGenerateRequest(form: GenerateForm, ext: string, patchSize = 1
       temperature: s.temperature ?? 1,
       seed: s.seed ?? undefined,
       maxBytes: s.maxBytes ?? undefined,
+      constrain: form.constrain,
     },
   };
 }

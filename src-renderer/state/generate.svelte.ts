@@ -4,6 +4,7 @@ import type { SampleInfo, StudioEvents } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { allValid, checkAll, normalizeExt } from '../lib/validate';
 import { defaultGenerateForm, SAMPLING_FIELDS, toGenerateRequest } from './generate-form';
+import { checkpointRef } from '../lib/refs';
 import type { Studio } from './studio.svelte';
 
 export interface JobProgress {
@@ -46,9 +47,11 @@ export class GenerateState {
     this.starting = true;
     this.startError = null;
     try {
-      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? this.#studio.models.models.find((m) => m.id === this.form.runId);
+      const models = this.#studio.models.models;
+      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? models.find((m) => m.id === this.form.runId);
       const patchSize = source?.config.patchSize;
-      const { jobId } = await this.#studio.api.generate(toGenerateRequest(this.form, this.ext, patchSize));
+      const from = checkpointRef(this.form.runId, this.form.checkpoint, models);
+      const { jobId } = await this.#studio.api.generate(toGenerateRequest(this.form, this.ext, from, patchSize));
       this.jobs[jobId] ??= emptyJob();
       this.jobId = jobId;
     } catch (err) {

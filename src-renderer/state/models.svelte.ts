@@ -125,7 +125,7 @@ export class ModelsState {
     this.evaluating = true;
     this.evaluation = null;
     try {
-      this.evaluation = await this.#studio.api.evaluateModel({ modelId: this.selected.id, datasetId });
+      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId });
     } catch (err) {
       this.#studio.toasts.show('error', `Evaluation failed: ${errorText(err)}`);
     } finally {
@@ -138,7 +138,7 @@ export class ModelsState {
     const m = this.selected;
     if (!m) return;
     const run = await this.#studio.attempt('Starting the fine-tuning run', () =>
-      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { runId: m.id, checkpoint: 'best' }, lr: 1e-5 }));
+      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { kind: 'model', modelId: m.id }, lr: 1e-5 }));
     if (run) this.#studio.router.go('train');
   }
 

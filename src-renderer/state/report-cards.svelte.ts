@@ -45,7 +45,7 @@ export class ReportCardsState {
     if (!this.#runId || this.making) return;
     this.error = null;
     try {
-      const { jobId } = await this.#api.makeReportCard({ runId: this.#runId, checkpoint: 'best', count });
+      const { jobId } = await this.#api.makeReportCard({ from: this.#runId.startsWith('mdl_') ? { kind: 'model', modelId: this.#runId } : { kind: 'run', runId: this.#runId, checkpoint: 'best' }, count });
       this.making ??= { jobId, done: 0, count };
     } catch (err) {
       this.error = `The report card could not be made: ${errorText(err)}`;

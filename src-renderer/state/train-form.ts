@@ -1,6 +1,6 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
-import type { DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import type { CheckpointRef, DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
 import { TUNES_RECIPE, trainDefaults, type DataProfile, type TrainDefaults } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
@@ -36,7 +36,7 @@ export interface TrainForm {
   model: Record<ModelKey, number | null>;
   hyper: Record<HyperKey, number | null>;
   /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
-  initFrom?: { runId: string; checkpoint: 'best' | 'last' } | null;
+  initFrom?: CheckpointRef | null;
   /** The dataset whose defaults the form last took (applyDatasetDefaults), so a choice is not redone. */
   defaultsFor?: string;
 }

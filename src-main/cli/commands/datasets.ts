@@ -1,26 +1,11 @@
 // `bgpt datasets import|list`: the catalogue's datasets from the command line (docs/cli.md).
 import { HOME_OPTION, type CommandSpec } from '../framework';
-import { resolveHome } from '../../catalogue/paths';
-import { Catalogue } from '../../catalogue/catalogue';
-import { DatasetService } from '../../studio/datasets';
-import { StudioEventBus } from '../../studio/events';
-import { datasetSummary } from '../../studio/mappers';
-import type { ImportReport } from '../../shared/contract';
+import type { DatasetSummary, ImportReport } from '../../shared/contract';
 import path from 'node:path';
 import type { Progress } from '../progress';
 import { UserError } from '../../shared/errors';
 import { TUNE_COLLECTIONS } from '../../shared/collections';
-import { DatasetDownloads } from '../../studio/dataset-download';
-
-/** Opens the catalogue of --home for a one-shot command and closes it afterwards. */
-async function withDatasets<T>(home: string | undefined, fn: (d: DatasetService) => Promise<T>): Promise<T> {
-  const catalogue = await Catalogue.open(resolveHome(home));
-  try {
-    return await fn(new DatasetService(catalogue.home, catalogue, new StudioEventBus()));
-  } finally {
-    await catalogue.close();
-  }
-}
+import { withStudio } from '../studio';
 
 /** `--keys N`: each ABC tune in N keys (docs/music.md). */
 export const KEYS_OPTION = { name: 'keys', type: 'number', description: 'import each ABC tune in N keys (1 = as written, up to 12; transposed in TypeScript, no abcmidi needed)', default: 1 } as const;
@@ -42,7 +27,8 @@ export const datasetsImport: CommandSpec = {
     HOME_OPTION,
   ],
   minPositionals: 1,
-  async run({ opts, positionals, startProgress, signal }) {
+  async run(ctx) {
+    const { opts, positionals, startProgress, signal } = ctx;
     const kind = opts.kind === 'conversion' ? 'conversion' : 'generative';
     const name = (opts.name as string | undefined) ?? path.basename(path.resolve(positionals[0]));
     const state: { bar: Progress | null } = { bar: null };
@@ -54,7 +40,8 @@ export const datasetsImport: CommandSpec = {
       state.bar.update(Number(read[1]));
     };
     const keys = keysOption(opts.keys);
-    const report = await withDatasets(opts.home as string | undefined, (d) => d.importPaths(name, positionals, kind, signal, onProgress, { keys }));
+    // The CLI's own user names these paths; the desktop app takes them only from its dialog's grants.
+    const report = await withStudio(ctx, (studio) => studio.datasets.importPaths(name, positionals, kind, signal, onProgress, { keys }));
     state.bar?.finish();
     return report;
   },
@@ -82,13 +69,13 @@ export const datasetsDownload: CommandSpec = {
   ],
   minPositionals: 1,
   maxPositionals: 1,
-  async run({ opts, positionals, startProgress, signal, progress }) {
+  async run(ctx) {
+    const { opts, positionals, startProgress, signal, progress } = ctx;
     const keys = keysOption(opts.keys);
     const state: { bar: Progress | null; file: string | null } = { bar: null, file: null };
-    const catalogue = await Catalogue.open(resolveHome(opts.home as string | undefined));
     try {
-      const collections = new DatasetDownloads(catalogue.home, new DatasetService(catalogue.home, catalogue, new StudioEventBus()), null);
-      return await collections.download(positionals[0], {
+      // The CLI's own user names the URL; a browser may name collections only (studio/dataset-download.ts).
+      return await withStudio(ctx, (studio) => studio.collections.download(positionals[0], {
         name: opts.name as string | undefined, keys, allowUrls: true, signal,
         onNote: (line) => { state.bar?.finish(); state.bar = null; progress(line); },
         onProgress: (p) => {
@@ -99,13 +86,12 @@ export const datasetsDownload: CommandSpec = {
           }
           state.bar.update(p.bytes);
         },
-      }).catch((err: unknown) => {
+      })).catch((err: unknown) => {
         if ((err as UserError).code === 'CANCELLED') throw new UserError('download interrupted; run the same command again to resume', 'CANCELLED');
         throw err;
       });
     } finally {
       state.bar?.finish();
-      await catalogue.close();
     }
   },
   format: (r) => formatImport(r as ImportReport),
@@ -117,11 +103,11 @@ export const datasetsList: CommandSpec = {
   usage: 'bgpt datasets list [--home DIR]',
   options: [HOME_OPTION],
   maxPositionals: 0,
-  async run({ opts }) {
-    return withDatasets(opts.home as string | undefined, async (d) => ({ datasets: await d.list() }));
+  async run(ctx) {
+    return withStudio(ctx, async (studio) => ({ datasets: await studio.datasets.list() }));
   },
   format(r) {
-    const list = (r as { datasets: ReturnType<typeof datasetSummary>[] }).datasets;
+    const list = (r as { datasets: DatasetSummary[] }).datasets;
     if (list.length === 0) return 'no datasets yet: bgpt datasets import PATH...';
     return list.map((d) => `${d.id}  ${d.name}  ${d.fileCount} files, ${d.totalBytes} bytes`).join('\n');
   },

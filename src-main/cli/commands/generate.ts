@@ -1,29 +1,22 @@
-// `bgpt generate`: sample a new file from a checkpoint with the fast cached inference path (docs/cli.md);
-// also the flags and output handling `bgpt convert` shares.
+// `bgpt generate`: sample new files from a checkpoint (docs/cli.md) through the studio's generation
+// service, the one the desktop app and `bgpt serve` call: one batched engine job for --count N, the
+// same seeds, defaults and recorded params. This file only reads the flags, writes the --out files and
+// prints; it also holds the flags and output handling `bgpt convert` shares.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic, PUBLIC_MODES } from '../../node/atomic';
-import { readInputFile } from '../../engine/files';
-import { generate, generateMany, loadInferenceModel, MAX_BATCH, PREFILL_BATCH, type GenerateResult, type PatchEvent, type SampleRunOptions } from '../../engine/infer/index';
-import { validate } from '../../formats/validate';
-import { Catalogue } from '../../catalogue/catalogue';
-import { resolveHome } from '../../catalogue/paths';
-import { recordSample } from '../../studio/samples';
-import { checkpointConfig } from '../../studio/runs';
-import { assertFits, memoryLimits } from '../../engine/resources';
-import { estimateGenerationMemoryBytes, parameterCount } from '../../shared/config';
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { PRESETS } from '../../shared/config';
-import type { Progress } from '../progress';
-import { samplingDefaults } from '../../shared/recipe';
-import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
-import { recordReportCard } from '../../studio/report-card';
+import { readInputFile } from '../../node/input-file';
+import { requests, type SamplingParsed } from '../../shared/contract';
+import { checkGeneration, PromptTooLongError, promptLimits, resolveSampling, type GenerationRequest, type GenerationResult, type GenerationSample } from '../../studio/samples';
 import type { ReportCard } from '../../shared/contract';
 import { formatCard } from '../card-format';
+import type { Progress } from '../progress';
+import { checkpointFlag, withStudio } from '../studio';
 
-/** The generation bar of each running command, finished before the result is printed. */
-const bars = new WeakMap<CommandContext, Progress>();
+/** Samples one command makes at most (the contract's limit, the engine's batch). */
+const MAX_COUNT = 64;
 
 /** Sampling and output flags of generate and convert. */
 export const SAMPLING_OPTIONS: OptionSpec[] = [
@@ -32,19 +25,12 @@ export const SAMPLING_OPTIONS: OptionSpec[] = [
   { name: 'top-p', type: 'number', description: "nucleus sampling probability, in (0, 1] (default: the recipe's 0.9 for abc, else 1)" },
   { name: 'temperature', type: 'number', description: "sampling temperature, > 0 (default: the recipe's 0.8 for abc, else 1)" },
   { name: 'no-constrain', type: 'boolean', description: 'turn off format-aware sampling (the UTF-8 and ABC grammars on by default for abc and txt)' },
-  { name: 'seed', type: 'number', description: 'sampler seed (default: random, reported in the result)' },
+  { name: 'seed', type: 'number', description: 'sampler seed, 0..2^32-1 (default: random, reported in the result)' },
   { name: 'out', type: 'string', description: 'file to write (atomically)', required: true },
   HOME_OPTION,
 ];
 
 export const CHECKPOINT_OPTION: OptionSpec = { name: 'checkpoint', type: 'string', description: 'checkpoint folder, .pth/.pt file, or a model or run (id or name) of --home', required: true };
-
-/** The engine path of --checkpoint (folder, .pth, or a model or run of --home); remembered for writeResult. */
-export async function checkpointFlag(ctx: CommandContext): Promise<string> {
-  const resolved = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
-  ctx.opts.checkpoint = resolved;
-  return resolved;
-}
 
 /** What generate and convert print. */
 export interface GenerateReport {
@@ -56,7 +42,7 @@ export interface GenerateReport {
   verdict: 'valid' | 'repaired' | 'invalid';
   reason?: string;
   generated: number;
-  stoppedBy: GenerateResult['stoppedBy'];
+  stoppedBy: GenerationSample['made']['stoppedBy'];
   seed: number;
   bytesPerSecond: number;
   /** The sample's id in the studio library. */
@@ -72,84 +58,110 @@ export interface GenerateReport {
   advice: string[];
 }
 
-/**
- * Refuses, before loading any weights, a checkpoint folder whose model cannot fit this machine's
- * memory (docs/security.md). Other checkpoint forms are checked by whatever loads them.
- */
-export async function assertCheckpointFits(checkpoint: string): Promise<void> {
-  if (!existsSync(path.join(checkpoint, 'config.json'))) return;
-  const config = await checkpointConfig(checkpoint);
-  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
-    memoryLimits(process.env.BGPT_BACKEND ?? null), 'close other programs or use a smaller model');
+/** What generate prints with --count N > 1: the first sample's docs/cli.md fields, then every sample. */
+export interface ManyReport extends GenerateReport {
+  count: number;
+  /** Every sample, the first included; sample i was made with seed (seed + i) mod 2^32 (shared/seeds.ts). */
+  samples: GenerateReport[];
+  /** Bytes generated by all samples per second of wall time (the batch shares each weight read). */
+  totalBytesPerSecond: number;
+  /** The batch's report card (studio/report-card.ts), stored in the catalogue as `bgpt report` stores one. */
+  reportCard: ReportCard;
 }
 
-/** The sampling options from the parsed flags (their values are validated by the sampler). */
-export function samplingFromFlags(ctx: CommandContext, ext = ''): SampleRunOptions {
+/** The sampling flags, validated by the contract's own schema (the same limits as the Generate form; its lines name the field). */
+export function samplingFromFlags(ctx: CommandContext): SamplingParsed {
   const o = ctx.opts;
-  const defaults = samplingDefaults(ext);
-  return {
-    maxBytes: o.maxBytes as number | undefined,
-    topK: o.topK as number,
-    topP: (o.topP as number | undefined) ?? defaults.topP,
-    temperature: (o.temperature as number | undefined) ?? defaults.temperature,
-    constrain: !o.noConstrain,
-    seed: o.seed as number | undefined,
-    signal: ctx.signal,
-    onPatch: (e: PatchEvent) => {
-      if ((e.sample ?? 0) !== 0) return;
-      let bar = bars.get(ctx);
-      if (!bar) bars.set(ctx, (bar = ctx.startProgress({ label: 'generating', total: o.maxBytes as number | undefined, unit: 'bytes' })));
-      bar.update(e.generated, `patch ${e.patch}`);
-    },
-  };
+  const parsed = requests.generateRequest.shape.sampling.safeParse({
+    topK: o.topK, topP: o.topP, temperature: o.temperature, seed: o.seed, maxBytes: o.maxBytes, constrain: o.noConstrain ? false : undefined,
+  });
+  if (!parsed.success) throw new UserError(parsed.error.issues[0].message, 'BAD_ARGS');
+  return parsed.data;
 }
 
 /**
- * The fix for a prompt the window cannot hold (docs/walkthrough.md): how many bytes fit, and the
- * --patch-length (and the smallest preset) a model needs to take the whole prompt.
+ * The fix for a prompt the window cannot hold, in this command's flags (docs/walkthrough.md): how many
+ * bytes fit, and the --patch-length (and the smallest preset) a model needs to take the whole prompt.
  */
-export function promptTooLongHint(promptBytes: number, config: { patchSize: number; patchLength: number }): string {
-  const maxPrompt = (config.patchLength - 1) * config.patchSize - 1;
-  // the start patch, the prompt's whole patches, and the patch its tail (and the first new byte) go in
-  const needed = Math.floor(promptBytes / config.patchSize) + 2;
-  const preset = Object.values(PRESETS).filter((p) => p.config.patchSize === config.patchSize && p.config.patchLength >= needed)
-    .sort((a, b) => a.config.patchLength - b.config.patchLength)[0];
-  return `the prompt is ${promptBytes} bytes but this model's window (${config.patchLength} patches of ${config.patchSize} bytes) takes at most ${maxPrompt}: ` +
-    `give --prompt-bytes ${maxPrompt} (or fewer), or use a model trained with --patch-length ${needed} or more${preset ? ` (preset ${preset.name} has ${preset.config.patchLength})` : ''}`;
+export function promptTooLongHint(err: PromptTooLongError): string {
+  const { maxPrompt, neededPatches, preset } = promptLimits(err.promptBytes, err.config);
+  return `the prompt is ${err.promptBytes} bytes but this model's window (${err.config.patchLength} patches of ${err.config.patchSize} bytes) takes at most ${maxPrompt}: ` +
+    `give --prompt-bytes ${maxPrompt} (or fewer), or use a model trained with --patch-length ${neededPatches} or more${preset ? ` (preset ${preset.name} has ${preset.config.patchLength})` : ''}`;
+}
+
+/** `song.mid` → `song-1.mid`, `song-2.mid`, ...: one file per sample beside the asked name. */
+export function numberedOut(out: string, i: number): string {
+  const ext = path.extname(out);
+  return path.join(path.dirname(out), `${path.basename(out, ext)}-${i + 1}${ext}`);
 }
 
 /**
- * Writes the result (unless cancelled: then nothing is written), judges it for `ext`, and records it
- * in the library of the studio home, as the studio's own generation does.
+ * Runs a generation request through the studio of --home (a progress bar for the first sample), then
+ * writes each sample's bytes, as made, to its --out file (atomically; all or nothing) and reports.
+ * A Ctrl-C writes and records nothing.
  */
-export async function writeResult(ctx: CommandContext, ext: string, r: GenerateResult, params: Record<string, unknown> = {}, out = ctx.opts.out as string): Promise<GenerateReport> {
-  bars.get(ctx)?.finish();
-  if (r.stoppedBy === 'cancelled') throw new UserError(`cancelled after ${r.generated} bytes; nothing written`, 'CANCELLED');
-  await writeFileAtomic(out, r.bytes, PUBLIC_MODES);
-  const judged = validate(r.bytes, ext);
-  const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
-  let sample: string;
-  let checks: Pick<GenerateReport, 'copiedShare' | 'closestFile' | 'isCopy' | 'causes' | 'advice'>;
-  try {
-    const o = ctx.opts;
-    const recorded = await recordSample(catalogue, {
-      checkpoint: o.checkpoint as string,
-      ext,
-      bytes: r.bytes,
-      params: { topK: o.topK, topP: o.topP ?? samplingDefaults(ext).topP, temperature: o.temperature ?? samplingDefaults(ext).temperature, seed: r.seed, maxBytes: o.maxBytes ?? null, stoppedBy: r.stoppedBy, bytesPerSecond: r.bytesPerSecond, repairs: r.repairs, ...params },
-      windowPatches: r.patches,
-    });
-    sample = recorded.row.id;
-    const row = recorded.row;
-    checks = { copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy, causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [] };
-  } finally {
-    await catalogue.close();
+export async function runGeneration(ctx: CommandContext, req: GenerationRequest): Promise<GenerateReport | ManyReport> {
+  // A path is checked before any studio home exists: a refused model leaves nothing behind.
+  if (req.from.kind === 'path') await checkGeneration(req, null, null).catch(rewordPrompt);
+  let card: ReportCard | null = null;
+  const result = await withStudio(ctx, async (studio) => {
+    let bar: Progress | undefined;
+    try {
+      const r = await studio.samples.generate(req, {
+        signal: ctx.signal,
+        keepCancelled: false,
+        onPatch: (e) => {
+          if (e.sample !== 0) return;
+          bar ??= ctx.startProgress({ label: 'generating', total: req.sampling.maxBytes, unit: 'bytes' });
+          bar.update(e.bytes, `patch ${e.patches}`);
+        },
+      }).catch(rewordPrompt);
+      // A batch gets its report card (the same judge as `bgpt report`), from the samples as made.
+      if (req.count > 1 && r.cancelled.length === 0) {
+        const d = resolveSampling(req);
+        card = await studio.cards.record(r.resolved, req.ext, r.made, { topK: d.topK, topP: d.topP, temperature: d.temperature, firstSeed: r.seed, constrained: r.made.every((m) => m.constrained) });
+      }
+      return r;
+    } finally {
+      bar?.finish();
+    }
+  });
+  return writeOutputs(ctx, req, result, card);
+}
+
+function rewordPrompt(err: unknown): never {
+  throw err instanceof PromptTooLongError ? new UserError(promptTooLongHint(err), 'BAD_ARGS') : err;
+}
+
+async function writeOutputs(ctx: CommandContext, req: GenerationRequest, r: GenerationResult, card: ReportCard | null): Promise<GenerateReport | ManyReport> {
+  if (r.cancelled.length > 0) {
+    throw new UserError(`cancelled after ${r.cancelled[0].generated} bytes${req.count > 1 ? ' a sample' : ''}; nothing written`, 'CANCELLED');
   }
+  const out = ctx.opts.out as string;
+  const reports: GenerateReport[] = [];
+  try {
+    for (const s of r.samples) {
+      const file = req.count === 1 ? out : numberedOut(out, s.index);
+      await writeFileAtomic(file, s.made.bytes, PUBLIC_MODES);
+      reports.push(report(file, s));
+    }
+  } catch (err) {
+    // All or nothing: a failed write removes the files of the samples before it.
+    await Promise.all(reports.map((x) => fs.rm(x.out, { force: true })));
+    throw err;
+  }
+  if (req.count === 1) return reports[0];
+  return { ...reports[0], count: req.count, samples: reports, totalBytesPerSecond: Math.round(r.totalBytesPerSecond), reportCard: card! };
+}
+
+function report(out: string, s: GenerationSample): GenerateReport {
+  const { made, row } = s;
   return {
-    out, bytes: r.bytes.length, valid: judged.verdict === 'valid', verdict: judged.verdict,
-    ...(judged.reason ? { reason: judged.reason } : {}),
-    generated: r.generated, stoppedBy: r.stoppedBy, seed: r.seed, bytesPerSecond: Math.round(r.bytesPerSecond), sample,
-    repairs: r.repairs, ...checks,
+    out, bytes: made.bytes.length, valid: row.validity === 'valid', verdict: row.validity,
+    ...(row.validityReason ? { reason: row.validityReason } : {}),
+    generated: made.generated, stoppedBy: made.stoppedBy, seed: made.seed, bytesPerSecond: Math.round(made.bytesPerSecond), sample: row.id,
+    repairs: made.repairs, copiedShare: row.copiedShare, closestFile: row.closestFile, isCopy: row.isCopy,
+    causes: row.guidance?.causes ?? [], advice: row.guidance?.advice ?? [],
   };
 }
 
@@ -167,23 +179,6 @@ export function formatReport(result: unknown): string {
   return lines.join('\n');
 }
 
-/** What generate prints with --count N > 1: the first sample's docs/cli.md fields, then every sample. */
-export interface ManyReport extends GenerateReport {
-  count: number;
-  /** Every sample, the first included; sample i was made with seed (seed + i) mod 2^32. */
-  samples: GenerateReport[];
-  /** Bytes generated by all samples per second of wall time (the batch shares each weight read). */
-  totalBytesPerSecond: number;
-  /** The batch's report card (studio/report-card.ts), stored in the catalogue as `bgpt report` stores one. */
-  reportCard: ReportCard;
-}
-
-/** `song.mid` → `song-1.mid`, `song-2.mid`, ...: one file per sample beside the asked name. */
-export function numberedOut(out: string, i: number): string {
-  const ext = path.extname(out);
-  return path.join(path.dirname(out), `${path.basename(out, ext)}-${i + 1}${ext}`);
-}
-
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'sample a new file from a checkpoint',
@@ -192,61 +187,30 @@ export const generateCommand: CommandSpec = {
     CHECKPOINT_OPTION,
     { name: 'ext', type: 'string', description: 'extension of the file to make (its start patch), e.g. mid, abc, txt', required: true },
     { name: 'prompt', type: 'string', description: 'file whose bytes the new file starts with' },
-    { name: 'count', type: 'number', description: `samples made at once, sharing each weight read (1..${MAX_BATCH}); with N > 1, FILE-1.EXT ... FILE-N.EXT, seeds S, S+1, ...`, default: 1 },
+    { name: 'count', type: 'number', description: `samples made at once, sharing each weight read (1..${MAX_COUNT}); with N > 1, FILE-1.EXT ... FILE-N.EXT, seeds S, S+1, ...`, default: 1 },
     { name: 'prompt-bytes', type: 'number', description: 'use only the first N bytes of the prompt file' },
     ...SAMPLING_OPTIONS,
   ],
   maxPositionals: 0,
   async run(ctx) {
     const count = ctx.opts.count as number;
-    if (!(Number.isInteger(count) && count >= 1 && count <= MAX_BATCH)) throw new UserError(`--count must be a whole number from 1 to ${MAX_BATCH}, got ${count}`, 'BAD_ARGS');
+    if (!(Number.isInteger(count) && count >= 1 && count <= MAX_COUNT)) throw new UserError(`--count must be a whole number from 1 to ${MAX_COUNT}, got ${count}`, 'BAD_ARGS');
     const cut = ctx.opts.promptBytes as number | undefined;
     if (cut !== undefined && (!Number.isInteger(cut) || cut < 0)) throw new UserError(`--prompt-bytes must be a whole number of bytes, got ${cut}`, 'BAD_ARGS');
     if (cut !== undefined && ctx.opts.prompt === undefined) throw new UserError('--prompt-bytes needs --prompt FILE', 'BAD_ARGS');
-    const whole = ctx.opts.prompt === undefined ? undefined : (await readInputFile(ctx.opts.prompt as string)).bytes;
+    const promptFile = ctx.opts.prompt as string | undefined;
+    const whole = promptFile === undefined ? undefined : (await readInputFile(promptFile)).bytes;
     const prompt = whole && cut !== undefined ? whole.subarray(0, cut) : whole;
-    const checkpoint = await checkpointFlag(ctx);
-    await assertCheckpointFits(checkpoint);
-    const model = await loadInferenceModel(checkpoint, { batch: Math.max(count, PREFILL_BATCH) });
-    const { patchSize, patchLength } = model.config;
-    if (prompt && Math.floor(prompt.length / patchSize) + 1 >= patchLength) throw new UserError(promptTooLongHint(prompt.length, model.config), 'BAD_ARGS');
-    const ext = ctx.opts.ext as string;
-    const provenance = { prompt: ctx.opts.prompt ?? null, promptBytes: prompt?.length ?? 0 };
-    if (count === 1) {
-      const r = await generate(model, { ext, prompt, ...samplingFromFlags(ctx, ext) });
-      return writeResult(ctx, ext, r, provenance);
-    }
-    const started = performance.now();
-    const rs = await generateMany(model, { ext, prompt, ...samplingFromFlags(ctx, ext), count });
-    const seconds = (performance.now() - started) / 1000;
-    const cancelled = rs.find((r) => r.stoppedBy === 'cancelled');
-    if (cancelled) throw new UserError(`cancelled after ${cancelled.generated} bytes a sample; nothing written`, 'CANCELLED');
-    const samples: GenerateReport[] = [];
-    try {
-      for (let i = 0; i < rs.length; i++) samples.push(await writeResult(ctx, ext, rs[i], { ...provenance, count, sample: i }, numberedOut(ctx.opts.out as string, i)));
-    } catch (err) {
-      // All or nothing: a failed write removes the files of the samples before it.
-      await Promise.all(samples.map((s) => fs.rm(s.out, { force: true })));
-      throw err;
-    }
-    const total = rs.reduce((a, r) => a + r.generated, 0);
-    const sampling = samplingFromFlags(ctx, ext);
-    const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
-    let reportCard: ReportCard;
-    try {
-      reportCard = await recordReportCard(catalogue, {
-        checkpoint, ext, samples: rs.map((r) => ({ bytes: r.bytes, seed: r.seed, stoppedBy: r.stoppedBy })),
-        sampling: { topK: sampling.topK ?? 0, topP: sampling.topP ?? 1, temperature: sampling.temperature ?? 1, firstSeed: rs[0].seed, constrained: sampling.constrain !== false },
-      });
-    } finally {
-      await catalogue.close();
-    }
-    const report: ManyReport = { ...samples[0], count, samples, totalBytesPerSecond: Math.round(seconds > 0 ? total / seconds : 0), reportCard };
-    return report;
+    const ext = requests.generateRequest.shape.ext.safeParse(ctx.opts.ext);
+    if (!ext.success) throw new UserError(`--ext ${String(ctx.opts.ext)}: ${ext.error.issues[0].message}`, 'BAD_ARGS');
+    return runGeneration(ctx, {
+      from: await checkpointFlag(ctx), ext: ext.data, prompt, promptName: promptFile === undefined ? undefined : path.basename(promptFile),
+      sampling: samplingFromFlags(ctx), count,
+    });
   },
   format(result) {
     const r = result as ManyReport;
     if (!r.samples) return formatReport(result);
-    return [...r.samples.map(formatReport), `${r.count} samples at once: ${r.totalBytesPerSecond} bytes/s in all`, formatCard(r.reportCard)].join('\n');
+    return [...r.samples.map(formatReport), `${r.count} samples at once: ${r.totalBytesPerSecond} bytes/s in all`, ...(r.reportCard ? [formatCard(r.reportCard)] : [])].join('\n');
   },
 };

@@ -2,13 +2,12 @@
 // studio home. A download shows a progress bar on a terminal's stderr (plain lines otherwise), resumes
 // what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
-import { Catalogue } from '../../catalogue/catalogue';
-import { resolveHome } from '../../catalogue/paths';
 import type { ModelKind } from '../../catalogue/models';
 import type { ModelInfo } from '../../shared/contract';
 import { UserError } from '../../shared/errors';
 import { humanBytes, type DownloadProgress } from '../../studio/download';
-import { HF_ENDPOINT_ENV, ModelService, PUBLISHED_MODELS } from '../../studio/models';
+import { HF_ENDPOINT_ENV, PUBLISHED_MODELS, type ModelService } from '../../studio/models';
+import { withStudio } from '../studio';
 
 const NAME_OPTION: OptionSpec = { name: 'name', type: 'string', description: 'model name (default: the file name without .pth)' };
 const KIND_OPTION: OptionSpec = {
@@ -33,13 +32,7 @@ function cliModel(m: ModelInfo & { path: string }) {
 }
 
 async function withModels<T>(ctx: CommandContext, fn: (models: ModelService, located: (m: ModelInfo) => Promise<ModelInfo & { path: string }>) => Promise<T>): Promise<T> {
-  const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
-  try {
-    const service = new ModelService(catalogue.home, catalogue);
-    return await fn(service, async (m: ModelInfo) => ({ ...m, path: await service.pathOf(m.id) }));
-  } finally {
-    await catalogue.close();
-  }
+  return withStudio(ctx, (studio) => fn(studio.models, async (m: ModelInfo) => ({ ...m, path: await studio.models.pathOf(m.id) })));
 }
 
 function formatEta(s: number | null): string {

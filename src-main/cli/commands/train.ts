@@ -7,13 +7,10 @@ import { HOME_OPTION, type CommandContext, type CommandSpec } from '../framework
 import { UserError } from '../../shared/errors';
 import { defaultNumHeads, presetConfig, validateConfig, PRESETS, type BGPTConfig, type PresetName } from '../../shared/config';
 import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
-import { resolveHome } from '../../catalogue/paths';
-import { EngineHost } from '../../engine-host/host';
-import { spawnNodeEngine } from '../../engine-host/node-process';
-import { openStudio, type Studio } from '../../studio/studio';
-import { readCheckpointInfo } from '../../engine-host/jobs';
+import type { Studio } from '../../studio/studio';
 import type { Progress } from '../progress';
 import { profileOf, trainDefaults, type TrainDefaults } from '../../shared/recipe';
+import { checkpointFlag, withStudio } from '../studio';
 
 /** What "loss" means in every number this command and `bgpt eval` print (docs/model.md). */
 export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted byte (every byte after the start patch, padding and end patch included, as the reference reports); bits/byte = loss / ln 2';
@@ -120,8 +117,8 @@ export const trainCommand: CommandSpec = {
     if (classify && o.conversion) throw new UserError('--mode classify and --conversion do not go together', 'BAD_ARGS');
     presetConfig((o.preset as string | undefined) ?? 'tiny'); // an unknown preset fails before anything is imported
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
-    const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
-    try {
+    // Training keeps the engine process: Ctrl-C and a crash stop the engine, never this process's bookkeeping.
+    return withStudio(ctx, async (studio) => {
       const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
       const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom, classify);
       ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
@@ -135,9 +132,11 @@ export const trainCommand: CommandSpec = {
       ctx.signal.removeEventListener('abort', stop);
       const final = await studio.runs.summary(run.id);
       if (!outcome) throw new UserError(final.error ?? 'training failed', 'TRAIN_FAILED');
+      if (outcome.status === 'stopped') {
+        ctx.progress(`stopped at step ${outcome.steps} of ${run.totalSteps}, last/ saved; continue with: bgpt train --resume ${run.id}${o.home ? ` --home ${o.home}` : ''}`);
+      }
       // The eval loss of the checkpoint named (best/ holds the best evaluation, not the latest one).
-      const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
-      const evalLoss = info?.evalLoss ?? outcome.evalLoss;
+      const evalLoss = await studio.runs.checkpointEvalLoss(outcome);
       return {
         checkpoint: outcome.checkpoint,
         steps: outcome.steps,
@@ -153,9 +152,7 @@ export const trainCommand: CommandSpec = {
         status: outcome.status,
         ...(run.mode === 'classification' ? { evalAccuracy: outcome.evalAccuracy ?? null } : {}),
       };
-    } finally {
-      await studio.close();
-    }
+    }, 'process');
   },
   format(result) {
     const r = result as { checkpoint: string; steps: number; trainLoss: number | null; evalLoss: number | null; bytesPerSecond: number };
@@ -194,5 +191,6 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, cl
   }
   // Crops are worth knowing before the first step, not after (docs/walkthrough.md).
   if (!o.resume) for (const w of (await studio.runs.estimate(parsed.data)).warnings) ctx.progress(`warning: ${w}`);
-  return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
+  const initFrom = o.init === undefined ? undefined : await checkpointFlag(ctx, 'init');
+  return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom });
 }

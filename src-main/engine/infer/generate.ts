@@ -5,10 +5,11 @@ import { randomInt } from 'node:crypto';
 import { VOCAB_SIZE } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
-import { Rng } from '../rng';
+import { Rng } from '../model/rng';
 import type { InferenceModel } from './model';
 import { Sampler, type SamplingOptions } from './sampling';
 import { constraintFor, type ByteConstraint } from '../../formats/constraints';
+import { SEED_LIMIT, sampleSeed } from '../../shared/seeds';
 
 export type StopReason = 'end' | 'max-bytes' | 'window' | 'cancelled';
 
@@ -100,7 +101,7 @@ interface RunOutcome {
   seconds: number;
 }
 
-const MAX_SEED = 2 ** 32;
+const MAX_SEED = SEED_LIMIT.max + 1;
 
 function checkOptions(opts: SampleRunOptions): { maxBytes: number; seed: number } {
   const { maxBytes, seed } = opts;
@@ -346,7 +347,7 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
 
 /** Options of `generateMany`: those of `generate`, and how many samples. */
 export interface GenerateManyOptions extends GenerateOptions {
-  /** Samples made at once (1..model.batch); sample i uses seed (seed + i) mod 2^32. */
+  /** Samples made at once (1..model.batch); sample i uses sampleSeed(seed, i) = (seed + i) mod 2^32 (shared/seeds.ts). */
   count: number;
 }
 
@@ -371,7 +372,7 @@ export async function generateMany(model: InferenceModel, opts: GenerateManyOpti
   const patches = new Int32Array((whole + 1) * patchSize);
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
-  const seeds = Array.from({ length: count }, (_, i) => (seed + i) % MAX_SEED);
+  const seeds = Array.from({ length: count }, (_, i) => sampleSeed(seed, i));
   // Format-aware sampling steers each sample by its own bytes (formats/constraints.ts): those samples are made
   // one after another, so sample i stays exactly what `generate` makes with its seed.
   if (guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize)) !== null) {

@@ -2,10 +2,10 @@
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../io/checkpoint';
 import { UserError } from '../../shared/errors';
-import { checkTensors } from '../weights';
-import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
+import { checkTensors } from '../model/weights';
+import { decodeTensorBytes, readSafetensorsIndex } from '../io/safetensors';
 import { InferenceModel, transposeInto } from './model';
 
 export { InferenceModel, MAX_BATCH } from './model';

@@ -4,8 +4,8 @@
 import { VOCAB_SIZE, type BGPTConfig } from '../../shared/config';
 import { SPECIAL } from '../../shared/patches';
 import { UserError } from '../../shared/errors';
-import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX, checkTensors } from '../weights';
-import type { Tensor } from '../safetensors';
+import { BYTE_PREFIX, BYTE_WTE, PATCH_PREFIX, checkTensors } from '../model/weights';
+import type { Tensor } from '../io/safetensors';
 import { Arena, type Kernels } from './arena';
 
 /** GPT-2's layer-norm epsilon (HF GPT2Config.layer_norm_epsilon). */

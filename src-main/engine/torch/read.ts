@@ -4,8 +4,8 @@
 // Only the model's tensors are read, each straight from its zip entry into its Float32Array.
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { halfToFloat, type Tensor } from '../safetensors';
-import { BYTE_WTE, LM_HEAD } from '../weights';
+import { halfToFloat, type Tensor } from '../io/safetensors';
+import { BYTE_WTE, LM_HEAD } from '../model/weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, inferConfig, type ModelKind } from './infer-config';
 import { DTYPE_BYTES, PyDict, PyTuple, TensorRef, unpickle, type PyValue, type TorchDtype } from './pickle';
 import { TorchZip } from './zip';
@@ -35,11 +35,6 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(file: string, what: string): never {
   throw new UserError(`${file}: ${what}`, 'BAD_CHECKPOINT');
-}
-
-/** True for the file names PyTorch checkpoints go by. */
-export function isTorchCheckpointPath(p: string): boolean {
-  return /\.(pth|pt)$/i.test(p);
 }
 
 /** The archive's folder prefix (torch names it after the file, newer versions 'archive'). */

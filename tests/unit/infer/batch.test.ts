@@ -11,7 +11,7 @@ import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infe
 import { fileSequence } from '../../../src-main/shared/patches';
 import { UserError } from '../../../src-main/shared/errors';
 import type { BGPTConfig } from '../../../src-main/shared/config';
-import type { Tensor } from '../../../src-main/engine/safetensors';
+import type { Tensor } from '../../../src-main/engine/io/safetensors';
 import { TINY_A_CHECKPOINT, copyTensors, tinyA } from './helpers';
 
 const BYTE_LN_F = 'byte_level_decoder.base.transformer.ln_f.';

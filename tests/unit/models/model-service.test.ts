@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { ModelService } from '../../../src-main/studio/models';
-import { resolveCheckpoint } from '../../../src-main/studio/resolve-checkpoint';
+import { checkpointArg, resolveCheckpoint } from '../../../src-main/studio/checkpoints';
 
 const PTH_FILE = path.join(__dirname, '../../fixtures/parity/tiny-a/model.pth');
 const PTH = new Uint8Array(readFileSync(PTH_FILE));
@@ -69,16 +69,19 @@ describe('ModelService', () => {
   it('resolves --checkpoint as a path, then a model by name or id, and marks a vanished file missing', async () => {
     const imported = await models.importPath(PTH_FILE, { name: 'tiny' });
     const m = { ...imported, path: await models.pathOf(imported.id) };
-    expect((await resolveCheckpoint(PTH_FILE, home)).from).toBe('file');
-    expect(await resolveCheckpoint('tiny', home)).toMatchObject({ from: 'model', path: m.path });
-    expect(await resolveCheckpoint(m.id, home)).toMatchObject({ from: 'model', path: m.path });
-    await expect(resolveCheckpoint('nope', home)).rejects.toThrow(`--checkpoint 'nope': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`);
+    const resolve = async (arg: string) => resolveCheckpoint(catalogue, await checkpointArg(arg));
+    expect(await resolve(PTH_FILE)).toMatchObject({ form: 'torch', model: null, run: null });
+    expect(await resolve('tiny')).toMatchObject({ form: 'torch', path: m.path, model: { id: m.id } });
+    expect(await resolve(m.id)).toMatchObject({ form: 'torch', path: m.path, model: { id: m.id } });
+    // A reference names a model by id only: its name is no id.
+    await expect(resolveCheckpoint(catalogue, { kind: 'model', modelId: 'tiny' })).rejects.toThrow("no model 'tiny'");
+    await expect(resolve('nope')).rejects.toThrow(`--checkpoint 'nope': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`);
     const renamed = await models.rename(m.id, 'tiny-2');
     expect(renamed.name).toBe('tiny-2');
     await fs.rm(m.path);
     await catalogue.reconcile();
     expect((await models.get('tiny-2')).missing).toBe(true);
-    await expect(resolveCheckpoint('tiny-2', home)).rejects.toThrow(/missing its file/);
+    await expect(resolve('tiny-2')).rejects.toThrow(/missing its file/);
     await models.delete(m.id);
     expect(existsSync(path.dirname(m.path))).toBe(false);
   });

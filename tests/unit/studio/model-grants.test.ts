@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-model-grants-'));
   pth = path.join(tmp, 'weights-tiny.pth');
   copyFileSync(TINY_PTH, pth);
-  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
 });
 
 afterAll(async () => {
@@ -31,18 +31,18 @@ afterAll(async () => {
 describe('importModelPath by dialog handle', () => {
   it('imports the one file a model dialog granted, once', async () => {
     const sel = studio.grants.grant([pth]);
-    const model = await studio.handlers.importModelPath({ selection: sel.selection, name: 'granted' });
+    const model = await studio.api.importModelPath({ selection: sel.selection, name: 'granted' });
     expect(model).toMatchObject({ name: 'granted', kind: 'generative' });
-    expect((await studio.handlers.listModels()).map((m) => m.id)).toContain(model.id);
-    await expect(studio.handlers.importModelPath({ selection: sel.selection, name: 'again' })).rejects.toThrow(/unknown or expired/);
+    expect((await studio.api.listModels()).map((m) => m.id)).toContain(model.id);
+    await expect(studio.api.importModelPath({ selection: sel.selection, name: 'again' })).rejects.toThrow(/unknown or expired/);
   });
 
   it('refuses a path the renderer names, as a field and as a handle', async () => {
     const dispatch = createDispatcher(studio.handlers);
     const r = await dispatch('importModelPath', { path: pth });
     expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    await expect(studio.handlers.importModelPath({ selection: pth })).rejects.toThrow(/unknown or expired/);
-    expect((await studio.handlers.listModels()).map((m) => m.name)).toEqual(['granted']);
+    await expect(studio.api.importModelPath({ selection: pth })).rejects.toThrow(/unknown or expired/);
+    expect((await studio.api.listModels()).map((m) => m.name)).toEqual(['granted']);
   });
 
   it('takes exactly one file from a selection', () => {

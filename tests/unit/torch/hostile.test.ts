@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { UserError } from '../../../src-main/shared/errors';
 import { readTorchCheckpoint, writeTorchCheckpoint } from '../../../src-main/engine/torch/index';
 import { writeStoredZip } from '../../../src-main/engine/torch/write';
-import { loadModel } from '../../../src-main/engine/checkpoint';
-import { readSafetensors } from '../../../src-main/engine/safetensors';
+import { loadModel } from '../../../src-main/engine/io/checkpoint';
+import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

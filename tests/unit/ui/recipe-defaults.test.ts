@@ -48,7 +48,7 @@ describe('train form: the recipe for ABC tunes', () => {
   });
 
   it('leaves a fine-tune and a non-generative mode alone', () => {
-    const ft = { ...defaultTrainForm(), initFrom: { runId: 'r1', checkpoint: 'best' as const } };
+    const ft = { ...defaultTrainForm(), initFrom: { kind: 'run' as const, runId: 'r1', checkpoint: 'best' as const } };
     applyDatasetDefaults(ft, tunes);
     expect(ft.preset).toBe('tiny');
     const cls = { ...defaultTrainForm(), mode: 'classification' as const };
