@@ -45,11 +45,13 @@ function readVlq(b: Uint8Array, at: number, limit: number): Vlq {
 export const channelDataBytes = (status: number): number => ((status & 0xf0) === 0xc0 || (status & 0xf0) === 0xd0 ? 1 : 2);
 
 /**
- * Scans events from `start` up to `limit`. Stops after End of Track, at the start of the next
- * 'MTrk', or before an event that runs past `limit` (a truncated file): `end` is then the last
- * complete event boundary. A byte sequence that is no event at all is an error.
+ * Scans events from `start` up to `limit`. Stops after End of Track, before an event that runs past
+ * `limit` (a truncated file), and, when looking for where a broken track ends (`findNext`), at the
+ * start of the next 'MTrk': `end` is then the last complete event boundary. Inside a chunk whose length
+ * is trusted, 'MTrk' is just four data bytes (a delta and a running-status note can spell it). A byte
+ * sequence that is no event at all is an error.
  */
-function scanTrack(b: Uint8Array, start: number, limit: number): TrackScan | { error: string } {
+function scanTrack(b: Uint8Array, start: number, limit: number, findNext: boolean): TrackScan | { error: string } {
   let at = start;
   let running = 0;
   let notes = 0;
@@ -58,7 +60,7 @@ function scanTrack(b: Uint8Array, start: number, limit: number): TrackScan | { e
     end, hasEnd, notes, hanging: [...sounding].flatMap(([k, n]) => Array<[number, number]>(n).fill([k >> 7, k & 0x7f])),
   });
   while (at < limit) {
-    if (at + 4 <= limit && ascii(b, at, 4) === 'MTrk') return done(at, false);
+    if (findNext && at + 4 <= limit && ascii(b, at, 4) === 'MTrk') return done(at, false);
     const delta = readVlq(b, at, limit);
     if (delta && 'overlong' in delta) return { error: `delta time longer than 4 bytes at offset ${at}` };
     if (!delta || delta.next >= limit) return done(at, false);
@@ -117,12 +119,12 @@ function readTrack(b: Uint8Array, at: number, index: number, fixes: string[]): T
   const declared = view(b).getUint32(at + 4);
   const start = at + 8;
   if (start + declared <= b.length) {
-    const inChunk = scanTrack(b, start, start + declared);
+    const inChunk = scanTrack(b, start, start + declared, false);
     if ('end' in inChunk && inChunk.hasEnd && inChunk.end === start + declared && inChunk.hanging.length === 0) {
       return { events: b.subarray(start, start + declared), next: start + declared, notes: inChunk.notes };
     }
   }
-  const scan = scanTrack(b, start, b.length);
+  const scan = scanTrack(b, start, b.length, true);
   if ('error' in scan) return { error: `track ${index + 1}: ${scan.error}` };
   let events = b.subarray(start, scan.end);
   if (scan.hanging.length > 0) {

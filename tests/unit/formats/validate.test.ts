@@ -184,3 +184,12 @@ describe('MIDI structure (beyond "parses")', () => {
     expect(v.repaired![9]).toBe(1);
   });
 });
+
+describe('MIDI structure: a chunk whose length holds', () => {
+  it('reads "MTrk" inside a track as the data bytes it is (a delta 0x4d, a running-status note 54 72, a delta 6b)', () => {
+    const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 1, 0, 1, 0x01, 0xe0];
+    const events = [0x00, 0x90, 0x40, 0x40, 0x4d, 0x54, 0x72, 0x6b, 0x40, 0x00, 0x00, 0x80, 0x54, 0x00, 0x00, 0xff, 0x2f, 0x00];
+    const bytes = Uint8Array.from([...header, 0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length, ...events]);
+    expect(midiStructure(bytes)).toEqual({ verdict: { verdict: 'valid' }, tracks: 1, notes: 2 });
+  });
+});
