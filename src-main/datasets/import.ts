@@ -261,11 +261,20 @@ class Planner {
   }
 }
 
+/**
+ * Blob writes in flight at once: each is a file and a folder fsync, and a collection of 200,000 tunes
+ * would otherwise wait on them one by one (the disk takes a batch of syncs about as fast as one).
+ */
+const WRITE_CONCURRENCY = 16;
+
 /** Copies each planned blob that is not there yet; on failure removes the ones it created. */
 export async function commitBlobs(plan: ImportPlan, sources: Map<string, BlobSource>, options: ImportOptions): Promise<void> {
   const created: string[] = [];
-  try {
-    for (const file of plan.files) {
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async () => {
+    while (failed === null && next < plan.files.length) {
+      const file = plan.files[next++];
       throwIfAborted(options.signal);
       const target = blobPath(options.home, file.sha256);
       if ((await fs.stat(target).catch(() => null))?.size === file.size) continue;
@@ -275,9 +284,11 @@ export async function commitBlobs(plan: ImportPlan, sources: Map<string, BlobSou
       await writeFileAtomic(target, bytes);
       created.push(target);
     }
-  } catch (err) {
+  };
+  await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, () => worker().catch((err: unknown) => { failed ??= err; })));
+  if (failed !== null) {
     await Promise.all(created.map((p) => fs.rm(p, { force: true })));
-    throw err;
+    throw failed;
   }
 }
 

@@ -20,6 +20,8 @@ import { hfEndpoint } from './models';
 
 /** Largest file of a collection: IrishMAN's train.json is about 80 MB; a zip of books may be bigger. */
 export const MAX_COLLECTION_BYTES = 2 * 1024 ** 3;
+/** Largest JSON file of a collection read (parsed in memory). */
+const MAX_JSON_BYTES = 512 * 1024 ** 2;
 const OFFLINE_HINT = 'download the file elsewhere and use `bgpt datasets import`';
 
 /** One file to fetch: where from, how its tunes are stored, the split a collection gives it. */
@@ -71,6 +73,8 @@ export function resolveCollection(spec: string, allowUrls: boolean, name?: strin
 /** The import entries of one downloaded file, with what was left out. */
 async function entriesOf(f: Fetch, file: string): Promise<{ entries: ImportEntry[]; skipped: { path: string; reason: string }[] }> {
   if (f.format === 'irishman-json') {
+    // JSON is parsed whole: IrishMAN's train.json is about 80 MB; past this it is not IrishMAN.
+    if ((await fs.stat(file)).size > MAX_JSON_BYTES) throw new UserError(`${f.label} is larger than ${MAX_JSON_BYTES / 1024 ** 2} MiB: not IrishMAN's JSON`, 'TOO_LARGE');
     const { entries, refused } = irishmanEntries(new Uint8Array(await fs.readFile(file)), f.split ?? 'train', f.label);
     return { entries, skipped: refused ? [{ path: f.label, reason: `${refused} record${refused === 1 ? '' : 's'} without ABC text` }] : [] };
   }
