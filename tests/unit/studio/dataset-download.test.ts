@@ -178,3 +178,20 @@ describe('bgpt datasets download', () => {
     expect(bad.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('over the browser transport', () => {
+  it('starts a named collection but refuses a URL, before anything is fetched', async () => {
+    const { openStudio } = await import('../../../src-main/studio/studio');
+    const { InProcessEngineHost } = await import('../../../src-main/engine-host/in-process');
+    const s = await openStudio({ home: mkdtempSync(path.join(tmp, 'http-')), engine: new InProcessEngineHost(), transport: 'http', builtIns: false });
+    try {
+      await expect(Promise.resolve().then(() => s.handlers.downloadDataset({ source: `${server.base}/datasets/x/y/resolve/main/demo.abc` }))).rejects.toThrow(/the browser may not make the studio fetch other URLs/);
+      const { downloadId } = await s.handlers.downloadDataset({ source: 'irishman' });
+      expect(downloadId).toMatch(/^dd_/);
+      for (let i = 0; i < 400 && s.collections.list().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect((await s.datasets.list()).map((d) => d.name)).toContain('IrishMAN');
+    } finally {
+      await s.close();
+    }
+  });
+});
