@@ -35,7 +35,7 @@ export const LAYERS: Record<string, readonly string[]> = {
 export const PACKAGES: Record<string, readonly string[]> = {
   shared: ['zod'],
   node: [],
-  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'jpeg-js', 'wavefile'],
+  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'fflate', 'jpeg-js', 'wavefile'],
   checkpoint: [],
   engine: [
     '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
@@ -57,10 +57,10 @@ export const PACKAGES: Record<string, readonly string[]> = {
  * Layers whose modules must never load TF.js, even through other layers: the studio services, the catalogue, the
  * shells. Checked by following every static, value-level import (type-only imports are erased by TypeScript; a
  * dynamic `import()` is the sanctioned lazy door, e.g. the CLI's in-process engine host and the studio's .pth
- * inspector). studio joins this list once studio/model-file.ts, the one studio module that still reads a .pth with
- * the engine's reader (whose weights module imports TF.js), hands that reading to the engine process (issue 20).
+ * inspector). The engine's tensor names (model/weights.ts), which the .pth reader needs, are kept apart from its TF.js
+ * variables (model/variables.ts) so that the studio can read a .pth's names without loading TF.js.
  */
-export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload', 'cli', 'main'];
+export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload', 'studio', 'cli', 'main'];
 const TFJS = /^@tensorflow\//;
 
 /** Layers that run in a browser as well as in Node: no Node built-ins. */

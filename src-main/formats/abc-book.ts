@@ -58,16 +58,19 @@ function withoutBlocks(lines: string[]): string[] {
   return out;
 }
 
-/** A line without its `%` comment (outside quoted strings; `\%` is a literal) and trailing spaces. */
+/**
+ * A line without its `%` comment (outside quoted strings; `\%` is a literal) and trailing spaces.
+ * trimEnd, not a `\s+$` regex: that one is quadratic on a line of many spaces (docs/security.md).
+ */
 export function stripComment(line: string): string {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (c === '\\') { i++; continue; }
     if (c === '"') quoted = !quoted;
-    else if (c === '%' && !quoted) return line.slice(0, i).replace(/\s+$/, '');
+    else if (c === '%' && !quoted) return line.slice(0, i).trimEnd();
   }
-  return line.replace(/\s+$/, '');
+  return line.trimEnd();
 }
 
 /**
@@ -78,7 +81,8 @@ function layout(line: string): string {
   const field = FIELD_LINE.exec(line);
   if (!field) return line.replace(/\t/g, ' ');
   let value = line.slice(2).trim().replace(/\s+/g, ' ');
-  if (field[1] === 'Q' || field[1] === 'L' || field[1] === 'M') value = value.replace(/\s*([=/])\s*/g, '$1');
+  // No spaces around '=' and '/' (split on the one character, then trim: linear, where `\s*[=/]\s*` is not).
+  if (field[1] === 'Q' || field[1] === 'L' || field[1] === 'M') value = value.split(/([=/])/).map((t) => t.trim()).join('');
   return `${field[1]}:${value}`;
 }
 
@@ -117,7 +121,7 @@ function inherit(tune: string[], header: string[]): string[] {
   if (header.length === 0) return tune;
   const kEnd = tune.findIndex((l) => /^K:/.test(l));
   const own = new Set(tune.slice(0, kEnd === -1 ? tune.length : kEnd).flatMap((l) => FIELD_LINE.exec(l)?.[1] ?? []));
-  const music = tune.filter((l) => !FIELD_LINE.test(l)).join('\n').replace(/"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]/g, '');
+  const music = header.some((l) => l[0] === 'U') ? bareMusic(tune.filter((l) => !FIELD_LINE.test(l)).join('\n')) : '';
   const uses = (l: string) => {
     const symbol = /^U:\s*(\S)/.exec(l)?.[1];
     return symbol !== undefined && music.includes(symbol);
@@ -126,6 +130,39 @@ function inherit(tune: string[], header: string[]): string[] {
   let at = 1;
   while (at < tune.length && /^T:/.test(tune[at])) at++;
   return [...tune.slice(0, at), ...add, ...tune.slice(at)];
+}
+
+/**
+ * Music without chord symbols and annotations ("…"), decorations (!…!) and inline fields ([K:…]): what a
+ * U: symbol's letter may be found in. One pass; an unclosed one stays as text. The next ']' is found once
+ * and kept while positions pass it (a regex `\[[A-Za-z]:[^\]]*\]` rescans the rest of the text from
+ * every unclosed `[K:`: quadratic, docs/security.md).
+ */
+function bareMusic(music: string): string {
+  const parts: string[] = [];
+  let close = -1; // the first ']' at or after the position, or Infinity
+  let from = 0;
+  let i = 0;
+  while (i < music.length) {
+    const c = music[i];
+    let end = -1;
+    if (c === '"' || c === '!') end = music.indexOf(c, i + 1);
+    else if (c === '[' && music[i + 2] === ':' && /[A-Za-z]/.test(music[i + 1] ?? '')) {
+      if (close < i) {
+        const found = music.indexOf(']', i);
+        close = found < 0 ? Infinity : found;
+      }
+      if (close !== Infinity) end = close;
+    }
+    if (end === -1) {
+      i++;
+      continue;
+    }
+    parts.push(music.slice(from, i));
+    i = from = end + 1;
+  }
+  parts.push(music.slice(from));
+  return parts.join('');
 }
 
 /** The first T: value of a tune's lines. */
@@ -139,7 +176,9 @@ export function titleOf(lines: string[]): string {
  */
 export function readTuneBook(text: string): TuneBook {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const starts = lines.flatMap((l, i) => (/^X:/.test(l) ? [i] : []));
+  // A loop, not flatMap: a 1 MB run of newlines would make a million empty arrays.
+  const starts: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith('X:')) starts.push(i);
   if (starts.length === 0) {
     const first = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('%'));
     if (first === -1) return { tunes: [], refused: [], header: [] };

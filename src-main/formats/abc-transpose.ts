@@ -49,6 +49,14 @@ function tonicOf(fifths: number): string | null {
   return FIFTHS_ORDER[fifths + 1 - 7 * acc] + (acc > 0 ? '#' : acc < 0 ? 'b' : '');
 }
 
+/**
+ * Does the rest of a K: value name explicit accidentals (`K:D ^g`, `K: C^f^c`)? Settings such as
+ * `clef=bass` are set aside word by word (a split on spaces: linear, where `[A-Za-z-]+=` is not).
+ */
+export function explicitAccidentals(rest: string): boolean {
+  return rest.split(/\s+/).some((w) => (w.includes('=') && !/^[_^=]/.test(w) ? false : /[_^=]{1,2}[A-Ga-g]/.test(w)));
+}
+
 /** Parses a K: value; `{error}` for what this transposer does not rewrite (explicit accidentals). */
 function parseKey(value: string): Key | { error: string } {
   // Percussion: the letters name instruments, not pitches.
@@ -66,7 +74,7 @@ function parseKey(value: string): Key | { error: string } {
     return { error: `unknown mode '${m[4]}' in K:${value.trim()}` };
   }
   // Explicit accidentals (`K:D ^g`, `K: C^f^c`), once `clef=bass`-like settings are set aside.
-  if (/[_^=]{1,2}[A-Ga-g]/.test(value.slice(m[1].length + 1 + m[3].length).replace(/[A-Za-z-]+=\S*/g, ''))) return { error: 'a key with explicit accidentals is not transposed' };
+  if (explicitAccidentals(value.slice(m[1].length + 1 + m[3].length))) return { error: 'a key with explicit accidentals is not transposed' };
   const modeFifths = mode in MODE_FIFTHS ? MODE_FIFTHS[mode] : 0;
   const acc = m[3] === '#' ? 1 : m[3] === 'b' ? -1 : 0;
   const start = m[1].length;
@@ -271,6 +279,7 @@ const BAR = /^(?::*\|+[\]:]*|:+|\[\|)/;
 function musicLine(line: string, t: Transposer): string {
   let out = '';
   let i = 0;
+  const lastClose = line.lastIndexOf(']');
   while (i < line.length) {
     const rest = line.slice(i);
     const c = line[i];
@@ -296,7 +305,8 @@ function musicLine(line: string, t: Transposer): string {
       i++;
       continue;
     }
-    const field = INLINE_FIELD.exec(rest);
+    // An inline field [X:…] with no ']' after it is text (the line's last ']' is found once, not per opening).
+    const field = c === '[' && i < lastClose && /^\[[A-Za-z]:/.test(rest) ? INLINE_FIELD.exec(rest) : null;
     if (field) {
       let value = field[2];
       if (field[1] === 'K') value = t.key(value);

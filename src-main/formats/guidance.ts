@@ -33,12 +33,27 @@ const ADVICE = {
   sampling: 'sample more conservatively: lower --temperature (e.g. 0.7) or --top-p (e.g. 0.8)',
 };
 
+/**
+ * Whether some line starts with `X:` after its leading whitespace. A scan of lines: `/^\s*X:/m`
+ * retried its `\s*` (which crosses newlines) from every line start, quadratic in blank lines.
+ */
+function hasXLine(text: string): boolean {
+  for (let start = 0; start <= text.length; ) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    if (line.trimStart().startsWith('X:')) return true;
+    if (end < 0) return false;
+    start = end + 1;
+  }
+  return false;
+}
+
 /** The cause of an invalid verdict, in words, from the validator's reason and the bytes. */
 function causeOf(bytes: Uint8Array, ext: string, reason: string): string {
   const modality = expectedModality(bytes, ext);
   if (bytes.length === 0) return 'the model ended the file at once: it is empty';
   if ((modality === 'abc' || modality === 'text') && decodeUtf8(bytes) === null) return 'not UTF-8 text: the model has not yet learned the characters of the format';
-  if (modality === 'abc' && !/^\s*X:/m.test(decodeUtf8(bytes) ?? '')) return `no tune header (no X: line): ${reason}`;
+  if (modality === 'abc' && !hasXLine(decodeUtf8(bytes) ?? '')) return `no tune header (no X: line): ${reason}`;
   if (modality === 'midi' && !(bytes[0] === 0x4d && bytes[1] === 0x54 && bytes[2] === 0x68 && bytes[3] === 0x64)) return 'no MIDI header (the file does not start with MThd)';
   return reason;
 }

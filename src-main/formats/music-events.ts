@@ -58,8 +58,10 @@ export function keySignature(value: string): number[] {
     const letter = fifths > 0 ? SHARP_ORDER[i] : SHARP_ORDER[6 - i];
     acc[LETTERS.indexOf(letter)] = fifths > 0 ? 1 : -1;
   }
-  // Explicit accidentals after the key (`K:D ^g`, `K: C^f^c`) change the signature too.
-  for (const e of value.slice(m[0].length).replace(/[A-Za-z-]+=\S*/g, '').matchAll(/(\^\^|\^|__|_|=)([A-Ga-g])/g)) {
+  // Explicit accidentals after the key (`K:D ^g`, `K: C^f^c`) change the signature too; settings such as
+  // clef=bass are set aside word by word (a split on spaces: linear).
+  const words = value.slice(m[0].length).split(/\s+/).filter((w) => !(w.includes('=') && !/^[_^=]/.test(w)));
+  for (const e of words.join(' ').matchAll(/(\^\^|\^|__|_|=)([A-Ga-g])/g)) {
     acc[LETTERS.indexOf(e[2].toUpperCase())] = e[1] === '=' ? 0 : (e[1][0] === '^' ? 1 : -1) * e[1].length;
   }
   return acc;
@@ -159,6 +161,7 @@ export function abcEvents(text: string): MusicEvents {
     if (line.startsWith('%')) continue;
     if (voice !== null && activeVoice !== voice) continue; // other voices: not this melody
     let at = 0;
+    const lastClose = line.lastIndexOf(']');
     while (at < line.length) {
       const rest = line.slice(at);
       const c = line[at];
@@ -168,7 +171,8 @@ export function abcEvents(text: string): MusicEvents {
         at = end === -1 ? line.length : end + 1;
         continue;
       }
-      const inline = /^\[([A-Za-z]):([^\]]*)\]/.exec(rest);
+      // An inline field with no ']' after it is not one (the line's last ']' is found once).
+      const inline = c === '[' && at < lastClose ? /^\[([A-Za-z]):([^\]]*)\]/.exec(rest) : null;
       if (inline) {
         if (inline[1] === 'V') activeVoice = inline[2].trim().split(/\s+/)[0];
         else fieldChange(inline[1], inline[2]);
@@ -193,7 +197,7 @@ export function abcEvents(text: string): MusicEvents {
       }
       if (c === '[' && /^\[[\^_=]*[A-Ga-g]/.test(rest)) {
         // A chord: its notes start together; it lasts as long as its first note (§4.17).
-        const end = line.indexOf(']', at);
+        const end = at < lastClose ? line.indexOf(']', at) : -1;
         if (end === -1) { at = line.length; continue; }
         const suffix = /^\]([0-9]*\/*[0-9]*)/.exec(line.slice(end))![1];
         let first: number | null = null;
@@ -243,7 +247,9 @@ export function abcEvents(text: string): MusicEvents {
         const last = notes[notes.length - 1];
         const delta = (c === '>' ? shift : -shift) * (last ? last.duration : unit);
         if (last) {
-          for (const x of notes.filter((x) => x.start === last.start)) x.duration += delta;
+          // The notes sounding at the last onset (a chord's) are at the end: walk back, not filter every note
+          // (a filter per '>' made "a>a>a>…" quadratic, docs/security.md).
+          for (let k = notes.length - 1; k >= 0 && notes[k].start === last.start; k--) notes[k].duration += delta;
           time += delta;
         }
         broken = c === '>' ? 1 - shift : 1 + shift;

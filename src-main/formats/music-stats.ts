@@ -46,13 +46,19 @@ export function featuresOf(e: MusicEvents): Features | null {
   for (let i = 1; i < melody.length; i++) iv[Math.max(-MAX_INTERVAL, Math.min(MAX_INTERVAL, melody[i].pitch - melody[i - 1].pitch)) + MAX_INTERVAL]++;
   const nl = new Array(LENGTH_CLASSES.length).fill(0);
   for (const n of notes) nl[lengthClass(n.duration)]++;
-  const pitches = notes.map((n) => n.pitch);
+  // A loop, not Math.max(...pitches): a spread of a million notes overflows the stack.
+  let low = Infinity;
+  let high = -Infinity;
+  for (const n of notes) {
+    low = Math.min(low, n.pitch);
+    high = Math.max(high, n.pitch);
+  }
   const bars = Math.max(1, e.barCount || 1);
   return {
     'pitch-class': normalise(pc),
     interval: normalise(iv),
     'note-length': normalise(nl),
-    'pitch-range': [Math.max(...pitches) - Math.min(...pitches)],
+    'pitch-range': [high - low],
     'notes-per-bar': [notes.length / bars],
   };
 }

@@ -12,7 +12,7 @@ import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
 import { writeFileAtomic, PUBLIC_MODES } from '../node/atomic';
 import { spawnUtilityEngine } from './engine-process';
-import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, startUrl } from './policy';
+import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, saveDialogName, startUrl } from './policy';
 
 let studio: Studio | null = null;
 let win: BrowserWindow | null = null;
@@ -128,12 +128,18 @@ async function main(): Promise<void> {
   const grants = studio.grants;
   studio.handlers.showOpenDialog = async (req) => {
     const r = req?.purpose === 'model'
-      ? await dialog.showOpenDialog(win ?? undefined!, { title: 'Import a bGPT model', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pth', 'pt'] }] })
+      // The checkpoint, and optionally its reference trainer log (logs-*.txt): a log is read only if chosen here.
+      ? await dialog.showOpenDialog(win ?? undefined!, {
+        title: 'Import a bGPT model (and, for its curves, its logs-*.txt)', properties: ['openFile', 'multiSelections'],
+        filters: [{ name: 'PyTorch checkpoint and its log', extensions: ['pth', 'pt', 'txt'] }],
+      })
       : await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
     return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);
   };
   studio.handlers.saveFile = async ({ defaultName, bytes }) => {
-    const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: defaultName });
+    // Pre-filled from a name main builds (a sanitised base name in the Downloads folder), never a path
+    // the renderer gives: a renderer must not steer the dialog to ~/.ssh/authorized_keys (docs/security.md).
+    const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: path.join(app.getPath('downloads'), saveDialogName(defaultName)) });
     if (r.canceled || !r.filePath) return null;
     await writeFileAtomic(r.filePath, bytes, PUBLIC_MODES);
     return r.filePath;

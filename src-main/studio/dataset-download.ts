@@ -16,7 +16,7 @@ import { UserError, errorLine } from '../shared/errors';
 import type { DatasetService } from './datasets';
 import { discardPartial, download, lockPart, partFileOf, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
-import { hfEndpoint } from './models';
+import { hfEndpoint, hubRedirectAllowed, transportProblem } from './published';
 
 /** Largest file of a collection: IrishMAN's train.json is about 80 MB; a zip of books may be bigger. */
 export const MAX_COLLECTION_BYTES = 2 * 1024 ** 3;
@@ -34,8 +34,6 @@ interface Fetch {
 
 interface Plan { files: Fetch[]; name: string; source: string }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
-
 /** The URL of a collection file on the Hugging Face endpoint (BGPT_HF_ENDPOINT for mirrors and tests). */
 export function collectionUrl(repo: string, file: string): string {
   return `${hfEndpoint()}/datasets/${repo}/resolve/main/${file}`;
@@ -47,11 +45,12 @@ export function checkCollectionUrl(spec: string): URL {
   try {
     url = new URL(spec);
   } catch {
-    throw new UserError(`'${spec}' is neither a tune collection (${TUNE_COLLECTIONS.map((c) => c.name).join(', ')}) nor a URL`, 'BAD_SOURCE');
+    throw new UserError(`'${spec.slice(0, 100)}' is neither a tune collection (${TUNE_COLLECTIONS.map((c) => c.name).join(', ')}) nor a URL`, 'BAD_SOURCE');
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return url;
-  throw new UserError(`${url.protocol === 'http:' ? 'plain http' : url.protocol.replace(':', '')} URLs are not fetched (only https, or http on this machine); got ${url.href.slice(0, 100)}`, 'BAD_URL');
+  // The one transport rule of every download (studio/published.ts).
+  const problem = transportProblem(url);
+  if (problem) throw new UserError(`cannot download ${url.href.slice(0, 100)}: ${problem}`, 'BAD_URL');
+  return url;
 }
 
 /** What `spec` names: a collection (its files and splits) or one URL; `allowUrls` false only lets names through. */
@@ -66,7 +65,13 @@ export function resolveCollection(spec: string, allowUrls: boolean, name?: strin
   }
   if (!allowUrls) throw new UserError(`'${spec.slice(0, 100)}' is not a tune collection this studio offers (${TUNE_COLLECTIONS.map((x) => x.name).join(', ')}); the browser may not make the studio fetch other URLs`, 'FORBIDDEN');
   const url = checkCollectionUrl(spec.trim());
-  const file = decodeURIComponent(url.pathname.split('/').pop() || 'tunes');
+  const last = url.pathname.split('/').pop() || 'tunes';
+  let file: string;
+  try {
+    file = decodeURIComponent(last);
+  } catch {
+    file = last; // a malformed %-escape: the name as written
+  }
   return { name: name ?? (file.replace(/\.(abc|zip|txt)$/i, '') || 'tunes'), source: url.href, files: [{ url: url.href, label: file, format: 'book-or-zip' }] };
 }
 
@@ -121,6 +126,8 @@ export class DatasetDownloads {
         opts.onNote?.(`downloading ${f.label}`);
         const r = await download({
           url: f.url, partFile: part, signal: opts.signal, maxBytes: MAX_COLLECTION_BYTES, offlineHint: OFFLINE_HINT,
+          // The browser names collections only, all on the hub: its redirects stay on the hub's hosts (as models').
+          redirectAllowed: opts.allowUrls ? undefined : (next) => hubRedirectAllowed(next),
           onProgress: (p) => opts.onProgress?.({ ...p, bytes: before + p.bytes, total: p.total === null ? null : before + p.total, file: f.label }),
         });
         before += r.size;
@@ -132,8 +139,9 @@ export class DatasetDownloads {
         for (const g of got) {
           opts.onNote?.(`reading ${g.f.label}`);
           const e = await entriesOf(g.f, g.file);
-          entries.push(...e.entries);
-          skipped.push(...e.skipped);
+          // Loops, not push(...): IrishMAN's train file is 214,122 records, past what one call's arguments hold.
+          for (const x of e.entries) entries.push(x);
+          for (const x of e.skipped) skipped.push(x);
         }
       } catch (err) {
         // Not a tune collection: keeping the bytes would only make the next run "resume" them.
@@ -146,7 +154,7 @@ export class DatasetDownloads {
       }
       opts.onNote?.(`importing ${entries.length} file${entries.length === 1 ? '' : 's'} as '${plan.name}'`);
       const report = await this.datasets.importEntries(plan.name, entries, plan.source, { keys: opts.keys, signal: opts.signal });
-      report.skipped.unshift(...skipped);
+      report.skipped = [...skipped, ...report.skipped];
       for (const g of got) await discardPartial(g.part);
       return report;
     } finally {

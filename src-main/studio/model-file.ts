@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, type BGPTConfig } from '../shared/config';
-import { inspectTorchCheckpoint, readReferenceLog } from '../engine/torch/index';
+import { inspectTorchCheckpointIsolated, readReferenceLog } from '../engine/torch/index';
 import { withoutTorchExtension } from '../checkpoint';
 import type { ModelMeta, ModelMetricRow } from '../catalogue/models';
 
@@ -26,9 +26,11 @@ export type ModelInspector = (file: string) => Promise<ModelFileInfo>;
  * The pickle, tensor names and shapes are read and checked against the inferred config (the
  * restricted reader, nothing executed); the tensor bytes are not loaded here — 440 MB of float32 in
  * the studio process just to throw away — the sha256 vouches for them and the engine reads them.
+ * The reading runs in a worker thread with a capped heap (engine/torch/isolated.ts): a file built to
+ * exhaust memory fails this import in one line and leaves the studio process running.
  */
 export const inspectModelFile: ModelInspector = async (file) => {
-  const ckpt = await inspectTorchCheckpoint(file);
+  const ckpt = await inspectTorchCheckpointIsolated(file);
   const config = ckpt.config;
   return {
     config,

@@ -10,9 +10,24 @@ import { CPU_EXTENSION, evaluateTraces, type Evaluation } from '../formats/cpu';
 import type { InputFile } from '../node/input-file';
 import type { ClassifyResult, FileBytes, ModelEvaluation, ModelEvaluateRequestParsed, ScoringBackend, SurprisalResult } from '../shared/contract';
 import { UserError } from '../shared/errors';
+import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig } from '../shared/config';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
+import { humanBytes } from './download';
 import { extOf } from '../shared/patches';
 import { randomBytes } from 'node:crypto';
 import { resolveCheckpoint, type CheckpointSpec } from './checkpoints';
+
+/**
+ * Refuses, before any file is read, an evaluation whose files and model do not fit in memory (docs/
+ * security.md, "Unbounded memory"): the files are read here, sent to the engine (base64 in its
+ * messages) and held there, about three copies, beside the model's weights. Up to 10,000 files of up
+ * to 64 MiB could otherwise be read by one request.
+ */
+export function assertEvaluationFits(count: number, fileBytes: number, config: BGPTConfig | null): void {
+  const model = config ? estimateInferenceMemoryBytes(config) : 0;
+  assertFits(`evaluating ${count} file(s) of ${humanBytes(fileBytes)}`, 3 * fileBytes + model, memoryLimits(null),
+    'evaluate fewer files (a lower limit) or a split with smaller files');
+}
 
 /** Greedy decoding: CPU-state accuracy asks for the model's most likely state, not a sample. */
 const CPU_EVAL_SAMPLING = { topK: 1, topP: 1, temperature: 1, seed: 0 } as const;
@@ -52,8 +67,11 @@ export class ScoringService {
     if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
     const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
     if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
+    const chosen = rows.slice(0, req.limit);
+    const config = resolved.model ? configFromJson(resolved.model.config, `model ${resolved.model.name}`) : resolved.run ? (resolved.run.config as unknown as BGPTConfig) : null;
+    assertEvaluationFits(chosen.length, chosen.reduce((n, f) => n + f.size, 0), config);
     const files: InputFile[] = [];
-    for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
+    for (const f of chosen) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
     this.engine.setActivity(`evaluating ${name}`);
     try {
       const r = await this.engine.call('evaluate', { checkpoint: resolved.path, files });

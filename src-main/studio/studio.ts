@@ -17,6 +17,7 @@ import { ScoringService } from './scoring';
 import { ModelService } from './models';
 import { DatasetDownloads } from './dataset-download';
 import { ReportCardService } from './report-card';
+import { pathRedactor, redactError, redactValue } from './redact';
 
 const VERSION: string = APP_VERSION;
 
@@ -54,6 +55,25 @@ export interface OpenStudioOptions {
   builtIns?: boolean;
 }
 
+/** Replies that hold only numbers and bytes: not walked for paths. */
+const NUMERIC_REPLIES = new Set<string>(['getMetrics', 'readFile', 'surprisal']);
+
+/** Wraps every handler so its reply and its error line are said without machine paths. */
+function redactHandlers(handlers: StudioHandlers, redact: (s: string) => string): void {
+  const table = handlers as unknown as Record<string, (arg: unknown) => unknown>;
+  for (const name of Object.keys(table)) {
+    const inner = table[name];
+    table[name] = async (arg: unknown) => {
+      try {
+        const value = await inner.call(handlers, arg);
+        return NUMERIC_REPLIES.has(name) ? value : redactValue(value, redact);
+      } catch (err) {
+        throw redactError(err, redact);
+      }
+    };
+  }
+}
+
 export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const catalogue = await Catalogue.open(opts.home, { checkpointInfo: readCheckpointInfo });
   const bus = new StudioEventBus();
@@ -64,7 +84,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const scoring = new ScoringService(catalogue, engine);
-  const models = new ModelService(catalogue.home, catalogue, bus);
+  const models = new ModelService(catalogue.home, catalogue, bus, undefined, { transport: opts.transport });
   const collections = new DatasetDownloads(catalogue.home, datasets, bus);
   const cards = new ReportCardService(catalogue, samples, bus);
   // A browser may start the named collections only, never make the studio fetch a URL it names (docs/security.md).
@@ -117,7 +137,10 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     uploadModelChunk: (r) => models.uploadChunk(r),
     finishModelUpload: (id) => models.finishUpload(id),
     cancelModelUpload: (id) => models.cancelUpload(id),
-    importModelPath: async (r) => models.importPath(grantedModelFile(grants, r.selection), { name: r.name, kind: r.kind }),
+    importModelPath: async (r) => {
+      const granted = grantedModelFile(grants, r.selection);
+      return models.importPath(granted.file, { name: r.name, kind: r.kind, log: granted.log });
+    },
     downloadModel: (r) => models.startDownload(r),
     cancelModelDownload: (id) => models.cancelDownload(id),
     listModelDownloads: () => models.listDownloads(),
@@ -131,6 +154,12 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
       throw new UserError('saving through a dialog needs the desktop app; the browser downloads the file instead', 'UNSUPPORTED');
     },
   };
+
+  // Over `bgpt serve` no reply, event or error line carries a machine path (docs/security.md); the
+  // desktop app and the CLI keep full paths.
+  const browser = opts.transport === 'http';
+  const redact = pathRedactor(catalogue.home);
+  if (browser) redactHandlers(handlers, redact);
 
   return {
     home: catalogue.home,
@@ -146,7 +175,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     catalogue,
     engine,
     grants,
-    subscribe: (l) => bus.subscribe(l),
+    subscribe: (l) => bus.subscribe(browser ? (event, payload) => l(event, event === 'metrics' ? payload : redactValue(payload, redact)) : l),
     async close() {
       models.stopAll();
       collections.stopAll();

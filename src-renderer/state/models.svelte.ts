@@ -61,8 +61,8 @@ export class ModelsState {
   }
 
   /**
-   * Desktop: the native dialog chooses one .pth and the main process reads it by path, no upload; the
-   * renderer holds only the dialog's opaque handle (docs/security.md).
+   * Desktop: the native dialog chooses one .pth (and, for its curves, its logs-*.txt) and the main
+   * process reads it by path, no upload; the renderer holds only the dialog's opaque handle (docs/security.md).
    */
   async importNative(): Promise<void> {
     const api = this.#studio.api;

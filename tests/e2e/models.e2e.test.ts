@@ -32,7 +32,8 @@ describe('Models view', () => {
   beforeAll(async () => {
     // Slow enough (16 KiB every 60 ms) that the progress bar is on screen for a few seconds.
     hub = await startModelServer({ 'weights-text.pth': PTH }, { chunkDelayMs: 60 });
-    served = await startServe({ env: { BGPT_HF_ENDPOINT: hub.base } });
+    // The published files are pinned by size and sha256 (docs/security.md); this loopback test hub pins its own.
+    served = await startServe({ env: { BGPT_HF_ENDPOINT: hub.base, BGPT_TEST_PUBLISHED: JSON.stringify({ text: { size: PTH.length, sha256: SHA } }) } });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: VIEWPORT });
     page.on('pageerror', (e) => pageErrors.push(e.message));

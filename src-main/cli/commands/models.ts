@@ -73,7 +73,7 @@ function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): v
 
 export const modelsImport: CommandSpec = {
   name: 'models import',
-  summary: 'import a PyTorch checkpoint (.pth/.pt) as a model of the studio; a logs-*.txt beside it brings its curves',
+  summary: "import a PyTorch checkpoint (.pth/.pt) as a model of the studio; the reference trainer's logs-*.txt in the same folder is read too and brings its curves",
   usage: 'bgpt models import FILE.pth [--name NAME] [--kind KIND] [--home DIR]',
   options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
   minPositionals: 1,
@@ -82,7 +82,10 @@ export const modelsImport: CommandSpec = {
     const kind = kindFlag(ctx.opts.kind);
     return withModels(ctx, async (models, located) => {
       ctx.progress(`checking ${ctx.positionals[0]}`);
-      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind });
+      // The CLI reads the log beside the file (the user's own command names that folder; --help says so).
+      const { findReferenceLog } = await import('../../studio/model-file'); // lazily: it pulls in the engine's tensor code
+      const log = await findReferenceLog(ctx.positionals[0]);
+      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind, log });
       return { model: cliModel(await located(m)) };
     });
   },
@@ -110,9 +113,12 @@ export const modelsList: CommandSpec = {
 
 export const modelsDownload: CommandSpec = {
   name: 'models download',
-  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}) or a .pth URL; resumes an interrupted download`,
-  usage: 'bgpt models download NAME|URL [--name NAME] [--kind KIND] [--home DIR]',
-  options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
+  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}; checked against the size and sha256 the studio ships) or a .pth https URL; resumes an interrupted download`,
+  usage: 'bgpt models download NAME|URL [--sha256 HEX] [--name NAME] [--kind KIND] [--home DIR]',
+  options: [
+    { name: 'sha256', type: 'string', description: "the sha256 the file must have (needed for a URL whose server publishes none)" },
+    NAME_OPTION, KIND_OPTION, HOME_OPTION,
+  ],
   minPositionals: 1,
   maxPositionals: 1,
   async run(ctx) {
@@ -122,7 +128,7 @@ export const modelsDownload: CommandSpec = {
       ctx.progress(`downloading ${ctx.positionals[0]}${process.env[HF_ENDPOINT_ENV] ? ` from ${process.env[HF_ENDPOINT_ENV]}` : ''}`);
       try {
         const m = await models.download(ctx.positionals[0], {
-          name: ctx.opts.name as string | undefined, kind, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
+          name: ctx.opts.name as string | undefined, kind, sha256: ctx.opts.sha256 as string | undefined, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
         });
         bar.end();
         return { model: cliModel(await located(m)) };

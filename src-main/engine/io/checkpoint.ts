@@ -9,7 +9,8 @@ import { UserError } from '../../shared/errors';
 import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
 import { modelWeights, type ModelWeights } from '../model/model';
-import { checkTensors, fromVariables, initialTensors, toVariables, UNUSED_PATCH_WTE } from '../model/weights';
+import { checkTensors, initialTensors, UNUSED_PATCH_WTE } from '../model/weights';
+import { fromVariables, toVariables } from '../model/variables';
 import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
 import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../../checkpoint';
 

@@ -2,6 +2,7 @@
 // trainers save (restricted unpickler, nothing executed), write them in the same layout, and read
 // the trainers' log files. Node only.
 export { readTorchCheckpoint, inspectTorchCheckpoint } from './read';
+export { inspectTorchCheckpointIsolated } from './isolated';
 export type { TorchCheckpoint, TorchCheckpointInfo, ReadOptions } from './read';
 export { writeTorchCheckpoint } from './write';
 export type { TorchExtra } from './write';

@@ -4,9 +4,8 @@
 // result is the gradient of the reference's batch-mean loss.
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { nodeEntry, needsTsx } from '../../node/app-root';
+import type { Worker } from 'node:worker_threads';
+import { startEntryWorker } from '../../node/app-root';
 import type { BGPTConfig } from '../../shared/config';
 import { singleThreaded, type BackendName } from '../backend/backend';
 import type { BGPTModel } from '../io/checkpoint';
@@ -37,16 +36,6 @@ export type WorkerReply =
   | { kind: 'grads'; loss: number; grads: Float32Array[] }
   | { kind: 'error'; message: string };
 
-/**
- * The worker thread: the built bundle beside the engine's (out/node/grad-worker.js); from TypeScript sources
- * (development, tests) worker threads ignore `--import`, so the thread registers tsx itself first.
- */
-function startWorker(): Worker {
-  const entry = pathToFileURL(nodeEntry('grad-worker')).href;
-  if (!needsTsx) return new Worker(new URL(entry));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-}
 
 /**
  * Whether a helper pays off: the single-threaded backends (wasm, cpu) on a machine with a spare core.
@@ -72,7 +61,7 @@ export class GradHelper {
   private pending: { resolve(r: WorkerReply): void; reject(e: Error): void } | null = null;
 
   private constructor(config: BGPTConfig) {
-    this.worker = startWorker();
+    this.worker = startEntryWorker('grad-worker'); // out/node/grad-worker.js, or the source through tsx
     this.names = trainableSpecs(config).map((s) => s.name);
     this.worker.on('message', (r: WorkerReply) => this.settle(r));
     this.worker.on('error', (e) => this.fail(e));

@@ -29,21 +29,26 @@ export interface HexRow {
   ascii: string;
 }
 
+/** Whether bytes[at + i] lies in [lo, hi] (a continuation byte, or the restricted second byte). */
+function inRange(bytes: Uint8Array, i: number, lo: number, hi: number): boolean {
+  return i < bytes.length && bytes[i] >= lo && bytes[i] <= hi;
+}
+
 /** Length of the valid UTF-8 sequence at `at`, or 0 when the byte there starts no valid sequence. */
 export function utf8Length(bytes: Uint8Array, at: number): number {
   const b = bytes[at];
   if (b < 0x80) return 1;
-  const cont = (i: number, lo = 0x80, hi = 0xbf): boolean => at + i < bytes.length && bytes[at + i] >= lo && bytes[at + i] <= hi;
-  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0;
+  // No closure per call: the indexer asks this for every byte of a multi-megabyte file.
+  if (b >= 0xc2 && b <= 0xdf) return inRange(bytes, at + 1, 0x80, 0xbf) ? 2 : 0;
   if (b >= 0xe0 && b <= 0xef) {
     const lo = b === 0xe0 ? 0xa0 : 0x80; // no overlongs
     const hi = b === 0xed ? 0x9f : 0xbf; // no surrogates
-    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+    return inRange(bytes, at + 1, lo, hi) && inRange(bytes, at + 2, 0x80, 0xbf) ? 3 : 0;
   }
   if (b >= 0xf0 && b <= 0xf4) {
     const lo = b === 0xf0 ? 0x90 : 0x80;
     const hi = b === 0xf4 ? 0x8f : 0xbf; // nothing past U+10FFFF
-    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+    return inRange(bytes, at + 1, lo, hi) && inRange(bytes, at + 2, 0x80, 0xbf) && inRange(bytes, at + 3, 0x80, 0xbf) ? 4 : 0;
   }
   return 0;
 }

@@ -24,10 +24,12 @@ export const modelUploadChunk = z.object({ uploadId: id, offset: z.number().int(
  */
 export const modelImportPath = z.object({ selection: z.string().min(1).max(100), name: z.string().trim().min(1).max(100).optional(), kind: modelKind.optional() });
 export const modelDownload = z.object({
-  /** A published model (conversion, cpu, text, image, audio) or an http(s) URL. */
+  /** A published model (conversion, cpu, text, image, audio) or, desktop only, an https URL (docs/security.md). */
   source: z.string().trim().min(1).max(2000),
   name: z.string().trim().min(1).max(100).optional(),
   kind: modelKind.optional(),
+  /** The sha256 the file must have (a URL whose server publishes none); a published model's is pinned. */
+  sha256: z.string().trim().regex(/^[0-9a-fA-F]{64}$/, 'sha256: 64 hexadecimal digits').optional(),
 });
 export const modelRename = z.object({ id, name: z.string().trim().min(1).max(100) });
 /** Loss of each file of a dataset split under a checkpoint (a model, or a run's best/last). */

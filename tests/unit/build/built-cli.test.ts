@@ -43,7 +43,7 @@ function bgpt(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 describe('built CLI and engine', () => {
   it('bundles import no TypeScript loader and the guard really blocks one', () => {
-    for (const name of ['cli.js', 'engine.js', 'grad-worker.js']) {
+    for (const name of ['cli.js', 'engine.js', 'grad-worker.js', 'inspect-worker.js']) {
       expect(readFileSync(path.join(outdir, name), 'utf8')).not.toMatch(/^import .*["']tsx/m);
     }
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('tsx/esm/api')"], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: BLOCK_TSX } });

@@ -150,9 +150,14 @@ describe('which sources may be fetched', () => {
     expect(checkCollectionUrl('https://example.org/tunes.abc').href).toBe('https://example.org/tunes.abc');
     expect(checkCollectionUrl('http://127.0.0.1:8080/t.abc').hostname).toBe('127.0.0.1');
     expect(checkCollectionUrl('http://localhost/t.abc').hostname).toBe('localhost');
-    expect(() => checkCollectionUrl('http://example.org/t.abc')).toThrow(/plain http URLs are not fetched/);
-    expect(() => checkCollectionUrl('file:///etc/passwd')).toThrow(/file URLs are not fetched/);
+    expect(checkCollectionUrl('http://[::1]:8080/t.abc').hostname).toBe('[::1]');
+    // The one transport rule of every download (studio/published.ts transportProblem).
+    expect(() => checkCollectionUrl('http://example.org/t.abc')).toThrow(/plain http is not used for downloads/);
+    expect(() => checkCollectionUrl('file:///etc/passwd')).toThrow(/a file URL cannot be downloaded/);
     expect(() => checkCollectionUrl('tunes')).toThrow(/neither a tune collection/);
+    // A long source is cut in the one-line error; a malformed %-escape in the name is kept as written.
+    expect(() => checkCollectionUrl('x'.repeat(100_000))).toThrow(/^'x{100}' is neither/);
+    expect(resolveCollection('https://example.org/a%E0%A4%A.abc', true).name).toBe('a%E0%A4%A');
     expect(() => resolveCollection('https://example.org/tunes.abc', false)).toThrow(/the browser may not make the studio fetch other URLs/);
     expect(resolveCollection('IrishMAN', false).files.map((f) => [f.url.split('/').pop(), f.split])).toEqual([['train.json', 'train'], ['validation.json', 'eval']]);
   });

@@ -2,7 +2,7 @@
 // native dialog granted, for exactly one file, once; a path the renderer names is refused by the
 // request schema and as a handle. On a real temporary studio home with the tiny-a reference .pth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
@@ -45,11 +45,24 @@ describe('importModelPath by dialog handle', () => {
     expect((await studio.api.listModels()).map((m) => m.name)).toEqual(['granted']);
   });
 
-  it('takes exactly one file from a selection', () => {
+  it('takes exactly one checkpoint from a selection, and at most its one log', () => {
     const g = new PathGrants();
     const two = g.grant([pth, path.join(tmp, 'other.pth')]);
-    expect(() => grantedModelFile(g, two.selection)).toThrow(/choose one \.pth\/\.pt file .* holds 2/);
+    expect(() => grantedModelFile(g, two.selection)).toThrow(/choose one \.pth\/\.pt file .* holds 2 file/);
     expect(() => grantedModelFile(g, two.selection)).toThrow(/unknown or expired/);
-    expect(grantedModelFile(g, g.grant([pth]).selection)).toBe(path.resolve(pth));
+    expect(grantedModelFile(g, g.grant([pth]).selection)).toEqual({ file: path.resolve(pth), log: null });
+    const log = path.join(tmp, 'logs-tiny.txt');
+    expect(grantedModelFile(g, g.grant([log, pth]).selection)).toEqual({ file: path.resolve(pth), log: path.resolve(log) });
+    expect(() => grantedModelFile(g, g.grant([pth, log, path.join(tmp, 'notes.md')]).selection)).toThrow(/at most its one logs-\*\.txt/);
+  });
+
+  it("reads a log beside the checkpoint only when the dialog chose it too (issue 20 item 7)", async () => {
+    // The log lies beside the file in both imports; only the second selection names it.
+    writeFileSync(path.join(tmp, 'logs-tiny.txt'), 'Epoch 1\ntrain_loss: 3.5\neval_loss: 3.25\n\n');
+    const without = await studio.handlers.importModelPath({ selection: studio.grants.grant([pth]).selection, name: 'no-log' });
+    expect(without.hasCurves).toBe(false);
+    const withLog = await studio.handlers.importModelPath({ selection: studio.grants.grant([pth, path.join(tmp, 'logs-tiny.txt')]).selection, name: 'with-log' });
+    expect(withLog.hasCurves).toBe(true);
+    expect(await studio.handlers.getModelMetrics(withLog.id)).toEqual([{ epoch: 1, trainLoss: 3.5, evalLoss: 3.25 }]);
   });
 });
