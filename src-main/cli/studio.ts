@@ -5,14 +5,16 @@
 import { existsSync } from 'node:fs';
 import { cataloguePath, resolveHome } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
-import { ProcessEngineHost } from '../engine-host/host';
-import { InProcessEngineHost } from '../engine-host/in-process';
-import { spawnNodeEngine } from '../engine-host/node-process';
 import { UserError } from '../shared/errors';
 import { checkpointArg, type CheckpointSpec } from '../studio/checkpoints';
-import { ScoringService } from '../studio/scoring';
-import { openStudio, type Studio } from '../studio/studio';
+import type { ScoringService } from '../studio/scoring';
+import type { Studio } from '../studio/studio';
 import type { CommandContext } from './framework';
+
+// The studio, its engine hosts and the scoring service are loaded when a command runs, not when the CLI starts:
+// `bgpt --help` and `bgpt <command> --help` must not evaluate SQLite, zod or the engine (docs/cli.md).
+const loadStudio = () => import('../studio/studio');
+const loadHosts = () => Promise.all([import('../engine-host/host'), import('../engine-host/in-process'), import('../engine-host/node-process')]);
 
 /** The studio home a command works in (--home, else BGPT_HOME, else the app-data folder). */
 export function homeOf(ctx: CommandContext): string {
@@ -21,7 +23,9 @@ export function homeOf(ctx: CommandContext): string {
 
 /** Opens the studio of --home for one command, runs `fn` with it, and closes it (stopping the engine). */
 export async function withStudio<T>(ctx: CommandContext, fn: (studio: Studio) => Promise<T>, engine: 'in-process' | 'process' = 'in-process'): Promise<T> {
+  const [{ ProcessEngineHost }, { InProcessEngineHost }, { spawnNodeEngine }] = await loadHosts();
   const host: EngineHost = engine === 'in-process' ? new InProcessEngineHost() : new ProcessEngineHost(() => spawnNodeEngine());
+  const { openStudio } = await loadStudio();
   const studio = await openStudio({ home: homeOf(ctx), engine: host, transport: 'cli', builtIns: false });
   try {
     return await fn(studio);
@@ -51,11 +55,13 @@ export async function checkpointFlag(ctx: CommandContext, flag = 'checkpoint'): 
  */
 export async function withScoring<T>(ctx: CommandContext, from: CheckpointSpec, fn: (scoring: ScoringService) => Promise<T>): Promise<T> {
   if (from.kind !== 'path') return withStudio(ctx, (studio) => fn(studio.scoring));
+  const { ScoringService } = await import('../studio/scoring');
   return withEngine((engine) => fn(new ScoringService(null, engine)));
 }
 
 /** An in-process engine for work that needs no studio home (a service given a null catalogue, the bench). */
 export async function withEngine<T>(fn: (engine: EngineHost) => Promise<T>): Promise<T> {
+  const { InProcessEngineHost } = await import('../engine-host/in-process');
   const engine = new InProcessEngineHost();
   try {
     return await fn(engine);

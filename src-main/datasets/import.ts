@@ -25,7 +25,7 @@ import { musicKey, readTuneBook, tuneSlug } from '../formats/abc-book';
 import { transposeAbc, transpositions } from '../formats/abc-transpose';
 import { collectFiles, type Skipped } from './walk';
 import { StatsAccumulator, type ImportStats, type Window } from './stats';
-import { assignSplits, pairKeyOf, DEFAULT_EVAL_FRACTION, type Split } from './split';
+import { proposeSplit, pairKeyOf, DEFAULT_EVAL_FRACTION, type Split } from './split';
 
 /** Larger files are refused: the model sees at most one window of a file (8 KiB at paper size), and a
  * dataset of films would fill the disk; 64 MiB still takes whole tune books, audio and images. */
@@ -79,6 +79,8 @@ export interface ImportPlan {
   stats: ImportStats;
   /** One line per ABC file: the tunes it held, imported, refused, duplicated. */
   books: BookReport[];
+  /** How the eval split was chosen when no eval/ folder gave it (split.ts proposeSplit); null otherwise. */
+  splitNote: string | null;
 }
 
 /** Where a planned blob's bytes come from at commit: a file to read again, or bytes made by the plan. */
@@ -252,11 +254,12 @@ class Planner {
 
   finish(): { plan: ImportPlan; sources: Map<string, BlobSource> } {
     const { judged } = this;
-    const splits = assignSplits(judged.map((j) => ({ relPath: j.relPath, pairKey: j.file.group ?? j.file.pairKey })), this.options.evalFraction ?? DEFAULT_EVAL_FRACTION, this.options.seed ?? 0);
+    // Split by tune: every key of a tune (its group) stays on one side (proposeSplit's pair key).
+    const { splits, note: splitNote } = proposeSplit(judged.map((j) => ({ relPath: j.relPath, pairKey: j.file.group ?? j.file.pairKey })), this.options.evalFraction ?? DEFAULT_EVAL_FRACTION, this.options.seed ?? 0);
     judged.forEach((j, i) => (j.file.split = splits[i]));
     const byModality: ImportPlan['byModality'] = {};
     for (const { file } of judged) byModality[file.modality] = (byModality[file.modality] ?? 0) + 1;
-    const plan: ImportPlan = { files: judged.map((j) => j.file), duplicates: this.duplicates, skipped: this.skipped, byModality, stats: this.stats.result(), books: this.books };
+    const plan: ImportPlan = { files: judged.map((j) => j.file), duplicates: this.duplicates, skipped: this.skipped, byModality, stats: this.stats.result(), books: this.books, splitNote };
     return { plan, sources: new Map(judged.map((j) => [j.file.sha256, j.source])) };
   }
 }

@@ -44,23 +44,25 @@ export abstract class EngineHost extends EventEmitter<EngineHostEvents> {
     this.emit('status', this._status);
   }
 
-  /** What each kind of work is doing ('train', 'work'), so one ending does not hide another. */
-  private activities = new Map<string, string>();
+  /** What each kind of work is doing ('train', 'work'), so one ending does not hide another; `busy` false: held (a paused run). */
+  private activities = new Map<string, { text: string; busy: boolean }>();
 
   /**
    * Marks what the engine is doing (shown in the status bar). Training and generation set their own
    * `key`: a generation ending while a run trains leaves "training <run>" shown (docs/walkthrough.md).
+   * `busy: false` names work that waits without computing (a paused run): shown, but the engine is idle.
    */
-  setActivity(activity: string | null, key = 'work'): void {
-    if (activity) this.activities.set(key, activity);
+  setActivity(activity: string | null, key = 'work', busy = true): void {
+    if (activity) this.activities.set(key, { text: activity, busy });
     else this.activities.delete(key);
     if (this._status.state === 'crashed' || this._status.state === 'stopped') return;
     this.setStatus(this.activityStatus());
   }
 
   protected activityStatus(): Pick<EngineStatus, 'activity' | 'state'> {
-    const activity = [...this.activities.values()].join(' · ') || null;
-    return { activity, state: activity ? 'busy' : 'idle' };
+    const all = [...this.activities.values()];
+    const activity = all.map((a) => a.text).join(' · ') || null;
+    return { activity, state: all.some((a) => a.busy) ? 'busy' : 'idle' };
   }
 
   protected clearActivities(): void {

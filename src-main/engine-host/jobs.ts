@@ -1,6 +1,6 @@
 // The engine's job arguments, outcomes and events, shared by the studio (caller) and the engine's method
 // table (engine-host/methods.ts), wherever the engine runs (its own process, or in-process for the CLI).
-import type { BGPTConfig } from '../shared/config';
+import type { BGPTConfig, Precision } from '../shared/config';
 import type { GpuAdapterInfo } from '../shared/contract';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
@@ -100,6 +100,8 @@ export interface GenerateJob {
   sampling: GenerateSampling;
   /** Samples made in the one job (batched where the sampler allows: engine/infer generateMany). */
   count: number;
+  /** The weights' format on the inference kernels (absent: f32). */
+  precision?: Precision;
 }
 
 /** A finished patch of one sample of a generation job. */
@@ -135,16 +137,26 @@ export interface EvaluateJob {
   files: Array<{ name: string; ext: string; bytes: Uint8Array }>;
   /** Always the inference kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** float16 or Q8_0 score on the inference kernels (absent or f32: TF.js when it fits, as before). */
+  precision?: Precision;
 }
 export interface EvaluateOutcome {
   backend: string;
+  /** The weights' format on the kernels (absent: TF.js, float32). */
+  precision?: Precision;
   files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
   meanLoss: number;
   meanBitsPerByte: number;
   warnings: string[];
 }
 
-export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
+export interface SurprisalJob {
+  checkpoint: string;
+  bytes: Uint8Array;
+  ext: string;
+  /** The weights' format on the inference kernels (absent: f32). */
+  precision?: Precision;
+}
 export interface SurprisalOutcome {
   /** Bits of every byte. */
   bits: Float32Array;

@@ -2,10 +2,8 @@
 // Each method takes the job's argument and a context to report events and obey pause / stop / cancel.
 // The same table runs in the engine process (./worker.ts) and in the CLI's process (./in-process.ts);
 // heavy parts (TF.js training, the TF.js evaluator, the torch writer, the bench) load on first use.
-import { statSync } from 'node:fs';
-import path from 'node:path';
-import { MODEL_FILE, requireCheckpoint } from '../checkpoint';
-import { convert, generate, generateMany, loadInferenceModel, PREFILL_BATCH, type GenerateResult, type InferenceModel } from '../engine/infer';
+import { convert, generate, generateMany, type GenerateResult } from '../engine/infer';
+import { ModelCache } from './model-cache';
 import { fileSurprisal } from '../engine/infer/score';
 import { KERNELS_BACKEND } from '../engine/infer/evaluate';
 import type { EngineInfo } from '../shared/contract';
@@ -28,21 +26,8 @@ export type EngineMethodTable = { [M in EngineMethod]: (arg: EngineArg<M>, ctx: 
 /** Set once a method that may start a TF.js backend ran (training, the TF.js evaluator, classify, export, bench). */
 let mayUseTfjs = false;
 
-/** Generation and scoring reload a checkpoint only when its weights changed (training rewrites `best/`), or when more samples are asked at once than it was loaded for. */
-let cached: { key: string; model: InferenceModel } | null = null;
-
-async function inferenceModel(dir: string, batch = PREFILL_BATCH): Promise<InferenceModel> {
-  // A PyTorch file is its own weights file; a folder keeps them in model.safetensors.
-  const form = await requireCheckpoint(dir);
-  const weights = form === 'torch' ? dir : path.join(dir, MODEL_FILE);
-  const mtime = statSync(weights, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const key = `${dir}@${mtime}`;
-  if (cached?.key !== key || cached.model.batch < batch) {
-    cached = null;
-    cached = { key, model: await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH) }) };
-  }
-  return cached.model;
-}
+/** The loaded inference models, several at once (model-cache.ts): generation, surprisal and the kernels' evaluation share them. */
+export const models = new ModelCache();
 
 function sampleOf(r: GenerateResult): GeneratedSample {
   return {
@@ -54,7 +39,7 @@ function sampleOf(r: GenerateResult): GeneratedSample {
 /** A generation job: `count` samples, sample i with seed sampleSeed(seed, i), batched where the sampler allows. */
 async function generateJob(job: GenerateJob, ctx: MethodContext): Promise<GenerateOutcome> {
   const started = performance.now();
-  const model = await inferenceModel(job.checkpoint, job.count);
+  const model = await models.get(job.checkpoint, job.precision, job.count);
   const s = job.sampling;
   const common = {
     topK: s.topK, topP: s.topP, temperature: s.temperature, maxBytes: s.maxBytes, constrain: s.constrain,
@@ -93,8 +78,9 @@ export const engineMethods: EngineMethodTable = {
     const { evaluateAuto } = await import('../engine/eval/auto');
     return evaluateAuto(job.checkpoint, job.files, {
       fast: job.fast,
+      precision: job.precision,
       onNote: (line) => ctx.emit('note', { line }),
-      kernelModel: () => inferenceModel(job.checkpoint),
+      kernelModel: () => models.get(job.checkpoint, job.precision),
     });
   },
 
@@ -107,7 +93,7 @@ export const engineMethods: EngineMethodTable = {
 
   /** On the cached kernels: the same model generation uses, and the same computation as evaluation's score of a file. */
   async surprisal(job) {
-    const model = await inferenceModel(job.checkpoint);
+    const model = await models.get(job.checkpoint, job.precision);
     const r = fileSurprisal(model, job.bytes, job.ext);
     return { bits: r.bits, windows: r.windows, bitsPerByte: r.bitsPerByte, cropped: r.cropped, backend: KERNELS_BACKEND };
   },

@@ -1,10 +1,9 @@
 // Where the app's own files are (package.json, datasets/, out/) and which engine entries to start, the same
 // from TypeScript sources (tsx, Vitest), from the esbuild bundles in out/node (the CLI, the engine process,
-// the gradient worker: scripts/build-node.mjs) and inside Electron's app.asar. docs/ARCHITECTURE.md, "Builds".
+// the gradient and inference workers: scripts/build-node.mjs) and inside Electron's app.asar. docs/ARCHITECTURE.md, "Builds".
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 
 /** Set to true by scripts/build-node.mjs (esbuild `define`); absent when running from sources. */
 declare const __BGPT_BUNDLED__: boolean | undefined;
@@ -36,13 +35,14 @@ export const APP_ROOT: string = findRoot(HERE);
 /** The app's version, from its package.json. */
 export const APP_VERSION: string = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')).version;
 
-export type NodeEntry = 'cli' | 'engine' | 'grad-worker' | 'inspect-worker';
+export type NodeEntry = 'cli' | 'engine' | 'grad-worker' | 'inspect-worker' | 'infer-worker';
 
 const SOURCES: Record<NodeEntry, string> = {
   cli: 'src-main/cli/main.ts',
   engine: 'src-main/engine-host/worker.ts',
   'grad-worker': 'src-main/engine/train/grad-worker.ts',
   'inspect-worker': 'src-main/engine/torch/inspect-worker.ts',
+  'infer-worker': 'src-main/engine/infer/worker.ts',
 };
 
 /**
@@ -60,16 +60,3 @@ export function builtEntry(name: NodeEntry): string {
 
 /** Whether starting an entry from here means running TypeScript (development only). */
 export const needsTsx: boolean = !BUNDLED;
-
-/**
- * Starts an entry as a worker thread: the bundle beside this one when bundled, out/node's bundle in
- * Electron's main process (which runs neither tsx nor TypeScript), else the TypeScript source, for
- * which the thread registers tsx itself first (worker threads ignore `--import`).
- */
-export function startEntryWorker(name: NodeEntry, resourceLimits?: ResourceLimits): Worker {
-  const inElectron = typeof process.versions.electron === 'string';
-  if (BUNDLED || inElectron) return new Worker(BUNDLED ? nodeEntry(name) : builtEntry(name), { resourceLimits });
-  const entry = pathToFileURL(nodeEntry(name)).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true, resourceLimits });
-}

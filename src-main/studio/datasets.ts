@@ -18,7 +18,7 @@ export interface TuneOptions { keys?: number }
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
 import { profileOf } from '../shared/recipe';
-import { presetConfig, validateConfig, type BGPTConfig } from '../shared/config';
+import { maxFileBytes, presetConfig, validateConfig, windowDataBytes, type BGPTConfig } from '../shared/config';
 import type { StudioEventBus } from './events';
 import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
 
@@ -114,6 +114,7 @@ export class DatasetService {
     this.bus.emit('catalogueChanged', { what: 'datasets' });
     return {
       dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality,
+      splitNote: files.length ? plan.splitNote : null,
       ...(plan.books.length > 0 ? { books: plan.books } : {}),
     };
   }
@@ -219,7 +220,7 @@ export class DatasetService {
     const d = await this.require(req.datasetId);
     const config: BGPTConfig = req.config ? validateConfig({ ...presetConfig('tiny'), ...req.config } as BGPTConfig) : presetConfig(req.preset ?? 'tiny');
     const files = await this.catalogue.listDatasetFiles(d.id);
-    const windowBytes = (config.patchLength - 2) * config.patchSize;
+    const windowBytes = windowDataBytes(config);
     const verdicts = files.map((f) => ({ fileId: f.sha256, size: f.size, fits: fitsWindow(f.size, config) }));
     const total = files.reduce((a, f) => a + f.size, 0);
     const seen = files.reduce((a, f) => a + Math.min(f.size, windowBytes), 0);
@@ -228,6 +229,7 @@ export class DatasetService {
       patchSize: config.patchSize,
       patchLength: config.patchLength,
       windowBytes,
+      maxFileBytes: maxFileBytes(config),
       fits: verdicts.filter((v) => v.fits).length,
       cropped: verdicts.filter((v) => !v.fits).length,
       bytesSeenShare: total === 0 ? 1 : seen / total,

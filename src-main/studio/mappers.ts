@@ -96,13 +96,15 @@ export function checkpointInfo(c: CheckpointRow): CheckpointInfo {
   return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, validRate: c.validRate, created: iso(c.created), missing: c.missing };
 }
 
-export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
+export function sampleInfo(s: SampleRow, runName: string | null, modelName: string | null = null): SampleInfo {
   return {
     id: s.id,
     name: s.name,
     runId: s.runId,
     runName,
-    checkpointKind: ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
+    modelName,
+    // best/last are a run's checkpoints: a model file has neither.
+    checkpointKind: modelName ? null : ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
     ext: s.ext,
     size: s.size,
     verdict: s.validity,

@@ -11,15 +11,17 @@ import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } fro
 import type { EngineJobEvent } from '../engine-host/protocol';
 import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
 import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
-import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
 import type { ClassificationHistory, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
+import { RunClock, runSeconds } from '../shared/eta';
 import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
+import { measuredPace } from './run-time';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
@@ -41,9 +43,11 @@ interface ActiveRun {
   paused: boolean;
   /** Pause asked for, and the engine has not yet said it stopped stepping (the UI shows "pausing…"). */
   pausing: boolean;
-  /** Identifies the model size, to reuse its measured speed in estimates. */
-  configKey: string;
   lastBytesPerSecond: number | null;
+  /** Running time, pauses excluded: the clock of the ETA (shared/eta.ts). */
+  clock: RunClock;
+  /** The run's name, for the status bar. */
+  name: string;
   done: Promise<void>;
 }
 
@@ -51,8 +55,6 @@ export class RunService {
   private active = new Map<string, ActiveRun>();
   private pendingMetrics = new Map<string, MetricInput[]>();
   private flushTimer: NodeJS.Timeout | null = null;
-  /** Latest training speed seen per model config (bytes/s), for time estimates. */
-  private throughput = new Map<string, number>();
   /** How each run's latest engine job ended (the CLI reports it). */
   private outcomes = new Map<string, TrainOutcome>();
   /**
@@ -60,6 +62,8 @@ export class RunService {
    * a second start queues instead of racing the first for memory and the engine's attention.
    */
   private queue: Array<{ row: RunRow; resumeFrom: string | null }> = [];
+  /** Set while the studio closes: runs stopped then were interrupted, not stopped by their user. */
+  private closing = false;
 
   constructor(
     private readonly home: string,
@@ -110,31 +114,37 @@ export class RunService {
     const { train, files } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
-    const windowBytes = (config.patchLength - 2) * config.patchSize;
-    const cropped = train.filter((f) => f.size > windowBytes).length;
-    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    const whole = maxFileBytes(config);
+    const cropped = train.filter((f) => f.size > whole).length;
+    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files do not fit the ${windowDataBytes(config).toLocaleString('en')}-byte window whole (up to ${whole.toLocaleString('en')} bytes do, with their end) and will be cropped`);
     try {
       this.assertTrainingFits(config, req.batchSize, req.accumulation);
     } catch (err) {
       warnings.push(errorLine(err));
     }
-    // Time per epoch from the speed measured for this model config in this session, when there is one.
-    const bps = this.throughput.get(JSON.stringify(config)) ?? null;
-    const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
-    // The run's wall time and the data's defaults, from the one rule the form and `bgpt train` use.
+    // Time from the pace an earlier run of this model measured on this machine (run-time.ts).
+    const effective = req.batchSize * req.accumulation;
+    // A classifier keeps only the patch-level decoder (as start() records it).
+    const shape = req.mode === 'classification' ? { ...config, byteNumLayers: 0 } : config;
+    const pace = await measuredPace(this.catalogue, { config: shape, mode: req.mode, batch: effective, backend: this.engine.status.backend });
+    const totalSteps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    // The data's defaults and a modelled wall time for the recipe's shape, from the one rule the form and `bgpt train` use.
     const evalFiles = files.length - train.length;
-    const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const tinyShape = config.hiddenSize === TUNES_RECIPE.config.hiddenSize && config.patchNumLayers === TUNES_RECIPE.config.patchNumLayers && config.byteNumLayers === TUNES_RECIPE.config.byteNumLayers;
     const d = req.mode === 'generative' ? trainDefaults(profileOf(files)) : null;
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
       memoryBytes: estimateTrainingMemoryBytes(config, req.batchSize),
-      secondsPerEpoch: bps ? epochBytes / bps : null,
+      secondsPerEpoch: runSeconds(stepsPerEpoch, pace?.secondsPerStep ?? null),
       stepsPerEpoch,
+      totalSteps,
+      secondsPerStep: pace?.secondsPerStep ?? null,
+      totalSeconds: runSeconds(totalSteps, pace?.secondsPerStep ?? null),
+      timeBasis: pace?.basis ?? null,
       backend: this.engine.status.backend,
       warnings,
-      runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps, evalEvery: req.evalEvery ?? defaultEvalEvery(steps), evalFiles }) : null,
+      runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps: totalSteps, evalEvery: req.evalEvery ?? defaultEvalEvery(totalSteps), evalFiles }) : null,
       defaults: d && { preset: d.preset, patchLength: d.config.patchLength, batchSize: d.batchSize, steps: d.steps, evalEvery: d.evalEvery, seconds: d.seconds, why: d.why },
     };
   }
@@ -241,7 +251,9 @@ export class RunService {
     const engineKnown = this.engine.status.backend ? { backend: this.engine.status.backend, adapter: this.engineAdapter() } : {};
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, ...engineKnown });
     await this.emitRun(row.id);
-    const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
+    // A resumed run counts its running time on from what its earlier legs recorded.
+    const offset = resumeFrom ? await this.catalogue.lastRunSeconds(row.id) : 0;
+    const entry: ActiveRun = { paused: false, pausing: false, lastBytesPerSecond: null, clock: new RunClock(Date.now(), offset), name: row.name, done: Promise.resolve() };
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`, 'train');
     entry.done = this.engine
@@ -252,7 +264,9 @@ export class RunService {
         // The outcome names the adapter the run trained on; an outcome without one keeps what the start
         // recorded on webgpu (undefined leaves the column alone), and is null on any other backend.
         const adapter = out.adapter ?? (out.backend === 'webgpu' ? undefined : null);
-        await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend, adapter });
+        // Stopped because the studio closed, the run was interrupted: it comes back with Resume (docs/walkthrough.md).
+        const status = this.closing && out.status === 'stopped' ? 'interrupted' : out.status;
+        await this.catalogue.updateRun(row.id, { status, stepsDone: out.steps, backend: out.backend, adapter });
       })
       .catch(async (err) => {
         await this.flushMetrics().catch(() => {});
@@ -272,9 +286,9 @@ export class RunService {
     if (event.name === 'step') {
       const e = event.payload;
       run.lastBytesPerSecond = e.bytesPerSecond;
-      this.throughput.set(run.configKey, e.bytesPerSecond);
-      this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
-      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
+      const seconds = run.clock.seconds(e.time);
+      this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond, runSeconds: seconds });
+      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond, runSeconds: seconds }] });
     } else if (event.name === 'eval') {
       const e = event.payload;
       const time = Date.now();
@@ -286,8 +300,14 @@ export class RunService {
     } else if (event.name === 'checkpoint') {
       void this.recordCheckpoint(jobId, event.payload);
     } else if (event.name === 'held') {
-      // The engine finished its update and now waits: only now is the run really paused.
+      // The engine finished its update and now waits: only now is the run really paused (and its clock
+      // stops). A resume may already have been sent: then the engine goes on at once.
       run.pausing = false;
+      if (run.paused) {
+        run.clock.hold(Date.now());
+        // The status bar says what is true: a run is held, the engine computes nothing (docs/walkthrough.md).
+        this.engine.setActivity(`paused ${run.name}`, 'train', false);
+      }
       void this.emitRun(jobId);
     }
   }
@@ -375,6 +395,8 @@ export class RunService {
     const a = this.active.get(runId);
     if (a) {
       this.engine.control(runId, 'resume');
+      a.clock.resume(Date.now());
+      this.engine.setActivity(`training ${a.name}`, 'train');
       a.paused = false;
       a.pausing = false;
       await this.catalogue.updateRun(runId, { status: 'running' });
@@ -448,8 +470,8 @@ export class RunService {
   async metrics(runIds: string[], maxPoints: number): Promise<Record<string, MetricPoint[]>> {
     await this.flushMetrics();
     const out: Record<string, MetricPoint[]> = {};
-    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond', 'validRate'] as const;
-    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond', validRate: 'validRate' } as const;
+    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond', 'validRate', 'runSeconds'] as const;
+    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond', validRate: 'validRate', runSeconds: 'runSeconds' } as const;
     for (const runId of runIds) {
       const byStep = new Map<number, MetricPoint>();
       for (const m of names) {
@@ -489,8 +511,10 @@ export class RunService {
 
   /** Stops every run (their last checkpoints are saved) before the studio closes. */
   async stopAll(): Promise<void> {
-    // Queued runs never started; they are left stopped (Resume starts them) rather than queued forever.
-    for (const q of this.queue.splice(0)) await this.catalogue.updateRun(q.row.id, { status: 'stopped' }).catch(() => {});
+    // Runs cut short by the close are interrupted, queued ones too (they never started): the next start
+    // offers them for resuming rather than leaving them queued forever.
+    this.closing = true;
+    for (const q of this.queue.splice(0)) await this.catalogue.updateRun(q.row.id, { status: 'interrupted' }).catch(() => {});
     for (const id of [...this.active.keys()]) this.engine.control(id, 'stop');
     await Promise.all([...this.active.values()].map((a) => a.done));
     await this.flushMetrics();

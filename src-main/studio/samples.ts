@@ -5,6 +5,7 @@
 // generate (a background job with progress events) and `bgpt generate|convert` (waits, then writes
 // its --out files) differ only in presentation. Also: search, rate, tag, delete.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { SampleRow } from '../catalogue/types';
@@ -12,24 +13,26 @@ import { newId, samplePath } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
 import type { GeneratedSample, GenerateOutcome, GeneratePatchEvent, GenerateSampling } from '../engine-host/jobs';
 import { validate } from '../formats';
-import { judgeSample, type StopKind } from '../formats/guidance';
+import { judgeSample, type SampleContext, type StopKind } from '../formats/guidance';
 import { CopyIndex } from '../shared/memorisation';
 import { writeFileAtomic } from '../node/atomic';
 import type { FileBytes, GenerateRequestParsed, SampleInfo, SampleQueryParsed, SampleUpdate } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { extOf } from '../shared/patches';
 import { samplingDefaults } from '../shared/recipe';
-import { PRESETS, estimateGenerationMemoryBytes, parameterCount, type BGPTConfig } from '../shared/config';
+import { PRESETS, estimateGenerationMemoryBytes, maxPromptBytes, parameterCount, windowDataBytes, type BGPTConfig, type Precision } from '../shared/config';
 import { assertFits, memoryLimits } from '../engine/backend/resources';
 import type { StudioEventBus } from './events';
 import { sampleInfo } from './mappers';
 import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
 
 /** A generation request as the service takes it: the contract's, with a checkpoint spec (trusted callers may name a path). */
-export type GenerationRequest = Omit<GenerateRequestParsed, 'from' | 'prompt' | 'input'> & {
+export type GenerationRequest = Omit<GenerateRequestParsed, 'from' | 'prompt' | 'input' | 'precision'> & {
   from: CheckpointSpec;
   prompt?: Uint8Array;
   input?: { name: string; bytes: Uint8Array };
+  /** The weights' format on the inference kernels (absent: f32, as the contract's default). */
+  precision?: Precision;
 };
 
 /** One sample of a finished generation: what the engine made (as made, before any repair) and its library record. */
@@ -39,6 +42,8 @@ export interface GenerationSample {
   made: GeneratedSample;
   row: SampleRow;
   info: SampleInfo;
+  /** What the advice read (settings, run): a front end words its guidance from it (formats/guidance.ts). */
+  context: SampleContext;
 }
 
 export interface GenerationResult {
@@ -79,7 +84,7 @@ export class PromptTooLongError extends UserError {
 
 /** How many prompt bytes a window takes, and the patch length (and smallest preset) a model needs to take `promptBytes`. */
 export function promptLimits(promptBytes: number, config: Pick<BGPTConfig, 'patchSize' | 'patchLength'>) {
-  const maxPrompt = (config.patchLength - 1) * config.patchSize - 1;
+  const maxPrompt = maxPromptBytes(config);
   // the start patch, the prompt's whole patches, and the patch its tail (and the first new byte) go in
   const neededPatches = Math.floor(promptBytes / config.patchSize) + 2;
   const preset = Object.values(PRESETS).filter((p) => p.config.patchSize === config.patchSize && p.config.patchLength >= neededPatches)
@@ -92,7 +97,7 @@ export function resolveSampling(req: Pick<GenerationRequest, 'ext' | 'sampling'>
   const d = samplingDefaults(req.ext);
   const s = req.sampling;
   return {
-    topK: s.topK, topP: s.topP ?? d.topP, temperature: s.temperature ?? d.temperature,
+    topK: s.topK ?? d.topK, topP: s.topP ?? d.topP, temperature: s.temperature ?? d.temperature,
     seed: s.seed ?? randomBytes(4).readUInt32LE(), maxBytes: s.maxBytes, constrain: s.constrain,
   };
 }
@@ -105,7 +110,7 @@ export function sampleParams(req: GenerationRequest, sampling: GenerateSampling,
     checkpoint: resolved.which, modelId: resolved.model?.id ?? null,
     conversionInput: req.input?.name ?? null,
     prompt: req.prompt ? { file: req.promptName ?? null, bytes: req.prompt.length } : null,
-    count: req.count, sample: index,
+    count: req.count, sample: index, precision: req.precision ?? 'f32',
   };
 }
 
@@ -118,8 +123,13 @@ export async function checkGeneration(req: GenerationRequest, catalogue: Catalog
   const resolved = await resolveCheckpoint(catalogue, req.from);
   if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it labels files, it cannot generate them (use classify)', 'BAD_KIND');
   const config = await configOf(resolved);
-  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config),
+  assertFits(`generating with this ${parameterCount(config).toLocaleString('en')}-parameter model`, estimateGenerationMemoryBytes(config, req.precision),
     memoryLimits(backend), 'close other programs or generate with a smaller model');
+  // Past the window nothing more can be written: refused in one line rather than silently capped.
+  const window = windowDataBytes(config);
+  if (req.sampling.maxBytes !== undefined && req.sampling.maxBytes > window) {
+    throw new UserError(`max bytes ${req.sampling.maxBytes.toLocaleString('en')} is past this model's window of ${window.toLocaleString('en')} bytes (prompt included): give at most ${window.toLocaleString('en')}`, 'BAD_REQUEST');
+  }
   if (req.prompt && !req.input && Math.floor(req.prompt.length / config.patchSize) + 1 >= config.patchLength) throw new PromptTooLongError(req.prompt.length, config);
   return { resolved, config };
 }
@@ -131,7 +141,7 @@ interface Job {
 
 export class SampleService {
   private jobs = new Map<string, Job>();
-  /** Generation jobs run one after another: the engine holds one inference model at a time. */
+  /** Generation jobs run one after another: one model decodes one sequence at a time (the engine keeps several loaded). */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -161,7 +171,7 @@ export class SampleService {
       if (opts.signal?.aborted) throw new UserError('cancelled before generating; nothing written', 'CANCELLED');
       out = await this.engine.callJob('generate', {
         jobId, checkpoint: resolved.path, ext: req.ext, prompt: req.prompt ?? null,
-        input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null, sampling, count: req.count,
+        input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null, sampling, count: req.count, precision: req.precision ?? 'f32',
       }, (e) => { if (e.name === 'patch') opts.onPatch?.(e.payload); });
     } finally {
       opts.signal?.removeEventListener('abort', cancel);
@@ -174,8 +184,8 @@ export class SampleService {
       if (!keep) break;
       // A sample a cancel stopped before its first byte holds nothing worth keeping.
       if (!keep || (made.stoppedBy === 'cancelled' && made.generated === 0)) continue;
-      const { row, runName } = await recordSample(this.catalogue, resolved, req.ext, made, sampleParams(req, sampling, resolved, made, i));
-      samples.push({ index: i, made, row, info: sampleInfo(row, runName) });
+      const { row, runName, context } = await recordSample(this.catalogue, resolved, req.ext, made, sampleParams(req, sampling, resolved, made, i));
+      samples.push({ index: i, made, row, info: sampleInfo(row, runName, runName ? null : resolved.model?.name ?? null), context });
     }
     if (samples.length > 0) this.bus.emit('catalogueChanged', { what: 'samples' });
     const total = out.samples.reduce((a, s) => a + s.generated, 0);
@@ -231,14 +241,22 @@ export class SampleService {
       includeMissing: true, sort: 'created', descending: true,
     });
     const names = new Map((await this.catalogue.listRuns()).map((r) => [r.id, r.name]));
-    return { total: page.total, samples: page.items.map((s) => sampleInfo(s, s.runId ? names.get(s.runId) ?? null : null)) };
+    // A model's sample has no run: it is named by its model (params.modelId, or its file's path for older rows).
+    const models = await this.catalogue.models.list();
+    const byId = new Map(models.map((m) => [m.id, m.name]));
+    const byPath = new Map(models.map((m) => [path.resolve(m.path), m.name]));
+    return {
+      total: page.total,
+      samples: page.items.map((s) => sampleInfo(s, s.runId ? names.get(s.runId) ?? null : null, s.runId ? null : modelNameIn(s.params, byId, byPath))),
+    };
   }
 
   async update(u: SampleUpdate & { id: string }): Promise<SampleInfo> {
     const row = await this.catalogue.updateSample(u.id, { rating: u.rating, tags: u.tags, notes: u.notes });
     const run = row.runId ? await this.catalogue.getRun(row.runId) : null;
     this.bus.emit('catalogueChanged', { what: 'samples' });
-    return sampleInfo(row, run?.name ?? null);
+    const models = run ? [] : await this.catalogue.models.list();
+    return sampleInfo(row, run?.name ?? null, run ? null : modelNameIn(row.params, new Map(models.map((m) => [m.id, m.name])), new Map(models.map((m) => [path.resolve(m.path), m.name]))));
   }
 
   async delete(id: string): Promise<void> {
@@ -262,7 +280,14 @@ export class SampleService {
  * home's samples/, then records the row, linked to the run or named after the model that made it,
  * with its memorisation check and guidance.
  */
-async function recordSample(catalogue: Catalogue, from: ResolvedCheckpoint, rawExt: string, made: GeneratedSample, params: Record<string, unknown>): Promise<{ row: SampleRow; runName: string | null }> {
+/** The model a sample's params name: its id (params.modelId), else its file (params.checkpointPath, older rows). */
+function modelNameIn(params: unknown, byId: Map<string, string>, byPath: Map<string, string>): string | null {
+  const p = (params ?? {}) as Record<string, unknown>;
+  if (typeof p.modelId === 'string' && byId.has(p.modelId)) return byId.get(p.modelId)!;
+  return typeof p.checkpointPath === 'string' ? byPath.get(path.resolve(p.checkpointPath)) ?? null : null;
+}
+
+async function recordSample(catalogue: Catalogue, from: ResolvedCheckpoint, rawExt: string, made: GeneratedSample, params: Record<string, unknown>): Promise<{ row: SampleRow; runName: string | null; context: SampleContext }> {
   const ext = rawExt.toLowerCase();
   const verdict = validate(made.bytes, ext);
   const bytes = verdict.verdict === 'repaired' && verdict.repaired ? verdict.repaired : made.bytes;
@@ -281,7 +306,14 @@ async function recordSample(catalogue: Catalogue, from: ResolvedCheckpoint, rawE
     validityReason: verdict.reason ?? null,
     repaired: verdict.verdict === 'repaired',
   });
-  const judged = judgeSample(made.bytes, ext, { stoppedBy: made.stoppedBy as StopKind, windowPatches: made.patches });
+  // The stored guidance is what the studio shows: in its words (the CLI words its own from `context`).
+  const context: SampleContext = {
+    stoppedBy: made.stoppedBy as StopKind,
+    windowPatches: made.patches,
+    sampling: { temperature: numberOrNull(params.temperature), topP: numberOrNull(params.topP) },
+    run: run ? { usedBuiltInTunes: await usedBuiltInTunes(catalogue, run.datasetId), preset: run.preset, steps: run.stepsDone } : null,
+  };
+  const judged = judgeSample(made.bytes, ext, { ...context, frontEnd: 'ui' });
   const copy = run?.datasetId ? (await copyIndex(catalogue, run.datasetId))?.check(bytes) ?? null : null;
   const checked = await catalogue.setSampleChecks(row.id, {
     copiedShare: copy?.copiedShare ?? null,
@@ -289,7 +321,19 @@ async function recordSample(catalogue: Catalogue, from: ResolvedCheckpoint, rawE
     isCopy: copy?.isCopy ?? null,
     guidance: { causes: judged.causes, advice: judged.advice, stoppedAtWindow: judged.stoppedAtWindow },
   });
-  return { row: checked, runName: run?.name ?? null };
+  return { row: checked, runName: run?.name ?? null, context };
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The built-in datasets of ABC tunes (datasets/abc-tunes, and the ABC side of datasets/tunes). */
+const BUILTIN_TUNES = new Set(['builtin:abc-tunes', 'builtin:tunes']);
+
+async function usedBuiltInTunes(catalogue: Catalogue, datasetId: string | null): Promise<boolean> {
+  const d = datasetId ? await catalogue.getDataset(datasetId) : null;
+  return !!d && BUILTIN_TUNES.has(d.source);
 }
 
 /** Copy indexes of datasets' training files, kept while the process lives (a dataset's files never change under an id's hash). */

@@ -10,7 +10,7 @@ import { CPU_EXTENSION, evaluateTraces, type Evaluation } from '../formats/cpu';
 import type { InputFile } from '../node/input-file';
 import type { ClassifyResult, FileBytes, ModelEvaluation, ModelEvaluateRequestParsed, ScoringBackend, SurprisalResult } from '../shared/contract';
 import { UserError } from '../shared/errors';
-import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig } from '../shared/config';
+import { configFromJson, estimateInferenceMemoryBytes, type BGPTConfig, type Precision } from '../shared/config';
 import { assertFits, memoryLimits } from '../engine/backend/resources';
 import { humanBytes } from './download';
 import { extOf } from '../shared/patches';
@@ -35,6 +35,8 @@ const CPU_EVAL_SAMPLING = { topK: 1, topP: 1, temperature: 1, seed: 0 } as const
 export interface EvaluateFilesOptions {
   /** Always the inference kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** The weights' format on the kernels (f16 and q8 always score there). */
+  precision?: Precision;
   /** Told why the kernels were chosen (one line). */
   onNote?: (line: string) => void;
 }
@@ -54,7 +56,7 @@ export class ScoringService {
     const resolved = await resolveCheckpoint(this.catalogue, from);
     if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it has no byte losses to evaluate (use classify)', 'BAD_KIND');
     const jobId = `eval_${randomBytes(6).toString('hex')}`;
-    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, files, fast: opts.fast }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
+    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, files, fast: opts.fast, precision: opts.precision }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
   }
 
   /** The loss of each file of a dataset split under a checkpoint (at most `limit` files, by name): a quick estimate, not an hour's wait. */
@@ -66,7 +68,11 @@ export class ScoringService {
     const dataset = await this.catalogue.getDataset(req.datasetId);
     if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
     const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
+    if (rows.length === 0) {
+      // A dataset without an eval split: say what to do instead (the Models view offers its training files).
+      const offer = req.split === 'eval' ? ': it has no eval split; evaluate its training files (split train) instead' : ' to evaluate';
+      throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files${offer}`, 'BAD_INPUT');
+    }
     const chosen = rows.slice(0, req.limit);
     const config = resolved.model ? configFromJson(resolved.model.config, `model ${resolved.model.name}`) : resolved.run ? (resolved.run.config as unknown as BGPTConfig) : null;
     assertEvaluationFits(chosen.length, chosen.reduce((n, f) => n + f.size, 0), config);

@@ -6,7 +6,7 @@ import { Catalogue } from '../catalogue/catalogue';
 import { readCheckpointInfo } from '../checkpoint';
 import type { EngineHost } from '../engine-host/host';
 import { EVENT_NAMES, METHOD_NAMES, subscriptionName, type EventName, type StudioApi, type StudioEvents, type StudioHandlers } from '../shared/contract';
-import { UserError } from '../shared/errors';
+import { UserError, errorLine } from '../shared/errors';
 import { DatasetService } from './datasets';
 import { createDispatcher } from './dispatch';
 import { grantedModelFile, PathGrants } from './grants';
@@ -42,6 +42,8 @@ export interface Studio {
   engine: EngineHost;
   /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
   grants: PathGrants;
+  /** Settles once the built-in datasets are registered (at once when they were, or are skipped). */
+  builtInsReady: Promise<void>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Stops training (saving last checkpoints), the engine and the catalogue. */
   close(): Promise<void>;
@@ -51,8 +53,12 @@ export interface OpenStudioOptions {
   home: string;
   engine: EngineHost;
   transport: 'electron' | 'http' | 'cli';
-  /** Register datasets/ (default true; the CLI's one-shot commands skip it). */
-  builtIns?: boolean;
+  /**
+   * Register datasets/ (default true; the CLI's one-shot commands skip it). 'background': open at once
+   * and register them behind the page (`bgpt serve`, the desktop app): a fresh home takes tens of
+   * seconds, and getInfo says what is going on meanwhile.
+   */
+  builtIns?: boolean | 'background';
 }
 
 /** Replies that hold only numbers and bytes: not walked for paths. */
@@ -80,7 +86,18 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const { engine } = opts;
   engine.on('status', (s) => bus.emit('engineStatus', s));
   const datasets = new DatasetService(catalogue.home, catalogue, bus);
-  if (opts.builtIns !== false) await datasets.ensureBuiltIns();
+  let preparing: string | null = null;
+  let builtInsReady = Promise.resolve();
+  if (opts.builtIns === 'background') {
+    preparing = 'preparing built-in datasets…';
+    builtInsReady = datasets.ensureBuiltIns()
+      // The studio stays usable without them; the next start tries again (no marker was written).
+      .catch((err: unknown) => console.error(`bgpt: the built-in datasets could not be registered: ${errorLine(err)}`))
+      .finally(() => {
+        preparing = null;
+        bus.emit('catalogueChanged', { what: 'datasets' });
+      });
+  } else if (opts.builtIns !== false) await datasets.ensureBuiltIns();
   const runs = new RunService(catalogue.home, catalogue, engine, bus);
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const scoring = new ScoringService(catalogue, engine);
@@ -93,7 +110,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const grants = new PathGrants();
   // Every argument arrives as its schema parsed it (defaults filled in): no handler re-validates or casts.
   const handlers: StudioHandlers = {
-    getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status }),
+    getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status, preparing }),
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
     importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind, { keys: r.keys }),
@@ -153,6 +170,9 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     saveFile: () => {
       throw new UserError('saving through a dialog needs the desktop app; the browser downloads the file instead', 'UNSUPPORTED');
     },
+    dragFile: () => {
+      throw new UserError('dragging a file out of the window needs the desktop app; the browser exports it as a download instead', 'UNSUPPORTED');
+    },
   };
 
   // Over `bgpt serve` no reply, event or error line carries a machine path (docs/security.md); the
@@ -175,10 +195,12 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     catalogue,
     engine,
     grants,
+    builtInsReady,
     subscribe: (l) => bus.subscribe(browser ? (event, payload) => l(event, event === 'metrics' ? payload : redactValue(payload, redact)) : l),
     async close() {
       models.stopAll();
       collections.stopAll();
+      await builtInsReady;
       await runs.stopAll().catch(() => {});
       await engine.stop();
       await catalogue.close();

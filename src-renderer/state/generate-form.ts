@@ -1,6 +1,7 @@
 // The generation form: sampling fields with their hints and limits (mirroring samplingSchema and
 // requests.generateRequest in the contract) and the request it becomes.
 import type { CheckpointRef, GenerateRequest } from '../../src-main/shared/contract';
+import type { Precision } from '../../src-main/shared/config';
 import type { FieldSpec } from '../lib/validate';
 import { samplingDefaults } from '../../src-main/shared/recipe';
 import { SEED_LIMIT } from '../../src-main/shared/seeds';
@@ -13,7 +14,7 @@ export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
   temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
   seed: { label: 'Seed', min: SEED_LIMIT.min, max: SEED_LIMIT.max, integer: true, optional: true, hint: 'Same seed, same output; empty = random. Sample i uses seed + i.' },
   count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate (made at once, sharing each weight read).' },
-  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
+  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: "Stop a file at this size; empty = up to the window (the run's window caps it)." },
 };
 
 export type InputKind = 'none' | 'prompt' | 'input';
@@ -33,7 +34,16 @@ export interface GenerateForm {
   /** How much of the prompt file to use, in `promptUnit`s; null = all of it (docs/walkthrough.md). */
   promptLength?: number | null;
   promptUnit?: 'bytes' | 'patches';
+  /** The weights' format on the inference kernels (docs/performance.md). */
+  precision: Precision;
 }
+
+/** The precisions the form offers, each with what it trades (docs/performance.md). */
+export const PRECISION_CHOICES: Array<{ value: Precision; label: string; hint: string }> = [
+  { value: 'f32', label: 'float32', hint: 'exact: the model as trained' },
+  { value: 'f16', label: 'float16', hint: 'half the memory, faster; losses within 0.1 %' },
+  { value: 'q8', label: '8-bit (Q8_0)', hint: 'a quarter of the memory, fastest; losses within 1 %' },
+];
 
 /** The prompt bytes a form sends: the file's first `promptLength` bytes or patches (patches of `patchSize`). */
 export function promptBytes(form: GenerateForm, patchSize = 16): Uint8Array<ArrayBuffer> | undefined {
@@ -51,7 +61,9 @@ export function defaultGenerateForm(): GenerateForm {
     ext: 'abc',
     inputKind: 'none',
     file: null,
-    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: 4096 },
+    // Max bytes empty: up to the window of the chosen run, whatever its size.
+    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: null },
+    precision: 'f32',
   };
 }
 
@@ -76,6 +88,7 @@ export function toGenerateRequest(form: GenerateForm, ext: string, from: Checkpo
     promptName: form.inputKind === 'prompt' ? form.file?.name : undefined,
     input: form.inputKind === 'input' && form.file ? form.file : undefined,
     count: s.count ?? 1,
+    precision: form.precision,
     sampling: {
       topK: s.topK ?? 0,
       topP: s.topP ?? 1,

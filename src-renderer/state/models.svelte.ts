@@ -120,14 +120,18 @@ export class ModelsState {
     await this.refresh();
   }
 
-  async evaluate(datasetId: string): Promise<void> {
+  /** Why the last evaluation failed, shown beside its button (not a toast over every view). */
+  evaluateError = $state<string | null>(null);
+
+  async evaluate(datasetId: string, split: 'train' | 'eval' | 'all' = 'eval'): Promise<void> {
     if (!this.selected) return;
     this.evaluating = true;
     this.evaluation = null;
+    this.evaluateError = null;
     try {
-      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId });
+      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId, split });
     } catch (err) {
-      this.#studio.toasts.show('error', `Evaluation failed: ${errorText(err)}`);
+      this.evaluateError = `Evaluation failed: ${errorText(err)}`;
     } finally {
       this.evaluating = false;
     }

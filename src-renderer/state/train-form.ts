@@ -1,6 +1,6 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
-import type { CheckpointRef, DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
+import type { CheckpointRef, DatasetSummary, ModelConfigInput, RunSummary, TrainRequest } from '../../src-main/shared/contract';
 import { TUNES_RECIPE, trainDefaults, type DataProfile, type TrainDefaults } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
@@ -156,4 +156,34 @@ export function applyDatasetDefaults(form: TrainForm, dataset: DefaultsSource | 
     Object.assign(form.hyper, { steps: plain.hyper.steps, lr: plain.hyper.lr, batchSize: plain.hyper.batchSize, evalEvery: plain.hyper.evalEvery });
     applied.delete(form);
   }
+}
+
+/**
+ * The run a (re)opened studio shows by itself (docs/walkthrough.md): the one training, else a paused
+ * one, else the next queued, else the newest one a closed or crashed studio interrupted.
+ */
+export function runToReattach(runs: readonly RunSummary[]): RunSummary | null {
+  const newest = (list: RunSummary[]) => list.sort((a, b) => b.created.localeCompare(a.created))[0] ?? null;
+  return runs.find((r) => r.status === 'running')
+    ?? newest(runs.filter((r) => r.status === 'paused'))
+    ?? [...runs].filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity))[0]
+    ?? newest(runs.filter((r) => r.status === 'interrupted'));
+}
+
+/** The form as the run was started: its dataset, model, mode and training settings (the name left automatic). */
+export function formFromRun(run: RunSummary): TrainForm {
+  const c = run.config;
+  const h = run.hyper;
+  const form = defaultTrainForm();
+  return {
+    ...form,
+    datasetId: run.datasetId ?? '',
+    preset: run.preset ?? CUSTOM,
+    mode: run.mode,
+    conversion: run.conversion ?? form.conversion,
+    model: { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers },
+    hyper: { steps: h.steps, batchSize: h.batchSize, lr: h.lr, seed: h.seed, evalEvery: h.evalEvery },
+    // The run's own settings stand: the dataset's defaults are not applied over them.
+    defaultsFor: run.datasetId ?? undefined,
+  };
 }

@@ -138,4 +138,18 @@ describe('Models view', () => {
     await studio.shot('models-curves');
     expect(pageErrors).toEqual([]);
   });
+
+  it('puts an imported model on the comparison charts, against epochs (issue 24 item 9)', async () => {
+    await studio.go('train');
+    // Only the model imported with its log has curves to offer.
+    const offered = page.locator('[data-testid^=compare-model-]');
+    await offered.first().waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await offered.count()).toBe(1);
+    await offered.first().check();
+    await expect.poll(() => studio.byTestId('x-axis').inputValue()).toBe('epoch');
+    await expect.poll(() => studio.chartPoints('trainLoss')).toBe(2);
+    expect(await studio.byTestId('chart-trainLoss').textContent()).toMatch(/weights-curves · train[\s\S]*weights-curves · eval/);
+    await studio.shot('models-compared');
+    expect(pageErrors).toEqual([]);
+  });
 });

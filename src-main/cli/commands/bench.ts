@@ -15,7 +15,7 @@ export const benchCommand: CommandSpec = {
   summary: 'training and generation speed on the fixed bench model',
   usage: 'bgpt bench [--preset bench|paper] [--steps N] [--profile]',
   options: [
-    { name: 'preset', type: 'string', description: 'bench (default): the fixed small model, training and generation; paper: the 110 M paper model, loading, scoring and generation', default: 'bench' },
+    { name: 'preset', type: 'string', description: 'bench (default): the fixed small model, training and generation; paper: the 110 M paper model, loading, scoring and generation per precision (f32, f16, q8) and thread count', default: 'bench' },
     { name: 'steps', type: 'number', description: 'training updates timed (8192 bytes each)', default: 3 },
     { name: 'profile', type: 'boolean', description: 'also profile one training update kernel by kernel' },
   ],
@@ -43,11 +43,19 @@ export const benchCommand: CommandSpec = {
 const MIB = 2 ** 20;
 
 function formatPaper(r: PaperBenchReport): string {
+  const f = r.fastest;
   return [
-    `paper model (${(r.parameters / 1e6).toFixed(1)} M parameters) on ${r.backend}:`,
-    `  load ${r.loadSeconds.toFixed(1)} s, score ${r.scoredBytes} bytes in ${r.scoreSeconds.toFixed(1)} s (loss ${r.scoreLoss.toFixed(3)}), peak RSS ${(r.loadScorePeakRssBytes / MIB).toFixed(0)} MiB`,
-    `  generate ${r.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.generateBytesPerCpuSecond.toFixed(1)} per CPU second), ${(r.weightBytesPerGeneratedByte / 1e6).toFixed(1)} MB of weights read per byte = ${(r.weightReadBytesPerSecond / 1e9).toFixed(1)} GB/s`,
-    ...r.batched.map((b) => `  ${b.samples} samples at once: ${b.bytesPerSecond.toFixed(1)} bytes/s in all (${b.bytesPerCpuSecond.toFixed(1)} per CPU second)`),
+    `paper model (${(r.parameters / 1e6).toFixed(1)} M parameters) on ${r.backend}, load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' → ')}:`,
+    `  float32, ${r.threads} thread(s): load ${r.loadSeconds.toFixed(1)} s, score ${r.scoredBytes} bytes in ${r.scoreSeconds.toFixed(1)} s (loss ${r.scoreLoss.toFixed(3)}), peak RSS ${(r.loadScorePeakRssBytes / MIB).toFixed(0)} MiB`,
+    `  fastest within ${100 * r.lossTolerance} % of float32's loss: ${f.precision} on ${f.threads} thread(s), ${f.generateBytesPerSecond.toFixed(1)} bytes/s single-sample, ${f.batchedBytesPerSecond.toFixed(1)} bytes/s for ${f.batchedSamples} samples (loss ${fmtShare(f.lossDifference)})`,
+    '  precision threads   load  weights   1 sample (per CPU s)   ' + (r.runs[0]?.batched ?? []).map((b) => `${b.samples} samples`).join('  ') + '   read rate',
+    ...r.runs.map((x) => `  ${x.precision.padEnd(9)} ${String(x.threads).padStart(7)} ${x.loadSeconds.toFixed(1).padStart(5)} s ${(x.weightBytes / 1e6).toFixed(0).padStart(5)} MB ${x.generateBytesPerSecond.toFixed(1).padStart(8)} B/s (${x.generateBytesPerCpuSecond.toFixed(1).padStart(6)}) ${x.batched.map((b) => `${b.bytesPerSecond.toFixed(1).padStart(7)} B/s`).join('  ')} ${(x.weightReadBytesPerSecond / 1e9).toFixed(1).padStart(6)} GB/s`),
+    ...r.accuracy.map((a) => `  ${a.precision}: loss ${a.scoreLoss.toFixed(4)} (${fmtShare(a.lossDifference)} of float32's, worst byte ${a.maxByteLossDifference.toExponential(1)} nats), sampled bytes differing ${(100 * a.sampledBytesDiffering).toFixed(1)} %${a.firstDifferingByte === null ? '' : ` from byte ${a.firstDifferingByte}`}`),
+    '  memory bandwidth of the kernels: ' + r.bandwidth.map((b) => `${b.precision} ×${b.threads} ${(b.bytesPerSecond / 1e9).toFixed(1)} GB/s`).join(', '),
     `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB; training: ${r.trainSkipped}`,
   ].join('\n');
+}
+
+function fmtShare(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(3)} %`;
 }

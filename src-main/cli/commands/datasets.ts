@@ -55,6 +55,7 @@ export function formatImport(x: ImportReport): string {
     lines.push(`  ${b.path}: ${b.tunes} tune${b.tunes === 1 ? '' : 's'}, ${b.imported} imported as ${b.files} file${b.files === 1 ? '' : 's'}, ${b.refused} refused, ${b.duplicates} duplicate${b.duplicates === 1 ? '' : 's'}`);
   }
   for (const s of x.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+  if (x.splitNote) lines.push(`eval split: ${x.splitNote}`);
   return lines.join('\n');
 }
 

@@ -43,7 +43,7 @@ export const serve: CommandSpec = {
     await ensureRenderer(progress);
     const home = resolveHome(opts.home as string | undefined);
     const engine = new ProcessEngineHost(() => spawnNodeEngine());
-    const studio = await openStudio({ home, engine, transport: 'http' });
+    const studio = await openStudio({ home, engine, transport: 'http', builtIns: 'background' });
     const dispatch = createDispatcher(studio.handlers, (method, err) => progress(`internal error in ${method}: ${(err as Error)?.stack ?? err}`));
     let server;
     try {

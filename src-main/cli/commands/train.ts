@@ -6,9 +6,9 @@ import path from 'node:path';
 import { HOME_OPTION, type CommandContext, type CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { defaultNumHeads, presetConfig, validateConfig, PRESETS, type BGPTConfig, type PresetName } from '../../shared/config';
-import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
+import { requests, type RunSummary, type StudioEvents, type TrainEstimate } from '../../shared/contract';
 import type { Studio } from '../../studio/studio';
-import type { Progress } from '../progress';
+import { formatDuration, type Progress } from '../progress';
 import { profileOf, trainDefaults, type TrainDefaults } from '../../shared/recipe';
 import { checkpointFlag, withStudio } from '../studio';
 
@@ -189,8 +189,18 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, cl
     const issue = parsed.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
   }
-  // Crops are worth knowing before the first step, not after (docs/walkthrough.md).
-  if (!o.resume) for (const w of (await studio.runs.estimate(parsed.data)).warnings) ctx.progress(`warning: ${w}`);
+  // Crops and the time it will take are worth knowing before the first step, not after (docs/walkthrough.md).
+  if (!o.resume) {
+    const estimate = await studio.runs.estimate(parsed.data);
+    for (const w of estimate.warnings) ctx.progress(`warning: ${w}`);
+    ctx.progress(timeLine(estimate));
+  }
   const initFrom = o.init === undefined ? undefined : await checkpointFlag(ctx, 'init');
   return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom });
+}
+
+/** The first line's time promise: the same estimate as the Train form's (shared/eta.ts), or honestly none. */
+export function timeLine(e: TrainEstimate): string {
+  if (e.totalSeconds === null || e.totalSeconds === undefined) return `time: not measured on this machine yet; the bar shows the time left after the first steps`;
+  return `time: about ${formatDuration(e.totalSeconds)} for ${e.totalSteps} steps (${e.timeBasis ?? 'estimate'})`;
 }

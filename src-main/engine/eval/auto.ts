@@ -3,7 +3,7 @@
 // memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
 import { readFolderConfig, requireCheckpoint } from '../../checkpoint';
-import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
+import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig, type Precision } from '../../shared/config';
 import { initBackend } from '../backend/backend';
 import { evaluate, type EvalReport } from './evaluate';
 import type { InputFile } from '../io/files';
@@ -37,15 +37,18 @@ export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> 
 export interface EvaluateAutoOptions {
   /** Always the kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** The weights' format: float16 or Q8_0 run on the kernels (TF.js computes in float32 only). */
+  precision?: Precision;
   /** Told the one line that says the kernels were chosen, and why. */
   onNote?: (line: string) => void;
-  /** The kernels' model of `checkpoint` when one is loaded already (the engine process caches it). */
+  /** The kernels' model of `checkpoint` (at `precision`) when one is loaded already (the engine process caches it). */
   kernelModel?: () => Promise<InferenceModel>;
 }
 
 /** Evaluates `files` under `checkpoint` on the engine that fits (see chooseEvalEngine). */
 export async function evaluateAuto(checkpoint: string, files: InputFile[], opts: EvaluateAutoOptions = {}): Promise<EvalReport | FastEvalReport> {
-  let kernels = Boolean(opts.fast);
+  const precision = opts.precision ?? 'f32';
+  let kernels = Boolean(opts.fast) || precision !== 'f32';
   if (!kernels) {
     const config = await evaluationConfig(checkpoint);
     // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
@@ -54,5 +57,5 @@ export async function evaluateAuto(checkpoint: string, files: InputFile[], opts:
     if (choice.reason) opts.onNote?.(choice.reason);
   }
   if (!kernels) return evaluate({ checkpoint, files });
-  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.());
+  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.(), { precision });
 }

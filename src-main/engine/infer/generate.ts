@@ -2,7 +2,7 @@
 // the target extension's start patch (after an optional prompt, or after an input file for conversion),
 // sample within each patch, stop at the first 256, at max bytes or when the window is full.
 import { randomInt } from 'node:crypto';
-import { VOCAB_SIZE } from '../../shared/config';
+import { maxPromptBytes, VOCAB_SIZE } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
 import { Rng } from '../model/rng';
@@ -328,7 +328,7 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   checkExt(opts.ext, 'the');
   const prompt = opts.prompt ?? new Uint8Array(0);
   const whole = Math.floor(prompt.length / patchSize);
-  const maxPrompt = (patchLength - 1) * patchSize - 1;
+  const maxPrompt = maxPromptBytes(model.config);
   if (whole + 1 >= patchLength) {
     throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${maxPrompt}`, 'BAD_ARGS');
   }
@@ -367,7 +367,7 @@ export async function generateMany(model: InferenceModel, opts: GenerateManyOpti
   const prompt = opts.prompt ?? new Uint8Array(0);
   const whole = Math.floor(prompt.length / patchSize);
   if (whole + 1 >= patchLength) {
-    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${(patchLength - 1) * patchSize - 1}`, 'BAD_ARGS');
+    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${maxPromptBytes(model.config)}`, 'BAD_ARGS');
   }
   const patches = new Int32Array((whole + 1) * patchSize);
   patches.set(startPatch(opts.ext, patchSize));

@@ -2,7 +2,7 @@
 // unpickler's caps stop every bomb we know of in one line, and this is the second wall, for the one we
 // do not — the worker's heap is capped, it gets a deadline, and when it dies only this job fails with
 // one line: the studio process (`bgpt serve`, the Electron main process, the CLI) goes on.
-import { startEntryWorker } from '../../node/app-root';
+import { startEntryWorker } from '../../node/entry-worker';
 import { UserError } from '../../shared/errors';
 import type { InspectReply, InspectRequest } from './inspect-worker';
 import type { PickleLimits } from './pickle';
@@ -28,7 +28,7 @@ export function inspectTorchCheckpointIsolated(file: string, opts: IsolatedOptio
   const timeoutMs = opts.timeoutMs ?? INSPECT_TIMEOUT_MS;
   const heapMb = opts.heapMb ?? INSPECT_HEAP_MB;
   return new Promise((resolve, reject) => {
-    const worker = startEntryWorker('inspect-worker', { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, heapMb / 4) });
+    const worker = startEntryWorker('inspect-worker', { resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, heapMb / 4) } });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startEntryWorker } from '../../node/app-root';
+import { startEntryWorker } from '../../node/entry-worker';
 import type { BGPTConfig } from '../../shared/config';
 import { singleThreaded, type BackendName } from '../backend/backend';
 import type { BGPTModel } from '../io/checkpoint';

@@ -10,6 +10,13 @@ export const HEX_ROW_BYTES = 16;
 export interface TextIndex {
   /** Byte offset where each row starts; rows end at the next start (or the file's end). */
   rowStarts: Uint32Array;
+  /**
+   * The 1-based line (newline-separated, as editors and abcjs's "Line 9:201" count) each row belongs
+   * to: a line longer than MAX_ROW_BYTES wraps into rows that share its number.
+   */
+  rowLines: Uint32Array;
+  /** Lines in the file. */
+  lineCount: number;
   invalidBytes: number;
   /** Offset of the first invalid byte, or -1. */
   firstInvalid: number;
@@ -56,6 +63,8 @@ export function utf8Length(bytes: Uint8Array, at: number): number {
 /** Builds a TextIndex a slice at a time, so a viewer can index megabytes between animation frames. */
 export class TextIndexer {
   private starts: number[] = [0];
+  private lines: number[] = [1];
+  private line = 1;
   private rowStart = 0;
   private at = 0;
   private invalidBytes = 0;
@@ -74,9 +83,15 @@ export class TextIndexer {
         this.invalidBytes++;
         if (this.firstInvalid < 0) this.firstInvalid = at;
       }
-      if (at + n - this.rowStart > MAX_ROW_BYTES) this.starts.push((this.rowStart = at));
+      if (at + n - this.rowStart > MAX_ROW_BYTES) {
+        this.starts.push((this.rowStart = at));
+        this.lines.push(this.line);
+      }
       this.at = at + n;
-      if (n === 1 && bytes[at] === 0x0a && this.at < bytes.length) this.starts.push((this.rowStart = this.at));
+      if (n === 1 && bytes[at] === 0x0a && this.at < bytes.length) {
+        this.starts.push((this.rowStart = this.at));
+        this.lines.push(++this.line);
+      }
     }
     return this.at >= bytes.length;
   }
@@ -86,7 +101,7 @@ export class TextIndexer {
   }
 
   result(): TextIndex {
-    return { rowStarts: Uint32Array.from(this.starts), invalidBytes: this.invalidBytes, firstInvalid: this.firstInvalid };
+    return { rowStarts: Uint32Array.from(this.starts), rowLines: Uint32Array.from(this.lines), lineCount: this.line, invalidBytes: this.invalidBytes, firstInvalid: this.firstInvalid };
   }
 }
 

@@ -107,6 +107,8 @@ export interface ImportReport {
   byModality: Partial<Record<Modality, number>>;
   /** One entry per ABC file cut into tunes (tune books, or tunes moved to several keys). */
   books?: ImportBookReport[];
+  /** How the eval split was chosen when no eval/ folder gave it ("held out 1 of 4 files…"); absent or null otherwise. */
+  splitNote?: string | null;
 }
 
 /** A tune collection's download into a dataset (docs/music.md, "Tune collections"). */
@@ -131,8 +133,10 @@ export interface ContextFit {
   preset: string | null;
   patchSize: number;
   patchLength: number;
-  /** Data bytes that fit one window (start and end patches excluded). */
+  /** Data bytes one window holds (after its start patch: shared/config.ts windowDataBytes). */
   windowBytes: number;
+  /** Largest file that fits whole, its end patch included (the window less one patch). */
+  maxFileBytes?: number;
   fits: number;
   cropped: number;
   /** Share of all bytes the model sees in one window per file (0..1). */

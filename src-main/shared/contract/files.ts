@@ -13,11 +13,14 @@ export type FileRef = z.infer<typeof fileRefSchema>;
 
 export const surprisalRequest = z.object({ file: fileRefSchema, from: checkpointRefSchema });
 export const saveFileRequest = z.object({ defaultName: z.string().min(1).max(1000), bytes });
+/** A file dragged out of the desktop app: as it is, or an ABC tune as MIDI (for a DAW). */
+export const dragFileRequest = z.object({ file: fileRefSchema, name: z.string().trim().min(1).max(200), as: z.enum(['original', 'midi']).default('original') });
 /** What the native open dialog is for: files and folders for a dataset (default), or one model file. */
 export const openDialogRequest = z.object({ purpose: z.enum(['dataset', 'model']).optional() }).optional();
 
 export type SurprisalRequest = z.input<typeof surprisalRequest>;
 export type SaveFileRequest = z.input<typeof saveFileRequest>;
+export type DragFileRequest = z.input<typeof dragFileRequest>;
 export type OpenDialogRequest = z.input<typeof openDialogRequest>;
 
 export interface FileBytes {
@@ -56,4 +59,6 @@ export const fileMethods = {
   showOpenDialog: takes(openDialogRequest).returns<DialogSelection | null>(),
   /** Electron: native save dialog, then writes the bytes; returns the path, or null. */
   saveFile: takes(saveFileRequest).returns<string | null>(),
+  /** Electron: starts dragging a dataset file or sample out of the window as a file (written to a temporary folder first). */
+  dragFile: takes(dragFileRequest).returns<void>(),
 };

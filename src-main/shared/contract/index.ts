@@ -13,7 +13,7 @@ import { runMethods } from './runs';
 import { sampleMethods } from './samples';
 import type { EventSubscriptions } from './events';
 import { contextFitRequest, datasetDownloadRequest, importFilesRequest, importPathsRequest } from './datasets';
-import { openDialogRequest, saveFileRequest, surprisalRequest } from './files';
+import { dragFileRequest, openDialogRequest, saveFileRequest, surprisalRequest } from './files';
 import { modelDownload, modelEvaluate, modelImportPath, modelRename, modelUploadBegin, modelUploadChunk } from './models';
 import { classifyRequest, metricsRequest, trainRequest } from './runs';
 import { generateRequest, reportCardRequest, sampleQuery, sampleUpdate } from './samples';
@@ -55,7 +55,7 @@ export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
  * Methods a browser (`bgpt serve`) may never call: they reach machine paths or native dialogs. Any new
  * method that takes or returns a machine path belongs here (docs/security.md).
  */
-export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath'];
+export const BROWSER_FORBIDDEN_METHODS: readonly MethodName[] = ['importPaths', 'showOpenDialog', 'saveFile', 'importModelPath', 'dragFile'];
 
 /** What a UI holds: every method returns a Promise, every event is a subscription. */
 export type StudioApi = PromiseApi<Methods> & EventSubscriptions;
@@ -75,6 +75,7 @@ export const requests = {
   metricsRequest,
   surprisalRequest,
   saveFileRequest,
+  dragFileRequest,
   modelUploadBegin,
   modelUploadChunk,
   modelImportPath,

@@ -10,6 +10,8 @@ export interface StudioInfo {
   nativeDialogs: boolean;
   home: string;
   engine: EngineStatus;
+  /** Work the studio does behind the page after opening ("preparing built-in datasets…"); null or absent when none. */
+  preparing?: string | null;
 }
 
 export interface EngineStatus {

@@ -60,6 +60,14 @@ export interface TrainEstimate {
   /** Rough seconds per epoch on this machine's backend (null until measured). */
   secondsPerEpoch: number | null;
   stepsPerEpoch: number;
+  /** Steps the run will take (its steps, or its epochs × steps per epoch). */
+  totalSteps?: number;
+  /** Running seconds per step expected on this machine (shared/eta.ts); null when nothing comparable was measured. */
+  secondsPerStep?: number | null;
+  /** Seconds the whole run is expected to take (pauses excluded); null when unmeasured. */
+  totalSeconds?: number | null;
+  /** Where the time figures come from, in the user's words ("measured on run …", "from this model's speed"); null when unmeasured. */
+  timeBasis?: string | null;
   backend: BackendName | null;
   warnings: string[];
   /** The whole run's wall time on a quiet 2-core machine (shared/recipe.ts estimateRunSeconds, the tiny shape's measured speed); null for other shapes. */
@@ -125,6 +133,8 @@ export interface MetricPoint {
   bytesPerSecond: number | null;
   /** Valid-file rate of the samples drawn at this evaluation (absent or null between evaluations). */
   validRate?: number | null;
+  /** Running seconds of the run when this step finished, pauses excluded (the ETA's clock, shared/eta.ts). */
+  runSeconds?: number | null;
   /** Classification runs: accuracy on the eval split at an evaluation step. */
   evalAccuracy?: number | null;
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
 

@@ -13,7 +13,7 @@ import { DatasetService } from '../../../src-main/studio/datasets';
 import { DatasetDownloads, checkCollectionUrl, resolveCollection } from '../../../src-main/studio/dataset-download';
 import { StudioEventBus } from '../../../src-main/studio/events';
 import { runCli, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import type { DatasetDownloadInfo } from '../../../src-main/shared/contract';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
 

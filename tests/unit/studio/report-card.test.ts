@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { judgeForCard, type CardReference } from '../../../src-main/studio/report-card';
 import { hasAbcmidi } from '../../../src-main/datasets/tunebook';
 import { runCli, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 
 const DATASETS = path.resolve(__dirname, '../../../datasets');

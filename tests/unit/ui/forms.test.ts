@@ -39,7 +39,8 @@ describe('generate form', () => {
     const form = { ...defaultGenerateForm(), runId: 'r1' };
     const req = requests.generateRequest.parse(toGenerateRequest(form, 'abc', checkpointRef(form.runId, form.checkpoint, [])));
     expect(req).toMatchObject({ from: { kind: 'run', runId: 'r1', checkpoint: 'best' }, ext: 'abc', count: 1 });
-    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, maxBytes: 4096, constrain: true });
+    // Max bytes left empty: up to the chosen run's window (the form caps a larger value at it).
+    expect(req.sampling).toEqual({ ...TUNES_RECIPE.sampling, constrain: true });
     expect(req.prompt).toBeUndefined();
   });
 
@@ -52,6 +53,16 @@ describe('generate form', () => {
     const input = toGenerateRequest({ ...defaultGenerateForm(), runId: 'r1', inputKind: 'input', file }, 'mid', from);
     expect(input.input).toEqual(file);
     expect(requests.generateRequest.safeParse(input).success).toBe(true);
+  });
+
+  it('sends the weights precision (float32 unless chosen); the schema defaults a request without one to f32 and refuses others', () => {
+    const form = { ...defaultGenerateForm(), runId: 'r1' };
+    const from = checkpointRef(form.runId, form.checkpoint, []);
+    expect(requests.generateRequest.parse(toGenerateRequest(form, 'abc', from)).precision).toBe('f32');
+    expect(requests.generateRequest.parse(toGenerateRequest({ ...form, precision: 'q8' }, 'abc', from)).precision).toBe('q8');
+    const { precision: _, ...without } = toGenerateRequest(form, 'abc', from);
+    expect(requests.generateRequest.parse(without).precision).toBe('f32');
+    expect(requests.generateRequest.safeParse({ ...without, precision: 'int4' }).success).toBe(false);
   });
 
   it('refuses a temperature of 0 like the schema does', () => {

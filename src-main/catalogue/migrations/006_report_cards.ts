@@ -1,4 +1,4 @@
-// Migration 5: report cards (docs/music.md, "A report card per checkpoint"). One row per card made for a
+// Migration 6: report cards (docs/music.md, "A report card per checkpoint"). One row per card made for a
 // checkpoint: which run (or model) and checkpoint, the dataset it was compared with, the extension, how
 // many samples, when, and the card itself as JSON (valid rates, copy rate, closeness to the training
 // music per feature). Stored so the Library and the run monitor show it without making it again; a run's
@@ -21,8 +21,8 @@ CREATE TABLE report_cards (
 CREATE INDEX report_cards_run ON report_cards(run_id, created);
 `;
 
-export const migration005: Migration = {
-  version: 5,
+export const migration006: Migration = {
+  version: 6,
   name: 'report-cards',
   up: (tx) => tx.exec(SQL),
 };

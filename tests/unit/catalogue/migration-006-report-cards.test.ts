@@ -1,4 +1,4 @@
-// Migration 005 (report cards): the table on a real SQLite file upgraded from version 4, its checks, and
+// Migration 006 (report cards): the table on a real SQLite file upgraded from version 5, its checks, and
 // the store's round trip: a run's cards newest first, kept when the dataset goes, gone with their run.
 import { describe, expect, it } from 'vitest';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
@@ -7,14 +7,14 @@ import { MIGRATIONS, migrate, schemaVersion } from '../../../src-main/catalogue/
 import { cataloguePath } from '../../../src-main/catalogue/paths';
 import { storeBlob, tempHome } from './helpers';
 
-describe('migration 005 (report cards)', () => {
-  it('adds report_cards to a version-4 database, refusing a card that is not a JSON object or has no samples', async () => {
+describe('migration 006 (report cards)', () => {
+  it('adds report_cards to a version-5 database, refusing a card that is not a JSON object or has no samples', async () => {
     const home = tempHome();
     const db = await Db.open(cataloguePath(home));
-    await migrate(db, 'test db', MIGRATIONS.slice(0, 4));
-    expect(await schemaVersion(db)).toBe(4);
-    expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'report-cards' });
-    expect(await migrate(db, 'test db', MIGRATIONS.slice(0, 5))).toBe(5);
+    await migrate(db, 'test db', MIGRATIONS.slice(0, 5));
+    expect(await schemaVersion(db)).toBe(5);
+    expect(MIGRATIONS[5]).toMatchObject({ version: 6, name: 'report-cards' });
+    expect(await migrate(db, 'test db', MIGRATIONS.slice(0, 6))).toBe(6);
     expect((await db.all<{ name: string }>('PRAGMA table_info(report_cards)')).map((c) => c.name))
       .toEqual(['id', 'run_id', 'model_id', 'checkpoint', 'step', 'dataset_id', 'ext', 'samples', 'created', 'card']);
     const insert = (card: string, samples = 20) => db.run(`INSERT INTO report_cards (id, checkpoint, ext, samples, created, card) VALUES ('rc_x${Math.random()}', 'best', 'abc', ${samples}, 1, ${card})`);
