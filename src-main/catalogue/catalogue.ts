@@ -26,6 +26,7 @@ import {
 } from './types';
 import { recoverCatalogue } from './recover';
 import { ModelStore } from './models';
+import { ReportCardStore } from './report-cards';
 import { preparePrivateHome, readOnlyHome } from './private';
 
 export interface CatalogueOptions {
@@ -81,9 +82,12 @@ export class Catalogue {
   lastReconcile: ReconcileReport | null = null;
   /** Published and imported models (migration 002). */
   readonly models: ModelStore;
+  /** Report cards of checkpoints (migration 005). */
+  readonly reportCards: ReportCardStore;
 
   private constructor(readonly home: string, private readonly db: Db, private readonly options: CatalogueOptions) {
     this.models = new ModelStore(db, home);
+    this.reportCards = new ReportCardStore(db);
   }
 
   /**

@@ -1,6 +1,6 @@
 // The catalogue's models table (migration 002): published and imported PyTorch checkpoints kept under
 // `<home>/models/<id>/`, with the curves of a reference trainer log imported beside them; and LoRA adapters
-// (migration 006), kept as an adapter folder in `<home>/models/<id>/`, tied to their base by its sha256.
+// (migration 007), kept as an adapter folder in `<home>/models/<id>/`, tied to their base by its sha256.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db';
@@ -37,7 +37,7 @@ export interface ModelMeta {
   fileName?: string;
 }
 
-/** What an adapter model is (migration 006's `adapter` column): its LoRA settings and the base it names. */
+/** What an adapter model is (migration 007's `adapter` column): its LoRA settings and the base it names. */
 export interface AdapterMeta {
   rank: number;
   alpha: number;

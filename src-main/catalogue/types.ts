@@ -166,7 +166,7 @@ export interface CheckpointRow {
   files: CheckpointFile[];
   missing: boolean;
   /**
-   * sha256 of its model.safetensors, by which an adapter names it as its base (migration 006); null until first
+   * sha256 of its model.safetensors, by which an adapter names it as its base (migration 007); null until first
    * needed (Catalogue.checkpointSha256), and for an adapter folder, which has no model.safetensors.
    */
   sha256: string | null;

@@ -9,6 +9,8 @@ import https from 'node:https';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError, errorLine } from '../shared/errors';
+import { downloadsDir } from '../catalogue/paths';
+import { isProcessAlive } from '../catalogue/reconcile';
 import { transportProblem } from './published';
 
 /** Redirect hops allowed: Hugging Face uses one or two (resolve → CDN); more suggests a loop. */
@@ -437,4 +439,32 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => { clearTimeout(t); reject(abortError()); }, { once: true });
   });
+}
+
+/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
+export function partFileOf(home: string, url: string): string {
+  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
+}
+
+/**
+ * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
+ * the same partial file; a lock whose process is gone is taken over.
+ */
+export async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
+  const lock = `${part}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
+      }
+      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw new UserError(`could not lock ${part}`, 'BUSY');
 }

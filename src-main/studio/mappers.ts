@@ -1,6 +1,7 @@
 // Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
+import type { DataProfile } from '../shared/recipe';
 import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, FineTuneSource, LoraSettings, Modality, RunSummary, SampleInfo } from '../shared/contract';
 
 /** What a run row's `config` JSON holds: the model and the hyper-parameters it trains with. */
@@ -29,6 +30,8 @@ export interface StoredDatasetStats {
   minSize?: number;
   maxSize?: number;
   meanSize?: number;
+  /** shared/recipe.ts profileOf: what the default window, batch and steps follow. */
+  profile?: DataProfile;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -50,6 +53,7 @@ export function datasetSummary(d: DatasetRow): DatasetSummary {
     evalCount: s.evalCount ?? 0,
     byModality: s.byModality ?? {},
     builtIn: d.source.startsWith(BUILTIN_PREFIX),
+    profile: s.profile ?? null,
   };
 }
 

@@ -15,9 +15,8 @@ import { configFromJson } from '../shared/config';
 import type { DownloadInfo, ModelInfo, PublishedModel } from '../shared/contract';
 import { TORCH_FILE_NAME, withoutTorchExtension } from '../checkpoint';
 import { UserError, errorLine } from '../shared/errors';
-import { discardPartial, download, humanBytes, type DownloadProgress } from './download';
+import { discardPartial, download, humanBytes, lockPart, partFileOf, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
-import { isProcessAlive } from '../catalogue/reconcile';
 import type { ModelInspector } from './model-file';
 import { hubRedirectAllowed, isPublished, publishedFiles, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
 import { isAdapterFolder } from '../checkpoint/adapter';
@@ -522,32 +521,4 @@ async function copyHashing(from: string, to: string): Promise<string> {
     }
   }, out);
   return hash.digest('hex');
-}
-
-/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
-function partFileOf(home: string, url: string): string {
-  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
-}
-
-/**
- * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
- * the same partial file; a lock whose process is gone is taken over.
- */
-async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
-  const lock = `${part}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return () => fs.rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
-      }
-      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
-      await fs.rm(lock, { force: true });
-    }
-  }
-  throw new UserError(`could not lock ${part}`, 'BUSY');
 }

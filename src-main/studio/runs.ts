@@ -13,6 +13,7 @@ import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resou
 import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
 import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
+import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
 import type { ClassificationHistory, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
 import { RunClock, runSeconds } from '../shared/eta';
@@ -117,7 +118,7 @@ export class RunService {
 
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
-    const { train } = await this.trainFiles(req);
+    const { train, files } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
     const whole = maxFileBytes(config);
@@ -136,6 +137,10 @@ export class RunService {
     const shape = req.mode === 'classification' ? { ...config, byteNumLayers: 0 } : config;
     const pace = await measuredPace(this.catalogue, { config: shape, mode: req.mode, batch: effective, backend: this.engine.status.backend });
     const totalSteps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    // The data's defaults and a modelled wall time for the recipe's shape, from the one rule the form and `bgpt train` use.
+    const evalFiles = files.length - train.length;
+    const tinyShape = config.hiddenSize === TUNES_RECIPE.config.hiddenSize && config.patchNumLayers === TUNES_RECIPE.config.patchNumLayers && config.byteNumLayers === TUNES_RECIPE.config.byteNumLayers;
+    const d = req.mode === 'generative' ? trainDefaults(profileOf(files)) : null;
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
@@ -149,6 +154,8 @@ export class RunService {
       backend: this.engine.status.backend,
       warnings,
       fits,
+      runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps: totalSteps, evalEvery: req.evalEvery ?? defaultEvalEvery(totalSteps), evalFiles }) : null,
+      defaults: d && { preset: d.preset, patchLength: d.config.patchLength, batchSize: d.batchSize, steps: d.steps, evalEvery: d.evalEvery, seconds: d.seconds, why: d.why },
     };
   }
 

@@ -48,6 +48,10 @@ export interface GenerationSample {
 
 export interface GenerationResult {
   samples: GenerationSample[];
+  /** Every sample as the engine made it, recorded or not (a report card judges these). */
+  made: GeneratedSample[];
+  /** The checkpoint that made them. */
+  resolved: ResolvedCheckpoint;
   /** Samples stopped by a cancel (recorded only when asked to keep them). */
   cancelled: GeneratedSample[];
   /** The request's seed (drawn at random when it named none): sample i used sampleSeed(seed, i). */
@@ -65,6 +69,8 @@ export interface GenerationOptions {
   onPatch?: (e: GeneratePatchEvent) => void;
   /** Record samples a cancel stopped (the UI keeps what was made so far; the CLI writes nothing). Default true. */
   keepCancelled?: boolean;
+  /** Record the samples in the library (default true); a report card judges its samples without keeping them. */
+  record?: boolean;
 }
 
 /** A prompt the model's window cannot hold, with the numbers a front end words its advice from. */
@@ -173,8 +179,9 @@ export class SampleService {
     const samples: GenerationSample[] = [];
     const cancelled = out.samples.filter((s) => s.stoppedBy === 'cancelled');
     // All or nothing for a caller that keeps nothing of a cancelled request.
-    const keep = opts.keepCancelled !== false || cancelled.length === 0;
+    const keep = opts.record !== false && (opts.keepCancelled !== false || cancelled.length === 0);
     for (const [i, made] of out.samples.entries()) {
+      if (!keep) break;
       // A sample a cancel stopped before its first byte holds nothing worth keeping.
       if (!keep || (made.stoppedBy === 'cancelled' && made.generated === 0)) continue;
       const { row, runName, context } = await recordSample(this.catalogue, resolved, req.ext, made, sampleParams(req, sampling, resolved, made, i));
@@ -182,7 +189,7 @@ export class SampleService {
     }
     if (samples.length > 0) this.bus.emit('catalogueChanged', { what: 'samples' });
     const total = out.samples.reduce((a, s) => a + s.generated, 0);
-    return { samples, cancelled, seed: sampling.seed, totalBytesPerSecond: out.seconds > 0 ? total / out.seconds : 0 };
+    return { samples, made: out.samples, resolved, cancelled, seed: sampling.seed, totalBytesPerSecond: out.seconds > 0 ? total / out.seconds : 0 };
   }
 
   /** The UI's generate: checks the request now, then runs it in the background; progress and samples arrive as generateProgress events. */

@@ -15,6 +15,8 @@ import { RunService } from './runs';
 import { SampleService } from './samples';
 import { ScoringService } from './scoring';
 import { ModelService } from './models';
+import { DatasetDownloads } from './dataset-download';
+import { ReportCardService } from './report-card';
 import { pathRedactor, redactError, redactValue } from './redact';
 
 const VERSION: string = APP_VERSION;
@@ -32,6 +34,10 @@ export interface Studio {
   samples: SampleService;
   scoring: ScoringService;
   models: ModelService;
+  /** Tune collections downloaded into datasets. */
+  collections: DatasetDownloads;
+  /** Report cards of checkpoints. */
+  cards: ReportCardService;
   catalogue: Catalogue;
   engine: EngineHost;
   /** Paths chosen in the desktop app's native dialog, behind opaque handles (docs/security.md). */
@@ -96,6 +102,10 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
   const samples = new SampleService(catalogue.home, catalogue, engine, bus);
   const scoring = new ScoringService(catalogue, engine);
   const models = new ModelService(catalogue.home, catalogue, bus, undefined, { transport: opts.transport });
+  const collections = new DatasetDownloads(catalogue.home, datasets, bus);
+  const cards = new ReportCardService(catalogue, samples, bus);
+  // A browser may start the named collections only, never make the studio fetch a URL it names (docs/security.md).
+  const allowUrls = opts.transport !== 'http';
 
   const grants = new PathGrants();
   // Every argument arrives as its schema parsed it (defaults filled in): no handler re-validates or casts.
@@ -103,10 +113,13 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     getInfo: () => ({ version: VERSION, transport: opts.transport === 'electron' ? 'electron' : 'http', nativeDialogs: opts.transport === 'electron', home: catalogue.home, engine: engine.status, preparing }),
     listDatasets: () => datasets.list(),
     getDataset: (id) => datasets.detail(id),
-    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind),
+    importFiles: (r) => datasets.importFiles(r.name, r.files, r.kind, { keys: r.keys }),
     // Only paths granted by the native dialog, never a path the caller names (docs/security.md).
-    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind),
+    importPaths: async (r) => datasets.importPaths(r.name, grants.take(r.selection), r.kind, undefined, undefined, { keys: r.keys }),
     deleteDataset: (id) => datasets.delete(id),
+    downloadDataset: (r) => collections.start(r, allowUrls),
+    cancelDatasetDownload: (id) => collections.cancel(id),
+    listDatasetDownloads: () => collections.list(),
     contextFit: (r) => datasets.contextFit(r),
     readFile: (ref) => (ref.kind === 'sample' ? samples.readFile(ref.sampleId) : datasets.readFile(ref.datasetId, ref.fileId)),
     surprisal: async (r) => {
@@ -130,6 +143,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     },
     generate: (r) => samples.start(r),
     cancelGenerate: (id) => samples.cancel(id),
+    makeReportCard: (r) => cards.start(r),
+    getReportCards: (id) => cards.list(id),
     listSamples: (q) => samples.list(q),
     updateSample: (u) => samples.update(u),
     deleteSample: (id) => samples.delete(id),
@@ -175,6 +190,8 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     samples,
     scoring,
     models,
+    collections,
+    cards,
     catalogue,
     engine,
     grants,
@@ -182,6 +199,7 @@ export async function openStudio(opts: OpenStudioOptions): Promise<Studio> {
     subscribe: (l) => bus.subscribe(browser ? (event, payload) => l(event, event === 'metrics' ? payload : redactValue(payload, redact)) : l),
     async close() {
       models.stopAll();
+      collections.stopAll();
       await builtInsReady;
       await runs.stopAll().catch(() => {});
       await engine.stop();

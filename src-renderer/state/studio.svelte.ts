@@ -59,6 +59,7 @@ export class Studio {
       this.api.onGenerateProgress((e) => this.generation.progress(e)),
       this.api.onCatalogueChanged((e) => void this.#catalogueChanged(e.what)),
       this.models.listen(),
+      this.datasetsView.listen(),
     ];
     void this.#load();
     return () => stops.forEach((stop) => stop());

@@ -9,8 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { builtinTune } from '../helpers/builtin-tunes';
 
-const TUNES = path.resolve('datasets/tunes/train');
 const PTH_FILE = path.resolve('tests/fixtures/parity/tiny-a/model.pth');
 const UI_TIMEOUT_MS = 60_000;
 
@@ -24,9 +24,9 @@ describe('eval split of a folder of one’s own', () => {
 
   beforeAll(async () => {
     mkdirSync(path.join(source, 'four-tunes'));
-    for (const f of ['coleraine', 'trumpet-hornpipe', 'heights-of-alma', 'smash-the-windows']) cpSync(path.join(TUNES, `${f}.abc`), path.join(source, 'four-tunes', `${f}.abc`));
+    for (const f of ['coleraine', 'trumpet-hornpipe', 'heights-of-alma', 'smash-the-windows']) cpSync(builtinTune(`${f}.abc`), path.join(source, 'four-tunes', `${f}.abc`));
     mkdirSync(path.join(source, 'one-tune'));
-    cpSync(path.join(TUNES, 'the-friendly-visit.abc'), path.join(source, 'one-tune', 'the-friendly-visit.abc'));
+    cpSync(builtinTune('the-friendly-visit.abc'), path.join(source, 'one-tune', 'the-friendly-visit.abc'));
     served = await startServe();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });

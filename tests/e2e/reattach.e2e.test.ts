@@ -10,8 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { builtinTune } from '../helpers/builtin-tunes';
 
-const TUNES = path.resolve('datasets/tunes/train');
 const FILES = ['coleraine', 'trumpet-hornpipe', 'oh-you-new-york-girls', 'heights-of-alma'];
 /** Far more steps than the test waits for: the run is still training when the page reloads. */
 const STEPS = 2000;
@@ -32,8 +32,8 @@ describe('a run outlives the page and the server', () => {
   beforeAll(async () => {
     const folder = path.join(source, 'reel-book');
     mkdirSync(path.join(folder, 'eval'), { recursive: true });
-    for (const f of FILES) cpSync(path.join(TUNES, `${f}.abc`), path.join(folder, `${f}.abc`));
-    cpSync(path.join(TUNES, 'the-friendly-visit.abc'), path.join(folder, 'eval', 'the-friendly-visit.abc'));
+    for (const f of FILES) cpSync(builtinTune(`${f}.abc`), path.join(folder, `${f}.abc`));
+    cpSync(builtinTune('the-friendly-visit.abc'), path.join(folder, 'eval', 'the-friendly-visit.abc'));
     served = await startServe({ home });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -10,8 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { builtinTune } from '../helpers/builtin-tunes';
 
-const TUNES = path.resolve('datasets/tunes/train');
 
 describe('viewer keys and mixer', () => {
   const source = mkdtempSync(path.join(os.tmpdir(), 'bgpt-keys-src-'));
@@ -24,8 +24,8 @@ describe('viewer keys and mixer', () => {
   beforeAll(async () => {
     const folder = path.join(source, 'session');
     mkdirSync(path.join(folder, 'eval'), { recursive: true });
-    for (const f of ['coleraine.abc', 'coleraine.mid', 'trumpet-hornpipe.abc']) cpSync(path.join(TUNES, f), path.join(folder, f));
-    cpSync(path.join(TUNES, 'heights-of-alma.abc'), path.join(folder, 'eval', 'heights-of-alma.abc'));
+    for (const f of ['coleraine.abc', 'coleraine.mid', 'trumpet-hornpipe.abc']) cpSync(builtinTune(f), path.join(folder, f));
+    cpSync(builtinTune('heights-of-alma.abc'), path.join(folder, 'eval', 'heights-of-alma.abc'));
     served = await startServe();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -15,8 +15,8 @@ import { StudioPage } from './pages/studio-page';
 const VIEWPORT = { width: 1280, height: 900 };
 // Real tunes of the built-in conversion set (datasets/tunes/{train,eval}, Debian abcmidi and abcm2ps books).
 const TUNES = path.resolve('datasets/tunes');
-const TRAIN = ['train/coleraine', 'train/trumpet-hornpipe', 'train/oh-you-new-york-girls', 'train/heights-of-alma', 'train/the-friendly-visit', 'train/smash-the-windows'];
-const EVAL = ['eval/cuckoo-s-nest'];
+const TRAIN = ['train/coleraine', 'train/trumpet-hornpipe', 'train/oh-you-new-york-girls', 'train/cuckoo-s-nest', 'train/the-friendly-visit', 'train/smash-the-windows'];
+const EVAL = ['eval/heights-of-alma'];
 const PROMPT_BYTES = 200;
 const TRAINING_TIMEOUT_MS = 240_000;
 

@@ -165,10 +165,14 @@ function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** The constraint for `ext` when asked for (default on), fed the bytes the file already starts with. */
-function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array): Guard | null {
+/**
+ * The constraint for `ext` when asked for (default on), fed the bytes the file already starts with.
+ * `budget` is the most bytes the whole file may have: what the window leaves after the prompt, less
+ * the place of the end mark (or `maxBytes`), so a grammar can plan its ending.
+ */
+function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array, budget?: number): Guard | null {
   if (opts.constrain === false || opts.excludeEnd) return null;
-  const constraint = constraintFor(ext);
+  const constraint = constraintFor(ext, { budget });
   if (!constraint) return null;
   for (const b of known) constraint.push(b);
   return { constraint, allows: (b) => constraint.allows(b), repairs: 0, off: false };
@@ -288,6 +292,23 @@ async function runMany(model: InferenceModel, prefix: Prefix, opts: SampleRunOpt
   }
 }
 
+/**
+ * The file bytes a grammar may know only at the end (a MIDI track length) set right; each fix counts
+ * as a repair.
+ */
+function finished(bytes: Uint8Array, outcome: RunOutcome, guard: Guard | null): Uint8Array {
+  if (!guard || guard.off || !guard.constraint.finish) return bytes;
+  const fixed = guard.constraint.finish(bytes);
+  outcome.repairs += fixed.repairs;
+  return fixed.bytes;
+}
+
+/** Bytes a file may have in the window after a prefix of `patches` patches and `forced` bytes: one place stays for the end mark. */
+function fileBudget(patchLength: number, patchSize: number, prefixPatches: number, prompt: number, forced: number, maxBytes: number): number {
+  const window = (patchLength - prefixPatches) * patchSize - forced - 1;
+  return prompt + Math.min(window, maxBytes);
+}
+
 function result(bytes: Uint8Array, outcome: RunOutcome, seed: number, constrained: boolean): GenerateResult {
   const n = outcome.generated.length;
   return {
@@ -315,12 +336,13 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
   // Forced prompt bytes pass through decodePatch's push; only the whole-patch part is fed here.
-  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize));
+  const forced = prompt.length - whole * patchSize;
+  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize), fileBudget(patchLength, patchSize, whole + 1, prompt.length, forced, maxBytes));
   const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed, guard);
   const bytes = new Uint8Array(prompt.length + outcome.generated.length);
   bytes.set(prompt);
   bytes.set(outcome.generated, prompt.length);
-  return result(bytes, outcome, seed, guard !== null);
+  return result(finished(bytes, outcome, guard), outcome, seed, guard !== null);
 }
 
 /** Options of `generateMany`: those of `generate`, and how many samples. */
@@ -384,7 +406,7 @@ export async function convert(model: InferenceModel, opts: ConvertOptions): Prom
   const patches = new Int32Array((inputPatches + 1) * patchSize);
   patches.set(input.subarray(0, inputPatches * patchSize));
   patches.set(startPatch(opts.to, patchSize), inputPatches * patchSize);
-  const guard = guardFor(opts.to, opts, new Uint8Array(0));
+  const guard = guardFor(opts.to, opts, new Uint8Array(0), fileBudget(patchLength, patchSize, inputPatches + 1, 0, 0, maxBytes));
   const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed, guard);
-  return result(outcome.generated, outcome, seed, guard !== null);
+  return result(finished(outcome.generated, outcome, guard), outcome, seed, guard !== null);
 }

@@ -2,7 +2,8 @@
 import type { EngineStatus } from './info';
 import type { DownloadInfo } from './models';
 import type { MetricPoint, RunSummary } from './runs';
-import type { SampleInfo } from './samples';
+import type { ReportCard, SampleInfo } from './samples';
+import type { DatasetDownloadInfo } from './datasets';
 
 /** Events the studio pushes to every UI. */
 export interface StudioEvents {
@@ -30,10 +31,14 @@ export interface StudioEvents {
   catalogueChanged: { what: 'datasets' | 'runs' | 'samples' | 'models' };
   /** A model download's progress (bytes, total, rate, ETA) and outcome. */
   modelDownload: DownloadInfo;
+  /** A tune collection's download: progress, then the import report or the error. */
+  datasetDownload: DatasetDownloadInfo;
+  /** A report card being made: one event per sample judged, then the card (or the error). */
+  reportCard: { jobId: string; runId: string | null; done: number; count: number; card?: ReportCard; error?: string };
 }
 
 export type EventName = keyof StudioEvents;
-export const EVENT_NAMES = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['engineStatus', 'runUpdate', 'metrics', 'generateProgress', 'catalogueChanged', 'modelDownload', 'datasetDownload', 'reportCard'] as const satisfies readonly EventName[];
 // Every event is listed above: a new one that is not fails here.
 type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
 const everyEventListed: [Missing] extends [never] ? true : Missing = true;

@@ -12,11 +12,11 @@ import { modelMethods } from './models';
 import { runMethods } from './runs';
 import { sampleMethods } from './samples';
 import type { EventSubscriptions } from './events';
-import { contextFitRequest, importFilesRequest, importPathsRequest } from './datasets';
+import { contextFitRequest, datasetDownloadRequest, importFilesRequest, importPathsRequest } from './datasets';
 import { dragFileRequest, openDialogRequest, saveFileRequest, surprisalRequest } from './files';
 import { modelDownload, modelEvaluate, modelImportPath, modelRename, modelUploadBegin, modelUploadChunk } from './models';
 import { classifyRequest, metricsRequest, trainRequest } from './runs';
-import { generateRequest, sampleQuery, sampleUpdate } from './samples';
+import { generateRequest, reportCardRequest, sampleQuery, sampleUpdate } from './samples';
 import { id } from './common';
 import { none } from './method';
 
@@ -84,6 +84,8 @@ export const requests = {
   modelRename,
   modelEvaluate,
   classifyRequest,
+  datasetDownload: datasetDownloadRequest,
+  reportCard: reportCardRequest,
   id,
   none,
 } as const;

@@ -87,6 +87,10 @@ export interface TrainEstimate {
   warnings: string[];
   /** Whether the run fits this machine's memory as asked (false: Start would be refused; the warnings say why). */
   fits?: boolean;
+  /** The whole run's wall time on a quiet 2-core machine (shared/recipe.ts estimateRunSeconds, the tiny shape's measured speed); null for other shapes. */
+  runSeconds: number | null;
+  /** The defaults that fit this dataset (shared/recipe.ts trainDefaults): window, batch, steps, evaluations and why; null for non-generative runs. */
+  defaults: { preset: string; patchLength: number; batchSize: number; steps: number; evalEvery: number; seconds: number; why: string } | null;
 }
 
 /** What a fine-tuning run started from, as its card names it. */

@@ -108,11 +108,90 @@ export interface GenerateJob {
   jobId: string;
 }
 
+/** A report card for a checkpoint: a run's best/last, or a model. */
+export const reportCardRequest = z.object({
+  from: checkpointRefSchema,
+  count: z.number().int().min(1).max(64).default(20),
+  /** The dataset to compare with (default: the run's). */
+  datasetId: id.optional(),
+  /** Target extension (default: the dataset's main one). */
+  ext: ext.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+});
+export type ReportCardRequest = z.input<typeof reportCardRequest>;
+export type ReportCardRequestParsed = z.output<typeof reportCardRequest>;
+
+/** One sample of a report card, as judged. */
+export interface ReportCardSample {
+  seed: number;
+  bytes: number;
+  stoppedBy: string;
+  /** The studio's verdict (formats/validate.ts). */
+  verdict: Verdict;
+  /** abc2midi: 'ok' or its first error line; null when not ABC or abcmidi is not installed. */
+  abc2midi: string | null;
+  /** Bars abc2midi finds the wrong length (null: not run). */
+  abc2midiBadBars: number | null;
+  /** Bars of the first voice that match the meter, of those judged (ABC; null otherwise). */
+  bars: { matching: number; checked: number } | null;
+  notes: number;
+  copiedShare: number | null;
+  /** Valid (abc2midi too, when installed), with notes, and not a copy. */
+  accepted: boolean;
+}
+
+/** The closeness of the samples' music to the training set on one feature (Yang & Lerch 2020). */
+export interface ReportCardFeature {
+  feature: 'pitch-class' | 'interval' | 'note-length' | 'pitch-range' | 'notes-per-bar';
+  /** Overlap area (0..1) of the training files' distances among themselves and the samples' distances to them; null without enough notes. */
+  overlap: number | null;
+  /** Scalars: the feature's mean over the training files and over the samples; histograms: the mean distances. */
+  train: number | null;
+  samples: number | null;
+}
+
+/** A checkpoint's report card over N samples (docs/music.md, "A report card per checkpoint"). */
+export interface ReportCard {
+  id: string;
+  runId: string | null;
+  modelId: string | null;
+  /** 'best' / 'last' of the run, or the checkpoint's path. */
+  checkpoint: string;
+  step: number | null;
+  datasetId: string | null;
+  ext: string;
+  samples: number;
+  created: IsoTime;
+  sampling: { topK: number; topP: number; temperature: number; firstSeed: number; constrained: boolean };
+  valid: {
+    /** Share the studio calls valid. */
+    verdict: number;
+    /** Share abc2midi converts without an error (null: not ABC, or abcmidi not installed). */
+    abc2midi: number | null;
+    /** Share of all judged bars that match the meter (null: no bars judged). */
+    barsMatching: number | null;
+    /** Share of samples whose every judged bar matches the meter (and that have one). */
+    fullBars: number | null;
+    /** Share with at least one note. */
+    withNotes: number;
+  };
+  /** Share accepted: valid (abc2midi too, when installed), with notes, not a copy. */
+  accepted: number;
+  /** Share that is mostly a copy of a training file (null: no training files to compare with). */
+  copyRate: number | null;
+  closeness: { features: ReportCardFeature[]; trainFiles: number; sampleFiles: number } | null;
+  perSample: ReportCardSample[];
+}
+
 export const sampleMethods = {
   /** Starts generating `count` samples as one batched job; progress arrives as generateProgress events. */
   generate: takes(generateRequest).returns<GenerateJob>(),
   /** Cancels a generation job (what was made so far is kept). */
   cancelGenerate: takes(id).returns<void>(),
+  /** Starts making a checkpoint's report card over N samples (valid rates, copy rate, closeness to the training music); reportCard events follow. */
+  makeReportCard: takes(reportCardRequest).returns<{ jobId: string }>(),
+  /** A run's (or a model's, by its id) report cards, newest first. */
+  getReportCards: takes(id).returns<ReportCard[]>(),
   /** Samples matching a query, newest first. */
   listSamples: takes(sampleQuery).returns<{ total: number; samples: SampleInfo[] }>(),
   /** Rates, tags or annotates a sample. */

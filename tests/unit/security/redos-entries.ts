@@ -16,7 +16,13 @@ import { hexRows, indexText, textRows } from '../../../src-main/formats/preview/
 import { viewKind } from '../../../src-main/formats/preview/kind';
 import { abcToMidi, imageToBmp, textToUtf8, wavToClips } from '../../../src-main/formats/convert';
 import { looksLikeTrace, traceError } from '../../../src-main/formats/cpu/validate';
-import { cleanTuneLines, tuneKey, tunesOfBook } from '../../../src-main/datasets/tunebook';
+import { cleanTuneLines, musicKey, readTuneBook, tuneHeader, tuneSlug } from '../../../src-main/formats/abc-book';
+import { transposeAbc } from '../../../src-main/formats/abc-transpose';
+import { abcEvents, musicEvents } from '../../../src-main/formats/music-events';
+import { featuresOf } from '../../../src-main/formats/music-stats';
+import { irishmanEntries } from '../../../src-main/datasets/collections';
+import { planEntries } from '../../../src-main/datasets/import';
+import { resolveCollection } from '../../../src-main/studio/dataset-download';
 import { convertFile } from '../../../src-main/datasets/convert';
 import { pairKeyOf } from '../../../src-main/datasets/split';
 import { StatsAccumulator } from '../../../src-main/datasets/stats';
@@ -198,6 +204,7 @@ export const ENTRIES: AuditEntry[] = [
   { name: 'judgeSample + guidanceLine', abc: true, source: 'src-main/formats/guidance.ts', run: (i) => ['abc', 'txt', 'mid'].map((e) => guidanceLine(judgeSample(i.bytes, e, { stoppedBy: 'window', windowPatches: 512 }))) },
   { name: 'ABC sampling constraint', abc: true, source: 'src-main/formats/constraints.ts', run: (i) => feed('abc', i.bytes) },
   { name: 'UTF-8 sampling constraint', source: 'src-main/formats/constraints.ts', run: (i) => feed('txt', i.bytes) },
+  { name: 'MIDI sampling constraint', source: 'src-main/formats/constraints-midi.ts', run: (i) => feed('mid', i.bytes) },
   // formats/preview/: the viewers (renderer), abcjs and @tonejs/midi included
   { name: 'ABC viewer (abcjs parseOnly)', abc: true, source: 'src-main/formats/preview/abc.ts', maxBytes: 16 * 1024, run: (i) => settle(() => parseAbc(i.bytes).issues.length) },
   { name: 'MIDI viewer', source: 'src-main/formats/preview/midi.ts', run: (i) => settle(() => { const v = parseMidi(i.bytes); return playbackNotes(i.bytes, v).notes.length; }) },
@@ -208,7 +215,12 @@ export const ENTRIES: AuditEntry[] = [
   { name: 'abcToMidi (abcjs)', abc: true, source: 'src-main/formats/convert/abc-midi.ts', maxBytes: 4 * 1024, run: (i) => settle(() => abcToMidi(i.text).length) },
   { name: 'textToUtf8, wavToClips, imageToBmp', source: 'src-main/formats/convert/*.ts', run: (i) => [settle(() => textToUtf8(i.bytes)), settle(() => wavToClips(i.bytes).length), settle(() => imageToBmp(i.bytes))] },
   { name: 'convertFile (.txt, .wav, .png, .jpg, .bmp)', source: 'src-main/datasets/convert.ts', run: (i) => ['x.txt', 'x.wav', 'x.png', 'x.jpg', 'x.bmp', 'x.dat'].map((n) => settle(() => convertFile(n, i.bytes))) },
-  { name: 'tune books: tunesOfBook, cleanTuneLines, tuneKey', abc: true, source: 'src-main/datasets/tunebook.ts', run: (i) => [tunesOfBook(i.text, 'book.abc').length, cleanTuneLines(i.text.split('\n')).length, tuneKey(i.text)] },
+  { name: 'tune books: readTuneBook, cleanTuneLines, musicKey, tuneHeader, tuneSlug', abc: true, source: 'src-main/formats/abc-book.ts', run: (i) => [readTuneBook(i.text).tunes.length, readTuneBook(`U:T=!trill!\nX:1\nK:C\n${i.text}`).tunes.length, cleanTuneLines(i.text.split('\n')).length, musicKey(i.text).length, tuneHeader(i.text).title.length, tuneSlug(i.text)] },
+  { name: 'transposing a tune (ABC)', abc: true, source: 'src-main/formats/abc-transpose.ts', run: (i) => [transposeAbc(i.text, 2), transposeAbc(i.text, -5)].map((r) => ('error' in r ? r.error : r.abc.length)) },
+  { name: 'music events and features (report cards)', abc: true, source: 'src-main/formats/{music-events,music-stats}.ts', run: (i) => { const a = abcEvents(i.text); return [a.notes.length, featuresOf(a) !== null, settle(() => musicEvents(i.bytes, 'mid')?.notes.length)]; } },
+  { name: 'import of a tune book in 3 keys (planEntries)', abc: true, source: 'src-main/datasets/import.ts', run: (i) => settle(() => planEntries([{ relPath: 'book.abc', displayPath: 'book.abc', bytes: i.bytes }], { home: '/nonexistent', keys: 3 }).plan.files.length) },
+  { name: "IrishMAN's records", source: 'src-main/datasets/collections.ts', run: (i) => [settle(() => irishmanEntries(i.bytes, 'train', 'x.json').entries.length), settle(() => irishmanEntries(new TextEncoder().encode(JSON.stringify([{ 'abc notation': i.text.slice(0, 60_000) }])), 'train', 'x.json').entries.length)] },
+  { name: 'tune collection source (name or URL)', source: 'src-main/studio/dataset-download.ts', run: (i) => [settle(() => resolveCollection(i.text, true).name.length), settle(() => resolveCollection(`https://h/${i.text.slice(0, 4096)}`, true).name.length), settle(() => resolveCollection(i.text, false))] },
   { name: 'import: pairKeyOf, statistics', source: 'src-main/datasets/{split,stats}.ts', run: (i) => { const s = new StatsAccumulator(); s.add(i.bytes); return [pairKeyOf(i.text), s.result().count]; } },
   // engine/torch/: what a .pth and its logs-*.txt hold
   { name: 'reference trainer log (logs-*.txt)', source: 'src-main/engine/torch/log.ts', run: (i) => settle(() => parseReferenceLog(i.text).length) },
@@ -250,8 +262,9 @@ export const REVIEWED_REGEX_FILES: Record<string, string> = {
   'src-main/catalogue/store.ts': 'SQLite error messages',
   'src-main/cli/commands/datasets.ts': "the import's own progress lines",
   'src-main/cli/commands/export.ts': '--conversion: anchored, classes exclude the separator (linear); file names `\\.[^.]*$`',
+  'src-main/cli/commands/report.ts': 'a leading dot of --ext (anchored)',
   'src-main/cli/commands/train.ts': 'zod issue paths (option names)',
-  'src-main/datasets/builtin.ts': "the repository's own tune titles",
+  'src-main/datasets/tunebook.ts': "abc2midi's own output lines (`error`, `Bar N has … time units`: no nested repeats), capped at 20 s a run",
   'src-main/datasets/walk.ts': 'file names: one character class, no repeat',
   'src-main/engine/classify/labels.ts': 'path split on one class',
   'src-main/engine/backend/resources.ts': 'the BGPT_MEMORY_LIMIT-style environment value (the user\'s own), anchored',
@@ -259,18 +272,22 @@ export const REVIEWED_REGEX_FILES: Record<string, string> = {
   'src-main/engine/torch/read.ts': 'zip entry names: anchored, `[^/]+\\/` cannot backtrack; `\\.(pth|pt)$`',
   'src-main/engine/torch/write.ts': 'the output file name (one class, `\\.[^.]*$`)',
   'src-main/engine/backend/webgpu.ts': "the GPU adapter's own description",
+  'src-main/formats/music-length.ts': 'anchored two-character field tests (`^K:`, `^X:`) per line',
   'src-main/formats/preview/kind.ts': 'a leading dot of an extension',
   'src-main/formats/wav.ts': 'a 4-character chunk id',
   'src-main/main/index.ts': 'URLs of the window\'s own requests (anchored scheme)',
   'src-main/studio/datasets.ts': 'upload names: one class, global',
+  'src-main/studio/drag.ts': 'a dragged sample\'s name: a split on one class, a global single class, anchored dots, `\\.[^.]*$` (linear)',
   'src-main/studio/model-file.ts': 'names in the folder of a granted .pth (anchored, `.*` then a fixed suffix: linear)',
   'src-main/studio/samples.ts': "the studio's own sample names and paths",
   'src-renderer/components/StarRating.svelte': 'one key name',
   'src-renderer/lib/api.ts': "the page's own path (anchored, one class)",
+  'src-renderer/lib/export.ts': 'an export name\'s extension `\\.[^.]*$` (linear)',
   'src-renderer/lib/folder-drop.ts': 'a leading-slash trim (anchored)',
   'src-renderer/lib/handoff.ts': "a run's conversion string (validated by the contract)",
   'src-renderer/state/generate-form.ts': 'a leading dot',
   'src-renderer/state/library.svelte.ts': 'a leading dot',
+  'src-renderer/state/studio.svelte.ts': 'an export name\'s extension `\\.[^.]*$` (linear)',
   'src-renderer/state/train-form.ts': 'the conversion pattern, as the contract (anchored, separators excluded)',
   'src-renderer/viewers/piano.ts': "the app's own sample file names",
   'src-renderer/views/generate/GenerateForm.svelte': "a run's conversion string",

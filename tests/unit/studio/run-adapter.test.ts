@@ -18,12 +18,14 @@ let tmp: string;
 let studio: Studio | null = null;
 let datasetId = '';
 const TUNE = 'X:1\nT:Test\nM:4/4\nK:C\nCDEF GABc|\n';
+/** The tune with its title and a last bar of its own: the import keeps one copy of the same music (datasets/import.ts). */
+const tune = (title: string, i: number) => new TextEncoder().encode(TUNE.replace('Test', title).replace('GABc|', `GABc|${'CDEFGAB'[i % 7]}4|`));
 
 beforeAll(async () => {
   if (lacks('webgpu')) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-adapter-'));
   studio = await openStudio({ home: tmp, engine: new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'webgpu' })), transport: 'http', builtIns: false });
-  const files = [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`)) }));
+  const files = [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: tune(`T${i}`, i) }));
   datasetId = (await studio.api.importFiles({ name: 'tunes', files, kind: 'generative' })).datasetId;
 });
 
@@ -52,7 +54,7 @@ describe.skipIf(lacks('webgpu'))('the adapter kept with a run', () => {
     expect(end.adapter?.vendor).toMatch(/\S/);
 
     // A classification run (engine-host/classify-job.ts) records it the same way.
-    const labelled = ['jig_1', 'jig_2', 'reel_1', 'reel_2'].map((n, i) => ({ name: `${n}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `C${i}`)) }));
+    const labelled = ['jig_1', 'jig_2', 'reel_1', 'reel_2'].map((n, i) => ({ name: `${n}.abc`, bytes: tune(`C${i}`, i) }));
     const clsData = (await s.api.importFiles({ name: 'labelled', files: labelled, kind: 'generative' })).datasetId;
     const clsDone = new Promise<RunSummary>((resolve) => {
       const off = s.subscribe((e, p) => {

@@ -6,7 +6,7 @@ import { requests, type ClassificationHistory, type ModelInfo, type RunSummary }
 import { LORA_DEFAULTS } from '../../../src-main/shared/lora';
 import { adapterLabel, modelTree } from '../../../src-renderer/lib/model-tree';
 import { bestAccuracy, scratchRunFor } from '../../../src-renderer/lib/compare';
-import { defaultTrainForm, FULL_FINE_TUNE_LR, LORA_LR, LORA_RANK_FIELD, setFineTuneMode, toTrainRequest } from '../../../src-renderer/state/train-form';
+import { defaultTrainForm, FINE_TUNE_LR, LORA_LR, LORA_RANK_FIELD, setFineTuneMode, toTrainRequest } from '../../../src-renderer/state/train-form';
 import { checkNumber } from '../../../src-renderer/lib/validate';
 
 const model = (id: string, over: Partial<ModelInfo> = {}): ModelInfo => ({
@@ -44,11 +44,11 @@ describe('train form LoRA', () => {
   });
 
   it('moves the learning rate with the mode while it is still the other mode\'s default, and leaves a chosen one', () => {
-    const form = { ...defaultTrainForm(), hyper: { ...defaultTrainForm().hyper, lr: FULL_FINE_TUNE_LR } };
+    const form = { ...defaultTrainForm(), hyper: { ...defaultTrainForm().hyper, lr: FINE_TUNE_LR } };
     setFineTuneMode(form, { rank: 8 });
     expect(form.hyper.lr).toBe(LORA_LR);
     setFineTuneMode(form, null);
-    expect([form.lora, form.hyper.lr]).toEqual([null, FULL_FINE_TUNE_LR]);
+    expect([form.lora, form.hyper.lr]).toEqual([null, FINE_TUNE_LR]);
     form.hyper.lr = 3e-4;
     setFineTuneMode(form, { rank: 8 });
     setFineTuneMode(form, null);
