@@ -2,6 +2,7 @@
 // as a Standard MIDI File (abcjs, as the built-in pairs are made), and a MIDI file as ABC where that
 // can be written honestly — one melody line, no chords — with the reason when it cannot.
 import { abcToMidi } from './abc-midi';
+import { readTuneBook } from '../abc-book';
 import { parseMidi, type MidiNote } from '../preview/midi';
 
 export type Conversion = { ok: true; bytes: Uint8Array; note: string } | { ok: false; reason: string };
@@ -17,7 +18,11 @@ export function abcSampleToMidi(bytes: Uint8Array): Conversion {
   } catch (err) {
     return { ok: false, reason: `abcjs could not read it as a tune (${err instanceof Error ? err.message : String(err)})` };
   }
-  if (tunes.length === 0) return { ok: false, reason: 'it holds no tune (no X: line)' };
+  if (tunes.length === 0) {
+    // Every tune was refused as a tune (the book reader says why: no key, no notes…): the first one's reason.
+    const refused = readTuneBook(text).refused[0];
+    return { ok: false, reason: refused ? `tune “${refused.title || refused.index}” cannot be played: ${refused.reason}` : 'it holds no tune (no X: line)' };
+  }
   const first = tunes[0];
   // abcjs writes a file even for a tune without notes: one with no note-on is not worth exporting.
   if (parseMidi(first.midi).noteCount === 0) return { ok: false, reason: `tune “${first.title}” has no notes abcjs can play` };
