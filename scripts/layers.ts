@@ -11,7 +11,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   shared: [],
   node: ['shared'],
   formats: ['shared'],
-  /** What a checkpoint folder holds and how to read its small files (no TF.js): engine and studio alike. */
+  /** What a checkpoint folder holds and how to read its small files (layout, config reader, kinds, PyTorch recognition; no TF.js): engine and studio alike. */
   checkpoint: ['shared', 'node'],
   engine: ['shared', 'node', 'formats', 'checkpoint'],
   'engine-host': ['shared', 'node', 'formats', 'checkpoint', 'engine'],
@@ -19,7 +19,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   datasets: ['shared', 'node', 'formats', 'checkpoint', 'catalogue'],
   studio: ['shared', 'node', 'formats', 'checkpoint', 'engine', 'engine-host', 'catalogue', 'datasets'],
   server: ['shared', 'node', 'studio'],
-  cli: ['shared', 'node', 'formats', 'checkpoint', 'engine', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
+  /** The CLI reaches the engine only through the studio's services and an engine host. */
+  cli: ['shared', 'node', 'formats', 'checkpoint', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   main: ['shared', 'node', 'formats', 'checkpoint', 'engine-host', 'catalogue', 'datasets', 'studio', 'server'],
   preload: ['shared'],
   /** The Svelte renderer (src-renderer): the browser world sees only the pure layers. */
@@ -34,7 +35,7 @@ export const LAYERS: Record<string, readonly string[]> = {
 export const PACKAGES: Record<string, readonly string[]> = {
   shared: ['zod'],
   node: [],
-  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'jpeg-js', 'wavefile'],
+  formats: ['@tonejs/midi', 'abcjs', 'fast-png', 'fflate', 'jpeg-js', 'wavefile'],
   checkpoint: [],
   engine: [
     '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
@@ -55,11 +56,11 @@ export const PACKAGES: Record<string, readonly string[]> = {
 /**
  * Layers whose modules must never load TF.js, even through other layers: the studio services, the catalogue, the
  * shells. Checked by following every static, value-level import (type-only imports are erased by TypeScript; a
- * dynamic `import()` is the sanctioned lazy door, e.g. the CLI's in-process engine host). studio, cli and main join
- * this list once their last static path to the engine's TF.js modules is gone (issue 21: they reach it today through
- * the .pth reader's weights module and the CLI's in-process engine calls).
+ * dynamic `import()` is the sanctioned lazy door, e.g. the CLI's in-process engine host and the studio's .pth
+ * inspector). The engine's tensor names (model/weights.ts), which the .pth reader needs, are kept apart from its TF.js
+ * variables (model/variables.ts) so that the studio can read a .pth's names without loading TF.js.
  */
-export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload'];
+export const NO_TFJS = ['shared', 'node', 'formats', 'checkpoint', 'catalogue', 'datasets', 'server', 'preload', 'studio', 'cli', 'main'];
 const TFJS = /^@tensorflow\//;
 
 /** Layers that run in a browser as well as in Node: no Node built-ins. */

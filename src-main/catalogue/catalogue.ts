@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
+import { sha256OfFile } from '../node/sha256';
 import { sqliteCode, type Db } from './db';
 import { adapterJson, checkAdapter, insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
 import {
@@ -25,6 +26,7 @@ import {
 } from './types';
 import { recoverCatalogue } from './recover';
 import { ModelStore } from './models';
+import { ReportCardStore } from './report-cards';
 import { preparePrivateHome, readOnlyHome } from './private';
 
 export interface CatalogueOptions {
@@ -42,7 +44,7 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 /** Curve points per run and metric when the caller names no maximum: about one per pixel of a chart. */
 const DEFAULT_SERIES_POINTS = 1_000;
-/** Rows per INSERT statement in appendMetrics (9 columns each, well under SQLite's variable limit). */
+/** Rows per INSERT statement in appendMetrics (10 columns each, well under SQLite's variable limit). */
 const METRIC_ROWS_PER_STATEMENT = 500;
 /** Tags are short labels shown as chips; a longer one is almost certainly a pasted note. */
 const MAX_TAG_LENGTH = 64;
@@ -80,9 +82,12 @@ export class Catalogue {
   lastReconcile: ReconcileReport | null = null;
   /** Published and imported models (migration 002). */
   readonly models: ModelStore;
+  /** Report cards of checkpoints (migration 005). */
+  readonly reportCards: ReportCardStore;
 
   private constructor(readonly home: string, private readonly db: Db, private readonly options: CatalogueOptions) {
     this.models = new ModelStore(db, home);
+    this.reportCards = new ReportCardStore(db);
   }
 
   /**
@@ -310,18 +315,32 @@ export class Catalogue {
         const chunk = rows.slice(i, i + METRIC_ROWS_PER_STATEMENT);
         const params = chunk.flatMap((m) => {
           if (!Number.isInteger(m.step) || m.step < 0) throw new UserError(`metric step must be a whole number ≥ 0, got ${m.step}`);
-          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null, m.validRate ?? null];
+          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null, m.validRate ?? null, m.runSeconds ?? null];
         });
         await tx.run(
-          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second, valid_rate)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second, valid_rate, run_seconds)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT (run_id, step) DO UPDATE SET time = excluded.time,
              train_loss = COALESCE(excluded.train_loss, train_loss), eval_loss = COALESCE(excluded.eval_loss, eval_loss),
              eval_bpb = COALESCE(excluded.eval_bpb, eval_bpb), lr = COALESCE(excluded.lr, lr),
              bytes_per_second = COALESCE(excluded.bytes_per_second, bytes_per_second),
-             valid_rate = COALESCE(excluded.valid_rate, valid_rate)`, params);
+             valid_rate = COALESCE(excluded.valid_rate, valid_rate),
+             run_seconds = COALESCE(excluded.run_seconds, run_seconds)`, params);
       }
     });
+  }
+
+  /** The latest `count` steps with a running time, in step order (the pace of a run, shared/eta.ts). */
+  async recentRunSeconds(runId: string, count: number): Promise<Array<{ step: number; seconds: number }>> {
+    const rows = await this.db.all<{ step: number; seconds: number }>(
+      'SELECT step, run_seconds AS seconds FROM metrics WHERE run_id = ? AND run_seconds IS NOT NULL ORDER BY step DESC LIMIT ?', [runId, count]);
+    return rows.reverse();
+  }
+
+  /** The running seconds a run had recorded at its latest step (0 when none): a resumed run counts on from it. */
+  async lastRunSeconds(runId: string): Promise<number> {
+    const row = await this.db.get<{ s: number | null }>('SELECT MAX(run_seconds) AS s FROM metrics WHERE run_id = ?', [runId]);
+    return row?.s ?? 0;
   }
 
   /** Forgets metrics after `step` (a run resumed from a checkpoint at `step` records those steps again). */
@@ -354,12 +373,42 @@ export class Catalogue {
     const files = await fingerprintDir(input.path);
     if (!files || files.length === 0) throw new UserError(`checkpoint folder ${input.path} is missing or empty; write it before recording it`);
     const row = await this.db.get<CheckpointSql>(
-      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files, valid_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files, valid_rate, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, kind) DO UPDATE SET step = excluded.step, path = excluded.path, eval_loss = excluded.eval_loss, valid_rate = excluded.valid_rate,
-         created = excluded.created, files = excluded.files, missing = 0
+         created = excluded.created, files = excluded.files, missing = 0, sha256 = excluded.sha256
        RETURNING *`,
-      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files), input.validRate ?? null]);
+      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files),
+        input.validRate ?? null, input.sha256 ?? null]);
     return checkpointRow(this.home, row as CheckpointSql);
+  }
+
+  /**
+   * The sha256 of a checkpoint's model.safetensors (the name an adapter gives its base), hashed on first need and
+   * kept in its row; null for a folder without one (an adapter's own checkpoint) or a missing checkpoint. The
+   * row's recorded files must still be what is on disk: a folder rewritten since is hashed again when re-recorded.
+   */
+  async checkpointSha256(cp: CheckpointRow): Promise<string | null> {
+    if (cp.sha256) return cp.sha256;
+    if (cp.missing) return null;
+    const file = path.join(cp.path, 'model.safetensors');
+    const recorded = cp.files.find((f) => f.name === 'model.safetensors');
+    const st = await fs.stat(file).catch(() => null);
+    if (!recorded || !st?.isFile() || st.size !== recorded.size || st.mtimeMs !== recorded.mtimeMs) return null;
+    const sha = await sha256OfFile(file);
+    await this.db.run('UPDATE checkpoints SET sha256 = ? WHERE id = ? AND files = ?', [sha, cp.id, JSON.stringify(cp.files)]);
+    return sha;
+  }
+
+  /** Present checkpoints whose model.safetensors has this sha256 (hashed already: see checkpointSha256). */
+  async checkpointsBySha256(sha256: string): Promise<CheckpointRow[]> {
+    const rows = await this.db.all<CheckpointSql>('SELECT * FROM checkpoints WHERE sha256 = ? AND missing = 0 ORDER BY created', [sha256]);
+    return rows.map((r) => checkpointRow(this.home, r));
+  }
+
+  /** Present checkpoints not hashed yet, newest first (where a base not found by sha256 may still hide). */
+  async unhashedCheckpoints(): Promise<CheckpointRow[]> {
+    const rows = await this.db.all<CheckpointSql>('SELECT * FROM checkpoints WHERE sha256 IS NULL AND missing = 0 ORDER BY created DESC');
+    return rows.map((r) => checkpointRow(this.home, r));
   }
 
   async listCheckpoints(runId: string): Promise<CheckpointRow[]> {

@@ -47,6 +47,7 @@ export function jobRunOptions(job: TrainJob, ctx: MethodContext) {
     init: job.initFrom ?? undefined,
     lora: job.lora ?? undefined,
     base: job.base ?? undefined,
+    initBase: job.initBase ?? undefined,
     control: ctx.control,
     onCheckpoint: (e: EngineEvents['checkpoint']) => ctx.emit('checkpoint', e),
   };

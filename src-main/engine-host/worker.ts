@@ -1,9 +1,9 @@
 // Child side of the engine process: picks the TF.js backend, then serves calls from the studio
-// (training, evaluation, generation, surprisal) and forwards job events. Never imports electron:
+// (training, evaluation, generation, surprisal, …) and forwards job events. Never imports electron:
 // in the app it runs as a utility process (process.parentPort), elsewhere as a forked child.
 import { errorLine, isUserError } from '../shared/errors';
-import type { EngineMethod, EngineRequest, EngineResponse, ParentPort } from './protocol';
-import { JobControl, engineMethods, initEngine, type MethodContext } from './methods';
+import type { EngineRequest, EngineResponse, ParentPort } from './protocol';
+import { JobControl, engineError, initEngine, isEngineMethod, runEngineCall } from './methods';
 
 interface UtilityParentPort {
   postMessage(msg: unknown): void;
@@ -40,33 +40,17 @@ if (process.send && !(process as unknown as { parentPort?: unknown }).parentPort
   process.on('disconnect', shutdown);
 }
 
-/** A method name from the wire: only the protocol's own names are served (a message is data, not code). */
-function isEngineMethod(method: unknown): method is EngineMethod {
-  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(engineMethods, method);
-}
-
 async function handleCall(seq: number, method: unknown, arg: unknown): Promise<void> {
   if (!isEngineMethod(method)) {
     port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${String(method)}'`, code: 'BAD_METHOD', user: false } });
     return;
   }
-  // The host's typed `call` built this message from EngineMethods; the table is typed by the same map.
-  const fn = engineMethods[method] as (arg: unknown, ctx: MethodContext) => Promise<unknown>;
-  const jobId = (arg as { jobId?: string } | null)?.jobId;
-  const control = new JobControl();
-  if (jobId) jobs.set(jobId, control);
   try {
-    const value = await fn(arg, {
-      control,
-      emit: (name, payload) => port.post({ type: 'event', jobId: jobId ?? '', name, payload } as EngineResponse),
-    });
+    const value = await runEngineCall(method, arg, jobs, (jobId, event) => port.post({ type: 'event', jobId, ...event } as EngineResponse));
     port.post({ type: 'reply', seq, ok: true, value });
   } catch (err) {
-    const code = (err as { code?: unknown })?.code;
-    port.post({ type: 'reply', seq, ok: false, error: { message: errorLine(err), code: typeof code === 'string' ? code : 'ENGINE_ERROR', user: isUserError(err) } });
+    port.post({ type: 'reply', seq, ok: false, error: engineError(err) });
     if (!isUserError(err) && process.env.BGPT_DEBUG) console.error(err);
-  } finally {
-    if (jobId) jobs.delete(jobId);
   }
 }
 

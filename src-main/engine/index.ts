@@ -1,5 +1,5 @@
 // The engine's public API (the studio, the engine host process and the CLI call these): backends,
-// checkpoints, evaluation, per-byte surprisal, training and the training benchmark. Generation lives
+// checkpoints, evaluation, training and the training benchmark. Generation lives
 // in ./infer. Every function here leaves tf.memory().numTensors as it found it.
 
 /** Backend selection: `initBackend(name?)` → the backend in use ('tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu'). */
@@ -8,8 +8,8 @@ export { initBackend, backendName, backendLabel, engineInfo, BACKEND_PREFERENCE,
 /** Checkpoint folders: `loadModel(dir)`, `saveModel(dir, model, extraFiles?)`, `readCheckpointConfig(dir)`. */
 export { BGPTModel, loadModel, saveModel, readCheckpointConfig, CONFIG_FILE, MODEL_FILE } from './io/checkpoint';
 
-/** `evaluate({checkpoint, files})` → docs/cli.md eval JSON; `surprisal({checkpoint, bytes, ext})` → bits per byte. */
-export { evaluate, evaluateModel, surprisal, type EvalReport, type FileEval, type EvaluateOptions, type SurprisalOptions, type SurprisalReport } from './eval/evaluate';
+/** `evaluate({checkpoint, files})` → docs/cli.md eval JSON on TF.js (per-byte surprisal: infer/score.ts fileSurprisal). */
+export { evaluate, evaluateModel, type EvalReport, type FileEval, type EvaluateOptions } from './eval/evaluate';
 
 /** Input files: `readInputFile(path)`, `readFolder(dir, seed)` (train / eval split), `conversionPairs(files, directions)`. */
 export { readInputFile, readFolder, conversionPairs, EVAL_FRACTION, type InputFile, type FilePair, type FolderSplit } from './io/files';

@@ -16,7 +16,20 @@ export interface ByteConstraint {
    * rules and keeps only what always holds (well-formed UTF-8). Returns whether anything was relaxed.
    */
   relax?(): boolean;
+  /**
+   * Called once sampling is over with the whole file: fixes what a grammar can only know at the end (a
+   * MIDI track's length field, written before its events) and counts each fix as a repair.
+   */
+  finish?(bytes: Uint8Array): { bytes: Uint8Array; repairs: number };
 }
+
+/** What a grammar may know about the file it shapes. */
+export interface ConstraintOptions {
+  /** The most bytes the file may have (the window, less a place for the end mark): a grammar plans its ending from it. */
+  budget?: number;
+}
+
+import { MidiConstraint } from './constraints-midi';
 
 const END = 256;
 
@@ -322,9 +335,12 @@ export class AllOf implements ByteConstraint {
   }
 }
 
-/** The default constraint for a file extension, or null where none applies (binary formats). */
-export function constraintFor(ext: string): ByteConstraint | null {
+/** The default constraint for a file extension, or null where none applies (other binary formats). */
+export function constraintFor(ext: string, opts: ConstraintOptions = {}): ByteConstraint | null {
   switch (ext.toLowerCase()) {
+    case 'mid':
+    case 'midi':
+      return new MidiConstraint(opts);
     case 'abc':
       return new AllOf([new Utf8Constraint(), new AbcTuneConstraint()]);
     case 'txt':

@@ -1,8 +1,9 @@
 // Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
-import type { AdapterBase, LoraSettings } from '../checkpoint/adapter';
+import type { AdapterBase } from '../checkpoint/adapter';
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
-import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, Modality, RunSummary, SampleInfo } from '../shared/contract';
+import type { DataProfile } from '../shared/recipe';
+import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, FineTuneSource, LoraSettings, Modality, RunSummary, SampleInfo } from '../shared/contract';
 
 /** What a run row's `config` JSON holds: the model and the hyper-parameters it trains with. */
 export interface StoredRunConfig {
@@ -10,10 +11,14 @@ export interface StoredRunConfig {
   hyper: RunSummary['hyper'];
   earlyStoppingPatience: number | null;
   initFrom: string | null;
+  /** The base weights when `initFrom` is a LoRA adapter folder (training starts from the merged weights). */
+  initBase?: string | null;
+  /** What the run fine-tunes, as the run card names it (absent: from scratch, or recorded before it was kept). */
+  fineTune?: FineTuneSource | null;
+  /** The LoRA settings when the run trains an adapter (the train request's `lora`); absent: full training. */
+  lora?: LoraSettings | null;
   /** Checkpoints folder when not `<home>/runs/<id>` (the CLI's --out). */
   runDir?: string | null;
-  /** LoRA fine-tuning of initFrom (checked settings); absent or null: every weight trains. */
-  lora?: LoraSettings | null;
   /** How the adapter names its base (the engine records its sha256). */
   base?: { name: string; ref: AdapterBase['ref'] } | null;
 }
@@ -28,6 +33,8 @@ export interface StoredDatasetStats {
   minSize?: number;
   maxSize?: number;
   meanSize?: number;
+  /** shared/recipe.ts profileOf: what the default window, batch and steps follow. */
+  profile?: DataProfile;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -49,6 +56,7 @@ export function datasetSummary(d: DatasetRow): DatasetSummary {
     evalCount: s.evalCount ?? 0,
     byModality: s.byModality ?? {},
     builtIn: d.source.startsWith(BUILTIN_PREFIX),
+    profile: s.profile ?? null,
   };
 }
 
@@ -90,6 +98,8 @@ export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: n
     bestBitsPerByte: r.bestEvalBpb,
     bytesPerSecond: live?.bytesPerSecond ?? null,
     error: r.error,
+    fineTune: stored.fineTune ?? null,
+    lora: stored.lora ? { rank: stored.lora.rank, alpha: stored.lora.alpha, targets: stored.lora.targets, levels: stored.lora.levels } : null,
   };
 }
 
@@ -97,13 +107,15 @@ export function checkpointInfo(c: CheckpointRow): CheckpointInfo {
   return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, validRate: c.validRate, created: iso(c.created), missing: c.missing };
 }
 
-export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
+export function sampleInfo(s: SampleRow, runName: string | null, modelName: string | null = null): SampleInfo {
   return {
     id: s.id,
     name: s.name,
     runId: s.runId,
     runName,
-    checkpointKind: ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
+    modelName,
+    // best/last are a run's checkpoints: a model file has neither.
+    checkpointKind: modelName ? null : ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
     ext: s.ext,
     size: s.size,
     verdict: s.validity,

@@ -4,6 +4,9 @@
 import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import type { Studio } from './studio.svelte';
+import { fineTuneModel } from '../lib/handoff';
+import { LORA_LR, setFineTuneMode } from './train-form';
+import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 
 export class ModelsState {
   readonly #studio: Studio;
@@ -61,8 +64,8 @@ export class ModelsState {
   }
 
   /**
-   * Desktop: the native dialog chooses one .pth and the main process reads it by path, no upload; the
-   * renderer holds only the dialog's opaque handle (docs/security.md).
+   * Desktop: the native dialog chooses one .pth (and, for its curves, its logs-*.txt) and the main
+   * process reads it by path, no upload; the renderer holds only the dialog's opaque handle (docs/security.md).
    */
   async importNative(): Promise<void> {
     const api = this.#studio.api;
@@ -120,26 +123,36 @@ export class ModelsState {
     await this.refresh();
   }
 
-  async evaluate(datasetId: string): Promise<void> {
+  /** Why the last evaluation failed, shown beside its button (not a toast over every view). */
+  evaluateError = $state<string | null>(null);
+
+  async evaluate(datasetId: string, split: 'train' | 'eval' | 'all' = 'eval'): Promise<void> {
     if (!this.selected) return;
     this.evaluating = true;
     this.evaluation = null;
+    this.evaluateError = null;
     try {
-      this.evaluation = await this.#studio.api.evaluateModel({ modelId: this.selected.id, datasetId });
+      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId, split });
     } catch (err) {
-      this.#studio.toasts.show('error', `Evaluation failed: ${errorText(err)}`);
+      this.evaluateError = `Evaluation failed: ${errorText(err)}`;
     } finally {
       this.evaluating = false;
     }
   }
 
-  /** A new run initialised from the model's weights, then the Train view to watch it. */
-  async fineTune(datasetId: string, steps: number): Promise<void> {
+  /**
+   * Opens the Train form set up to fine-tune the selected model with LoRA at the default rank (issue 22 item 6): its
+   * weights and shape, the dataset chosen here if any; the form shows the memory and time estimate and starts it.
+   */
+  fineTune(datasetId: string): void {
     const m = this.selected;
     if (!m) return;
-    const run = await this.#studio.attempt('Starting the fine-tuning run', () =>
-      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { runId: m.id, checkpoint: 'best' }, lr: 1e-5 }));
-    if (run) this.#studio.router.go('train');
+    const form = this.#studio.training.form;
+    fineTuneModel(this.#studio, m);
+    setFineTuneMode(form, { rank: LORA_DEFAULTS.rank });
+    form.hyper.lr = LORA_LR;
+    if (datasetId) form.datasetId = datasetId;
+    this.#studio.router.go('train');
   }
 
   #downloadChanged(d: DownloadInfo): void {

@@ -44,13 +44,24 @@ function probeWebGpu(): boolean {
   return r.stdout.trim() === 'yes';
 }
 
+/**
+ * A python3 that imports torch: the one on PATH, else Debian's /usr/bin/python3 (python3-torch installs for it,
+ * and a PATH python from pyenv or a venv does not see it).
+ */
+export function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 }).status === 0) return py;
+  }
+  return null;
+}
+
 /** Probes one need now (the global setup calls this once per run and hands the answers to the workers). */
 export function probe(need: SystemNeed): boolean {
   switch (need) {
     case 'chromium': return CHROMIUM_CANDIDATES.some((p) => !!p && existsSync(p));
     case 'webgpu': return probeWebGpu();
     case 'abcmidi': return spawnSync('abc2midi', ['-ver'], { encoding: 'utf8' }).error === undefined;
-    case 'torch': return spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+    case 'torch': return torchPython() !== null;
   }
 }
 

@@ -1,14 +1,14 @@
 // `bgpt models import|list|download` (docs/cli.md, docs/models.md–4): PyTorch checkpoints as models of the
 // studio home. A download shows a progress bar on a terminal's stderr (plain lines otherwise), resumes
-// what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try.
+// what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try. A LoRA adapter
+// (a PEFT folder or a zip of one) imports as a model tied to its base, and lists with `base` and `adapter`.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
-import { Catalogue } from '../../catalogue/catalogue';
-import { resolveHome } from '../../catalogue/paths';
 import type { ModelKind } from '../../catalogue/models';
 import type { ModelInfo } from '../../shared/contract';
 import { UserError } from '../../shared/errors';
 import { humanBytes, type DownloadProgress } from '../../studio/download';
-import { HF_ENDPOINT_ENV, ModelService, PUBLISHED_MODELS } from '../../studio/models';
+import { HF_ENDPOINT_ENV, PUBLISHED_MODELS, type ModelService } from '../../studio/models';
+import { withStudio } from '../studio';
 
 const NAME_OPTION: OptionSpec = { name: 'name', type: 'string', description: 'model name (default: the file name without .pth)' };
 const KIND_OPTION: OptionSpec = {
@@ -29,17 +29,12 @@ function cliModel(m: ModelInfo & { path: string }) {
   return {
     id: m.id, name: m.name, config: m.configJson, parameters: m.parameters, sha256: m.sha256, kind: m.kind,
     size: m.size, source: m.source, path: m.path, labels: m.labels, missing: m.missing, created: m.created,
+    base: m.base, adapter: m.adapter,
   };
 }
 
 async function withModels<T>(ctx: CommandContext, fn: (models: ModelService, located: (m: ModelInfo) => Promise<ModelInfo & { path: string }>) => Promise<T>): Promise<T> {
-  const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
-  try {
-    const service = new ModelService(catalogue.home, catalogue);
-    return await fn(service, async (m: ModelInfo) => ({ ...m, path: await service.pathOf(m.id) }));
-  } finally {
-    await catalogue.close();
-  }
+  return withStudio(ctx, (studio) => fn(studio.models, async (m: ModelInfo) => ({ ...m, path: await studio.models.pathOf(m.id) })));
 }
 
 function formatEta(s: number | null): string {
@@ -80,8 +75,8 @@ function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): v
 
 export const modelsImport: CommandSpec = {
   name: 'models import',
-  summary: 'import a PyTorch checkpoint (.pth/.pt) as a model of the studio; a logs-*.txt beside it brings its curves',
-  usage: 'bgpt models import FILE.pth [--name NAME] [--kind KIND] [--home DIR]',
+  summary: "import a PyTorch checkpoint (.pth/.pt) as a model of the studio (the reference trainer's logs-*.txt in the same folder is read too and brings its curves), or a LoRA adapter (a PEFT folder or a .zip of one) tied to its base",
+  usage: 'bgpt models import FILE.pth|ADAPTER_DIR|ADAPTER.zip [--name NAME] [--kind KIND] [--home DIR]',
   options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
   minPositionals: 1,
   maxPositionals: 1,
@@ -89,7 +84,10 @@ export const modelsImport: CommandSpec = {
     const kind = kindFlag(ctx.opts.kind);
     return withModels(ctx, async (models, located) => {
       ctx.progress(`checking ${ctx.positionals[0]}`);
-      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind });
+      // The CLI reads the log beside the file (the user's own command names that folder; --help says so).
+      const { findReferenceLog } = await import('../../studio/model-file'); // lazily: it pulls in the engine's tensor code
+      const log = await findReferenceLog(ctx.positionals[0]);
+      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind, log });
       return { model: cliModel(await located(m)) };
     });
   },
@@ -117,9 +115,12 @@ export const modelsList: CommandSpec = {
 
 export const modelsDownload: CommandSpec = {
   name: 'models download',
-  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}) or a .pth URL; resumes an interrupted download`,
-  usage: 'bgpt models download NAME|URL [--name NAME] [--kind KIND] [--home DIR]',
-  options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
+  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}; checked against the size and sha256 the studio ships) or a .pth https URL; resumes an interrupted download`,
+  usage: 'bgpt models download NAME|URL [--sha256 HEX] [--name NAME] [--kind KIND] [--home DIR]',
+  options: [
+    { name: 'sha256', type: 'string', description: "the sha256 the file must have (needed for a URL whose server publishes none)" },
+    NAME_OPTION, KIND_OPTION, HOME_OPTION,
+  ],
   minPositionals: 1,
   maxPositionals: 1,
   async run(ctx) {
@@ -129,7 +130,7 @@ export const modelsDownload: CommandSpec = {
       ctx.progress(`downloading ${ctx.positionals[0]}${process.env[HF_ENDPOINT_ENV] ? ` from ${process.env[HF_ENDPOINT_ENV]}` : ''}`);
       try {
         const m = await models.download(ctx.positionals[0], {
-          name: ctx.opts.name as string | undefined, kind, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
+          name: ctx.opts.name as string | undefined, kind, sha256: ctx.opts.sha256 as string | undefined, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
         });
         bar.end();
         return { model: cliModel(await located(m)) };
@@ -146,6 +147,10 @@ export const modelsDownload: CommandSpec = {
 function formatModel(m: ReturnType<typeof cliModel>): string {
   const c = m.config;
   const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(1)} M` : `${(m.parameters / 1e3).toFixed(1)} k`;
+  if (m.adapter && m.base) {
+    return `${m.name} (${m.id}): LoRA adapter r${m.adapter.rank} of ${m.base.name}${m.base.id ? '' : ' (base not a model here)'}, ${m.kind}, `
+      + `${params} parameters, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 12)}${m.missing ? ' [MISSING]' : ''}`;
+  }
   return `${m.name} (${m.id}): ${m.kind}, ${params} parameters, patch ${c.patch_size} × ${c.patch_length}, hidden ${c.hidden_size}, `
     + `${c.patch_num_layers}+${c.byte_num_layers} layers, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 12)}${m.missing ? ' [MISSING]' : ''}`;
 }

@@ -135,6 +135,11 @@ export function engineInfo(): EngineInfo {
   return { backend, adapter: backend === 'webgpu' ? webGpuAdapter() : null, skipped: [...skipped] };
 }
 
+/** engineInfo() once a backend has started, else null (the inference kernels run without one). */
+export function startedEngineInfo(): EngineInfo | null {
+  return active ? engineInfo() : null;
+}
+
 /** The backend in words for logs and reports: "webgpu on nvidia nvidia-h200", "wasm". */
 export function backendLabel(): string {
   const info = engineInfo();

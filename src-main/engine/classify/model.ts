@@ -16,11 +16,12 @@ import { frozenTransposes } from '../model/lora';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
 import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
 import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
+import { LABELS_FILE, isClassifierFolder, readFolderConfig } from '../../checkpoint';
 
 export const CLASSIFIER_WEIGHT = 'classifier.weight';
 export const CLASSIFIER_BIAS = 'classifier.bias';
 /** The label list, index order: `labels.json` in the checkpoint folder. */
-export const LABELS_FILE = 'labels.json';
+export { LABELS_FILE } from '../../checkpoint';
 /** The reference initialises the head with normal(0, 0.02) (torch.nn.init.normal_ in bGPTForClassification). */
 const HEAD_INIT_STD = 0.02;
 /** Random stream of the head's initial weights (the patch level uses the seed itself, as BGPTModel.random). */
@@ -194,9 +195,7 @@ function parseJson(text: string, file: string): unknown {
 }
 
 /** Whether a checkpoint folder holds a classifier (it has labels.json). */
-export async function isClassifierDir(dir: string): Promise<boolean> {
-  return (await fs.stat(path.join(dir, LABELS_FILE)).catch(() => null))?.isFile() ?? false;
-}
+export const isClassifierDir: (dir: string) => Promise<boolean> = isClassifierFolder;
 
 /** Loads a classifier checkpoint folder (config.json + model.safetensors + labels.json). */
 export async function loadClassifier(dir: string): Promise<ClassifierModel> {
@@ -205,8 +204,7 @@ export async function loadClassifier(dir: string): Promise<ClassifierModel> {
   const labelsFile = path.join(dir, LABELS_FILE);
   if (!(await isClassifierDir(dir))) throw new UserError(`checkpoint ${dir}: no ${LABELS_FILE}, so not a classifier (train one with \`bgpt train --mode classify\`)`, 'BAD_CHECKPOINT');
   const labels = checkLabels(parseJson(await readText(labelsFile, 'the label list'), labelsFile), labelsFile);
-  const configFile = path.join(dir, CONFIG_FILE);
-  const config = configFromJson(parseJson(await readText(configFile, 'the checkpoint config'), configFile), configFile, { classifier: true });
+  const config = await readFolderConfig(dir, { classifier: true });
   const modelFile = path.join(dir, MODEL_FILE);
   const bytes = await fs.readFile(modelFile).catch(() => {
     throw new UserError(`${modelFile}: cannot read the checkpoint weights`, 'BAD_CHECKPOINT');

@@ -8,8 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configFromJson, validateConfig, type BGPTConfig } from '../../shared/config';
-import { CONFIG_FILE } from '../io/checkpoint';
-import { inspectTorchCheckpoint, isTorchCheckpointPath } from '../torch/read';
+import { CLASSIFICATION_FILE as EVALS_FILE, CONFIG_FILE } from '../../checkpoint';
+import { isAdapterFolder, requireBase } from '../io/adapter-weights';
+import { inspectTorchCheckpoint } from '../torch/read';
+import { isTorchCheckpointFile } from '../../checkpoint';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic } from '../../node/atomic';
 import { PATCH_PREFIX } from '../model/weights';
@@ -29,7 +31,7 @@ import type { TrainControl } from '../train/control';
 /** The reference fine-tunes the paper model at 1e-5; a tiny model from scratch needs more (measured, docs/classification.md). */
 export const DEFAULT_CLASSIFY_LR = 1e-4;
 /** Every evaluation of a run, rewritten at each one: the run monitor's per-class accuracy and confusion matrices. */
-export const EVALS_FILE = 'classification.json';
+export { CLASSIFICATION_FILE as EVALS_FILE } from '../../checkpoint';
 
 export interface ClassStepMetrics { step: number; trainLoss: number; trainAccuracy: number; lr: number; bytesPerSecond: number; time: number }
 export interface ClassEvalMetrics extends ClassEval { step: number }
@@ -57,6 +59,8 @@ export interface ClassifyTrainOptions extends HyperOptions, Pick<RunOptions, 'lo
   resume?: string;
   /** A generative or classifier checkpoint (folder or .pth) whose patch-level decoder starts the run. */
   init?: string;
+  /** The base weights when `init` is a LoRA adapter folder. */
+  initBase?: string;
   backend?: BackendName;
   control?: TrainControl;
   onStep?(m: ClassStepMetrics): void;
@@ -160,8 +164,8 @@ async function classifierTask(model: ClassifierModel, opts: ClassifyTrainOptions
 }
 
 /** A classifier over a checkpoint's patch level; the head carries over only when the source was trained on exactly these labels. */
-async function classifierFrom(source: string, labels: string[], seed: number): Promise<ClassifierModel> {
-  const w = await readInitWeights(source);
+async function classifierFrom(source: string, labels: string[], seed: number, base?: string): Promise<ClassifierModel> {
+  const w = await readInitWeights(source, base);
   if (!w.labels || JSON.stringify(w.labels) !== JSON.stringify(labels)) {
     w.tensors.delete(CLASSIFIER_WEIGHT);
     w.tensors.delete(CLASSIFIER_BIAS);
@@ -170,8 +174,10 @@ async function classifierFrom(source: string, labels: string[], seed: number): P
 }
 
 /** The config of a checkpoint to start a classifier from (generative or classifier, folder or .pth), weights unread. */
-async function initConfigOf(source: string): Promise<BGPTConfig> {
-  if (isTorchCheckpointPath(source)) return (await inspectTorchCheckpoint(source)).config;
+async function initConfigOf(source: string, base?: string): Promise<BGPTConfig> {
+  // A LoRA adapter folder starts a classifier from its base's shape (merged onto it by readInitWeights).
+  if (await isAdapterFolder(source)) return initConfigOf(await requireBase(source, base));
+  if (await isTorchCheckpointFile(source)) return (await inspectTorchCheckpoint(source)).config;
   const file = path.join(source, CONFIG_FILE);
   let json: unknown;
   try {
@@ -192,10 +198,10 @@ function classifierSpec(opts: ClassifyTrainOptions, fresh: string[] | null): Tas
     defaultLr: DEFAULT_CLASSIFY_LR,
     trainCount: opts.files.length,
     checkConfig: (config) => validateConfig({ ...config, byteNumLayers: 0 }, 'model options', { classifier: true }),
-    initConfig: async (source) => ({ ...(await initConfigOf(source)), byteNumLayers: 0 }),
+    initConfig: async (source) => ({ ...(await initConfigOf(source, opts.initBase)), byteNumLayers: 0 }),
     headParams: (config) => (fresh?.length ?? 0) * (config.hiddenSize + 1),
     random: (config, seed) => ClassifierModel.random(config, fresh as string[], seed),
-    loadInit: (source, seed) => classifierFrom(source, fresh as string[], seed),
+    loadInit: (source, seed) => classifierFrom(source, fresh as string[], seed, opts.initBase),
     loadCheckpoint: (dir) => loadClassifier(dir),
     loadBase: (source, state) => classifierFrom(source, labelsOf(state), state.seed),
     alwaysTrained: () => [CLASSIFIER_WEIGHT, CLASSIFIER_BIAS],

@@ -2,16 +2,17 @@
 // the paper model loads and scores under 2.5 GB): TF.js while its estimate of a whole window fits every
 // memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
 // the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig } from '../../shared/config';
-import { UserError } from '../../shared/errors';
+import { readFolderConfig, requireCheckpoint } from '../../checkpoint';
+import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig, type Precision } from '../../shared/config';
 import { initBackend } from '../backend/backend';
 import { evaluate, type EvalReport } from './evaluate';
 import type { InputFile } from '../io/files';
 import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from '../infer/evaluate';
+import type { InferenceModel } from '../infer/model';
 import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from '../backend/resources';
-import { inspectTorchCheckpoint, isTorchCheckpointPath } from '../torch/read';
+import { inspectTorchCheckpoint } from '../torch/read';
+import { isAdapterFolder } from '../io/adapter-weights';
+import { readCheckpointConfig } from '../io/checkpoint';
 
 /**
  * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one
@@ -29,35 +30,37 @@ export function chooseEvalEngine(config: BGPTConfig, limits: MemoryLimit[], forc
   return { kernels: true, reason: `TF.js would need about ${(need / 2 ** 30).toFixed(1)} GiB for a window, more than ${over.name} allows: scoring on the inference kernels (${KERNELS_BACKEND}), same losses` };
 }
 
-/** The config of a checkpoint folder or .pth, read without loading any weights. */
-export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> {
-  if (isTorchCheckpointPath(checkpoint)) return (await inspectTorchCheckpoint(checkpoint)).config;
-  const file = path.join(checkpoint, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    throw new UserError(`${file}: missing or not valid JSON (is ${checkpoint} a checkpoint folder?)`, 'BAD_CHECKPOINT');
-  }
-  return configFromJson(json, file, { classifier: true });
+/** The config of a checkpoint folder or .pth (an adapter folder: its base's), read without loading any weights. */
+export async function evaluationConfig(checkpoint: string, base?: string | null): Promise<BGPTConfig> {
+  if ((await requireCheckpoint(checkpoint)) === 'torch') return (await inspectTorchCheckpoint(checkpoint)).config;
+  if (await isAdapterFolder(checkpoint)) return readCheckpointConfig(checkpoint, base);
+  return readFolderConfig(checkpoint, { classifier: true });
 }
 
 export interface EvaluateAutoOptions {
+  /** The base weights when the checkpoint is a LoRA adapter folder. */
+  base?: string | null;
   /** Always the kernels (`bgpt eval --fast`). */
   fast?: boolean;
+  /** The weights' format: float16 or Q8_0 run on the kernels (TF.js computes in float32 only). */
+  precision?: Precision;
   /** Told the one line that says the kernels were chosen, and why. */
   onNote?: (line: string) => void;
+  /** The kernels' model of `checkpoint` (at `precision`) when one is loaded already (the engine process caches it). */
+  kernelModel?: () => Promise<InferenceModel>;
 }
 
 /** Evaluates `files` under `checkpoint` on the engine that fits (see chooseEvalEngine). */
 export async function evaluateAuto(checkpoint: string, files: InputFile[], opts: EvaluateAutoOptions = {}): Promise<EvalReport | FastEvalReport> {
-  let kernels = Boolean(opts.fast);
+  const precision = opts.precision ?? 'f32';
+  let kernels = Boolean(opts.fast) || precision !== 'f32';
   if (!kernels) {
-    const config = await evaluationConfig(checkpoint);
+    const config = await evaluationConfig(checkpoint, opts.base);
     // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
     const choice = chooseEvalEngine(config, memoryLimits(await initBackend()), false);
     kernels = choice.kernels;
     if (choice.reason) opts.onNote?.(choice.reason);
   }
-  return kernels ? evaluateWithKernels(checkpoint, files) : evaluate({ checkpoint, files });
+  if (!kernels) return evaluate({ checkpoint, base: opts.base, files });
+  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.(), { precision, base: opts.base });
 }

@@ -1,9 +1,12 @@
-// Evaluation and per-byte surprisal (docs/cli.md `bgpt eval`): each file alone as a batch of one, its
-// window the head of its sequence, the loss the reference's mean cross-entropy over predicted bytes.
+// Evaluation on TF.js (docs/cli.md `bgpt eval`): each file alone as a batch of one, its window the head
+// of its sequence, the loss the reference's mean cross-entropy over predicted bytes: the definition the
+// kernels' scoreFile (engine/infer/score.ts) computes too. Per-byte surprisal runs on the kernels only.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { cropSequence, fileSequence, fitsWindow } from '../../shared/patches';
+import { fitsWindow } from '../../shared/patches';
+import { croppedWarning } from '../infer/evaluate';
+import { headSequence } from '../infer/score';
 import { initBackend, type BackendName } from '../backend/backend';
 import { batchHidden, lossRows, makeBatch } from '../model/batch';
 import { loadModel, type BGPTModel } from '../io/checkpoint';
@@ -29,9 +32,9 @@ export interface EvalReport {
   warnings: string[];
 }
 
-/** The head window of a file's sequence, as evaluation and generation read it. */
+/** The head window of a file's sequence, as evaluation and generation read it (the kernels' scoreFile reads the same). */
 export function headWindow(file: InputFile, c: BGPTConfig): Int32Array {
-  return cropSequence(fileSequence(file.bytes, file.ext, c.patchSize), c.patchSize, c.patchLength);
+  return headSequence(file.bytes, file.ext, c);
 }
 
 /** Nats of every predicted byte of one sequence (batch of one): [(patches-1) * S]. */
@@ -73,9 +76,7 @@ export async function evaluateModel(model: BGPTModel, files: InputFile[]): Promi
   const warnings: string[] = [];
   for (const file of files) {
     checkFile(file);
-    if (!fitsWindow(file.bytes.length, c)) {
-      warnings.push(`${file.name}: ${file.bytes.length} bytes do not fit the ${c.patchLength}-patch window; evaluated its first ${(c.patchLength - 1) * c.patchSize} bytes`);
-    }
+    if (!fitsWindow(file.bytes.length, c)) warnings.push(croppedWarning(file.name, file.bytes.length, c));
     const seq = headWindow(file, c);
     const loss = mean(await sequenceLossRows(model, seq));
     out.push({ path: file.name, loss, bitsPerByte: loss / Math.LN2, patches: seq.length / c.patchSize });
@@ -86,6 +87,8 @@ export async function evaluateModel(model: BGPTModel, files: InputFile[]): Promi
 
 export interface EvaluateOptions {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   files: InputFile[];
   backend?: BackendName;
 }
@@ -95,51 +98,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (opts.files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
   opts.files.forEach(checkFile);
   const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.checkpoint);
+  const model = await loadModel(opts.checkpoint, { base: opts.base });
   try {
     return { backend, ...(await evaluateModel(model, opts.files)) };
-  } finally {
-    model.dispose();
-  }
-}
-
-export interface SurprisalOptions {
-  checkpoint: string;
-  bytes: Uint8Array;
-  ext: string;
-  backend?: BackendName;
-}
-
-export interface SurprisalReport {
-  backend: BackendName;
-  /** Bits of every byte of the file, in order. */
-  bits: Float32Array;
-  /** Windows the file was read in (1 when it fits the model's window). */
-  windows: number;
-}
-
-/**
- * Bits of every byte of a file. A long file is read in successive windows: each window is the
- * sequence of the next (patchLength - 1) patches of data behind the extension's start patch, so
- * the first bytes of a later window are predicted with less context than in one long pass.
- */
-export async function surprisal(opts: SurprisalOptions): Promise<SurprisalReport> {
-  if (opts.bytes.length === 0) throw new UserError('surprisal: the file is empty', 'BAD_INPUT');
-  const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.checkpoint);
-  try {
-    const { patchSize: s, patchLength: l } = model.config;
-    const chunk = (l - 1) * s;
-    const bits = new Float32Array(opts.bytes.length);
-    let windows = 0;
-    for (let at = 0; at < opts.bytes.length; at += chunk, windows++) {
-      const part = opts.bytes.subarray(at, at + chunk);
-      const seq = cropSequence(fileSequence(part, opts.ext, s), s, l);
-      const rows = await sequenceLossRows(model, seq);
-      // Row k predicts byte k of the data: the start patch is never a target.
-      for (let k = 0; k < part.length; k++) bits[at + k] = rows[k] / Math.LN2;
-    }
-    return { backend, bits, windows };
   } finally {
     model.dispose();
   }

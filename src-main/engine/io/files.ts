@@ -7,30 +7,14 @@ import { UserError } from '../../shared/errors';
 import { extOf } from '../../shared/patches';
 import { permutation, Rng } from '../model/rng';
 
-/** One file as the engine sees it: `ext` fills the start patch. */
-export interface InputFile {
-  name: string;
-  ext: string;
-  bytes: Uint8Array;
-}
+export { readInputFile, type InputFile } from '../../node/input-file';
+import type { InputFile } from '../../node/input-file';
+import { readInputFile } from '../../node/input-file';
 
 /** A conversion pair: the model reads `input` and learns to write `target`. */
 export interface FilePair {
   input: InputFile;
   target: InputFile;
-}
-
-/** Reads one file; a missing, unreadable or empty file is a UserError naming it. */
-export async function readInputFile(file: string): Promise<InputFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await fs.readFile(file));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code ?? 'error'})`, 'BAD_INPUT');
-  }
-  if (bytes.length === 0) throw new UserError(`${file}: file is empty`, 'BAD_INPUT');
-  return { name: file, ext: extOf(file), bytes };
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -6,9 +6,8 @@
 // are the gradient of the reference's batch-mean loss. A LoRA run sends the frozen base once, at
 // the start, and then only the trainable tensors; full fine-tuning sends every weight each update.
 import * as tf from '@tensorflow/tfjs-core';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { nodeEntry, needsTsx } from '../../node/app-root';
+import type { Worker } from 'node:worker_threads';
+import { startEntryWorker } from '../../node/entry-worker';
 import type { BGPTConfig } from '../../shared/config';
 import type { LoraSettings } from '../../checkpoint/adapter';
 import type { Ops } from '../backend/ops';
@@ -83,16 +82,6 @@ export type WorkerReply =
   | { kind: 'grads'; loss: number; right: number; grads: Float32Array[]; dFeatures: Float32Array | null }
   | { kind: 'error'; message: string };
 
-/**
- * The worker thread: the built bundle beside the engine's (out/node/grad-worker.js); from TypeScript sources
- * (development, tests) worker threads ignore `--import`, so the thread registers tsx itself first.
- */
-function startWorker(): Worker {
-  const entry = pathToFileURL(nodeEntry('grad-worker')).href;
-  if (!needsTsx) return new Worker(new URL(entry));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-}
 
 /** Whether a helper pays off: a single-threaded backend (wasm, cpu) on a machine with a spare core. */
 export function helperUseful(backend: BackendName): boolean {
@@ -117,7 +106,7 @@ export class GradHelper {
   private weightsAt = -1;
 
   private constructor(private readonly names: string[]) {
-    this.worker = startWorker();
+    this.worker = startEntryWorker('grad-worker'); // out/node/grad-worker.js, or the source through tsx
     this.worker.on('message', (r: WorkerReply) => this.settle(r));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`gradient worker exited with code ${code}`)));

@@ -17,7 +17,7 @@ import {
   type AdapterBase, type LoraSettings,
 } from '../../checkpoint/adapter';
 import { writeDirAtomic } from '../../node/atomic';
-import { sha256File } from '../../node/hash';
+import { sha256OfFile } from '../../node/sha256';
 import { AdamW } from './adamw';
 import { engineInfo, initBackend, type BackendName } from '../backend/backend';
 import { ops } from '../backend/ops';
@@ -25,6 +25,7 @@ import { memoryLimits, preferredByteChunks } from '../backend/resources';
 import { gpuBuffersFit } from '../backend/gpu-memory';
 import { BGPTModel, CONFIG_FILE, isTorchCheckpointFile, loadModel, MODEL_FILE, readCheckpointConfig } from '../io/checkpoint';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
+import { writeAdapterFolder } from '../io/adapter-weights';
 import type { FilePair, InputFile } from '../io/files';
 import { alsoTrained, adapterFileTensors, currentTensor, LoraAdapter, savedBaseTensors } from '../model/lora';
 import { deriveSeed } from '../model/rng';
@@ -37,12 +38,13 @@ import { accumulate, CHUNK_PATCHES, type Grads } from './gradients';
 import { generativeSequences, generativeTask, type ByteOffload, type GenerativeEval, generativeGradients } from './generative';
 import { planTraining, type MemoryMode, type PlanReport, type TrainingPlan } from './plan';
 import type { Task, TaskEval, TrainModel } from './task';
+import { OPTIMIZER_FILE, TRAIN_STATE_FILE as STATE_FILE } from '../../checkpoint';
 
 export { estimateLoss } from './generative';
 
 /** Resume files written beside config.json and the weights in `last/`. */
-export const STATE_FILE = 'train_state.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
+// Named once in the checkpoint module (checkpoint/layout.ts); re-exported under the names the trainers use.
+export { TRAIN_STATE_FILE as STATE_FILE, OPTIMIZER_FILE } from '../../checkpoint';
 const STATE_VERSION = 1;
 /** The reference trainer's LEARNING_RATE (shared/defaults.ts). */
 export const DEFAULT_LR = TRAIN_DEFAULTS.lr;
@@ -101,6 +103,8 @@ export interface RunOptions extends HyperOptions {
    * schedule. With `resume` on a LoRA run: where its base is now (the sha256 must match).
    */
   init?: string;
+  /** The base weights when `init` is a LoRA adapter folder: training starts from the adapter merged onto it. */
+  initBase?: string;
   /** LoRA fine-tuning of `init` (checkpoint/adapter.ts settings); absent: every weight trains. */
   lora?: LoraSettings;
   /** The base's name and where the studio found it, for adapter_config.json. */
@@ -336,7 +340,7 @@ async function baseWeightsFile(source: string): Promise<string> {
 async function baseSha256(source: string): Promise<string> {
   const file = await baseWeightsFile(source);
   try {
-    return await sha256File(file);
+    return await sha256OfFile(file);
   } catch {
     throw new UserError(`${file}: cannot read the base model's weights`, 'BAD_CHECKPOINT');
   }
@@ -376,6 +380,8 @@ type Planner = (config: BGPTConfig, batch: number, lora: LoraSettings | null, he
 
 async function openFresh<M extends TrainModel, E, V>(spec: TaskSpec<M, E, V>, opts: RunOptions, planner: Planner): Promise<{ opened: Opened<M, E, V>; report: PlanReport }> {
   if (opts.lora && !opts.init) throw new UserError('LoRA fine-tunes a trained model: give the base with --init', 'BAD_ARGS');
+  // An adapter's base is one weights file (its sha256 ties them): a LoRA run on an adapter would need two.
+  if (opts.lora && opts.initBase) throw new UserError('LoRA trains on a model, not on an adapter: fine-tune the adapter fully, or export it merged (bgpt export torch) and train LoRA on that', 'BAD_ARGS');
   const progress = freshProgress(opts, spec.trainCount, spec.defaultLr);
   if (!opts.init && !opts.config) throw new UserError('a model config (preset or flags) is needed for a new run', 'BAD_ARGS');
   const config = opts.init ? await spec.initConfig(opts.init) : spec.checkConfig({ ...(opts.config as BGPTConfig) });
@@ -487,13 +493,12 @@ interface Run<M extends TrainModel, E, V> extends Opened<M, E, V> {
 async function saveCheckpoint(run: Run<TrainModel, unknown, unknown>, dir: string, extra: Record<string, Uint8Array | string>): Promise<void> {
   if (!run.adapter || !run.state.lora) return run.task.saveFull(dir, extra);
   const { settings, base } = run.state.lora;
-  const weights = serializeSafetensors(await adapterFileTensors(run.adapter, run.trainedBase), { format: 'pt' });
-  const adapterConfig = adapterConfigToJson({ settings, base, kind: run.task.kind });
-  await writeDirAtomic(dir, async (tmp) => {
-    await fs.writeFile(path.join(tmp, CONFIG_FILE), JSON.stringify(configToJson(run.model.config), null, 1));
-    await fs.writeFile(path.join(tmp, ADAPTER_CONFIG_FILE), JSON.stringify(adapterConfig, null, 1));
-    await fs.writeFile(path.join(tmp, ADAPTER_WEIGHTS_FILE), weights);
-    for (const [name, data] of Object.entries({ ...run.task.extraFiles(), ...extra })) await fs.writeFile(path.join(tmp, name), data);
+  // The one adapter writer (engine/io/adapter-weights.ts): what import, export and the loaders read.
+  await writeAdapterFolder(dir, {
+    baseConfig: run.model.config,
+    config: { settings, base, kind: run.task.kind },
+    tensors: await adapterFileTensors(run.adapter, run.trainedBase),
+    extra: { ...run.task.extraFiles(), ...extra },
   });
 }
 
@@ -784,10 +789,10 @@ export function generativeSpec(opts: TrainOptions): TaskSpec<BGPTModel, Int32Arr
     defaultLr: DEFAULT_LR,
     trainCount: Math.max(pairs.length, opts.files.length),
     checkConfig: (config) => validateConfig(config, 'model options'),
-    initConfig: (source) => readCheckpointConfig(source),
+    initConfig: (source) => readCheckpointConfig(source, opts.initBase),
     headParams: () => 0,
     random: (config, seed) => BGPTModel.random(config, seed),
-    loadInit: (source) => loadModel(source),
+    loadInit: (source) => loadModel(source, { base: opts.initBase }),
     loadCheckpoint: (dir) => loadModel(dir),
     loadBase: (source) => loadModel(source),
     alwaysTrained: () => [],

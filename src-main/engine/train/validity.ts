@@ -6,7 +6,7 @@ import { validate } from '../../formats/validate';
 import { samplingDefaults } from '../../shared/recipe';
 import type { BGPTConfig } from '../../shared/config';
 import { generate } from '../infer/generate';
-import { InferenceModel, transposeInto } from '../infer/model';
+import { InferenceModel } from '../infer/model';
 import { deriveSeed } from '../model/rng';
 
 /** Samples per evaluation: enough to see 0 % → 50 % → 100 %, cheap beside the eval loss. */
@@ -32,11 +32,8 @@ export function dominantExt(files: Array<{ ext: string }>): string | null {
 export async function validSampleRate(c: BGPTConfig, tensor: (name: string) => Promise<Float32Array>, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
   // Filled tensor by tensor (never a second whole copy of the weights in JavaScript).
   const infer = new InferenceModel(c, null, 'training weights');
-  await infer.fill(async (name, into, p) => {
-    const data = await tensor(name);
-    if (p.transposed) transposeInto(data, p.transposed.rows, p.transposed.cols, into);
-    else into.set(data);
-  });
+  // `into` takes the tensor as stored (PyTorch layout); the model transposes or packs it itself.
+  await infer.fill(async (name, into) => into.set(await tensor(name)));
   let valid = 0;
   for (let k = 0; k < count; k++) {
     const r = await generate(infer, { ext, ...samplingDefaults(ext), seed: deriveSeed(seed, VALIDITY_STREAM, step, k) >>> 0, maxBytes: VALIDITY_MAX_BYTES });

@@ -24,6 +24,9 @@ describe('layering (docs/ARCHITECTURE.md)', () => {
     put('src-main/shared/c.ts', "import { readFileSync } from 'node:fs';\n");
     put('src-main/gadgets/d.ts', "export {};\n");
     put('src-renderer/e.ts', "import { x } from '../src-main/studio/b';\n");
+    // The CLI reaches the engine only through the studio and an engine host; the checkpoint module never sees the engine.
+    put('src-main/cli/f.ts', "import { x } from '../engine/a';\n");
+    put('src-main/checkpoint/g.ts', "import { x } from '../engine/a';\n");
     const why = checkLayers(tmp).map((v) => v.why);
     expect(why).toEqual(expect.arrayContaining([
       expect.stringContaining('engine may not import studio'),
@@ -31,8 +34,10 @@ describe('layering (docs/ARCHITECTURE.md)', () => {
       expect.stringContaining('shared is pure TypeScript'),
       expect.stringContaining('src-main/gadgets has no place'),
       expect.stringContaining('renderer may not import studio'),
+      expect.stringContaining('cli may not import engine'),
+      expect.stringContaining('checkpoint may not import engine'),
     ]));
-    expect(why).toHaveLength(5);
+    expect(why).toHaveLength(7);
   });
 
   it('reports a package outside its layer, a package no layer owns, and TF.js reached through a chain of imports', () => {
@@ -53,7 +58,9 @@ describe('layering (docs/ARCHITECTURE.md)', () => {
       expect.stringMatching(/^src-main\/studio\/a\.ts: studio may not import the package sqlite3 \(only catalogue\)/),
       expect.stringMatching(/^src-main\/studio\/a\.ts: the package left-pad has no layer/),
       'src-main/server/s.ts: server must never load TF.js, but does through src-main/server/s.ts → src-main/studio/b.ts → src-main/engine/c.ts → @tensorflow/tfjs-core',
+      // The studio is TF.js-free too (docs/ARCHITECTURE.md): the chain's middle link is its own violation.
+      'src-main/studio/b.ts: studio must never load TF.js, but does through src-main/studio/b.ts → src-main/engine/c.ts → @tensorflow/tfjs-core',
     ]));
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
   });
 });

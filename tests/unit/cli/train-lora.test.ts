@@ -37,7 +37,8 @@ describe('bgpt train --lora', () => {
     const r = await cli(['train', '--json', '--data', data, '--init', DIR + 'checkpoint', '--lora', '4', '--lora-levels', 'byte', '--lora-train-norms',
       '--steps', '4', '--batch', '2', '--home', home]);
     expect(r.code, r.err).toBe(0);
-    expect(r.err.split('\n')[0]).toMatch(/^\d+(\.\d)? k-parameter model, LoRA r4: about \d+ MB(, with activation recomputation[^,]*)?, about [\d.]+ s per update here \(estimated\)$/);
+    // The plan line comes before the first step (after the folder's import line).
+    expect(r.err.split('\n').find((l) => /LoRA r4/.test(l))).toMatch(/^\d+(\.\d)? k-parameter model, LoRA r4: about \d+ MB(, with activation recomputation[^,]*)?, about [\d.]+ s per update here \(estimated\)$/);
     const result = JSON.parse(r.out.trim());
     expect(result).toMatchObject({ steps: 4, backend: expect.any(String), memoryMode: expect.stringMatching(/^(full|recompute|micro-batches)$/) });
     const last = result.checkpoint.replace(/best$/, 'last');

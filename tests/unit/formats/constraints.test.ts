@@ -1,4 +1,5 @@
 // Format-aware sampling grammars: real tunes pass, the failures docs/quality.md saw are refused.
+import { MidiConstraint } from '../../../src-main/formats/constraints-midi';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,8 +74,9 @@ describe('format constraints', () => {
     expect(c.relax?.()).toBe(false); // nothing left to relax
   });
 
-  it('binary formats have no constraint', () => {
-    expect(constraintFor('mid')).toBeNull();
+  it('MIDI has its grammar (formats/constraints-midi.ts); other binary formats have none', () => {
+    expect(constraintFor('mid')).toBeInstanceOf(MidiConstraint);
+    expect(constraintFor('wav')).toBeNull();
     expect(constraintFor('txt')).toBeInstanceOf(Utf8Constraint);
   });
 });

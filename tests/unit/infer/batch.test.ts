@@ -139,7 +139,7 @@ describe('prefill (several positions of one sequence per pass)', () => {
 
 describe('streaming checkpoint loader', () => {
   it('loads the same weights as the in-memory path: identical per-byte losses', async () => {
-    const streamed = await loadInferenceModel(TINY_A_CHECKPOINT);
+    const streamed = await loadInferenceModel(TINY_A_CHECKPOINT, { threads: 1 });
     const seq = fileSequence(text('the streaming loader reads each tensor into place'), 'txt', config.patchSize);
     expect(scoreSequence(streamed, seq).nats).toEqual(scoreSequence(single, seq).nats);
     expect(streamed.memoryBytes).toBe(single.memoryBytes);

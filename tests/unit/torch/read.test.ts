@@ -13,7 +13,8 @@ import { readCheckpointConfig } from '../../../src-main/engine/io/checkpoint';
 import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infer/index';
 import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
+import { inspectTorchCheckpoint, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
+import { checkpointForm } from '../../../src-main/checkpoint';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -52,9 +53,9 @@ describe('reading the reference trainer\'s .pth', () => {
     let n = 0;
     for (const [name, t] of tensors) if (name !== 'byte_level_decoder.base.lm_head.weight') n += t.data.length;
     expect(info.parameters).toBe(n);
-    expect(isTorchCheckpointPath('a/weights.PTH')).toBe(true);
-    expect(isTorchCheckpointPath('a/b.pt')).toBe(true);
-    expect(isTorchCheckpointPath('a/checkpoint')).toBe(false);
+    // Recognised by its content (checkpoint/form.ts), not its name.
+    expect(await checkpointForm(PTH)).toBe('torch');
+    expect(await checkpointForm(CHECKPOINT)).toBe('folder');
   });
 
   it.each(['cpu', 'wasm'] as BackendName[])('gives the reference per-file losses through the .pth on %s (as through the folder)', async (backend) => {
