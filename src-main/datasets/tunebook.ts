@@ -64,19 +64,37 @@ export function transposeAbc(abc: string, semitones: number): string {
   return cleanTuneLines(out.split(/\r?\n/)).join('\n') + '\n';
 }
 
-/** abc2midi's complaints about a tune ('' when it converts cleanly); abcmidi must be installed. */
-export function abc2midiErrors(abc: string): string {
+/** What abc2midi says about a tune: its error lines, and its bar-length warnings ("Track T Bar N has X time units…"). */
+export interface Abc2midiReport {
+  errors: string[];
+  barWarnings: string[];
+  /** Every line it printed. */
+  lines: string[];
+}
+
+/** Runs abc2midi on a tune (abcmidi must be installed) and sorts what it prints. */
+export function abc2midiReport(abc: string): Abc2midiReport {
   return withTuneFile(abc, (file, dir) => {
     let out: string;
+    let failed = false;
     try {
-      out = execFileSync('abc2midi', [file, '-o', path.join(dir, 'tune.mid')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync('abc2midi', [file, '-o', path.join(dir, 'tune.mid')], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: string };
       if (e.code === 'ENOENT') throw new Error('abc2midi not found: install Debian package abcmidi');
-      return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'abc2midi failed';
+      out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+      failed = true;
     }
-    return out.split('\n').filter((l) => /error/i.test(l)).join('\n');
+    const lines = out.split('\n').filter((l) => l.trim() !== '');
+    const errors = lines.filter((l) => /error/i.test(l));
+    if (failed && errors.length === 0) errors.push(out.trim() || 'abc2midi failed');
+    return { lines, errors, barWarnings: lines.filter((l) => /Bar \d+ has .* time units/.test(l)) };
   });
+}
+
+/** abc2midi's complaints about a tune ('' when it converts cleanly); abcmidi must be installed. */
+export function abc2midiErrors(abc: string): string {
+  return abc2midiReport(abc).errors.join('\n');
 }
 
 /** True when the abcmidi tools (abc2abc, abc2midi) can be run. */
