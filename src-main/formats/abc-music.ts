@@ -895,15 +895,23 @@ export function gchordSafeEnd(last: Frac, meterText: string): boolean {
   return pattern[Math.floor(steps[0] / steps[1]) % pattern.length] === 'z';
 }
 
-/** The length of a voice's last non-empty bar, or null. */
+/**
+ * Where the music stops in its last bar, counted as abc2midi counts a bar: from the last bar line that
+ * reset the count (a single bar line, or another once the bar is full: softcheckbar carries a short bar
+ * across |: :| :: || |]). Null for a voice with no music.
+ */
 function lastBarLength(features: Feature[]): Frac | null {
   let sum: Frac = ZERO;
+  let meter: Frac | null = null;
   let last: Frac | null = null;
   for (const f of features) {
-    if (f.kind === 'note') sum = add(sum, f.dur);
+    if (f.kind === 'meter') meter = f.bar;
+    else if (f.kind === 'note') sum = add(sum, f.dur);
     else if (f.kind === 'bar') {
-      if (sum[0] > 0) last = sum;
-      sum = ZERO;
+      if (f.bar === 'single' || meter === null || cmp(sum, meter) >= 0) {
+        if (sum[0] > 0) last = sum;
+        sum = ZERO;
+      }
     }
   }
   return sum[0] > 0 ? sum : last;

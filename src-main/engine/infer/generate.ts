@@ -164,13 +164,28 @@ function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** The constraint for `ext` when asked for (default on), fed the bytes the file already starts with. */
-function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array): Guard | null {
+/**
+ * The constraint for `ext` when asked for (default on), fed the bytes the file already starts with.
+ * `room` is the most bytes the file may hold before the end value must be drawn (the window's slots
+ * after the prefix, less the end's own, or max bytes): the ABC grammar plans the tune's end to fit.
+ */
+function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array, room = Infinity): Guard | null {
   if (opts.constrain === false || opts.excludeEnd) return null;
-  const constraint = constraintFor(ext);
+  const constraint = constraintFor(ext, room);
   if (!constraint) return null;
   for (const b of known) constraint.push(b);
   return { constraint, allows: (b) => constraint.allows(b), repairs: 0, off: false };
+}
+
+/**
+ * The most bytes a file may hold before its end value, counted from its first byte: a prompt of
+ * `promptBytes` (`wholePatches` of them read as whole patches) leaves the window's remaining slots, one of
+ * which the end value takes; `maxBytes` sampled bytes stop generation before an end is drawn.
+ */
+function roomFor(promptBytes: number, wholePatches: number, patchLength: number, patchSize: number, maxBytes: number): number {
+  const slots = (patchLength - wholePatches - 1) * patchSize; // after the start patch and the prompt's whole patches
+  const forced = promptBytes - wholePatches * patchSize;
+  return promptBytes + Math.min(slots - 1 - forced, maxBytes - 1);
 }
 
 /** The decoding loop shared by generate and convert. */
@@ -314,7 +329,7 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
   // Forced prompt bytes pass through decodePatch's push; only the whole-patch part is fed here.
-  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize));
+  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize), roomFor(prompt.length, whole, patchLength, patchSize, maxBytes));
   const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed, guard);
   const bytes = new Uint8Array(prompt.length + outcome.generated.length);
   bytes.set(prompt);
@@ -383,7 +398,7 @@ export async function convert(model: InferenceModel, opts: ConvertOptions): Prom
   const patches = new Int32Array((inputPatches + 1) * patchSize);
   patches.set(input.subarray(0, inputPatches * patchSize));
   patches.set(startPatch(opts.to, patchSize), inputPatches * patchSize);
-  const guard = guardFor(opts.to, opts, new Uint8Array(0));
+  const guard = guardFor(opts.to, opts, new Uint8Array(0), roomFor(0, 0, patchLength - inputPatches, patchSize, maxBytes));
   const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed, guard);
   return result(outcome.generated, outcome, seed, guard !== null);
 }
