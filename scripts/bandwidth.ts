@@ -1,41 +1,27 @@
-// Measures this machine's memory read bandwidth as the inference kernels see it (docs/performance.md):
-// the wasm SIMD matrix-vector kernels of src-main/engine/infer stream a 512 MiB matrix, far larger than
-// any CPU cache, so each pass reads it from DRAM. Run: `npx tsx scripts/bandwidth.ts` (prints JSON).
-import { Arena } from '../src-main/engine/infer/arena';
+// Measures this machine's memory read bandwidth as the inference kernels see it (docs/performance.md): each
+// precision's matrix kernel streams a 512 MiB matrix (far larger than any CPU cache, so every pass reads
+// it from DRAM) through the real code path, on one thread and on the threads the studio would use (or
+// BGPT_THREADS). Then the cost of a hand-off between threads: the time of a step too small to share
+// (a 64 KB matrix, in cache), on one thread and on several. Run: `npx tsx scripts/bandwidth.ts`
+// (prints one JSON object).
+import os from 'node:os';
+import { measureBandwidth } from '../src-main/engine/infer/bandwidth';
+import { threadCount } from '../src-main/engine/infer/threads';
+import { PRECISIONS } from '../src-main/engine/infer/pack';
 
-/** Bytes streamed per pass: larger than any L3 cache, so every pass comes from memory. */
 const MATRIX_BYTES = 512 * 2 ** 20;
-/** The paper model's width: the kernels see the same row lengths as in generation. */
-const WIDTH = 768;
-const PASSES = 8;
-
-/** Seconds per pass, of wall time and of this process's CPU time (on a shared, loaded machine the CPU figure is the code's own). */
-function time(f: () => void): { wall: number; cpu: number } {
-  f(); // warm-up: compiles the kernel tier and faults every page in
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < PASSES; i++) f();
-  const c = process.cpuUsage(c0);
-  return { wall: (performance.now() - t0) / 1000 / PASSES, cpu: (c.user + c.system) / 1e6 / PASSES };
+const counts = [...new Set([1, Math.max(2, threadCount())])];
+const runs = [];
+for (const precision of PRECISIONS) {
+  for (const threads of counts) {
+    const r = await measureBandwidth(precision, threads, MATRIX_BYTES);
+    runs.push({ ...r, bytesPerSecond: Math.round(r.bytesPerSecond), bytesPerCpuSecond: Math.round(r.bytesPerCpuSecond), weightsPerSecond: Math.round(r.weightsPerSecond) });
+  }
 }
-
-const arena = new Arena();
-const rows = MATRIX_BYTES / 4 / WIDTH;
-const x = arena.alloc(Math.max(rows, WIDTH));
-const w = arena.alloc(rows * WIDTH);
-const y = arena.alloc(Math.max(rows, WIDTH));
-arena.seal();
-arena.heap.fill(0.001);
-// Linear layout [rows, 768]: one dot product per row (the LM head's access pattern).
-const oi = time(() => arena.kernels.matvec_oi(x, w, y, WIDTH, rows));
-// Conv1D layout [768·k, 768]: four rows a step (every GPT-2 block matrix), same bytes.
-const io = time(() => arena.kernels.matvec_io(x, w, x, y, rows, WIDTH, 0));
-process.stdout.write(JSON.stringify({
-  date: new Date().toISOString(),
-  matrixBytes: MATRIX_BYTES,
-  matvecOiBytesPerSecond: Math.round(MATRIX_BYTES / oi.wall),
-  matvecIoBytesPerSecond: Math.round(MATRIX_BYTES / io.wall),
-  matvecOiBytesPerCpuSecond: Math.round(MATRIX_BYTES / oi.cpu),
-  matvecIoBytesPerCpuSecond: Math.round(MATRIX_BYTES / io.cpu),
-  loadAverage: (await import('node:os')).loadavg()[0],
-}) + '\n');
+// Microseconds a step takes when its work is tiny: the difference between thread counts is the hand-off.
+const handOff = [];
+for (const threads of counts) {
+  const r = await measureBandwidth('q8', threads, 64 * 1024, 20000);
+  handOff.push({ threads, stepMicroseconds: +((r.matrixBytes / r.bytesPerSecond) * 1e6).toFixed(2), cpuMicroseconds: +((r.matrixBytes / r.bytesPerCpuSecond) * 1e6).toFixed(2) });
+}
+process.stdout.write(JSON.stringify({ date: new Date().toISOString(), cores: os.availableParallelism(), loadAverage: os.loadavg()[0], runs, handOff }) + '\n');

@@ -2,8 +2,8 @@
 // and on, in one process, alternating, so both see the same machine load; and kernels/dispatches of
 // one update each way. A sanity check on lavapipe; the real figures come from scripts/gpu-measure.sh.
 // Usage: npx tsx scripts/fused-compare.ts [steps] [time]   (prints one JSON object; `time`: no profiles)
-import { benchTrain, profileTrainStep } from '../src-main/engine/bench';
-import { setFusedKernels } from '../src-main/engine/fused/fused';
+import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
+import { setFusedKernels } from '../src-main/engine/backend/ops';
 
 async function main(): Promise<void> {
   const steps = Number(process.argv[2] ?? 2);

@@ -6,12 +6,12 @@
 // Prints progress on stderr, then one JSON object and a short table on stdout.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { engineInfo, initBackend } from '../src-main/engine/backend';
-import { benchTrain, profileTrainStep } from '../src-main/engine/bench';
-import { evaluate } from '../src-main/engine/evaluate';
-import { readInputFile } from '../src-main/engine/files';
+import { engineInfo, initBackend } from '../src-main/engine/backend/backend';
+import { benchTrain, profileTrainStep } from '../src-main/engine/train/bench';
+import { evaluate } from '../src-main/engine/eval/evaluate';
+import { readInputFile } from '../src-main/engine/io/files';
 import { benchGenerate } from '../src-main/engine/infer/bench';
-import { setFusedKernels } from '../src-main/engine/fused/fused';
+import { setFusedKernels } from '../src-main/engine/backend/ops';
 import { PRESETS, type BGPTConfig } from '../src-main/shared/config';
 
 /** The paper configuration (docs/model.md): patch 16, length 512, hidden 768, 12 + 3 layers. */

@@ -25,6 +25,7 @@ import {
 } from './types';
 import { recoverCatalogue } from './recover';
 import { ModelStore } from './models';
+import { ReportCardStore } from './report-cards';
 import { preparePrivateHome, readOnlyHome } from './private';
 
 export interface CatalogueOptions {
@@ -42,7 +43,7 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 /** Curve points per run and metric when the caller names no maximum: about one per pixel of a chart. */
 const DEFAULT_SERIES_POINTS = 1_000;
-/** Rows per INSERT statement in appendMetrics (9 columns each, well under SQLite's variable limit). */
+/** Rows per INSERT statement in appendMetrics (10 columns each, well under SQLite's variable limit). */
 const METRIC_ROWS_PER_STATEMENT = 500;
 /** Tags are short labels shown as chips; a longer one is almost certainly a pasted note. */
 const MAX_TAG_LENGTH = 64;
@@ -80,9 +81,12 @@ export class Catalogue {
   lastReconcile: ReconcileReport | null = null;
   /** Published and imported models (migration 002). */
   readonly models: ModelStore;
+  /** Report cards of checkpoints (migration 005). */
+  readonly reportCards: ReportCardStore;
 
   private constructor(readonly home: string, private readonly db: Db, private readonly options: CatalogueOptions) {
     this.models = new ModelStore(db, home);
+    this.reportCards = new ReportCardStore(db);
   }
 
   /**
@@ -310,18 +314,32 @@ export class Catalogue {
         const chunk = rows.slice(i, i + METRIC_ROWS_PER_STATEMENT);
         const params = chunk.flatMap((m) => {
           if (!Number.isInteger(m.step) || m.step < 0) throw new UserError(`metric step must be a whole number ≥ 0, got ${m.step}`);
-          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null, m.validRate ?? null];
+          return [runId, m.step, m.time ?? now, m.trainLoss ?? null, m.evalLoss ?? null, m.evalBpb ?? null, m.lr ?? null, m.bytesPerSecond ?? null, m.validRate ?? null, m.runSeconds ?? null];
         });
         await tx.run(
-          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second, valid_rate)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO metrics (run_id, step, time, train_loss, eval_loss, eval_bpb, lr, bytes_per_second, valid_rate, run_seconds)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT (run_id, step) DO UPDATE SET time = excluded.time,
              train_loss = COALESCE(excluded.train_loss, train_loss), eval_loss = COALESCE(excluded.eval_loss, eval_loss),
              eval_bpb = COALESCE(excluded.eval_bpb, eval_bpb), lr = COALESCE(excluded.lr, lr),
              bytes_per_second = COALESCE(excluded.bytes_per_second, bytes_per_second),
-             valid_rate = COALESCE(excluded.valid_rate, valid_rate)`, params);
+             valid_rate = COALESCE(excluded.valid_rate, valid_rate),
+             run_seconds = COALESCE(excluded.run_seconds, run_seconds)`, params);
       }
     });
+  }
+
+  /** The latest `count` steps with a running time, in step order (the pace of a run, shared/eta.ts). */
+  async recentRunSeconds(runId: string, count: number): Promise<Array<{ step: number; seconds: number }>> {
+    const rows = await this.db.all<{ step: number; seconds: number }>(
+      'SELECT step, run_seconds AS seconds FROM metrics WHERE run_id = ? AND run_seconds IS NOT NULL ORDER BY step DESC LIMIT ?', [runId, count]);
+    return rows.reverse();
+  }
+
+  /** The running seconds a run had recorded at its latest step (0 when none): a resumed run counts on from it. */
+  async lastRunSeconds(runId: string): Promise<number> {
+    const row = await this.db.get<{ s: number | null }>('SELECT MAX(run_seconds) AS s FROM metrics WHERE run_id = ?', [runId]);
+    return row?.s ?? 0;
   }
 
   /** Forgets metrics after `step` (a run resumed from a checkpoint at `step` records those steps again). */

@@ -5,6 +5,7 @@ import type { Db } from './db';
 import { sqliteCode } from './db';
 import { json } from './store';
 import { fromStored, modelDir, toStored } from './paths';
+import type { CheckpointKind } from '../shared/vocabulary';
 import { UserError } from '../shared/errors';
 import { writeFileAtomic } from '../node/atomic';
 import { readSidecar, SIDECAR_VERSION } from './sidecars';
@@ -19,7 +20,8 @@ export interface ModelRecord extends Omit<ModelRow, 'path' | 'status'> {
   metrics: ModelMetricRow[];
 }
 
-export type ModelKind = 'generative' | 'conversion' | 'classifier';
+/** A model's kind: the checkpoint kinds (shared/vocabulary.ts). */
+export type ModelKind = CheckpointKind;
 export const MODEL_KINDS: readonly ModelKind[] = ['generative', 'conversion', 'classifier'];
 
 /** What the file told us about its training (the reference trainers save these beside the weights). */

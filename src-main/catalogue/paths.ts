@@ -79,7 +79,7 @@ export function sampleSidecarPath(home: string, sampleId: string): string {
  * A new id such as `run_mbx3k2a1q9f0c2d4`: a prefix, base-36 time (ids sort by creation) and random
  * bits. Callers need the id before the row exists because files are written before their rows.
  */
-export function newId(prefix: 'ds' | 'run' | 'smp' | 'mdl'): string {
+export function newId(prefix: 'ds' | 'run' | 'smp' | 'mdl' | 'rc'): string {
   return `${prefix}_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 }
 

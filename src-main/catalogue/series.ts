@@ -11,6 +11,7 @@ const COLUMN: Record<MetricName, string> = {
   lr: 'lr',
   bytesPerSecond: 'bytes_per_second',
   validRate: 'valid_rate',
+  runSeconds: 'run_seconds',
 };
 /** Points each bucket may contribute (min, max, last). */
 const POINTS_PER_BUCKET = 3;

@@ -125,9 +125,11 @@ export interface MetricInput {
   bytesPerSecond?: number | null;
   /** Share of files sampled at this evaluation judged valid (migration 003). */
   validRate?: number | null;
+  /** Running seconds of the run when the step finished, pauses excluded (migration 005). */
+  runSeconds?: number | null;
 }
 
-export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond' | 'validRate';
+export type MetricName = 'trainLoss' | 'evalLoss' | 'evalBpb' | 'lr' | 'bytesPerSecond' | 'validRate' | 'runSeconds';
 
 export interface MetricPoint {
   step: number;

@@ -149,7 +149,11 @@ export async function runCli(commands: CommandSpec[], argv: string[], io: Io = p
     return 2;
   }
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
+  let interrupted: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal === 'SIGINT' ? 130 : 143;
+    controller.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -164,7 +168,9 @@ export async function runCli(commands: CommandSpec[], argv: string[], io: Io = p
     const result = await cmd.run({ opts, positionals, json, progress: (m) => io.stderr(escapeControls(m) + '\n'), startProgress, signal: controller.signal });
     if (json) io.stdout(terminalJson(result) + '\n');
     else if (result !== undefined) io.stdout(escapeControls(cmd.format ? cmd.format(result) : terminalJson(result, 2)) + '\n');
-    return 0;
+    // A command that stopped cleanly on Ctrl-C (its result says where) still exits as interrupted (128 + signal),
+    // so `bgpt train && bgpt generate` does not go on as if it had finished.
+    return interrupted ?? 0;
   } catch (err) {
     io.stderr(`bgpt ${cmd.name}: ${escapeInline(errorLine(err))}\n`);
     if (!isUserError(err) && process.env.BGPT_DEBUG) io.stderr(String((err as Error)?.stack) + '\n');

@@ -1,6 +1,7 @@
 // One progress reporter for every long `bgpt` command (train, import, download, generate): a redrawn
 // bar on stderr when it is a terminal, plain throttled lines when it is not (logs, pipes, CI), so
 // `--json` stdout is never touched (docs/cli.md: progress goes to stderr).
+import { PACE_STEPS, secondsLeft } from '../shared/eta';
 
 /** Where progress goes: process.stderr in the CLI, a capture in tests. */
 export interface ProgressSink {
@@ -38,8 +39,8 @@ export interface Progress {
 const TTY_REDRAW_MS = 100;
 const DEFAULT_LINE_EVERY_MS = 2000;
 const BAR_MAX = 30;
-/** Pace is measured over the recent updates only, so the ETA follows the current speed (docs/walkthrough.md, item 9). */
-const PACE_WINDOW = 20;
+/** Pace is measured over the recent updates only, so the ETA follows the current speed (shared/eta.ts). */
+const PACE_WINDOW = PACE_STEPS;
 
 export function formatAmount(n: number, unit?: string): string {
   if (unit !== 'bytes') return `${Math.round(n)}${unit ? ' ' + unit : ''}`;
@@ -57,13 +58,13 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Seconds left from the pace of the recent samples [time ms, done]; undefined until two samples. */
+/**
+ * Seconds left from the pace of the recent samples [time ms, done]; undefined until two samples. The
+ * studio's ETA computation (shared/eta.ts); a command's time is running time (it cannot be paused).
+ */
 export function recentEta(samples: Array<[number, number]>, total: number): number | undefined {
-  if (samples.length < 2) return undefined;
-  const [t0, d0] = samples[0];
-  const [t1, d1] = samples[samples.length - 1];
-  if (d1 <= d0 || t1 <= t0) return undefined;
-  return ((total - d1) * (t1 - t0)) / (d1 - d0) / 1000;
+  const points = samples.map(([t, done]) => ({ step: done, seconds: t / 1000 }));
+  return secondsLeft(points, total, 0) ?? undefined;
 }
 
 export function createProgress(options: ProgressOptions): Progress {

@@ -7,7 +7,9 @@ import { abcToMidi } from '../formats/convert';
 import { validate } from '../formats/validate';
 import { mulberry32, shuffle } from '../formats/prng';
 import { generateCpuFiles, type CpuDatasetOptions } from './cpu';
-import { abc2midiErrors, transposeAbc, tunesOfBook, tuneKey, TRANSPOSITIONS, type CleanTune } from './tunebook';
+import { musicKey, readTuneBook, tuneSlug } from '../formats/abc-book';
+import { transposeAbc } from '../formats/abc-transpose';
+import { abc2midiErrors } from './tunebook';
 import { writeTreeAtomic } from './tree';
 
 /** Built-in CPU set: programs of 1..32 instructions (≤ 1552-byte files, 99 patches) fit the small and
@@ -15,9 +17,20 @@ import { writeTreeAtomic } from './tree';
 export const BUILTIN_CPU_TRAIN: CpuDatasetOptions = { programs: 512, minLength: 1, maxLength: 32, seed: 1 };
 export const BUILTIN_CPU_EVAL: CpuDatasetOptions = { programs: 64, minLength: 1, maxLength: 32, seed: 2 };
 
-/** 'The First Slip "Arranged by…"' → 'the-first-slip-arranged-by'. No '_': the label is the name up to '_'. */
-export function slug(title: string): string {
-  return title.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'tune';
+/** A tune's file name stem (formats/abc-book.ts). No '_': the label is the name up to '_'. */
+export const slug = tuneSlug;
+
+/** Semitone shifts applied to every tune: the twelve keys, centred on the written one. */
+export const TRANSPOSITIONS = [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6] as const;
+
+/** One tune of a book, as a clean single-tune file. */
+export interface CleanTune {
+  /** The T: title (first one), or 'tune'. */
+  title: string;
+  /** The book it came from (file name). */
+  book: string;
+  /** The tune's text: X:1 first, no comment lines, '\n' line ends, one final newline. */
+  abc: string;
 }
 
 /** Largest tune kept, in bytes: whole tunes fit one window of the recipe (64 patches: 62 × 16 bytes),
@@ -42,10 +55,11 @@ function variantStem(slugName: string, shift: number): string {
 }
 
 /**
- * Every distinct tune of the books in `sourceDirs` (sorted by book), each transposed to the twelve
- * keys, split train/eval by tune (a tune's keys never straddle the split: the eval loss would see
- * transpositions of training tunes). Needs Debian abcmidi (abc2abc, abc2midi). `maxTunes` stops early
- * (tests); the split is only meaningful for the whole collection.
+ * Every distinct tune of the books in `sourceDirs` (sorted by book), cut and cleaned as an import cuts
+ * them (formats/abc-book.ts), each transposed to the twelve keys (formats/abc-transpose.ts), split
+ * train/eval by tune (a tune's keys never straddle the split: the eval loss would see transpositions of
+ * training tunes). Needs Debian abcmidi: abc2midi checks every key. `maxTunes` stops early (tests); the
+ * split is only meaningful for the whole collection.
  */
 export function collectTunes(sourceDirs: string[], maxTunes = Infinity): BuiltinTune[] {
   const seen = new Set<string>();
@@ -53,15 +67,18 @@ export function collectTunes(sourceDirs: string[], maxTunes = Infinity): Builtin
   const tunes: BuiltinTune[] = [];
   for (const dir of sourceDirs) {
     for (const book of readdirSync(dir).filter((n) => n.endsWith('.abc')).sort()) {
-      for (const tune of tunesOfBook(readFileSync(path.join(dir, book), 'utf8'), book)) {
+      for (const bookTune of readTuneBook(readFileSync(path.join(dir, book), 'utf8')).tunes) {
         if (tunes.length >= maxTunes) break;
-        const written = transposeAbc(tune.abc, 0);
-        const key = tuneKey(written);
+        const tune: CleanTune = { title: bookTune.title || 'tune', book, abc: bookTune.abc };
+        const written = tune.abc;
+        const key = musicKey(written);
         if (seen.has(key)) continue;
         seen.add(key);
         const keys = new Map<number, string>();
         for (const shift of TRANSPOSITIONS) {
-          const abc = shift === 0 ? written : transposeAbc(tune.abc, shift);
+          const moved = shift === 0 ? { abc: written } : transposeAbc(written, shift);
+          if ('error' in moved) continue;
+          const abc = moved.abc;
           if (new TextEncoder().encode(abc).length > MAX_TUNE_BYTES) continue;
           if (validate(new TextEncoder().encode(abc), 'abc').verdict !== 'valid') continue;
           if (abc2midiErrors(abc) !== '') continue;

@@ -24,13 +24,35 @@ export function pairKeyOf(relPath: string): string {
 
 const inEvalFolder = (relPath: string): boolean => relPath.split('/').slice(0, -1).includes(EVAL_FOLDER);
 
-/** The split of each file, in input order. */
-export function assignSplits(files: Splittable[], evalFraction = DEFAULT_EVAL_FRACTION, seed = 0): Split[] {
-  if (files.some((f) => inEvalFolder(f.relPath))) return files.map((f) => (inEvalFolder(f.relPath) ? 'eval' : 'train'));
+export interface SplitProposal {
+  /** The split of each file, in input order. */
+  splits: Split[];
+  /** What was done, in words, when the split was drawn rather than given by an eval/ folder; else null. */
+  note: string | null;
+}
+
+/**
+ * The split of an import (issue 24 item 4): an eval/ folder is the eval split, as given; otherwise a
+ * seeded `evalFraction` of the pair keys is held out — at least one whenever there are two, so a
+ * small folder is never left without an eval split in silence — and the note says what was done.
+ */
+export function proposeSplit(files: Splittable[], evalFraction = DEFAULT_EVAL_FRACTION, seed = 0): SplitProposal {
+  if (files.some((f) => inEvalFolder(f.relPath))) return { splits: files.map((f) => (inEvalFolder(f.relPath) ? 'eval' : 'train')), note: null };
   // Sorting first makes the draw independent of the order the folder walk returned files in.
   const keys = shuffle([...new Set(files.map((f) => f.pairKey))].sort(), mulberry32(seed));
-  const evalKeys = new Set(keys.slice(0, Math.round(keys.length * evalFraction)));
-  return files.map((f) => (evalKeys.has(f.pairKey) ? 'eval' : 'train'));
+  const held = keys.length < 2 ? 0 : Math.min(keys.length - 1, Math.max(1, Math.round(keys.length * evalFraction)));
+  const evalKeys = new Set(keys.slice(0, held));
+  const splits = files.map((f): Split => (evalKeys.has(f.pairKey) ? 'eval' : 'train'));
+  const evalFiles = splits.filter((s) => s === 'eval').length;
+  const note = keys.length === 0 ? null
+    : held === 0 ? 'no eval/ folder and a single file: nothing held out for evaluation (evaluation can use the training file)'
+    : `no eval/ folder: held out ${evalFiles} of ${files.length} files at random for evaluation (${Math.round(evalFraction * 100)} %, at least one); put files in an eval/ folder to choose them`;
+  return { splits, note };
+}
+
+/** The split of each file, in input order (proposeSplit without its note). */
+export function assignSplits(files: Splittable[], evalFraction = DEFAULT_EVAL_FRACTION, seed = 0): Split[] {
+  return proposeSplit(files, evalFraction, seed).splits;
 }
 
 export interface ConversionPair { pairKey: string; from: string; to: string }

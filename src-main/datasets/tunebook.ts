@@ -1,49 +1,14 @@
-// Tune books → one clean ABC tune per file, in every key, checked by abcmidi (docs/music.md).
-// Each tune is cut at its X: line (ABC 2.1 §2.2), stripped of comments and typesetting directives,
-// renumbered X:1, run through `abc2abc` (Debian abcmidi) so every tune has one layout, transposed
-// with `abc2abc -t N` (more data, no invented music), and kept only if `abc2midi` accepts it.
+// abcmidi's word on a tune (Debian abcmidi, docs/music.md): whether `abc2midi` converts it without an
+// error line, and how many of its bars it finds the wrong length. The built-in music sets keep only
+// tunes abc2midi accepts; the report card counts them when abcmidi is installed. Cutting books into
+// tunes and transposing them is pure TypeScript (formats/abc-book.ts, formats/abc-transpose.ts), so an
+// import never needs abcmidi.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { splitTunes } from '../formats/abc';
 
-/** Semitone shifts applied to every tune: the twelve keys, centred on the written one. */
-export const TRANSPOSITIONS = [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6] as const;
-
-/** One tune of a book, as a clean single-tune file. */
-export interface CleanTune {
-  /** The T: title (first one), or 'tune'. */
-  title: string;
-  /** The book it came from (file name). */
-  book: string;
-  /** The tune's text: X:1 first, no comment lines, '\n' line ends, one final newline. */
-  abc: string;
-}
-
-/**
- * Lines of one tune without comments, %% directives or blank lines, X: renumbered to 1. Comments
- * and typesetting directives are layout, not music, and a generative model should not spend its
- * small capacity learning a book's remarks.
- */
-export function cleanTuneLines(lines: string[]): string[] {
-  const out = lines.map((l) => l.replace(/\s+$/, '')).filter((l) => l !== '' && !l.startsWith('%'));
-  if (out.length > 0 && /^X:/.test(out[0])) out[0] = 'X:1';
-  return out;
-}
-
-/** Every tune of a book's text, cleaned (tunes with no K: line are left out: not playable ABC). */
-export function tunesOfBook(text: string, book: string): CleanTune[] {
-  return splitTunes(text).tunes.flatMap(({ lines }) => {
-    const clean = cleanTuneLines(lines);
-    if (!clean.some((l) => /^K:/.test(l))) return [];
-    const title = clean.find((l) => /^T:/.test(l))?.slice(2).trim() || 'tune';
-    return [{ title, book, abc: clean.join('\n') + '\n' }];
-  });
-}
-
-/** Runs an abcmidi tool on `abc` written to a temporary file; returns its stdout. */
+/** Runs an abcmidi tool on `abc` written to a temporary file. */
 function withTuneFile<T>(abc: string, use: (file: string, dir: string) => T): T {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-tune-'));
   try {
@@ -55,49 +20,39 @@ function withTuneFile<T>(abc: string, use: (file: string, dir: string) => T): T 
   }
 }
 
-/**
- * `abc2abc FILE -t N`: the tune transposed by N semitones (0 only re-lays it out). abc2abc writes its
- * complaints as `%Error`/`%Warning` comment lines into the tune; they and blank lines are removed.
- */
-export function transposeAbc(abc: string, semitones: number): string {
-  const out = withTuneFile(abc, (file) => execFileSync('abc2abc', [file, '-t', String(semitones)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-  return cleanTuneLines(out.split(/\r?\n/)).join('\n') + '\n';
-}
-
-/** What abc2midi says about a tune: its error lines, and its bar-length warnings ("Track T Bar N has X time units…"). */
+/** What abc2midi says about a tune. */
 export interface Abc2midiReport {
-  errors: string[];
-  barWarnings: string[];
-  /** Every line it printed. */
-  lines: string[];
+  /** Its error lines, '\n'-joined ('' when it converts cleanly). */
+  errors: string;
+  /** Bars it warns about: "Bar N has X time units while the time signature has Y". */
+  badBars: number;
+  /** The first such warning ('' when none). */
+  firstBadBar: string;
 }
 
-/** Runs abc2midi on a tune (abcmidi must be installed) and sorts what it prints. */
+/** abc2midi's output on a tune; abcmidi must be installed. A run is capped at 20 s (a hostile tune cannot hang it). */
 export function abc2midiReport(abc: string): Abc2midiReport {
   return withTuneFile(abc, (file, dir) => {
     let out: string;
-    let failed = false;
     try {
-      out = execFileSync('abc2midi', [file, '-o', path.join(dir, 'tune.mid')], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync('abc2midi', [file, '-o', path.join(dir, 'tune.mid')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: string };
       if (e.code === 'ENOENT') throw new Error('abc2midi not found: install Debian package abcmidi');
-      out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-      failed = true;
+      return { errors: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'abc2midi failed', badBars: 0, firstBadBar: '' };
     }
-    const lines = out.split('\n').filter((l) => l.trim() !== '');
-    const errors = lines.filter((l) => /error/i.test(l));
-    if (failed && errors.length === 0) errors.push(out.trim() || 'abc2midi failed');
-    return { lines, errors, barWarnings: lines.filter((l) => /Bar \d+ has .* time units/.test(l)) };
+    const lines = out.split('\n');
+    const bad = lines.filter((l) => /Bar \d+ has [\d/]+ time units while the time signature has/.test(l));
+    return { errors: lines.filter((l) => /error/i.test(l)).join('\n'), badBars: bad.length, firstBadBar: bad[0] ?? '' };
   });
 }
 
 /** abc2midi's complaints about a tune ('' when it converts cleanly); abcmidi must be installed. */
 export function abc2midiErrors(abc: string): string {
-  return abc2midiReport(abc).errors.join('\n');
+  return abc2midiReport(abc).errors;
 }
 
-/** True when the abcmidi tools (abc2abc, abc2midi) can be run. */
+/** True when abc2midi can be run. */
 export function hasAbcmidi(): boolean {
   try {
     execFileSync('abc2midi', ['-ver'], { stdio: 'ignore' });
@@ -105,10 +60,4 @@ export function hasAbcmidi(): boolean {
   } catch (err) {
     return (err as { code?: string }).code !== 'ENOENT';
   }
-}
-
-/** Content key of a tune: its text without the X: and T: lines (titles differ across books). */
-export function tuneKey(abc: string): string {
-  const body = abc.split('\n').filter((l) => !/^[XT]:/.test(l)).join('\n');
-  return createHash('sha256').update(body).digest('hex');
 }

@@ -3,7 +3,7 @@
 // loop (engine/classify/train.ts), its metrics and checkpoints forwarded as the train job's events.
 import { promises as fs } from 'node:fs';
 import { trainClassifier } from '../engine/classify/train';
-import { engineInfo } from '../engine/backend';
+import { engineInfo } from '../engine/backend/backend';
 import { detectLabelSource, labelOf } from '../engine/classify/labels';
 import type { LabelledFile } from '../engine/classify/data';
 import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';
@@ -40,7 +40,7 @@ export async function runClassifyJob(job: TrainJob, ctx: MethodContext): Promise
     bytesPerSecond: r.bytesPerSecond,
     checkpoint: r.checkpoint,
     backend: r.backend,
-    // As the generative loop reports it (engine/train.ts): the adapter on webgpu, null elsewhere.
+    // As the generative loop reports it (engine/train/train.ts): the adapter on webgpu, null elsewhere.
     adapter: r.backend === 'webgpu' ? engineInfo().adapter : null,
     evalAccuracy: r.evalAccuracy,
   };

@@ -1,6 +1,6 @@
 // Control of one engine job from outside: training's pause / resume / stop (TrainControl, acted on
 // between updates) plus an AbortSignal that generation checks between patches.
-import { TrainControl } from '../engine/control';
+import { TrainControl } from '../engine/train/control';
 
 export type ControlAction = 'pause' | 'resume' | 'stop' | 'cancel';
 

@@ -1,8 +1,13 @@
-// Parent side of the engine process: start it, call it with sequence-numbered messages, surface its
-// events, crash and exit; stop means ask, wait with a deadline, then kill (STYLE: long work off main).
+// The studio's side of the engine. `EngineHost` is what every studio service talks to: start, call a
+// method of the engine's protocol, control a job, hear its events and the engine's status, stop. Two
+// hosts implement it: ProcessEngineHost (here) runs the engine in a child or utility process, so a
+// crash or Ctrl-C costs only that process (the desktop app, `bgpt serve`, `bgpt train`);
+// InProcessEngineHost (./in-process.ts) runs the same method table in the caller's process, for the
+// CLI's one-shot commands. Stop means ask, wait with a deadline, then kill (STYLE: long work off main).
 import { EventEmitter } from 'node:events';
 import { UserError } from '../shared/errors';
 import type { EngineStatus } from '../shared/contract';
+import type { ControlAction } from './control';
 import type { EngineArg, EngineCall, EngineJobEvent, EngineMethod, EngineProcess, EngineResponse, EngineResult } from './protocol';
 
 /** How long a graceful shutdown may take before the process is killed. */
@@ -26,44 +31,77 @@ function remoteError(err: { message: string; code: string; user: boolean }): Err
   return e;
 }
 
-export class EngineHost extends EventEmitter<EngineHostEvents> {
-  private proc: EngineProcess | null = null;
-  private ready: Promise<void> | null = null;
-  private seq = 0;
-  private pending = new Map<number, Pending>();
-  private stopping = false;
-  private _status: EngineStatus = { state: 'stopped', backend: null, activity: null, error: null };
-
-  constructor(private spawn: () => EngineProcess) {
-    super();
-  }
+/** The engine as the studio sees it, wherever it runs: its status, activity, calls, job control and stop. */
+export abstract class EngineHost extends EventEmitter<EngineHostEvents> {
+  protected _status: EngineStatus = { state: 'stopped', backend: null, activity: null, error: null };
 
   get status(): EngineStatus {
     return this._status;
   }
 
-  private setStatus(patch: Partial<EngineStatus>): void {
+  protected setStatus(patch: Partial<EngineStatus>): void {
     this._status = { ...this._status, ...patch };
     this.emit('status', this._status);
   }
 
-  /** What each kind of work is doing ('train', 'work'), so one ending does not hide another. */
-  private activities = new Map<string, string>();
+  /** What each kind of work is doing ('train', 'work'), so one ending does not hide another; `busy` false: held (a paused run). */
+  private activities = new Map<string, { text: string; busy: boolean }>();
 
   /**
    * Marks what the engine is doing (shown in the status bar). Training and generation set their own
    * `key`: a generation ending while a run trains leaves "training <run>" shown (docs/walkthrough.md).
+   * `busy: false` names work that waits without computing (a paused run): shown, but the engine is idle.
    */
-  setActivity(activity: string | null, key = 'work'): void {
-    if (activity) this.activities.set(key, activity);
+  setActivity(activity: string | null, key = 'work', busy = true): void {
+    if (activity) this.activities.set(key, { text: activity, busy });
     else this.activities.delete(key);
     if (this._status.state === 'crashed' || this._status.state === 'stopped') return;
     this.setStatus(this.activityStatus());
   }
 
-  private activityStatus(): Pick<EngineStatus, 'activity' | 'state'> {
-    const activity = [...this.activities.values()].join(' · ') || null;
-    return { activity, state: activity ? 'busy' : 'idle' };
+  protected activityStatus(): Pick<EngineStatus, 'activity' | 'state'> {
+    const all = [...this.activities.values()];
+    const activity = all.map((a) => a.text).join(' · ') || null;
+    return { activity, state: all.some((a) => a.busy) ? 'busy' : 'idle' };
+  }
+
+  protected clearActivities(): void {
+    this.activities.clear();
+  }
+
+  /** Calls a method whose job (`arg.jobId`) reports its events to `onEvent` while it runs. */
+  async callJob<M extends EngineMethod>(method: M, arg: EngineArg<M> & { jobId: string }, onEvent: (event: EngineJobEvent) => void): Promise<EngineResult<M>> {
+    const listener = (jobId: string, event: EngineJobEvent) => {
+      if (jobId === arg.jobId) onEvent(event);
+    };
+    this.on('job', listener);
+    try {
+      return await this.call(method, arg);
+    } finally {
+      this.off('job', listener);
+    }
+  }
+
+  /** Starts the engine if it is not running; resolves once it is ready. */
+  abstract start(): Promise<void>;
+  /** Calls an engine method; starts (or restarts after a crash) the engine first. */
+  abstract call<M extends EngineMethod>(method: M, arg: EngineArg<M>): Promise<EngineResult<M>>;
+  /** Pause/resume/stop a training job, or cancel a generation. */
+  abstract control(jobId: string, action: ControlAction): void;
+  /** Asks the engine to finish its jobs (training saves its last checkpoint), then ends it. */
+  abstract stop(deadlineMs?: number): Promise<void>;
+}
+
+/** The engine in a process of its own (Node child process or Electron utility process). */
+export class ProcessEngineHost extends EngineHost {
+  private proc: EngineProcess | null = null;
+  private ready: Promise<void> | null = null;
+  private seq = 0;
+  private pending = new Map<number, Pending>();
+  private stopping = false;
+
+  constructor(private spawn: () => EngineProcess) {
+    super();
   }
 
   /** Starts the process if it is not running; resolves once it reported ready. */
@@ -107,7 +145,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.proc = null;
         this.ready = null;
         reject(new Error(why));
-        this.activities.clear();
+        this.clearActivities();
         this.setStatus(expected ? { state: 'stopped', activity: null } : { state: 'crashed', activity: null, error: this._status.error ?? why });
       });
     });
@@ -129,7 +167,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   /** Pause/resume/stop a training job, or cancel a generation. */
-  control(jobId: string, action: 'pause' | 'resume' | 'stop' | 'cancel'): void {
+  control(jobId: string, action: ControlAction): void {
     this.proc?.send({ type: 'control', jobId, action });
   }
 

@@ -1,9 +1,7 @@
-// The engine process's job arguments and events, shared by the studio (caller) and the worker, and
-// what the studio reads of a checkpoint folder without loading the engine.
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type { BGPTConfig } from '../shared/config';
-import type { GpuAdapterInfo, Sampling } from '../shared/contract';
+// The engine's job arguments, outcomes and events, shared by the studio (caller) and the engine's method
+// table (engine-host/methods.ts), wherever the engine runs (its own process, or in-process for the CLI).
+import type { BGPTConfig, Precision } from '../shared/config';
+import type { GpuAdapterInfo } from '../shared/contract';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
 export interface TrainFileRef {
@@ -76,6 +74,20 @@ export interface ClassifyOutcome {
   labels: string[];
   files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
   backend: string;
+  /** One line per file longer than the window (classified by its head). */
+  warnings: string[];
+}
+
+/** How the bytes of every sample of a generation job are drawn: everything resolved, the seed included. */
+export interface GenerateSampling {
+  topK: number;
+  topP: number;
+  temperature: number;
+  /** Sample i uses sampleSeed(seed, i) (shared/seeds.ts). */
+  seed: number;
+  maxBytes?: number;
+  /** Format-aware sampling; undefined: on where the format has a grammar. */
+  constrain?: boolean;
 }
 
 export interface GenerateJob {
@@ -85,44 +97,100 @@ export interface GenerateJob {
   prompt: Uint8Array | null;
   /** Conversion: the input file, converted to `ext`. */
   input: { bytes: Uint8Array; ext: string } | null;
-  sampling: Sampling;
+  sampling: GenerateSampling;
+  /** Samples made in the one job (batched where the sampler allows: engine/infer generateMany). */
+  count: number;
+  /** The weights' format on the inference kernels (absent: f32). */
+  precision?: Precision;
 }
 
-export interface GeneratePatchEvent { patches: number; bytes: number }
+/** A finished patch of one sample of a generation job. */
+export interface GeneratePatchEvent { sample: number; patches: number; bytes: number }
+
+/** One sample as the engine made it. */
+export interface GeneratedSample {
+  /** The file: the prompt (if any) then the sampled bytes; for a conversion, the sampled bytes. */
+  bytes: Uint8Array;
+  /** Bytes sampled (the prompt excluded). */
+  generated: number;
+  patches: number;
+  stoppedBy: 'end' | 'max-bytes' | 'window' | 'cancelled';
+  bytesPerSecond: number;
+  seed: number;
+  /** Format-aware sampling was applied. */
+  constrained: boolean;
+  /** Positions where format-aware sampling overruled the model's most likely byte. */
+  repairs: number;
+}
 
 export interface GenerateOutcome {
-  bytes: Uint8Array;
-  patches: number;
-  stoppedBy: string;
-  bytesPerSecond: number;
+  samples: GeneratedSample[];
+  /** Wall time of the whole job. */
+  seconds: number;
 }
 
-/** Per-file losses of a set of files under a checkpoint (the Models view's "evaluate a dataset"). */
-export interface EvaluateJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+/** Per-file losses of a set of files under a checkpoint (`bgpt eval`, the Models view's "evaluate a dataset"). */
+export interface EvaluateJob {
+  /** Reports the one line saying why the kernels were chosen ('note' events). */
+  jobId?: string;
+  checkpoint: string;
+  files: Array<{ name: string; ext: string; bytes: Uint8Array }>;
+  /** Always the inference kernels (`bgpt eval --fast`). */
+  fast?: boolean;
+  /** float16 or Q8_0 score on the inference kernels (absent or f32: TF.js when it fits, as before). */
+  precision?: Precision;
+}
 export interface EvaluateOutcome {
   backend: string;
+  /** The weights' format on the kernels (absent: TF.js, float32). */
+  precision?: Precision;
   files: Array<{ path: string; loss: number; bitsPerByte: number; patches: number }>;
   meanLoss: number;
   meanBitsPerByte: number;
   warnings: string[];
 }
 
-export interface SurprisalJob { checkpoint: string; bytes: Uint8Array; ext: string }
-export interface SurprisalOutcome { bits: Float32Array; windows: number; backend: string }
-
-/**
- * The resume-state file training writes into each checkpoint folder (engine/train.ts STATE_FILE;
- * named here too so the studio can read it without loading TF.js; a test keeps the two equal).
- */
-export const TRAIN_STATE_FILE = 'train_state.json';
-
-/** Step and best eval loss recorded in a checkpoint folder, for the catalogue's reconcile. */
-export async function readCheckpointInfo(dir: string): Promise<{ step: number; evalLoss: number | null } | null> {
-  try {
-    const s = JSON.parse(await fs.readFile(path.join(dir, TRAIN_STATE_FILE), 'utf8')) as { step?: unknown; bestEvalLoss?: unknown };
-    if (typeof s.step !== 'number') return null;
-    return { step: s.step, evalLoss: typeof s.bestEvalLoss === 'number' ? s.bestEvalLoss : null };
-  } catch {
-    return null;
-  }
+export interface SurprisalJob {
+  checkpoint: string;
+  bytes: Uint8Array;
+  ext: string;
+  /** The weights' format on the inference kernels (absent: f32). */
+  precision?: Precision;
 }
+export interface SurprisalOutcome {
+  /** Bits of every byte. */
+  bits: Float32Array;
+  windows: number;
+  /** The file's bits per byte: its score as evaluation computes it (engine/infer/score.ts scoreFile). */
+  bitsPerByte: number;
+  /** Only its head window counts in bitsPerByte. */
+  cropped: boolean;
+  backend: string;
+}
+
+/** `bgpt export torch`: a checkpoint as weights.pth + config.py, and data laid out for the reference trainers. */
+export interface ExportJob {
+  checkpoint: string;
+  out: string;
+  conversion: string | null;
+  /** Files to lay out as data/train and data/eval (engine/torch/export.ts layoutData). */
+  data: Array<{ from: string; name: string; split: 'train' | 'eval'; group: string | null }>;
+  /** What config.py says the weights came from. */
+  source: string;
+  /** The checkpoint's eval loss, when known (train_state.json). */
+  evalLoss?: number | null;
+}
+export interface ExportOutcome {
+  weights: string;
+  config: string;
+  train: number;
+  eval: number;
+  kind: string;
+  modelConfig: BGPTConfig;
+}
+
+/** `bgpt bench`: which bench, how many timed updates, and whether to profile one. */
+export interface BenchJob { jobId?: string; preset: 'bench' | 'paper'; steps: number; profile: boolean }
+
+/** One line of progress from a job (the CLI prints it on stderr). */
+export interface NoteEvent { line: string }

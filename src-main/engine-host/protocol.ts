@@ -1,20 +1,28 @@
 // Messages between the studio and its engine process (a Node child process under serve/CLI, an
-// Electron utility process in the app). Structured clone carries them, so typed arrays pass as they are.
+// Electron utility process in the app; the CLI's in-process host calls the same methods directly).
+// Structured clone carries them, so typed arrays pass as they are.
 import type { GpuAdapterInfo } from '../shared/contract';
 // The method map and the event map below are the one typed contract of this boundary (as StudioApi is for
 // the UI's): the host's `call`, the engine's method table and every job event are checked against them.
 import type {
-  ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, GenerateJob, GenerateOutcome, GeneratePatchEvent, SurprisalJob, SurprisalOutcome,
-  TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent,
+  BenchJob, ClassifyJob, ClassifyOutcome, EvaluateJob, EvaluateOutcome, ExportJob, ExportOutcome, GenerateJob, GenerateOutcome, GeneratePatchEvent,
+  NoteEvent, SurprisalJob, SurprisalOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome, TrainStepEvent,
 } from './jobs';
+import type { BenchReport, PaperBenchReport } from './bench-job';
 
-/** What the engine process can be asked to do: each method's argument and result. */
+/** What the engine can be asked to do: each method's argument and result. */
 export interface EngineMethods {
   train(job: TrainJob): TrainOutcome;
+  /** `count` samples in one job: batched where the sampler allows, each what a single run with its seed makes. */
   generate(job: GenerateJob): GenerateOutcome;
+  /** Per-byte bits of a file on the cached inference kernels, and its score as evaluation computes it. */
   surprisal(job: SurprisalJob): SurprisalOutcome;
   evaluate(job: EvaluateJob): EvaluateOutcome;
   classify(job: ClassifyJob): ClassifyOutcome;
+  /** A checkpoint written for the reference PyTorch trainers. */
+  exportTorch(job: ExportJob): ExportOutcome;
+  /** The training and generation bench (`bgpt bench`). */
+  bench(job: BenchJob): BenchReport | PaperBenchReport;
 }
 export type EngineMethod = keyof EngineMethods;
 export type EngineArg<M extends EngineMethod> = Parameters<EngineMethods[M]>[0];
@@ -26,6 +34,8 @@ export interface EngineEvents {
   eval: TrainEvalEvent;
   checkpoint: TrainCheckpointEvent;
   patch: GeneratePatchEvent;
+  /** A line of progress to show (why the kernels score, what the bench is timing). */
+  note: NoteEvent;
   /** A paused run finished its update and now waits (the UI stops saying "pausing…"). */
   held: Record<string, never>;
 }

@@ -2,8 +2,8 @@
 // store, builds the train/eval split (and conversion pairs by pair key), runs the engine's training
 // loop and forwards its metrics and checkpoints as job events.
 import { promises as fs } from 'node:fs';
-import { train, type TrainOptions } from '../engine/train';
-import { conversionPairs, type FilePair, type InputFile } from '../engine/files';
+import { train, type TrainOptions } from '../engine/train/train';
+import { conversionPairs, type FilePair, type InputFile } from '../engine/io/files';
 import { parseConversionMode } from '../shared/patches';
 import { UserError } from '../shared/errors';
 import type { TrainFileRef, TrainJob, TrainOutcome } from './jobs';

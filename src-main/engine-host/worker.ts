@@ -1,9 +1,9 @@
 // Child side of the engine process: picks the TF.js backend, then serves calls from the studio
-// (training, evaluation, generation, surprisal) and forwards job events. Never imports electron:
+// (training, evaluation, generation, surprisal, …) and forwards job events. Never imports electron:
 // in the app it runs as a utility process (process.parentPort), elsewhere as a forked child.
 import { errorLine, isUserError } from '../shared/errors';
-import type { EngineMethod, EngineRequest, EngineResponse, ParentPort } from './protocol';
-import { JobControl, engineMethods, initEngine, type MethodContext } from './methods';
+import type { EngineRequest, EngineResponse, ParentPort } from './protocol';
+import { JobControl, engineError, initEngine, isEngineMethod, runEngineCall } from './methods';
 
 interface UtilityParentPort {
   postMessage(msg: unknown): void;
@@ -22,9 +22,22 @@ function parentPort(): ParentPort {
 const port = parentPort();
 const jobs = new Map<string, JobControl>();
 
-/** A method name from the wire: only the protocol's own names are served (a message is data, not code). */
-function isEngineMethod(method: unknown): method is EngineMethod {
-  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(engineMethods, method);
+/** Stops every job (training saves its last checkpoint), then leaves. */
+function shutdown(): void {
+  for (const j of jobs.values()) j.apply('stop');
+  const waitJobs = async () => {
+    while (jobs.size > 0) await new Promise((r) => setTimeout(r, 50));
+    process.exit(0);
+  };
+  void waitJobs();
+}
+
+if (process.send && !(process as unknown as { parentPort?: unknown }).parentPort) {
+  // A terminal's Ctrl-C signals the whole process group, this child included. The interrupt is the user's word to
+  // the command (the parent), which asks the running job to stop so it can save and say where it stopped; dying
+  // here instead would lose the step and read as a crash. If the parent itself goes away, stop and leave.
+  process.on('SIGINT', () => {});
+  process.on('disconnect', shutdown);
 }
 
 async function handleCall(seq: number, method: unknown, arg: unknown): Promise<void> {
@@ -32,38 +45,19 @@ async function handleCall(seq: number, method: unknown, arg: unknown): Promise<v
     port.post({ type: 'reply', seq, ok: false, error: { message: `unknown engine method '${String(method)}'`, code: 'BAD_METHOD', user: false } });
     return;
   }
-  // The host's typed `call` built this message from EngineMethods; the table is typed by the same map.
-  const fn = engineMethods[method] as (arg: unknown, ctx: MethodContext) => Promise<unknown>;
-  const jobId = (arg as { jobId?: string } | null)?.jobId;
-  const control = new JobControl();
-  if (jobId) jobs.set(jobId, control);
   try {
-    const value = await fn(arg, {
-      control,
-      emit: (name, payload) => port.post({ type: 'event', jobId: jobId ?? '', name, payload } as EngineResponse),
-    });
+    const value = await runEngineCall(method, arg, jobs, (jobId, event) => port.post({ type: 'event', jobId, ...event } as EngineResponse));
     port.post({ type: 'reply', seq, ok: true, value });
   } catch (err) {
-    const code = (err as { code?: unknown })?.code;
-    port.post({ type: 'reply', seq, ok: false, error: { message: errorLine(err), code: typeof code === 'string' ? code : 'ENGINE_ERROR', user: isUserError(err) } });
+    port.post({ type: 'reply', seq, ok: false, error: engineError(err) });
     if (!isUserError(err) && process.env.BGPT_DEBUG) console.error(err);
-  } finally {
-    if (jobId) jobs.delete(jobId);
   }
 }
 
 port.onMessage((msg: EngineRequest) => {
   if (msg.type === 'call') void handleCall(msg.seq, msg.method, msg.arg);
   else if (msg.type === 'control') jobs.get(msg.jobId)?.apply(msg.action);
-  else if (msg.type === 'shutdown') {
-    // Stop every job (training saves its last checkpoint), then leave.
-    for (const j of jobs.values()) j.apply('stop');
-    const waitJobs = async () => {
-      while (jobs.size > 0) await new Promise((r) => setTimeout(r, 50));
-      process.exit(0);
-    };
-    void waitJobs();
-  }
+  else if (msg.type === 'shutdown') shutdown();
 });
 
 initEngine()

@@ -12,7 +12,6 @@ import { invalid, type Verdict } from './verdict';
 const MUSIC_TOKEN = new RegExp([
   String.raw`\s+`,
   String.raw`%.*$`,                                  // comment to end of line
-  String.raw`\[[A-Za-z]:[^\]]*\]`,                   // inline field [K:G]
   String.raw`"[^"]*"`,                               // chord symbol or annotation
   String.raw`![^!]*!`, String.raw`\+[^+]*\+`,        // decorations !trill! +trill+
   String.raw`!`,                                     // old-style score line break
@@ -30,12 +29,33 @@ const MUSIC_TOKEN = new RegExp([
 const NOTE = /^(?:\^{1,2}|_{1,2}|=)?(?:\d*\/\d*|\d+)?[A-Ga-gzZx]/;
 const FIELD_LINE = /^[A-Za-z+]:/;
 
-/** Why a music line is not ABC (with its column), and how many notes it holds. */
+/** `[K:` (an inline field's opening: a letter and a colon after the bracket). */
+function opensInlineField(line: string, at: number): boolean {
+  const c = line.charCodeAt(at + 1);
+  return line[at] === '[' && line[at + 2] === ':' && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+}
+
+/**
+ * Why a music line is not ABC (with its column), and how many notes it holds. Inline fields ([K:G],
+ * to the next ']') are found here rather than by a `[^\]]*` alternative of MUSIC_TOKEN: that one
+ * rescanned to the end of the line from every unclosed `[K:`, quadratic in the line (docs/security.md).
+ */
 function scanMusicLine(line: string): { notes: number; error?: string } {
   let notes = 0;
+  let close = -1; // the first ']' at or after the position, cached: positions only grow
   MUSIC_TOKEN.lastIndex = 0;
   while (MUSIC_TOKEN.lastIndex < line.length) {
     const at = MUSIC_TOKEN.lastIndex;
+    if (opensInlineField(line, at)) {
+      if (close < at) {
+        const found = line.indexOf(']', at);
+        close = found < 0 ? Infinity : found;
+      }
+      if (close !== Infinity) {
+        MUSIC_TOKEN.lastIndex = close + 1;
+        continue;
+      }
+    }
     const m = MUSIC_TOKEN.exec(line);
     if (!m) return { notes, error: `column ${at + 1}: '${line[at]}' is not ABC music` };
     if (NOTE.test(m[0])) notes++;
@@ -108,7 +128,8 @@ function abcjsWarning(text: string): string | null {
 /** Splits a tune book at its X: lines (text before the first X: is the file header). */
 export function splitTunes(text: string): { header: string[]; tunes: { lines: string[]; firstLine: number }[] } {
   const lines = text.split(/\r?\n/);
-  const starts = lines.flatMap((l, i) => (/^X:/.test(l) ? [i] : []));
+  const starts: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith('X:')) starts.push(i);
   if (starts.length === 0) {
     // No X: at all: the music starts at the first field or music line.
     const first = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('%'));
@@ -116,6 +137,31 @@ export function splitTunes(text: string): { header: string[]; tunes: { lines: st
   }
   const tunes = starts.map((s, k) => ({ lines: lines.slice(s, starts[k + 1] ?? lines.length), firstLine: s + 1 }));
   return { header: lines.slice(0, starts[0]), tunes };
+}
+
+/**
+ * What the studio hands abcjs (the renderer's engraver and ABC → MIDI) at most (docs/security.md,
+ * "Bounded time"). abcjs is quadratic in the length of a line (16,384 dashes on one line: 30 s) and
+ * costs up to ~0.1 ms a character on some runs ('>') and ~1 ms a tune; real ABC is far inside these:
+ * the repository's 610 tunes and books have lines of at most 162 characters and files of at most 11 KB,
+ * and a generated sample is at most one window (8 KB at paper size).
+ */
+export const ABCJS_LIMITS = { maxLineChars: 512, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
+
+/** Why `text` is not given to abcjs (a line or the text too long, too many tunes), or null. */
+export function abcjsRefusal(text: string, limits = ABCJS_LIMITS): string | null {
+  if (text.length > limits.maxChars) return `${text.length} characters, more than the ${limits.maxChars} abcjs is given`;
+  let tunes = 0;
+  for (let start = 0, line = 1; start <= text.length; line++) {
+    const found = text.indexOf('\n', start);
+    const end = found < 0 ? text.length : found;
+    if (end - start > limits.maxLineChars) return `line ${line} has ${end - start} characters, more than the ${limits.maxLineChars} abcjs is given`;
+    if (text.startsWith('X:', start) && ++tunes > limits.maxTunes) return `more than ${limits.maxTunes} tunes`;
+    if (line > limits.maxLines) return `more than ${limits.maxLines} lines`;
+    if (found < 0) break;
+    start = found + 1;
+  }
+  return null;
 }
 
 export function validateAbc(bytes: Uint8Array): Verdict {
@@ -132,6 +178,9 @@ export function validateAbc(bytes: Uint8Array): Verdict {
     fixedTunes.push(check.lines);
   }
   const fixedText = [...header, ...fixedTunes.flat()].join('\n');
+  // abcjs is quadratic in a line's length: what the studio would not hand it is not a tune it renders.
+  const refusal = abcjsRefusal(fixedText);
+  if (refusal) return invalid(`abcjs is not given it: ${refusal}`);
   const warning = abcjsWarning(fixedText);
   if (warning) return invalid(warning);
   if (fixes.length === 0) return { verdict: 'valid' };

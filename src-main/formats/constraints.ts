@@ -2,8 +2,10 @@
 // so a generated file keeps the parts of its format a small model gets wrong most (docs/quality.md: broken
 // ABC, text that is not UTF-8). A constraint only removes candidates; the model's own probabilities
 // decide among the rest. On by default for .abc and .txt (`--no-constrain` turns it off).
-//   UTF-8: RFC 3629 §4 (well-formed byte sequences); ABC: abc-grammar.ts (a whole tune whose bars add up).
+//   UTF-8: RFC 3629 §4 (well-formed byte sequences); ABC: abc-grammar.ts (a whole tune whose bars add up);
+//   MIDI: constraints-midi.ts.
 import { AbcTuneGrammar } from './abc-grammar';
+import { MidiConstraint } from './constraints-midi';
 
 export { ABC_KEYS, ABC_METERS, ABC_UNIT_LENGTHS, AbcTuneGrammar, MIN_BARS } from './abc-grammar';
 
@@ -18,6 +20,17 @@ export interface ByteConstraint {
    * rules and keeps only what always holds (well-formed UTF-8). Returns whether anything was relaxed.
    */
   relax?(): boolean;
+  /**
+   * Called once sampling is over with the whole file: fixes what a grammar can only know at the end (a
+   * MIDI track's length field, written before its events) and counts each fix as a repair.
+   */
+  finish?(bytes: Uint8Array): { bytes: Uint8Array; repairs: number };
+}
+
+/** What a grammar may know about the file it shapes. */
+export interface ConstraintOptions {
+  /** The most bytes the file may have (the window, less a place for the end mark): a grammar plans its ending from it. */
+  budget?: number;
 }
 
 const END = 256;
@@ -74,15 +87,14 @@ export class AllOf implements ByteConstraint {
   }
 }
 
-/**
- * The default constraint for a file extension, or null where none applies (binary formats). `room` is
- * the most bytes the file may hold before its end (the window less the end's slot): the ABC grammar
- * plans the tune's ending to fit it.
- */
-export function constraintFor(ext: string, room = Infinity): ByteConstraint | null {
+/** The default constraint for a file extension, or null where none applies (other binary formats). */
+export function constraintFor(ext: string, opts: ConstraintOptions = {}): ByteConstraint | null {
   switch (ext.toLowerCase()) {
+    case 'mid':
+    case 'midi':
+      return new MidiConstraint(opts);
     case 'abc':
-      return new AllOf([new Utf8Constraint(), new AbcTuneGrammar(room)]);
+      return new AllOf([new Utf8Constraint(), new AbcTuneGrammar(opts.budget)]);
     case 'txt':
       return new Utf8Constraint();
     default:

@@ -22,9 +22,20 @@ function looksLikeBmp(b: Uint8Array): boolean {
   return b.length >= 26 && ascii(b, 0, 2) === 'BM' && BMP_DIB_SIZES.has(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24));
 }
 
-/** ABC starts with an X: field (after comments) and has a K: field. */
+/**
+ * ABC starts with an X: field (after comment and blank lines) and has a K: field. A scan of lines, not
+ * a regex: `/^(?:%[^\n]*\n|\s*\n)*X:/` (`\s` matches `\n` too) backtracked exponentially, so a text
+ * that opened with 40 blank lines froze import for days (docs/security.md, "Bounded time").
+ */
 function looksLikeAbc(text: string): boolean {
-  return /^(?:%[^\n]*\n|\s*\n)*X:/.test(text) && /^K:/m.test(text);
+  for (let start = 0; start < text.length; ) {
+    if (text.startsWith('X:', start)) return /^K:/m.test(text);
+    const end = text.indexOf('\n', start);
+    if (end < 0) return false; // a last line that is not X: (a comment needs its newline)
+    if (text[start] !== '%' && text.slice(start, end).trim() !== '') return false;
+    start = end + 1;
+  }
+  return false;
 }
 
 /**

@@ -1,20 +1,23 @@
 // Electron main process: the window, menus, native dialogs and IPC routing. Thin on purpose: the
 // studio services do the work and the engine runs in a utility process. The window's security policy
 // (app:// protocol, CSP, navigation and permission rules) is in ./policy.ts; docs/security.md.
-import { app, BrowserWindow, Menu, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, Menu, dialog, ipcMain, nativeImage, net, protocol, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHANNEL_PREFIX, type EventName } from '../shared/contract';
-import { EngineHost } from '../engine-host/host';
+import { ProcessEngineHost } from '../engine-host/host';
 import { createDispatcher } from '../studio/dispatch';
 import { resolveHome } from '../catalogue/paths';
 import { openStudio, type Studio } from '../studio/studio';
+import { dragPayload, removeDragFiles, writeDragFile } from '../studio/drag';
 import { writeFileAtomic, PUBLIC_MODES } from '../node/atomic';
 import { spawnUtilityEngine } from './engine-process';
-import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, startUrl } from './policy';
+import { APP_CSP, APP_SCHEME, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, saveDialogName, startUrl } from './policy';
 
 let studio: Studio | null = null;
+/** The image under the pointer while a file is dragged out (startDrag needs one on macOS). */
+const DRAG_ICON = () => nativeImage.createFromPath(path.join(__dirname, '../../resources/icon.png')).resize({ width: 32, height: 32 });
 let win: BrowserWindow | null = null;
 
 /** The dev server (electron-vite dev) only in an unpackaged app; never in a shipped one. */
@@ -119,8 +122,8 @@ async function main(): Promise<void> {
   guardPermissions();
   // BGPT_HOME wins; else Electron's per-user data folder.
   const home = process.env.BGPT_HOME ? resolveHome() : app.getPath('userData');
-  const engine = new EngineHost(spawnUtilityEngine);
-  studio = await openStudio({ home, engine, transport: 'electron' });
+  const engine = new ProcessEngineHost(spawnUtilityEngine);
+  studio = await openStudio({ home, engine, transport: 'electron', builtIns: 'background' });
 
   // Native dialogs live here, in main: the renderer only asks for them through the API.
   // The chosen paths stay here; the renderer gets an opaque handle it can pass to importPaths or
@@ -128,15 +131,28 @@ async function main(): Promise<void> {
   const grants = studio.grants;
   studio.handlers.showOpenDialog = async (req) => {
     const r = req?.purpose === 'model'
-      ? await dialog.showOpenDialog(win ?? undefined!, { title: 'Import a bGPT model', properties: ['openFile'], filters: [{ name: 'PyTorch checkpoint', extensions: ['pth', 'pt'] }] })
+      // The checkpoint, and optionally its reference trainer log (logs-*.txt): a log is read only if chosen here.
+      ? await dialog.showOpenDialog(win ?? undefined!, {
+        title: 'Import a bGPT model (and, for its curves, its logs-*.txt)', properties: ['openFile', 'multiSelections'],
+        filters: [{ name: 'PyTorch checkpoint and its log', extensions: ['pth', 'pt', 'txt'] }],
+      })
       : await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
     return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);
   };
   studio.handlers.saveFile = async ({ defaultName, bytes }) => {
-    const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: defaultName });
+    // Pre-filled from a name main builds (a sanitised base name in the Downloads folder), never a path
+    // the renderer gives: a renderer must not steer the dialog to ~/.ssh/authorized_keys (docs/security.md).
+    const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: path.join(app.getPath('downloads'), saveDialogName(defaultName)) });
     if (r.canceled || !r.filePath) return null;
     await writeFileAtomic(r.filePath, bytes, PUBLIC_MODES);
     return r.filePath;
+  };
+  // A sample dragged out of the window (into a DAW, a folder): Electron needs a file on disk, written
+  // to a temporary folder first (studio/drag.ts); the renderer asked on dragstart.
+  studio.handlers.dragFile = async ({ file, name, as }) => {
+    const bytes = await studio!.handlers.readFile(file);
+    const dragged = await writeDragFile(dragPayload(bytes, name, as ?? 'original'));
+    if (win && !win.isDestroyed()) win.webContents.startDrag({ file: dragged, icon: DRAG_ICON() });
   };
 
   const dispatch = createDispatcher(studio.handlers, (method, err) => console.error(`studio: ${method} failed:`, err));
@@ -168,7 +184,7 @@ app.on('before-quit', (e) => {
   // Stop the engine (training saves its last checkpoint) and close the catalogue before leaving.
   e.preventDefault();
   quitting = true;
-  void studio.close().finally(() => app.quit());
+  void studio.close().then(() => removeDragFiles()).finally(() => app.quit());
 });
 
 main().catch(async (err) => {

@@ -111,3 +111,19 @@ export function appFileFor(url: string, root: string): string | null {
   const file = path.resolve(base, '.' + rel);
   return file.startsWith(base + path.sep) ? file : null;
 }
+
+/** Longest base name the save dialog is pre-filled with. */
+const MAX_SAVE_NAME = 120;
+
+/**
+ * The file name the save dialog is pre-filled with: the base name of what the renderer suggests, with
+ * folders, control and reserved characters and leading dots removed; 'download' when nothing is left.
+ * The dialog's folder is chosen by main (Downloads), never by the renderer.
+ */
+export function saveDialogName(suggested: string): string {
+  const base = suggested.split(/[\\/]/).pop() ?? '';
+  let name = '';
+  for (const ch of base) name += ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || '<>:"|?*'.includes(ch) ? '_' : ch;
+  name = name.replace(/^[.\s]+/, '').trim().slice(0, MAX_SAVE_NAME);
+  return name || 'download';
+}

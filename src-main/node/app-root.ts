@@ -1,6 +1,6 @@
 // Where the app's own files are (package.json, datasets/, out/) and which engine entries to start, the same
 // from TypeScript sources (tsx, Vitest), from the esbuild bundles in out/node (the CLI, the engine process,
-// the gradient worker: scripts/build-node.mjs) and inside Electron's app.asar. docs/ARCHITECTURE.md, "Builds".
+// the gradient and inference workers: scripts/build-node.mjs) and inside Electron's app.asar. docs/ARCHITECTURE.md, "Builds".
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +35,14 @@ export const APP_ROOT: string = findRoot(HERE);
 /** The app's version, from its package.json. */
 export const APP_VERSION: string = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')).version;
 
-export type NodeEntry = 'cli' | 'engine' | 'grad-worker';
+export type NodeEntry = 'cli' | 'engine' | 'grad-worker' | 'inspect-worker' | 'infer-worker';
 
 const SOURCES: Record<NodeEntry, string> = {
   cli: 'src-main/cli/main.ts',
   engine: 'src-main/engine-host/worker.ts',
-  'grad-worker': 'src-main/engine/grad-worker.ts',
+  'grad-worker': 'src-main/engine/train/grad-worker.ts',
+  'inspect-worker': 'src-main/engine/torch/inspect-worker.ts',
+  'infer-worker': 'src-main/engine/infer/worker.ts',
 };
 
 /**

@@ -121,7 +121,8 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   tunes: {
     name: 'tunes',
-    description: 'the measured recipe for ABC tunes (docs/quality.md): about 10 minutes on 2 CPU cores, mostly valid tunes',
+    // No time here: the Train form says it from this machine's measured pace (shared/eta.ts).
+    description: 'the measured recipe for ABC tunes: whole tunes up to about 1 KB, mostly valid tunes',
     config: TUNES_RECIPE.config,
     lr: TUNES_RECIPE.lr,
     steps: TUNES_RECIPE.steps,
@@ -184,7 +185,7 @@ const BYTES_PER_FLOAT = 4;
 const TRAINING_COPIES = 4;
 
 /**
- * Target patches the byte-level decoder trains on at a time (engine/chunked.ts): its activations,
+ * Target patches the byte-level decoder trains on at a time (engine/train/chunked.ts): its activations,
  * most of training memory, are held for one chunk only.
  */
 export const BYTE_LEVEL_CHUNK_PATCHES = 128;
@@ -201,9 +202,24 @@ export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): numbe
   return (parameterCount(c) * TRAINING_COPIES + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
 }
 
-/** Estimated memory to hold the weights for evaluation or generation, in bytes. */
-export function estimateInferenceMemoryBytes(c: BGPTConfig): number {
-  return parameterCount(c) * BYTES_PER_FLOAT;
+/**
+ * Weight formats of the CPU inference kernels (docs/performance.md): float32 (exact), float16 (2 bytes a
+ * weight) and Q8_0 (llama.cpp's blocks of 32 int8 weights and a float32 scale: 1.125 bytes a weight).
+ * Only the block matrices and the LM head are packed; embeddings, norms and biases stay float32.
+ */
+export const PRECISIONS = ['f32', 'f16', 'q8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** Bytes a packed weight takes (rows padded to the format's block, ignored here). */
+const BYTES_PER_WEIGHT: Record<Precision, number> = { f32: 4, f16: 2, q8: 1.125 };
+
+/** Estimated memory to hold the weights for evaluation or generation at `precision`, in bytes. */
+export function estimateInferenceMemoryBytes(c: BGPTConfig, precision: Precision = 'f32'): number {
+  if (precision === 'f32') return parameterCount(c) * BYTES_PER_FLOAT;
+  const d = c.hiddenSize;
+  const matrices = (c.patchNumLayers + c.byteNumLayers) * 12 * d * d;
+  // The packed LM head is a copy of the byte embedding, which stays float32 for its lookups.
+  return (parameterCount(c) - matrices) * BYTES_PER_FLOAT + (matrices + VOCAB_SIZE * d) * BYTES_PER_WEIGHT[precision];
 }
 
 /**
@@ -226,12 +242,26 @@ export function estimateEvaluationMemoryBytes(c: BGPTConfig): number {
  * Estimated peak memory of generating one sample, in bytes: the weights, the patch-level key/value
  * cache over the whole window and the byte-level one, doubled for the backend's working copies.
  */
-export function estimateGenerationMemoryBytes(c: BGPTConfig): number {
+export function estimateGenerationMemoryBytes(c: BGPTConfig, precision: Precision = 'f32'): number {
   const kv = 2 * c.hiddenSize * (c.patchNumLayers * c.patchLength + c.byteNumLayers * (c.patchSize + 1));
-  return 2 * (parameterCount(c) + kv) * BYTES_PER_FLOAT;
+  return 2 * (estimateInferenceMemoryBytes(c, precision) + kv * BYTES_PER_FLOAT);
 }
 
-/** Largest file (in bytes) whose whole sequence fits one window: the start and end patches take two. */
-export function maxFileBytes(c: BGPTConfig): number {
-  return (c.patchLength - 2) * c.patchSize;
+/**
+ * The data bytes one window holds: its patches after the start (extension) patch. This is the one
+ * figure every view, the CLI and the engine call "the window" (issue 24 item 7); the limits below
+ * derive from it and say how.
+ */
+export function windowDataBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return (c.patchLength - 1) * c.patchSize;
+}
+
+/** Largest file whose whole sequence fits one window: the window less its end patch (else the end is cropped). */
+export function maxFileBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - c.patchSize;
+}
+
+/** Longest prompt a window takes: all of it but one byte, left for the model to write. */
+export function maxPromptBytes(c: Pick<BGPTConfig, 'patchSize' | 'patchLength'>): number {
+  return windowDataBytes(c) - 1;
 }

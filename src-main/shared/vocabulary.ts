@@ -8,4 +8,10 @@ export type Modality = 'midi' | 'abc' | 'wav' | 'bmp' | 'text' | 'cpu' | 'binary
 /** How a generated file was judged: as it came, fixed by a repair, or unusable. */
 export type Validity = 'valid' | 'repaired' | 'invalid';
 
+/**
+ * What a checkpoint can do: generate bytes (generative), convert one format into another (conversion: a
+ * generative model trained on pairs; only its run or model record says so), or label files (classifier).
+ */
+export type CheckpointKind = 'generative' | 'conversion' | 'classifier';
+
 export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'interrupted' | 'failed' | 'done';

@@ -6,15 +6,19 @@ import path from 'node:path';
 import { APP_ROOT } from '../node/app-root';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { DatasetRow } from '../catalogue/types';
-import { importPaths, type ImportPlan } from '../datasets/import';
-import { assertFits, memoryLimits } from '../engine/resources';
-import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
+import { importEntries, importPaths, type ImportEntry, type ImportPlan } from '../datasets/import';
+import { assertFits, memoryLimits } from '../engine/backend/resources';
+import type { ContextFit, ContextFitRequest, DatasetDetail, DatasetFileInfo, DatasetSummary, ImportReport, RunMode } from '../shared/contract';
+import { tuneHeader } from '../formats/abc-book';
 
 /** What a dataset is imported for (classification runs train on generative datasets: labels come from names). */
 type ImportKind = Exclude<RunMode, 'classification'>;
+/** How ABC tunes are imported: in how many keys (1 = as written). */
+export interface TuneOptions { keys?: number }
 import { UserError } from '../shared/errors';
 import { fitsWindow } from '../shared/patches';
-import { presetConfig, validateConfig, type BGPTConfig } from '../shared/config';
+import { profileOf } from '../shared/recipe';
+import { maxFileBytes, presetConfig, validateConfig, windowDataBytes, type BGPTConfig } from '../shared/config';
 import type { StudioEventBus } from './events';
 import { BUILTIN_PREFIX, datasetFileInfo, datasetSummary, type StoredDatasetStats } from './mappers';
 
@@ -32,6 +36,28 @@ const BUILTINS: { folder: string; name: string; kind: ImportKind }[] = [
   { folder: 'classify/fashion', name: 'Fashion-MNIST 32x32 BMP (classification)', kind: 'generative' },
   { folder: 'classify/speech', name: 'Spoken words 8 kHz WAV (classification)', kind: 'generative' },
 ];
+
+/** ABC files indexed per dataset view (title, key, meter): reading the head of 5,000 small files takes well under a second. */
+const MAX_INDEXED_TUNES = 5000;
+/** Bytes read from each ABC file for its index line: the header comes first (ABC 2.1 §3). */
+const TUNE_HEAD_BYTES = 2048;
+
+/** Adds each ABC file's title, key and meter (its header fields) to its info, in place. */
+async function indexTunes(infos: DatasetFileInfo[], paths: string[]): Promise<void> {
+  const abc = infos.flatMap((f, i) => (f.ext === 'abc' && !f.missing ? [i] : [])).slice(0, MAX_INDEXED_TUNES);
+  await Promise.all(abc.map(async (i) => {
+    const fd = await fs.open(paths[i], 'r').catch(() => null);
+    if (!fd) return;
+    try {
+      const buf = new Uint8Array(TUNE_HEAD_BYTES);
+      const { bytesRead } = await fd.read(buf, 0, TUNE_HEAD_BYTES, 0);
+      const h = tuneHeader(new TextDecoder().decode(buf.subarray(0, bytesRead)));
+      infos[i].tune = { title: h.title, key: h.key, meter: h.meter };
+    } finally {
+      await fd.close();
+    }
+  }));
+}
 
 export class DatasetService {
   constructor(
@@ -73,6 +99,7 @@ export class DatasetService {
       minSize: plan.stats.minSize,
       maxSize: plan.stats.maxSize,
       meanSize: plan.stats.meanSize,
+      profile: profileOf(plan.files),
     };
     let dataset: DatasetRow | null = await this.catalogue.getDataset(name);
     let duplicates = plan.duplicates.length;
@@ -85,7 +112,11 @@ export class DatasetService {
       dataset = await this.refreshStats(dataset.id);
     }
     this.bus.emit('catalogueChanged', { what: 'datasets' });
-    return { dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality };
+    return {
+      dataset: dataset.name, datasetId: dataset.id, imported: files.length, duplicates, skipped: plan.skipped, byModality: plan.byModality,
+      splitNote: files.length ? plan.splitNote : null,
+      ...(plan.books.length > 0 ? { books: plan.books } : {}),
+    };
   }
 
   /** Recomputes the stored split counts and modality shares after files were added. */
@@ -96,18 +127,24 @@ export class DatasetService {
     for (const f of files) byModality[f.modality] = (byModality[f.modality] ?? 0) + 1;
     const old = (d.stats ?? {}) as StoredDatasetStats;
     const trainCount = files.filter((f) => f.split === 'train').length;
-    const stats: StoredDatasetStats = { ...old, byModality, trainCount, evalCount: files.length - trainCount };
+    const stats: StoredDatasetStats = { ...old, byModality, trainCount, evalCount: files.length - trainCount, profile: profileOf(files) };
     return this.catalogue.updateDataset(datasetId, { stats: stats as never });
   }
 
-  async importPaths(name: string, paths: string[], kind: ImportKind, signal?: AbortSignal, progress?: (m: string) => void): Promise<ImportReport> {
+  async importPaths(name: string, paths: string[], kind: ImportKind, signal?: AbortSignal, progress?: (m: string) => void, opts: TuneOptions = {}): Promise<ImportReport> {
     const abs = paths.map((p) => path.resolve(p));
-    const plan = await importPaths(abs, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, signal, progress });
+    const plan = await importPaths(abs, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, signal, progress, keys: opts.keys });
     return this.record(name, abs.length === 1 ? abs[0] : `${abs.length} paths`, kind, plan);
   }
 
+  /** Files given as bytes (a downloaded tune collection, studio/dataset-download.ts), as a generative dataset. */
+  async importEntries(name: string, entries: ImportEntry[], source: string, opts: TuneOptions & { signal?: AbortSignal } = {}): Promise<ImportReport> {
+    const plan = await importEntries(entries, { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, keys: opts.keys, signal: opts.signal });
+    return this.record(name, source, 'generative', plan);
+  }
+
   /** Uploaded files (browser): staged in a private temporary folder, imported, then removed. */
-  async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: ImportKind): Promise<ImportReport> {
+  async importFiles(name: string, files: { name: string; bytes: Uint8Array }[], kind: ImportKind, opts: TuneOptions = {}): Promise<ImportReport> {
     // Each file is read back, hashed, detected and validated: about three copies of the largest at once.
     const largest = files.reduce((m, f) => Math.max(m, f.bytes.length), 0);
     assertFits(`importing ${files.length} file(s)`, 3 * largest, memoryLimits(null), 'import fewer or smaller files at a time');
@@ -130,9 +167,11 @@ export class DatasetService {
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.writeFile(target, f.bytes);
       }
-      const plan = await importPaths([stage], { home: this.home, existingHashes: await this.existingHashes(name), seed: 0 });
+      const plan = await importPaths([stage], { home: this.home, existingHashes: await this.existingHashes(name), seed: 0, keys: opts.keys });
       // Report paths as the user named them, not the staging folder.
-      for (const s of plan.skipped) s.path = path.relative(stage, s.path) || s.path;
+      const shown = (p: string) => (p.startsWith(stage + path.sep) ? p.slice(stage.length + 1) : p);
+      for (const s of plan.skipped) s.path = shown(s.path);
+      for (const b of plan.books) b.path = shown(b.path);
       plan.skipped.push(...clashes);
       return await this.record(name, 'upload', kind, plan);
     } finally {
@@ -141,7 +180,10 @@ export class DatasetService {
   }
 
   async list(): Promise<DatasetSummary[]> {
-    return (await this.catalogue.listDatasets()).map(datasetSummary);
+    const rows = await this.catalogue.listDatasets();
+    // Datasets recorded before profiles were kept get theirs once (the defaults need it).
+    for (const [i, d] of rows.entries()) if (!(d.stats as StoredDatasetStats | null)?.profile) rows[i] = await this.refreshStats(d.id);
+    return rows.map(datasetSummary);
   }
 
   private async require(datasetId: string): Promise<DatasetRow> {
@@ -154,9 +196,11 @@ export class DatasetService {
     const d = await this.require(datasetId);
     const files = await this.catalogue.listDatasetFiles(d.id);
     const s = (d.stats ?? {}) as StoredDatasetStats;
+    const infos = files.map(datasetFileInfo);
+    await indexTunes(infos, files.map((f) => f.path));
     return {
       ...datasetSummary(d),
-      files: files.map(datasetFileInfo),
+      files: infos,
       stats: {
         byteHistogram: s.byteHistogram ?? new Array(256).fill(0),
         entropyBitsPerByte: s.entropyBitsPerByte ?? 0,
@@ -176,7 +220,7 @@ export class DatasetService {
     const d = await this.require(req.datasetId);
     const config: BGPTConfig = req.config ? validateConfig({ ...presetConfig('tiny'), ...req.config } as BGPTConfig) : presetConfig(req.preset ?? 'tiny');
     const files = await this.catalogue.listDatasetFiles(d.id);
-    const windowBytes = (config.patchLength - 2) * config.patchSize;
+    const windowBytes = windowDataBytes(config);
     const verdicts = files.map((f) => ({ fileId: f.sha256, size: f.size, fits: fitsWindow(f.size, config) }));
     const total = files.reduce((a, f) => a + f.size, 0);
     const seen = files.reduce((a, f) => a + Math.min(f.size, windowBytes), 0);
@@ -185,6 +229,7 @@ export class DatasetService {
       patchSize: config.patchSize,
       patchLength: config.patchLength,
       windowBytes,
+      maxFileBytes: maxFileBytes(config),
       fits: verdicts.filter((v) => v.fits).length,
       cropped: verdicts.filter((v) => !v.fits).length,
       bytesSeenShare: total === 0 ? 1 : seen / total,

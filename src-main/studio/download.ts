@@ -9,6 +9,9 @@ import https from 'node:https';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError, errorLine } from '../shared/errors';
+import { downloadsDir } from '../catalogue/paths';
+import { isProcessAlive } from '../catalogue/reconcile';
+import { transportProblem } from './published';
 
 /** Redirect hops allowed: Hugging Face uses one or two (resolve → CDN); more suggests a loop. */
 const MAX_REDIRECTS = 5;
@@ -46,6 +49,19 @@ export interface DownloadOptions {
   retries?: number;
   maxBytes?: number;
   idleTimeoutMs?: number;
+  /**
+   * The exact size the file must have (a pinned published file, docs/security.md): a server that
+   * announces another size is refused before its body is read, and no more bytes are taken.
+   */
+  expectedSize?: number | null;
+  /** The sha256 the file must have (pinned, or the user's --sha256); the server's own is only compared to it. */
+  expectedSha256?: string | null;
+  /** Refuse a file when neither expectedSha256 nor the server gives a sha256 to check it against. */
+  requireSha256?: boolean;
+  /** Said in the refusal of a file nobody publishes a sha256 for (how to proceed). */
+  noHashHint?: string;
+  /** Whether a redirect to this URL may be followed, beyond the scheme rules (the browser's downloads: the hub's hosts only). */
+  redirectAllowed?(next: URL): boolean;
 }
 
 export interface DownloadResult {
@@ -179,13 +195,21 @@ async function reach(url: string, headers: Record<string, string>, opts: Downloa
     const location = res.headers.location;
     if (!location) throw new UserError(`${current.host} answered ${status} without a Location to follow`, 'BAD_REDIRECT');
     if (hop + 1 > MAX_REDIRECTS) throw new UserError(`too many redirects (more than ${MAX_REDIRECTS}) from ${url}`, 'BAD_REDIRECT');
-    const next = new URL(location, current);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new UserError(`${current.host} answered ${status} with a Location that is not a URL`, 'BAD_REDIRECT');
+    }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      throw new UserError(`refusing a redirect to a ${next.protocol.replace(':', '')} URL (${next.href.slice(0, 80)})`, 'BAD_REDIRECT');
+      throw new UserError(`refusing a redirect to a ${next.protocol.replace(':', '')} URL`, 'BAD_REDIRECT');
     }
     if (current.protocol === 'https:' && next.protocol === 'http:') {
-      throw new UserError(`refusing a redirect from https to plain http (${next.host})`, 'BAD_REDIRECT');
+      throw new UserError('refusing a redirect from https to plain http', 'BAD_REDIRECT');
     }
+    if (transportProblem(next)) throw new UserError('refusing a redirect to plain http on another machine', 'BAD_REDIRECT');
+    // The target is not named: over `bgpt serve` that would tell a page which internal hosts exist.
+    if (opts.redirectAllowed && !opts.redirectAllowed(next)) throw new UserError('refusing a redirect away from the hub and its download hosts', 'BAD_REDIRECT');
     current = next;
   }
 }
@@ -257,6 +281,25 @@ async function attempt(opts: DownloadOptions, meter: () => Meter, state: { resum
     throw new UserError(`${new URL(finalUrl).host} answered ${what} for ${url}`, status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR');
   }
   if (total === null && publishedSize !== null) total = publishedSize;
+  const wantSize = opts.expectedSize ?? null;
+  const wantSha = opts.expectedSha256?.toLowerCase() ?? null;
+  const announced = total;
+  if (wantSize !== null && announced !== null && announced !== wantSize) {
+    res.resume();
+    await discardPartial(partFile);
+    throw new UserError(`${url} is ${humanBytes(announced)} (${announced} bytes), not the expected ${humanBytes(wantSize)} (${wantSize} bytes): not the file asked for; refused, nothing kept`, 'NOT_EXPECTED_FILE');
+  }
+  if (wantSha !== null && publishedSha256 !== null && publishedSha256 !== wantSha) {
+    res.resume();
+    await discardPartial(partFile);
+    throw new UserError(`${url} is published with sha256 ${publishedSha256.slice(0, 12)}…, not the expected ${wantSha.slice(0, 12)}…: not the file asked for; refused, nothing kept`, 'NOT_EXPECTED_FILE');
+  }
+  if (opts.requireSha256 && wantSha === null && publishedSha256 === null && !meta?.publishedSha256) {
+    res.resume();
+    await discardPartial(partFile);
+    throw new UserError(`${url}: no sha256 to check it against (the server publishes none and none was given): refused${opts.noHashHint ? `; ${opts.noHashHint}` : ''}`, 'NO_SHA256');
+  }
+  if (total === null && wantSize !== null) total = wantSize;
   if (total !== null && total > maxBytes) {
     res.resume();
     throw new UserError(`${url} is ${humanBytes(total)}, more than the ${humanBytes(maxBytes)} a bGPT checkpoint may be`, 'TOO_LARGE');
@@ -294,12 +337,20 @@ async function attempt(opts: DownloadOptions, meter: () => Meter, state: { resum
     throw new UserError(`download of ${url} is ${size} bytes, the server announced ${total}; removed it, run again`, 'CORRUPT');
   }
   const sha256 = await sha256Of(partFile);
+  if (wantSize !== null && size !== wantSize) {
+    await discardPartial(partFile);
+    throw new UserError(`download of ${url} is ${size} bytes, not the expected ${wantSize}: not the file asked for; removed it`, 'NOT_EXPECTED_FILE');
+  }
+  if (wantSha !== null && wantSha !== sha256) {
+    await discardPartial(partFile);
+    throw new UserError(`download of ${url} has sha256 ${sha256.slice(0, 12)}…, not the expected ${wantSha.slice(0, 12)}…: not the file asked for (or corrupt); removed it`, 'NOT_EXPECTED_FILE');
+  }
   const expected = publishedSha256 ?? meta?.publishedSha256 ?? null;
   if (expected && expected !== sha256) {
     await discardPartial(partFile);
     throw new UserError(`download of ${url} is corrupt: sha256 ${sha256.slice(0, 12)}…, published ${expected.slice(0, 12)}…; removed it, run again`, 'CORRUPT');
   }
-  return { done: true, result: { file: partFile, size, sha256, publishedSha256: expected, finalUrl, resumedFrom: state.resumedFrom ?? 0 } };
+  return { done: true, result: { file: partFile, size, sha256, publishedSha256: wantSha ?? expected, finalUrl, resumedFrom: state.resumedFrom ?? 0 } };
 }
 
 /**
@@ -357,7 +408,8 @@ async function checkDiskSpace(file: string, need: number): Promise<void> {
  */
 export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   const url = new URL(opts.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`cannot download a ${url.protocol.replace(':', '')} URL; give an http(s) URL or a file to import`, 'BAD_URL');
+  const problem = transportProblem(url);
+  if (problem) throw new UserError(`cannot download ${url.href.slice(0, 200)}: ${problem}`, 'BAD_URL');
   const retries = opts.retries ?? DEFAULT_RETRIES;
   const state: { resumedFrom: number | null } = { resumedFrom: null };
   let meter: Meter | null = null;
@@ -387,4 +439,32 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => { clearTimeout(t); reject(abortError()); }, { once: true });
   });
+}
+
+/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
+export function partFileOf(home: string, url: string): string {
+  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
+}
+
+/**
+ * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
+ * the same partial file; a lock whose process is gone is taken over.
+ */
+export async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
+  const lock = `${part}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => fs.rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
+      }
+      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
+      await fs.rm(lock, { force: true });
+    }
+  }
+  throw new UserError(`could not lock ${part}`, 'BUSY');
 }

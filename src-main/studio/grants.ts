@@ -33,9 +33,17 @@ export class PathGrants {
   }
 }
 
-/** The one checkpoint file a model dialog chose (desktop `importModelPath`); the handle is used up. */
-export function grantedModelFile(grants: PathGrants, selection: string): string {
+/**
+ * The one checkpoint file a model dialog chose (desktop `importModelPath`), and the reference trainer log
+ * chosen with it, if any: a log is read only when the user selected it in the same dialog, never found
+ * beside the file (docs/security.md). The handle is used up.
+ */
+export function grantedModelFile(grants: PathGrants, selection: string): { file: string; log: string | null } {
   const paths = grants.take(selection);
-  if (paths.length !== 1) throw new UserError(`choose one .pth/.pt file to import as a model (the selection holds ${paths.length})`, 'BAD_SELECTION');
-  return paths[0];
+  const models = paths.filter((p) => /\.(pth|pt)$/i.test(p));
+  const logs = paths.filter((p) => /\.txt$/i.test(p));
+  if (models.length !== 1 || logs.length > 1 || models.length + logs.length !== paths.length) {
+    throw new UserError(`choose one .pth/.pt file to import as a model, and at most its one logs-*.txt (the selection holds ${paths.length} file(s))`, 'BAD_SELECTION');
+  }
+  return { file: models[0], log: logs[0] ?? null };
 }

@@ -1,6 +1,7 @@
 // Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
+import type { DataProfile } from '../shared/recipe';
 import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, Modality, RunSummary, SampleInfo } from '../shared/contract';
 
 /** What a run row's `config` JSON holds: the model and the hyper-parameters it trains with. */
@@ -23,6 +24,8 @@ export interface StoredDatasetStats {
   minSize?: number;
   maxSize?: number;
   meanSize?: number;
+  /** shared/recipe.ts profileOf: what the default window, batch and steps follow. */
+  profile?: DataProfile;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -44,6 +47,7 @@ export function datasetSummary(d: DatasetRow): DatasetSummary {
     evalCount: s.evalCount ?? 0,
     byModality: s.byModality ?? {},
     builtIn: d.source.startsWith(BUILTIN_PREFIX),
+    profile: s.profile ?? null,
   };
 }
 
@@ -92,13 +96,15 @@ export function checkpointInfo(c: CheckpointRow): CheckpointInfo {
   return { id: String(c.id), runId: c.runId, step: c.step, kind: c.kind, evalLoss: c.evalLoss, validRate: c.validRate, created: iso(c.created), missing: c.missing };
 }
 
-export function sampleInfo(s: SampleRow, runName: string | null): SampleInfo {
+export function sampleInfo(s: SampleRow, runName: string | null, modelName: string | null = null): SampleInfo {
   return {
     id: s.id,
     name: s.name,
     runId: s.runId,
     runName,
-    checkpointKind: ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
+    modelName,
+    // best/last are a run's checkpoints: a model file has neither.
+    checkpointKind: modelName ? null : ((s.params as Record<string, unknown> | null)?.checkpoint as string | undefined) ?? null,
     ext: s.ext,
     size: s.size,
     verdict: s.validity,

@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, type BGPTConfig } from '../shared/config';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readReferenceLog } from '../engine/torch/index';
+import { inspectTorchCheckpointIsolated, readReferenceLog } from '../engine/torch/index';
+import { withoutTorchExtension } from '../checkpoint';
 import type { ModelMeta, ModelMetricRow } from '../catalogue/models';
 
 export interface ModelFileInfo {
@@ -25,9 +26,11 @@ export type ModelInspector = (file: string) => Promise<ModelFileInfo>;
  * The pickle, tensor names and shapes are read and checked against the inferred config (the
  * restricted reader, nothing executed); the tensor bytes are not loaded here — 440 MB of float32 in
  * the studio process just to throw away — the sha256 vouches for them and the engine reads them.
+ * The reading runs in a worker thread with a capped heap (engine/torch/isolated.ts): a file built to
+ * exhaust memory fails this import in one line and leaves the studio process running.
  */
 export const inspectModelFile: ModelInspector = async (file) => {
-  const ckpt = await inspectTorchCheckpoint(file);
+  const ckpt = await inspectTorchCheckpointIsolated(file);
   const config = ckpt.config;
   return {
     config,
@@ -44,15 +47,13 @@ export const inspectModelFile: ModelInspector = async (file) => {
   };
 };
 
-export { isTorchCheckpointPath };
-
 /**
  * The reference trainer's log for `weights-X.pth`: `logs-X.txt` beside it (config.py's naming), else
  * the only `logs-*.txt` in the folder. Null when there is none (or more than one, ambiguously).
  */
 export async function findReferenceLog(weightsFile: string): Promise<string | null> {
   const dir = path.dirname(weightsFile);
-  const stem = path.basename(weightsFile).replace(/\.(pth|pt)$/i, '').replace(/^weights-?/, '');
+  const stem = withoutTorchExtension(path.basename(weightsFile)).replace(/^weights-?/, '');
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((n) => /^logs.*\.txt$/i.test(n));

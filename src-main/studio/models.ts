@@ -11,51 +11,46 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { checkModelName, modelNameTaken, type ModelKind, type ModelMetricRow, type ModelRow } from '../catalogue/models';
 import { downloadsDir, modelDir, modelsDir, newId } from '../catalogue/paths';
 import { configFromJson } from '../shared/config';
-import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../shared/contract';
-import type { EngineHost } from '../engine-host/host';
+import type { DownloadInfo, ModelInfo, PublishedModel } from '../shared/contract';
+import { TORCH_FILE_NAME, withoutTorchExtension } from '../checkpoint';
 import { UserError, errorLine } from '../shared/errors';
-import { discardPartial, download, type DownloadProgress } from './download';
+import { discardPartial, download, humanBytes, lockPart, partFileOf, type DownloadProgress } from './download';
 import type { StudioEventBus } from './events';
-import { isProcessAlive } from '../catalogue/reconcile';
-import { findReferenceLog, inspectModelFile, readLogCurves, type ModelInspector } from './model-file';
+import type { ModelInspector } from './model-file';
+import { hubRedirectAllowed, isPublished, publishedFiles, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
 
-/** The five published bGPT checkpoints (Hugging Face sander-wood/bgpt, paper §4). */
-export const PUBLISHED_MODELS = ['conversion', 'cpu', 'text', 'image', 'audio'] as const;
-export type PublishedName = (typeof PUBLISHED_MODELS)[number];
-const PUBLISHED_REPO = 'sander-wood/bgpt';
-const DESCRIPTIONS: Record<PublishedName, string> = {
-  conversion: 'ABC ↔ MIDI symbolic music conversion (Irishman)',
-  cpu: 'CPU-state modelling (the paper\'s toy CPU)',
-  text: 'text (Wikipedia)',
-  image: 'images (ImageNet 32×32 BMP)',
-  audio: 'audio (LibriSpeech 8 kHz WAV)',
-};
-/** Environment variable overriding the Hugging Face base URL (mirrors, tests), as HF_ENDPOINT does for huggingface_hub. */
-export const HF_ENDPOINT_ENV = 'BGPT_HF_ENDPOINT';
-const DEFAULT_ENDPOINT = 'https://huggingface.co';
+/** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
+const modelFile = () => import('./model-file');
+const inspectModelFile: ModelInspector = async (file) => (await modelFile()).inspectModelFile(file);
+
 /** Browser uploads arrive in chunks this size at most: one WebSocket message stays far below its ~64 MiB limit. */
 export const UPLOAD_CHUNK_BYTES = 16 * 1024 * 1024;
-/** Largest model file accepted (the paper's checkpoints are ~440 MB with optimizer state ~1.3 GB). */
+/** Largest model file accepted (the published checkpoints, with their optimizer state, are 1.32 GB). */
 export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
+/** Uploads in progress at once, and their announced bytes together (docs/security.md, "Unbounded disk"). */
+export const MAX_CONCURRENT_UPLOADS = 2;
+export const MAX_UPLOAD_BYTES_IN_FLIGHT = MAX_MODEL_BYTES;
+/** An upload that receives no chunk for this long is dropped (its slot and its partial file). */
+export const UPLOAD_IDLE_MS = 10 * 60 * 1000;
+/** Free disk space kept beyond what an upload or download needs. */
+export const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 
-export function hfEndpoint(): string {
-  return (process.env[HF_ENDPOINT_ENV] || DEFAULT_ENDPOINT).replace(/\/+$/, '');
-}
+export { PUBLISHED_MODELS, HF_ENDPOINT_ENV, hfEndpoint, publishedUrl, type PublishedName } from './published';
 
-export function publishedUrl(name: PublishedName): string {
-  return `${hfEndpoint()}/${PUBLISHED_REPO}/resolve/main/weights-${name}.pth`;
-}
-
-function isPublished(name: string): name is PublishedName {
-  return (PUBLISHED_MODELS as readonly string[]).includes(name);
-}
-
-/** What a user may pass: a published name or an http(s) URL. */
+/** What a user may pass: a published name or an https URL (http only to this machine, for a local mirror). */
 export function resolveDownloadSource(spec: string): { url: string; published: PublishedName | null } {
   const s = spec.trim();
   if (isPublished(s)) return { url: publishedUrl(s), published: s };
-  if (/^https?:\/\//i.test(s)) return { url: new URL(s).href, published: null };
-  throw new UserError(`'${spec}' is neither a published bGPT model (${PUBLISHED_MODELS.join(', ')}) nor an http(s) URL`, 'BAD_SOURCE');
+  let url: URL | null = null;
+  try {
+    url = /^https?:\/\//i.test(s) ? new URL(s) : null;
+  } catch {
+    url = null;
+  }
+  if (!url) throw new UserError(`'${spec.slice(0, 200)}' is neither a published bGPT model (${PUBLISHED_MODELS.join(', ')}) nor an https URL`, 'BAD_SOURCE');
+  const problem = transportProblem(url);
+  if (problem) throw new UserError(`cannot download ${url.href.slice(0, 200)}: ${problem}`, 'BAD_URL');
+  return { url: url.href, published: null };
 }
 
 /** The file's kind, since the file tells only classifiers apart: the user's word, else the name. */
@@ -82,6 +77,8 @@ interface Upload {
   file: string;
   size: number;
   received: number;
+  /** When the last chunk (or the start) arrived: idle uploads are dropped. */
+  touched: number;
   name?: string;
   fileName: string;
   kind?: ModelKind;
@@ -96,6 +93,27 @@ interface ActiveDownload {
 export interface ImportOptions {
   name?: string;
   kind?: ModelKind;
+  /**
+   * A reference trainer log to read the curves from: only one the caller was given together with the
+   * checkpoint (the desktop dialog's selection; the CLI's own folder, as its --help says), never one
+   * found beside an upload or a download (docs/security.md).
+   */
+  log?: string | null;
+}
+
+/** How the service is reached (openStudio's transport) and, for tests, the published files it pins. */
+export interface ModelServiceOptions {
+  /** 'http' is `bgpt serve`: a browser may download only the published models, from the hub (docs/security.md). */
+  transport?: 'electron' | 'http' | 'cli';
+  published?: PublishedTable;
+  /** Free bytes on the disk holding a folder (tests stand in a full disk; default fs.statfs). */
+  freeBytes?(dir: string): Promise<number | null>;
+}
+
+/** What a download request may say besides its source. */
+export interface DownloadRequestOptions extends ImportOptions {
+  /** The sha256 the file must have (`--sha256`): required for a URL whose server publishes none. */
+  sha256?: string;
 }
 
 export class ModelService {
@@ -107,7 +125,17 @@ export class ModelService {
     private readonly catalogue: Catalogue,
     private readonly bus: StudioEventBus | null = null,
     private readonly inspect: ModelInspector = inspectModelFile,
+    private readonly options: ModelServiceOptions = {},
   ) {}
+
+  private get publishedFiles(): PublishedTable {
+    return this.options.published ?? publishedFiles();
+  }
+
+  /** The browser's downloads (`bgpt serve`): published names only, redirects within the hub's hosts. */
+  private get browser(): boolean {
+    return this.options.transport === 'http';
+  }
 
   async list(): Promise<ModelInfo[]> {
     const rows = await this.catalogue.models.list();
@@ -146,13 +174,13 @@ export class ModelService {
   }
 
   published(): PublishedModel[] {
-    return PUBLISHED_MODELS.map((name) => ({ name, url: publishedUrl(name), file: `weights-${name}.pth`, description: DESCRIPTIONS[name] }));
+    return PUBLISHED_MODELS.map((name) => ({ name, url: publishedUrl(name), file: this.publishedFiles[name].file, description: this.publishedFiles[name].description }));
   }
 
   /**
    * Imports a checkpoint file by path (CLI, desktop dialog): checked with the engine's reader first
-   * (nothing is written for a file that is not a bGPT checkpoint), then copied in; a reference log
-   * beside it brings its curves.
+   * (nothing is written for a file that is not a bGPT checkpoint), then copied in; the reference log
+   * the caller names (`opts.log`) brings its curves.
    */
   async importPath(file: string, opts: ImportOptions = {}): Promise<ModelInfo> {
     const src = path.resolve(file);
@@ -161,20 +189,30 @@ export class ModelService {
     if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
-    const curves = await readLogCurves(await findReferenceLog(src));
+    const { readLogCurves } = await modelFile();
+    const curves = await readLogCurves(opts.log ?? null);
     return this.land({ from: src, move: false, fileName: path.basename(src), source: src, info, curves, ...opts });
   }
 
   /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
   async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
-    if (!/\.(pth|pt)$/i.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (!TORCH_FILE_NAME.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
     if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
+    // Bounded before anything is written: uploads at once, their bytes together, and the disk.
+    await this.dropIdleUploads();
+    if (this.uploads.size >= MAX_CONCURRENT_UPLOADS) throw new UserError(`${MAX_CONCURRENT_UPLOADS} model uploads are already in progress: wait for one to finish`, 'BUSY');
+    const pending = [...this.uploads.values()].reduce((n, u) => n + (u.size - u.received), 0);
+    if (pending + req.size > MAX_UPLOAD_BYTES_IN_FLIGHT) {
+      throw new UserError(`uploads in progress already announce ${humanBytes(pending)}; ${humanBytes(req.size)} more would pass the ${humanBytes(MAX_UPLOAD_BYTES_IN_FLIGHT)} the studio takes at once: wait for them to finish`, 'BUSY');
+    }
+    const dir = downloadsDir(this.home);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await checkFreeSpace(dir, pending + req.size, `uploading ${req.fileName}`, this.options.freeBytes);
     const uploadId = `up_${randomBytes(8).toString('hex')}`;
-    const file = path.join(downloadsDir(this.home), `${uploadId}.part`);
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `${uploadId}.part`);
     await fs.writeFile(file, new Uint8Array(0), { mode: 0o600 });
-    this.uploads.set(uploadId, { file, size: req.size, received: 0, name: req.name, fileName: path.basename(req.fileName), kind: req.kind, hash: createHash('sha256') });
+    this.uploads.set(uploadId, { file, size: req.size, received: 0, touched: Date.now(), name: req.name, fileName: path.basename(req.fileName), kind: req.kind, hash: createHash('sha256') });
     return { uploadId, chunkBytes: UPLOAD_CHUNK_BYTES };
   }
 
@@ -185,6 +223,7 @@ export class ModelService {
     if (req.offset !== u.received) throw new UserError(`upload chunk at offset ${req.offset}, expected ${u.received}`, 'BAD_REQUEST');
     if (u.received + req.bytes.length > u.size) throw new UserError('upload is longer than announced', 'BAD_REQUEST');
     u.received += req.bytes.length; // claimed before the await: a concurrent duplicate chunk is refused above
+    u.touched = Date.now();
     try {
       await fs.appendFile(u.file, req.bytes);
     } catch (err) {
@@ -200,7 +239,10 @@ export class ModelService {
     this.uploads.delete(uploadId);
     try {
       if (u.received !== u.size) throw new UserError(`upload of ${u.fileName} ended after ${u.received} of ${u.size} bytes`, 'BAD_REQUEST');
-      const info = await this.inspect(u.file);
+      // Errors name the upload by its file name, not by the studio's temporary path.
+      const info = await this.inspect(u.file).catch((err: unknown) => {
+        throw new UserError(errorLine(err).split(u.file).join(u.fileName), (err as UserError).code ?? 'BAD_CHECKPOINT');
+      });
       return await this.land({ from: u.file, move: true, fileName: u.fileName, source: u.fileName, info, curves: [], name: u.name, kind: u.kind, sha256: u.hash.digest('hex') });
     } finally {
       await fs.rm(u.file, { force: true });
@@ -214,15 +256,18 @@ export class ModelService {
   }
 
   /**
-   * Downloads a published model (by name) or any URL, waits for it and lands it as a model (the
-   * CLI's way). A model already downloaded from the same URL is returned as it is. Progress goes to
-   * `onProgress`; the signal cancels (the partial file stays for a resume).
+   * Downloads a published model (by name) or an https URL, waits for it and lands it as a model (the
+   * CLI's way). A published file must have the size and sha256 the studio ships (published.ts); a URL
+   * needs a sha256 to check against (`opts.sha256`, else the one its server publishes). A model already
+   * downloaded from the same URL is returned as it is. Progress goes to `onProgress`; the signal
+   * cancels (the partial file stays for a resume).
    */
-  async download(spec: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void; onNote?(line: string): void } = {}): Promise<ModelInfo> {
-    const { url, published } = resolveDownloadSource(spec);
-    const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model.pth');
-    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : fileName.replace(/\.(pth|pt)$/i, '')));
-    const existing = (await this.catalogue.models.list()).find((m) => m.source === url && m.status === 'ok');
+  async download(spec: string, opts: DownloadRequestOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void; onNote?(line: string): void } = {}): Promise<ModelInfo> {
+    const { url, published } = this.source(spec);
+    const expected = this.expectation(published, opts.sha256);
+    const fileName = published ? this.publishedFiles[published].file : decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model.pth');
+    const name = checkModelName(opts.name ?? (published ? `weights-${published}` : withoutTorchExtension(fileName)));
+    const existing = (await this.catalogue.models.list()).find((m) => m.source === url && m.status === 'ok' && (expected.sha256 === null || m.sha256 === expected.sha256));
     if (existing && (opts.name === undefined || existing.name === name)) {
       opts.onNote?.(`already downloaded as model '${existing.name}'`);
       return this.get(existing.id);
@@ -232,16 +277,45 @@ export class ModelService {
     await fs.mkdir(path.dirname(part), { recursive: true, mode: 0o700 });
     const unlock = await lockPart(part, url);
     try {
-      return await this.fetchAndLand(url, part, name, fileName, opts);
+      return await this.fetchAndLand(url, part, name, fileName, expected, opts);
     } finally {
       await unlock();
     }
   }
 
-  private async fetchAndLand(url: string, part: string, name: string, fileName: string, opts: ImportOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void }): Promise<ModelInfo> {
+  /** A source as this transport may take it: a browser gets published names only (docs/security.md). */
+  private source(spec: string): { url: string; published: PublishedName | null } {
+    // The same refusal for every URL, before any request: a page learns nothing about any host.
+    if (this.browser && !isPublished(spec.trim())) {
+      throw new UserError(`the browser can download only the published models (${PUBLISHED_MODELS.join(', ')}); download other files with the desktop app or \`bgpt models download URL\``, 'FORBIDDEN');
+    }
+    return resolveDownloadSource(spec);
+  }
+
+  /** The size and sha256 the file must have: pinned for a published model, else the user's --sha256. */
+  private expectation(published: PublishedName | null, given: string | undefined): { size: number | null; sha256: string | null } {
+    const wanted = given?.trim().toLowerCase();
+    if (wanted !== undefined && !/^[0-9a-f]{64}$/.test(wanted)) throw new UserError(`--sha256 must be 64 hexadecimal digits, got '${given!.slice(0, 80)}'`, 'BAD_ARGS');
+    if (!published) return { size: null, sha256: wanted ?? null };
+    const pin = this.publishedFiles[published];
+    if (pin.sha256 && wanted && wanted !== pin.sha256) {
+      throw new UserError(`--sha256 ${wanted.slice(0, 12)}… is not the published ${pin.file} (sha256 ${pin.sha256.slice(0, 12)}…)`, 'BAD_ARGS');
+    }
+    const sha256 = pin.sha256 ?? wanted ?? null;
+    if (!sha256) {
+      throw new UserError(`the studio has no sha256 for the published ${pin.file}: download it yourself and run \`bgpt models import\`, or give its sha256 with --sha256 HEX`, 'NOT_PINNED');
+    }
+    return { size: pin.size, sha256 };
+  }
+
+  private async fetchAndLand(url: string, part: string, name: string, fileName: string, expected: { size: number | null; sha256: string | null },
+    opts: DownloadRequestOptions & { signal?: AbortSignal; onProgress?(p: DownloadProgress): void }): Promise<ModelInfo> {
     const got = await download({
       url, partFile: part, signal: opts.signal, onProgress: opts.onProgress, maxBytes: MAX_MODEL_BYTES,
       offlineHint: 'download the file elsewhere and use `bgpt models import`',
+      expectedSize: expected.size, expectedSha256: expected.sha256, requireSha256: true,
+      noHashHint: 'give the expected sha256 with --sha256 HEX, or download the file yourself and use `bgpt models import`',
+      redirectAllowed: this.browser ? (next) => hubRedirectAllowed(next) : undefined,
     });
     let info;
     try {
@@ -249,7 +323,7 @@ export class ModelService {
     } catch (err) {
       // Not a bGPT checkpoint: keeping it would only make the next attempt "resume" the same bytes.
       await discardPartial(part);
-      throw new UserError(`downloaded ${url}, but it is not a bGPT checkpoint: ${errorLine(err).replace(got.file, fileName)}`, 'BAD_CHECKPOINT');
+      throw new UserError(`downloaded ${url}, but it is not a bGPT checkpoint: ${errorLine(err).split(got.file).join(fileName)}`, 'BAD_CHECKPOINT');
     }
     const model = await this.land({ from: got.file, move: true, fileName, source: url, info, curves: [], name, kind: opts.kind, sha256: got.sha256 });
     await discardPartial(part);
@@ -257,8 +331,9 @@ export class ModelService {
   }
 
   /** Starts a download in the background (the UI's way); progress and the outcome arrive as modelDownload events. */
-  startDownload(req: { source: string; name?: string; kind?: ModelKind }): { downloadId: string } {
-    const { url } = resolveDownloadSource(req.source);
+  startDownload(req: { source: string; name?: string; kind?: ModelKind; sha256?: string }): { downloadId: string } {
+    const { url, published } = this.source(req.source);
+    this.expectation(published, req.sha256); // refused now, in the reply, rather than as a failed download
     for (const d of this.downloads.values()) {
       if (d.info.url === url) throw new UserError(`${req.source} is already downloading`, 'BUSY');
     }
@@ -271,7 +346,7 @@ export class ModelService {
     const emit = () => this.bus?.emit('modelDownload', { ...active.info });
     emit();
     void this.download(req.source, {
-      name: req.name, kind: req.kind, signal: active.abort.signal,
+      name: req.name, kind: req.kind, sha256: req.sha256, signal: active.abort.signal,
       onProgress: (p) => {
         Object.assign(active.info, { bytes: p.bytes, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds });
         if (p.total !== null && p.bytes >= p.total) active.info.state = 'verifying';
@@ -299,35 +374,14 @@ export class ModelService {
     return [...this.downloads.values()].map((d) => ({ ...d.info }));
   }
 
-  /**
-   * Loss of each file of a dataset split under a model, in the engine process (files are read here;
-   * at most `limit`, by name, so a huge dataset gives a quick estimate rather than an hour's wait).
-   */
-  async evaluate(req: { modelId: string; datasetId: string; split: 'train' | 'eval' | 'all'; limit: number }, engine: EngineHost): Promise<ModelEvaluation> {
-    const model = await this.get(req.modelId);
-    if (model.missing) throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
-    if (model.kind === 'classifier') throw new UserError(`model '${model.name}' is a classifier: it has no byte losses to evaluate`, 'BAD_KIND');
-    const dataset = await this.catalogue.getDataset(req.datasetId);
-    if (!dataset) throw new UserError(`no dataset '${req.datasetId}'`, 'NOT_FOUND');
-    const rows = (await this.catalogue.listDatasetFiles(dataset.id, req.split === 'all' ? undefined : req.split)).filter((f) => !f.missing);
-    if (rows.length === 0) throw new UserError(`dataset '${dataset.name}' has no ${req.split === 'all' ? '' : `${req.split} `}files to evaluate`, 'BAD_INPUT');
-    const files: Array<{ name: string; ext: string; bytes: Uint8Array }> = [];
-    for (const f of rows.slice(0, req.limit)) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
-    engine.setActivity(`evaluating ${model.name}`);
-    try {
-      const r = await engine.call('evaluate', { checkpoint: (await this.catalogue.models.get(model.id))!.path, files });
-      return {
-        modelId: model.id, datasetId: dataset.id, backend: r.backend as ModelEvaluation['backend'], meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
-        files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
-      };
-    } finally {
-      engine.setActivity(null);
-    }
-  }
-
   /** Cancels every download (studio shutdown); partial files stay for a resume. */
   stopAll(): void {
     for (const d of this.downloads.values()) d.abort.abort();
+  }
+
+  /** Drops uploads that received nothing for UPLOAD_IDLE_MS (a tab closed mid-upload keeps no slot). */
+  private async dropIdleUploads(now = Date.now()): Promise<void> {
+    for (const [id, u] of this.uploads) if (now - u.touched > UPLOAD_IDLE_MS) await this.cancelUpload(id);
   }
 
   private upload(uploadId: string): Upload {
@@ -352,7 +406,7 @@ export class ModelService {
     from: string; move: boolean; fileName: string; source: string; info: Awaited<ReturnType<ModelInspector>>; curves: ModelMetricRow[];
     name?: string; kind?: ModelKind; sha256?: string;
   }): Promise<ModelInfo> {
-    const name = checkModelName(a.name ?? a.fileName.replace(/\.(pth|pt)$/i, ''));
+    const name = checkModelName(a.name ?? withoutTorchExtension(a.fileName));
     await this.checkNameFree(name);
     const kind = decideKind(a.info.kind, a.kind, [name, a.fileName, a.source]);
     const id = newId('mdl');
@@ -396,6 +450,18 @@ export class ModelService {
   }
 }
 
+/** Refuses when the disk holding `dir` has not `need` bytes free (plus a margin); nothing is named but the studio home. */
+async function checkFreeSpace(dir: string, need: number, what: string, freeBytes = statfsFree): Promise<void> {
+  const free = await freeBytes(dir);
+  if (free === null) return;
+  if (free < need + DISK_MARGIN_BYTES) throw new UserError(`${what} needs ${humanBytes(need)} of disk in the studio home, ${humanBytes(free)} are free`, 'NO_SPACE');
+}
+
+async function statfsFree(dir: string): Promise<number | null> {
+  const st = await fs.statfs(dir).catch(() => null);
+  return st ? st.bavail * st.bsize : null;
+}
+
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -413,32 +479,4 @@ async function copyHashing(from: string, to: string): Promise<string> {
     }
   }, out);
   return hash.digest('hex');
-}
-
-/** Where the bytes of a download from `url` accumulate (one file per URL, so a rerun resumes it). */
-function partFileOf(home: string, url: string): string {
-  return path.join(downloadsDir(home), `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.part`);
-}
-
-/**
- * Takes `<part>.lock` (exclusive create) so two processes (the CLI and a running studio) never write
- * the same partial file; a lock whose process is gone is taken over.
- */
-async function lockPart(part: string, url: string): Promise<() => Promise<void>> {
-  const lock = `${part}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return () => fs.rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-        throw new UserError(`${url} is already being downloaded by process ${pid}`, 'BUSY');
-      }
-      if (pid === process.pid) throw new UserError(`${url} is already downloading`, 'BUSY');
-      await fs.rm(lock, { force: true });
-    }
-  }
-  throw new UserError(`could not lock ${part}`, 'BUSY');
 }

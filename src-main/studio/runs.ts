@@ -4,59 +4,50 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
-import { checkpointDir, runDir } from '../catalogue/paths';
+import { runDir } from '../catalogue/paths';
 import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
-import type { ClassifyOutcome, TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
+import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { assertFits, firstExceeded, memoryLimits } from '../engine/resources';
-import { PRESETS, configFromJson, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
+import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
+import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
-import type { BackendName, ClassificationHistory, ClassifyResult, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
+import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
+import type { ClassificationHistory, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
 import { UserError, errorLine } from '../shared/errors';
-import { extOf, parseConversionMode } from '../shared/patches';
+import { RunClock, runSeconds } from '../shared/eta';
+import { parseConversionMode } from '../shared/patches';
 import type { StudioEventBus } from './events';
 import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
-import { resolveInCatalogue } from './resolve-checkpoint';
+import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
+import { measuredPace } from './run-time';
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
 
-/** The evaluations file a classification run writes into its run folder (engine/classify/train.ts EVALS_FILE). */
-export const CLASSIFICATION_FILE = 'classification.json';
-
-/** The model config of a checkpoint folder (config.json), read without loading the engine; classifiers allowed. */
-export async function checkpointConfig(dir: string): Promise<BGPTConfig> {
-  const file = path.join(dir, 'config.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    throw new UserError(`${file}: missing or not valid JSON (is ${dir} a checkpoint folder?)`, 'BAD_CHECKPOINT');
+/** The config of a checkpoint to fine-tune from: a folder's config.json, a model's record, or a `.pth` file's shapes. */
+async function initConfig(init: ResolvedCheckpoint): Promise<BGPTConfig> {
+  if (init.form === 'torch' && init.kind === 'classifier') throw new UserError('a classification checkpoint cannot start a generative run', 'BAD_CHECKPOINT');
+  if (init.form === 'torch' && !init.model) {
+    // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
+    const { inspectModelFile } = await import('./model-file');
+    const info = await inspectModelFile(init.path);
+    if (info.kind !== 'generative') throw new UserError(`--init ${init.path}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
+    return info.config;
   }
-  return configFromJson(json, file, { classifier: true });
-}
-
-/** The config of a checkpoint to fine-tune from: a folder's config.json, or a `.pth` file's shapes. */
-async function initConfig(p: string): Promise<BGPTConfig> {
-  const stat = await fs.stat(p).catch(() => null);
-  if (!stat) throw new UserError(`--init ${p}: no such checkpoint folder or file`, 'BAD_CHECKPOINT');
-  if (stat.isDirectory()) return checkpointConfig(p);
-  // Loaded on demand: the torch reader pulls in the engine's tensor layout code.
-  const { inspectTorchCheckpoint, isTorchCheckpointPath } = await import('../engine/torch/read');
-  if (!isTorchCheckpointPath(p)) throw new UserError(`--init ${p}: not a checkpoint folder or a PyTorch .pth/.pt file`, 'BAD_CHECKPOINT');
-  const info = await inspectTorchCheckpoint(p);
-  if (info.kind !== 'generative') throw new UserError(`--init ${p}: a classification checkpoint cannot start a generative run`, 'BAD_CHECKPOINT');
-  return info.config;
+  return configOf(init);
 }
 
 interface ActiveRun {
   paused: boolean;
   /** Pause asked for, and the engine has not yet said it stopped stepping (the UI shows "pausing…"). */
   pausing: boolean;
-  /** Identifies the model size, to reuse its measured speed in estimates. */
-  configKey: string;
   lastBytesPerSecond: number | null;
+  /** Running time, pauses excluded: the clock of the ETA (shared/eta.ts). */
+  clock: RunClock;
+  /** The run's name, for the status bar. */
+  name: string;
   done: Promise<void>;
 }
 
@@ -64,8 +55,6 @@ export class RunService {
   private active = new Map<string, ActiveRun>();
   private pendingMetrics = new Map<string, MetricInput[]>();
   private flushTimer: NodeJS.Timeout | null = null;
-  /** Latest training speed seen per model config (bytes/s), for time estimates. */
-  private throughput = new Map<string, number>();
   /** How each run's latest engine job ended (the CLI reports it). */
   private outcomes = new Map<string, TrainOutcome>();
   /**
@@ -73,6 +62,8 @@ export class RunService {
    * a second start queues instead of racing the first for memory and the engine's attention.
    */
   private queue: Array<{ row: RunRow; resumeFrom: string | null }> = [];
+  /** Set while the studio closes: runs stopped then were interrupted, not stopped by their user. */
+  private closing = false;
 
   constructor(
     private readonly home: string,
@@ -120,50 +111,63 @@ export class RunService {
 
   async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
     const { config } = this.resolveConfig(req);
-    const { train } = await this.trainFiles(req);
+    const { train, files } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
-    const windowBytes = (config.patchLength - 2) * config.patchSize;
-    const cropped = train.filter((f) => f.size > windowBytes).length;
-    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files are longer than the window (${windowBytes} bytes) and will be cropped`);
+    const whole = maxFileBytes(config);
+    const cropped = train.filter((f) => f.size > whole).length;
+    if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files do not fit the ${windowDataBytes(config).toLocaleString('en')}-byte window whole (up to ${whole.toLocaleString('en')} bytes do, with their end) and will be cropped`);
     try {
       this.assertTrainingFits(config, req.batchSize, req.accumulation);
     } catch (err) {
       warnings.push(errorLine(err));
     }
-    // Time per epoch from the speed measured for this model config in this session, when there is one.
-    const bps = this.throughput.get(JSON.stringify(config)) ?? null;
-    const epochBytes = train.reduce((a, f) => a + Math.min(f.size, windowBytes) + 2 * config.patchSize, 0);
+    // Time from the pace an earlier run of this model measured on this machine (run-time.ts).
+    const effective = req.batchSize * req.accumulation;
+    // A classifier keeps only the patch-level decoder (as start() records it).
+    const shape = req.mode === 'classification' ? { ...config, byteNumLayers: 0 } : config;
+    const pace = await measuredPace(this.catalogue, { config: shape, mode: req.mode, batch: effective, backend: this.engine.status.backend });
+    const totalSteps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
+    // The data's defaults and a modelled wall time for the recipe's shape, from the one rule the form and `bgpt train` use.
+    const evalFiles = files.length - train.length;
+    const tinyShape = config.hiddenSize === TUNES_RECIPE.config.hiddenSize && config.patchNumLayers === TUNES_RECIPE.config.patchNumLayers && config.byteNumLayers === TUNES_RECIPE.config.byteNumLayers;
+    const d = req.mode === 'generative' ? trainDefaults(profileOf(files)) : null;
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
       memoryBytes: estimateTrainingMemoryBytes(config, req.batchSize),
-      secondsPerEpoch: bps ? epochBytes / bps : null,
+      secondsPerEpoch: runSeconds(stepsPerEpoch, pace?.secondsPerStep ?? null),
       stepsPerEpoch,
+      totalSteps,
+      secondsPerStep: pace?.secondsPerStep ?? null,
+      totalSeconds: runSeconds(totalSteps, pace?.secondsPerStep ?? null),
+      timeBasis: pace?.basis ?? null,
       backend: this.engine.status.backend,
       warnings,
+      runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps: totalSteps, evalEvery: req.evalEvery ?? defaultEvalEvery(totalSteps), evalFiles }) : null,
+      defaults: d && { preset: d.preset, patchLength: d.config.patchLength, batchSize: d.batchSize, steps: d.steps, evalEvery: d.evalEvery, seconds: d.seconds, why: d.why },
     };
   }
 
   /**
-   * Creates a run and starts training it. The CLI may put its checkpoints in a folder of its own
-   * (`--out`), continue from a checkpoint made elsewhere (`--resume`), or fine-tune from a
-   * checkpoint folder or `.pth` file (`--init`: its weights and config, a fresh optimizer).
+   * Creates a run and starts training it. A request fine-tunes from a run's checkpoint or a model by
+   * id (initFrom, resolved through the catalogue only). The CLI may also put its checkpoints in a
+   * folder of its own (`--out`), continue from a checkpoint made elsewhere (`--resume DIR`), or
+   * fine-tune from a folder, `.pth` file, model or run it names (`--init`: its weights and config, a
+   * fresh optimizer).
    */
-  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: string } = {}): Promise<RunSummary> {
-    if (extra.resumeFrom && /\.(pth|pt)$/i.test(extra.resumeFrom) && !(await fs.stat(extra.resumeFrom).catch(() => null))?.isDirectory()) {
+  async start(req: TrainRequestParsed, extra: { runDir?: string; resumeFrom?: string; initFrom?: CheckpointSpec } = {}): Promise<RunSummary> {
+    if (extra.resumeFrom && (await checkpointForm(extra.resumeFrom)) === 'torch') {
       // A reference .pth holds no studio optimizer moments, step or data order to continue from.
       throw new UserError(`--resume ${extra.resumeFrom}: a PyTorch checkpoint cannot be resumed exactly; fine-tune from it with --init`, 'BAD_CHECKPOINT');
     }
     // A classifier's last/ (it has labels.json) resumes as a classification run whatever the flags said.
-    if (extra.resumeFrom && (await fs.stat(path.join(extra.resumeFrom, 'labels.json')).catch(() => null))) req = { ...req, mode: 'classification' };
-    // Fine-tuning names its weights by path, or as a model or run of the studio (--init NAME, or a
-    // model id `mdl_…` in the request's initFrom.runId from the Models view).
-    const initSpec = extra.initFrom ?? (req.initFrom?.runId.startsWith('mdl_') ? req.initFrom.runId : undefined);
-    const initPath = initSpec === undefined ? null : await this.initPath(initSpec);
+    if (extra.resumeFrom && (await isClassifierFolder(extra.resumeFrom))) req = { ...req, mode: 'classification' };
+    const initSpec = extra.initFrom ?? req.initFrom;
+    const init = initSpec === undefined ? null : await resolveCheckpoint(this.catalogue, initSpec);
     let { config, preset } = extra.resumeFrom
-      ? { config: await checkpointConfig(extra.resumeFrom), preset: null as string | null }
-      : initPath ? { config: await initConfig(initPath), preset: null as string | null } : this.resolveConfig(req);
+      ? { config: await readFolderConfig(extra.resumeFrom, { classifier: true }), preset: null as string | null }
+      : init ? { config: await initConfig(init), preset: null as string | null } : this.resolveConfig(req);
     // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape (above).
     if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
@@ -172,12 +176,7 @@ export class RunService {
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
-    let initFrom: string | null = initPath;
-    if (req.initFrom && !initPath) {
-      initFrom = checkpointDir(this.home, req.initFrom.runId, req.initFrom.checkpoint);
-      const base = await this.catalogue.getRun(req.initFrom.runId);
-      if (!base) throw new UserError(`no run '${req.initFrom.runId}' to fine-tune from`, 'NOT_FOUND');
-    }
+    const initFrom = init?.path ?? null;
     const stored: StoredRunConfig = {
       model: config,
       hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
@@ -199,14 +198,6 @@ export class RunService {
     this.bus.emit('catalogueChanged', { what: 'runs' });
     await this.launch(row, extra.resumeFrom ? path.resolve(extra.resumeFrom) : null);
     return this.summary(row.id);
-  }
-
-  /** Where `--init X` points: an existing folder or file, else a model or run of this studio by id or name. */
-  private async initPath(spec: string): Promise<string> {
-    if (await fs.stat(spec).catch(() => null)) return path.resolve(spec);
-    const found = await resolveInCatalogue(spec, this.catalogue);
-    if (!found) throw new UserError(`--init '${spec}': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name`, 'NO_CHECKPOINT');
-    return found.path;
   }
 
   /** Starts the engine job of a run now, or queues it behind the run that is training. */
@@ -260,7 +251,9 @@ export class RunService {
     const engineKnown = this.engine.status.backend ? { backend: this.engine.status.backend, adapter: this.engineAdapter() } : {};
     await this.catalogue.updateRun(row.id, { status: 'running', error: null, ...engineKnown });
     await this.emitRun(row.id);
-    const entry: ActiveRun = { paused: false, pausing: false, configKey: JSON.stringify(stored.model), lastBytesPerSecond: null, done: Promise.resolve() };
+    // A resumed run counts its running time on from what its earlier legs recorded.
+    const offset = resumeFrom ? await this.catalogue.lastRunSeconds(row.id) : 0;
+    const entry: ActiveRun = { paused: false, pausing: false, lastBytesPerSecond: null, clock: new RunClock(Date.now(), offset), name: row.name, done: Promise.resolve() };
     this.active.set(row.id, entry);
     this.engine.setActivity(`training ${row.name}`, 'train');
     entry.done = this.engine
@@ -271,7 +264,9 @@ export class RunService {
         // The outcome names the adapter the run trained on; an outcome without one keeps what the start
         // recorded on webgpu (undefined leaves the column alone), and is null on any other backend.
         const adapter = out.adapter ?? (out.backend === 'webgpu' ? undefined : null);
-        await this.catalogue.updateRun(row.id, { status: out.status, stepsDone: out.steps, backend: out.backend, adapter });
+        // Stopped because the studio closed, the run was interrupted: it comes back with Resume (docs/walkthrough.md).
+        const status = this.closing && out.status === 'stopped' ? 'interrupted' : out.status;
+        await this.catalogue.updateRun(row.id, { status, stepsDone: out.steps, backend: out.backend, adapter });
       })
       .catch(async (err) => {
         await this.flushMetrics().catch(() => {});
@@ -291,9 +286,9 @@ export class RunService {
     if (event.name === 'step') {
       const e = event.payload;
       run.lastBytesPerSecond = e.bytesPerSecond;
-      this.throughput.set(run.configKey, e.bytesPerSecond);
-      this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond });
-      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond }] });
+      const seconds = run.clock.seconds(e.time);
+      this.queueMetric(jobId, { step: e.step, time: e.time, trainLoss: e.trainLoss, lr: e.lr, bytesPerSecond: e.bytesPerSecond, runSeconds: seconds });
+      this.bus.emit('metrics', { runId: jobId, points: [{ step: e.step, time: e.time, trainLoss: e.trainLoss, evalLoss: null, bitsPerByte: null, lr: e.lr, bytesPerSecond: e.bytesPerSecond, runSeconds: seconds }] });
     } else if (event.name === 'eval') {
       const e = event.payload;
       const time = Date.now();
@@ -305,8 +300,14 @@ export class RunService {
     } else if (event.name === 'checkpoint') {
       void this.recordCheckpoint(jobId, event.payload);
     } else if (event.name === 'held') {
-      // The engine finished its update and now waits: only now is the run really paused.
+      // The engine finished its update and now waits: only now is the run really paused (and its clock
+      // stops). A resume may already have been sent: then the engine goes on at once.
       run.pausing = false;
+      if (run.paused) {
+        run.clock.hold(Date.now());
+        // The status bar says what is true: a run is held, the engine computes nothing (docs/walkthrough.md).
+        this.engine.setActivity(`paused ${run.name}`, 'train', false);
+      }
       void this.emitRun(jobId);
     }
   }
@@ -394,6 +395,8 @@ export class RunService {
     const a = this.active.get(runId);
     if (a) {
       this.engine.control(runId, 'resume');
+      a.clock.resume(Date.now());
+      this.engine.setActivity(`training ${a.name}`, 'train');
       a.paused = false;
       a.pausing = false;
       await this.catalogue.updateRun(runId, { status: 'running' });
@@ -444,6 +447,12 @@ export class RunService {
     return null;
   }
 
+  /** The eval loss of the checkpoint an outcome names (its train_state.json: best/ holds the best evaluation, not the latest). */
+  async checkpointEvalLoss(outcome: TrainOutcome): Promise<number | null> {
+    const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
+    return info?.evalLoss ?? outcome.evalLoss;
+  }
+
   /** Waits for a run's engine job to end and returns how it ended (the CLI's `bgpt train`). */
   async wait(runId: string): Promise<TrainOutcome | null> {
     while (this.queuePosition(runId) !== null || this.active.has(runId)) {
@@ -461,8 +470,8 @@ export class RunService {
   async metrics(runIds: string[], maxPoints: number): Promise<Record<string, MetricPoint[]>> {
     await this.flushMetrics();
     const out: Record<string, MetricPoint[]> = {};
-    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond', 'validRate'] as const;
-    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond', validRate: 'validRate' } as const;
+    const names = ['trainLoss', 'evalLoss', 'evalBpb', 'lr', 'bytesPerSecond', 'validRate', 'runSeconds'] as const;
+    const key = { trainLoss: 'trainLoss', evalLoss: 'evalLoss', evalBpb: 'bitsPerByte', lr: 'lr', bytesPerSecond: 'bytesPerSecond', validRate: 'validRate', runSeconds: 'runSeconds' } as const;
     for (const runId of runIds) {
       const byStep = new Map<number, MetricPoint>();
       for (const m of names) {
@@ -500,22 +509,12 @@ export class RunService {
     }
   }
 
-  /** Classifies files with a classification run's checkpoint, in the engine process. */
-  async classify(runId: string, kind: 'best' | 'last', files: Array<{ name: string; bytes: Uint8Array }>): Promise<ClassifyResult> {
-    const row = await this.catalogue.getRun(runId);
-    if (!row) throw new UserError(`no run '${runId}'`, 'NOT_FOUND');
-    if (row.mode !== 'classification') throw new UserError(`run '${row.name}' is not a classification run`, 'BAD_REQUEST');
-    const stored = row.config as unknown as StoredRunConfig;
-    const dir = path.join(stored.runDir ?? runDir(this.home, row.id), kind);
-    if (!(await fs.stat(dir).catch(() => null))) throw new UserError(`run '${row.name}' has no ${kind} checkpoint yet`, 'NOT_FOUND');
-    const r = await this.engine.call('classify', { checkpoint: dir, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
-    return { labels: r.labels, files: r.files, backend: r.backend as BackendName };
-  }
-
   /** Stops every run (their last checkpoints are saved) before the studio closes. */
   async stopAll(): Promise<void> {
-    // Queued runs never started; they are left stopped (Resume starts them) rather than queued forever.
-    for (const q of this.queue.splice(0)) await this.catalogue.updateRun(q.row.id, { status: 'stopped' }).catch(() => {});
+    // Runs cut short by the close are interrupted, queued ones too (they never started): the next start
+    // offers them for resuming rather than leaving them queued forever.
+    this.closing = true;
+    for (const q of this.queue.splice(0)) await this.catalogue.updateRun(q.row.id, { status: 'interrupted' }).catch(() => {});
     for (const id of [...this.active.keys()]) this.engine.control(id, 'stop');
     await Promise.all([...this.active.values()].map((a) => a.done));
     await this.flushMetrics();

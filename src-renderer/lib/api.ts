@@ -1,5 +1,5 @@
 // The renderer's StudioApi client: the Electron preload bridge when present, else a WebSocket to
-// `bgpt serve` (token from the page URL). Both speak the one contract in src-main/shared/contract.ts.
+// `bgpt serve` (token from the page URL). Both speak the one contract in src-main/shared/contract/.
 import {
   EVENT_NAMES, METHOD_NAMES, subscriptionName,
   type EventName, type StudioApi, type StudioEvents, type WireEvent, type WireReply, type WireRequest,

@@ -21,7 +21,15 @@ export function metricsCsv(points: readonly MetricPoint[]): string {
 
 /** A file name from a run name: letters, digits, '-' and '_' only. */
 export function safeFileStem(name: string): string {
-  return name.normalize('NFKD').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'run';
+  return trimDashes(name.normalize('NFKD').replace(/[^\w-]+/g, '-')).slice(0, 80) || 'run';
+}
+
+/** Drops leading and trailing '-' by index: `/-+$/` retried from every dash of a long run (quadratic). */
+function trimDashes(s: string): string {
+  let a = 0, b = s.length;
+  while (a < b && s[a] === '-') a++;
+  while (b > a && s[b - 1] === '-') b--;
+  return s.slice(a, b);
 }
 
 /** What a file of this extension is, in a word a musician would put in a file name. */

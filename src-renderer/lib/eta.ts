@@ -1,20 +1,22 @@
-// Time left for a training run from its recent pace (docs/walkthrough.md): the last few steps, not the
-// whole run, so a pause, a slower eval phase or a warm-up at the start does not skew the estimate.
+// The run monitor's time left (docs/walkthrough.md, "Time"): the studio's one ETA computation
+// (shared/eta.ts) over a run's step points, in running time — pauses excluded — so a pause never
+// moves it. Points recorded before running time was kept fall back to their wall-clock times.
 import type { MetricPoint } from '../../src-main/shared/contract';
+import { secondsLeft, type PacePoint } from '../../src-main/shared/eta';
 
-/** Steps the pace is measured over: enough to average out step-to-step noise, recent enough to follow changes. */
-export const PACE_STEPS = 20;
+export { PACE_STEPS } from '../../src-main/shared/eta';
+
+/** The step points of a run as pace points: running seconds where recorded, else wall time. */
+export function pacePoints(points: readonly MetricPoint[]): PacePoint[] {
+  const steps = points.filter((p) => p.trainLoss !== null);
+  const running = steps.filter((p) => typeof p.runSeconds === 'number');
+  return running.length >= 2 ? running.map((p) => ({ step: p.step, seconds: p.runSeconds! })) : steps.map((p) => ({ step: p.step, seconds: p.time / 1000 }));
+}
 
 /**
- * Seconds left from the train points' times: (total - step) × seconds per step over the last
- * PACE_STEPS steps. Null with fewer than two steps, or once the run is finished.
+ * Seconds left for `totalSteps`; `sinceLastSeconds` is the running time spent on the step under way
+ * (0 while paused). Null with fewer than two steps, or once the run is finished.
  */
-export function recentEtaSeconds(points: readonly MetricPoint[], totalSteps: number): number | null {
-  const steps = points.filter((p) => p.trainLoss !== null);
-  if (steps.length < 2) return null;
-  const last = steps[steps.length - 1];
-  const first = steps[Math.max(0, steps.length - 1 - PACE_STEPS)];
-  if (last.step >= totalSteps || last.step <= first.step || last.time <= first.time) return null;
-  const secondsPerStep = (last.time - first.time) / 1000 / (last.step - first.step);
-  return (totalSteps - last.step) * secondsPerStep;
+export function recentEtaSeconds(points: readonly MetricPoint[], totalSteps: number, sinceLastSeconds = 0): number | null {
+  return secondsLeft(pacePoints(points), totalSteps, sinceLastSeconds);
 }

@@ -44,16 +44,6 @@ export function formatTime(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
-/**
- * Seconds left for a run, from its average pace since it started.
- * Null until there is a step to measure or when the run is finished.
- */
-export function etaSeconds(step: number, totalSteps: number, startedMs: number, nowMs: number): number | null {
-  if (step <= 0 || totalSteps <= step || nowMs <= startedMs) return null;
-  const secondsPerStep = (nowMs - startedMs) / 1000 / step;
-  return (totalSteps - step) * secondsPerStep;
-}
-
 /** The message of anything thrown, in one line, for inline errors and toasts. */
 export function errorText(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);

@@ -6,6 +6,7 @@ import type { Studio } from '../state/studio.svelte';
 import { CUSTOM } from '../state/train-form';
 import { metricsCsv, safeFileStem } from './csv';
 import { downloadBytes } from './download';
+import { abcOpening } from '../../src-main/formats/music-length';
 
 /** Statuses whose run has a checkpoint to start from and no engine job holding it. */
 export const SETTLED = ['done', 'stopped', 'interrupted', 'failed'] as const;
@@ -48,7 +49,7 @@ export function chooseGenerateRun(studio: Studio, run: RunSummary): void {
 export function fineTune(studio: Studio, run: RunSummary): void {
   const form = studio.training.form;
   if (run.datasetId) form.datasetId = run.datasetId;
-  form.initFrom = { runId: run.id, checkpoint: run.bestEvalLoss !== null ? 'best' : 'last' };
+  form.initFrom = { kind: 'run', runId: run.id, checkpoint: run.bestEvalLoss !== null ? 'best' : 'last' };
   form.mode = run.mode;
   if (run.conversion) form.conversion = run.conversion;
   if (run.preset && studio.presets.some((p) => p.name === run.preset)) form.preset = run.preset;
@@ -62,13 +63,13 @@ export function fineTune(studio: Studio, run: RunSummary): void {
 }
 
 /**
- * Sets Train up to fine-tune a generative model of the Models catalogue: its weights (the contract
- * takes a model id `mdl_…` as initFrom.runId: src-main/studio/runs.ts start()) and its shape, which
- * the new run must have for the weights to load. The dataset stays the one chosen.
+ * Sets Train up to fine-tune a generative model of the Models catalogue: its weights (initFrom names
+ * the model) and its shape, which the new run must have for the weights to load. The dataset stays
+ * the one chosen.
  */
 export function fineTuneModel(studio: Studio, model: ModelInfo): void {
   const form = studio.training.form;
-  form.initFrom = { runId: model.id, checkpoint: 'best' };
+  form.initFrom = { kind: 'model', modelId: model.id };
   form.mode = 'generative';
   form.preset = CUSTOM;
   const c = model.config;
@@ -101,4 +102,37 @@ export async function exportMetrics(studio: Studio, run: RunSummary): Promise<vo
     const saved = await studio.api.saveFile({ defaultName: name, bytes });
     if (saved) studio.toasts.show('success', `Saved ${saved}`);
   });
+}
+
+/** Bars a "continue" prompt keeps: enough for the model to take up the tune's key, metre and motif. */
+export const CONTINUE_BARS = 4;
+/** Variations start from less of the tune, several at once, each with its own seed. */
+export const VARIATION_BARS = 2;
+export const VARIATION_COUNT = 4;
+
+/**
+ * "Continue this tune" / "Variations of this tune" (issue 24 item 10): opens Generate with the tune's
+ * header and first bars as the prompt (the prompt machinery of docs/playback-and-prompts.md), the run
+ * to write with chosen if none is; variations ask for several samples with random seeds. Returns why
+ * it cannot when the file is not an ABC tune with bars.
+ */
+export function continueTune(studio: Studio, file: { name: string; bytes: Uint8Array }, mode: 'continue' | 'variations'): string | null {
+  const bars = mode === 'continue' ? CONTINUE_BARS : VARIATION_BARS;
+  const opening = abcOpening(file.bytes, bars);
+  if (!opening) return 'this file has no ABC tune header (K:) and bars to start from';
+  const g = studio.generation.form;
+  if (!g.runId) {
+    const run = runToGenerateFrom(studio);
+    if (run) chooseGenerateRun(studio, run);
+  }
+  g.ext = 'abc';
+  g.inputKind = 'prompt';
+  g.file = { name: file.name, bytes: new Uint8Array(file.bytes) };
+  g.promptUnit = 'bytes';
+  g.promptLength = opening.bytes;
+  g.sampling.count = mode === 'continue' ? 1 : VARIATION_COUNT;
+  if (mode === 'variations') g.sampling.seed = null;
+  studio.generation.promptNote = `${mode === 'continue' ? 'Continues' : 'Variations on'} ${file.name}: its header and first ${opening.bars} bar${opening.bars === 1 ? '' : 's'} (${opening.bytes} bytes) as the prompt.`;
+  studio.router.go('generate');
+  return null;
 }

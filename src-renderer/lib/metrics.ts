@@ -30,6 +30,8 @@ function combine(old: MetricPoint, p: MetricPoint): MetricPoint {
     lr: p.lr ?? old.lr,
     bytesPerSecond: p.bytesPerSecond ?? old.bytesPerSecond,
     validRate: p.validRate ?? old.validRate ?? null,
+    runSeconds: p.runSeconds ?? old.runSeconds,
+    evalAccuracy: p.evalAccuracy ?? old.evalAccuracy,
   };
 }
 

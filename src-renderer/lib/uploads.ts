@@ -27,5 +27,6 @@ export function mergeReports(a: ImportReport | null, b: ImportReport): ImportRep
   if (!a) return b;
   const byModality = { ...a.byModality };
   for (const [k, v] of Object.entries(b.byModality)) byModality[k as keyof typeof byModality] = (byModality[k as keyof typeof byModality] ?? 0) + (v ?? 0);
-  return { ...b, imported: a.imported + b.imported, duplicates: a.duplicates + b.duplicates, skipped: [...a.skipped, ...b.skipped], byModality };
+  const books = [...(a.books ?? []), ...(b.books ?? [])];
+  return { ...b, imported: a.imported + b.imported, duplicates: a.duplicates + b.duplicates, skipped: [...a.skipped, ...b.skipped], byModality, ...(books.length ? { books } : {}) };
 }

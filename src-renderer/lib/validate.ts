@@ -1,5 +1,5 @@
 // Form checks for numeric fields, in plain words next to the field. The limits mirror the request
-// schemas in src-main/shared/contract.ts, which the services check again (the UI is only a guide).
+// schemas in src-main/shared/contract/, which the services check again (the UI is only a guide).
 
 export interface NumberSpec {
   label: string;

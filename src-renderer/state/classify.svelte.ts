@@ -40,7 +40,7 @@ export class ClassifyState {
       for (let i = 0; i < files.length; i += MAX_FILES_PER_CALL) {
         const part = files.slice(i, i + MAX_FILES_PER_CALL);
         const payload = await Promise.all(part.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-        const r: ClassifyResult = await this.api.classify({ runId: this.runId, checkpoint: this.checkpoint, files: payload });
+        const r: ClassifyResult = await this.api.classify({ from: { kind: 'run', runId: this.runId, checkpoint: this.checkpoint }, files: payload });
         this.labels = r.labels;
         out.push(...r.files.map((f) => ({ name: f.path, label: f.label, top: topLabels(f.probabilities) })));
       }

@@ -1,7 +1,7 @@
 // Datasets view state: the selected dataset with its files, its context fit for a chosen preset, and
 // imports (browser upload or Electron's native dialog) with their report; PNG/JPEG files in a browser
 // import wait for the user's answer to "convert them to the paper's BMP shape?" (lib/image-import.ts).
-import type { ContextFit, DatasetDetail, DialogSelection, ImportReport } from '../../src-main/shared/contract';
+import type { ContextFit, DatasetDetail, DatasetDownloadInfo, DialogSelection, ImportReport } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { UPLOAD_BATCH_BYTES } from '../../src-main/shared/wire';
 import { mergeReports, uploadBatches } from '../lib/uploads';
@@ -20,6 +20,8 @@ export class DatasetsState {
   detailError = $state<string | null>(null);
 
   importName = $state(DEFAULT_IMPORT_NAME);
+  /** Keys each ABC tune is imported in (1 = as written; docs/music.md, "Your own tune books"). */
+  importKeys = $state(1);
   importing = $state(false);
   report = $state.raw<ImportReport | null>(null);
   importError = $state<string | null>(null);
@@ -28,8 +30,42 @@ export class DatasetsState {
   /** What the last import converted (PNG/JPEG → BMP) and which images could not be. */
   conversion = $state.raw<{ converted: number; failed: { path: string; reason: string }[] } | null>(null);
 
+  /** Tune collection downloads (docs/music.md, "Tune collections"), by source; finished ones stay until the next. */
+  collectionDownloads = $state.raw<Record<string, DatasetDownloadInfo>>({});
+  collectionError = $state<string | null>(null);
+
   constructor(studio: Studio) {
     this.#studio = studio;
+  }
+
+  /** Follows collection downloads; when one lands, its report shows as an import's does and the dataset opens. */
+  listen(): () => void {
+    const stop = this.#studio.api.onDatasetDownload((d) => {
+      this.collectionDownloads = { ...this.collectionDownloads, [d.source]: d };
+      if (d.state === 'done' && d.report) {
+        this.report = d.report;
+        this.conversion = null;
+        void this.#studio.refreshDatasets().then(() => this.select(d.report!.datasetId));
+      }
+    });
+    void this.#studio.api.listDatasetDownloads().then((list) => {
+      for (const d of list) this.collectionDownloads = { ...this.collectionDownloads, [d.source]: d };
+    }).catch(() => {});
+    return stop;
+  }
+
+  /** Starts downloading a collection (by name) or, in the desktop app, a URL, into a dataset. */
+  async downloadCollection(source: string): Promise<void> {
+    this.collectionError = null;
+    try {
+      await this.#studio.api.downloadDataset({ source, keys: this.importKeys });
+    } catch (err) {
+      this.collectionError = `Download failed: ${errorText(err)}`;
+    }
+  }
+
+  async cancelCollection(downloadId: string): Promise<void> {
+    await this.#studio.attempt('Cancelling the download', () => this.#studio.api.cancelDatasetDownload(downloadId));
   }
 
   /** Opens a dataset: its files first, then which of them fit the chosen preset's window. */
@@ -82,7 +118,7 @@ export class DatasetsState {
           conversion.failed.push(...c.failed);
         }
         try {
-          merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read }));
+          merged = mergeReports(merged, await this.#studio.api.importFiles({ name, files: read, keys: this.importKeys }));
         } catch (err) {
           // A batch of only skipped files cannot create the dataset; later batches still may.
           if ((err as { code?: string })?.code !== 'EMPTY_IMPORT' || batches.length === 1) throw err;
@@ -113,7 +149,7 @@ export class DatasetsState {
     }
     if (!chosen || chosen.names.length === 0) return;
     const selection = chosen.selection;
-    await this.#runImport((name) => this.#studio.api.importPaths({ name, selection }));
+    await this.#runImport((name) => this.#studio.api.importPaths({ name, selection, keys: this.importKeys }));
   }
 
   async #runImport(call: (name: string) => Promise<ImportReport>): Promise<void> {

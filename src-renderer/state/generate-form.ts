@@ -1,8 +1,10 @@
 // The generation form: sampling fields with their hints and limits (mirroring samplingSchema and
 // requests.generateRequest in the contract) and the request it becomes.
-import type { GenerateRequest } from '../../src-main/shared/contract';
+import type { CheckpointRef, GenerateRequest } from '../../src-main/shared/contract';
+import type { Precision } from '../../src-main/shared/config';
 import type { FieldSpec } from '../lib/validate';
 import { samplingDefaults } from '../../src-main/shared/recipe';
+import { SEED_LIMIT } from '../../src-main/shared/seeds';
 
 export type SamplingKey = 'topK' | 'topP' | 'temperature' | 'seed' | 'count' | 'maxBytes';
 
@@ -10,16 +12,19 @@ export const SAMPLING_FIELDS: Record<SamplingKey, FieldSpec> = {
   topK: { label: 'Top-k', min: 0, max: 257, integer: true, hint: 'Sample only from the k likeliest bytes; 0 = no limit.' },
   topP: { label: 'Top-p', min: 0, max: 1, exclusiveMin: true, step: 0.05, hint: 'Sample from the smallest set of bytes holding this much probability.' },
   temperature: { label: 'Temperature', min: 0, max: 10, exclusiveMin: true, step: 0.1, hint: 'Below 1: safer, more repetitive; above 1: more surprising.' },
-  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, integer: true, optional: true, hint: 'Same seed, same output; empty = random.' },
-  count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate.' },
-  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: 'Stop a file at this size; empty = up to the window.' },
+  seed: { label: 'Seed', min: SEED_LIMIT.min, max: SEED_LIMIT.max, integer: true, optional: true, hint: 'Same seed, same output; empty = random. Sample i uses seed + i.' },
+  count: { label: 'Samples', min: 1, max: 64, integer: true, hint: 'How many files to generate (made at once, sharing each weight read).' },
+  maxBytes: { label: 'Max bytes', min: 1, max: 1 << 24, integer: true, optional: true, hint: "Stop a file at this size; empty = up to the window (the run's window caps it)." },
 };
 
 export type InputKind = 'none' | 'prompt' | 'input';
 
 export interface GenerateForm {
+  /** The chosen run's or model's id (checkpointRef turns it into the request's reference). */
   runId: string;
   checkpoint: 'best' | 'last';
+  /** Format-aware sampling (the UTF-8 and ABC grammars where the format has one); off: the model's bytes as drawn. */
+  constrain: boolean;
   ext: string;
   /** What is sent besides the extension: nothing, prompt bytes, or a file to convert. */
   inputKind: InputKind;
@@ -29,7 +34,16 @@ export interface GenerateForm {
   /** How much of the prompt file to use, in `promptUnit`s; null = all of it (docs/walkthrough.md). */
   promptLength?: number | null;
   promptUnit?: 'bytes' | 'patches';
+  /** The weights' format on the inference kernels (docs/performance.md). */
+  precision: Precision;
 }
+
+/** The precisions the form offers, each with what it trades (docs/performance.md). */
+export const PRECISION_CHOICES: Array<{ value: Precision; label: string; hint: string }> = [
+  { value: 'f32', label: 'float32', hint: 'exact: the model as trained' },
+  { value: 'f16', label: 'float16', hint: 'half the memory, faster; losses within 0.1 %' },
+  { value: 'q8', label: '8-bit (Q8_0)', hint: 'a quarter of the memory, fastest; losses within 1 %' },
+];
 
 /** The prompt bytes a form sends: the file's first `promptLength` bytes or patches (patches of `patchSize`). */
 export function promptBytes(form: GenerateForm, patchSize = 16): Uint8Array<ArrayBuffer> | undefined {
@@ -43,10 +57,13 @@ export function defaultGenerateForm(): GenerateForm {
   return {
     runId: '',
     checkpoint: 'best',
+    constrain: true,
     ext: 'abc',
     inputKind: 'none',
     file: null,
-    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: 4096 },
+    // Max bytes empty: up to the window of the chosen run, whatever its size.
+    sampling: { ...samplingDefaults('abc'), seed: null, count: 1, maxBytes: null },
+    precision: 'f32',
   };
 }
 
@@ -61,23 +78,24 @@ export function followSamplingDefaults(form: GenerateForm, fromExt: string): voi
   Object.assign(s, samplingDefaults(form.ext.trim().replace(/^\./, '')));
 }
 
-/** The request a valid form stands for; `ext` is already normalized. */
-export function toGenerateRequest(form: GenerateForm, ext: string, patchSize = 16): GenerateRequest {
+/** The request a valid form stands for; `ext` is already normalized, `from` is the chosen checkpoint. */
+export function toGenerateRequest(form: GenerateForm, ext: string, from: CheckpointRef, patchSize = 16): GenerateRequest {
   const s = form.sampling;
   return {
-    runId: form.runId,
-    checkpoint: form.checkpoint,
+    from,
     ext,
     prompt: promptBytes(form, patchSize),
     promptName: form.inputKind === 'prompt' ? form.file?.name : undefined,
     input: form.inputKind === 'input' && form.file ? form.file : undefined,
     count: s.count ?? 1,
+    precision: form.precision,
     sampling: {
       topK: s.topK ?? 0,
       topP: s.topP ?? 1,
       temperature: s.temperature ?? 1,
       seed: s.seed ?? undefined,
       maxBytes: s.maxBytes ?? undefined,
+      constrain: form.constrain,
     },
   };
 }

@@ -3,7 +3,9 @@
 import type { SampleInfo, StudioEvents } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { allValid, checkAll, normalizeExt } from '../lib/validate';
+import { windowDataBytes } from '../../src-main/shared/config';
 import { defaultGenerateForm, SAMPLING_FIELDS, toGenerateRequest } from './generate-form';
+import { checkpointRef } from '../lib/refs';
 import type { Studio } from './studio.svelte';
 
 export interface JobProgress {
@@ -28,6 +30,8 @@ export class GenerateState {
   jobId = $state<string | null>(null);
   startError = $state<string | null>(null);
   starting = $state(false);
+  /** Said above the form when a hand-off set its prompt ("Continues coleraine.abc: its first 4 bars…"). */
+  promptNote = $state<string | null>(null);
 
   errors = $derived(checkAll(this.form.sampling, SAMPLING_FIELDS));
   ext = $derived(normalizeExt(this.form.ext));
@@ -36,6 +40,19 @@ export class GenerateState {
   valid = $derived(this.form.runId !== '' && allValid(this.errors) && this.extError === null && this.fileError === null);
   job = $derived(this.jobId ? (this.jobs[this.jobId] ?? emptyJob()) : null);
   running = $derived(this.job !== null && !this.job.done);
+  /** Samples of the earlier jobs of this session, newest first: a new batch does not clear them. */
+  earlier = $derived(Object.entries(this.jobs).filter(([id]) => id !== this.jobId).flatMap(([, j]) => j.samples).reverse());
+  /** The data bytes the chosen run's (or model's) window holds: nothing longer can be written. */
+  window = $derived.by(() => {
+    const id = this.form.runId;
+    const source = this.#studio.runs.find((r) => r.id === id) ?? this.#studio.models.models.find((m) => m.id === id);
+    return source ? windowDataBytes(source.config) : null;
+  });
+  /** Max bytes as sent: never past the window (the API refuses that), and said (issue 24 item 9: never capped silently). */
+  maxBytesSent = $derived(this.window !== null && this.form.sampling.maxBytes !== null && this.form.sampling.maxBytes > this.window ? this.window : this.form.sampling.maxBytes);
+  maxBytesNote = $derived(this.maxBytesSent !== this.form.sampling.maxBytes && this.window !== null
+    ? `Past this run's window: ${this.window.toLocaleString()} bytes will be asked for, the most one window holds (prompt included).`
+    : null);
 
   constructor(studio: Studio) {
     this.#studio = studio;
@@ -46,9 +63,13 @@ export class GenerateState {
     this.starting = true;
     this.startError = null;
     try {
-      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? this.#studio.models.models.find((m) => m.id === this.form.runId);
+      const models = this.#studio.models.models;
+      const source = this.#studio.runs.find((r) => r.id === this.form.runId) ?? models.find((m) => m.id === this.form.runId);
       const patchSize = source?.config.patchSize;
-      const { jobId } = await this.#studio.api.generate(toGenerateRequest(this.form, this.ext, patchSize));
+      const from = checkpointRef(this.form.runId, this.form.checkpoint, models);
+      const req = toGenerateRequest(this.form, this.ext, from, patchSize);
+      // Max bytes past the window is sent as the window (and the form said so: maxBytesNote).
+      const { jobId } = await this.#studio.api.generate({ ...req, sampling: { ...req.sampling, maxBytes: this.maxBytesSent ?? undefined } });
       this.jobs[jobId] ??= emptyJob();
       this.jobId = jobId;
     } catch (err) {

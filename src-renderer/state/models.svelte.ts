@@ -61,8 +61,8 @@ export class ModelsState {
   }
 
   /**
-   * Desktop: the native dialog chooses one .pth and the main process reads it by path, no upload; the
-   * renderer holds only the dialog's opaque handle (docs/security.md).
+   * Desktop: the native dialog chooses one .pth (and, for its curves, its logs-*.txt) and the main
+   * process reads it by path, no upload; the renderer holds only the dialog's opaque handle (docs/security.md).
    */
   async importNative(): Promise<void> {
     const api = this.#studio.api;
@@ -120,14 +120,18 @@ export class ModelsState {
     await this.refresh();
   }
 
-  async evaluate(datasetId: string): Promise<void> {
+  /** Why the last evaluation failed, shown beside its button (not a toast over every view). */
+  evaluateError = $state<string | null>(null);
+
+  async evaluate(datasetId: string, split: 'train' | 'eval' | 'all' = 'eval'): Promise<void> {
     if (!this.selected) return;
     this.evaluating = true;
     this.evaluation = null;
+    this.evaluateError = null;
     try {
-      this.evaluation = await this.#studio.api.evaluateModel({ modelId: this.selected.id, datasetId });
+      this.evaluation = await this.#studio.api.evaluateModel({ from: { kind: 'model', modelId: this.selected.id }, datasetId, split });
     } catch (err) {
-      this.#studio.toasts.show('error', `Evaluation failed: ${errorText(err)}`);
+      this.evaluateError = `Evaluation failed: ${errorText(err)}`;
     } finally {
       this.evaluating = false;
     }
@@ -138,7 +142,7 @@ export class ModelsState {
     const m = this.selected;
     if (!m) return;
     const run = await this.#studio.attempt('Starting the fine-tuning run', () =>
-      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { runId: m.id, checkpoint: 'best' }, lr: 1e-5 }));
+      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { kind: 'model', modelId: m.id }, lr: 1e-5 }));
     if (run) this.#studio.router.go('train');
   }
 

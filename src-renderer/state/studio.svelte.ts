@@ -2,6 +2,7 @@
 // presets) kept fresh from StudioApi events, and the per-view states that outlive a view switch.
 import type { DatasetSummary, EngineStatus, FileRef, PresetInfo, RunSummary, StudioApi, StudioInfo } from '../../src-main/shared/contract';
 import { downloadBytes } from '../lib/download';
+import { convertForExport, renamed, type ExportTarget } from '../lib/export';
 import { errorText } from '../lib/format';
 import { distinctLabels } from '../lib/labels';
 import { DatasetsState } from './datasets.svelte';
@@ -58,6 +59,7 @@ export class Studio {
       this.api.onGenerateProgress((e) => this.generation.progress(e)),
       this.api.onCatalogueChanged((e) => void this.#catalogueChanged(e.what)),
       this.models.listen(),
+      this.datasetsView.listen(),
     ];
     void this.#load();
     return () => stops.forEach((stop) => stop());
@@ -84,6 +86,7 @@ export class Studio {
       this.runs = runs;
       this.presets = presets;
       this.fatal = null;
+      await this.training.reattach();
     } catch (err) {
       this.fatal = `The studio could not be reached: ${errorText(err)}`;
     }
@@ -112,12 +115,23 @@ export class Studio {
     if (runs) this.runs = runs;
   }
 
-  /** Saves a dataset file or sample where the user chooses: Electron's save dialog, else a download. */
-  async exportFile(ref: FileRef, name: string): Promise<void> {
-    await this.attempt(`Exporting ${name}`, async () => {
+  /**
+   * Saves a dataset file or sample where the user chooses: Electron's save dialog, else a download;
+   * `as` converts it first (ABC → MIDI, MIDI → ABC: lib/export.ts) and says why when it cannot.
+   */
+  async exportFile(ref: FileRef, name: string, as?: ExportTarget): Promise<void> {
+    const target = as ? renamed(name, as) : name;
+    await this.attempt(`Exporting ${target}`, async () => {
       const file = await this.api.readFile(ref);
-      if (!this.info?.nativeDialogs) return downloadBytes(name, file.bytes);
-      const saved = await this.api.saveFile({ defaultName: name, bytes: file.bytes.slice() });
+      let bytes = file.bytes;
+      if (as) {
+        const converted = convertForExport(file.bytes, as, name.replace(/\.[^.]*$/, ''));
+        if (!converted.ok) return this.toasts.show('error', `Not exported as ${as === 'mid' ? 'MIDI' : 'ABC'}: ${converted.reason}.`);
+        bytes = converted.bytes;
+        this.toasts.show('info', `${target}: ${converted.note}.`);
+      }
+      if (!this.info?.nativeDialogs) return downloadBytes(target, bytes);
+      const saved = await this.api.saveFile({ defaultName: target, bytes: bytes.slice() });
       if (saved) this.toasts.show('success', `Saved ${saved}`);
     });
   }
@@ -134,6 +148,9 @@ export class Studio {
     const old = this.runs.find((r) => r.id === run.id);
     this.runs = old ? this.runs.map((r) => (r.id === run.id ? run : r)) : [run, ...this.runs];
     if (old && old.status !== run.status) this.#announceStatus(run);
+    if (old?.status === 'paused' && run.status === 'running') this.training.resumedAt.set(run.id, Date.now());
+    // Held: the engine's last step came before this update on the same connection; show it with "paused".
+    if (run.status === 'paused' && !run.pausing) this.training.flushPending();
   }
 
   #announceStatus(run: RunSummary): void {
@@ -142,7 +159,11 @@ export class Studio {
   }
 
   async #catalogueChanged(what: 'datasets' | 'runs' | 'samples' | 'models'): Promise<void> {
-    if (what === 'datasets') await this.refreshDatasets();
+    if (what === 'datasets') {
+      await this.refreshDatasets();
+      // Built-in datasets are registered behind the page on a fresh home: the notice goes once they are.
+      if (this.info?.preparing) this.info = (await this.attempt('Loading the studio info', () => this.api.getInfo())) ?? this.info;
+    }
     if (what === 'runs') await this.refreshRuns();
     if (what === 'samples') await this.library.refresh();
   }

@@ -1,5 +1,6 @@
 // Short notices for things that happen away from the control that caused them (a run finished, the
-// engine crashed). Errors stay until dismissed; other notices fade on their own.
+// engine crashed). Every notice can be dismissed and closes by itself — errors after longer — and an
+// error goes when the user moves to another view: it belongs to what they were doing there.
 
 export type ToastKind = 'info' | 'success' | 'error';
 
@@ -9,8 +10,10 @@ export interface Toast {
   text: string;
 }
 
-/** Long enough to read two lines; errors are never timed out. */
+/** Long enough to read two lines. */
 const TOAST_MS = 6000;
+/** Errors: long enough to read and act on, never minutes over every view (issue 24 item 4). */
+const ERROR_TOAST_MS = 20_000;
 /** Older notices beyond this are dropped so the stack never covers the page. */
 const MAX_TOASTS = 4;
 
@@ -21,7 +24,12 @@ export class Toasts {
   show(kind: ToastKind, text: string): void {
     const toast = { id: this.#next++, kind, text };
     this.items = [...this.items, toast].slice(-MAX_TOASTS);
-    if (kind !== 'error') setTimeout(() => this.dismiss(toast.id), TOAST_MS);
+    setTimeout(() => this.dismiss(toast.id), kind === 'error' ? ERROR_TOAST_MS : TOAST_MS);
+  }
+
+  /** Another view was opened: its errors no longer apply (notices of other kinds fade on their own). */
+  viewChanged(): void {
+    if (this.items.some((t) => t.kind === 'error')) this.items = this.items.filter((t) => t.kind !== 'error');
   }
 
   dismiss(id: number): void {

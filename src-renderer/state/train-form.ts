@@ -1,7 +1,7 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
-import type { DatasetSummary, ModelConfigInput, TrainRequest } from '../../src-main/shared/contract';
-import { TUNES_RECIPE } from '../../src-main/shared/recipe';
+import type { CheckpointRef, DatasetSummary, ModelConfigInput, RunSummary, TrainRequest } from '../../src-main/shared/contract';
+import { TUNES_RECIPE, trainDefaults, type DataProfile, type TrainDefaults } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
 
@@ -36,7 +36,7 @@ export interface TrainForm {
   model: Record<ModelKey, number | null>;
   hyper: Record<HyperKey, number | null>;
   /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
-  initFrom?: { runId: string; checkpoint: 'best' | 'last' } | null;
+  initFrom?: CheckpointRef | null;
   /** The dataset whose defaults the form last took (applyDatasetDefaults), so a choice is not redone. */
   defaultsFor?: string;
 }
@@ -80,31 +80,110 @@ export function isTunesDataset(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'b
   return !!d && d.kind === 'generative' && d.fileCount > 0 && (d.byModality.abc ?? 0) === d.fileCount;
 }
 
-const RECIPE_HYPER = { steps: TUNES_RECIPE.steps, lr: TUNES_RECIPE.lr, batchSize: TUNES_RECIPE.batchSize };
-
-function atRecipe(form: TrainForm): boolean {
-  return form.preset === 'tunes' && form.hyper.steps === RECIPE_HYPER.steps && form.hyper.lr === RECIPE_HYPER.lr && form.hyper.batchSize === RECIPE_HYPER.batchSize;
-}
+/** Learning rate of a fine-tune: the reference fine-tunes the paper model at 1e-5 (docs/models.md). */
+export const FINE_TUNE_LR = 1e-5;
 
 /**
- * Issue 13 item 3, "the Train form untouched runs it": choosing an all-ABC generative dataset sets the
- * tunes preset and the recipe's steps, learning rate and batch (as `bgpt train` does); choosing another
- * dataset puts back the plain defaults if the recipe was still untouched. Once per dataset choice, so
+ * The model to recommend fine-tuning from for this data (issue 23 item 8): for a generative dataset of
+ * ABC tunes, a conversion model of the catalogue (the published `conversion` weights learned ABC from
+ * IrishMAN's tunes, paper §4.1); null otherwise.
+ */
+export function recommendedBase<M extends { kind: string; missing: boolean; name: string }>(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'byModality'> | undefined, models: readonly M[]): M | null {
+  if (!isTunesDataset(d)) return null;
+  return models.find((m) => m.kind === 'conversion' && !m.missing) ?? null;
+}
+
+type DefaultsSource = Pick<DatasetSummary, 'id' | 'kind' | 'fileCount' | 'byModality'> & { profile?: DataProfile | null };
+
+/**
+ * The defaults that fit a generative dataset (shared/recipe.ts trainDefaults, the same `bgpt train` and the
+ * estimate use), or null for other data. A dataset recorded before profiles were kept falls back to the
+ * recipe for all-ABC data.
+ */
+export function datasetDefaults(d: DefaultsSource | undefined): TrainDefaults | null {
+  if (!d || d.kind !== 'generative' || d.fileCount === 0) return null;
+  if (d.profile) return trainDefaults(d.profile);
+  // Sizes unknown: the measured recipe as it stands (no cap by passes over the data).
+  return isTunesDataset(d) ? trainDefaults({ trainFiles: Number.POSITIVE_INFINITY, evalFiles: 0, p90Bytes: 0, maxBytes: 0, onlyAbc: true }) : null;
+}
+
+/** What the form holds for a set of defaults: the preset (custom when the window differs from tiny's), model and schedule. */
+function formValues(d: TrainDefaults): Pick<TrainForm, 'preset'> & { model: TrainForm['model']; hyper: Pick<TrainForm['hyper'], 'steps' | 'lr' | 'batchSize' | 'evalEvery'> } {
+  const plain = defaultTrainForm();
+  const custom = d.preset === 'tiny' && d.config.patchLength !== plain.model.patchLength;
+  return {
+    preset: custom ? CUSTOM : d.preset,
+    model: { ...plain.model, ...(custom ? { patchLength: d.config.patchLength } : {}) },
+    hyper: { steps: d.steps, lr: d.lr, batchSize: d.batchSize, evalEvery: d.evalEvery },
+  };
+}
+
+/** Does the form still hold exactly these values (the user has not edited them)? */
+function holds(form: TrainForm, v: ReturnType<typeof formValues>): boolean {
+  return form.preset === v.preset && form.hyper.steps === v.hyper.steps && form.hyper.lr === v.hyper.lr && form.hyper.batchSize === v.hyper.batchSize
+    && form.hyper.evalEvery === v.hyper.evalEvery && (form.preset !== CUSTOM || form.model.patchLength === v.model.patchLength);
+}
+
+/** The values the form took for the dataset it last applied defaults for (to tell an edit from a default). */
+const applied = new WeakMap<TrainForm, ReturnType<typeof formValues>>();
+
+/**
+ * Issue 13 item 3 and issue 23 item 7, "the Train form untouched runs it": choosing a generative dataset
+ * sets the defaults that fit its data (the tunes recipe for ABC tunes; else the tiny shape with a window,
+ * batch, steps and evaluations from its files), as `bgpt train` does; choosing another dataset puts that
+ * one's defaults (or the plain ones) in place if the form was still untouched. Once per dataset choice, so
  * the user's later edits stand; a fine-tune keeps its model's shape.
  */
-export function applyDatasetDefaults(form: TrainForm, dataset: Pick<DatasetSummary, 'id' | 'kind' | 'fileCount' | 'byModality'> | undefined): void {
+export function applyDatasetDefaults(form: TrainForm, dataset: DefaultsSource | undefined): void {
   if (!dataset || form.defaultsFor === dataset.id) return;
   const before = form.defaultsFor;
   form.defaultsFor = dataset.id;
   if (form.initFrom) return;
-  if (isTunesDataset(dataset) && form.mode === 'generative') {
-    form.preset = 'tunes';
-    Object.assign(form.hyper, RECIPE_HYPER);
-  } else if (before !== undefined && atRecipe(form)) {
+  const previous = applied.get(form);
+  const untouched = before === undefined || (previous !== undefined && holds(form, previous));
+  if (!untouched) return;
+  const d = form.mode === 'generative' ? datasetDefaults(dataset) : null;
+  const values = d ? formValues(d) : null;
+  if (values) {
+    form.preset = values.preset;
+    form.model = values.model;
+    Object.assign(form.hyper, values.hyper);
+    applied.set(form, values);
+  } else if (previous) {
     const plain = defaultTrainForm();
     form.preset = plain.preset;
-    form.hyper.steps = plain.hyper.steps;
-    form.hyper.lr = plain.hyper.lr;
-    form.hyper.batchSize = plain.hyper.batchSize;
+    form.model = plain.model;
+    Object.assign(form.hyper, { steps: plain.hyper.steps, lr: plain.hyper.lr, batchSize: plain.hyper.batchSize, evalEvery: plain.hyper.evalEvery });
+    applied.delete(form);
   }
+}
+
+/**
+ * The run a (re)opened studio shows by itself (docs/walkthrough.md): the one training, else a paused
+ * one, else the next queued, else the newest one a closed or crashed studio interrupted.
+ */
+export function runToReattach(runs: readonly RunSummary[]): RunSummary | null {
+  const newest = (list: RunSummary[]) => list.sort((a, b) => b.created.localeCompare(a.created))[0] ?? null;
+  return runs.find((r) => r.status === 'running')
+    ?? newest(runs.filter((r) => r.status === 'paused'))
+    ?? [...runs].filter((r) => r.status === 'queued').sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity))[0]
+    ?? newest(runs.filter((r) => r.status === 'interrupted'));
+}
+
+/** The form as the run was started: its dataset, model, mode and training settings (the name left automatic). */
+export function formFromRun(run: RunSummary): TrainForm {
+  const c = run.config;
+  const h = run.hyper;
+  const form = defaultTrainForm();
+  return {
+    ...form,
+    datasetId: run.datasetId ?? '',
+    preset: run.preset ?? CUSTOM,
+    mode: run.mode,
+    conversion: run.conversion ?? form.conversion,
+    model: { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers },
+    hyper: { steps: h.steps, batchSize: h.batchSize, lr: h.lr, seed: h.seed, evalEvery: h.evalEvery },
+    // The run's own settings stand: the dataset's defaults are not applied over them.
+    defaultsFor: run.datasetId ?? undefined,
+  };
 }

@@ -1,16 +1,18 @@
 // Train view state: the form and its estimate, the run being watched, the runs overlaid for
 // comparison and their metric series ($state.raw: series are replaced, never mutated in place).
-import type { MetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
+import type { MetricPoint, ModelMetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { mergePoints } from '../lib/metrics';
 import { allValid, checkAll } from '../lib/validate';
 import type { Studio } from './studio.svelte';
-import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, HYPER_FIELDS, MODEL_FIELDS, toTrainRequest } from './train-form';
+import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, formFromRun, HYPER_FIELDS, MODEL_FIELDS, runToReattach, toTrainRequest } from './train-form';
 
 /** Most runs drawn at once: the contract's getMetrics limit, and about what a legend can show. */
 const MAX_COMPARED = 16;
 /** Curves redraw at most this often (ms): smooth to the eye, cheap for long series. */
 const FLUSH_MS = 200;
+/** While steps come in and the form's time is still unmeasured, it is asked again this often (ms). */
+const ESTIMATE_RETRY_MS = 5000;
 
 export class TrainingState {
   readonly #studio: Studio;
@@ -32,7 +34,17 @@ export class TrainingState {
   /** Evaluations are few and each is exact: they are drawn as measured unless asked otherwise. */
   smoothEval = $state(false);
   logScale = $state(false);
-  xAxis = $state<'step' | 'minutes'>('step');
+  xAxis = $state<'step' | 'minutes' | 'epoch'>('step');
+  /** Imported models drawn beside the runs (their reference logs' curves are per epoch). */
+  comparedModels = $state<string[]>([]);
+  modelMetrics = $state.raw<Record<string, ModelMetricPoint[]>>({});
+  /**
+   * When each run last went on after a pause, as seen here: the ETA counts the step under way down
+   * from then, not across the pause (RunMonitor). Read on every tick, so a plain map is enough.
+   */
+  readonly resumedAt = new Map<string, number>();
+  #reattached = false;
+  #estimatedAt = 0;
 
   modelErrors = $derived(checkAll(this.form.model, MODEL_FIELDS));
   hyperErrors = $derived(checkAll(this.form.hyper, HYPER_FIELDS));
@@ -62,6 +74,7 @@ export class TrainingState {
       this.estimate = null;
       return;
     }
+    this.#estimatedAt = Date.now();
     try {
       this.estimate = await this.#studio.api.estimateTraining(toTrainRequest(this.form));
       this.estimateError = null;
@@ -93,6 +106,24 @@ export class TrainingState {
     }
   }
 
+  /**
+   * After the studio (re)loaded its runs: the first time, the run training (or paused, queued, or cut
+   * short by a closed studio) comes back by itself, with the settings it was started with in the form
+   * and its curves; later (a reconnect), the curves drawn reload the steps missed meanwhile.
+   */
+  async reattach(): Promise<void> {
+    if (this.#reattached) {
+      await Promise.all(this.compared.map((id) => this.compare(id, true)));
+      return;
+    }
+    this.#reattached = true;
+    if (this.activeRunId) return;
+    const run = runToReattach(this.#studio.runs);
+    if (!run) return;
+    this.form = formFromRun(run);
+    await this.watch(run.id);
+  }
+
   /** Shows a run's progress and draws its curves (loading its history). */
   async watch(runId: string): Promise<void> {
     this.activeRunId = runId;
@@ -110,6 +141,22 @@ export class TrainingState {
   }
 
   /**
+   * Puts an imported model's curves (from the reference trainer's log) on the charts, or takes them off.
+   * They are per epoch, so the charts switch to epochs, where runs and models line up.
+   */
+  async compareModel(modelId: string, on: boolean): Promise<void> {
+    if (!on) {
+      this.comparedModels = this.comparedModels.filter((id) => id !== modelId);
+      return;
+    }
+    const points = this.modelMetrics[modelId] ?? (await this.#studio.attempt('Loading the model\'s curves', () => this.#studio.api.getModelMetrics(modelId)));
+    if (!points) return;
+    this.modelMetrics = { ...this.modelMetrics, [modelId]: points };
+    if (!this.comparedModels.includes(modelId)) this.comparedModels = [...this.comparedModels, modelId];
+    this.xAxis = 'epoch';
+  }
+
+  /**
    * Live metric batches (and history) for any run being drawn; others are ignored. Batches are
    * gathered and drawn together every FLUSH_MS: a fast run reports many steps a second, and each
    * redraw copies and re-aligns whole series.
@@ -120,12 +167,21 @@ export class TrainingState {
     this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
 
+  /** Draws the batches waiting now: a run that has just held shows the step it held at, not one behind. */
+  flushPending(): void {
+    if (this.#flushTimer === null) return;
+    clearTimeout(this.#flushTimer);
+    this.#flush();
+  }
+
   #flush(): void {
     this.#flushTimer = null;
     const next = { ...this.metrics };
     for (const [runId, points] of this.#pending) next[runId] = mergePoints(next[runId] ?? [], points);
     this.#pending.clear();
     this.metrics = next;
+    // "Time per epoch" fills in once the run has measured a few steps (the estimate reads them).
+    if (this.estimate && this.estimate.secondsPerStep == null && Date.now() - this.#estimatedAt > ESTIMATE_RETRY_MS) void this.refreshEstimate();
   }
 
   async control(action: 'pauseRun' | 'resumeRun' | 'stopRun', run: RunSummary): Promise<void> {

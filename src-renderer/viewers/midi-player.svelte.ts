@@ -40,6 +40,11 @@ export class MidiPlayer {
     private readonly trackCount = notes.reduce((m, n) => Math.max(m, n.track + 1), 0),
   ) {}
 
+  /** Sounding now (the keyboard's Space toggles on it). */
+  get playing(): boolean {
+    return this.state === 'started';
+  }
+
   async play(): Promise<void> {
     if (this.state === 'started' || this.state === 'loading') return;
     this.state = 'loading';

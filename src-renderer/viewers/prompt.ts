@@ -21,7 +21,8 @@ export function defaultScorer(
 ): string {
   if (!sample) return '';
   if (sample.runId && runIds.includes(sample.runId)) return sample.runId;
-  const cp = sample.params.checkpoint;
+  // The model that made it (params.modelId; rows from before it was recorded kept the id in params.checkpoint).
+  const cp = sample.params.modelId ?? sample.params.checkpoint;
   if (typeof cp === 'string' && (runIds.includes(cp) || modelIds.includes(cp))) return cp;
   return '';
 }

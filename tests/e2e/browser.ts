@@ -3,13 +3,13 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { CHROMIUM_CANDIDATES } from '../helpers/system';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 export const ARTIFACTS = path.resolve('tests/artifacts');
 
 export function chromiumPath(): string {
-  const found = CANDIDATES.find((p): p is string => !!p && existsSync(p));
+  const found = CHROMIUM_CANDIDATES.find((p): p is string => !!p && existsSync(p));
   if (!found) throw new Error('Chromium not found: install it (apt-get install -y chromium) or set CHROMIUM_PATH');
   return found;
 }

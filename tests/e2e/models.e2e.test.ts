@@ -32,7 +32,8 @@ describe('Models view', () => {
   beforeAll(async () => {
     // Slow enough (16 KiB every 60 ms) that the progress bar is on screen for a few seconds.
     hub = await startModelServer({ 'weights-text.pth': PTH }, { chunkDelayMs: 60 });
-    served = await startServe({ env: { BGPT_HF_ENDPOINT: hub.base } });
+    // The published files are pinned by size and sha256 (docs/security.md); this loopback test hub pins its own.
+    served = await startServe({ env: { BGPT_HF_ENDPOINT: hub.base, BGPT_TEST_PUBLISHED: JSON.stringify({ text: { size: PTH.length, sha256: SHA } }) } });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: VIEWPORT });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -135,6 +136,20 @@ describe('Models view', () => {
     expect(await chart.textContent()).toMatch(/train loss[\s\S]*eval loss/);
     expect(await chart.textContent()).toContain('epoch');
     await studio.shot('models-curves');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('puts an imported model on the comparison charts, against epochs (issue 24 item 9)', async () => {
+    await studio.go('train');
+    // Only the model imported with its log has curves to offer.
+    const offered = page.locator('[data-testid^=compare-model-]');
+    await offered.first().waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await offered.count()).toBe(1);
+    await offered.first().check();
+    await expect.poll(() => studio.byTestId('x-axis').inputValue()).toBe('epoch');
+    await expect.poll(() => studio.chartPoints('trainLoss')).toBe(2);
+    expect(await studio.byTestId('chart-trainLoss').textContent()).toMatch(/weights-curves · train[\s\S]*weights-curves · eval/);
+    await studio.shot('models-compared');
     expect(pageErrors).toEqual([]);
   });
 });

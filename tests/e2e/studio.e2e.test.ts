@@ -206,4 +206,19 @@ describe('studio UI', () => {
     await studio.shot('studio-library');
     expect(pageErrors).toEqual([]);
   });
+
+  it('generates with 8-bit weights when asked, and records the precision with the sample', async ({ skip }) => {
+    if (!trained) skip('no trained run');
+    await studio.go('generate');
+    await expect.poll(() => page.locator('#gen-precision-hint').textContent()).toMatch(/exact/);
+    const name = await studio.generate(runId, 'abc', 64, 'q8');
+    expect(name).toMatch(/\.abc$/);
+    expect(await page.locator('#gen-precision-hint').textContent()).toMatch(/within 1 %/);
+    // The library still filters by the tag and rating the test before set.
+    await studio.go('library');
+    await page.locator('#s-tag').fill('');
+    await page.locator('#s-rating').selectOption('0');
+    await studio.findSample(name);
+    await expect.poll(() => page.getByTestId('provenance').textContent()).toMatch(/Weights\s*8-bit \(Q8_0\)/);
+  });
 });

@@ -1,7 +1,7 @@
-// A real local HTTP server (node:http on 127.0.0.1) that publishes a checkpoint file the way Hugging
-// Face does: /<repo>/resolve/main/<file> redirects to a "CDN" path carrying X-Linked-Etag (the LFS
+// A real local HTTP server (node:http on 127.0.0.1) that publishes a file (a checkpoint, a dataset) the
+// way Hugging Face does: /<repo>/resolve/main/<file> redirects to a "CDN" path carrying X-Linked-Etag (the LFS
 // sha256) and X-Linked-Size; the CDN honours Range/If-Range with a strong ETag. Knobs let tests cut
-// the connection mid-body, ignore Range, corrupt the body or redirect somewhere hostile.
+// the connection mid-body, ignore Range, corrupt the body, publish no hash or redirect somewhere hostile.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,8 @@ export interface ServerKnobs {
   redirectTo?: string;
   /** Wait this long between body chunks (lets a test cancel mid-body). */
   chunkDelayMs?: number;
+  /** Publish no sha256 or size at all (a mirror that sends none: the issue's impostor). */
+  noHashHeaders?: boolean;
 }
 
 export interface ModelServer {
@@ -34,12 +36,14 @@ export async function startModelServer(files: Record<string, Uint8Array>, knobs:
   const ranges: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const resolve = /^\/sander-wood\/bgpt\/resolve\/main\/([^/]+)$/.exec(url.pathname);
+    // Models (/<owner>/<repo>/resolve/main/<file>) and datasets (/datasets/<owner>/<repo>/…), as Hugging Face lays them out.
+    const resolve = /^\/(?:datasets\/)?[^/]+\/[^/]+\/resolve\/main\/([^/]+)$/.exec(url.pathname);
     if (resolve) {
       const body = files[resolve[1]];
       if (!body) { res.writeHead(404).end('Entry not found'); return; }
       const sha = knobs.publishSha ?? createHash('sha256').update(body).digest('hex');
-      res.writeHead(302, { location: knobs.redirectTo ?? `/cdn/${resolve[1]}?signed=1`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: '"hub-etag"' });
+      const published = knobs.noHashHeaders ? {} : { 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length) };
+      res.writeHead(302, { location: knobs.redirectTo ?? `/cdn/${resolve[1]}?signed=1`, ...published, etag: '"hub-etag"' });
       res.end();
       return;
     }

@@ -1,18 +1,12 @@
 // `bgpt cpu generate` and `bgpt cpu evaluate` (docs/cli.md, docs/cpu.md): write a seeded CPU-state dataset;
-// score a checkpoint's continuations of each trace's program and first state.
+// score a checkpoint's continuations of each trace's program and first state (the studio's scoring service).
 import path from 'node:path';
 import { HOME_OPTION, type CommandSpec } from '../framework';
-import { resolveHome } from '../../catalogue/paths';
-import { resolveCheckpoint } from '../../studio/resolve-checkpoint';
 import { UserError } from '../../shared/errors';
 import { generateCpuFiles, readCpuFolder } from '../../datasets/cpu';
 import { writeTreeAtomic } from '../../datasets/tree';
-import { CPU_EXTENSION, PAPER_MAX_LENGTH, PAPER_MIN_LENGTH, evaluateTraces, type Continue, type Evaluation } from '../../formats/cpu';
-import { generate, loadInferenceModel } from '../../engine/infer/index';
-
-/** Greedy decoding: accuracy asks for the model's most likely state, not a sample. */
-const EVAL_TOP_K = 1;
-const EVAL_SEED = 0;
+import { PAPER_MAX_LENGTH, PAPER_MIN_LENGTH, type Evaluation } from '../../formats/cpu';
+import { checkpointFlag, withScoring } from '../studio';
 
 export const cpuGenerate: CommandSpec = {
   name: 'cpu generate',
@@ -37,16 +31,6 @@ export const cpuGenerate: CommandSpec = {
   },
 };
 
-/** The checkpoint's greedy continuation of a prompt, as the evaluator asks for it. */
-async function checkpointContinuation(dir: string, signal: AbortSignal): Promise<Continue> {
-  const model = await loadInferenceModel(dir);
-  return async (prompt, maxBytes) => {
-    const r = await generate(model, { ext: CPU_EXTENSION, prompt, maxBytes, topK: EVAL_TOP_K, seed: EVAL_SEED, signal });
-    if (r.stoppedBy === 'cancelled') throw new UserError('cancelled', 'CANCELLED');
-    return r.bytes.subarray(prompt.length);
-  };
-}
-
 export const cpuEvaluate: CommandSpec = {
   name: 'cpu evaluate',
   summary: "score a checkpoint on CPU-state files: state and byte accuracy of its continuation of each program's trace",
@@ -62,14 +46,8 @@ export const cpuEvaluate: CommandSpec = {
     const limit = ctx.opts.limit as number | undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UserError(`--limit must be a positive integer, got ${limit}`, 'BAD_ARGS');
     const files = await readCpuFolder(ctx.opts.data as string, limit);
-    const checkpoint = (await resolveCheckpoint(ctx.opts.checkpoint as string, resolveHome(ctx.opts.home as string | undefined))).path;
-    const continueFn = await checkpointContinuation(checkpoint, ctx.signal);
-    let done = 0;
-    return evaluateTraces(files, async (prompt, maxBytes) => {
-      const out = await continueFn(prompt, maxBytes);
-      ctx.progress(`${++done}/${files.length} programs`);
-      return out;
-    });
+    const from = await checkpointFlag(ctx);
+    return withScoring(ctx, from, (scoring) => scoring.evaluateCpu(from, files, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`${done}/${total} programs`) }));
   },
   format: (r) => {
     const e = r as Evaluation;

@@ -1,8 +1,9 @@
 // Registry of `bgpt` commands, in the order `bgpt --help` lists them.
 import type { CommandSpec } from '../framework';
-import { datasetsImport, datasetsList } from './datasets';
+import { datasetsDownload, datasetsImport, datasetsList } from './datasets';
 import { serve } from './serve';
 import { generateCommand } from './generate';
+import { reportCommand } from './report';
 import { convertCommand } from './convert';
 import { catalogueRecover } from './catalogue';
 import { cpuCommands } from './cpu';
@@ -15,9 +16,11 @@ import { classifyCommand } from './classify';
 
 export const commands: CommandSpec[] = [
   datasetsImport,
+  datasetsDownload,
   datasetsList,
   serve,
   generateCommand,
+  reportCommand,
   convertCommand,
   catalogueRecover,
   ...cpuCommands,

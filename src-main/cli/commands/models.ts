@@ -2,13 +2,12 @@
 // studio home. A download shows a progress bar on a terminal's stderr (plain lines otherwise), resumes
 // what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
-import { Catalogue } from '../../catalogue/catalogue';
-import { resolveHome } from '../../catalogue/paths';
 import type { ModelKind } from '../../catalogue/models';
 import type { ModelInfo } from '../../shared/contract';
 import { UserError } from '../../shared/errors';
 import { humanBytes, type DownloadProgress } from '../../studio/download';
-import { HF_ENDPOINT_ENV, ModelService, PUBLISHED_MODELS } from '../../studio/models';
+import { HF_ENDPOINT_ENV, PUBLISHED_MODELS, type ModelService } from '../../studio/models';
+import { withStudio } from '../studio';
 
 const NAME_OPTION: OptionSpec = { name: 'name', type: 'string', description: 'model name (default: the file name without .pth)' };
 const KIND_OPTION: OptionSpec = {
@@ -33,13 +32,7 @@ function cliModel(m: ModelInfo & { path: string }) {
 }
 
 async function withModels<T>(ctx: CommandContext, fn: (models: ModelService, located: (m: ModelInfo) => Promise<ModelInfo & { path: string }>) => Promise<T>): Promise<T> {
-  const catalogue = await Catalogue.open(resolveHome(ctx.opts.home as string | undefined));
-  try {
-    const service = new ModelService(catalogue.home, catalogue);
-    return await fn(service, async (m: ModelInfo) => ({ ...m, path: await service.pathOf(m.id) }));
-  } finally {
-    await catalogue.close();
-  }
+  return withStudio(ctx, (studio) => fn(studio.models, async (m: ModelInfo) => ({ ...m, path: await studio.models.pathOf(m.id) })));
 }
 
 function formatEta(s: number | null): string {
@@ -80,7 +73,7 @@ function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): v
 
 export const modelsImport: CommandSpec = {
   name: 'models import',
-  summary: 'import a PyTorch checkpoint (.pth/.pt) as a model of the studio; a logs-*.txt beside it brings its curves',
+  summary: "import a PyTorch checkpoint (.pth/.pt) as a model of the studio; the reference trainer's logs-*.txt in the same folder is read too and brings its curves",
   usage: 'bgpt models import FILE.pth [--name NAME] [--kind KIND] [--home DIR]',
   options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
   minPositionals: 1,
@@ -89,7 +82,10 @@ export const modelsImport: CommandSpec = {
     const kind = kindFlag(ctx.opts.kind);
     return withModels(ctx, async (models, located) => {
       ctx.progress(`checking ${ctx.positionals[0]}`);
-      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind });
+      // The CLI reads the log beside the file (the user's own command names that folder; --help says so).
+      const { findReferenceLog } = await import('../../studio/model-file'); // lazily: it pulls in the engine's tensor code
+      const log = await findReferenceLog(ctx.positionals[0]);
+      const m = await models.importPath(ctx.positionals[0], { name: ctx.opts.name as string | undefined, kind, log });
       return { model: cliModel(await located(m)) };
     });
   },
@@ -117,9 +113,12 @@ export const modelsList: CommandSpec = {
 
 export const modelsDownload: CommandSpec = {
   name: 'models download',
-  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}) or a .pth URL; resumes an interrupted download`,
-  usage: 'bgpt models download NAME|URL [--name NAME] [--kind KIND] [--home DIR]',
-  options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
+  summary: `download a published bGPT model (${PUBLISHED_MODELS.join(', ')}; checked against the size and sha256 the studio ships) or a .pth https URL; resumes an interrupted download`,
+  usage: 'bgpt models download NAME|URL [--sha256 HEX] [--name NAME] [--kind KIND] [--home DIR]',
+  options: [
+    { name: 'sha256', type: 'string', description: "the sha256 the file must have (needed for a URL whose server publishes none)" },
+    NAME_OPTION, KIND_OPTION, HOME_OPTION,
+  ],
   minPositionals: 1,
   maxPositionals: 1,
   async run(ctx) {
@@ -129,7 +128,7 @@ export const modelsDownload: CommandSpec = {
       ctx.progress(`downloading ${ctx.positionals[0]}${process.env[HF_ENDPOINT_ENV] ? ` from ${process.env[HF_ENDPOINT_ENV]}` : ''}`);
       try {
         const m = await models.download(ctx.positionals[0], {
-          name: ctx.opts.name as string | undefined, kind, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
+          name: ctx.opts.name as string | undefined, kind, sha256: ctx.opts.sha256 as string | undefined, signal: ctx.signal, onProgress: (p) => bar.update(p), onNote: (l) => ctx.progress(l),
         });
         bar.end();
         return { model: cliModel(await located(m)) };

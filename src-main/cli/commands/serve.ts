@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../../node/app-root';
 import { HOME_OPTION, type CommandSpec } from '../framework';
-import { EngineHost } from '../../engine-host/host';
+import { ProcessEngineHost } from '../../engine-host/host';
 import { spawnNodeEngine } from '../../engine-host/node-process';
 import { createDispatcher } from '../../studio/dispatch';
 import { resolveHome } from '../../catalogue/paths';
@@ -42,8 +42,8 @@ export const serve: CommandSpec = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer 0..65535, got ${port}`);
     await ensureRenderer(progress);
     const home = resolveHome(opts.home as string | undefined);
-    const engine = new EngineHost(() => spawnNodeEngine());
-    const studio = await openStudio({ home, engine, transport: 'http' });
+    const engine = new ProcessEngineHost(() => spawnNodeEngine());
+    const studio = await openStudio({ home, engine, transport: 'http', builtIns: 'background' });
     const dispatch = createDispatcher(studio.handlers, (method, err) => progress(`internal error in ${method}: ${(err as Error)?.stack ?? err}`));
     let server;
     try {

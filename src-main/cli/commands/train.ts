@@ -6,13 +6,11 @@ import path from 'node:path';
 import { HOME_OPTION, type CommandContext, type CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { defaultNumHeads, presetConfig, validateConfig, PRESETS, type BGPTConfig, type PresetName } from '../../shared/config';
-import { requests, type RunSummary, type StudioEvents } from '../../shared/contract';
-import { resolveHome } from '../../catalogue/paths';
-import { EngineHost } from '../../engine-host/host';
-import { spawnNodeEngine } from '../../engine-host/node-process';
-import { openStudio, type Studio } from '../../studio/studio';
-import { readCheckpointInfo } from '../../engine-host/jobs';
-import type { Progress } from '../progress';
+import { requests, type RunSummary, type StudioEvents, type TrainEstimate } from '../../shared/contract';
+import type { Studio } from '../../studio/studio';
+import { formatDuration, type Progress } from '../progress';
+import { profileOf, trainDefaults, type TrainDefaults } from '../../shared/recipe';
+import { checkpointFlag, withStudio } from '../studio';
 
 /** What "loss" means in every number this command and `bgpt eval` print (docs/model.md). */
 export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted byte (every byte after the start patch, padding and end patch included, as the reference reports); bits/byte = loss / ln 2';
@@ -48,13 +46,14 @@ async function datasetId(studio: Studio, data: string, conversion: boolean, ctx:
 }
 
 /**
- * The preset when none is named: the measured ABC recipe (shared/recipe.ts) for a generative dataset
- * whose files are all ABC, so `bgpt train --data <ABC tunes>` gives playable tunes; else tiny.
+ * The defaults that fit the data (shared/recipe.ts trainDefaults) when the flags leave the model and the
+ * schedule open: a generative run, no preset or model flags, no fine-tune or resume. The measured ABC recipe
+ * (preset tunes) for tunes that fit its window; else the tiny shape with a window, batch, steps and
+ * evaluations chosen from the files' sizes and count for the 10-minute budget on 2 cores.
  */
-async function defaultPreset(studio: Studio, datasetId: string, conversion: boolean, custom: boolean, resuming: boolean): Promise<string> {
-  if (conversion || custom || resuming) return 'tiny';
-  const files = await studio.catalogue.listDatasetFiles(datasetId);
-  return files.length > 0 && files.every((f) => f.ext.toLowerCase() === 'abc') ? 'tunes' : 'tiny';
+async function dataDefaults(studio: Studio, datasetId: string, generative: boolean, custom: boolean, resuming: boolean): Promise<TrainDefaults | null> {
+  if (!generative || custom || resuming) return null;
+  return trainDefaults(profileOf(await studio.catalogue.listDatasetFiles(datasetId)));
 }
 
 /** Training progress as a bar (terminal) or throttled lines (log); evaluations always get a line. */
@@ -84,20 +83,20 @@ export const trainCommand: CommandSpec = {
   usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--mode classify] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split); not needed with --resume' },
-    { name: 'preset', type: 'string', description: 'model preset: tiny, tunes, small, paper, bench (default: tunes for a dataset of ABC files, the measured recipe; else tiny)' },
+    { name: 'preset', type: 'string', description: "model preset: tiny, tunes, small, paper, bench (default: the data's, docs/music.md: tunes for ABC tunes that fit its window, the measured recipe; else tiny with a window that fits the files)" },
     { name: 'patch-size', type: 'number', description: 'bytes per patch (overrides the preset)' },
     { name: 'patch-length', type: 'number', description: 'patches per window (overrides the preset)' },
     { name: 'hidden-size', type: 'number', description: 'model width (overrides the preset)' },
     { name: 'patch-layers', type: 'number', description: 'patch-level decoder layers (overrides the preset)' },
     { name: 'byte-layers', type: 'number', description: 'byte-level decoder layers (overrides the preset)' },
     { name: 'heads', type: 'number', description: 'attention heads (default hidden/64, at least 1)' },
-    { name: 'steps', type: 'number', description: "optimizer updates (default: the preset's, tunes 1500; else 100 unless --epochs)" },
+    { name: 'steps', type: 'number', description: "optimizer updates (default: the data's, up to the 10-minute budget on 2 cores; with --preset, the preset's, tunes 1500, else 100; or --epochs)" },
     { name: 'epochs', type: 'number', description: 'passes over the training files instead of --steps' },
-    { name: 'batch', type: 'number', description: 'windows per micro-batch', default: 8 },
+    { name: 'batch', type: 'number', description: "windows per micro-batch (default: the data's, 8 × 64 patches per update; with --preset, 8)" },
     { name: 'accumulation', type: 'number', description: 'micro-batches per update', default: 1 },
     { name: 'lr', type: 'number', description: "peak learning rate (cosine schedule, 10 % warm-up; default: the preset's, e.g. tiny 1e-3)" },
     { name: 'seed', type: 'number', description: 'seed of weights, data order and crops', default: 0 },
-    { name: 'eval-every', type: 'number', description: 'updates between evaluations and checkpoints (default: a tenth of the run)' },
+    { name: 'eval-every', type: 'number', description: "updates between evaluations and checkpoints (default: the data's, about five a run; with --preset, a tenth of the run)" },
     { name: 'patience', type: 'number', description: 'stop after this many evaluations without improvement' },
     { name: 'conversion', type: 'string', description: "conversion mode: 'a->b' or 'a&b' (pairs of same-named files)" },
     { name: 'mode', type: 'string', description: "'classify': train a classifier (labels: file name up to the first '_' plus the extension, or one folder per label); default generative" },
@@ -118,8 +117,8 @@ export const trainCommand: CommandSpec = {
     if (classify && o.conversion) throw new UserError('--mode classify and --conversion do not go together', 'BAD_ARGS');
     presetConfig((o.preset as string | undefined) ?? 'tiny'); // an unknown preset fails before anything is imported
     const custom = MODEL_FLAGS.some((f) => o[f] !== undefined);
-    const studio = await openStudio({ home: resolveHome(o.home as string | undefined), engine: new EngineHost(() => spawnNodeEngine()), transport: 'cli', builtIns: false });
-    try {
+    // Training keeps the engine process: Ctrl-C and a crash stop the engine, never this process's bookkeeping.
+    return withStudio(ctx, async (studio) => {
       const resumeId = o.resume === undefined ? null : await resumeTarget(studio, o.resume as string, o.data !== undefined);
       const run: RunSummary = resumeId ? await studio.runs.resume(resumeId) : await startNew(studio, ctx, custom, classify);
       ctx.progress(`run ${run.id} (${run.name})${resumeId ? `, resumed at step ${run.step}` : ''}`);
@@ -133,9 +132,11 @@ export const trainCommand: CommandSpec = {
       ctx.signal.removeEventListener('abort', stop);
       const final = await studio.runs.summary(run.id);
       if (!outcome) throw new UserError(final.error ?? 'training failed', 'TRAIN_FAILED');
+      if (outcome.status === 'stopped') {
+        ctx.progress(`stopped at step ${outcome.steps} of ${run.totalSteps}, last/ saved; continue with: bgpt train --resume ${run.id}${o.home ? ` --home ${o.home}` : ''}`);
+      }
       // The eval loss of the checkpoint named (best/ holds the best evaluation, not the latest one).
-      const info = outcome.checkpoint ? await readCheckpointInfo(outcome.checkpoint) : null;
-      const evalLoss = info?.evalLoss ?? outcome.evalLoss;
+      const evalLoss = await studio.runs.checkpointEvalLoss(outcome);
       return {
         checkpoint: outcome.checkpoint,
         steps: outcome.steps,
@@ -151,9 +152,7 @@ export const trainCommand: CommandSpec = {
         status: outcome.status,
         ...(run.mode === 'classification' ? { evalAccuracy: outcome.evalAccuracy ?? null } : {}),
       };
-    } finally {
-      await studio.close();
-    }
+    }, 'process');
   },
   format(result) {
     const r = result as { checkpoint: string; steps: number; trainLoss: number | null; evalLoss: number | null; bytesPerSecond: number };
@@ -166,30 +165,42 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, cl
   const o = ctx.opts;
   const conversion = o.conversion as string | undefined;
   const data = await datasetId(studio, o.data as string, !!conversion, ctx);
-  const preset = (o.preset as string | undefined) ?? await defaultPreset(studio, data, !!conversion || classify, custom, o.resume !== undefined || o.init !== undefined);
-  const config = modelConfig(o, preset);
+  const defaults = o.preset === undefined ? await dataDefaults(studio, data, !conversion && !classify, custom, o.resume !== undefined || o.init !== undefined) : null;
+  const preset = (o.preset as string | undefined) ?? defaults?.preset ?? 'tiny';
+  const config = defaults && !custom ? defaults.config : modelConfig(o, preset);
   const recipe = PRESETS[preset as PresetName];
-  if (preset === 'tunes' && o.preset === undefined) ctx.progress('ABC tunes: training with the measured recipe (preset tunes; docs/quality.md)');
+  if (defaults) ctx.progress(`defaults for this data (docs/music.md): ${defaults.preset === 'tunes' ? 'the measured ABC recipe (preset tunes), ' : ''}${defaults.why}; about ${Math.round(defaults.seconds / 60)} minutes on 2 quiet cores`);
   const parsed = requests.trainRequest.safeParse({
     datasetId: data,
     preset: custom ? undefined : preset,
     config,
     mode: classify ? 'classification' : conversion ? 'conversion' : 'generative',
     conversion,
-    steps: o.steps ?? (o.epochs === undefined ? recipe?.steps ?? 100 : undefined),
+    steps: o.steps ?? (o.epochs === undefined ? defaults?.steps ?? recipe?.steps ?? 100 : undefined),
     epochs: o.epochs,
-    batchSize: o.batch,
+    batchSize: o.batch ?? defaults?.batchSize ?? 8,
     accumulation: o.accumulation,
-    lr: o.lr,
+    lr: o.lr ?? defaults?.lr,
     seed: o.seed,
-    evalEvery: o.evalEvery,
+    evalEvery: o.evalEvery ?? (o.steps === undefined && o.epochs === undefined ? defaults?.evalEvery : undefined),
     earlyStoppingPatience: o.patience,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
   }
-  // Crops are worth knowing before the first step, not after (docs/walkthrough.md).
-  if (!o.resume) for (const w of (await studio.runs.estimate(parsed.data)).warnings) ctx.progress(`warning: ${w}`);
-  return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom: o.init as string | undefined });
+  // Crops and the time it will take are worth knowing before the first step, not after (docs/walkthrough.md).
+  if (!o.resume) {
+    const estimate = await studio.runs.estimate(parsed.data);
+    for (const w of estimate.warnings) ctx.progress(`warning: ${w}`);
+    ctx.progress(timeLine(estimate));
+  }
+  const initFrom = o.init === undefined ? undefined : await checkpointFlag(ctx, 'init');
+  return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom });
+}
+
+/** The first line's time promise: the same estimate as the Train form's (shared/eta.ts), or honestly none. */
+export function timeLine(e: TrainEstimate): string {
+  if (e.totalSeconds === null || e.totalSeconds === undefined) return `time: not measured on this machine yet; the bar shows the time left after the first steps`;
+  return `time: about ${formatDuration(e.totalSeconds)} for ${e.totalSteps} steps (${e.timeBasis ?? 'estimate'})`;
 }

@@ -4,8 +4,8 @@
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { CROP_MODES, cropSequence, cropStart, fileSequence } from '../../shared/patches';
-import type { InputFile } from '../files';
-import { deriveSeed, permutation, Rng } from '../rng';
+import type { InputFile } from '../io/files';
+import { deriveSeed, permutation, Rng } from '../model/rng';
 
 /** A file with the label it is trained or scored against. */
 export interface LabelledFile extends InputFile {

@@ -3,12 +3,12 @@
 // any checkpoint (generative or classifier; folder or `.pth`), as train-cls.py's PRETRAINED_PATH.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { configFromJson, type BGPTConfig } from '../../shared/config';
+import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { parseSafetensors, type Tensor } from '../safetensors';
-import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
-import { PATCH_PREFIX } from '../weights';
-import { isTorchCheckpointPath, readTorchCheckpoint } from '../torch/index';
+import { MODEL_FILE, readFolderConfig, requireCheckpoint } from '../../checkpoint';
+import { parseSafetensors, type Tensor } from '../io/safetensors';
+import { PATCH_PREFIX } from '../model/weights';
+import { readTorchCheckpoint } from '../torch/index';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, ClassifierModel, checkClassifierTensors, checkLabels, isClassifierDir, LABELS_FILE, loadClassifier } from './model';
 
 /** Weights to start a classifier from: the patch-level tensors, and the labels when the source is a classifier. */
@@ -26,17 +26,8 @@ async function readTorch(file: string): Promise<InitWeights> {
 
 /** Patch-level tensors (and head, labels) of a checkpoint folder or .pth; byte-level tensors are dropped. */
 export async function readInitWeights(source: string): Promise<InitWeights> {
-  if (isTorchCheckpointPath(source)) return keepPatchLevel(await readTorch(source));
-  const stat = await fs.stat(source).catch(() => null);
-  if (!stat?.isDirectory()) throw new UserError(`--init ${source}: no such checkpoint folder or .pth file`, 'BAD_CHECKPOINT');
-  const configFile = path.join(source, CONFIG_FILE);
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(configFile, 'utf8'));
-  } catch {
-    throw new UserError(`${configFile}: missing or not valid JSON (is ${source} a checkpoint folder?)`, 'BAD_CHECKPOINT');
-  }
-  const config = configFromJson(json, configFile, { classifier: true });
+  if ((await requireCheckpoint(source)) === 'torch') return keepPatchLevel(await readTorch(source));
+  const config = await readFolderConfig(source, { classifier: true });
   const modelFile = path.join(source, MODEL_FILE);
   const bytes = await fs.readFile(modelFile).catch(() => {
     throw new UserError(`${modelFile}: cannot read the checkpoint weights`, 'BAD_CHECKPOINT');
@@ -60,7 +51,7 @@ function keepPatchLevel(w: InitWeights): InitWeights {
 
 /** A classifier to score with: a studio classifier folder or a reference classification .pth. */
 export async function loadAnyClassifier(checkpoint: string): Promise<ClassifierModel> {
-  if (!isTorchCheckpointPath(checkpoint)) return loadClassifier(checkpoint);
+  if ((await requireCheckpoint(checkpoint)) === 'folder') return loadClassifier(checkpoint);
   const w = await readTorch(checkpoint);
   if (!w.labels) throw new UserError(`${checkpoint}: a generative checkpoint (no labels): classify needs a classifier, e.g. one trained with \`bgpt train --mode classify --init ${checkpoint}\``, 'BAD_CHECKPOINT');
   const kept = keepPatchLevel(w);

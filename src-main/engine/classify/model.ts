@@ -10,19 +10,17 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { SPECIAL } from '../../shared/patches';
 import { writeDirAtomic } from '../../node/atomic';
-import { patchLevel, patchWeights, type Dropout, type PatchWeights } from '../model';
-import { deriveSeed, Rng } from '../rng';
-import { parseSafetensors, serializeSafetensors, type Tensor } from '../safetensors';
-import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../weights';
-import { CONFIG_FILE, MODEL_FILE } from '../checkpoint';
-import { registerGradients } from '../gradients';
-
-registerGradients();
+import { patchLevel, patchWeights, type Pass, type PatchWeights } from '../model/model';
+import { deriveSeed, Rng } from '../model/rng';
+import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
+import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
+import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
+import { LABELS_FILE, isClassifierFolder, readFolderConfig } from '../../checkpoint';
 
 export const CLASSIFIER_WEIGHT = 'classifier.weight';
 export const CLASSIFIER_BIAS = 'classifier.bias';
 /** The label list, index order: `labels.json` in the checkpoint folder. */
-export const LABELS_FILE = 'labels.json';
+export { LABELS_FILE } from '../../checkpoint';
 /** The reference initialises the head with normal(0, 0.02) (torch.nn.init.normal_ in bGPTForClassification). */
 const HEAD_INIT_STD = 0.02;
 /** Random stream of the head's initial weights (the patch level uses the seed itself, as BGPTModel.random). */
@@ -152,31 +150,12 @@ function poolMatrix(b: ClassBatch): tf.Tensor2D {
 }
 
 /** Label logits [B, L] of a batch. Call inside tf.tidy. */
-export function classifierLogits(m: ClassifierModel, b: ClassBatch, dropout?: Dropout): tf.Tensor2D {
+export function classifierLogits(f: Pass, m: ClassifierModel, b: ClassBatch): tf.Tensor2D {
   const c = m.config;
   const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  const features = patchLevel(m.patch, c, input, b.size, b.patches, dropout); // [B*P, D]
+  const features = patchLevel(f, m.patch, c, input, b.size, b.patches); // [B*P, D]
   const pooled = tf.matMul(poolMatrix(b), features); // [B, D]
   return tf.add(tf.matMul(pooled, m.headW, false, true), m.headB) as tf.Tensor2D; // [B, L]
-}
-
-/** Cross-entropy (nats) of each row's label: logits [B, L], labels int32 [B] → [B]; backward softmax − one-hot. */
-export function labelCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
-  const numLabels = logits.shape[1];
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const z = args[0] as tf.Tensor2D;
-    const target = tf.oneHot(labels, numLabels); // [B, L]
-    save([z, target]);
-    return {
-      value: tf.sub(tf.logSumExp(z, 1), tf.sum(tf.mul(z, target), 1)), // [B]
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [zs, oh] = saved;
-        return [tf.mul(tf.sub(tf.softmax(zs), oh), tf.reshape(dy as tf.Tensor, [-1, 1]))];
-      },
-    };
-  });
-  return f(logits) as tf.Tensor1D;
 }
 
 async function readText(file: string, what: string): Promise<string> {
@@ -197,9 +176,7 @@ function parseJson(text: string, file: string): unknown {
 }
 
 /** Whether a checkpoint folder holds a classifier (it has labels.json). */
-export async function isClassifierDir(dir: string): Promise<boolean> {
-  return (await fs.stat(path.join(dir, LABELS_FILE)).catch(() => null))?.isFile() ?? false;
-}
+export const isClassifierDir: (dir: string) => Promise<boolean> = isClassifierFolder;
 
 /** Loads a classifier checkpoint folder (config.json + model.safetensors + labels.json). */
 export async function loadClassifier(dir: string): Promise<ClassifierModel> {
@@ -208,8 +185,7 @@ export async function loadClassifier(dir: string): Promise<ClassifierModel> {
   const labelsFile = path.join(dir, LABELS_FILE);
   if (!(await isClassifierDir(dir))) throw new UserError(`checkpoint ${dir}: no ${LABELS_FILE}, so not a classifier (train one with \`bgpt train --mode classify\`)`, 'BAD_CHECKPOINT');
   const labels = checkLabels(parseJson(await readText(labelsFile, 'the label list'), labelsFile), labelsFile);
-  const configFile = path.join(dir, CONFIG_FILE);
-  const config = configFromJson(parseJson(await readText(configFile, 'the checkpoint config'), configFile), configFile, { classifier: true });
+  const config = await readFolderConfig(dir, { classifier: true });
   const modelFile = path.join(dir, MODEL_FILE);
   const bytes = await fs.readFile(modelFile).catch(() => {
     throw new UserError(`${modelFile}: cannot read the checkpoint weights`, 'BAD_CHECKPOINT');

@@ -1,10 +1,11 @@
 // Scoring with a classifier: label probabilities of files (`bgpt classify`), and the evaluation a
 // training run records (mean cross-entropy, accuracy, per-class accuracy, confusion matrix).
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../backend';
-import type { InputFile } from '../files';
+import { initBackend, type BackendName } from '../backend/backend';
+import type { InputFile } from '../io/files';
 import { fileSequence } from '../../shared/patches';
 import { headWindow, type Example } from './data';
+import { ops } from '../backend/ops';
 import { classifierLogits, loadClassifier, makeClassBatch, type ClassifierModel } from './model';
 import { loadAnyClassifier } from './load';
 
@@ -17,7 +18,7 @@ export async function windowProbabilities(model: ClassifierModel, windows: Int32
   const l = model.labels.length;
   for (let i = 0; i < windows.length; i += batchSize) {
     const part = windows.slice(i, i + batchSize);
-    const probs = tf.tidy(() => tf.softmax(classifierLogits(model, makeClassBatch(part, model.config.patchSize))));
+    const probs = tf.tidy(() => tf.softmax(classifierLogits({ ops: ops() }, model, makeClassBatch(part, model.config.patchSize))));
     const data = (await probs.data()) as Float32Array;
     probs.dispose();
     for (let b = 0; b < part.length; b++) out.push(data.slice(b * l, (b + 1) * l));

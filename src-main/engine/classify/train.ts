@@ -1,5 +1,5 @@
 // The classifier's training loop (the reference `train-cls.py`, with the studio's training habits of
-// engine/train.ts): AdamW, cosine schedule with warm-up, gradient accumulation, evaluation with
+// engine/train/train.ts): AdamW, cosine schedule with warm-up, gradient accumulation, evaluation with
 // accuracy, per-class accuracy and a confusion matrix, best checkpoint by eval loss, `last/` with
 // its resume state, early stopping, pause / stop / exact resume. Initialised from the patch-level
 // decoder of a generative run or model (recommended by the reference) or from scratch.
@@ -9,19 +9,21 @@ import path from 'node:path';
 import { configFromJson, configToJson, validateConfig, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { writeFileAtomic } from '../../node/atomic';
-import { AdamW } from '../adamw';
-import { initBackend, type BackendName } from '../backend';
-import { TrainControl } from '../control';
-import { Dropout } from '../model';
-import { deriveSeed } from '../rng';
-import { getLr, type Schedule } from '../schedule';
-import { parseSafetensors, serializeSafetensors } from '../safetensors';
-import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type HyperOptions, type RunProgress } from '../train';
+import { AdamW } from '../train/adamw';
+import { initBackend, type BackendName } from '../backend/backend';
+import { TrainControl } from '../train/control';
+import { Dropout } from '../model/dropout';
+import { ops } from '../backend/ops';
+import { deriveSeed } from '../model/rng';
+import { getLr, type Schedule } from '../train/schedule';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
+import { freshProgress, OPTIMIZER_FILE, restoreOptimizer, STATE_FILE, type HyperOptions, type RunProgress } from '../train/train';
 import { buildExamples, LabelledSampler, type Example, type LabelledFile } from './data';
 import { labelList } from './labels';
 import { readInitWeights } from './load';
-import { ClassifierModel, classifierLogits, labelCrossEntropy, loadClassifier, makeClassBatch, saveClassifier } from './model';
+import { ClassifierModel, classifierLogits, loadClassifier, makeClassBatch, saveClassifier } from './model';
 import { evaluateClassifier, type ClassEval } from './predict';
+import { CLASSIFICATION_FILE as EVALS_FILE } from '../../checkpoint';
 
 const STATE_VERSION = 1;
 /** Marks the resume state as a classifier's, so a generative `last/` is never resumed here. */
@@ -31,7 +33,7 @@ export const DEFAULT_CLASSIFY_LR = 1e-4;
 /** Random stream of the dropout masks. */
 const DROPOUT_STREAM = 23;
 /** Every evaluation of a run, rewritten at each one: the run monitor's per-class accuracy and confusion matrices. */
-export const EVALS_FILE = 'classification.json';
+export { CLASSIFICATION_FILE as EVALS_FILE } from '../../checkpoint';
 
 export interface ClassStepMetrics { step: number; trainLoss: number; trainAccuracy: number; lr: number; bytesPerSecond: number; time: number }
 export interface ClassEvalMetrics extends ClassEval { step: number }
@@ -43,7 +45,7 @@ export interface ClassificationHistory {
   evals: ClassEvalMetrics[];
 }
 
-/** The shared training settings (steps/epochs, batch, accumulation, lr, dropout, seed, evalEvery, patience: engine/train.ts). */
+/** The shared training settings (steps/epochs, batch, accumulation, lr, dropout, seed, evalEvery, patience: engine/train/train.ts). */
 export interface ClassifyTrainOptions extends HyperOptions {
   /** Model for a run from scratch (ignored with `init` or `resume`); byteNumLayers is ignored. */
   config?: BGPTConfig;
@@ -83,7 +85,7 @@ interface State extends RunProgress {
   labels: string[];
 }
 
-/** A fresh run's state: the progress fields every trainer shares (engine/train.ts), plus labels and accuracy. */
+/** A fresh run's state: the progress fields every trainer shares (engine/train/train.ts), plus labels and accuracy. */
 function freshState(opts: ClassifyTrainOptions, config: BGPTConfig, labels: string[], trainCount: number): State {
   return {
     version: STATE_VERSION, kind: STATE_KIND, ...freshProgress(opts, trainCount, DEFAULT_CLASSIFY_LR),
@@ -144,7 +146,7 @@ async function startFresh(opts: ClassifyTrainOptions, labels: string[]): Promise
     model = ClassifierModel.random(config, labels, seed);
   }
   try {
-    return { model, opt: new AdamW(model.vars), state: freshState(opts, model.config, labels, opts.files.length) };
+    return { model, opt: new AdamW(model.vars, ops()), state: freshState(opts, model.config, labels, opts.files.length) };
   } catch (err) {
     model.dispose();
     throw err;
@@ -167,9 +169,9 @@ async function trainStep(run: Run, lr: number): Promise<{ loss: number; accuracy
     const dropout = state.dropout > 0 ? new Dropout(state.dropout, deriveSeed(state.seed, DROPOUT_STREAM, state.step, j)) : undefined;
     let logitsOut: tf.Tensor | null = null;
     const r = tf.variableGrads(() => {
-      const logits = classifierLogits(model, batch, dropout); // [B, L]
+      const logits = classifierLogits({ ops: ops(), dropout }, model, batch); // [B, L]
       logitsOut = tf.keep(tf.clone(logits));
-      return tf.mean(labelCrossEntropy(logits, tf.tensor1d(labels, 'int32'))) as tf.Scalar;
+      return tf.mean(ops().crossEntropy(logits, tf.tensor1d(labels, 'int32'))) as tf.Scalar;
     }, vars);
     loss += (await r.value.data())[0];
     const pred = tf.tidy(() => tf.argMax(logitsOut as unknown as tf.Tensor, 1));

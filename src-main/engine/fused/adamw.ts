@@ -1,5 +1,5 @@
 // One AdamW update of one parameter tensor as one WGSL kernel (param, m and v from grad), with
-// exactly the arithmetic and order of engine/adamw.ts (torch.optim.AdamW): the TF.js path runs ~12
+// exactly the arithmetic and order of engine/train/adamw.ts (torch.optim.AdamW): the TF.js path runs ~12
 // element-wise kernels per parameter for the same result.
 import * as tf from '@tensorflow/tfjs-core';
 import { runFused } from './program';

@@ -1,6 +1,6 @@
 // Softmax cross-entropy of each row's label as WGSL kernels: one forward dispatch (the loss of each
 // row: logsumexp − the label's logit) and one backward (softmax − one-hot, times the row's incoming
-// gradient), where the TF.js composite of engine/model.ts runs a one-hot, a logsumexp chain and a
+// gradient), where the TF.js composite of engine/model/model.ts runs a one-hot, a logsumexp chain and a
 // softmax. A label outside [0, classes) matches no class, as tf.oneHot gives it an all-zero row.
 import * as tf from '@tensorflow/tfjs-core';
 import { runFused, WORKGROUP_SUM } from './program';

@@ -1,5 +1,5 @@
 // GPT-2's GELU (tanh approximation, HF "gelu_new") as two element-wise WGSL kernels, forward and
-// backward, in the form engine/model.ts uses: x·σ(2u), u = c·(x + 0.044715·x³), c = sqrt(2/π), and
+// backward, in the form engine/model/model.ts uses: x·σ(2u), u = c·(x + 0.044715·x³), c = sqrt(2/π), and
 // d/dx = σ + x·σ·(1−σ)·2u'. The composite is 6 kernels forward and 8 backward; the backward pass
 // here recomputes σ from x instead of keeping it.
 import * as tf from '@tensorflow/tfjs-core';

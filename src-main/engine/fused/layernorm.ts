@@ -1,7 +1,7 @@
 // LayerNorm over the last axis (GPT-2's ln_1 / ln_2 / ln_f) as WGSL kernels: one forward dispatch
 // (y, and each row's mean and 1/std for the backward pass) and two backward dispatches (dx row by
 // row; the gain and bias gradients column by column). Same formulas as the TF.js composite in
-// engine/model.ts: biased variance, rstd = 1/sqrt(var + eps),
+// engine/model/model.ts: biased variance, rstd = 1/sqrt(var + eps),
 // dx = (dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))·rstd with dxhat = dy·gain.
 import * as tf from '@tensorflow/tfjs-core';
 import { runFused, WORKGROUP_SUM } from './program';

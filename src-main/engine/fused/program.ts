@@ -1,6 +1,6 @@
 // Runs one hand-written WGSL compute shader with several outputs on TF.js's webgpu backend, recorded
 // into the backend's own command encoder so it is ordered with every TF.js kernel around it. TF.js's
-// runWebGPUProgram (used by engine/dropout.ts) writes exactly one output; a fused AdamW update
+// runWebGPUProgram (used by engine/backend/dropout.ts) writes exactly one output; a fused AdamW update
 // (param, m, v) or a LayerNorm forward (y, mean, rstd) needs more, so this mirrors its
 // recordAndSubmit (tfjs-backend-webgpu 4.22, src/backend_webgpu.ts) with a shader whose bindings
 // are all ours: outputs (read_write) first, then inputs (read), then one uniform struct of scalars.

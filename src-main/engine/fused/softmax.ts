@@ -1,6 +1,6 @@
 // Causal attention probabilities as WGSL kernels: softmax(scale·scores + causal mask) over the last
 // axis of [B, H, T, T] in one forward dispatch and its gradient in one backward dispatch, where the
-// TF.js composite of engine/model.ts scales, adds a [T, T] mask of −1e9 and runs a softmax (and
+// TF.js composite of engine/model/model.ts scales, adds a [T, T] mask of −1e9 and runs a softmax (and
 // their gradients). Query row i sees keys 0..i; the others get probability exactly 0, as exp(−1e9)
 // is 0 in float32. Backward as tfjs-core's softmax gradient: (dy·y − y·Σ dy·y)·scale.
 import * as tf from '@tensorflow/tfjs-core';

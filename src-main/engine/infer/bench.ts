@@ -1,7 +1,7 @@
 // The generation half of `bgpt bench` (docs/performance.md): the fixed bench model with random weights (seed 0)
 // generates exactly 1024 bytes from the `mid` start patch with 256 excluded from sampling.
 import { PRESETS, type BGPTConfig } from '../../shared/config';
-import { BYTE_WTE, LM_HEAD, initialTensors } from '../weights';
+import { BYTE_WTE, LM_HEAD, initialTensors } from '../model/weights';
 import { generate } from './generate';
 import { InferenceModel } from './model';
 

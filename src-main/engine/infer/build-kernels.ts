@@ -14,11 +14,12 @@ const OUT_PATH = path.join(HERE, 'kernels-wasm.ts');
 /** Base64 characters per line of the generated file, so diffs and editors stay sane. */
 const LINE_CHARS = 100;
 
-/** Compiles WAT text to a WebAssembly binary (SIMD enabled; function names kept so profiles name the kernels). */
+/** Compiles WAT text to a WebAssembly binary (SIMD and threads enabled; function names kept so profiles name the kernels). */
 export async function compileWat(source: string): Promise<Uint8Array> {
-  const module = (await wabt()).parseWat('kernels.wat', source, { simd: true });
+  const features = { simd: true, threads: true };
+  const module = (await wabt()).parseWat('kernels.wat', source, features);
   try {
-    module.validate();
+    (module.validate as (features: object) => void)(features);
     return module.toBinary({ write_debug_names: true }).buffer;
   } finally {
     module.destroy();

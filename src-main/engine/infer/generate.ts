@@ -2,13 +2,14 @@
 // the target extension's start patch (after an optional prompt, or after an input file for conversion),
 // sample within each patch, stop at the first 256, at max bytes or when the window is full.
 import { randomInt } from 'node:crypto';
-import { VOCAB_SIZE } from '../../shared/config';
+import { maxPromptBytes, VOCAB_SIZE } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { SPECIAL, fileSequence, startPatch } from '../../shared/patches';
-import { Rng } from '../rng';
+import { Rng } from '../model/rng';
 import type { InferenceModel } from './model';
 import { Sampler, type SamplingOptions } from './sampling';
 import { constraintFor, type ByteConstraint } from '../../formats/constraints';
+import { SEED_LIMIT, sampleSeed } from '../../shared/seeds';
 
 export type StopReason = 'end' | 'max-bytes' | 'window' | 'cancelled';
 
@@ -100,7 +101,7 @@ interface RunOutcome {
   seconds: number;
 }
 
-const MAX_SEED = 2 ** 32;
+const MAX_SEED = SEED_LIMIT.max + 1;
 
 function checkOptions(opts: SampleRunOptions): { maxBytes: number; seed: number } {
   const { maxBytes, seed } = opts;
@@ -166,26 +167,15 @@ function argmax(logits: Float32Array): number {
 
 /**
  * The constraint for `ext` when asked for (default on), fed the bytes the file already starts with.
- * `room` is the most bytes the file may hold before the end value must be drawn (the window's slots
- * after the prefix, less the end's own, or max bytes): the ABC grammar plans the tune's end to fit.
+ * `budget` is the most bytes the whole file may have: what the window leaves after the prompt, less
+ * the place of the end mark (or `maxBytes`), so a grammar can plan its ending.
  */
-function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array, room = Infinity): Guard | null {
+function guardFor(ext: string, opts: SampleRunOptions, known: Uint8Array, budget?: number): Guard | null {
   if (opts.constrain === false || opts.excludeEnd) return null;
-  const constraint = constraintFor(ext, room);
+  const constraint = constraintFor(ext, { budget });
   if (!constraint) return null;
   for (const b of known) constraint.push(b);
   return { constraint, allows: (b) => constraint.allows(b), repairs: 0, off: false };
-}
-
-/**
- * The most bytes a file may hold before its end value, counted from its first byte: a prompt of
- * `promptBytes` (`wholePatches` of them read as whole patches) leaves the window's remaining slots, one of
- * which the end value takes; `maxBytes` sampled bytes stop generation before an end is drawn.
- */
-function roomFor(promptBytes: number, wholePatches: number, patchLength: number, patchSize: number, maxBytes: number): number {
-  const slots = (patchLength - wholePatches - 1) * patchSize; // after the start patch and the prompt's whole patches
-  const forced = promptBytes - wholePatches * patchSize;
-  return promptBytes + Math.min(slots - 1 - forced, maxBytes - 1);
 }
 
 /** The decoding loop shared by generate and convert. */
@@ -302,6 +292,27 @@ async function runMany(model: InferenceModel, prefix: Prefix, opts: SampleRunOpt
   }
 }
 
+/**
+ * The file bytes a grammar may know only at the end (a MIDI track length) set right; each fix counts
+ * as a repair.
+ */
+function finished(bytes: Uint8Array, outcome: RunOutcome, guard: Guard | null): Uint8Array {
+  if (!guard || guard.off || !guard.constraint.finish) return bytes;
+  const fixed = guard.constraint.finish(bytes);
+  outcome.repairs += fixed.repairs;
+  return fixed.bytes;
+}
+
+/**
+ * Bytes a file may have in the window after a prefix of `patches` patches and `forced` bytes: one place
+ * stays for the end mark. `maxBytes` sampled bytes stop the run before an end mark is drawn, so at most
+ * `maxBytes - 1` come before it.
+ */
+function fileBudget(patchLength: number, patchSize: number, prefixPatches: number, prompt: number, forced: number, maxBytes: number): number {
+  const window = (patchLength - prefixPatches) * patchSize - forced - 1;
+  return prompt + Math.min(window, maxBytes - 1);
+}
+
 function result(bytes: Uint8Array, outcome: RunOutcome, seed: number, constrained: boolean): GenerateResult {
   const n = outcome.generated.length;
   return {
@@ -321,7 +332,7 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   checkExt(opts.ext, 'the');
   const prompt = opts.prompt ?? new Uint8Array(0);
   const whole = Math.floor(prompt.length / patchSize);
-  const maxPrompt = (patchLength - 1) * patchSize - 1;
+  const maxPrompt = maxPromptBytes(model.config);
   if (whole + 1 >= patchLength) {
     throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${maxPrompt}`, 'BAD_ARGS');
   }
@@ -329,17 +340,18 @@ export async function generate(model: InferenceModel, opts: GenerateOptions): Pr
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
   // Forced prompt bytes pass through decodePatch's push; only the whole-patch part is fed here.
-  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize), roomFor(prompt.length, whole, patchLength, patchSize, maxBytes));
+  const forced = prompt.length - whole * patchSize;
+  const guard = guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize), fileBudget(patchLength, patchSize, whole + 1, prompt.length, forced, maxBytes));
   const outcome = await run(model, { patches, forced: prompt.subarray(whole * patchSize) }, opts, maxBytes, seed, guard);
   const bytes = new Uint8Array(prompt.length + outcome.generated.length);
   bytes.set(prompt);
   bytes.set(outcome.generated, prompt.length);
-  return result(bytes, outcome, seed, guard !== null);
+  return result(finished(bytes, outcome, guard), outcome, seed, guard !== null);
 }
 
 /** Options of `generateMany`: those of `generate`, and how many samples. */
 export interface GenerateManyOptions extends GenerateOptions {
-  /** Samples made at once (1..model.batch); sample i uses seed (seed + i) mod 2^32. */
+  /** Samples made at once (1..model.batch); sample i uses sampleSeed(seed, i) = (seed + i) mod 2^32 (shared/seeds.ts). */
   count: number;
 }
 
@@ -359,12 +371,12 @@ export async function generateMany(model: InferenceModel, opts: GenerateManyOpti
   const prompt = opts.prompt ?? new Uint8Array(0);
   const whole = Math.floor(prompt.length / patchSize);
   if (whole + 1 >= patchLength) {
-    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${(patchLength - 1) * patchSize - 1}`, 'BAD_ARGS');
+    throw new UserError(`the prompt is ${prompt.length} bytes; this model's window of ${patchLength} patches leaves room for at most ${maxPromptBytes(model.config)}`, 'BAD_ARGS');
   }
   const patches = new Int32Array((whole + 1) * patchSize);
   patches.set(startPatch(opts.ext, patchSize));
   patches.set(prompt.subarray(0, whole * patchSize), patchSize);
-  const seeds = Array.from({ length: count }, (_, i) => (seed + i) % MAX_SEED);
+  const seeds = Array.from({ length: count }, (_, i) => sampleSeed(seed, i));
   // Format-aware sampling steers each sample by its own bytes (formats/constraints.ts): those samples are made
   // one after another, so sample i stays exactly what `generate` makes with its seed.
   if (guardFor(opts.ext, opts, prompt.subarray(0, whole * patchSize)) !== null) {
@@ -398,7 +410,7 @@ export async function convert(model: InferenceModel, opts: ConvertOptions): Prom
   const patches = new Int32Array((inputPatches + 1) * patchSize);
   patches.set(input.subarray(0, inputPatches * patchSize));
   patches.set(startPatch(opts.to, patchSize), inputPatches * patchSize);
-  const guard = guardFor(opts.to, opts, new Uint8Array(0), roomFor(0, 0, patchLength - inputPatches, patchSize, maxBytes));
+  const guard = guardFor(opts.to, opts, new Uint8Array(0), fileBudget(patchLength, patchSize, inputPatches + 1, 0, 0, maxBytes));
   const outcome = await run(model, { patches, forced: new Uint8Array(0) }, opts, maxBytes, seed, guard);
-  return result(outcome.generated, outcome, seed, guard !== null);
+  return result(finished(outcome.generated, outcome, guard), outcome, seed, guard !== null);
 }

@@ -2,13 +2,21 @@
 // kernels, no TF.js ops per byte. Generation, conversion, scoring, sampling steps and the bench.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../checkpoint';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readTorchModelTensors } from '../io/checkpoint';
 import { UserError } from '../../shared/errors';
-import { checkTensors } from '../weights';
-import { decodeTensorBytes, readSafetensorsIndex } from '../safetensors';
-import { InferenceModel, transposeInto } from './model';
+import { checkTensors } from '../model/weights';
+import { decodeTensorBytes, readSafetensorsIndex } from '../io/safetensors';
+import { InferenceModel, type MergeHook, type ModelOptions } from './model';
+import { isPrecision, PRECISIONS, type Precision } from './pack';
+import { threadCount } from './threads';
+import { weightTraffic } from './traffic';
+import type { BGPTConfig } from '../../shared/config';
 
 export { InferenceModel, MAX_BATCH } from './model';
+export type { MergeHook } from './model';
+export { PRECISIONS, isPrecision } from './pack';
+export type { Precision } from './pack';
+export { threadCount, DEFAULT_MAX_THREADS, MAX_THREADS } from './threads';
 export { generate, generateMany, convert } from './generate';
 export type { GenerateOptions, GenerateManyOptions, ConvertOptions, SampleRunOptions, GenerateResult, PatchEvent, StopReason } from './generate';
 export { scoreSequence, crossEntropy } from './score';
@@ -18,7 +26,6 @@ export type { LogitsProcessor, SamplingOptions } from './sampling';
 export { benchGenerate, BENCH_BYTES, BENCH_EXT } from './bench';
 export type { GenerateBenchResult } from './bench';
 
-/**
 /**
  * Patches read per pass when a prompt, a conversion input or a scored file is prefilled. Reserving the
  * caches of 8 samples costs address space, not memory: untouched wasm pages are never resident, and
@@ -30,6 +37,12 @@ export const PREFILL_BATCH = 8;
 export interface LoadOptions {
   /** Samples the model can decode at once (caches for each; default 1). */
   batch?: number;
+  /** Weight format of the matrices (default f32, exact; f16 and q8 trade a little accuracy for speed and memory). */
+  precision?: Precision;
+  /** Threads splitting each step (default: BGPT_THREADS, else the cores this process may use, up to 4; see threads.ts). */
+  threads?: number;
+  /** Changes each tensor's float32 values before they are packed (adapters merged into the weights). */
+  merge?: MergeHook;
 }
 
 /**
@@ -37,34 +50,49 @@ export interface LoadOptions {
  * file for fast inference. A missing or corrupt file, or a tensor that does not fit the config, is a
  * UserError naming it. From a folder, the tensors stream from the file straight into the model's wasm
  * memory, one at a time, so loading never holds the file and the model at once (at paper size that
- * halves the peak: 0.45 GB, not 0.9).
+ * halves the peak: 0.45 GB, not 0.9). Each float32 tensor then passes the merge hook and is packed to
+ * the precision asked for. Dispose the model to end its worker threads.
  */
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
+  const precision = opts.precision ?? 'f32';
+  if (!isPrecision(precision)) throw new UserError(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`, 'BAD_ARGS');
+  threadCount(opts.threads); // a bad value is refused before anything loads
+  let model: InferenceModel;
   if (await isTorchCheckpointFile(dir)) {
     const { config, tensors } = await readTorchModelTensors(dir);
-    return new InferenceModel(config, tensors, dir, opts.batch ?? 1);
+    model = new InferenceModel(config, tensors, dir, opts.batch ?? 1, { precision, maxThreads: threadsFor(config, opts), merge: opts.merge });
+  } else {
+    const config = await readCheckpointConfig(dir);
+    model = await loadFolder(dir, config, opts.batch ?? 1, { precision, maxThreads: threadsFor(config, opts), merge: opts.merge });
   }
-  const config = await readCheckpointConfig(dir);
+  await model.startThreads(model.maxThreads);
+  return model;
+}
+
+/** The threads a model of `config` uses: the option, else BGPT_THREADS, else the cores (one for small models: threads.ts). */
+function threadsFor(config: BGPTConfig, opts: LoadOptions): number {
+  return threadCount(opts.threads, process.env, weightTraffic(config).weightsPerGeneratedByte);
+}
+
+async function loadFolder(dir: string, config: BGPTConfig, batch: number, modelOpts: ModelOptions): Promise<InferenceModel> {
   const file = path.join(dir, MODEL_FILE);
   const { tensors: index } = await readSafetensorsIndex(file);
   // checkTensors looks at names and shapes only; the data arrive later through fill().
   const shapes = new Map([...index].map(([name, e]) => [name, { shape: e.shape, data: new Float32Array(0) }]));
   checkTensors(config, shapes, file);
-  const model = new InferenceModel(config, null, file, opts.batch ?? 1);
+  const model = new InferenceModel(config, null, file, batch, modelOpts);
   const fh = await fs.open(file, 'r');
   try {
-    await model.fill(async (name, into, placement) => {
+    await model.fill(async (name, into) => {
       const e = index.get(name);
       if (!e) throw new Error(`tensor ${name} missing after checkTensors`);
-      if (e.dtype === 'F32' && !placement.transposed && LITTLE_ENDIAN_HOST) {
+      if (e.dtype === 'F32' && LITTLE_ENDIAN_HOST) {
         await readFully(fh, new Uint8Array(into.buffer, into.byteOffset, into.byteLength), e.fileOffset, file);
         return;
       }
       const bytes = new Uint8Array(e.byteLength);
       await readFully(fh, bytes, e.fileOffset, file);
-      const data = decodeTensorBytes(bytes, e.dtype);
-      if (placement.transposed) transposeInto(data, placement.transposed.rows, placement.transposed.cols, into);
-      else into.set(data);
+      into.set(decodeTensorBytes(bytes, e.dtype));
     });
   } finally {
     await fh.close();

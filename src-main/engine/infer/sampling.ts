@@ -2,7 +2,7 @@
 // `generation/logits_process.js`), applied in the bGPT reference's order: top-k and top-p on the model's
 // own distribution, then temperature (the reference's `samplings` calls), then one seeded draw.
 import { UserError } from '../../shared/errors';
-import type { Rng } from '../rng';
+import type { Rng } from '../model/rng';
 
 /** Rewrites logits in place; a removed candidate becomes -Infinity. */
 /** Logit gap past which a value is negligible (e^-25 ≈ 1.4e-11 of the best value's probability). */

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { defaultNumHeads, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { PUBLIC_MODES, tempSibling, writeFileAtomic } from '../../node/atomic';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig } from '../checkpoint';
-import { readSafetensors, type Tensor } from '../safetensors';
-import { checkTensors } from '../weights';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig } from '../io/checkpoint';
+import { readSafetensors, type Tensor } from '../io/safetensors';
+import { checkTensors } from '../model/weights';
 import { readTorchCheckpoint } from './read';
 import { writeTorchCheckpoint } from './write';
 

@@ -1,7 +1,8 @@
 // PyTorch checkpoints in and out (docs/pytorch.md): read the `.pth`/`.pt` files the reference bGPT
 // trainers save (restricted unpickler, nothing executed), write them in the same layout, and read
 // the trainers' log files. Node only.
-export { readTorchCheckpoint, inspectTorchCheckpoint, isTorchCheckpointPath } from './read';
+export { readTorchCheckpoint, inspectTorchCheckpoint } from './read';
+export { inspectTorchCheckpointIsolated } from './isolated';
 export type { TorchCheckpoint, TorchCheckpointInfo, ReadOptions } from './read';
 export { writeTorchCheckpoint } from './write';
 export type { TorchExtra } from './write';

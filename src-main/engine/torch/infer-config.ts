@@ -3,7 +3,7 @@
 // HIDDEN_SIZE and layer counts, with n_head = hidden_size // 64), then every shape checked against it.
 import { VOCAB_SIZE, defaultNumHeads, validateConfig, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { BYTE_PREFIX, LM_HEAD, PATCH_PREFIX, trainableSpecs } from '../weights';
+import { BYTE_PREFIX, LM_HEAD, PATCH_PREFIX, trainableSpecs } from '../model/weights';
 
 export type ModelKind = 'generative' | 'classifier';
 

@@ -47,11 +47,57 @@ const STORAGE_TYPES: Record<string, TorchDtype> = {
 /** Callables the VM may "apply"; each is interpreted here, never executed. */
 const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter']);
 
-/** Nesting beyond this is not something torch writes: refuse instead of growing without end. */
-const MAX_MARK_DEPTH = 10_000;
+/**
+ * What one unpickling may build (docs/security.md, "Pickle allocation bomb"). A real checkpoint is far
+ * inside every one: the reference trainer's `data.pkl` with optimizer and scheduler state (paper size,
+ * 221 state-dict entries, PyTorch 1.13) is 72 KB: 24,003 opcodes, stack 452, MARK depth 6, memo 5,633,
+ * 6,555 objects, 11,369 items, longest string 58 bytes (docs/security.md says how it was measured). A 65 KB `.pth` whose deflated pickle is 64 MiB of EMPTY_DICT used to build 64 M
+ * dicts (4.7 GB, then out of memory); now it stops at the first cap it reaches, in one line.
+ */
+export interface PickleLimits {
+  /** Opcodes executed. */
+  maxOpcodes: number;
+  /** Values held on the stack, all MARK levels together. */
+  maxStack: number;
+  /** MARK nesting. */
+  maxDepth: number;
+  /** Memo entries. */
+  maxMemo: number;
+  /** Objects built: dicts, lists, tuples, storages and tensors. */
+  maxContainers: number;
+  /** Items put into containers (APPEND(S), SETITEM(S), TUPLE*). */
+  maxElements: number;
+  /** Bytes of one string or bytes value. */
+  maxStringBytes: number;
+}
+
+export const PICKLE_LIMITS: PickleLimits = {
+  maxOpcodes: 2_000_000,
+  maxStack: 100_000,
+  maxDepth: 1_000,
+  maxMemo: 200_000,
+  maxContainers: 200_000,
+  maxElements: 1_000_000,
+  maxStringBytes: 1024 * 1024,
+};
+
+/** What an unpickling used, for measuring real checkpoints against the limits. */
+export interface PickleStats {
+  opcodes: number;
+  maxStack: number;
+  maxDepth: number;
+  memo: number;
+  containers: number;
+  elements: number;
+  maxStringBytes: number;
+}
+
 const MAX_GLOBAL_LINE = 256;
 /** Largest tensor rank accepted (torch's own limit is 64). */
 const MAX_RANK = 64;
+
+/** 2000000 → '2,000,000' (a limit in a message). */
+const fmt = (v: number): string => v.toLocaleString('en-US');
 
 function refuse(source: string, what: string): never {
   throw new UserError(`${source}: ${what}`, 'UNSAFE_PICKLE');
@@ -113,13 +159,40 @@ function dictKey(k: PyValue, source: string): string | number | boolean | null {
  * Runs the pickle in `bytes` and returns the value it builds. `source` names the file in errors.
  * Tensors come back as TensorRef (storage key, offset, shape, stride): the caller reads their data.
  */
-export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
+export function unpickle(bytes: Uint8Array, source = 'pickle', limits: PickleLimits = PICKLE_LIMITS, stats?: PickleStats): PyValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let pos = 0;
   let stack: PyValue[] = [];
   const marks: PyValue[][] = [];
   const memo = new Map<number, PyValue>();
+  // Counters behind the limits: `held` is every value on the stack and on the MARKed stacks.
+  let opcodes = 0, held = 0, containers = 0, elements = 0;
+  const use: PickleStats = stats ?? { opcodes: 0, maxStack: 0, maxDepth: 0, memo: 0, containers: 0, elements: 0, maxStringBytes: 0 };
+  const cap = (what: string): never => {
+    throw new UserError(`${source}: refused: the pickle ${what} (a bGPT checkpoint's stays far below; nothing was executed)`, 'PICKLE_LIMIT');
+  };
+  const push = (v: PyValue): void => {
+    if (++held > limits.maxStack) cap(`holds more than ${fmt(limits.maxStack)} values on its stack`);
+    if (held > use.maxStack) use.maxStack = held;
+    stack.push(v);
+  };
+  const container = <T extends PyValue>(v: T, items = 0): T => {
+    if (++containers > limits.maxContainers) cap(`builds more than ${fmt(limits.maxContainers)} objects (dicts, lists, tuples, tensors)`);
+    added(items);
+    use.containers = containers;
+    return v;
+  };
+  const added = (n: number): void => {
+    elements += n;
+    if (elements > limits.maxElements) cap(`puts more than ${fmt(limits.maxElements)} items into containers`);
+    use.elements = elements;
+  };
+  const memoize = (i: number): void => {
+    memo.set(i, top());
+    if (memo.size > limits.maxMemo) cap(`memoizes more than ${fmt(limits.maxMemo)} values`);
+    use.memo = memo.size;
+  };
 
   const need = (n: number): number => {
     if (n < 0 || pos + n > bytes.length) bad(source, `truncated at byte ${pos}`);
@@ -129,6 +202,7 @@ export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
   };
   const pop = (): PyValue => {
     if (stack.length === 0) bad(source, `stack underflow at byte ${pos}`);
+    held--;
     return stack.pop() as PyValue;
   };
   const top = (): PyValue => {
@@ -139,10 +213,16 @@ export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
     const items = stack;
     if (marks.length === 0) bad(source, `no MARK at byte ${pos}`);
     stack = marks.pop() as PyValue[];
+    held -= items.length;
     return items;
   };
+  const sized = (n: number): number => {
+    if (n > limits.maxStringBytes) cap(`holds a string or bytes value of ${fmt(n)} bytes, more than ${fmt(limits.maxStringBytes)}`);
+    if (n > use.maxStringBytes) use.maxStringBytes = n;
+    return n;
+  };
   const text = (n: number): string => {
-    const at = need(n);
+    const at = need(sized(n));
     try {
       return utf8.decode(bytes.subarray(at, at + n));
     } catch {
@@ -150,8 +230,10 @@ export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
     }
   };
   const line = (): string => {
-    const end = bytes.indexOf(0x0a, pos);
-    if (end < 0 || end - pos > MAX_GLOBAL_LINE) bad(source, 'GLOBAL name');
+    // Looked for in the next MAX_GLOBAL_LINE bytes only, not to the end of a large pickle.
+    const found = bytes.subarray(pos, pos + MAX_GLOBAL_LINE + 1).indexOf(0x0a);
+    if (found < 0) bad(source, 'GLOBAL name');
+    const end = pos + found;
     const s = new TextDecoder('latin1').decode(bytes.subarray(pos, end));
     pos = end + 1;
     return s;
@@ -170,15 +252,19 @@ export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
   const setItems = (dict: PyValue, items: PyValue[]): void => {
     if (!(dict instanceof PyDict)) bad(source, 'SETITEM on a non-dict');
     if (items.length % 2 !== 0) bad(source, 'odd SETITEMS');
+    added(items.length / 2);
     for (let i = 0; i < items.length; i += 2) dict.map.set(dictKey(items[i], source), items[i + 1]);
   };
   const appendItems = (list: PyValue, items: PyValue[]): void => {
     if (!Array.isArray(list)) bad(source, 'APPEND on a non-list');
+    added(items.length);
     for (const v of items) list.push(v);
   };
 
   for (;;) {
     const op = bytes[need(1)];
+    if (++opcodes > limits.maxOpcodes) cap(`runs more than ${fmt(limits.maxOpcodes)} opcodes`);
+    use.opcodes = opcodes;
     switch (op) {
       case 0x80: need(1); break; // PROTO
       case 0x95: need(8); break; // FRAME (protocol 4): framing only
@@ -188,66 +274,67 @@ export function unpickle(bytes: Uint8Array, source = 'pickle'): PyValue {
         return v;
       }
       case 0x28: // MARK
-        if (marks.length >= MAX_MARK_DEPTH) bad(source, `nesting deeper than ${MAX_MARK_DEPTH}`);
+        if (marks.length >= limits.maxDepth) cap(`nests MARKs deeper than ${fmt(limits.maxDepth)}`);
+        if (marks.length + 1 > use.maxDepth) use.maxDepth = marks.length + 1;
         marks.push(stack);
         stack = [];
         break;
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4b: stack.push(bytes[need(1)]); break; // BININT1
-      case 0x4d: stack.push(view.getUint16(need(2), true)); break; // BININT2
-      case 0x4a: stack.push(view.getInt32(need(4), true)); break; // BININT
-      case 0x47: stack.push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
+      case 0x7d: push(container(new PyDict())); break; // EMPTY_DICT
+      case 0x5d: push(container([])); break; // EMPTY_LIST
+      case 0x29: push(container(new PyTuple([]))); break; // EMPTY_TUPLE
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4b: push(bytes[need(1)]); break; // BININT1
+      case 0x4d: push(view.getUint16(need(2), true)); break; // BININT2
+      case 0x4a: push(view.getInt32(need(4), true)); break; // BININT
+      case 0x47: push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
       case 0x8a: { // LONG1: little-endian two's complement of n bytes
         const n = bytes[need(1)];
         const at = need(n);
         let v = 0n;
         for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
         if (n > 0 && bytes[at + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
-        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+        push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
         break;
       }
-      case 0x58: stack.push(text(view.getUint32(need(4), true))); break; // BINUNICODE
-      case 0x8c: stack.push(text(bytes[need(1)])); break; // SHORT_BINUNICODE
-      case 0x54: stack.push(text(view.getInt32(need(4), true))); break; // BINSTRING (ASCII in practice)
-      case 0x55: stack.push(text(bytes[need(1)])); break; // SHORT_BINSTRING
-      case 0x42: { const n = view.getUint32(need(4), true); const at = need(n); stack.push(bytes.slice(at, at + n)); break; } // BINBYTES
-      case 0x43: { const n = bytes[need(1)]; const at = need(n); stack.push(bytes.slice(at, at + n)); break; } // SHORT_BINBYTES
-      case 0x63: { const module = line(); const name = line(); stack.push(global(module, name)); break; } // GLOBAL
+      case 0x58: push(text(view.getUint32(need(4), true))); break; // BINUNICODE
+      case 0x8c: push(text(bytes[need(1)])); break; // SHORT_BINUNICODE
+      case 0x54: push(text(view.getInt32(need(4), true))); break; // BINSTRING (ASCII in practice)
+      case 0x55: push(text(bytes[need(1)])); break; // SHORT_BINSTRING
+      case 0x42: { const n = sized(view.getUint32(need(4), true)); const at = need(n); push(bytes.slice(at, at + n)); break; } // BINBYTES
+      case 0x43: { const n = bytes[need(1)]; const at = need(n); push(bytes.slice(at, at + n)); break; } // SHORT_BINBYTES
+      case 0x63: { const module = line(); const name = line(); push(global(module, name)); break; } // GLOBAL
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') bad(source, 'STACK_GLOBAL names');
-        stack.push(global(module, name));
+        push(global(module, name));
         break;
       }
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(apply(fn, args, source)); break; } // REDUCE
+      case 0x52: { const args = pop(); const fn = pop(); push(container(apply(fn, args, source))); break; } // REDUCE
       case 0x62: { // BUILD: only an OrderedDict's instance state (torch's state_dict `_metadata`) is accepted, and ignored
         const state = pop();
         if (!(top() instanceof PyDict) || !(state instanceof PyDict || state === null)) refuse(source, 'refused: BUILD on an object that is not a dict (nothing was executed)');
         break;
       }
-      case 0x51: stack.push(persistentLoad(pop(), source)); break; // BINPERSID
-      case 0x71: memo.set(bytes[need(1)], top()); break; // BINPUT
-      case 0x72: memo.set(view.getUint32(need(4), true), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: stack.push(get(bytes[need(1)])); break; // BINGET
-      case 0x6a: stack.push(get(view.getUint32(need(4), true))); break; // LONG_BINGET
+      case 0x51: push(container(persistentLoad(pop(), source))); break; // BINPERSID
+      case 0x71: memoize(bytes[need(1)]); break; // BINPUT
+      case 0x72: memoize(view.getUint32(need(4), true)); break; // LONG_BINPUT
+      case 0x94: memoize(memo.size); break; // MEMOIZE
+      case 0x68: push(get(bytes[need(1)])); break; // BINGET
+      case 0x6a: push(get(view.getUint32(need(4), true))); break; // LONG_BINGET
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
       case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
-      case 0x74: { const items = popMark(); stack.push(new PyTuple(items)); break; } // TUPLE (popMark swaps `stack`: pop first)
-      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
+      case 0x74: { const items = popMark(); push(container(new PyTuple(items), items.length)); break; } // TUPLE (popMark swaps `stack`: pop first)
+      case 0x85: push(container(new PyTuple([pop()]), 1)); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); push(container(new PyTuple([a, b]), 2)); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push(container(new PyTuple([a, b, c]), 3)); break; } // TUPLE3
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
+      case 0x32: push(top()); break; // DUP
       default:
         // INST, OBJ, NEWOBJ, EXT*, PERSID (text), ... can construct arbitrary objects: never accepted.
         refuse(source, `refused: pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1} is not one torch.save writes for tensors (nothing was executed)`);

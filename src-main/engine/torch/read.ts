@@ -4,10 +4,10 @@
 // Only the model's tensors are read, each straight from its zip entry into its Float32Array.
 import type { BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
-import { halfToFloat, type Tensor } from '../safetensors';
-import { BYTE_WTE, LM_HEAD } from '../weights';
+import { halfToFloat, type Tensor } from '../io/safetensors';
+import { BYTE_WTE, LM_HEAD } from '../model/weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, inferConfig, type ModelKind } from './infer-config';
-import { DTYPE_BYTES, PyDict, PyTuple, TensorRef, unpickle, type PyValue, type TorchDtype } from './pickle';
+import { DTYPE_BYTES, PICKLE_LIMITS, PyDict, PyTuple, TensorRef, unpickle, type PickleLimits, type PyValue, type TorchDtype } from './pickle';
 import { TorchZip } from './zip';
 
 export interface TorchCheckpoint {
@@ -25,21 +25,22 @@ export interface TorchCheckpoint {
 export interface ReadOptions {
   /** Refuse when the model's float32 tensors would take more than this many bytes. */
   maxBytes?: number;
+  /** What the pickle may build (pickle.ts PICKLE_LIMITS unless a test needs others). */
+  pickleLimits?: PickleLimits;
 }
 
-/** torch.save's pickle for a 110 M model is ~100 KB (more with optimizer state): far below this. */
-const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest `data.pkl` inflated (docs/security.md): the reference trainer's pickle of a paper-size model
+ * with its optimizer and scheduler state is 72 KB; 32 MiB leaves a wide margin and stops a deflated
+ * pickle bomb (a 65 KB .pth inflating to 64 MiB) before it is held.
+ */
+export const MAX_PICKLE_BYTES = 32 * 1024 * 1024;
 /** GPT2Attention's buffers (transformers 4.x): a causal mask and -1e4, not parameters. */
 const BUFFER_SUFFIXES = ['.attn.bias', '.attn.masked_bias'];
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(file: string, what: string): never {
   throw new UserError(`${file}: ${what}`, 'BAD_CHECKPOINT');
-}
-
-/** True for the file names PyTorch checkpoints go by. */
-export function isTorchCheckpointPath(p: string): boolean {
-  return /\.(pth|pt)$/i.test(p);
 }
 
 /** The archive's folder prefix (torch names it after the file, newer versions 'archive'). */
@@ -168,13 +169,13 @@ interface Opened extends TorchCheckpointInfo {
   refs: Map<string, TensorRef>;
 }
 
-async function openCheckpoint(file: string): Promise<Opened> {
+async function openCheckpoint(file: string, limits: PickleLimits = PICKLE_LIMITS): Promise<Opened> {
   const zip = await TorchZip.open(file);
   try {
     const prefix = archivePrefix(zip);
     const order = zip.entries.get(`${prefix}byteorder`);
     if (order && (await zip.readEntry(order.name, 16)).toString('latin1').trim() !== 'little') fail(file, 'big-endian checkpoints are not read');
-    const root = unpickle(await zip.readEntry(`${prefix}data.pkl`, MAX_PICKLE_BYTES), file);
+    const root = unpickle(await zip.readEntry(`${prefix}data.pkl`, MAX_PICKLE_BYTES), file, limits);
     if (!(root instanceof PyDict)) fail(file, root instanceof PyTuple || Array.isArray(root) ? 'holds a sequence, not a checkpoint dict' : 'holds no checkpoint dict');
     const model = root.map.get('model') ?? root.map.get('state_dict');
     const wrapped = model instanceof PyDict;
@@ -210,8 +211,8 @@ async function openCheckpoint(file: string): Promise<Opened> {
 }
 
 /** Config, kind, labels, shapes and training meta of a checkpoint, without reading its tensors. */
-export async function inspectTorchCheckpoint(file: string): Promise<TorchCheckpointInfo> {
-  const { zip, prefix: _p, refs: _r, ...info } = await openCheckpoint(file);
+export async function inspectTorchCheckpoint(file: string, opts: Pick<ReadOptions, 'pickleLimits'> = {}): Promise<TorchCheckpointInfo> {
+  const { zip, prefix: _p, refs: _r, ...info } = await openCheckpoint(file, opts.pickleLimits);
   await zip.close();
   return info;
 }
@@ -221,7 +222,7 @@ export async function inspectTorchCheckpoint(file: string): Promise<TorchCheckpo
  * executes nothing, and every size and offset is checked before anything is allocated or read.
  */
 export async function readTorchCheckpoint(file: string, opts: ReadOptions = {}): Promise<TorchCheckpoint> {
-  const { zip, prefix, refs, shapes: _s, parameters: _n, ...info } = await openCheckpoint(file);
+  const { zip, prefix, refs, shapes: _s, parameters: _n, ...info } = await openCheckpoint(file, opts.pickleLimits);
   try {
     // Many views of one big storage could otherwise ask for far more memory than the file holds.
     let bytes = 0;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { UserError } from '../../shared/errors';
 import { PRIVATE_MODES, tempSibling, type WriteModes } from '../../node/atomic';
-import type { Tensor } from '../safetensors';
-import { BYTE_PREFIX, PATCH_PREFIX } from '../weights';
+import type { Tensor } from '../io/safetensors';
+import { BYTE_PREFIX, PATCH_PREFIX } from '../model/weights';
 
 export interface TorchExtra {
   /** Classifier labels in index order; saved as train-cls.py does: {label: index}. */

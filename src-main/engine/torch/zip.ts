@@ -6,8 +6,13 @@ import { promises as fs } from 'node:fs';
 import yauzl from 'yauzl';
 import { UserError } from '../../shared/errors';
 
-/** A torch archive holds a pickle, a version, a byte order and one entry per storage: far fewer than this. */
-const MAX_ENTRIES = 1_000_000;
+/**
+ * A torch archive holds a pickle, a version, a byte order and one entry per storage: the reference
+ * trainer's paper-size file with optimizer state has 796 entries, names of 12 characters. Far more, or
+ * far longer names, is a central directory built to fill memory.
+ */
+const MAX_ENTRIES = 100_000;
+const MAX_ENTRY_NAME = 1024;
 
 export interface ZipEntryInfo {
   name: string;
@@ -16,6 +21,8 @@ export interface ZipEntryInfo {
   compressed: boolean;
   entry: yauzl.Entry;
 }
+
+const mib = (bytes: number): string => `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 function fail(file: string, what: string): never {
   throw new UserError(`${file}: ${what}`, 'BAD_CHECKPOINT');
@@ -47,6 +54,7 @@ export class TorchZip {
       await new Promise<void>((resolve, reject) => {
         zip.on('entry', (e: yauzl.Entry) => {
           if (entries.size >= MAX_ENTRIES) { reject(new Error(`more than ${MAX_ENTRIES} entries`)); return; }
+          if (e.fileName.length > MAX_ENTRY_NAME) { reject(new Error(`an entry name longer than ${MAX_ENTRY_NAME} characters`)); return; }
           entries.set(e.fileName, { name: e.fileName, size: e.uncompressedSize, compressed: e.compressionMethod !== 0, entry: e });
           zip.readEntry();
         });
@@ -79,7 +87,7 @@ export class TorchZip {
   async readEntry(name: string, maxBytes: number): Promise<Buffer> {
     const info = this.entries.get(name);
     if (!info) fail(this.file, `zip entry ${name} is missing`);
-    if (info.size > maxBytes) fail(this.file, `zip entry ${name} declares ${info.size} bytes, more than the ${maxBytes}-byte limit`);
+    if (info.size > maxBytes) fail(this.file, `zip entry ${name} declares ${mib(info.size)}, more than its ${mib(maxBytes)} limit`);
     if (!info.compressed) {
       const start = await this.dataStart(info); // checks the entry lies inside the file before allocating
       const out = Buffer.alloc(info.size);
@@ -95,7 +103,7 @@ export class TorchZip {
     try {
       for await (const c of stream as AsyncIterable<Buffer>) {
         total += c.length;
-        if (total > maxBytes) fail(this.file, `zip entry ${name} inflates past the ${maxBytes}-byte limit`);
+        if (total > maxBytes) fail(this.file, `zip entry ${name} inflates past its ${mib(maxBytes)} limit`);
         chunks.push(c);
       }
     } catch (err) {

@@ -3,18 +3,76 @@
 // the renderer: the import panel converts dropped photos before upload), BMP by our reader (../bmp).
 // The resize is a box filter (area average) over a centred square crop, written here: it is a few lines.
 import { decode as decodePng } from 'fast-png';
+import { Unzlib } from 'fflate';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { decodeBmp, encodeBmp24, PAPER_IMAGE_SIZE, type RgbaImage } from '../bmp';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 /** SOI marker then the first marker's 0xFF (JPEG, ITU-T T.81 §B.1.1.3). */
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-/** Limits for hostile or huge photos: decoding refuses beyond them instead of exhausting memory
- *  (a 24-megapixel camera photo fits; jpeg-js's own defaults are 100 MP / 512 MB). */
+/**
+ * Largest image decoded (docs/security.md, "Unbounded memory"): a 24-megapixel camera photo fits. A
+ * 100 KB PNG or JPEG may declare 20000×20000 (400 Mpx, 1.6 GB of RGBA); its declared size is read and
+ * refused before any pixel is decoded, in the renderer's import and in `bgpt datasets convert` alike.
+ */
+export const MAX_IMAGE_PIXELS = 40 * 1024 * 1024;
+/** jpeg-js's own limits as well (its defaults are 100 MP / 512 MB). */
 const JPEG_LIMITS = { maxResolutionInMP: 40, maxMemoryUsageInMB: 256 };
+
+function checkPixels(kind: string, width: number, height: number): void {
+  if (width <= 0 || height <= 0) throw new Error(`${kind} declares a ${width}×${height} image`);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new Error(`${kind} of ${width}×${height} pixels is larger than the ${MAX_IMAGE_PIXELS / 2 ** 20}-megapixel limit for conversion`);
+  }
+}
+
+const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) >>> 0) + (b[at + 1] << 16) + (b[at + 2] << 8) + b[at + 3];
+
+/**
+ * A PNG's declared size (IHDR, PNG spec §11.2.2), checked; then its IDAT stream inflated once to count
+ * its bytes, without keeping them: fast-png holds the whole inflated stream, and a few KB of deflate can
+ * claim gigabytes whatever the header says. Throws past either limit.
+ */
+function checkPng(bytes: Uint8Array): void {
+  if (bytes.length < 33 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new Error('PNG without an IHDR header');
+  const width = be32(bytes, 16), height = be32(bytes, 20), depth = bytes[24], color = bytes[25];
+  checkPixels('PNG', width, height);
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[color] ?? 4;
+  // Scanlines with their filter byte; Adam7 interlacing adds at most a filter byte per pass row.
+  const limit = height * (1 + Math.ceil((width * channels * Math.max(depth, 1)) / 8)) + 7 * height + 1024;
+  let inflated = 0;
+  const counter = new Unzlib((chunk) => {
+    inflated += chunk.length;
+    if (inflated > limit) throw new Error(`PNG image data inflates past the ${limit} bytes its ${width}×${height} header allows`);
+  });
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = be32(bytes, at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const data = bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length));
+    // In small slices: each pushed slice is inflated whole before it is counted (1 KiB → at most ~1 MiB).
+    if (type === 'IDAT') for (let k = 0; k < data.length; k += 1024) counter.push(data.subarray(k, k + 1024), false);
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+}
+
+/** A JPEG's declared size (its SOFn frame header, ITU-T T.81 §B.2.2), checked before jpeg-js decodes it. */
+function checkJpeg(bytes: Uint8Array): void {
+  for (let at = 2; at + 9 < bytes.length; ) {
+    if (bytes[at] !== 0xff) return; // not a marker where one must be: jpeg-js will say what is wrong
+    const marker = bytes[at + 1];
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at += 2; continue; }
+    if (marker === 0xda || marker === 0xd9) return; // scan data or end before any frame header
+    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    const frame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (frame) return checkPixels('JPEG', (bytes[at + 7] << 8) | bytes[at + 8], (bytes[at + 5] << 8) | bytes[at + 6]);
+    at += 2 + length;
+  }
+}
 
 /** jpeg-js's RGBA output as typed arrays (useTArray: no Node Buffer, so it also runs in a browser). */
 function jpegToRgba(bytes: Uint8Array): RgbaImage {
+  checkJpeg(bytes);
   const img = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, ...JPEG_LIMITS });
   return { width: img.width, height: img.height, data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
 }
@@ -29,6 +87,7 @@ export function imageKind(bytes: Uint8Array): 'png' | 'jpeg' | 'bmp' | null {
 
 /** fast-png's output (any channel count, 8 or 16 bits, palette) → 8-bit RGBA. */
 function pngToRgba(bytes: Uint8Array): RgbaImage {
+  checkPng(bytes);
   const png = decodePng(bytes);
   const { width, height, channels, depth } = png;
   const data = new Uint8Array(width * height * 4);

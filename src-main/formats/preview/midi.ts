@@ -300,3 +300,19 @@ export function playbackNotes(bytes: Uint8Array, view: MidiView): { notes: Playa
     return { notes, tracks, source: 'tolerant' };
   }
 }
+
+/**
+ * For each playback track (playbackNotes: @tonejs/midi splits a format-0 file by channel and drops an
+ * empty conductor track, so its tracks are not the file's), the index of the file track in `view`
+ * that holds its first note: the mixer's colour chips then match the piano roll's notes. A track
+ * without notes keeps its own index.
+ */
+export function playbackTrackOrigins(notes: readonly PlayableNote[], trackCount: number, view: MidiView): number[] {
+  const TIME_SLACK = 1e-3;
+  return Array.from({ length: trackCount }, (_, track) => {
+    const first = notes.find((n) => n.track === track);
+    if (!first) return track;
+    const hit = view.tracks.findIndex((t) => t.notes.some((n) => n.midi === first.midi && Math.abs(n.time - first.time) < TIME_SLACK));
+    return hit < 0 ? track : hit;
+  });
+}

@@ -10,6 +10,13 @@ export const HEX_ROW_BYTES = 16;
 export interface TextIndex {
   /** Byte offset where each row starts; rows end at the next start (or the file's end). */
   rowStarts: Uint32Array;
+  /**
+   * The 1-based line (newline-separated, as editors and abcjs's "Line 9:201" count) each row belongs
+   * to: a line longer than MAX_ROW_BYTES wraps into rows that share its number.
+   */
+  rowLines: Uint32Array;
+  /** Lines in the file. */
+  lineCount: number;
   invalidBytes: number;
   /** Offset of the first invalid byte, or -1. */
   firstInvalid: number;
@@ -29,21 +36,26 @@ export interface HexRow {
   ascii: string;
 }
 
+/** Whether bytes[at + i] lies in [lo, hi] (a continuation byte, or the restricted second byte). */
+function inRange(bytes: Uint8Array, i: number, lo: number, hi: number): boolean {
+  return i < bytes.length && bytes[i] >= lo && bytes[i] <= hi;
+}
+
 /** Length of the valid UTF-8 sequence at `at`, or 0 when the byte there starts no valid sequence. */
 export function utf8Length(bytes: Uint8Array, at: number): number {
   const b = bytes[at];
   if (b < 0x80) return 1;
-  const cont = (i: number, lo = 0x80, hi = 0xbf): boolean => at + i < bytes.length && bytes[at + i] >= lo && bytes[at + i] <= hi;
-  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0;
+  // No closure per call: the indexer asks this for every byte of a multi-megabyte file.
+  if (b >= 0xc2 && b <= 0xdf) return inRange(bytes, at + 1, 0x80, 0xbf) ? 2 : 0;
   if (b >= 0xe0 && b <= 0xef) {
     const lo = b === 0xe0 ? 0xa0 : 0x80; // no overlongs
     const hi = b === 0xed ? 0x9f : 0xbf; // no surrogates
-    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+    return inRange(bytes, at + 1, lo, hi) && inRange(bytes, at + 2, 0x80, 0xbf) ? 3 : 0;
   }
   if (b >= 0xf0 && b <= 0xf4) {
     const lo = b === 0xf0 ? 0x90 : 0x80;
     const hi = b === 0xf4 ? 0x8f : 0xbf; // nothing past U+10FFFF
-    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+    return inRange(bytes, at + 1, lo, hi) && inRange(bytes, at + 2, 0x80, 0xbf) && inRange(bytes, at + 3, 0x80, 0xbf) ? 4 : 0;
   }
   return 0;
 }
@@ -51,6 +63,8 @@ export function utf8Length(bytes: Uint8Array, at: number): number {
 /** Builds a TextIndex a slice at a time, so a viewer can index megabytes between animation frames. */
 export class TextIndexer {
   private starts: number[] = [0];
+  private lines: number[] = [1];
+  private line = 1;
   private rowStart = 0;
   private at = 0;
   private invalidBytes = 0;
@@ -69,9 +83,15 @@ export class TextIndexer {
         this.invalidBytes++;
         if (this.firstInvalid < 0) this.firstInvalid = at;
       }
-      if (at + n - this.rowStart > MAX_ROW_BYTES) this.starts.push((this.rowStart = at));
+      if (at + n - this.rowStart > MAX_ROW_BYTES) {
+        this.starts.push((this.rowStart = at));
+        this.lines.push(this.line);
+      }
       this.at = at + n;
-      if (n === 1 && bytes[at] === 0x0a && this.at < bytes.length) this.starts.push((this.rowStart = this.at));
+      if (n === 1 && bytes[at] === 0x0a && this.at < bytes.length) {
+        this.starts.push((this.rowStart = this.at));
+        this.lines.push(++this.line);
+      }
     }
     return this.at >= bytes.length;
   }
@@ -81,7 +101,7 @@ export class TextIndexer {
   }
 
   result(): TextIndex {
-    return { rowStarts: Uint32Array.from(this.starts), invalidBytes: this.invalidBytes, firstInvalid: this.firstInvalid };
+    return { rowStarts: Uint32Array.from(this.starts), rowLines: Uint32Array.from(this.lines), lineCount: this.line, invalidBytes: this.invalidBytes, firstInvalid: this.firstInvalid };
   }
 }
 

@@ -4,11 +4,13 @@ import type { Download, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { screenshot } from '../browser';
 
-export type View = 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
+export type View = 'start' | 'datasets' | 'models' | 'train' | 'generate' | 'classify' | 'library';
 
 /** Long enough for a few tiny-preset steps on a shared two-core machine. */
 const TRAINING_TIMEOUT_MS = 240_000;
 const UI_TIMEOUT_MS = 30_000;
+/** A fresh home registers the built-in datasets behind the page: tens of seconds on a shared two-core machine. */
+const BUILTINS_TIMEOUT_MS = 180_000;
 
 export class StudioPage {
   constructor(readonly page: Page) {}
@@ -17,11 +19,15 @@ export class StudioPage {
     return this.page.getByTestId(id);
   }
 
-  /** Opens the studio and waits until it has talked to the engine host. */
-  async open(url: string): Promise<void> {
+  /**
+   * Opens the studio and waits until it has talked to the engine host, and (unless told not to) until
+   * the built-in datasets a fresh home registers behind the page are there.
+   */
+  async open(url: string, opts: { builtIns?: boolean } = {}): Promise<void> {
     await this.page.goto(url);
     await this.byTestId('status-bar').waitFor();
     await this.byTestId('engine-state').filter({ hasText: /^(starting|idle|busy|crashed|stopped)$/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    if (opts.builtIns !== false) await this.byTestId('preparing').waitFor({ state: 'detached', timeout: BUILTINS_TIMEOUT_MS });
   }
 
   async go(view: View): Promise<void> {
@@ -100,16 +106,24 @@ export class StudioPage {
   }
 
   /** Generates one sample from `run` and waits until it is saved; returns its file name. */
-  async generate(runId: string, ext: string, maxBytes: number): Promise<string> {
+  async generate(runId: string, ext: string, maxBytes: number, precision: 'f32' | 'f16' | 'q8' = 'f32'): Promise<string> {
     await this.go('generate');
     await this.byTestId('gen-run').selectOption(runId);
+    await this.byTestId('gen-precision').selectOption(precision);
     await this.fill('gen-ext', ext);
     await this.fill('field-gen-maxBytes', maxBytes);
     await this.fill('field-gen-seed', 1);
+    // The outputs may still list an earlier job's samples: wait for a name not shown before.
+    const shown = async () => Promise.all((await this.byTestId('gen-sample').all()).map(async (s) => (await s.locator('.mono').first().textContent())?.trim() ?? ''));
+    const before = new Set(await shown());
     await this.byTestId('gen-start').click();
-    const sample = this.byTestId('gen-sample').first();
-    await sample.waitFor({ timeout: TRAINING_TIMEOUT_MS });
-    return (await sample.locator('.mono').first().textContent())?.trim() ?? '';
+    const deadline = Date.now() + TRAINING_TIMEOUT_MS;
+    for (;;) {
+      const fresh = (await shown()).find((n) => n !== '' && !before.has(n));
+      if (fresh) return fresh;
+      if (Date.now() > deadline) throw new Error('no new sample appeared');
+      await this.page.waitForTimeout(100);
+    }
   }
 
   /** Searches the library and selects the first sample matching `text`. */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helpSpecs } from '../../../src-main/cli/help';
 
 const root = path.resolve(__dirname, '../../..');
 // Built inside the repository (git-ignored .tmp/) so npm packages resolve from node_modules, as in out/node.
@@ -34,16 +35,20 @@ const BLOCKER_SOURCE = [
 ].join('\n');
 
 function bgpt(args: string[], env: NodeJS.ProcessEnv = {}) {
-  // A launcher that imports the bundle exactly as bin/bgpt.js does, without tsx anywhere on the way.
-  const launcher = `const { main } = await import(${JSON.stringify(path.join(outdir, 'cli.js'))}); process.exitCode = await main(process.argv.slice(1));`;
-  return spawnSync(process.execPath, ['--input-type=module', '-e', launcher, ...args], {
+  // A launcher that imports the bundle exactly as bin/bgpt.js does, without tsx anywhere on the way (a file, so
+  // that flags such as --help reach the CLI rather than node).
+  const launcher = path.join(outdir, 'launch.mjs');
+  if (!existsSync(launcher)) {
+    writeFileSync(launcher, `const { main } = await import(${JSON.stringify(pathToFileURL(path.join(outdir, 'cli.js')).href)}); process.exitCode = await main(process.argv.slice(2));\n`);
+  }
+  return spawnSync(process.execPath, [launcher, ...args], {
     cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: BLOCK_TSX, ...env }, timeout: 240_000,
   });
 }
 
 describe('built CLI and engine', () => {
   it('bundles import no TypeScript loader and the guard really blocks one', () => {
-    for (const name of ['cli.js', 'engine.js', 'grad-worker.js']) {
+    for (const name of ['cli.js', 'engine.js', 'grad-worker.js', 'inspect-worker.js', 'infer-worker.js']) {
       expect(readFileSync(path.join(outdir, name), 'utf8')).not.toMatch(/^import .*["']tsx/m);
     }
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('tsx/esm/api')"], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: BLOCK_TSX } });
@@ -60,4 +65,31 @@ describe('built CLI and engine', () => {
     expect(out.trainLoss).toBeGreaterThan(0);
     expect(existsSync(path.join(out.checkpoint, 'model.safetensors'))).toBe(true);
   }, 240_000);
+
+  it('answers --help from the built specs, loading no command: the specs equal the sources\' and no npm package loads', async () => {
+    const { commands } = await import('../../../src-main/cli/commands/index');
+    const built = JSON.parse(readFileSync(path.join(outdir, 'commands.json'), 'utf8'));
+    expect(built).toEqual(JSON.parse(JSON.stringify(helpSpecs(commands))));
+    // A resolve hook names every package the process loads (node: built-ins and the bundle's own files aside).
+    const hooks = path.join(outdir, 'log-packages-hooks.mjs');
+    writeFileSync(hooks, [
+      'export async function resolve(specifier, context, next) {',
+      '  if (!/^(node:|[.]|file:|data:)/.test(specifier)) process.stderr.write(`PACKAGE ${specifier}\\n`);',
+      '  return next(specifier, context);',
+      '}',
+    ].join('\n'));
+    const logger = path.join(outdir, 'log-packages.mjs');
+    writeFileSync(logger, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const loaded = (args: string[]) => {
+      const r = bgpt(args, { NODE_OPTIONS: `${BLOCK_TSX} --import=${pathToFileURL(logger).href}` });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, packages: r.stderr.split('\n').filter((l) => l.startsWith('PACKAGE ')) };
+    };
+    for (const args of [['--help'], ['generate', '--help'], ['train', '--help'], ['models', 'download', '--help'], ['serve', '--help'], ['models']]) {
+      const r = loaded(args);
+      expect(r.packages, args.join(' ')).toEqual([]);
+      expect(r.stdout, `${args.join(' ')}: ${r.stderr}`).toMatch(/usage: bgpt/);
+    }
+    // The guard can fail: a command that runs loads its packages.
+    expect(loaded(['models', 'list', '--home', home, '--json']).packages.length).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ import type { GpuAdapterInfo } from '../../../src-main/shared/adapter';
 import { UserError } from '../../../src-main/shared/errors';
 import { storeBlob, tempHome } from './helpers';
 
-/** As Dawn describes an H200 through the webgpu addon (engine/webgpu.ts describeAdapter). */
+/** As Dawn describes an H200 through the webgpu addon (engine/backend/webgpu.ts describeAdapter). */
 const H200: GpuAdapterInfo = {
   vendor: 'nvidia', architecture: 'hopper', device: 'nvidia-h200', description: 'NVIDIA H200 (Vulkan 1.3)',
   software: false, maxBufferSize: 4294967296, maxStorageBufferBindingSize: 4294967292,

@@ -1,20 +1,21 @@
 // The classifier (engine/classify): labels as train-cls.py reads them, the forward pass and its
 // gradient, training with best-by-eval-loss checkpoints, exact resume, `bgpt classify` / `bgpt train
 // --mode classify` through the real CLI, and the one-line errors.
+import { ops } from '../../../src-main/engine/backend/ops';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src-main/engine/backend';
+import { initBackend } from '../../../src-main/engine/backend/backend';
 import { detectLabelSource, folderLabel, labelOf, nameLabel } from '../../../src-main/engine/classify/labels';
-import { ClassifierModel, classifierLogits, labelCrossEntropy, loadClassifier, makeClassBatch, CLASSIFIER_WEIGHT, CLASSIFIER_BIAS } from '../../../src-main/engine/classify/model';
+import { ClassifierModel, classifierLogits, loadClassifier, makeClassBatch, CLASSIFIER_WEIGHT, CLASSIFIER_BIAS } from '../../../src-main/engine/classify/model';
 import { classifyFiles } from '../../../src-main/engine/classify/predict';
 import { trainClassifier, EVALS_FILE, type ClassifyTrainOptions } from '../../../src-main/engine/classify/train';
 import type { LabelledFile } from '../../../src-main/engine/classify/data';
-import { TrainControl } from '../../../src-main/engine/control';
-import { parseSafetensors } from '../../../src-main/engine/safetensors';
+import { TrainControl } from '../../../src-main/engine/train/control';
+import { parseSafetensors } from '../../../src-main/engine/io/safetensors';
 import { fileSequence } from '../../../src-main/shared/patches';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 import { runCli } from '../../../src-main/cli/framework';
@@ -76,8 +77,8 @@ describe('classifier model', () => {
     const short = fileSequence(new TextEncoder().encode('short'), 'txt', 16);
     const long = fileSequence(new TextEncoder().encode('a longer file of several patches, five or so'), 'txt', 16);
     const before = tf.memory().numTensors;
-    const alone = tf.tidy(() => classifierLogits(m, makeClassBatch([short], 16)).arraySync());
-    const batched = tf.tidy(() => classifierLogits(m, makeClassBatch([long, short], 16)).arraySync());
+    const alone = tf.tidy(() => classifierLogits({ ops: ops() }, m, makeClassBatch([short], 16)).arraySync());
+    const batched = tf.tidy(() => classifierLogits({ ops: ops() }, m, makeClassBatch([long, short], 16)).arraySync());
     expect(tf.memory().numTensors).toBe(before);
     for (let j = 0; j < 3; j++) expect(Math.abs(batched[1][j] - alone[0][j])).toBeLessThan(1e-5);
     m.dispose();
@@ -87,9 +88,9 @@ describe('classifier model', () => {
     const m = ClassifierModel.random(MICRO, ['a.txt', 'b.txt'], 5);
     const seqs = ['first file', 'the second, different one'].map((t) => fileSequence(new TextEncoder().encode(t), 'txt', 16));
     const batch = makeClassBatch(seqs, 16);
-    const lossOf = () => tf.tidy(() => tf.mean(labelCrossEntropy(classifierLogits(m, batch), tf.tensor1d([0, 1], 'int32'))).dataSync()[0]);
+    const lossOf = () => tf.tidy(() => tf.mean(ops().crossEntropy(classifierLogits({ ops: ops() }, m, batch), tf.tensor1d([0, 1], 'int32'))).dataSync()[0]);
     const vars = [...m.vars.values()];
-    const { value, grads } = tf.variableGrads(() => tf.mean(labelCrossEntropy(classifierLogits(m, batch), tf.tensor1d([0, 1], 'int32'))) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => tf.mean(ops().crossEntropy(classifierLogits({ ops: ops() }, m, batch), tf.tensor1d([0, 1], 'int32'))) as tf.Scalar, vars);
     const probe = (name: string, index: number) => {
       const v = m.vars.get(name) as tf.Variable;
       const analytic = grads[v.name].dataSync()[index];

@@ -2,7 +2,7 @@
 // one-line errors with non-zero exit codes.
 import { describe, expect, it } from 'vitest';
 import { runCli, type CommandSpec, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import { UserError } from '../../../src-main/shared/errors';
 
 function capture(): Io & { out: string; err: string } {

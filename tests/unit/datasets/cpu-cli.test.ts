@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src-main/cli/framework';
 import { cpuCommands } from '../../../src-main/cli/commands/cpu';
-import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors';
+import { readSafetensors, writeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { validate } from '../../../src-main/formats';
 
 const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/parity/tiny-a/checkpoint');

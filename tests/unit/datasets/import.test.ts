@@ -113,3 +113,71 @@ describe('importPaths', () => {
     expect(existsSync(path.join(home, 'datasets'))).toBe(false);
   });
 });
+
+describe('tune books (docs/music.md, "Your own tune books")', () => {
+  const SOURCES = new URL('../../../datasets/sources/', import.meta.url);
+  const book = (rel: string): Buffer => readFileSync(new URL(rel, SOURCES));
+
+  it('cuts real books into one tune per file, reports each book and every refused tune on a line of its own', async () => {
+    const books = path.join(tmp, 'books');
+    mkdirSync(books);
+    writeFileSync(path.join(books, 'demo.abc'), book('abcmidi/demo.abc'));
+    writeFileSync(path.join(books, 'sample.abc'), book('abcm2ps/sample.abc'));
+    writeFileSync(path.join(books, 'one.abc'), book('abcmidi/coleraine.abc'));
+    const plan = await importPaths([books], { home, seed: 0 });
+    const held = (name: string) => book(name).toString('utf8').match(/^X:/gm)!.length;
+    expect(plan.books.map((b) => [path.basename(b.path), b.tunes])).toEqual([['demo.abc', held('abcmidi/demo.abc')], ['sample.abc', held('abcm2ps/sample.abc')]]);
+    for (const b of plan.books) {
+      expect(b.imported + b.refused + b.duplicates).toBe(b.tunes);
+      expect(b.files).toBe(b.imported);
+      const refusedLines = plan.skipped.filter((s) => s.path.startsWith(`${b.path}: tune `));
+      expect(refusedLines).toHaveLength(b.refused);
+      for (const s of refusedLines) expect(s.path).toMatch(/: tune \d+( '.*')? \(line \d+\)$/);
+    }
+    expect(plan.books[1].refused).toBeGreaterThan(0);
+    // A one-tune file is imported as it is; each book tune is a clean single tune.
+    const one = plan.files.find((f) => f.name === 'one.abc')!;
+    expect(one.sha256).toBe(sha(book('abcmidi/coleraine.abc')));
+    const tunes = plan.files.filter((f) => f.name !== 'one.abc');
+    expect(tunes.length).toBe(plan.books[0].imported + plan.books[1].imported);
+    for (const f of tunes) {
+      const text = readFileSync(path.join(home, 'datasets', 'blobs', f.sha256.slice(0, 2), f.sha256), 'utf8');
+      expect(text.match(/^X:/gm), f.path).toEqual(['X:']);
+      expect(text.startsWith('X:1\n'), f.path).toBe(true);
+      expect(f.modality).toBe('abc');
+    }
+    expect(new Set(tunes.map((f) => f.group)).size).toBe(tunes.length);
+  });
+
+  it('keeps a tune once when two books hold the same music under other numbers and titles', async () => {
+    const a = 'X:1\nT:The Kesh\nM:6/8\nK:G\nGAG GAB|ABA ABd|\n\nX:2\nT:Other\nK:D\nDEF|\n';
+    const b = 'X:17\nT:Kesh Jig\nS:another book\nM:6/8\nK:G\nGAG GAB | ABA ABd |\n\nX:18\nT:New\nK:A\nABc|\n';
+    writeFileSync(path.join(tmp, 'a.abc'), a);
+    writeFileSync(path.join(tmp, 'b.abc'), b);
+    const plan = await importPaths([path.join(tmp, 'a.abc'), path.join(tmp, 'b.abc')], { home });
+    expect(plan.files).toHaveLength(3);
+    expect(plan.books.map((x) => x.duplicates)).toEqual([0, 1]);
+    expect(plan.duplicates).toEqual([{ path: `${path.join(tmp, 'b.abc')}: tune 1 'Kesh Jig' (line 1)`, sha256: expect.any(String), duplicateOf: `${path.join(tmp, 'a.abc')}: tune 1 'The Kesh' (line 1)` }]);
+  });
+
+  it('moves every tune to N keys, keeps all keys of a tune in one split, and draws the same split every time', async () => {
+    const books = path.join(tmp, 'books');
+    mkdirSync(books);
+    writeFileSync(path.join(books, 'demo.abc'), book('abcmidi/demo.abc'));
+    const options = { home, seed: 0, keys: 3, evalFraction: 0.3 };
+    const first = (await planImport([books], options)).plan;
+    const again = (await planImport([books], options)).plan;
+    expect(again.files.map((f) => [f.sha256, f.split])).toEqual(first.files.map((f) => [f.sha256, f.split]));
+    const groups = new Map<string, Set<string>>();
+    for (const f of first.files) groups.set(f.group!, (groups.get(f.group!) ?? new Set()).add(f.split));
+    for (const [g, sides] of groups) expect(sides.size, g).toBe(1);
+    expect([...groups.values()].filter((s) => s.has('eval')).length).toBe(Math.round(groups.size * 0.3));
+    expect(first.books[0].files).toBeGreaterThan(2 * first.books[0].imported);
+    expect(first.files.map((f) => f.name).filter((n) => /~up2\.abc$/.test(n)).length).toBeGreaterThan(0);
+    expect(first.files.map((f) => f.name).filter((n) => /~down2\.abc$/.test(n)).length).toBeGreaterThan(0);
+    // A one-tune file may be moved too: its written key stays byte for byte.
+    const single = (await planImport([path.join(SOURCES.pathname, 'abcmidi', 'coleraine.abc')], { home, keys: 2 })).plan;
+    expect(single.files.map((f) => f.name)).toEqual(['coleraine.abc', 'coleraine~up2.abc']);
+    expect(single.files[0].sha256).toBe(sha(book('abcmidi/coleraine.abc')));
+  });
+});

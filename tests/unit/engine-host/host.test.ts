@@ -1,13 +1,13 @@
 // The engine process host with a real child process: start and backend report, typed errors across
 // the boundary, a crash surfaced as an event and a clear error while the host stays usable, and stop.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import type { EngineProcess } from '../../../src-main/engine-host/protocol';
 import type { EngineStatus } from '../../../src-main/shared/contract';
 import { isUserError } from '../../../src-main/shared/errors';
 
-let host: EngineHost | null = null;
+let host: ProcessEngineHost | null = null;
 afterEach(async () => {
   await host?.stop();
   host = null;
@@ -15,7 +15,7 @@ afterEach(async () => {
 
 describe('EngineHost', () => {
   it('starts the engine process and reports its backend', async () => {
-    host = new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
+    host = new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
     const states: string[] = [];
     host.on('status', (s) => states.push(s.state));
     await host.start();
@@ -24,7 +24,7 @@ describe('EngineHost', () => {
   });
 
   it('carries a user error across the process boundary as a UserError', async () => {
-    host = new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
+    host = new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
     const err = (await host.call('surprisal', { checkpoint: '/no/such/checkpoint', bytes: new Uint8Array([1, 2, 3]), ext: 'txt' }).catch((e: unknown) => e)) as Error;
     expect(isUserError(err)).toBe(true);
     expect(String(err.message)).toMatch(/checkpoint/);
@@ -35,7 +35,7 @@ describe('EngineHost', () => {
 
   it('turns a crash into an event and a clear error, then restarts on the next call', async () => {
     let proc: EngineProcess | null = null;
-    host = new EngineHost(() => (proc = spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' })));
+    host = new ProcessEngineHost(() => (proc = spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' })));
     await host.start();
     const crashed = new Promise<EngineStatus>((resolve) => host!.on('status', (s) => s.state === 'crashed' && resolve(s)));
     proc!.kill();
@@ -48,7 +48,7 @@ describe('EngineHost', () => {
   });
 
   it('stops by asking first, and the process exits on its own', async () => {
-    host = new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
+    host = new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'cpu' }));
     await host.start();
     await host.stop();
     expect(host.status.state).toBe('stopped');

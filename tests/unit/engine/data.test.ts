@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { buildSequences, Sampler } from '../../../src-main/engine/data';
-import { conversionPairs, readFolder, type InputFile } from '../../../src-main/engine/files';
-import { train } from '../../../src-main/engine/train';
+import { buildSequences, Sampler } from '../../../src-main/engine/train/data';
+import { conversionPairs, readFolder, type InputFile } from '../../../src-main/engine/io/files';
+import { train } from '../../../src-main/engine/train/train';
 import { parseConversionMode } from '../../../src-main/shared/patches';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 

@@ -3,12 +3,13 @@
 // on sizes that are not multiples of the workgroup, and no tensor left behind. They fail, never
 // skip, without a WebGPU adapter.
 import { afterEach, describe, expect, it } from 'vitest';
+import { lacks } from '../../helpers/system';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW } from '../../../src-main/engine/adamw';
-import { fusedOps, setFusedKernels } from '../../../src-main/engine/fused/fused';
-import { causalSoftmax, crossEntropyRows, gelu, layerNorm } from '../../../src-main/engine/model';
-import { Rng } from '../../../src-main/engine/rng';
+import { AdamW } from '../../../src-main/engine/train/adamw';
+import { ops, setFusedKernels, type Ops } from '../../../src-main/engine/backend/ops';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { requireWebGpu } from './webgpu-required';
+import { initBackend } from '../../../src-main/engine/backend/backend';
 
 afterEach(() => setFusedKernels(true));
 
@@ -32,9 +33,12 @@ function worstRelative(a: Float32Array, b: Float32Array): number {
  * webgpu queue is submitted after every dispatch, so a buffer an op forgot to keep for its backward
  * pass is released before that pass runs (in training, submits happen at arbitrary points).
  */
-async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Float32Array[]> {
+async function valueAndGrads(fused: boolean, op: (o: Ops, ...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): Promise<Float32Array[]> {
   setFusedKernels(fused);
-  expect(fusedOps() !== null).toBe(fused);
+  // The backend's ops object is the one with the fused kernels exactly when they are on.
+  expect(ops().name).toBe(fused ? 'webgpu-fused' : 'webgpu');
+  const o = ops();
+  const f = (...xs: tf.Tensor[]) => op(o, ...xs);
   // The engine's op really runs a fused kernel when they are on, and none when off.
   const ran = await tf.profile(() => void tf.tidy(() => { f(...inputs); }));
   expect(ran.kernelNames.some((k) => k.startsWith('Bgpt'))).toBe(fused);
@@ -56,7 +60,7 @@ async function valueAndGrads(fused: boolean, f: (...xs: tf.Tensor[]) => tf.Tenso
 }
 
 /** Fused and composite agree on value and every gradient within `tol` (relative to magnitude). */
-async function expectSameAsComposite(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol: number): Promise<number> {
+async function expectSameAsComposite(f: (o: Ops, ...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol: number): Promise<number> {
   const fused = await valueAndGrads(true, f, inputs);
   const plain = await valueAndGrads(false, f, inputs);
   expect(fused).toHaveLength(inputs.length + 1);
@@ -66,7 +70,7 @@ async function expectSameAsComposite(f: (...xs: tf.Tensor[]) => tf.Tensor, input
   return worst;
 }
 
-describe('fused LayerNorm and GELU on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused LayerNorm and GELU on webgpu', () => {
   it('LayerNorm: same rows, input, gain and bias gradients as the composite (awkward sizes)', async () => {
     await requireWebGpu();
     // 100 and 300 columns: not multiples of the 64 threads per row or the 8-column tiles; 37 rows.
@@ -77,7 +81,7 @@ describe('fused LayerNorm and GELU on webgpu', () => {
       const shifted = tf.add(x, 2.5);
       const g = tf.tensor1d(randomValues(cols, 7, 2));
       const b = tf.tensor1d(randomValues(cols, 8));
-      await expectSameAsComposite((xi, gi, bi) => layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D), [shifted, g, b], 2e-5);
+      await expectSameAsComposite((o, xi, gi, bi) => o.layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5), [shifted, g, b], 2e-5);
       tf.dispose([x, shifted, g, b]);
     }
   });
@@ -90,12 +94,12 @@ describe('fused LayerNorm and GELU on webgpu', () => {
     values[1] = -30; // exp(-z) overflows to infinity: σ = 0, GELU = -0
     values[2] = 0;
     const x = tf.tensor2d(values, [37, 131]);
-    await expectSameAsComposite((xi) => gelu(xi as tf.Tensor2D), [x], 1e-6);
+    await expectSameAsComposite((o, xi) => o.gelu(xi as tf.Tensor2D), [x], 1e-6);
     x.dispose();
   });
 });
 
-describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused softmax cross-entropy and causal softmax on webgpu', () => {
   it('cross-entropy: same losses and logit gradients as the composite, any label in range', async () => {
     await requireWebGpu();
     const rows = 131;
@@ -108,10 +112,10 @@ describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
     const labels = tf.tensor1d(labelValues, 'int32');
     // Labels made in a tidy of the differentiated function, as training does: with the queue submitted
     // after every dispatch (valueAndGrads) their buffer is gone before the backward pass unless kept.
-    await expectSameAsComposite((z) => tf.tidy(() => crossEntropyRows(z as tf.Tensor2D, tf.tensor1d(labelValues, 'int32'))), [logits], 2e-6);
+    await expectSameAsComposite((o, z) => tf.tidy(() => o.crossEntropy(z as tf.Tensor2D, tf.tensor1d(labelValues, 'int32'))), [logits], 2e-6);
     // The loss is the label's surprisal: positive, and about ln(257) for logits this spread.
     setFusedKernels(true);
-    const loss = tf.tidy(() => crossEntropyRows(logits, labels));
+    const loss = tf.tidy(() => ops().crossEntropy(logits, labels));
     const values = (await loss.data()) as Float32Array;
     expect(Math.min(...values)).toBeGreaterThan(0);
     tf.dispose([loss, logits, labels]);
@@ -122,10 +126,10 @@ describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
     // T = 70 (over the 64 threads of a row) with 3 heads; T = 5; T = 1 (a single visible key).
     for (const [b, h, t] of [[2, 3, 70], [3, 2, 5], [4, 1, 1]]) {
       const raw = tf.tensor4d(randomValues(b * h * t * t, t, 6), [b, h, t, t]);
-      await expectSameAsComposite((s) => causalSoftmax(s as tf.Tensor4D, 1 / Math.sqrt(7)), [raw], 2e-6);
+      await expectSameAsComposite((o, sc) => o.causalSoftmax(sc as tf.Tensor4D, 1 / Math.sqrt(7)), [raw], 2e-6);
       // Nothing above the diagonal: row i of each [T, T] block sums to 1 over keys 0..i only.
       setFusedKernels(true);
-      const y = tf.tidy(() => causalSoftmax(raw as tf.Tensor4D, 0.5));
+      const y = tf.tidy(() => ops().causalSoftmax(raw as tf.Tensor4D, 0.5));
       const p = (await y.data()) as Float32Array;
       for (let row = 0; row < b * h * t; row++) {
         const i = row % t;
@@ -141,13 +145,13 @@ describe('fused softmax cross-entropy and causal softmax on webgpu', () => {
   });
 });
 
-describe('fused AdamW on webgpu', () => {
+describe.skipIf(lacks('webgpu'))('fused AdamW on webgpu', () => {
   /** Three updates of parameters of awkward shapes; returns params and moments as host arrays. */
   async function threeUpdates(fused: boolean): Promise<Float32Array[]> {
     setFusedKernels(fused);
     const shapes = [[1037], [13, 77], [1]];
     const vars = new Map(shapes.map((s, i) => [`w${i}`, tf.tidy(() => tf.variable(tf.tensor(randomValues(tf.util.sizeFromShape(s), 10 + i), s)))] as const));
-    const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+    const opt = new AdamW(vars, ops(), { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
     const before = tf.memory().numTensors;
     for (let step = 0; step < 3; step++) {
       const grads = new Map(shapes.map((s, i) => [`w${i}`, tf.tensor(randomValues(tf.util.sizeFromShape(s), 100 * step + i, 0.5 + step), s)] as const));
@@ -167,7 +171,7 @@ describe('fused AdamW on webgpu', () => {
   it('gives the TF.js update of params and moments within float32 rounding, leaking nothing', async () => {
     await requireWebGpu();
     setFusedKernels(true);
-    expect(fusedOps()).not.toBeNull();
+    expect(ops().name).toBe('webgpu-fused');
     const start = tf.memory().numTensors;
     const fused = await threeUpdates(true);
     const plain = await threeUpdates(false);
@@ -182,12 +186,13 @@ describe('fused AdamW on webgpu', () => {
 
   it('is not used off webgpu', async () => {
     await requireWebGpu();
-    expect(fusedOps()).not.toBeNull();
+    expect(ops().name).toBe('webgpu-fused');
     setFusedKernels(false);
-    expect(fusedOps()).toBeNull();
+    expect(ops().name).toBe('webgpu');
     setFusedKernels(true);
-    await tf.setBackend('cpu');
-    expect(fusedOps()).toBeNull();
+    await initBackend('cpu');
+    expect(ops().name).toBe('composite');
     await requireWebGpu();
+    expect(ops().name).toBe('webgpu-fused');
   });
 });

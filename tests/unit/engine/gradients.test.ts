@@ -1,13 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src-main/engine/backend';
-import { BGPTModel } from '../../../src-main/engine/checkpoint';
-import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/batch';
-import { Rng } from '../../../src-main/engine/rng';
-import { batchGradients, GradHelper } from '../../../src-main/engine/parallel';
-import { Dropout } from '../../../src-main/engine/model';
-import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/chunked';
-import { deriveSeed } from '../../../src-main/engine/rng';
+import { initBackend } from '../../../src-main/engine/backend/backend';
+import { BGPTModel } from '../../../src-main/engine/io/checkpoint';
+import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/model/batch';
+import { Rng } from '../../../src-main/engine/model/rng';
+import { batchGradients, GradHelper } from '../../../src-main/engine/train/parallel';
+import { Dropout } from '../../../src-main/engine/model/model';
+import { ops } from '../../../src-main/engine/backend/ops';
+import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/train/chunked';
+import { deriveSeed } from '../../../src-main/engine/model/rng';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
@@ -21,7 +22,7 @@ function batch(): Batch {
 }
 
 async function gradients(model: BGPTModel, b: Batch): Promise<Map<string, Float32Array>> {
-  const { value, grads } = tf.variableGrads(() => meanLoss(model.weights, model.config, b));
+  const { value, grads } = tf.variableGrads(() => meanLoss({ ops: ops() }, model.weights, model.config, b));
   const out = new Map<string, Float32Array>();
   for (const [name, g] of Object.entries(grads)) out.set(name, (await g.data()) as Float32Array);
   tf.dispose([value, ...Object.values(grads)]);
@@ -29,7 +30,7 @@ async function gradients(model: BGPTModel, b: Batch): Promise<Map<string, Float3
 }
 
 function lossOf(model: BGPTModel, b: Batch): number {
-  return tf.tidy(() => meanLoss(model.weights, model.config, b).dataSync()[0]);
+  return tf.tidy(() => meanLoss({ ops: ops() }, model.weights, model.config, b).dataSync()[0]);
 }
 
 function setEntry(v: tf.Variable, i: number, value: number): void {
@@ -111,7 +112,7 @@ describe('gradients', () => {
     await initBackend('wasm');
     const model = BGPTModel.random(CONFIG, 9);
     const b = batch();
-    const loss = (d?: Dropout) => tf.tidy(() => meanLoss(model.weights, model.config, b, d).dataSync()[0]);
+    const loss = (d?: Dropout) => tf.tidy(() => meanLoss({ ops: ops(), dropout: d }, model.weights, model.config, b).dataSync()[0]);
     const plain = loss();
     expect(loss(new Dropout(0.1, 1))).toBe(loss(new Dropout(0.1, 1)));
     expect(loss(new Dropout(0.1, 1))).not.toBe(loss(new Dropout(0.1, 2)));
@@ -129,7 +130,7 @@ describe('gradients', () => {
     const b = makeBatch(seqs, CONFIG.patchSize);
     expect(b.targets).toBeGreaterThan(CHUNK_PATCHES);
     const none = () => undefined;
-    const chunked = chunkedGradients(model.weights, CONFIG, model.vars, b, none);
+    const chunked = chunkedGradients(ops(), model.weights, CONFIG, model.vars, b, none);
     const whole = await gradients(model, b);
     expect(chunked.loss.dataSync()[0]).toBeCloseTo(lossOf(model, b), 5);
     for (const [name, g] of whole) {
@@ -142,7 +143,7 @@ describe('gradients', () => {
     // With dropout, the patch-level masks must match between the two passes: check against the
     // finite difference of the same masked loss.
     const masked = (stream: 0 | 1) => new Dropout(0.3, deriveSeed(11, stream));
-    const run = () => chunkedGradients(model.weights, CONFIG, model.vars, b, masked);
+    const run = () => chunkedGradients(ops(), model.weights, CONFIG, model.vars, b, masked);
     const r = run();
     const name = 'patch_level_decoder.patch_embedding.bias';
     const g = r.grads.get(name)?.dataSync() as Float32Array;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { train, type CheckpointEvent, type EvalMetrics } from '../../../src-main/engine/train';
-import { dominantExt } from '../../../src-main/engine/validity';
-import type { InputFile } from '../../../src-main/engine/files';
+import { train, type CheckpointEvent, type EvalMetrics } from '../../../src-main/engine/train/train';
+import { dominantExt } from '../../../src-main/engine/train/validity';
+import type { InputFile } from '../../../src-main/engine/io/files';
 
 const TRAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets/abc-tunes/train');
 const files: InputFile[] = readdirSync(TRAIN).slice(0, 6).map((n) => ({ name: n, ext: 'abc', bytes: new Uint8Array(readFileSync(path.join(TRAIN, n))) }));

@@ -1,6 +1,6 @@
 // The webgpu legs of the engine suites need a WebGPU adapter. Without one they fail with this
 // message (they never skip: CI installs Mesa's software Vulkan driver, so a missing one is a fault).
-import { initBackend } from '../../../src-main/engine/backend';
+import { initBackend } from '../../../src-main/engine/backend/backend';
 
 export const LAVAPIPE_HINT =
   'the webgpu tests need a WebGPU adapter; without a GPU install Mesa\'s software Vulkan driver from Debian bookworm-backports ' +

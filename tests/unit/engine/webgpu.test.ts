@@ -1,14 +1,16 @@
 import { describe, it, expect } from 'vitest';
+import { lacks } from '../../helpers/system';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { engineInfo, initBackend } from '../../../src-main/engine/backend';
-import { dropThreshold, hostMask, maskHash } from '../../../src-main/engine/dropout';
+import { engineInfo, initBackend } from '../../../src-main/engine/backend/backend';
+import { dropThreshold, hostMask, maskHash } from '../../../src-main/engine/backend/dropout';
 // Through model.ts, which registers the engine's gradients (Sum, Multiply).
-import { Dropout } from '../../../src-main/engine/model';
-import { deriveSeed } from '../../../src-main/engine/rng';
+import { Dropout } from '../../../src-main/engine/model/model';
+import { deriveSeed } from '../../../src-main/engine/model/rng';
+import { ops } from '../../../src-main/engine/backend/ops';
 import { requireWebGpu } from './webgpu-required';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,7 +27,7 @@ async function cliEval(env: Record<string, string>): Promise<{ report: { backend
   return { report: JSON.parse(r.stdout.trim().split('\n').pop() as string), stderr: r.stderr };
 }
 
-describe('webgpu backend', () => {
+describe.skipIf(lacks('webgpu'))('webgpu backend', () => {
   it('reports its adapter (vendor, device, software or not, limits)', async () => {
     await requireWebGpu();
     const info = engineInfo();
@@ -59,7 +61,12 @@ describe('webgpu backend', () => {
   }, 400_000);
 });
 
-describe('dropout masks made on the device', () => {
+/** x with the next mask of `d`, through the backend's ops as the model applies it. */
+function applyDropout<T extends tf.Tensor>(d: Dropout, x: T): T {
+  return ops().dropout(x, d.nextKey(), d.rate);
+}
+
+describe.skipIf(lacks('webgpu'))('dropout masks made on the device', () => {
   it('the WGSL kernel gives bit for bit the host mask of the same key, forward and backward', async () => {
     await requireWebGpu();
     const n = 70_001; // not a multiple of the workgroup, so the bounds check is exercised
@@ -68,8 +75,8 @@ describe('dropout masks made on the device', () => {
     const flat = tf.randomNormal([n], 0, 1, 'float32', 3);
     const xs = (await flat.data()) as Float32Array;
     const before = tf.memory().numTensors;
-    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(new Dropout(rate, seed).apply(t), 3)))([flat]);
-    const yT = tf.tidy(() => new Dropout(rate, seed).apply(flat));
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(applyDropout(new Dropout(rate, seed), t), 3)))([flat]);
+    const yT = tf.tidy(() => applyDropout(new Dropout(rate, seed), flat));
     const y = (await yT.data()) as Float32Array;
     const g = (await grads[0].data()) as Float32Array;
     tf.dispose([yT, value, ...grads]);
@@ -90,7 +97,7 @@ describe('dropout masks made on the device', () => {
     await requireWebGpu();
     const ones = tf.ones([4096]);
     const d = new Dropout(0.5, 77);
-    const [a, b] = [tf.tidy(() => d.apply(ones)), tf.tidy(() => d.apply(ones))];
+    const [a, b] = [tf.tidy(() => applyDropout(d, ones)), tf.tidy(() => applyDropout(d, ones))];
     const first = (await a.data()) as Float32Array;
     const second = (await b.data()) as Float32Array;
     tf.dispose([ones, a, b]);
@@ -98,7 +105,7 @@ describe('dropout masks made on the device', () => {
     await initBackend('cpu');
     const again = new Dropout(0.5, 77);
     const cpuOnes = tf.ones([4096]);
-    const [c, e] = [tf.tidy(() => again.apply(cpuOnes)), tf.tidy(() => again.apply(cpuOnes))];
+    const [c, e] = [tf.tidy(() => applyDropout(again, cpuOnes)), tf.tidy(() => applyDropout(again, cpuOnes))];
     expect(c.dataSync()).toEqual(first);
     expect(e.dataSync()).toEqual(second);
     tf.dispose([cpuOnes, c, e]);

@@ -48,6 +48,29 @@ describe('sample guidance', () => {
     expect(midi.advice.join(' ')).toMatch(/conversion/);
   });
 
+  it('reads the sample settings and run, and names the controls of the front end showing it', () => {
+    const bad = Uint8Array.from([0x58, 0x3a, 0xff, 0xfe]);
+    const run = { usedBuiltInTunes: true, preset: 'tunes', steps: 367 };
+    const cli = judgeSample(bad, 'abc', { sampling: { temperature: 0.6, topP: 0.9 }, run, frontEnd: 'cli' }).advice.join(' · ');
+    // Never "lower to 0.7" at 0.6; never "use the built-in tunes" to a run that trained on them.
+    expect(cli).toContain('lower --temperature (0.6 now, e.g. 0.5)');
+    expect(cli).toContain('lower --top-p (0.9 now, e.g. 0.75)');
+    expect(cli).not.toMatch(/0\.7\b/);
+    expect(cli).toContain("more --steps than this run's 367 (it already trained on the built-in ABC tunes)");
+    expect(cli).not.toMatch(/more data/);
+    expect(cli).toContain('--preset: tunes → small');
+    const ui = judgeSample(bad, 'abc', { sampling: { temperature: 0.6, topP: 0.9 }, run, frontEnd: 'ui' }).advice.join(' · ');
+    expect(ui).toContain('lower Temperature (Generate) (0.6 now, e.g. 0.5)');
+    expect(ui).toContain('Model (Train): tunes → small');
+    expect(ui).not.toMatch(/--[a-z]/);
+    // Sampling already conservative: no advice to lower it; a run on its own files is told about more data.
+    const low = judgeSample(bad, 'abc', { sampling: { temperature: 0.4, topP: 0.6 }, run: { ...run, usedBuiltInTunes: false }, frontEnd: 'ui' }).advice.join(' · ');
+    expect(low).not.toMatch(/conservatively/);
+    expect(low).toMatch(/more data \(the built-in ABC tunes/);
+    const cut = judgeSample(read('smash-the-windows.abc'), 'abc', { stoppedBy: 'window', windowPatches: 64, frontEnd: 'ui' });
+    expect(cut.advice.join(' ')).toContain('Max bytes (Generate)');
+  });
+
   it('says when generation stopped at the window size, even for a valid file', () => {
     const cut = judgeSample(read('smash-the-windows.abc'), 'abc', { stoppedBy: 'window', windowPatches: 64 });
     expect(cut.verdict).toBe('valid');

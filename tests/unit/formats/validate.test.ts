@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Midi } from '@tonejs/midi';
 import { detectModality, validate, validateMidi, validateWav, validateBmp, validateAbc, validateText, encodeWav8, decodeBmp } from '../../../src-main/formats';
+import { midiStructure } from '../../../src-main/formats/midi';
 import { encodeProgram, randomProgram } from '../../../src-main/formats/cpu';
 import { mulberry32 } from '../../../src-main/formats/prng';
 
@@ -147,5 +148,49 @@ describe('text and the validate entry point', () => {
     cpu[cpu.length - 1] ^= 1;
     expect(validate(cpu, 'bin').reason).toMatch(/^state 3 J is \d+, the simulator gives \d+$/);
     expect(validate(Uint8Array.from([1, 2, 3]), 'dat')).toEqual({ verdict: 'valid' });
+  });
+});
+
+describe('MIDI structure (beyond "parses")', () => {
+  const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 1, 0, 1, 0x01, 0xe0];
+  const track = (events: number[]) => [0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length, ...events];
+  const EOT = [0x00, 0xff, 0x2f, 0x00];
+  it('counts notes, and adds note-offs for notes left sounding at the end of a track', () => {
+    const ok = Uint8Array.from([...header, ...track([0x00, 0x90, 0x3c, 0x40, 0x60, 0x80, 0x3c, 0x00, ...EOT])]);
+    expect(midiStructure(ok)).toEqual({ verdict: { verdict: 'valid' }, tracks: 1, notes: 1 });
+    const hanging = Uint8Array.from([...header, ...track([0x00, 0x90, 0x3c, 0x40, 0x00, 0x90, 0x40, 0x40, 0x60, 0x80, 0x3c, 0x00, ...EOT])]);
+    const v = validateMidi(hanging);
+    expect(v.verdict).toBe('repaired');
+    expect(v.reason).toMatch(/track 1: 1 note left sounding; added note-offs/);
+    expect(validateMidi(v.repaired!)).toEqual({ verdict: 'valid' });
+    expect(midiStructure(v.repaired!).notes).toBe(2);
+  });
+  it('refuses a meta event of the wrong length, a delta time over four bytes, and a format or division that does not exist', () => {
+    expect(validateMidi(Uint8Array.from([...header, ...track([0x00, 0xff, 0x51, 0x02, 0x07, 0xa1, ...EOT])])).reason).toMatch(/meta event 51 .* has length 2, the spec says 3/);
+    expect(validateMidi(Uint8Array.from([...header, ...track([0x81, 0x81, 0x81, 0x81, 0x00, 0x90, 0x3c, 0x40, ...EOT])])).reason).toMatch(/delta time longer than 4 bytes/);
+    const f3 = Uint8Array.from([...header, ...track(EOT)]);
+    f3[9] = 3;
+    expect(validateMidi(f3).reason).toBe('MIDI format 3 does not exist (0, 1 or 2)');
+    const d0 = Uint8Array.from([...header, ...track(EOT)]);
+    d0[12] = 0;
+    d0[13] = 0;
+    expect(validateMidi(d0).reason).toBe('the header gives 0 ticks per quarter note');
+  });
+  it('makes a format 0 file with two tracks format 1', () => {
+    const two = Uint8Array.from([...header, ...track(EOT), ...track(EOT)]);
+    two[9] = 0;
+    two[11] = 2;
+    const v = validateMidi(two);
+    expect(v.reason).toMatch(/format 0 holds one track, the file has 2: made it format 1/);
+    expect(v.repaired![9]).toBe(1);
+  });
+});
+
+describe('MIDI structure: a chunk whose length holds', () => {
+  it('reads "MTrk" inside a track as the data bytes it is (a delta 0x4d, a running-status note 54 72, a delta 6b)', () => {
+    const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 1, 0, 1, 0x01, 0xe0];
+    const events = [0x00, 0x90, 0x40, 0x40, 0x4d, 0x54, 0x72, 0x6b, 0x40, 0x00, 0x00, 0x80, 0x54, 0x00, 0x00, 0xff, 0x2f, 0x00];
+    const bytes = Uint8Array.from([...header, 0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length, ...events]);
+    expect(midiStructure(bytes)).toEqual({ verdict: { verdict: 'valid' }, tracks: 1, notes: 2 });
   });
 });

@@ -2,13 +2,13 @@
 // (generation, scoring), on a random multi-head model whose shapes differ from every fixture (4 heads of 16,
 // patch 8, uneven layer counts), so a head split or a layout that only works for one shape shows up here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src-main/engine/backend';
-import { BGPTModel } from '../../../src-main/engine/checkpoint';
-import { sequenceLogits } from '../../../src-main/engine/evaluate';
+import { initBackend } from '../../../src-main/engine/backend/backend';
+import { BGPTModel } from '../../../src-main/engine/io/checkpoint';
+import { sequenceLogits } from '../../../src-main/engine/eval/evaluate';
 import { InferenceModel } from '../../../src-main/engine/infer/model';
 import { VOCAB_SIZE, type BGPTConfig } from '../../../src-main/shared/config';
 import { fileSequence } from '../../../src-main/shared/patches';
-import { Rng } from '../../../src-main/engine/rng';
+import { Rng } from '../../../src-main/engine/model/rng';
 
 const CONFIG: BGPTConfig = { patchSize: 8, patchLength: 12, hiddenSize: 64, patchNumLayers: 3, byteNumLayers: 2, numHeads: 4 };
 

@@ -11,7 +11,7 @@ import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infe
 import { fileSequence } from '../../../src-main/shared/patches';
 import { UserError } from '../../../src-main/shared/errors';
 import type { BGPTConfig } from '../../../src-main/shared/config';
-import type { Tensor } from '../../../src-main/engine/safetensors';
+import type { Tensor } from '../../../src-main/engine/io/safetensors';
 import { TINY_A_CHECKPOINT, copyTensors, tinyA } from './helpers';
 
 const BYTE_LN_F = 'byte_level_decoder.base.transformer.ln_f.';
@@ -139,7 +139,7 @@ describe('prefill (several positions of one sequence per pass)', () => {
 
 describe('streaming checkpoint loader', () => {
   it('loads the same weights as the in-memory path: identical per-byte losses', async () => {
-    const streamed = await loadInferenceModel(TINY_A_CHECKPOINT);
+    const streamed = await loadInferenceModel(TINY_A_CHECKPOINT, { threads: 1 });
     const seq = fileSequence(text('the streaming loader reads each tensor into place'), 'txt', config.patchSize);
     expect(scoreSequence(streamed, seq).nats).toEqual(scoreSequence(single, seq).nats);
     expect(streamed.memoryBytes).toBe(single.memoryBytes);

@@ -7,10 +7,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../../src-main/cli/framework';
 import { evalCommand } from '../../../src-main/cli/commands/eval';
-import { chooseEvalEngine, evaluationConfig } from '../../../src-main/engine/evaluate-auto';
-import { memoryLimits, userMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/resources';
+import { chooseEvalEngine, evaluationConfig } from '../../../src-main/engine/eval/auto';
+import { memoryLimits, userMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/backend/resources';
 import { configFromJson, estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, presetConfig } from '../../../src-main/shared/config';
-import { engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
+import { JobControl, engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { TINY_A, TINY_A_CHECKPOINT } from './helpers';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,7 +78,7 @@ describe('bgpt eval engine choice', () => {
     const names = Object.keys(expected);
     const files = await Promise.all(names.map(async (n) => ({ name: n, ext: path.extname(n).slice(1), bytes: new Uint8Array(await fs.readFile(path.join(TINY_A, n))) })));
     const job = { checkpoint: path.join(TINY_A, 'model.pth'), files };
-    const ctx = {} as MethodContext;
+    const ctx: MethodContext = { control: new JobControl(), emit: () => {} };
     const tfjs = await engineMethods.evaluate(job, ctx);
     expect(tfjs.backend).not.toBe('wasm-simd');
     process.env.BGPT_MEMORY_LIMIT = '1';

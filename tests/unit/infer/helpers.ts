@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configFromJson, type BGPTConfig } from '../../../src-main/shared/config';
-import { readSafetensors, type Tensor } from '../../../src-main/engine/safetensors';
+import { readSafetensors, type Tensor } from '../../../src-main/engine/io/safetensors';
 
 export const TINY_A = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a');
 export const TINY_A_CHECKPOINT = path.join(TINY_A, 'checkpoint');

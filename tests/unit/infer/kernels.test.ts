@@ -135,14 +135,14 @@ describe('matmat_io / matmat_oi (several samples per weight read)', () => {
       const { arena, ptrs: [x, w, b, y, y1, woi, z, z1] } = setup([rows * nin, nin * nout, nout, rows * nout, nout, nout * nin, rows * nout, nout]);
       for (const acc of [0, 1] as const) {
         const y0 = read(arena, y, rows * nout);
-        arena.kernels.matmat_io(x, w, b, y, nin, nout, acc, rows);
+        arena.kernels.matmat_io(x, w, b, y, nin, nout, acc, rows, nout);
         for (let r = 0; r < rows; r++) {
           arena.heap.set(y0.slice(r * nout, (r + 1) * nout), y1 >> 2);
           arena.kernels.matvec_io(x + r * nin * 4, w, b, y1, nin, nout, acc);
           expect(read(arena, y, rows * nout).slice(r * nout, (r + 1) * nout)).toEqual(read(arena, y1, nout));
         }
       }
-      arena.kernels.matmat_oi(x, woi, z, nin, nout, rows);
+      arena.kernels.matmat_oi(x, woi, z, nin, nout, rows, nout);
       for (let r = 0; r < rows; r++) {
         arena.kernels.matvec_oi(x + r * nin * 4, woi, z1, nin, nout);
         expect(read(arena, z, rows * nout).slice(r * nout, (r + 1) * nout)).toEqual(read(arena, z1, nout));

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSafetensors, readSafetensors, readSafetensorsIndex, serializeSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors';
+import { parseSafetensors, readSafetensors, readSafetensorsIndex, serializeSafetensors, writeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { UserError } from '../../../src-main/shared/errors';
 
 const CHECKPOINT = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a/checkpoint/model.safetensors');

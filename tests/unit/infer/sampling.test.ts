@@ -1,7 +1,7 @@
 // Sampling steps: validation of every argument, what each step keeps, and seeded determinism.
 import { describe, it, expect } from 'vitest';
 import { Sampler, sampleLogits, samplingSteps, temperature, topK, topP, excludeTokens } from '../../../src-main/engine/infer/sampling';
-import { Rng } from '../../../src-main/engine/rng';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { UserError } from '../../../src-main/shared/errors';
 
 const logits = () => Float32Array.from([1, 3, 2, 0, 3]);

@@ -2,7 +2,7 @@
 // loopback, navigation and permissions only for the app's own origin, app:// file mapping, CSP.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_CSP, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, startUrl } from '../../../src-main/main/policy';
+import { APP_CSP, appFileFor, devRendererUrl, isAppUrl, navigationDecision, permissionAllowed, saveDialogName, startUrl } from '../../../src-main/main/policy';
 
 describe('desktop policy', () => {
   it('honours ELECTRON_RENDERER_URL only in development and only on loopback http', () => {
@@ -49,5 +49,15 @@ describe('desktop policy', () => {
     const connect = APP_CSP.split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'))!;
     expect(connect.split(/\s+/).slice(1).sort()).toEqual(["'self'", 'blob:', 'data:']);
     expect(APP_CSP).toContain("object-src 'none'");
+  });
+
+  it("pre-fills the save dialog with a sanitised base name only, never the renderer's path (issue 20 item 7)", () => {
+    expect(saveDialogName('tune-3.abc')).toBe('tune-3.abc');
+    expect(saveDialogName('/home/me/.ssh/authorized_keys')).toBe('authorized_keys');
+    expect(saveDialogName('..\\..\\Windows\\System32\\evil.dll')).toBe('evil.dll');
+    expect(saveDialogName('../../.bashrc')).toBe('bashrc');
+    expect(saveDialogName('a\u0000b\u001b[31m<c>.txt')).toBe('a_b_[31m_c_.txt');
+    expect(saveDialogName('...')).toBe('download');
+    expect(saveDialogName('x'.repeat(500)).length).toBe(120);
   });
 });

@@ -82,7 +82,39 @@ describe('download', () => {
       const { part, url } = await setup({ redirectTo: to });
       await expect(download({ url, partFile: part })).rejects.toThrow(pattern);
     }
-    await expect(download({ url: 'file:///etc/passwd', partFile: '/tmp/never.part' })).rejects.toThrow(/cannot download a file URL/);
+    await expect(download({ url: 'file:///etc/passwd', partFile: '/tmp/never.part' })).rejects.toThrow('cannot download file:///etc/passwd: a file URL cannot be downloaded (give an https: URL)');
+  });
+
+  it('uses plain http only to this machine, and follows no redirect to plain http elsewhere', async () => {
+    await expect(download({ url: 'http://example.org/x.pth', partFile: '/tmp/never.part' })).rejects.toThrow(/^cannot download http:\/\/example\.org\/x\.pth: plain http is not used for downloads/);
+    const { part, url } = await setup({ redirectTo: 'http://10.0.0.1/internal.pth' });
+    await expect(download({ url, partFile: part })).rejects.toThrow('refusing a redirect to plain http on another machine');
+  });
+
+  it('refuses a file of another size than expected before reading its body, and one of another sha256', async () => {
+    const { part, url } = await setup();
+    const t0 = Date.now();
+    await expect(download({ url, partFile: part, expectedSize: 1_324_402_756 })).rejects.toThrow(`${url} is 1.7 MiB (${PTH.length} bytes), not the expected 1.2 GiB (1324402756 bytes): not the file asked for; refused, nothing kept`);
+    expect(existsSync(part)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(download({ url, partFile: part, expectedSha256: 'a'.repeat(64) })).rejects.toThrow(/is published with sha256 [0-9a-f]{12}…, not the expected aaaaaaaaaaaa…: not the file asked for/);
+  });
+
+  it('refuses a file nobody publishes a sha256 for, when one is required, and checks the one given', async () => {
+    const { part, url } = await setup({ noHashHeaders: true });
+    await expect(download({ url, partFile: part, requireSha256: true, noHashHint: 'give one with --sha256 HEX' }))
+      .rejects.toThrow(/: no sha256 to check it against \(the server publishes none and none was given\): refused; give one with --sha256 HEX$/);
+    expect(existsSync(part)).toBe(false);
+    await expect(download({ url, partFile: part, requireSha256: true, expectedSha256: 'b'.repeat(64) })).rejects.toThrow(/has sha256 [0-9a-f]{12}…, not the expected bbbbbbbbbbbb…/);
+    expect(existsSync(part)).toBe(false);
+    const r = await download({ url, partFile: part, requireSha256: true, expectedSha256: SHA });
+    expect(r.sha256).toBe(SHA);
+  });
+
+  it('follows only the redirects a caller allows, without naming where they pointed', async () => {
+    const { part, url } = await setup({ redirectTo: 'http://127.0.0.1:1/admin' });
+    const err = await download({ url, partFile: part, redirectAllowed: (next) => next.port !== '1' }).catch((e: Error) => e);
+    expect((err as Error).message).toBe('refusing a redirect away from the hub and its download hosts');
   });
 
   it('says in one line that the host cannot be reached', async () => {

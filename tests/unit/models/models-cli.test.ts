@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
-import { commands } from '../../../src-main/cli/main';
+import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
 
@@ -94,27 +94,59 @@ describe('bgpt models', () => {
     expect(none.err).toBe(`--checkpoint 'no-such-model': no checkpoint folder or .pth/.pt file at that path, and no model or run with that id or name in ${home}`);
   });
 
-  it('downloads a published model by name (kind from the name), once', async () => {
-    const text = await bgpt('models', 'download', 'text');
-    expect(text.code).toBe(0);
-    expect(text.json.model).toMatchObject({ name: 'weights-text', kind: 'generative', sha256: PTH_SHA });
-    expect(text.json.model.source).toBe(`${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth`);
-    const again = await bgpt('models', 'download', 'text');
-    expect(again.json.model.id).toBe(text.json.model.id);
-    expect(again.err).toMatch(/already downloaded as model 'weights-text'/);
-    const conv = await bgpt('models', 'download', 'conversion', '--name', 'abc2midi');
-    expect(conv.json.model).toMatchObject({ name: 'abc2midi', kind: 'conversion' });
-    // No partial files are left behind.
+  it("refuses the issue's impostor: another .pth served as the published weights-text.pth without hash headers", async () => {
+    // The mirror answers with the tiny-a checkpoint (a valid bGPT .pth, 1.7 MiB) and no X-Linked-Etag:
+    // it used to land as the published "weights-text"; the studio's pinned size and sha256 refuse it.
+    server.knobs.noHashHeaders = true;
+    try {
+      const t0 = Date.now();
+      const r = await bgpt('models', 'download', 'text');
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth is 1.7 MiB (${readFileSync(PTH).length} bytes), not the expected 1.2 GiB (1324402756 bytes): not the file asked for; refused, nothing kept`);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      server.knobs.noHashHeaders = false;
+    }
+    // With the hub's own hash headers the answer is the same: the pin decides, not the server.
+    expect((await bgpt('models', 'download', 'text')).err).toMatch(/not the expected 1\.2 GiB \(1324402756 bytes\): not the file asked for/);
+    expect((await bgpt('models', 'list')).json.models.map((m: { name: string }) => m.name)).not.toContain('weights-text');
     expect(readdirSync(path.join(home, 'downloads')).filter((n) => !n.startsWith('.'))).toEqual([]);
   });
 
-  it('refuses a download that is not a bGPT checkpoint, and says so offline', async () => {
-    const bad = await bgpt('models', 'download', 'image');
+  it('downloads a URL once with the sha256 its server publishes or the one given (kind from the name)', async () => {
+    const url = `${server.base}/sander-wood/bgpt/resolve/main/weights-conversion.pth`;
+    const conv = await bgpt('models', 'download', url, '--name', 'abc2midi');
+    expect(conv.code).toBe(0);
+    expect(conv.json.model).toMatchObject({ name: 'abc2midi', kind: 'conversion', sha256: PTH_SHA, source: url });
+    const again = await bgpt('models', 'download', url, '--name', 'abc2midi');
+    expect(again.json.model.id).toBe(conv.json.model.id);
+    expect(again.err).toMatch(/already downloaded as model 'abc2midi'/);
+    server.knobs.noHashHeaders = true;
+    try {
+      const none = await bgpt('models', 'download', `${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth`, '--name', 'plain');
+      expect(none.err).toMatch(/: no sha256 to check it against \(the server publishes none and none was given\): refused; give the expected sha256 with --sha256 HEX, or download the file yourself and use `bgpt models import`$/);
+      const given = await bgpt('models', 'download', `${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth`, '--name', 'plain', '--sha256', PTH_SHA);
+      expect(given.json.model).toMatchObject({ name: 'plain', kind: 'generative', sha256: PTH_SHA });
+      const wrong = await bgpt('models', 'download', `${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth`, '--name', 'wrong', '--sha256', 'c'.repeat(64));
+      expect(wrong.err).toMatch(/has sha256 [0-9a-f]{12}…, not the expected cccccccccccc…: not the file asked for/);
+    } finally {
+      server.knobs.noHashHeaders = false;
+    }
+    expect((await bgpt('models', 'download', 'text', '--sha256', 'd'.repeat(64))).err).toMatch(/^--sha256 dddddddddddd… is not the published weights-text\.pth \(sha256 f30ed5a81408…\)$/);
+    expect(readdirSync(path.join(home, 'downloads')).filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses a download that is not a bGPT checkpoint, plain http elsewhere, and says so offline', async () => {
+    const notPth = new TextEncoder().encode('not a checkpoint at all');
+    const bad = await bgpt('models', 'download', `${server.base}/sander-wood/bgpt/resolve/main/weights-image.pth`, '--sha256', createHash('sha256').update(notPth).digest('hex'));
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^downloaded .*weights-image\.pth, but it is not a bGPT checkpoint: /);
     expect((await bgpt('models', 'list')).json.models.map((m: { name: string }) => m.name)).not.toContain('weights-image');
-    process.env.BGPT_HF_ENDPOINT = 'http://127.0.0.1:9';
+    expect((await bgpt('models', 'download', 'http://example.org/weights.pth')).err).toMatch(/^cannot download http:\/\/example\.org\/weights\.pth: plain http is not used for downloads/);
+    process.env.BGPT_HF_ENDPOINT = 'http://mirror.example';
     try {
+      expect((await bgpt('models', 'download', 'cpu')).err).toMatch(/^BGPT_HF_ENDPOINT=http:\/\/mirror\.example: plain http is not used for downloads/);
+      process.env.BGPT_HF_ENDPOINT = 'http://127.0.0.1:9';
       const off = await bgpt('models', 'download', 'cpu');
       expect(off.code).toBe(1);
       expect(off.err).toBe('cannot reach 127.0.0.1:9: ECONNREFUSED; download the file elsewhere and use `bgpt models import`');

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import toneMidi from '@tonejs/midi';
-import { parseMidi, playbackNotes } from '../../../src-main/formats/preview/midi';
+import { readFileSync } from 'node:fs';
+import { parseMidi, playbackNotes, playbackTrackOrigins } from '../../../src-main/formats/preview/midi';
 import { fixture } from './fixtures';
 
 describe('parseMidi', () => {
@@ -65,6 +66,17 @@ describe('parseMidi', () => {
     const fallback = playbackNotes(bad, parseMidi(bad));
     expect(fallback.source).toBe('tolerant');
     expect(fallback.notes.map((n) => n.midi)).toEqual([60, 62, 36, 43, 41, 36]); // melody up to the bad byte, all of the bass
+  });
+
+  it('maps each playback track to the file track its notes come from (the mixer takes the roll colours)', () => {
+    // A real format-1 tune: a conductor track and three of notes; @tonejs/midi drops and splits tracks.
+    const tune = new Uint8Array(readFileSync('datasets/tunes/train/coleraine.mid'));
+    const fileView = parseMidi(tune);
+    const played = playbackNotes(tune, fileView);
+    const origins = playbackTrackOrigins(played.notes, played.tracks.length, fileView);
+    const withNotes = played.tracks.map((t, i) => (t.noteCount ? origins[i] : -1)).filter((o) => o >= 0);
+    expect(withNotes).toEqual(fileView.tracks.filter((t) => t.notes.length).map((t) => t.index));
+    for (const [i, t] of played.tracks.entries()) if (!t.noteCount) expect(origins[i]).toBe(i);
   });
 
   it('handles a track of 150 000 notes (no argument spreading) and a chunk that ends after a delta time', () => {

@@ -33,6 +33,15 @@ describe('text view model', () => {
     expect(rows.flat().every((g) => !g.invalid)).toBe(true); // wrapping never splits a character
   });
 
+  it('numbers lines, not wrapped rows: the rows of one long line share its number', () => {
+    const text = new TextEncoder().encode(`X:1\n${'a'.repeat(MAX_ROW_BYTES * 2 + 5)}\nK:D\n`);
+    const idx = indexText(text);
+    expect(idx.rowStarts.length).toBe(5);
+    expect(Array.from(idx.rowLines)).toEqual([1, 2, 2, 2, 3]);
+    expect(idx.lineCount).toBe(3);
+    expect(index.lineCount).toBe(index.rowStarts.length);
+  });
+
   it('rejects overlong, surrogate and out-of-range sequences', () => {
     for (const seq of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
       expect(indexText(Uint8Array.from(seq)).invalidBytes).toBe(seq.length);

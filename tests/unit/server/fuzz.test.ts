@@ -9,7 +9,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const renderer = path.join(tmp, 'renderer');
   mkdirSync(renderer, { recursive: true });
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>bGPT Studio</title>');
-  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
   server = await startServer({ port: 0, rendererDir: renderer, dispatch: createDispatcher(studio.handlers), subscribe: (l) => studio.subscribe(l) });
 });
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>bGPT Studio</title>');
   writeFileSync(path.join(renderer, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(path.join(tmp, 'secret.txt'), 'secret');
-  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'http', builtIns: false });
   server = await startServer({ port: 0, rendererDir: renderer, dispatch: createDispatcher(studio.handlers), subscribe: (l) => studio.subscribe(l) });
 });
 

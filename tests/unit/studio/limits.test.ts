@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
-import { assertFits, memoryLimits, setGpuMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/resources';
+import { assertFits, memoryLimits, setGpuMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/backend/resources';
 
 let tmp: string;
 let studio: Studio;
@@ -19,8 +19,9 @@ const TUNE = 'X:1\nT:Test\nM:4/4\nK:C\nCDEF GABc|\n';
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-limits-'));
-  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new EngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
-  const r = await studio.handlers.importFiles({ name: 'tunes', files: [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`)) })), kind: 'generative' });
+  studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
+  // Three tunes (each its own last bar: the import keeps one copy of the same music).
+  const r = await studio.api.importFiles({ name: 'tunes', files: [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`).replace('GABc|', `GABc|${'CDE'[i - 1]}4|`)) })), kind: 'generative' });
   datasetId = r.datasetId;
 });
 
@@ -31,8 +32,10 @@ afterAll(async () => {
 
 describe('upload names', () => {
   it('refuses, and reports, a second file of one upload under the same name instead of losing one', async () => {
-    const enc = (t: string) => new TextEncoder().encode(TUNE.replace('Test', t));
-    const r = await studio.handlers.importFiles({
+    // Four different tunes (the import keeps one copy of the same music, whatever its title: datasets/import.ts).
+    const NOTES: Record<string, string> = { One: 'C', Two: 'D', Three: 'E', Four: 'F' };
+    const enc = (t: string) => new TextEncoder().encode(TUNE.replace('Test', t).replace('GABc|', `GABc|${NOTES[t]}4|`));
+    const r = await studio.api.importFiles({
       name: 'clash', kind: 'generative',
       files: [{ name: 'a/x.abc', bytes: enc('One') }, { name: 'a/x.abc', bytes: enc('Two') }, { name: 'b/x.abc', bytes: enc('Three') }, { name: 'a/X.abc', bytes: enc('Four') }],
     });
@@ -45,10 +48,10 @@ describe('resource refusal', () => {
   it('refuses a run that cannot fit, before creating it, with the estimate and advice', async () => {
     const paper = { patchSize: 16, patchLength: 4096, hiddenSize: 4096, patchNumLayers: 48, byteNumLayers: 48 };
     const req = { datasetId, config: paper, batchSize: 1024, accumulation: 1, steps: 1, seed: 0, mode: 'generative' as const };
-    await expect(studio.handlers.startRun(req)).rejects.toThrow(/^training this [\d,]+-parameter model at batch 1024 needs about [\d.]+ (GiB|MiB), more than the .* of available RAM it may use: /);
-    await expect(studio.handlers.startRun(req)).rejects.toMatchObject({ code: 'TOO_BIG' });
-    expect(await studio.handlers.listRuns()).toEqual([]);
-    const est = await studio.handlers.estimateTraining(req);
+    await expect(studio.api.startRun(req)).rejects.toThrow(/^training this [\d,]+-parameter model at batch 1024 needs about [\d.]+ (GiB|MiB), more than the .* of available RAM it may use: /);
+    await expect(studio.api.startRun(req)).rejects.toMatchObject({ code: 'TOO_BIG' });
+    expect(await studio.api.listRuns()).toEqual([]);
+    const est = await studio.api.estimateTraining(req);
     expect(est.warnings.some((w) => /needs about/.test(w))).toBe(true);
   });
 
@@ -79,20 +82,20 @@ describe('boundary checks', () => {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'x.abc'), TUNE.replace('Test', 'Chosen'));
     const sel = studio.grants.grant([dir]);
-    const r = await studio.handlers.importPaths({ name: 'chosen', selection: sel.selection, kind: 'generative' });
+    const r = await studio.api.importPaths({ name: 'chosen', selection: sel.selection, kind: 'generative' });
     expect(r.imported).toBe(1);
-    await expect(studio.handlers.importPaths({ name: 'stolen', selection: path.join(tmp, 'chosen'), kind: 'generative' })).rejects.toThrow(/unknown or expired/);
+    await expect(studio.api.importPaths({ name: 'stolen', selection: path.join(tmp, 'chosen'), kind: 'generative' })).rejects.toThrow(/unknown or expired/);
   });
 
   it('refuses a bad extension in the request, before any work', async () => {
     const dispatch = createDispatcher(studio.handlers);
     for (const ext of ['ab/c', 'tar.gz', '', 'x'.repeat(17), 'm\u001bid']) {
-      const r = await dispatch('generate', { runId: 'run_nope', ext });
+      const r = await dispatch('generate', { from: { kind: 'run', runId: 'run_nope' }, ext });
       expect(r, ext).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       expect(!r.ok && r.error.message).toMatch(/ext/);
     }
     // Upper case is normalised, so the request passes the schema and fails only on the unknown run.
-    const ok = await dispatch('generate', { runId: 'run_nope', ext: 'MID' });
+    const ok = await dispatch('generate', { from: { kind: 'run', runId: 'run_nope' }, ext: 'MID' });
     expect(ok).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });

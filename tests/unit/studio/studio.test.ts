@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineHost } from '../../../src-main/engine-host/host';
+import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import type { EventName, RunSummary, StudioEvents } from '../../../src-main/shared/contract';
@@ -26,7 +26,7 @@ function waitFor<K extends EventName>(event: K, pred: (p: StudioEvents[K]) => bo
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-studio-'));
-  studio = await openStudio({ home: tmp, engine: new EngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'wasm' })), transport: 'http' });
+  studio = await openStudio({ home: tmp, engine: new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'wasm' })), transport: 'http' });
   studio.subscribe((event, payload) => events.push({ event, payload }));
 });
 
@@ -39,17 +39,17 @@ describe('studio services', () => {
   let run: RunSummary;
 
   it('registers the built-in datasets in a new home', async () => {
-    const list = await studio.handlers.listDatasets();
+    const list = await studio.api.listDatasets();
     const tunes = list.find((d) => d.source === 'builtin:tunes');
     expect(tunes).toBeDefined();
     expect(tunes!.byModality.abc).toBeGreaterThan(5);
     expect(tunes!.byModality.midi).toBe(tunes!.byModality.abc);
-    const fit = await studio.handlers.contextFit({ datasetId: tunes!.id, preset: 'tiny' });
+    const fit = await studio.api.contextFit({ datasetId: tunes!.id, preset: 'tiny' });
     expect(fit.fits + fit.cropped).toBe(tunes!.fileCount);
   });
 
   it('trains a tiny run with live metrics, checkpoints and a final status', async () => {
-    const tunes = (await studio.handlers.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
+    const tunes = (await studio.api.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
     const done = new Promise<RunSummary>((resolve) => {
       const off = studio.subscribe((e, p) => {
         const r = p as RunSummary;
@@ -59,7 +59,7 @@ describe('studio services', () => {
         }
       });
     });
-    run = await studio.handlers.startRun({ datasetId: tunes.id, preset: 'tiny', steps: 4, batchSize: 2, evalEvery: 2, mode: 'generative' });
+    run = await studio.api.startRun({ datasetId: tunes.id, preset: 'tiny', steps: 4, batchSize: 2, evalEvery: 2, mode: 'generative' });
     expect(run.status).toBe('running');
     const end = await done;
     expect(end.error).toBeNull();
@@ -69,10 +69,10 @@ describe('studio services', () => {
     // No GPU adapter off webgpu: "not recorded", never a made-up one.
     expect(end.backend).toBe('wasm');
     expect(end.adapter).toBeNull();
-    const metrics = (await studio.handlers.getMetrics({ runIds: [run.id] }))[run.id];
+    const metrics = (await studio.api.getMetrics({ runIds: [run.id] }))[run.id];
     expect(metrics.filter((m) => m.trainLoss !== null).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(metrics.filter((m) => m.evalLoss !== null).length).toBe(2);
-    const detail = await studio.handlers.getRun(run.id);
+    const detail = await studio.api.getRun(run.id);
     expect(detail.checkpoints.map((c) => c.kind).sort()).toEqual(['best', 'last']);
     expect(events.some((e) => e.event === 'metrics')).toBe(true);
   });
@@ -80,7 +80,7 @@ describe('studio services', () => {
   it('generates samples, judges them, and finds them in the library', async () => {
     const progress: StudioEvents['generateProgress'][] = [];
     const off = studio.subscribe((e, p) => e === 'generateProgress' && progress.push(p as StudioEvents['generateProgress']));
-    const { jobId } = await studio.handlers.generate({ runId: run.id, checkpoint: 'best', ext: 'abc', count: 2, sampling: { topK: 0, topP: 1, temperature: 1, seed: 7, maxBytes: 200 } });
+    const { jobId } = await studio.api.generate({ from: { kind: 'run', runId: run.id, checkpoint: 'best' }, ext: 'abc', count: 2, sampling: { topK: 0, topP: 1, temperature: 1, seed: 7, maxBytes: 200 } });
     await waitFor('generateProgress', (p) => p.jobId === jobId && p.done === true);
     off();
     const samples = progress.filter((p) => p.sample).map((p) => p.sample!);
@@ -90,34 +90,34 @@ describe('studio services', () => {
       expect(s.size).toBeGreaterThan(0);
       expect(s.size).toBeLessThanOrEqual(200);
     }
-    const page = await studio.handlers.listSamples({ runId: run.id });
+    const page = await studio.api.listSamples({ runId: run.id });
     expect(page.total).toBe(2);
-    const file = await studio.handlers.readFile({ kind: 'sample', sampleId: samples[0].id });
+    const file = await studio.api.readFile({ kind: 'sample', sampleId: samples[0].id });
     expect(file.bytes.length).toBe(samples[0].size);
-    const rated = await studio.handlers.updateSample({ id: samples[0].id, rating: 4, tags: ['keeper'] });
+    const rated = await studio.api.updateSample({ id: samples[0].id, rating: 4, tags: ['keeper'] });
     expect(rated).toMatchObject({ rating: 4, tags: ['keeper'] });
-    expect((await studio.handlers.listSamples({ tag: 'keeper' })).total).toBe(1);
+    expect((await studio.api.listSamples({ tag: 'keeper' })).total).toBe(1);
   });
 
   it('measures the surprisal of every byte of a file', async () => {
-    const tunes = (await studio.handlers.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
-    const detail = await studio.handlers.getDataset(tunes.id);
+    const tunes = (await studio.api.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
+    const detail = await studio.api.getDataset(tunes.id);
     const f = detail.files.find((x) => x.ext === 'abc')!;
-    const r = await studio.handlers.surprisal({ file: { kind: 'dataset-file', datasetId: tunes.id, fileId: f.id }, runId: run.id });
+    const r = await studio.api.surprisal({ file: { kind: 'dataset-file', datasetId: tunes.id, fileId: f.id }, from: { kind: 'run', runId: run.id } });
     expect(r.bits.length).toBe(f.size);
     expect(r.meanBitsPerByte).toBeGreaterThan(0);
   });
 
   it('resumes a stopped run from its last checkpoint', async () => {
-    const tunes = (await studio.handlers.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
-    const r = await studio.handlers.startRun({ datasetId: tunes.id, preset: 'tiny', steps: 40, batchSize: 1, evalEvery: 2, mode: 'generative' });
+    const tunes = (await studio.api.listDatasets()).find((d) => d.source === 'builtin:tunes')!;
+    const r = await studio.api.startRun({ datasetId: tunes.id, preset: 'tiny', steps: 40, batchSize: 1, evalEvery: 2, mode: 'generative' });
     await waitFor('runUpdate', (p) => p.id === r.id && p.step >= 2);
-    const stopped = await studio.handlers.stopRun(r.id);
+    const stopped = await studio.api.stopRun(r.id);
     expect(stopped.status).toBe('stopped');
-    const resumed = await studio.handlers.resumeRun(r.id);
+    const resumed = await studio.api.resumeRun(r.id);
     expect(resumed.status).toBe('running');
-    await studio.handlers.stopRun(r.id);
-    const after = await studio.handlers.getRun(r.id);
+    await studio.api.stopRun(r.id);
+    const after = await studio.api.getRun(r.id);
     expect(after.step).toBeGreaterThanOrEqual(stopped.step);
     expect(existsSync(path.join(tmp, 'runs', r.id, 'last'))).toBe(true);
   });

@@ -10,7 +10,8 @@ import { convertCommand } from '../../../src-main/cli/commands/convert';
 import { trainCommand } from '../../../src-main/cli/commands/train';
 import { engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { JobControl } from '../../../src-main/engine-host/control';
-import { readCheckpointConfig } from '../../../src-main/engine/checkpoint';
+import type { GenerateJob } from '../../../src-main/engine-host/jobs';
+import { readCheckpointConfig } from '../../../src-main/engine/io/checkpoint';
 
 const FIXTURE = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a');
 const PTH = path.join(FIXTURE, 'model.pth');
@@ -54,15 +55,15 @@ describe('--checkpoint FILE.pth', () => {
     const copy = path.join(dir, 'w.pth');
     await fs.copyFile(PTH, copy);
     const ctx: MethodContext = { control: new JobControl(), emit: () => {} };
-    const job = { jobId: 'j', checkpoint: copy, ext: 'txt', prompt: null, input: null, sampling: { topK: 0, topP: 1, temperature: 1, seed: 9, maxBytes: 32 } };
-    const first = (await engineMethods.generate(job as never, ctx)) as { bytes: Uint8Array };
-    const again = (await engineMethods.generate(job as never, ctx)) as { bytes: Uint8Array };
+    const job: GenerateJob = { jobId: 'j', checkpoint: copy, ext: 'txt', prompt: null, input: null, count: 1, sampling: { topK: 0, topP: 1, temperature: 1, seed: 9, maxBytes: 32 } };
+    const first = (await engineMethods.generate(job, ctx)).samples[0];
+    const again = (await engineMethods.generate(job, ctx)).samples[0];
     expect(again.bytes).toEqual(first.bytes);
     // A different file under the same name (a corrupt one) is read again, not served from the cache.
     await fs.writeFile(copy, 'not a zip');
     const later = new Date(Date.now() + 5000);
     await fs.utimes(copy, later, later);
-    await expect(engineMethods.generate(job as never, ctx)).rejects.toThrow(/not a PyTorch zip checkpoint/);
+    await expect(engineMethods.generate(job, ctx)).rejects.toThrow(/not a PyTorch zip checkpoint/);
   });
 
   it('fine-tunes from a .pth with train --init: the run takes its config and weights', async () => {

@@ -10,11 +10,11 @@ import { runCli } from '../../../src-main/cli/framework';
 import { exportTorchCommand } from '../../../src-main/cli/commands/export';
 import { evalCommand } from '../../../src-main/cli/commands/eval';
 import { datasetsImport } from '../../../src-main/cli/commands/datasets';
-import { readSafetensors } from '../../../src-main/engine/safetensors';
+import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { parseReferenceLog, readReferenceLog, readTorchCheckpoint, writeTorchCheckpoint } from '../../../src-main/engine/torch/index';
 import { TorchZip } from '../../../src-main/engine/torch/zip';
 import { DTYPE_BYTES, PyDict, TensorRef, unpickle } from '../../../src-main/engine/torch/pickle';
-import { initialTensors } from '../../../src-main/engine/weights';
+import { initialTensors } from '../../../src-main/engine/model/weights';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -131,7 +131,7 @@ describe('bgpt export torch', () => {
     const ckpt = path.join(dir, 'ckpt');
     mkdirSync(ckpt);
     writeFileSync(path.join(ckpt, 'config.json'), JSON.stringify({ patch_size: 4, patch_length: 8, hidden_size: 64, patch_num_layers: 1, byte_num_layers: 1, num_heads: 2 }));
-    const { writeSafetensors } = await import('../../../src-main/engine/safetensors');
+    const { writeSafetensors } = await import('../../../src-main/engine/io/safetensors');
     await writeSafetensors(path.join(ckpt, 'model.safetensors'), (await readTorchCheckpoint(pth)).tensors);
     const r = await cli(['export', 'torch', '--checkpoint', ckpt, '--out', path.join(dir, 'out')]);
     expect(r.code).toBe(1);

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configToJson, parameterCount, presetConfig } from '../../../src-main/shared/config';
 import { fileSequence } from '../../../src-main/shared/patches';
-import { writeSafetensors, type Tensor } from '../../../src-main/engine/safetensors';
-import { initialTensors, trainableSpecs, BYTE_WTE, LM_HEAD, UNUSED_PATCH_WTE, PATCH_PREFIX } from '../../../src-main/engine/weights';
+import { writeSafetensors, type Tensor } from '../../../src-main/engine/io/safetensors';
+import { initialTensors, trainableSpecs, BYTE_WTE, LM_HEAD, UNUSED_PATCH_WTE, PATCH_PREFIX } from '../../../src-main/engine/model/weights';
 import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infer/index';
 import { inspectTorchCheckpoint, writeTorchCheckpoint } from '../../../src-main/engine/torch/index';
 

@@ -6,14 +6,15 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../../src-main/engine/backend';
-import { evaluate } from '../../../src-main/engine/evaluate';
-import { readInputFile } from '../../../src-main/engine/files';
-import { readCheckpointConfig } from '../../../src-main/engine/checkpoint';
+import { initBackend, type BackendName } from '../../../src-main/engine/backend/backend';
+import { evaluate } from '../../../src-main/engine/eval/evaluate';
+import { readInputFile } from '../../../src-main/engine/io/files';
+import { readCheckpointConfig } from '../../../src-main/engine/io/checkpoint';
 import { loadInferenceModel, scoreSequence } from '../../../src-main/engine/infer/index';
-import { readSafetensors } from '../../../src-main/engine/safetensors';
+import { readSafetensors } from '../../../src-main/engine/io/safetensors';
 import { fileSequence, extOf } from '../../../src-main/shared/patches';
-import { inspectTorchCheckpoint, isTorchCheckpointPath, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
+import { inspectTorchCheckpoint, readTorchCheckpoint } from '../../../src-main/engine/torch/index';
+import { checkpointForm } from '../../../src-main/checkpoint';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -52,9 +53,9 @@ describe('reading the reference trainer\'s .pth', () => {
     let n = 0;
     for (const [name, t] of tensors) if (name !== 'byte_level_decoder.base.lm_head.weight') n += t.data.length;
     expect(info.parameters).toBe(n);
-    expect(isTorchCheckpointPath('a/weights.PTH')).toBe(true);
-    expect(isTorchCheckpointPath('a/b.pt')).toBe(true);
-    expect(isTorchCheckpointPath('a/checkpoint')).toBe(false);
+    // Recognised by its content (checkpoint/form.ts), not its name.
+    expect(await checkpointForm(PTH)).toBe('torch');
+    expect(await checkpointForm(CHECKPOINT)).toBe('folder');
   });
 
   it.each(['cpu', 'wasm'] as BackendName[])('gives the reference per-file losses through the .pth on %s (as through the folder)', async (backend) => {

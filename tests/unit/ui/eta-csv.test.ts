@@ -28,6 +28,18 @@ describe('recent-pace ETA', () => {
   });
 });
 
+describe('ETA in running time', () => {
+  it('reads the running seconds the steps recorded, so a 30 s pause does not move it', () => {
+    const pts: MetricPoint[] = [];
+    for (let s = 1; s <= 30; s++) pts.push(point(s, s * 1000 + (s > 25 ? 30_000 : 0), { runSeconds: s }));
+    // Wall time would see 30 s more over the last 20 steps; running time sees one second a step.
+    expect(recentEtaSeconds(pts, 130)).toBeCloseTo(100, 6);
+    expect(recentEtaSeconds(pts.map((p) => ({ ...p, runSeconds: undefined })), 130)).toBeCloseTo(250, 6);
+    // The step under way counts down.
+    expect(recentEtaSeconds(pts, 130, 4)).toBeCloseTo(96, 6);
+  });
+});
+
 describe('metrics CSV', () => {
   it('writes a header with units and one row per step, empty where a value is missing', () => {
     const csv = metricsCsv([point(1, Date.UTC(2026, 0, 1)), point(2, Date.UTC(2026, 0, 1, 0, 0, 1), { trainLoss: null, evalLoss: 1.5, bitsPerByte: 1.5 / Math.LN2, lr: null, bytesPerSecond: null })]);

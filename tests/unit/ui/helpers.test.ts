@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../src-main/shared/contract';
 import { alignSeries } from '../../../src-renderer/lib/chart-data';
-import { errorText, etaSeconds, formatBytes, formatCount, formatDuration, formatMetric } from '../../../src-renderer/lib/format';
+import { errorText, formatBytes, formatCount, formatDuration, formatMetric } from '../../../src-renderer/lib/format';
 import { column, mergePoints } from '../../../src-renderer/lib/metrics';
 import { distinctLabels } from '../../../src-renderer/lib/labels';
 import { parseHash } from '../../../src-renderer/lib/routes';
@@ -28,13 +28,6 @@ describe('format', () => {
     expect(formatDuration(null)).toBe('—');
     expect(formatMetric(1.23456)).toBe('1.235');
     expect(formatMetric(null)).toBe('—');
-  });
-
-  it('estimates the time left from the pace so far', () => {
-    // 10 steps in 20 s → 2 s a step → 90 steps left = 180 s.
-    expect(etaSeconds(10, 100, 0, 20_000)).toBe(180);
-    expect(etaSeconds(0, 100, 0, 20_000)).toBeNull();
-    expect(etaSeconds(100, 100, 0, 20_000)).toBeNull();
   });
 
   it('keeps only the first line of an error', () => {
@@ -117,8 +110,9 @@ describe('parseHash', () => {
     expect(parseHash('#/train')).toBe('train');
     expect(parseHash('#/library/abc')).toBe('library');
     expect(parseHash('#generate')).toBe('generate');
-    expect(parseHash('')).toBe('datasets');
-    expect(parseHash('#/nope')).toBe('datasets');
+    // The studio opens on the start path.
+    expect(parseHash('')).toBe('start');
+    expect(parseHash('#/nope')).toBe('start');
   });
 });
 

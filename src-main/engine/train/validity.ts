@@ -1,0 +1,40 @@
+// Validity as a training metric (docs/music.md): at each evaluation, a few files sampled from the current
+// weights with the fast inference path (infer/), judged by the formats validator. The share judged
+// valid is recorded beside the eval loss: loss says how well the model predicts, this says whether
+// what it makes is usable, which is what a musician waits for.
+import { validate } from '../../formats/validate';
+import { samplingDefaults } from '../../shared/recipe';
+import type { BGPTModel } from '../io/checkpoint';
+import { generate } from '../infer/generate';
+import { InferenceModel } from '../infer/model';
+import { deriveSeed } from '../model/rng';
+
+/** Samples per evaluation: enough to see 0 % → 50 % → 100 %, cheap beside the eval loss. */
+export const VALIDITY_SAMPLES = 4;
+/** Bytes per sample at most: bounds the cost on big-window models (a sample cut here is judged as is). */
+export const VALIDITY_MAX_BYTES = 4096;
+/** Random stream of the validity samples (data.ts and train.ts use 1..3). */
+const VALIDITY_STREAM = 4;
+
+/** The extension most training files have (the one the model is asked to make). */
+export function dominantExt(files: Array<{ ext: string }>): string | null {
+  const counts = new Map<string, number>();
+  for (const f of files) counts.set(f.ext, (counts.get(f.ext) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [ext, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = ext;
+  return best;
+}
+
+/**
+ * Share of `count` files sampled from `model`'s current weights (with the sampling defaults for `ext`,
+ * format constraints on, seeds from (seed, step, k)) that the validator calls valid.
+ */
+export async function validSampleRate(model: BGPTModel, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
+  const infer = new InferenceModel(model.config, new Map(await model.tensors()), 'training weights');
+  let valid = 0;
+  for (let k = 0; k < count; k++) {
+    const r = await generate(infer, { ext, ...samplingDefaults(ext), seed: deriveSeed(seed, VALIDITY_STREAM, step, k) >>> 0, maxBytes: VALIDITY_MAX_BYTES });
+    if (validate(r.bytes, ext).verdict === 'valid') valid += 1;
+  }
+  return valid / count;
+}
