@@ -73,6 +73,10 @@ export function isPowerOfTwo(n: number): boolean {
 }
 
 /** Semitones of the natural notes. */
+/** Voice overlays (&) one bar may hold: abc2midi plays a few; more is not music (and each is a voice to check). */
+const MAX_OVERLAYS = 4;
+/** The longest line the studio hands abcjs (abc.ts ABCJS_LIMITS: abcjs is quadratic in a line's length). */
+export const MAX_MUSIC_LINE = 512;
 const SEMITONE: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
 /** Position of each tonic on the circle of fifths (sharps positive), and of each mode relative to major. */
 const TONIC_FIFTHS: Record<string, number> = { C: 0, G: 1, D: 2, A: 3, E: 4, B: 5, F: -1 };
@@ -447,6 +451,8 @@ class MusicReader {
 
   /** One line of music (ABC 2.1 §4), token by token as parseabc.c reads it. */
   private musicLine(raw: string): void {
+    // A line longer than abcjs is given (abc.ts ABCJS_LIMITS) is no tune the studio renders: refused before it is read.
+    if (raw.length > MAX_MUSIC_LINE) this.fail(`a line of ${raw.length} characters, more than the ${MAX_MUSIC_LINE} abcjs is given`);
     const line = raw.replace(/%.*$/, '');
     let p = 0;
     const peek = (k = 0) => line[p + k] ?? '';
@@ -820,9 +826,12 @@ class MusicReader {
 
   private overlay(): void {
     if (this.inChord || this.inGrace || this.tuplet) this.fail('a voice overlay (&) inside a chord, grace group or tuplet');
-    // The overlaid part is a voice of its own that starts with the bar: it is bar-checked like one.
-    const id = `${this.voiceId}&`;
-    const own = this.voiceId;
+    // The overlaid part is a voice of its own that starts with the bar: it is bar-checked like one. A
+    // second '&' in the bar opens another overlay of the same voice, and the bar line returns to it.
+    const own = this.overlayBack ?? this.voiceId;
+    const depth = this.voiceId.length - own.length + 1;
+    if (depth > MAX_OVERLAYS) this.fail(`more than ${MAX_OVERLAYS} voice overlays (&) in one bar`);
+    const id = `${own}${'&'.repeat(depth)}`;
     const back = this.voices.get(own)!;
     let v = this.voices.get(id);
     if (!v) {

@@ -4,7 +4,7 @@
 // warning (unknown decorations, characters or bar lines). Each tune needs X: first and a K: closing its
 // header, and every music line must tokenise as ABC. Trivial repairs: a missing X: or K: line is added.
 import abcjs from 'abcjs';
-import { readAbcMusic, type BadBar } from './abc-music';
+import { MAX_MUSIC_LINE, readAbcMusic, type BadBar } from './abc-music';
 import { decodeUtf8 } from './text';
 import { invalid, type Verdict } from './verdict';
 
@@ -146,7 +146,7 @@ export function splitTunes(text: string): { header: string[]; tunes: { lines: st
  * the repository's 610 tunes and books have lines of at most 162 characters and files of at most 11 KB,
  * and a generated sample is at most one window (8 KB at paper size).
  */
-export const ABCJS_LIMITS = { maxLineChars: 512, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
+export const ABCJS_LIMITS = { maxLineChars: MAX_MUSIC_LINE, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
 
 /** Why `text` is not given to abcjs (a line or the text too long, too many tunes), or null. */
 export function abcjsRefusal(text: string, limits = ABCJS_LIMITS): string | null {
