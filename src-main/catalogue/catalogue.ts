@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../shared/errors';
+import { sha256OfFile } from '../node/sha256';
 import { sqliteCode, type Db } from './db';
 import { adapterJson, checkAdapter, insertDataset, insertDatasetFiles, insertRunRow, insertSample, json, openDatabase } from './store';
 import {
@@ -372,12 +373,42 @@ export class Catalogue {
     const files = await fingerprintDir(input.path);
     if (!files || files.length === 0) throw new UserError(`checkpoint folder ${input.path} is missing or empty; write it before recording it`);
     const row = await this.db.get<CheckpointSql>(
-      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files, valid_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO checkpoints (run_id, kind, step, path, eval_loss, created, files, valid_rate, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, kind) DO UPDATE SET step = excluded.step, path = excluded.path, eval_loss = excluded.eval_loss, valid_rate = excluded.valid_rate,
-         created = excluded.created, files = excluded.files, missing = 0
+         created = excluded.created, files = excluded.files, missing = 0, sha256 = excluded.sha256
        RETURNING *`,
-      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files), input.validRate ?? null]);
+      [input.runId, input.kind, input.step, toStored(this.home, path.resolve(input.path)), input.evalLoss ?? null, Date.now(), JSON.stringify(files),
+        input.validRate ?? null, input.sha256 ?? null]);
     return checkpointRow(this.home, row as CheckpointSql);
+  }
+
+  /**
+   * The sha256 of a checkpoint's model.safetensors (the name an adapter gives its base), hashed on first need and
+   * kept in its row; null for a folder without one (an adapter's own checkpoint) or a missing checkpoint. The
+   * row's recorded files must still be what is on disk: a folder rewritten since is hashed again when re-recorded.
+   */
+  async checkpointSha256(cp: CheckpointRow): Promise<string | null> {
+    if (cp.sha256) return cp.sha256;
+    if (cp.missing) return null;
+    const file = path.join(cp.path, 'model.safetensors');
+    const recorded = cp.files.find((f) => f.name === 'model.safetensors');
+    const st = await fs.stat(file).catch(() => null);
+    if (!recorded || !st?.isFile() || st.size !== recorded.size || st.mtimeMs !== recorded.mtimeMs) return null;
+    const sha = await sha256OfFile(file);
+    await this.db.run('UPDATE checkpoints SET sha256 = ? WHERE id = ? AND files = ?', [sha, cp.id, JSON.stringify(cp.files)]);
+    return sha;
+  }
+
+  /** Present checkpoints whose model.safetensors has this sha256 (hashed already: see checkpointSha256). */
+  async checkpointsBySha256(sha256: string): Promise<CheckpointRow[]> {
+    const rows = await this.db.all<CheckpointSql>('SELECT * FROM checkpoints WHERE sha256 = ? AND missing = 0 ORDER BY created', [sha256]);
+    return rows.map((r) => checkpointRow(this.home, r));
+  }
+
+  /** Present checkpoints not hashed yet, newest first (where a base not found by sha256 may still hide). */
+  async unhashedCheckpoints(): Promise<CheckpointRow[]> {
+    const rows = await this.db.all<CheckpointSql>('SELECT * FROM checkpoints WHERE sha256 IS NULL AND missing = 0 ORDER BY created DESC');
+    return rows.map((r) => checkpointRow(this.home, r));
   }
 
   async listCheckpoints(runId: string): Promise<CheckpointRow[]> {

@@ -1,6 +1,8 @@
 // The catalogue's models table (migration 002): published and imported PyTorch checkpoints kept under
-// `<home>/models/<id>/`, with the curves of a reference trainer log imported beside them.
+// `<home>/models/<id>/`, with the curves of a reference trainer log imported beside them; and LoRA adapters
+// (migration 007), kept as an adapter folder in `<home>/models/<id>/`, tied to their base by its sha256.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Db } from './db';
 import { sqliteCode } from './db';
 import { json } from './store';
@@ -9,6 +11,7 @@ import type { CheckpointKind } from '../shared/vocabulary';
 import { UserError } from '../shared/errors';
 import { writeFileAtomic } from '../node/atomic';
 import { readSidecar, SIDECAR_VERSION } from './sidecars';
+import type { LoraLevel, LoraTarget } from '../checkpoint/adapter';
 
 /** The model's record beside its file, `models/<id>/model.json`: what `catalogue recover` rebuilds from. */
 export const MODEL_RECORD_FILE = 'model.json';
@@ -34,6 +37,19 @@ export interface ModelMeta {
   fileName?: string;
 }
 
+/** What an adapter model is (migration 007's `adapter` column): its LoRA settings and the base it names. */
+export interface AdapterMeta {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  targets: LoraTarget[];
+  levels: LoraLevel[];
+  trainLayerNorms: boolean;
+  trainBiases: boolean;
+  /** The base's name as the adapter recorded it (shown, and named when the base is missing). */
+  baseName: string;
+}
+
 export interface NewModel {
   id: string;
   name: string;
@@ -46,13 +62,26 @@ export interface NewModel {
   sha256: string;
   labels: string[] | null;
   meta: ModelMeta;
-  /** Absolute path of the model file (under the home). */
+  /**
+   * Absolute path of the model file (under the home): the .pth, or an adapter's adapter_model.safetensors (its
+   * folder is the checkpoint the engine loads: see checkpointPathOf). `size` and `sha256` are this file's.
+   */
   path: string;
+  /** An adapter model: the sha256 of its base's weights file (a model's file, or a run checkpoint's model.safetensors). */
+  baseSha256?: string | null;
+  adapter?: AdapterMeta | null;
 }
 
 export interface ModelRow extends NewModel {
   created: number;
   status: 'ok' | 'missing';
+  baseSha256: string | null;
+  adapter: AdapterMeta | null;
+}
+
+/** What the engine loads for a model: its .pth, or an adapter model's folder. */
+export function checkpointPathOf(m: Pick<ModelRow, 'path' | 'adapter'>): string {
+  return m.adapter ? path.dirname(m.path) : m.path;
 }
 
 export interface ModelMetricRow {
@@ -64,6 +93,7 @@ export interface ModelMetricRow {
 interface ModelSql {
   id: string; name: string; source: string; kind: ModelKind; config: string; parameters: number; size: number; sha256: string;
   labels: string | null; meta: string; created: number; path: string; status: 'ok' | 'missing';
+  base_sha256?: string | null; adapter?: string | null;
 }
 
 function modelRow(home: string, r: ModelSql): ModelRow {
@@ -71,6 +101,7 @@ function modelRow(home: string, r: ModelSql): ModelRow {
     id: r.id, name: r.name, source: r.source, kind: r.kind, config: JSON.parse(r.config) as Record<string, number>,
     parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels === null ? null : (JSON.parse(r.labels) as string[]),
     meta: JSON.parse(r.meta) as ModelMeta, created: r.created, path: fromStored(home, r.path), status: r.status,
+    baseSha256: r.base_sha256 ?? null, adapter: r.adapter ? (JSON.parse(r.adapter) as AdapterMeta) : null,
   };
 }
 
@@ -95,14 +126,16 @@ export class ModelStore {
     const name = checkModelName(m.name);
     if (!MODEL_KINDS.includes(m.kind)) throw new UserError(`model kind must be generative, conversion or classifier, got '${m.kind}'`);
     if (await this.nameTaken(name)) throw modelNameTaken(name);
-    await writeRecord(this.home, { ...m, name, created, status: 'ok' }, metrics);
+    if (Boolean(m.adapter) !== Boolean(m.baseSha256)) throw new UserError('an adapter model needs both its settings and its base sha256', 'BAD_REQUEST');
+    await writeRecord(this.home, { ...m, name, created, status: 'ok', baseSha256: m.baseSha256 ?? null, adapter: m.adapter ?? null }, metrics);
     try {
       await this.db.transaction(async (tx) => {
         await tx.run(
-          `INSERT INTO models (id, name, source, kind, config, parameters, size, sha256, labels, meta, created, path)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO models (id, name, source, kind, config, parameters, size, sha256, labels, meta, created, path, base_sha256, adapter)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [m.id, name, m.source, m.kind, json(m.config, 'model config'), m.parameters, m.size, m.sha256,
-            m.labels ? json(m.labels, 'model labels') : null, json(m.meta, 'model meta'), created, toStored(this.home, m.path)]);
+            m.labels ? json(m.labels, 'model labels') : null, json(m.meta, 'model meta'), created, toStored(this.home, m.path),
+            m.baseSha256 ?? null, m.adapter ? json(m.adapter, 'model adapter') : null]);
         for (const p of metrics) {
           await tx.run('INSERT OR REPLACE INTO model_metrics (model_id, epoch, train_loss, eval_loss) VALUES (?, ?, ?, ?)',
             [m.id, p.epoch, p.trainLoss, p.evalLoss]);
@@ -124,6 +157,13 @@ export class ModelStore {
   async get(idOrName: string): Promise<ModelRow | null> {
     const r = await this.db.get<ModelSql>('SELECT * FROM models WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1', [idOrName, idOrName, idOrName]);
     return r ? modelRow(this.home, r) : null;
+  }
+
+  /** Full models (not adapters) whose file has this sha256, present ones first: the bases an adapter can name. */
+  async bySha256(sha256: string): Promise<ModelRow[]> {
+    const rows = await this.db.all<ModelSql>(
+      "SELECT * FROM models WHERE sha256 = ? AND adapter IS NULL ORDER BY status = 'ok' DESC, created", [sha256]);
+    return rows.map((r) => modelRow(this.home, r));
   }
 
   async nameTaken(name: string): Promise<boolean> {

@@ -29,7 +29,7 @@ export interface RunSql {
 
 export interface CheckpointSql {
   id: number; run_id: string; kind: CheckpointKind; step: number; path: string; eval_loss: number | null;
-  created: number; files: string; missing: number; valid_rate?: number | null;
+  created: number; files: string; missing: number; valid_rate?: number | null; sha256?: string | null;
 }
 
 export interface SampleSql {
@@ -68,6 +68,7 @@ export function checkpointRow(home: string, r: CheckpointSql): CheckpointRow {
   return {
     id: r.id, runId: r.run_id, kind: r.kind, step: r.step, path: fromStored(home, r.path), evalLoss: r.eval_loss,
     validRate: r.valid_rate ?? null, created: r.created, files: JSON.parse(r.files) as CheckpointFile[], missing: r.missing === 1,
+    sha256: r.sha256 ?? null,
   };
 }
 

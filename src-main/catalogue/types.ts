@@ -165,6 +165,11 @@ export interface CheckpointRow {
   created: number;
   files: CheckpointFile[];
   missing: boolean;
+  /**
+   * sha256 of its model.safetensors, by which an adapter names it as its base (migration 007); null until first
+   * needed (Catalogue.checkpointSha256), and for an adapter folder, which has no model.safetensors.
+   */
+  sha256: string | null;
 }
 
 /** A checkpoint directory already written (atomically) by the caller. */
@@ -175,6 +180,8 @@ export interface NewCheckpoint {
   path: string;
   evalLoss?: number | null;
   validRate?: number | null;
+  /** The sha256 of its model.safetensors when the caller already knows it. */
+  sha256?: string | null;
 }
 
 export interface SampleRow {

@@ -15,46 +15,21 @@
 //
 // The reference model's matrices are GPT-2 Conv1D modules (weights [in, out]); PEFT sets fan_in_fan_out for
 // them, so the merged weight is W + (alpha / r) · (B·A)ᵀ in that [in, out] layout.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../shared/errors';
 import type { BGPTConfig } from '../shared/config';
+import { LORA_LEVELS, LORA_LIMITS, LORA_TARGETS, type LoraLevel, type LoraSettings, type LoraTarget } from '../shared/lora';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 /** PEFT's prefix of every tensor name in adapter_model.safetensors (a PeftModel wraps the base as base_model.model). */
 export const PEFT_PREFIX = 'base_model.model.';
 
-/** The matrices of a GPT-2 block that LoRA can adapt, as PEFT target_modules suffixes. */
-export const LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
-/** The two decoders: the patch level (`patch_level_decoder.base.h.i`) and the byte level (`byte_level_decoder.base.transformer.h.i`). */
-export const LORA_LEVELS = ['patch', 'byte'] as const;
-export type LoraLevel = (typeof LORA_LEVELS)[number];
-
-/** What the user chooses for a LoRA run. */
-export interface LoraSettings {
-  /** Rank r of each update B·A. */
-  rank: number;
-  /** Scale numerator: the update is multiplied by alpha / rank. */
-  alpha: number;
-  /** Dropout on the adapter's input while training (PEFT's lora_dropout); 0 turns it off. */
-  dropout: number;
-  targets: LoraTarget[];
-  levels: LoraLevel[];
-  /** Also train every LayerNorm's gain and bias. */
-  trainLayerNorms: boolean;
-  /** Also train the biases of the adapted matrices (PEFT bias: 'lora_only'). */
-  trainBiases: boolean;
-}
-
-/**
- * Defaults: rank 8 with alpha 16 (scale 2) and every matrix of both decoders, the common choice for GPT-2-sized
- * models in PEFT's examples; dropout 0.05 as PEFT's LoRA examples use.
- */
-export const LORA_DEFAULTS: LoraSettings = {
-  rank: 8, alpha: 16, dropout: 0.05, targets: [...LORA_TARGETS], levels: [...LORA_LEVELS], trainLayerNorms: false, trainBiases: false,
-};
-/** Bounds the API and the CLI check (a rank past the hidden size cannot lower anything). */
-export const LORA_LIMITS = { rank: { min: 1, max: 256 }, alpha: { min: 1e-3, max: 4096 }, dropout: { min: 0, max: 0.9 } };
+// The settings' words (targets, levels, defaults, bounds) live in shared/lora.ts, where the contract and the
+// renderer read them too; they are this module's as much as the folder layout below.
+export { LORA_TARGETS, LORA_LEVELS, LORA_DEFAULTS, LORA_LIMITS } from '../shared/lora';
+export type { LoraTarget, LoraLevel, LoraSettings } from '../shared/lora';
 
 /** Which weights an adapter was trained on top of. */
 export interface AdapterBase {
@@ -244,4 +219,109 @@ export function mergeLoraWeight(w: Float32Array, a: Float32Array, b: Float32Arra
     }
   }
   return out;
+}
+
+// ----- reading an adapter folder (no TF.js, no safetensors parsing: the engine reads the tensor file) -----
+
+/** True when `p` is a folder holding adapter_config.json: a LoRA run's checkpoint, or an adapter model. */
+export async function isAdapterFolder(p: string): Promise<boolean> {
+  return (await fs.stat(path.join(p, ADAPTER_CONFIG_FILE)).catch(() => null))?.isFile() ?? false;
+}
+
+/** Largest adapter_config.json read: PEFT's is under 2 KB; anything near this is not one. */
+const MAX_ADAPTER_CONFIG_BYTES = 1 << 20;
+
+/** Reads and checks `dir/adapter_config.json`; one line naming the file when it is missing or bad. */
+export async function readAdapterConfig(dir: string): Promise<AdapterConfig> {
+  const file = path.join(dir, ADAPTER_CONFIG_FILE);
+  const st = await fs.stat(file).catch(() => null);
+  if (!st?.isFile()) throw new UserError(`${dir}: no ${ADAPTER_CONFIG_FILE}, so not a LoRA adapter folder`, 'BAD_CHECKPOINT');
+  if (st.size > MAX_ADAPTER_CONFIG_BYTES) throw new UserError(`${file}: ${st.size} bytes is far too large for an adapter config`, 'BAD_CHECKPOINT');
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    throw new UserError(`${file}: not valid JSON`, 'BAD_CHECKPOINT');
+  }
+  return adapterConfigFromJson(json, file);
+}
+
+/** A float32 tensor as the adapter file holds it (the engine's safetensors Tensor has this shape). */
+export interface AdapterTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** An adapter's tensors sorted by what they do to the base. */
+export interface AdapterWeights {
+  config: AdapterConfig;
+  /** alpha / rank. */
+  scale: number;
+  /** Per adapted base weight (`…attn.c_attn.weight`): its module and the factors A [r, in], B [out, r]. */
+  factors: Map<string, { module: LoraModule; a: Float32Array; b: Float32Array }>;
+  /** Base tensors trained along with the factors (layer norms, biases, a classifier head), by reference name. */
+  replaced: Map<string, AdapterTensor>;
+}
+
+/**
+ * Sorts an adapter file's tensors (by their PEFT names) and checks them against its settings and the base
+ * config: every module the settings adapt has A [r, in] and B [out, r], no factor names a module the
+ * settings do not, and nothing else is outside the PEFT prefix. One line naming the first bad tensor.
+ */
+export function adapterWeights(config: AdapterConfig, base: BGPTConfig, tensors: Map<string, AdapterTensor>, source: string): AdapterWeights {
+  const bad = (why: string): never => { throw new UserError(`${source}: ${why}`, 'BAD_CHECKPOINT'); };
+  const r = config.settings.rank;
+  const factors: AdapterWeights['factors'] = new Map();
+  const expected = new Set<string>();
+  for (const m of loraModules(base, config.settings)) {
+    const n = loraTensorNames(m.module);
+    expected.add(n.a).add(n.b);
+    const a = tensors.get(n.a);
+    const b = tensors.get(n.b);
+    if (!a || !b) bad(`tensor ${!a ? n.a : n.b} is missing (the adapter's settings adapt ${m.module})`);
+    if (!sameShape(a!.shape, [r, m.inFeatures])) bad(`tensor ${n.a} has shape [${a!.shape.join(', ')}], expected [${r}, ${m.inFeatures}] (rank ${r})`);
+    if (!sameShape(b!.shape, [m.outFeatures, r])) bad(`tensor ${n.b} has shape [${b!.shape.join(', ')}], expected [${m.outFeatures}, ${r}] (rank ${r})`);
+    factors.set(m.weight, { module: m, a: a!.data, b: b!.data });
+  }
+  const replaced = new Map<string, AdapterTensor>();
+  for (const [name, t] of tensors) {
+    if (expected.has(name)) continue;
+    if (/\.lora_[AB]\.weight$/.test(name)) bad(`tensor ${name} adapts a module the adapter's settings do not name (target_modules / bgpt.levels)`);
+    const ref = referenceNameOf(name);
+    if (ref === null) bad(`tensor ${name} is not under the PEFT prefix ${PEFT_PREFIX}`);
+    replaced.set(ref!, t);
+  }
+  return { config, scale: config.settings.alpha / r, factors, replaced };
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The merge hook of every loading path: the base tensor `name` (float32, reference layout) with the adapter
+ * applied — W + (alpha/r)·(B·A)ᵀ for an adapted matrix, the adapter's own values for a tensor it trained —
+ * or `data` itself when the adapter leaves it alone. The base array is never written.
+ */
+export function mergeAdapterTensor(w: AdapterWeights, name: string, data: Float32Array): Float32Array {
+  const f = w.factors.get(name);
+  if (f) return mergeLoraWeight(data, f.a, f.b, f.module, w.config.settings.rank, w.scale);
+  const t = w.replaced.get(name);
+  if (!t) return data;
+  if (t.data.length !== data.length) {
+    throw new UserError(`adapter tensor ${savedTensorName(name)} holds ${t.data.length} values, the base's ${name} ${data.length}`, 'BAD_CHECKPOINT');
+  }
+  return t.data;
+}
+
+/** Whether loading must pass tensor `name` through mergeAdapterTensor. */
+export function adapterTouches(w: AdapterWeights, name: string): boolean {
+  return w.factors.has(name) || w.replaced.has(name);
+}
+
+/** The one line for an adapter folder that came without its base (a caller that skipped the resolver). */
+export function adapterNeedsBase(dir: string, c: AdapterConfig): UserError {
+  return new UserError(
+    `${dir} is a LoRA adapter of '${c.base.name}' (sha256 ${c.base.sha256.slice(0, 12)}…): open it by name or path through the studio catalogue, which finds its base`,
+    'NO_BASE');
 }

@@ -7,6 +7,7 @@ import { cataloguePath, resolveHome } from '../catalogue/paths';
 import type { EngineHost } from '../engine-host/host';
 import { UserError } from '../shared/errors';
 import { checkpointArg, type CheckpointSpec } from '../studio/checkpoints';
+import { isAdapterFolder, readAdapterConfig } from '../checkpoint/adapter';
 import type { ScoringService } from '../studio/scoring';
 import type { Studio } from '../studio/studio';
 import type { CommandContext } from './framework';
@@ -50,11 +51,26 @@ export async function checkpointFlag(ctx: CommandContext, flag = 'checkpoint'): 
 }
 
 /**
+ * Whether a checkpoint spec needs the studio of --home: a model or run does, and so does a LoRA adapter folder
+ * named by path (its base is found in the catalogue). An adapter where no catalogue exists is refused here, in
+ * one line, so that no studio home is created just to say its base is missing.
+ */
+export async function needsStudio(ctx: CommandContext, spec: CheckpointSpec): Promise<boolean> {
+  if (spec.kind !== 'path') return true;
+  if (!(await isAdapterFolder(spec.path))) return false;
+  if (!existsSync(cataloguePath(homeOf(ctx)))) {
+    const { adapterNeedsCatalogue } = await import('../studio/adapter-base'); // it reaches the catalogue's SQLite modules
+    throw adapterNeedsCatalogue(spec.path, await readAdapterConfig(spec.path), homeOf(ctx));
+  }
+  return true;
+}
+
+/**
  * The scoring service for a command: a checkpoint named by path is scored without any studio home
- * (none is opened or created, as scoring a file should not need one); a model or run opens the studio.
+ * (none is opened or created, as scoring a file should not need one); a model, a run or an adapter opens the studio.
  */
 export async function withScoring<T>(ctx: CommandContext, from: CheckpointSpec, fn: (scoring: ScoringService) => Promise<T>): Promise<T> {
-  if (from.kind !== 'path') return withStudio(ctx, (studio) => fn(studio.scoring));
+  if (await needsStudio(ctx, from)) return withStudio(ctx, (studio) => fn(studio.scoring));
   const { ScoringService } = await import('../studio/scoring');
   return withEngine((engine) => fn(new ScoringService(null, engine)));
 }

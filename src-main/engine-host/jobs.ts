@@ -32,6 +32,8 @@ export interface TrainJob {
   resumeFrom: string | null;
   /** Fine-tune: start from these weights, fresh optimizer. */
   initFrom: string | null;
+  /** The base weights when `initFrom` is a LoRA adapter folder: training starts from the merged weights. */
+  initBase?: string | null;
   /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
   mode?: 'generative' | 'conversion' | 'classification';
 }
@@ -69,7 +71,7 @@ export interface TrainOutcome {
 }
 
 /** Label probabilities of files under a classifier checkpoint. */
-export interface ClassifyJob { checkpoint: string; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
+export interface ClassifyJob { checkpoint: string; base?: string | null; files: Array<{ name: string; ext: string; bytes: Uint8Array }> }
 export interface ClassifyOutcome {
   labels: string[];
   files: Array<{ path: string; label: string; probabilities: Record<string, number> }>;
@@ -93,6 +95,8 @@ export interface GenerateSampling {
 export interface GenerateJob {
   jobId: string;
   checkpoint: string;
+  /** The base weights (folder or .pth) when `checkpoint` is a LoRA adapter folder (the studio's resolver finds it). */
+  base?: string | null;
   ext: string;
   prompt: Uint8Array | null;
   /** Conversion: the input file, converted to `ext`. */
@@ -134,6 +138,8 @@ export interface EvaluateJob {
   /** Reports the one line saying why the kernels were chosen ('note' events). */
   jobId?: string;
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   files: Array<{ name: string; ext: string; bytes: Uint8Array }>;
   /** Always the inference kernels (`bgpt eval --fast`). */
   fast?: boolean;
@@ -152,6 +158,8 @@ export interface EvaluateOutcome {
 
 export interface SurprisalJob {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   bytes: Uint8Array;
   ext: string;
   /** The weights' format on the inference kernels (absent: f32). */
@@ -171,6 +179,8 @@ export interface SurprisalOutcome {
 /** `bgpt export torch`: a checkpoint as weights.pth + config.py, and data laid out for the reference trainers. */
 export interface ExportJob {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder: weights.pth is the merge, adapter/ the adapter alone. */
+  base?: string | null;
   out: string;
   conversion: string | null;
   /** Files to lay out as data/train and data/eval (engine/torch/export.ts layoutData). */
@@ -183,6 +193,8 @@ export interface ExportJob {
 export interface ExportOutcome {
   weights: string;
   config: string;
+  /** `<out>/adapter` (PEFT layout) when the checkpoint was a LoRA adapter, else null. */
+  adapter: string | null;
   train: number;
   eval: number;
   kind: string;

@@ -39,7 +39,7 @@ function sampleOf(r: GenerateResult): GeneratedSample {
 /** A generation job: `count` samples, sample i with seed sampleSeed(seed, i), batched where the sampler allows. */
 async function generateJob(job: GenerateJob, ctx: MethodContext): Promise<GenerateOutcome> {
   const started = performance.now();
-  const model = await models.get(job.checkpoint, job.precision, job.count);
+  const model = await models.get(job.checkpoint, job.precision, job.count, job.base);
   const s = job.sampling;
   const common = {
     topK: s.topK, topP: s.topP, temperature: s.temperature, maxBytes: s.maxBytes, constrain: s.constrain,
@@ -79,21 +79,22 @@ export const engineMethods: EngineMethodTable = {
     return evaluateAuto(job.checkpoint, job.files, {
       fast: job.fast,
       precision: job.precision,
+      base: job.base,
       onNote: (line) => ctx.emit('note', { line }),
-      kernelModel: () => models.get(job.checkpoint, job.precision),
+      kernelModel: () => models.get(job.checkpoint, job.precision, undefined, job.base),
     });
   },
 
   async classify(job) {
     mayUseTfjs = true;
     const { classifyFiles } = await import('../engine/classify/predict');
-    const r = await classifyFiles({ checkpoint: job.checkpoint, files: job.files });
+    const r = await classifyFiles({ checkpoint: job.checkpoint, base: job.base, files: job.files });
     return { labels: r.labels, files: r.files, backend: r.backend, warnings: r.warnings };
   },
 
   /** On the cached kernels: the same model generation uses, and the same computation as evaluation's score of a file. */
   async surprisal(job) {
-    const model = await models.get(job.checkpoint, job.precision);
+    const model = await models.get(job.checkpoint, job.precision, undefined, job.base);
     const r = fileSurprisal(model, job.bytes, job.ext);
     return { bits: r.bits, windows: r.windows, bitsPerByte: r.bitsPerByte, cropped: r.cropped, backend: KERNELS_BACKEND };
   },
@@ -101,7 +102,7 @@ export const engineMethods: EngineMethodTable = {
   async exportTorch(job) {
     mayUseTfjs = true;
     const { exportSource, exportTorch, layoutData } = await import('../engine/torch/export');
-    const src = await exportSource(job.checkpoint, job.evalLoss);
+    const src = await exportSource(job.checkpoint, job.evalLoss, job.base);
     const r = await exportTorch(src, job.out, { conversion: job.conversion, data: layoutData(job.data), source: job.source });
     return { ...r, kind: src.kind, modelConfig: src.config };
   },

@@ -4,11 +4,13 @@
 // at once than it was loaded for. The cache counts what each
 // model really keeps resident: its weights at their precision, one sample's key/value caches (what a
 // generation or a scoring touches; the other samples' reserved caches are untouched pages) and its worker
-// threads; it drops the least recently used models past its budget.
+// threads; it drops the least recently used models past its budget. A LoRA adapter merged onto its base is a
+// model of its own (its key names both), so a base and the adapters on it can all be open at once.
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MODEL_FILE, requireCheckpoint } from '../checkpoint';
+import { ADAPTER_WEIGHTS_FILE, isAdapterFolder } from '../checkpoint/adapter';
 import type { Precision } from '../shared/config';
 import { loadInferenceModel, PREFILL_BATCH, type InferenceModel } from '../engine/infer';
 import { userMemoryLimit } from '../engine/backend/resources';
@@ -41,11 +43,12 @@ export class ModelCache {
   constructor(private readonly budget: () => number = defaultCacheBudget, private readonly maxModels = MAX_CACHED_MODELS) {}
 
   /**
-   * The model of checkpoint `dir` at `precision`, able to decode `batch` samples at once, loading it (and
-   * dropping old ones past the budget) if needed.
+   * The model of checkpoint `dir` at `precision` (an adapter folder merged onto `base`), able to decode `batch`
+   * samples at once, loading it (and dropping old ones past the budget) if needed.
    */
-  async get(dir: string, precision: Precision = 'f32', batch = PREFILL_BATCH): Promise<InferenceModel> {
-    const key = `${dir}@${await weightsMtime(dir)}#${precision}`;
+  async get(dir: string, precision: Precision = 'f32', batch = PREFILL_BATCH, base?: string | null): Promise<InferenceModel> {
+    const onto = base ? `+${base}@${await weightsMtime(base)}` : '';
+    const key = `${dir}@${await weightsMtime(dir)}${onto}#${precision}`;
     const hit = this.entries.findIndex((e) => e.key === key && e.model.batch >= batch);
     if (hit >= 0) {
       const [e] = this.entries.splice(hit, 1);
@@ -54,7 +57,7 @@ export class ModelCache {
     }
     // An older copy of the same weights (the file changed, or too few samples at once) is never used again.
     await this.drop((e) => e.key.startsWith(`${dir}@`) && e.key.endsWith(`#${precision}`));
-    const model = await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH), precision });
+    const model = await loadInferenceModel(dir, { batch: Math.max(batch, PREFILL_BATCH), precision, base });
     const entry = { key, model, bytes: residentBytes(model) };
     this.entries.push(entry);
     await this.fit();
@@ -92,9 +95,12 @@ export class ModelCache {
   }
 }
 
-/** The modification time of a checkpoint's weights: a PyTorch file is its own weights file; a folder keeps them in model.safetensors. */
+/**
+ * The modification time of a checkpoint's weights: a PyTorch file is its own weights file; a folder keeps them in
+ * model.safetensors, an adapter folder in adapter_model.safetensors.
+ */
 async function weightsMtime(dir: string): Promise<number> {
   const form = await requireCheckpoint(dir);
-  const weights = form === 'torch' ? dir : path.join(dir, MODEL_FILE);
+  const weights = form === 'torch' ? dir : path.join(dir, (await isAdapterFolder(dir)) ? ADAPTER_WEIGHTS_FILE : MODEL_FILE);
   return statSync(weights, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 }

@@ -45,6 +45,7 @@ export function jobRunOptions(job: TrainJob, ctx: MethodContext) {
     out: job.runDir,
     resume: job.resumeFrom ?? undefined,
     init: job.initFrom ?? undefined,
+    initBase: job.initBase ?? undefined,
     control: ctx.control,
     onCheckpoint: (e: EngineEvents['checkpoint']) => ctx.emit('checkpoint', e),
   };

@@ -132,9 +132,10 @@ async function main(): Promise<void> {
   studio.handlers.showOpenDialog = async (req) => {
     const r = req?.purpose === 'model'
       // The checkpoint, and optionally its reference trainer log (logs-*.txt): a log is read only if chosen here.
+      // A zipped LoRA adapter folder imports the same way.
       ? await dialog.showOpenDialog(win ?? undefined!, {
         title: 'Import a bGPT model (and, for its curves, its logs-*.txt)', properties: ['openFile', 'multiSelections'],
-        filters: [{ name: 'PyTorch checkpoint and its log', extensions: ['pth', 'pt', 'txt'] }],
+        filters: [{ name: 'PyTorch checkpoint and its log, or a zipped LoRA adapter', extensions: ['pth', 'pt', 'txt', 'zip'] }],
       })
       : await dialog.showOpenDialog(win ?? undefined!, { title: 'Import files into a dataset', properties: ['openFile', 'openDirectory', 'multiSelections'] });
     return r.canceled || r.filePaths.length === 0 ? null : grants.grant(r.filePaths);

@@ -2,10 +2,13 @@
 // best/last or a model by id, and those are looked up in the catalogue only: a request's string never
 // becomes a path, and nothing is stat-ed on its word (docs/security.md). Paths come only from trusted
 // callers: the CLI (its own user's command line: `--checkpoint DIR|FILE.pth|ID|NAME`) and the desktop
-// app's dialog grants.
+// app's dialog grants. Whichever it is, a LoRA adapter folder comes with its base, found in the catalogue
+// by sha256 (adapter-base.ts): the engine merges the two at load.
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
-import type { ModelRow } from '../catalogue/models';
+import { checkpointPathOf, type ModelRow } from '../catalogue/models';
+import { isAdapterFolder, readAdapterConfig } from '../checkpoint/adapter';
+import { adapterNeedsCatalogue, findAdapterBase, type ResolvedBase } from './adapter-base';
 import { modelsDir, runsDir } from '../catalogue/paths';
 import type { RunRow } from '../catalogue/types';
 import { checkpointForm, isClassifierFolder, readFolderConfig, requireCheckpoint, TORCH_FILE_NAME, type CheckpointKind, type CheckpointName } from '../checkpoint';
@@ -36,6 +39,8 @@ export interface ResolvedCheckpoint {
   model: ModelRow | null;
   /** What it can do, as the run, the model or the folder says; null for a PyTorch file named by path (its reader tells). */
   kind: CheckpointKind | null;
+  /** When `path` is a LoRA adapter folder: the base weights the engine merges it onto (else null). */
+  base: ResolvedBase | null;
 }
 
 /** How a run's mode reads as a checkpoint kind. */
@@ -49,6 +54,21 @@ export function kindOfRun(mode: RunMode): CheckpointKind {
  * exists) only a path resolves, linked to nothing.
  */
 export async function resolveCheckpoint(catalogue: Catalogue | null, spec: CheckpointSpec): Promise<ResolvedCheckpoint> {
+  return withBase(catalogue, await resolveWeights(catalogue, spec));
+}
+
+/**
+ * `r` with its base when it names an adapter folder: found in `catalogue` by sha256, else one line saying what
+ * to import (or, with no catalogue at all, that there is none to find it in). An adapter's kind is its own.
+ */
+async function withBase(catalogue: Catalogue | null, r: ResolvedCheckpoint): Promise<ResolvedCheckpoint> {
+  if (r.form !== 'folder' || !(await isAdapterFolder(r.path))) return r;
+  const adapter = await readAdapterConfig(r.path);
+  if (!catalogue) throw adapterNeedsCatalogue(r.path, adapter);
+  return { ...r, kind: adapter.kind, base: await findAdapterBase(r.path, catalogue, adapter) };
+}
+
+async function resolveWeights(catalogue: Catalogue | null, spec: CheckpointSpec): Promise<ResolvedCheckpoint> {
   if (spec.kind === 'path') return byPath(catalogue, spec.path);
   if (!catalogue) throw new Error('resolving a checkpoint by id or name needs the catalogue');
   if (spec.kind === 'run') {
@@ -87,12 +107,13 @@ async function runCheckpoint(catalogue: Catalogue, run: RunRow, which: Checkpoin
   const cps = (await catalogue.listCheckpoints(run.id)).filter((c) => !c.missing);
   const cp = cps.find((c) => c.kind === which) ?? cps.find((c) => c.kind === 'last');
   if (!cp) throw new UserError(`run '${run.name}' has no checkpoint yet: train it for a while first`, 'NO_CHECKPOINT');
-  return { path: cp.path, form: await requireCheckpoint(cp.path), run, which: cp.kind, model: null, kind: kindOfRun(run.mode) };
+  return { path: cp.path, form: await requireCheckpoint(cp.path), run, which: cp.kind, model: null, kind: kindOfRun(run.mode), base: null };
 }
 
 function modelCheckpoint(model: ModelRow): ResolvedCheckpoint {
   if (model.status === 'missing') throw new UserError(`model '${model.name}' is missing its file; import it again`, 'MISSING');
-  return { path: model.path, form: 'torch', run: null, which: null, model, kind: model.kind };
+  // An adapter model is its folder (adapter_config.json beside its weights); a full model its .pth.
+  return { path: checkpointPathOf(model), form: model.adapter ? 'folder' : 'torch', run: null, which: null, model, kind: model.kind, base: null };
 }
 
 /** A model by id or name, else a run by id or (unambiguous) name: its best checkpoint, else its last. */
@@ -112,18 +133,19 @@ async function byPath(catalogue: Catalogue | null, p: string): Promise<ResolvedC
   const abs = path.resolve(p);
   const form = await requireCheckpoint(abs);
   const folderKind: CheckpointKind | null = form === 'folder' ? ((await isClassifierFolder(abs)) ? 'classifier' : 'generative') : null;
-  if (!catalogue) return { path: abs, form, run: null, which: null, model: null, kind: folderKind };
+  if (!catalogue) return { path: abs, form, run: null, which: null, model: null, kind: folderKind, base: null };
   const inRuns = path.relative(runsDir(catalogue.home), abs).split(path.sep);
   if (inRuns.length === 2 && !inRuns[0].startsWith('..') && (inRuns[1] === 'best' || inRuns[1] === 'last')) {
     const run = await catalogue.getRun(inRuns[0]).catch(() => null);
-    if (run) return { path: abs, form, run, which: inRuns[1], model: null, kind: kindOfRun(run.mode) };
+    if (run) return { path: abs, form, run, which: inRuns[1], model: null, kind: kindOfRun(run.mode), base: null };
   }
+  // models/<id>/<file>.pth, or an adapter model's folder models/<id>
   const inModels = path.relative(modelsDir(catalogue.home), abs).split(path.sep);
-  if (inModels.length === 2 && !inModels[0].startsWith('..')) {
+  if (inModels.length <= 2 && inModels[0] !== '' && !inModels[0].startsWith('..')) {
     const model = await catalogue.models.get(inModels[0]).catch(() => null);
-    if (model && model.id === inModels[0]) return { path: abs, form, run: null, which: null, model, kind: model.kind };
+    if (model && model.id === inModels[0]) return { path: abs, form, run: null, which: null, model, kind: model.kind, base: null };
   }
-  return { path: abs, form, run: null, which: null, model: null, kind: folderKind };
+  return { path: abs, form, run: null, which: null, model: null, kind: folderKind, base: null };
 }
 
 /**

@@ -40,12 +40,14 @@ export class ExportService {
     private readonly engine: EngineHost,
   ) {}
 
-  async exportTorch(from: CheckpointSpec, out: string, opts: { conversion: string | null; data?: ExportData }): Promise<ExportOutcome> {
+  /** Writes the export; a LoRA adapter's names the base it was merged onto. */
+  async exportTorch(from: CheckpointSpec, out: string, opts: { conversion: string | null; data?: ExportData }): Promise<ExportOutcome & { base: { name: string; sha256: string } | null }> {
     const resolved = await resolveCheckpoint(this.catalogue, from);
     const sources = opts.data === undefined ? [] : 'folder' in opts.data ? await folderFiles(opts.data.folder) : await this.datasetFiles(opts.data.dataset);
     if (opts.data !== undefined && sources.length === 0) throw new UserError(`--data ${'folder' in opts.data ? opts.data.folder : opts.data.dataset}: no files`, 'BAD_ARGS');
     const evalLoss = resolved.form === 'folder' ? (await readCheckpointInfo(resolved.path))?.evalLoss : undefined;
-    return this.engine.call('exportTorch', { checkpoint: resolved.path, out: path.resolve(out), conversion: opts.conversion, data: sources, source: resolved.path, evalLoss });
+    const r = await this.engine.call('exportTorch', { checkpoint: resolved.path, base: resolved.base?.path ?? null, out: path.resolve(out), conversion: opts.conversion, data: sources, source: resolved.path, evalLoss });
+    return { ...r, base: resolved.base ? { name: resolved.base.name, sha256: resolved.base.sha256 } : null };
   }
 
   private async datasetFiles(idOrName: string): Promise<Source[]> {

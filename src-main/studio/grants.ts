@@ -40,10 +40,11 @@ export class PathGrants {
  */
 export function grantedModelFile(grants: PathGrants, selection: string): { file: string; log: string | null } {
   const paths = grants.take(selection);
-  const models = paths.filter((p) => /\.(pth|pt)$/i.test(p));
+  // A zipped LoRA adapter folder (adapter-import.ts) imports as a model too, alone.
+  const models = paths.filter((p) => /\.(pth|pt|zip)$/i.test(p));
   const logs = paths.filter((p) => /\.txt$/i.test(p));
-  if (models.length !== 1 || logs.length > 1 || models.length + logs.length !== paths.length) {
-    throw new UserError(`choose one .pth/.pt file to import as a model, and at most its one logs-*.txt (the selection holds ${paths.length} file(s))`, 'BAD_SELECTION');
+  if (models.length !== 1 || logs.length > 1 || models.length + logs.length !== paths.length || (/\.zip$/i.test(models[0]) && logs.length > 0)) {
+    throw new UserError(`choose one .pth/.pt file to import as a model, and at most its one logs-*.txt, or one zipped LoRA adapter (the selection holds ${paths.length} file(s))`, 'BAD_SELECTION');
   }
   return { file: models[0], log: logs[0] ?? null };
 }

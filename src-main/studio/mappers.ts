@@ -2,7 +2,7 @@
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
 import type { DataProfile } from '../shared/recipe';
-import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, Modality, RunSummary, SampleInfo } from '../shared/contract';
+import type { CheckpointInfo, DatasetFileInfo, DatasetSummary, FineTuneSource, LoraSettings, Modality, RunSummary, SampleInfo } from '../shared/contract';
 
 /** What a run row's `config` JSON holds: the model and the hyper-parameters it trains with. */
 export interface StoredRunConfig {
@@ -10,6 +10,12 @@ export interface StoredRunConfig {
   hyper: RunSummary['hyper'];
   earlyStoppingPatience: number | null;
   initFrom: string | null;
+  /** The base weights when `initFrom` is a LoRA adapter folder (training starts from the merged weights). */
+  initBase?: string | null;
+  /** What the run fine-tunes, as the run card names it (absent: from scratch, or recorded before it was kept). */
+  fineTune?: FineTuneSource | null;
+  /** The LoRA settings when the run trains an adapter (the train request's `lora`); absent: full training. */
+  lora?: LoraSettings | null;
   /** Checkpoints folder when not `<home>/runs/<id>` (the CLI's --out). */
   runDir?: string | null;
 }
@@ -89,6 +95,8 @@ export function runSummary(r: RunRow, live: { paused: boolean; bytesPerSecond: n
     bestBitsPerByte: r.bestEvalBpb,
     bytesPerSecond: live?.bytesPerSecond ?? null,
     error: r.error,
+    fineTune: stored.fineTune ?? null,
+    lora: stored.lora ? { rank: stored.lora.rank, alpha: stored.lora.alpha, targets: stored.lora.targets, levels: stored.lora.levels } : null,
   };
 }
 

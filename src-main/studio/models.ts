@@ -2,7 +2,8 @@
 // Import (a path, or a browser upload in chunks), download of the published bGPT weights (resumable,
 // verified, landed atomically), rename, delete. A model's file is kept as imported — the engine reads
 // .pth directly, so a 440 MB checkpoint costs 440 MB once, not twice — in `<home>/models/<id>/`,
-// readable by the owner only.
+// readable by the owner only. A LoRA adapter (a PEFT folder or a zip of one) imports as a model tied to its
+// base (adapter-import.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import { discardPartial, download, humanBytes, lockPart, partFileOf, type Downlo
 import type { StudioEventBus } from './events';
 import type { ModelInspector } from './model-file';
 import { hubRedirectAllowed, isPublished, publishedFiles, PUBLISHED_MODELS, publishedUrl, transportProblem, type PublishedName, type PublishedTable } from './published';
+import { isAdapterFolder } from '../checkpoint/adapter';
+import { sha256OfFile } from '../node/sha256';
+import { checkAdapterFolder, isZipPath, landAdapter, unzipAdapter } from './adapter-import';
 
 /** The .pth reader loads on first use: it pulls in the engine's tensor layout code, which the studio process needs only then. */
 const modelFile = () => import('./model-file');
@@ -64,12 +68,19 @@ function decideKind(fileKind: 'generative' | 'classifier', wanted: ModelKind | u
   return hints.some((h) => /conversion/i.test(h)) ? 'conversion' : 'generative';
 }
 
-export function modelInfo(r: ModelRow, hasCurves: boolean): ModelInfo {
+/**
+ * The API's view of a model row; an adapter names its base (`base`: the catalogue's model with that sha256, or
+ * null when the base is not a model here — a run checkpoint, or not imported yet).
+ */
+export function modelInfo(r: ModelRow, hasCurves: boolean, base: Pick<ModelRow, 'id' | 'name'> | null = null): ModelInfo {
+  const a = r.adapter;
   return {
     id: r.id, name: r.name, source: r.source, kind: r.kind,
-    config: configFromJson(r.config, `model ${r.name}`) as ModelInfo['config'],
+    config: configFromJson(r.config, `model ${r.name}`, { classifier: true }) as ModelInfo['config'],
     configJson: r.config, parameters: r.parameters, size: r.size, sha256: r.sha256, labels: r.labels, meta: r.meta,
     created: new Date(r.created).toISOString(), missing: r.status === 'missing', hasCurves,
+    base: a && r.baseSha256 ? { id: base?.id ?? null, name: base?.name ?? a.baseName, sha256: r.baseSha256 } : null,
+    adapter: a ? { rank: a.rank, alpha: a.alpha, targets: a.targets, levels: a.levels, sizeBytes: r.size } : null,
   };
 }
 
@@ -140,7 +151,7 @@ export class ModelService {
   async list(): Promise<ModelInfo[]> {
     const rows = await this.catalogue.models.list();
     const out: ModelInfo[] = [];
-    for (const r of rows) out.push(modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0));
+    for (const r of rows) out.push(modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0, baseOf(r, rows)));
     return out;
   }
 
@@ -148,7 +159,7 @@ export class ModelService {
   async get(idOrName: string): Promise<ModelInfo> {
     const r = await this.catalogue.models.get(idOrName);
     if (!r) throw new UserError(`no model '${idOrName}' in ${this.home}`, 'NOT_FOUND');
-    return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0);
+    return modelInfo(r, (await this.catalogue.models.metrics(r.id)).length > 0, r.baseSha256 ? baseOf(r, await this.catalogue.models.bySha256(r.baseSha256)) : null);
   }
 
   /** The model's file (for the CLI and the engine; never sent to a browser, docs/security.md). */
@@ -186,7 +197,9 @@ export class ModelService {
     const src = path.resolve(file);
     const st = await fs.stat(src).catch(() => null);
     if (!st) throw new UserError(`${file}: no such file`, 'ENOENT');
-    if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file)`, 'BAD_INPUT');
+    if (st.isDirectory() && (await isAdapterFolder(src))) return this.importAdapter(src, src, opts);
+    if (st.isFile() && isZipPath(src)) return this.importAdapterZip(src, src, opts);
+    if (!st.isFile()) throw new UserError(`${file}: not a file (give a .pth/.pt checkpoint file, or a LoRA adapter folder or .zip)`, 'BAD_INPUT');
     if (st.size > MAX_MODEL_BYTES) throw new UserError(`${file} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     const info = await this.inspect(src);
     const { readLogCurves } = await modelFile();
@@ -196,7 +209,7 @@ export class ModelService {
 
   /** Starts a browser upload of `size` bytes; chunks follow with uploadChunk, then finishUpload. */
   async beginUpload(req: { fileName: string; size: number; name?: string; kind?: ModelKind }): Promise<{ uploadId: string; chunkBytes: number }> {
-    if (!TORCH_FILE_NAME.test(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt)`, 'BAD_INPUT');
+    if (!TORCH_FILE_NAME.test(req.fileName) && !isZipPath(req.fileName)) throw new UserError(`${req.fileName}: a model is a PyTorch checkpoint (.pth or .pt), or a LoRA adapter folder zipped (.zip)`, 'BAD_INPUT');
     if (req.size > MAX_MODEL_BYTES) throw new UserError(`${req.fileName} is larger than a bGPT checkpoint may be (4 GiB)`, 'TOO_LARGE');
     if (req.name !== undefined) await this.checkNameFree(checkModelName(req.name));
     // Bounded before anything is written: uploads at once, their bytes together, and the disk.
@@ -239,6 +252,7 @@ export class ModelService {
     this.uploads.delete(uploadId);
     try {
       if (u.received !== u.size) throw new UserError(`upload of ${u.fileName} ended after ${u.received} of ${u.size} bytes`, 'BAD_REQUEST');
+      if (isZipPath(u.fileName)) return await this.importAdapterZip(u.file, u.fileName, { name: u.name, kind: u.kind });
       // Errors name the upload by its file name, not by the studio's temporary path.
       const info = await this.inspect(u.file).catch((err: unknown) => {
         throw new UserError(errorLine(err).split(u.file).join(u.fileName), (err as UserError).code ?? 'BAD_CHECKPOINT');
@@ -374,6 +388,32 @@ export class ModelService {
     return [...this.downloads.values()].map((d) => ({ ...d.info }));
   }
 
+  /**
+   * Imports a LoRA adapter folder as a model tied to its base, which must be in the studio already (the one line
+   * says what to import first). `source` is what the user named (the folder, or the zip the folder came from).
+   */
+  private async importAdapter(dir: string, source: string, opts: ImportOptions): Promise<ModelInfo> {
+    const candidate = await checkAdapterFolder(dir, this.catalogue);
+    if (opts.kind && opts.kind !== candidate.config.kind) throw new UserError(`${source}: the adapter is ${candidate.config.kind}, not ${opts.kind}`, 'BAD_KIND');
+    const id = await landAdapter(this.home, this.catalogue, candidate, { name: opts.name, source });
+    this.changed();
+    return this.get(id);
+  }
+
+  /** Unpacks a zipped adapter folder (adapter-import.ts unzipAdapter), imports it, and removes the unpacked copy. */
+  private async importAdapterZip(zip: string, source: string, opts: ImportOptions): Promise<ModelInfo> {
+    const dir = await unzipAdapter(this.home, zip);
+    try {
+      return await this.importAdapter(dir, source, opts);
+    } catch (err) {
+      // Name what the user gave, not the unpacked copy under downloads/.
+      if (err instanceof UserError) throw new UserError(err.message.split(dir).join(path.basename(source)), err.code);
+      throw err;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Cancels every download (studio shutdown); partial files stay for a resume. */
   stopAll(): void {
     for (const d of this.downloads.values()) d.abort.abort();
@@ -423,7 +463,7 @@ export class ModelService {
           await fs.copyFile(a.from, target);
         });
         await fs.chmod(target, 0o600);
-        sha256 ??= await sha256Of(target);
+        sha256 ??= await sha256OfFile(target);
       } else {
         sha256 = await copyHashing(a.from, target);
       }
@@ -450,6 +490,13 @@ export class ModelService {
   }
 }
 
+/** The full model among `rows` an adapter row names as its base (by sha256; a present one first). */
+function baseOf(r: ModelRow, rows: ModelRow[]): ModelRow | null {
+  if (!r.baseSha256) return null;
+  const bases = rows.filter((b) => !b.adapter && b.sha256 === r.baseSha256);
+  return bases.find((b) => b.status === 'ok') ?? bases[0] ?? null;
+}
+
 /** Refuses when the disk holding `dir` has not `need` bytes free (plus a margin); nothing is named but the studio home. */
 async function checkFreeSpace(dir: string, need: number, what: string, freeBytes = statfsFree): Promise<void> {
   const free = await freeBytes(dir);
@@ -462,11 +509,6 @@ async function statfsFree(dir: string): Promise<number | null> {
   return st ? st.bavail * st.bsize : null;
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
 
 /** Copies a file (owner-only permissions) and returns the sha256 of what was copied, in one read. */
 async function copyHashing(from: string, to: string): Promise<string> {

@@ -23,6 +23,13 @@ import { checkpointInfo, runSummary, type StoredRunConfig } from './mappers';
 import { configOf, resolveCheckpoint, type CheckpointSpec, type ResolvedCheckpoint } from './checkpoints';
 import { measuredPace } from './run-time';
 
+/** How a run card names what a run fine-tunes (RunSummary.fineTune). */
+function fineTuneSource(r: ResolvedCheckpoint): NonNullable<StoredRunConfig['fineTune']> {
+  if (r.model) return { kind: 'model', id: r.model.id, name: r.model.name };
+  if (r.run) return { kind: 'run', id: r.run.id, name: r.which ? `${r.run.name} (${r.which})` : r.run.name };
+  return { kind: 'file', id: null, name: path.basename(r.path) };
+}
+
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
 const METRIC_FLUSH_MS = 1000;
 
@@ -117,9 +124,11 @@ export class RunService {
     const whole = maxFileBytes(config);
     const cropped = train.filter((f) => f.size > whole).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files do not fit the ${windowDataBytes(config).toLocaleString('en')}-byte window whole (up to ${whole.toLocaleString('en')} bytes do, with their end) and will be cropped`);
+    let fits = true;
     try {
       this.assertTrainingFits(config, req.batchSize, req.accumulation);
     } catch (err) {
+      fits = false;
       warnings.push(errorLine(err));
     }
     // Time from the pace an earlier run of this model measured on this machine (run-time.ts).
@@ -144,6 +153,7 @@ export class RunService {
       timeBasis: pace?.basis ?? null,
       backend: this.engine.status.backend,
       warnings,
+      fits,
       runSeconds: tinyShape ? estimateRunSeconds({ patchLength: config.patchLength, batchSize: req.batchSize * req.accumulation, steps: totalSteps, evalEvery: req.evalEvery ?? defaultEvalEvery(totalSteps), evalFiles }) : null,
       defaults: d && { preset: d.preset, patchLength: d.config.patchLength, batchSize: d.batchSize, steps: d.steps, evalEvery: d.evalEvery, seconds: d.seconds, why: d.why },
     };
@@ -177,11 +187,17 @@ export class RunService {
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     const evalEvery = req.evalEvery ?? defaultEvalEvery(steps);
     const initFrom = init?.path ?? null;
+    // Starting from a LoRA adapter: the resolver found its base (or said in one line what to import); the run
+    // starts from the merged weights.
+    const initBase = init?.base?.path ?? null;
+    const fineTune = init ? fineTuneSource(init) : null;
     const stored: StoredRunConfig = {
       model: config,
       hyper: { batchSize: req.batchSize, accumulation: req.accumulation, lr: req.lr ?? PRESETS[(preset ?? 'tiny') as PresetName]?.lr ?? TRAIN_DEFAULTS.lr, seed: req.seed, steps, evalEvery },
       earlyStoppingPatience: req.earlyStoppingPatience ?? null,
       initFrom,
+      initBase,
+      fineTune,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
     };
     const row = await this.catalogue.createRun({
@@ -244,6 +260,7 @@ export class RunService {
       earlyStoppingPatience: stored.earlyStoppingPatience,
       resumeFrom,
       initFrom: resumeFrom ? null : stored.initFrom,
+      initBase: resumeFrom ? null : stored.initBase ?? null,
       mode: row.mode,
     };
     // The engine's backend and adapter once it has said them; an engine still starting leaves what an

@@ -170,7 +170,7 @@ export class SampleService {
     try {
       if (opts.signal?.aborted) throw new UserError('cancelled before generating; nothing written', 'CANCELLED');
       out = await this.engine.callJob('generate', {
-        jobId, checkpoint: resolved.path, ext: req.ext, prompt: req.prompt ?? null,
+        jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, ext: req.ext, prompt: req.prompt ?? null,
         input: req.input ? { bytes: req.input.bytes, ext: extOf(req.input.name) } : null, sampling, count: req.count, precision: req.precision ?? 'f32',
       }, (e) => { if (e.name === 'patch') opts.onPatch?.(e.payload); });
     } finally {

@@ -1,7 +1,8 @@
 // What a checkpoint says about files, one service for every front end: each file's loss (`bgpt eval`,
 // the Models view's "evaluate a dataset"), the bits of every byte (the viewer's surprisal: on the cached
 // inference kernels, and its mean IS the file's score as evaluation computes it), the labels of a
-// classifier (`bgpt classify`, the Classify view), and CPU-state accuracy (`bgpt cpu evaluate`).
+// classifier (`bgpt classify`, the Classify view), and CPU-state accuracy (`bgpt cpu evaluate`). A LoRA adapter goes to
+// the engine with its base (the resolver found it), merged there at load.
 import { promises as fs } from 'node:fs';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { EngineHost } from '../engine-host/host';
@@ -56,7 +57,7 @@ export class ScoringService {
     const resolved = await resolveCheckpoint(this.catalogue, from);
     if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it has no byte losses to evaluate (use classify)', 'BAD_KIND');
     const jobId = `eval_${randomBytes(6).toString('hex')}`;
-    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, files, fast: opts.fast, precision: opts.precision }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
+    return this.engine.callJob('evaluate', { jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, files, fast: opts.fast, precision: opts.precision }, (e) => { if (e.name === 'note') opts.onNote?.(e.payload.line); });
   }
 
   /** The loss of each file of a dataset split under a checkpoint (at most `limit` files, by name): a quick estimate, not an hour's wait. */
@@ -80,7 +81,7 @@ export class ScoringService {
     for (const f of chosen) files.push({ name: f.originalName, ext: f.ext, bytes: new Uint8Array(await fs.readFile(f.path)) });
     this.engine.setActivity(`evaluating ${name}`);
     try {
-      const r = await this.engine.call('evaluate', { checkpoint: resolved.path, files });
+      const r = await this.engine.call('evaluate', { checkpoint: resolved.path, base: resolved.base?.path ?? null, files });
       return {
         from: req.from, datasetId: dataset.id, backend: r.backend as ScoringBackend, meanLoss: r.meanLoss, meanBitsPerByte: r.meanBitsPerByte,
         files: r.files.map((f, i) => ({ name: files[i]?.name ?? f.path, loss: f.loss, bitsPerByte: f.bitsPerByte })),
@@ -98,7 +99,7 @@ export class ScoringService {
     if (file.bytes.length === 0) throw new UserError('the file is empty', 'BAD_INPUT');
     const resolved = await resolveCheckpoint(this.catalogue, from);
     if (resolved.kind === 'classifier') throw new UserError('this checkpoint is a classifier: it gives no per-byte surprisal', 'BAD_KIND');
-    const out = await this.engine.call('surprisal', { checkpoint: resolved.path, bytes: file.bytes, ext: file.ext });
+    const out = await this.engine.call('surprisal', { checkpoint: resolved.path, base: resolved.base?.path ?? null, bytes: file.bytes, ext: file.ext });
     const warnings = out.windows > 1
       ? [`the file is longer than the model's window: read in ${out.windows} windows; its bits per byte are those of the first window, as evaluation scores it`]
       : [];
@@ -112,7 +113,7 @@ export class ScoringService {
       const what = resolved.run ? `run '${resolved.run.name}' is not a classification run` : resolved.model ? `model '${resolved.model.name}' is not a classifier` : 'this checkpoint is not a classifier';
       throw new UserError(`${what}: classify needs a classifier (bgpt train --mode classify)`, 'BAD_REQUEST');
     }
-    const r = await this.engine.call('classify', { checkpoint: resolved.path, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
+    const r = await this.engine.call('classify', { checkpoint: resolved.path, base: resolved.base?.path ?? null, files: files.map((f) => ({ name: f.name, ext: extOf(f.name), bytes: f.bytes })) });
     return { labels: r.labels, files: r.files, backend: r.backend as ClassifyResult['backend'], warnings: r.warnings };
   }
 
@@ -127,7 +128,7 @@ export class ScoringService {
       opts.signal?.addEventListener('abort', cancel, { once: true });
       try {
         const out = await this.engine.call('generate', {
-          jobId, checkpoint: resolved.path, ext: CPU_EXTENSION, prompt, input: null, count: 1, sampling: { ...CPU_EVAL_SAMPLING, maxBytes },
+          jobId, checkpoint: resolved.path, base: resolved.base?.path ?? null, ext: CPU_EXTENSION, prompt, input: null, count: 1, sampling: { ...CPU_EVAL_SAMPLING, maxBytes },
         });
         const made = out.samples[0];
         if (made.stoppedBy === 'cancelled') throw new UserError('cancelled', 'CANCELLED');

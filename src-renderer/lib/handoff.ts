@@ -15,6 +15,7 @@ export const SETTLED = ['done', 'stopped', 'interrupted', 'failed'] as const;
 export function trainOn(studio: Studio, datasetId: string): void {
   studio.training.form.datasetId = datasetId;
   studio.training.form.initFrom = null;
+  studio.training.form.lora = null;
   studio.router.go('train');
 }
 
@@ -70,7 +71,7 @@ export function fineTune(studio: Studio, run: RunSummary): void {
 export function fineTuneModel(studio: Studio, model: ModelInfo): void {
   const form = studio.training.form;
   form.initFrom = { kind: 'model', modelId: model.id };
-  form.mode = 'generative';
+  form.mode = model.kind === 'classifier' ? 'classification' : 'generative';
   form.preset = CUSTOM;
   const c = model.config;
   form.model = { patchSize: c.patchSize, patchLength: c.patchLength, hiddenSize: c.hiddenSize, patchNumLayers: c.patchNumLayers, byteNumLayers: c.byteNumLayers };

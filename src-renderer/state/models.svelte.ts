@@ -4,6 +4,9 @@
 import type { DownloadInfo, ModelEvaluation, ModelInfo, PublishedModel } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import type { Studio } from './studio.svelte';
+import { fineTuneModel } from '../lib/handoff';
+import { LORA_LR, setFineTuneMode } from './train-form';
+import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 
 export class ModelsState {
   readonly #studio: Studio;
@@ -137,13 +140,19 @@ export class ModelsState {
     }
   }
 
-  /** A new run initialised from the model's weights, then the Train view to watch it. */
-  async fineTune(datasetId: string, steps: number): Promise<void> {
+  /**
+   * Opens the Train form set up to fine-tune the selected model with LoRA at the default rank (issue 22 item 6): its
+   * weights and shape, the dataset chosen here if any; the form shows the memory and time estimate and starts it.
+   */
+  fineTune(datasetId: string): void {
     const m = this.selected;
     if (!m) return;
-    const run = await this.#studio.attempt('Starting the fine-tuning run', () =>
-      this.#studio.api.startRun({ datasetId, name: `${m.name} · fine-tune`, steps, initFrom: { kind: 'model', modelId: m.id }, lr: 1e-5 }));
-    if (run) this.#studio.router.go('train');
+    const form = this.#studio.training.form;
+    fineTuneModel(this.#studio, m);
+    setFineTuneMode(form, { rank: LORA_DEFAULTS.rank });
+    form.hyper.lr = LORA_LR;
+    if (datasetId) form.datasetId = datasetId;
+    this.#studio.router.go('train');
   }
 
   #downloadChanged(d: DownloadInfo): void {

@@ -1,6 +1,7 @@
 // The training form: its fields, the hint that explains each hyper-parameter, the limits (the same shared bounds
 // the contract's requests.trainRequest is built from) and the request it becomes.
 import type { CheckpointRef, DatasetSummary, ModelConfigInput, RunSummary, TrainRequest } from '../../src-main/shared/contract';
+import { LORA_DEFAULTS, LORA_LIMITS } from '../../src-main/shared/lora';
 import { TUNES_RECIPE, trainDefaults, type DataProfile, type TrainDefaults } from '../../src-main/shared/recipe';
 import { CONFIG_LIMITS as CL, HEAD_WIDTH, TRAIN_LIMITS as TL } from '../../src-main/shared/defaults';
 import type { FieldSpec } from '../lib/validate';
@@ -37,6 +38,8 @@ export interface TrainForm {
   hyper: Record<HyperKey, number | null>;
   /** Fine-tune: start from this run's checkpoint weights (set by the "Fine-tune" hand-off). */
   initFrom?: CheckpointRef | null;
+  /** Fine-tune with LoRA at this rank (only with initFrom); null or absent: full fine-tuning. */
+  lora?: { rank: number } | null;
   /** The dataset whose defaults the form last took (applyDatasetDefaults), so a choice is not redone. */
   defaultsFor?: string;
 }
@@ -72,16 +75,37 @@ export function toTrainRequest(form: TrainForm): TrainRequest {
     seed: h.seed ?? undefined,
     evalEvery: h.evalEvery ?? undefined,
     initFrom: form.initFrom ?? undefined,
+    // The rank alone: alpha, dropout and targets take the studio's defaults (shared/lora.ts).
+    lora: form.initFrom && form.lora ? { rank: form.lora.rank } : undefined,
   };
 }
+
+/** Learning rate of a (full) fine-tune: the reference fine-tunes the paper model at 1e-5 (docs/models.md). */
+export const FINE_TUNE_LR = 1e-5;
+/**
+ * LoRA's: an adapter starts at zero and has few weights, so it takes a larger step than full fine-tuning; 1e-4 is at
+ * the low end of what PEFT's LoRA examples use.
+ */
+export const LORA_LR = 1e-4;
+
+/** Switches the form between full and LoRA fine-tuning; a learning rate still at the other mode's default follows. */
+export function setFineTuneMode(form: TrainForm, lora: { rank: number } | null): void {
+  const lr = form.hyper.lr;
+  form.lora = lora;
+  if (lora && (lr === FINE_TUNE_LR || lr === null)) form.hyper.lr = LORA_LR;
+  if (!lora && lr === LORA_LR) form.hyper.lr = FINE_TUNE_LR;
+}
+
+/** The rank field of "Fine-tune: LoRA (rank)" (shared/lora.ts bounds; rank 8 by default). */
+export const LORA_RANK_FIELD: FieldSpec = {
+  label: 'LoRA rank', ...LORA_LIMITS.rank, integer: true,
+  hint: `Rank of each low-rank update: the adapter holds rank × (inputs + outputs) numbers per matrix. ${LORA_DEFAULTS.rank} suits most fine-tunes; more learns more, and costs more memory.`,
+};
 
 /** A generative dataset of ABC files only: the data the `tunes` recipe was measured on (shared/recipe.ts). */
 export function isTunesDataset(d: Pick<DatasetSummary, 'kind' | 'fileCount' | 'byModality'> | undefined): boolean {
   return !!d && d.kind === 'generative' && d.fileCount > 0 && (d.byModality.abc ?? 0) === d.fileCount;
 }
-
-/** Learning rate of a fine-tune: the reference fine-tunes the paper model at 1e-5 (docs/models.md). */
-export const FINE_TUNE_LR = 1e-5;
 
 /**
  * The model to recommend fine-tuning from for this data (issue 23 item 8): for a generative dataset of

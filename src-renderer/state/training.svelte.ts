@@ -3,9 +3,10 @@
 import type { MetricPoint, ModelMetricPoint, RunSummary, TrainEstimate } from '../../src-main/shared/contract';
 import { errorText } from '../lib/format';
 import { mergePoints } from '../lib/metrics';
-import { allValid, checkAll } from '../lib/validate';
+import { allValid, checkAll, checkNumber } from '../lib/validate';
 import type { Studio } from './studio.svelte';
-import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, formFromRun, HYPER_FIELDS, MODEL_FIELDS, runToReattach, toTrainRequest } from './train-form';
+import { CONVERSION_PATTERN, CUSTOM, defaultTrainForm, formFromRun, HYPER_FIELDS, LORA_RANK_FIELD, MODEL_FIELDS, runToReattach, toTrainRequest } from './train-form';
+import { LORA_DEFAULTS } from '../../src-main/shared/lora';
 
 /** Most runs drawn at once: the contract's getMetrics limit, and about what a legend can show. */
 const MAX_COMPARED = 16;
@@ -20,6 +21,11 @@ export class TrainingState {
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   form = $state(defaultTrainForm());
   estimate = $state.raw<TrainEstimate | null>(null);
+  /**
+   * When a full fine-tune does not fit: the estimate of the same run with LoRA at the default rank, which the form
+   * proposes instead (null otherwise).
+   */
+  loraEstimate = $state.raw<TrainEstimate | null>(null);
   estimateError = $state<string | null>(null);
   startError = $state<string | null>(null);
   starting = $state(false);
@@ -53,8 +59,10 @@ export class TrainingState {
       ? "Conversion: write it as 'abc->mid' (one way) or 'abc&mid' (both ways)."
       : null,
   );
+  loraError = $derived(this.form.initFrom && this.form.lora ? checkNumber(this.form.lora.rank, LORA_RANK_FIELD) : null);
   valid = $derived(
     this.form.datasetId !== '' &&
+      this.loraError === null &&
       allValid(this.hyperErrors) &&
       (this.form.preset !== CUSTOM || allValid(this.modelErrors)) &&
       this.conversionError === null,
@@ -76,10 +84,14 @@ export class TrainingState {
     }
     this.#estimatedAt = Date.now();
     try {
-      this.estimate = await this.#studio.api.estimateTraining(toTrainRequest(this.form));
+      const req = toTrainRequest(this.form);
+      this.estimate = await this.#studio.api.estimateTraining(req);
       this.estimateError = null;
+      const proposeLora = req.initFrom && !req.lora && this.estimate.fits === false;
+      this.loraEstimate = proposeLora ? await this.#studio.api.estimateTraining({ ...req, lora: { rank: LORA_DEFAULTS.rank } }) : null;
     } catch (err) {
       this.estimate = null;
+      this.loraEstimate = null;
       this.estimateError = errorText(err);
     }
   }

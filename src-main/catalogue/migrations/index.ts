@@ -8,6 +8,7 @@ import { migration003 } from './003_music';
 import { migration004 } from './004_adapter';
 import { migration005 } from './005_run_seconds';
 import { migration006 } from './006_report_cards';
+import { migration007 } from './007_lora';
 
 /** One schema step: `up` moves a database at `version - 1` to `version`. */
 export interface Migration {
@@ -17,7 +18,7 @@ export interface Migration {
 }
 
 /** Every migration in order; a new one is a new file appended here. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -52,6 +52,7 @@ function formatPaper(r: PaperBenchReport): string {
     ...r.runs.map((x) => `  ${x.precision.padEnd(9)} ${String(x.threads).padStart(7)} ${x.loadSeconds.toFixed(1).padStart(5)} s ${(x.weightBytes / 1e6).toFixed(0).padStart(5)} MB ${x.generateBytesPerSecond.toFixed(1).padStart(8)} B/s (${x.generateBytesPerCpuSecond.toFixed(1).padStart(6)}) ${x.batched.map((b) => `${b.bytesPerSecond.toFixed(1).padStart(7)} B/s`).join('  ')} ${(x.weightReadBytesPerSecond / 1e9).toFixed(1).padStart(6)} GB/s`),
     ...r.accuracy.map((a) => `  ${a.precision}: loss ${a.scoreLoss.toFixed(4)} (${fmtShare(a.lossDifference)} of float32's, worst byte ${a.maxByteLossDifference.toExponential(1)} nats), sampled bytes differing ${(100 * a.sampledBytesDiffering).toFixed(1)} %${a.firstDifferingByte === null ? '' : ` from byte ${a.firstDifferingByte}`}`),
     '  memory bandwidth of the kernels: ' + r.bandwidth.map((b) => `${b.precision} ×${b.threads} ${(b.bytesPerSecond / 1e9).toFixed(1)} GB/s`).join(', '),
+    `  with a LoRA adapter (rank ${r.adapter.rank}, ${r.adapter.matrices} matrices, ${(r.adapter.sizeBytes / MIB).toFixed(1)} MiB) merged at load: load ${r.adapter.loadSeconds.toFixed(1)} s (${r.adapter.loadCpuSeconds.toFixed(1)} CPU s), generate ${r.adapter.generateBytesPerSecond.toFixed(1)} bytes/s single-sample (${r.adapter.generateBytesPerCpuSecond.toFixed(1)} per CPU second)`,
     `  peak RSS ${(r.peakRssBytes / MIB).toFixed(0)} MiB; training: ${r.trainSkipped}`,
   ].join('\n');
 }

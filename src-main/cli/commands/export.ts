@@ -1,11 +1,12 @@
 // `bgpt export torch --checkpoint X --out DIR [--data DATASET] [--conversion a->b]` (docs/cli.md,
-// docs/pytorch.md): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back.
+// docs/pytorch.md): the way out to the reference PyTorch trainers (torchrun, many GPUs) and back. A LoRA adapter
+// (a LoRA run, an adapter model) exports merged into its base as weights.pth, and alone in PEFT's layout in adapter/.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HOME_OPTION, type CommandSpec } from '../framework';
 import { UserError } from '../../shared/errors';
 import { ExportService, type ExportData } from '../../studio/export';
-import { checkpointFlag, withEngine, withStudio } from '../studio';
+import { checkpointFlag, needsStudio, withEngine, withStudio } from '../studio';
 
 export const exportTorchCommand: CommandSpec = {
   name: 'export torch',
@@ -32,20 +33,22 @@ export const exportTorchCommand: CommandSpec = {
     const out = path.resolve(o.out as string);
     const run = (service: ExportService) => service.exportTorch(from, out, { conversion, data });
     // Only a model, run or dataset named by id or name needs the studio home; paths are read as they are.
-    const r = from.kind === 'path' && (data === undefined || 'folder' in data)
+    const r = !(await needsStudio(ctx, from)) && (data === undefined || 'folder' in data)
       ? await withEngine((engine) => run(new ExportService(null, engine)))
       : await withStudio(ctx, (studio) => run(new ExportService(studio.catalogue, studio.engine)));
     return {
       weights: r.weights,
       config: r.config,
+      ...(r.adapter ? { adapter: r.adapter, base: r.base } : {}),
       ...(o.data !== undefined ? { data: path.join(out, 'data'), trainFiles: r.train, evalFiles: r.eval } : {}),
       kind: r.kind,
       modelConfig: r.modelConfig,
     };
   },
   format(result) {
-    const r = result as { weights: string; config: string; data?: string; trainFiles?: number; evalFiles?: number };
-    const lines = [`${r.weights}`, `${r.config}`];
+    const r = result as { weights: string; config: string; adapter?: string; base?: { name: string | null }; data?: string; trainFiles?: number; evalFiles?: number };
+    const lines = [`${r.weights}${r.adapter ? ` (merged onto ${r.base?.name ?? 'its base'})` : ''}`, `${r.config}`];
+    if (r.adapter) lines.push(`${r.adapter}: the adapter alone (PEFT layout)`);
     if (r.data) lines.push(`${r.data}: ${r.trainFiles} train, ${r.evalFiles} eval files`);
     return lines.join('\n');
   },

@@ -16,7 +16,7 @@ import { checkGeneration, PromptTooLongError, promptLimits, resolveSampling, typ
 import type { ReportCard } from '../../shared/contract';
 import { formatCard } from '../card-format';
 import type { Progress } from '../progress';
-import { checkpointFlag, withStudio } from '../studio';
+import { checkpointFlag, needsStudio, withStudio } from '../studio';
 
 /** Samples one command makes at most (the contract's limit, the engine's batch). */
 const MAX_COUNT = 64;
@@ -124,7 +124,7 @@ export function numberedOut(out: string, i: number): string {
  */
 export async function runGeneration(ctx: CommandContext, req: GenerationRequest): Promise<GenerateReport | ManyReport> {
   // A path is checked before any studio home exists: a refused model leaves nothing behind.
-  if (req.from.kind === 'path') await checkGeneration(req, null, null).catch(rewordPrompt);
+  if (!(await needsStudio(ctx, req.from))) await checkGeneration(req, null, null).catch(rewordPrompt);
   let card: ReportCard | null = null;
   const result = await withStudio(ctx, async (studio) => {
     let bar: Progress | undefined;

@@ -1,6 +1,7 @@
 // `bgpt models import|list|download` (docs/cli.md, docs/models.md–4): PyTorch checkpoints as models of the
 // studio home. A download shows a progress bar on a terminal's stderr (plain lines otherwise), resumes
-// what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try.
+// what an interrupted run left, and Ctrl-C stops it keeping the partial file for the next try. A LoRA adapter
+// (a PEFT folder or a zip of one) imports as a model tied to its base, and lists with `base` and `adapter`.
 import { HOME_OPTION, type CommandContext, type CommandSpec, type OptionSpec } from '../framework';
 import type { ModelKind } from '../../catalogue/models';
 import type { ModelInfo } from '../../shared/contract';
@@ -28,6 +29,7 @@ function cliModel(m: ModelInfo & { path: string }) {
   return {
     id: m.id, name: m.name, config: m.configJson, parameters: m.parameters, sha256: m.sha256, kind: m.kind,
     size: m.size, source: m.source, path: m.path, labels: m.labels, missing: m.missing, created: m.created,
+    base: m.base, adapter: m.adapter,
   };
 }
 
@@ -73,8 +75,8 @@ function progressReporter(ctx: CommandContext): { update(p: DownloadProgress): v
 
 export const modelsImport: CommandSpec = {
   name: 'models import',
-  summary: "import a PyTorch checkpoint (.pth/.pt) as a model of the studio; the reference trainer's logs-*.txt in the same folder is read too and brings its curves",
-  usage: 'bgpt models import FILE.pth [--name NAME] [--kind KIND] [--home DIR]',
+  summary: "import a PyTorch checkpoint (.pth/.pt) as a model of the studio (the reference trainer's logs-*.txt in the same folder is read too and brings its curves), or a LoRA adapter (a PEFT folder or a .zip of one) tied to its base",
+  usage: 'bgpt models import FILE.pth|ADAPTER_DIR|ADAPTER.zip [--name NAME] [--kind KIND] [--home DIR]',
   options: [NAME_OPTION, KIND_OPTION, HOME_OPTION],
   minPositionals: 1,
   maxPositionals: 1,
@@ -145,6 +147,10 @@ export const modelsDownload: CommandSpec = {
 function formatModel(m: ReturnType<typeof cliModel>): string {
   const c = m.config;
   const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(1)} M` : `${(m.parameters / 1e3).toFixed(1)} k`;
+  if (m.adapter && m.base) {
+    return `${m.name} (${m.id}): LoRA adapter r${m.adapter.rank} of ${m.base.name}${m.base.id ? '' : ' (base not a model here)'}, ${m.kind}, `
+      + `${params} parameters, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 12)}${m.missing ? ' [MISSING]' : ''}`;
+  }
   return `${m.name} (${m.id}): ${m.kind}, ${params} parameters, patch ${c.patch_size} × ${c.patch_length}, hidden ${c.hidden_size}, `
     + `${c.patch_num_layers}+${c.byte_num_layers} layers, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 12)}${m.missing ? ' [MISSING]' : ''}`;
 }

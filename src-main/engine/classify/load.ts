@@ -1,6 +1,7 @@
 // Where a classifier's weights come from: a studio classifier folder, a reference classification
 // `.pth` (train-cls.py saves `{model, labels, ...}`), and, to start a run, the patch-level decoder of
-// any checkpoint (generative or classifier; folder or `.pth`), as train-cls.py's PRETRAINED_PATH.
+// any checkpoint (generative or classifier; folder or `.pth`), as train-cls.py's PRETRAINED_PATH. A LoRA adapter
+// folder (checkpoint/adapter.ts) is merged onto its base's tensors first, in every case.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BGPTConfig } from '../../shared/config';
@@ -9,6 +10,7 @@ import { MODEL_FILE, readFolderConfig, requireCheckpoint } from '../../checkpoin
 import { parseSafetensors, type Tensor } from '../io/safetensors';
 import { PATCH_PREFIX } from '../model/weights';
 import { readTorchCheckpoint } from '../torch/index';
+import { isAdapterFolder, mergeAdapter, readAdapter, requireBase } from '../io/adapter-weights';
 import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, ClassifierModel, checkClassifierTensors, checkLabels, isClassifierDir, LABELS_FILE, loadClassifier } from './model';
 
 /** Weights to start a classifier from: the patch-level tensors, and the labels when the source is a classifier. */
@@ -24,9 +26,24 @@ async function readTorch(file: string): Promise<InitWeights> {
   return { config: r.config, tensors: r.tensors, labels: r.kind === 'classifier' && r.labels ? checkLabels(r.labels, file) : null };
 }
 
-/** Patch-level tensors (and head, labels) of a checkpoint folder or .pth; byte-level tensors are dropped. */
-export async function readInitWeights(source: string): Promise<InitWeights> {
-  if ((await requireCheckpoint(source)) === 'torch') return keepPatchLevel(await readTorch(source));
+/**
+ * Patch-level tensors (and head, labels) of a checkpoint folder or .pth; byte-level tensors are dropped. An
+ * adapter folder in `source` is merged onto `base`; a classification adapter brings its head and labels.
+ */
+export async function readInitWeights(source: string, base?: string | null): Promise<InitWeights> {
+  return keepPatchLevel(await readAllWeights(source, base));
+}
+
+/** Every tensor of a checkpoint folder, .pth or adapter (merged onto `base`), with a classifier's labels. */
+async function readAllWeights(source: string, base?: string | null): Promise<InitWeights> {
+  if ((await requireCheckpoint(source)) === 'torch') return readTorch(source);
+  if (await isAdapterFolder(source)) {
+    // The base's every tensor first (a classification adapter's byte-level factors, if any, need them to check against).
+    const b = await readAllWeights(await requireBase(source, base));
+    const adapter = await readAdapter(source, b.config);
+    const tensors = mergeAdapter(b.tensors, adapter, source);
+    return { config: b.config, tensors, labels: adapter.config.kind === 'classifier' ? checkLabels(adapter.labels, source) : b.labels };
+  }
   const config = await readFolderConfig(source, { classifier: true });
   const modelFile = path.join(source, MODEL_FILE);
   const bytes = await fs.readFile(modelFile).catch(() => {
@@ -38,7 +55,7 @@ export async function readInitWeights(source: string): Promise<InitWeights> {
     const file = path.join(source, LABELS_FILE);
     labels = checkLabels(JSON.parse(await fs.readFile(file, 'utf8')), file);
   }
-  return keepPatchLevel({ config, tensors, labels });
+  return { config, tensors, labels };
 }
 
 function keepPatchLevel(w: InitWeights): InitWeights {
@@ -49,9 +66,16 @@ function keepPatchLevel(w: InitWeights): InitWeights {
   return { config: { ...w.config, byteNumLayers: 0 }, tensors: kept, labels: w.labels };
 }
 
-/** A classifier to score with: a studio classifier folder or a reference classification .pth. */
-export async function loadAnyClassifier(checkpoint: string): Promise<ClassifierModel> {
-  if ((await requireCheckpoint(checkpoint)) === 'folder') return loadClassifier(checkpoint);
+/** A classifier to score with: a studio classifier folder, a reference classification .pth, or a classification adapter on `base`. */
+export async function loadAnyClassifier(checkpoint: string, base?: string | null): Promise<ClassifierModel> {
+  const form = await requireCheckpoint(checkpoint);
+  if (form === 'folder' && (await isAdapterFolder(checkpoint))) {
+    const w = await readInitWeights(checkpoint, base);
+    if (!w.labels) throw new UserError(`${checkpoint}: a generative adapter (no labels): classify needs a classifier, e.g. one trained with \`bgpt train --mode classify --init ${checkpoint}\``, 'BAD_CHECKPOINT');
+    checkClassifierTensors(w.config, w.labels.length, w.tensors, checkpoint);
+    return ClassifierModel.fromTensors(w.config, w.labels, w.tensors);
+  }
+  if (form === 'folder') return loadClassifier(checkpoint);
   const w = await readTorch(checkpoint);
   if (!w.labels) throw new UserError(`${checkpoint}: a generative checkpoint (no labels): classify needs a classifier, e.g. one trained with \`bgpt train --mode classify --init ${checkpoint}\``, 'BAD_CHECKPOINT');
   const kept = keepPatchLevel(w);

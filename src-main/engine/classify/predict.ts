@@ -73,10 +73,10 @@ export interface ClassifyReport {
   warnings: string[];
 }
 
-/** Label probabilities of files under a classifier checkpoint (folder or reference .pth). */
-export async function classifyFiles(opts: { checkpoint: string; files: InputFile[]; backend?: BackendName }): Promise<ClassifyReport> {
+/** Label probabilities of files under a classifier checkpoint (folder, reference .pth, or a classification adapter on `base`). */
+export async function classifyFiles(opts: { checkpoint: string; base?: string | null; files: InputFile[]; backend?: BackendName }): Promise<ClassifyReport> {
   const backend = await initBackend(opts.backend);
-  const model = await loadAnyClassifier(opts.checkpoint);
+  const model = await loadAnyClassifier(opts.checkpoint, opts.base);
   try {
     const c = model.config;
     const seqs = opts.files.map((f) => fileSequence(f.bytes, f.ext, c.patchSize));

@@ -55,6 +55,8 @@ export interface ClassifyTrainOptions extends HyperOptions {
   resume?: string;
   /** A generative or classifier checkpoint (folder or .pth) whose patch-level decoder starts the run. */
   init?: string;
+  /** The base weights when `init` is a LoRA adapter folder. */
+  initBase?: string;
   backend?: BackendName;
   control?: TrainControl;
   onStep?(m: ClassStepMetrics): void;
@@ -133,7 +135,7 @@ async function startFresh(opts: ClassifyTrainOptions, labels: string[]): Promise
   const seed = opts.seed ?? 0;
   let model: ClassifierModel;
   if (opts.init) {
-    const w = await readInitWeights(opts.init);
+    const w = await readInitWeights(opts.init, opts.initBase);
     // The head carries over only when the source was trained on exactly these labels.
     if (!w.labels || JSON.stringify(w.labels) !== JSON.stringify(labels)) {
       w.tensors.delete('classifier.weight');

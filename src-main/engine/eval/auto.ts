@@ -11,6 +11,8 @@ import { evaluateWithKernels, KERNELS_BACKEND, type FastEvalReport } from '../in
 import type { InferenceModel } from '../infer/model';
 import { assertFits, firstExceeded, memoryLimits, type MemoryLimit } from '../backend/resources';
 import { inspectTorchCheckpoint } from '../torch/read';
+import { isAdapterFolder } from '../io/adapter-weights';
+import { readCheckpointConfig } from '../io/checkpoint';
 
 /**
  * TF.js or the kernels for `config` under `limits` (forced: the kernels, `--fast`). `reason` is the one
@@ -28,13 +30,16 @@ export function chooseEvalEngine(config: BGPTConfig, limits: MemoryLimit[], forc
   return { kernels: true, reason: `TF.js would need about ${(need / 2 ** 30).toFixed(1)} GiB for a window, more than ${over.name} allows: scoring on the inference kernels (${KERNELS_BACKEND}), same losses` };
 }
 
-/** The config of a checkpoint folder or .pth, read without loading any weights. */
-export async function evaluationConfig(checkpoint: string): Promise<BGPTConfig> {
+/** The config of a checkpoint folder or .pth (an adapter folder: its base's), read without loading any weights. */
+export async function evaluationConfig(checkpoint: string, base?: string | null): Promise<BGPTConfig> {
   if ((await requireCheckpoint(checkpoint)) === 'torch') return (await inspectTorchCheckpoint(checkpoint)).config;
+  if (await isAdapterFolder(checkpoint)) return readCheckpointConfig(checkpoint, base);
   return readFolderConfig(checkpoint, { classifier: true });
 }
 
 export interface EvaluateAutoOptions {
+  /** The base weights when the checkpoint is a LoRA adapter folder. */
+  base?: string | null;
   /** Always the kernels (`bgpt eval --fast`). */
   fast?: boolean;
   /** The weights' format: float16 or Q8_0 run on the kernels (TF.js computes in float32 only). */
@@ -50,12 +55,12 @@ export async function evaluateAuto(checkpoint: string, files: InputFile[], opts:
   const precision = opts.precision ?? 'f32';
   let kernels = Boolean(opts.fast) || precision !== 'f32';
   if (!kernels) {
-    const config = await evaluationConfig(checkpoint);
+    const config = await evaluationConfig(checkpoint, opts.base);
     // The limits of the TF.js backend this run would use (wasm: its 4 GiB address space).
     const choice = chooseEvalEngine(config, memoryLimits(await initBackend()), false);
     kernels = choice.kernels;
     if (choice.reason) opts.onNote?.(choice.reason);
   }
-  if (!kernels) return evaluate({ checkpoint, files });
-  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.(), { precision });
+  if (!kernels) return evaluate({ checkpoint, base: opts.base, files });
+  return evaluateWithKernels(checkpoint, files, await opts.kernelModel?.(), { precision, base: opts.base });
 }

@@ -87,6 +87,8 @@ export async function evaluateModel(model: BGPTModel, files: InputFile[]): Promi
 
 export interface EvaluateOptions {
   checkpoint: string;
+  /** The base weights when `checkpoint` is a LoRA adapter folder. */
+  base?: string | null;
   files: InputFile[];
   backend?: BackendName;
 }
@@ -96,7 +98,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (opts.files.length === 0) throw new UserError('no files to evaluate', 'BAD_ARGS');
   opts.files.forEach(checkFile);
   const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.checkpoint);
+  const model = await loadModel(opts.checkpoint, { base: opts.base });
   try {
     return { backend, ...(await evaluateModel(model, opts.files)) };
   } finally {

@@ -25,6 +25,8 @@ export interface FastEvalReport {
 export interface KernelOptions {
   precision?: Precision;
   threads?: number;
+  /** The base weights when the checkpoint is a LoRA adapter folder. */
+  base?: string | null;
 }
 
 /**

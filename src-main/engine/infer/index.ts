@@ -11,6 +11,8 @@ import { isPrecision, PRECISIONS, type Precision } from './pack';
 import { threadCount } from './threads';
 import { weightTraffic } from './traffic';
 import type { BGPTConfig } from '../../shared/config';
+import { isAdapterFolder, readAdapter, requireBase } from '../io/adapter-weights';
+import { adapterTouches, mergeAdapterTensor, readAdapterConfig } from '../../checkpoint/adapter';
 
 export { InferenceModel, MAX_BATCH } from './model';
 export type { MergeHook } from './model';
@@ -43,6 +45,8 @@ export interface LoadOptions {
   threads?: number;
   /** Changes each tensor's float32 values before they are packed (adapters merged into the weights). */
   merge?: MergeHook;
+  /** The base weights (folder or .pth) when the checkpoint is a LoRA adapter folder: merged at load through `merge`. */
+  base?: string | null;
 }
 
 /**
@@ -51,9 +55,23 @@ export interface LoadOptions {
  * UserError naming it. From a folder, the tensors stream from the file straight into the model's wasm
  * memory, one at a time, so loading never holds the file and the model at once (at paper size that
  * halves the peak: 0.45 GB, not 0.9). Each float32 tensor then passes the merge hook and is packed to
- * the precision asked for. Dispose the model to end its worker threads.
+ * the precision asked for. Dispose the model to end its worker threads. A LoRA adapter folder loads its base
+ * (`opts.base`, which the studio's resolver finds by sha256), each adapted matrix merged in float32 by the merge
+ * hook as it streams in: the model is then an ordinary one, as fast as the base, in any precision.
  */
 export async function loadInferenceModel(dir: string, opts: LoadOptions = {}): Promise<InferenceModel> {
+  if (!(await isTorchCheckpointFile(dir)) && (await isAdapterFolder(dir))) {
+    const base = await requireBase(dir, opts.base);
+    if ((await readAdapterConfig(dir)).kind === 'classifier') await readCheckpointConfig(dir); // refuses it in one line
+    if (await isAdapterFolder(base)) throw new UserError(`${base}: the base of an adapter must be a full checkpoint, not another adapter`, 'BAD_CHECKPOINT');
+    const adapter = await readAdapter(dir, await readCheckpointConfig(base));
+    const outer = opts.merge;
+    const merge: MergeHook = (name, data) => {
+      if (adapterTouches(adapter, name)) data.set(mergeAdapterTensor(adapter, name, data));
+      outer?.(name, data);
+    };
+    return loadInferenceModel(base, { ...opts, base: null, merge });
+  }
   const precision = opts.precision ?? 'f32';
   if (!isPrecision(precision)) throw new UserError(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`, 'BAD_ARGS');
   threadCount(opts.threads); // a bad value is refused before anything loads

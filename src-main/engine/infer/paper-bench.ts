@@ -3,7 +3,8 @@
 // as a studio checkpoint (streamed: never in memory whole), then for each weight precision (float32,
 // float16, Q8_0) and thread count (one, and the default) loads it, scores one 8 KB file, and times
 // single-sample and batched generation; it also measures how fast the kernels stream memory, and how
-// far each precision's losses and samples are from float32's. docs/performance.md explains the figures.
+// far each precision's losses and samples are from float32's; and generation with a rank-8 LoRA adapter merged
+// in at load, against the base's (adapter-bench.ts). docs/performance.md explains the figures.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { measureBandwidth, type BandwidthResult } from './bandwidth';
 import { PRECISIONS, type Precision } from './pack';
 import { weightBytesPerByte, weightTraffic } from './traffic';
 import { threadCount } from './threads';
+import { benchAdapter, type AdapterBenchResult } from './adapter-bench';
 
 /** Seed of the random weights, the scored file and the samplers, as in the bench preset. */
 const SEED = 0;
@@ -127,6 +129,8 @@ export interface PaperBenchResult {
   /** The 1-minute load average before and after (the machine's other work shares its cores and memory bus). */
   loadAverage: [number, number];
   peakRssBytes: number;
+  /** The float32, default-threads generation again with a rank-8 LoRA adapter merged in at load (adapter-bench.ts). */
+  adapter: AdapterBenchResult;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
@@ -221,6 +225,9 @@ export async function benchPaper(progress: (line: string) => void = () => {}, op
     const bandwidth: BandwidthResult[] = [];
     for (const precision of precisions) for (const n of [...counts].sort((x, y) => x - y)) bandwidth.push(await measureBandwidth(precision, n, opts.bandwidthBytes ?? BANDWIDTH_BYTES));
 
+    progress(`float32, ${counts[0]} thread(s), with a rank-8 LoRA adapter merged in: single-sample generation (${bytes} bytes)...`);
+    const adapter = await benchAdapter(dir, path.join(dir, 'adapter'), config, bytes, SEED, counts[0]);
+
     const reference = precisions[0];
     const base = scores.get(reference) as { loss: number; nats: Float32Array; seconds: number };
     const baseSample = samples.get(reference) as Uint8Array;
@@ -264,6 +271,7 @@ export async function benchPaper(progress: (line: string) => void = () => {}, op
       bandwidth,
       loadAverage: [loadBefore, os.loadavg()[0]],
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      adapter,
     };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

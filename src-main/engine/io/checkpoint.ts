@@ -1,6 +1,7 @@
 // Checkpoint directories (docs/checkpoint-format.md): config.json + model.safetensors with the reference names and
 // layouts, plus any resume files beside them; written atomically as a whole directory. Loading also
-// takes a PyTorch checkpoint file (`.pth`/`.pt`, docs/cli.md) wherever a folder is accepted.
+// takes a PyTorch checkpoint file (`.pth`/`.pt`, docs/cli.md) wherever a folder is accepted, and a LoRA
+// adapter folder (checkpoint/adapter.ts) with the base it merges onto.
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { checkTensors, initialTensors, UNUSED_PATCH_WTE } from '../model/weights
 import { fromVariables, toVariables } from '../model/variables';
 import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
 import { CONFIG_FILE, MODEL_FILE, checkpointForm, readFolderConfig, requireCheckpoint } from '../../checkpoint';
+import { isAdapterFolder, mergeAdapter, readAdapter, requireBase, type LoadedAdapter } from './adapter-weights';
+import { readAdapterConfig } from '../../checkpoint/adapter';
 
 export { CONFIG_FILE, MODEL_FILE } from '../../checkpoint';
 
@@ -81,27 +84,68 @@ export async function readTorchModelTensors(file: string): Promise<{ config: BGP
   return { config: c.config, tensors: c.tensors };
 }
 
-/** Reads and validates a checkpoint's config.json (or infers a `.pth` file's config from its shapes). */
-export async function readCheckpointConfig(dir: string): Promise<BGPTConfig> {
+/**
+ * Reads and validates a checkpoint's config.json (or infers a `.pth` file's config from its shapes). An adapter
+ * folder has its base's config.json; a bare PEFT folder without one takes `base`'s. Classification adapters are
+ * refused here, as classifier files are: this reads the config of something to score or generate with.
+ */
+export async function readCheckpointConfig(dir: string, base?: string | null): Promise<BGPTConfig> {
   if (await isTorchCheckpointFile(dir)) {
     const info = await inspectTorchCheckpoint(dir);
     requireGenerative(dir, info);
     return info.config;
   }
+  if (await isAdapterFolder(dir)) {
+    const a = await readAdapterConfig(dir);
+    if (a.kind === 'classifier') requireGenerative(dir, { kind: 'classifier' });
+    const own = await fs.stat(path.join(dir, CONFIG_FILE)).catch(() => null);
+    if (!own) return readCheckpointConfig(await requireBase(dir, base));
+  }
   return readFolderConfig(dir);
 }
 
-/** Loads a checkpoint; a missing or corrupt file, or a tensor that does not fit the config, is a UserError. */
-export async function loadModel(dir: string): Promise<BGPTModel> {
+/** Tensors of a generative checkpoint, checked against its config; an adapter folder merged onto `base`. */
+export interface ModelTensors {
+  config: BGPTConfig;
+  tensors: Map<string, Tensor>;
+  /** The adapter merged in, when `dir` was one. */
+  adapter: LoadedAdapter | null;
+}
+
+/**
+ * Reads a checkpoint's float32 weights (a folder, a `.pth`, or an adapter folder merged onto the folder or
+ * `.pth` in `base`): what TF.js loading and export start from. A base that is itself an adapter is refused.
+ */
+export async function readModelTensors(dir: string, base?: string | null): Promise<ModelTensors> {
+  if (!(await isTorchCheckpointFile(dir)) && (await isAdapterFolder(dir))) {
+    const baseDir = await requireBase(dir, base);
+    if (await isAdapterFolder(baseDir)) throw new UserError(`${baseDir}: the base of an adapter must be a full checkpoint, not another adapter`, 'BAD_CHECKPOINT');
+    if ((await readAdapterConfig(dir)).kind === 'classifier') requireGenerative(dir, { kind: 'classifier' });
+    const b = await readModelTensors(baseDir);
+    const adapter = await readAdapter(dir, b.config);
+    return { config: b.config, tensors: mergeAdapter(b.tensors, adapter, dir), adapter };
+  }
   if (await isTorchCheckpointFile(dir)) {
     const { config, tensors } = await readTorchModelTensors(dir);
     checkTensors(config, tensors, dir);
-    return BGPTModel.fromTensors(config, tensors);
+    return { config, tensors, adapter: null };
   }
   const config = await readCheckpointConfig(dir);
   const file = path.join(dir, MODEL_FILE);
   const { tensors } = parseSafetensors(await readFileOrFail(file, 'the checkpoint weights'), file);
   checkTensors(config, tensors, file);
+  return { config, tensors, adapter: null };
+}
+
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  /** The base weights (folder or .pth) when `dir` is an adapter folder. */
+  base?: string | null;
+}
+
+/** Loads a checkpoint; a missing or corrupt file, or a tensor that does not fit the config, is a UserError. */
+export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<BGPTModel> {
+  const { config, tensors } = await readModelTensors(dir, opts.base);
   return BGPTModel.fromTensors(config, tensors);
 }
 

@@ -1,12 +1,15 @@
 // Export for the reference PyTorch code (docs/pytorch.md): a folder with weights.pth (reference layout),
 // a config.py that train-gen.py / train-cls.py / inference.py read (`from config import *`), and
-// optionally the data as the train/eval folders those trainers walk (utils.list_files_in_directory).
+// optionally the data as the train/eval folders those trainers walk (utils.list_files_in_directory). A LoRA
+// adapter exports twice: merged into its base as that weights.pth, and alone in the PEFT layout under adapter/.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { defaultNumHeads, type BGPTConfig } from '../../shared/config';
 import { UserError } from '../../shared/errors';
 import { PUBLIC_MODES, tempSibling, writeFileAtomic } from '../../node/atomic';
-import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig } from '../io/checkpoint';
+import { MODEL_FILE, isTorchCheckpointFile, readCheckpointConfig, readModelTensors } from '../io/checkpoint';
+import { isAdapterFolder } from '../io/adapter-weights';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterConfig } from '../../checkpoint/adapter';
 import { readSafetensors, type Tensor } from '../io/safetensors';
 import { checkTensors } from '../model/weights';
 import { readTorchCheckpoint } from './read';
@@ -14,6 +17,8 @@ import { writeTorchCheckpoint } from './write';
 
 export const WEIGHTS_NAME = 'weights.pth';
 export const CONFIG_PY = 'config.py';
+/** The adapter alone, PEFT's layout (adapter_config.json + adapter_model.safetensors), beside the merged weights. */
+export const ADAPTER_DIR = 'adapter';
 /** What the reference trainers write when fine-tuning from the export (kept apart from weights.pth). */
 const FINETUNED_WEIGHTS = 'weights-finetuned.pth';
 const FINETUNED_LOGS = 'logs-finetuned.txt';
@@ -26,6 +31,8 @@ export interface ExportSource {
   labels?: string[];
   epoch?: number;
   minEvalLoss?: number;
+  /** The adapter folder merged into `tensors`, when the checkpoint was one: exported alone too. */
+  adapterDir?: string;
 }
 
 /** One file of the exported data: where it goes (relative to the export folder) and where it comes from. */
@@ -41,8 +48,21 @@ export interface ExportOptions {
   data?: DataFile[];
 }
 
-/** Reads a checkpoint folder or .pth without TF.js: tensors in reference order, checked against the config. */
-export async function exportSource(checkpoint: string, studioEvalLoss?: number | null): Promise<ExportSource> {
+/**
+ * Reads a checkpoint folder or .pth without TF.js: tensors in reference order, checked against the config. An
+ * adapter folder is merged (float32, checkpoint/adapter.ts mergeLoraWeight) onto `base`, the weights it names.
+ */
+export async function exportSource(checkpoint: string, studioEvalLoss?: number | null, base?: string | null): Promise<ExportSource> {
+  if (!(await isTorchCheckpointFile(checkpoint)) && (await isAdapterFolder(checkpoint))) {
+    const a = await readAdapterConfig(checkpoint);
+    if (a.kind === 'classifier') {
+      const { readInitWeights } = await import('../classify/load');
+      const w = await readInitWeights(checkpoint, base);
+      return { config: w.config, tensors: [...w.tensors], kind: 'classifier', labels: w.labels ?? undefined, minEvalLoss: studioEvalLoss ?? undefined, adapterDir: checkpoint };
+    }
+    const { config, tensors } = await readModelTensors(checkpoint, base);
+    return { config, tensors: [...tensors], kind: 'generative', minEvalLoss: studioEvalLoss ?? undefined, adapterDir: checkpoint };
+  }
   if (await isTorchCheckpointFile(checkpoint)) {
     const c = await readTorchCheckpoint(checkpoint);
     return { config: c.config, tensors: [...c.tensors], kind: c.kind, labels: c.labels, epoch: c.meta.epoch, minEvalLoss: c.meta.minEvalLoss };
@@ -132,7 +152,7 @@ async function usableTarget(dir: string): Promise<boolean> {
  * Writes the export folder atomically: built under a temporary sibling, renamed into place whole.
  * Returns the paths written.
  */
-export async function exportTorch(src: ExportSource, out: string, opts: ExportOptions & { source: string }): Promise<{ weights: string; config: string; train: number; eval: number }> {
+export async function exportTorch(src: ExportSource, out: string, opts: ExportOptions & { source: string }): Promise<{ weights: string; config: string; adapter: string | null; train: number; eval: number }> {
   checkReferenceExpressible(src.config, opts.source);
   if (!(await usableTarget(out))) throw new UserError(`--out ${out}: already exists and is not empty (the export writes a new folder)`, 'EXISTS');
   const data = opts.data ?? [];
@@ -145,6 +165,14 @@ export async function exportTorch(src: ExportSource, out: string, opts: ExportOp
     await fs.mkdir(tmp, { mode: PUBLIC_MODES.dir });
     await writeTorchCheckpoint(path.join(tmp, WEIGHTS_NAME), src.tensors, { labels: src.labels, epoch: src.epoch, minEvalLoss: src.minEvalLoss, modes: PUBLIC_MODES });
     await writeFileAtomic(path.join(tmp, CONFIG_PY), referenceConfigPy(src, { conversion: opts.conversion, hasTrain: train > 0, hasEval: evalCount > 0 }), PUBLIC_MODES);
+    if (src.adapterDir) {
+      // Byte for byte as trained: PEFT's keys and the reference model's module names are already what the file holds.
+      await fs.mkdir(path.join(tmp, ADAPTER_DIR), { mode: PUBLIC_MODES.dir });
+      for (const name of [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE]) {
+        await fs.copyFile(path.join(src.adapterDir, name), path.join(tmp, ADAPTER_DIR, name));
+        await fs.chmod(path.join(tmp, ADAPTER_DIR, name), 0o644);
+      }
+    }
     for (const d of data) {
       const to = path.join(tmp, ...d.to.split('/'));
       if (!to.startsWith(tmp + path.sep)) throw new UserError(`data file name ${d.to} leaves the export folder`, 'BAD_ARGS');
@@ -159,7 +187,7 @@ export async function exportTorch(src: ExportSource, out: string, opts: ExportOp
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
   }
-  return { weights: path.join(out, WEIGHTS_NAME), config: path.join(out, CONFIG_PY), train, eval: evalCount };
+  return { weights: path.join(out, WEIGHTS_NAME), config: path.join(out, CONFIG_PY), adapter: src.adapterDir ? path.join(out, ADAPTER_DIR) : null, train, eval: evalCount };
 }
 
 /**

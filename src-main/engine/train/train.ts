@@ -82,6 +82,8 @@ export interface TrainOptions {
   resume?: string;
   /** Fine-tuning: start from this checkpoint's weights (and its config) with a fresh optimizer and schedule. */
   init?: string;
+  /** The base weights when `init` is a LoRA adapter folder (merged into the weights training starts from). */
+  initBase?: string;
   backend?: BackendName;
   /** Compute half of each batch on a worker thread (default: on wasm / cpu with two or more cores). */
   parallel?: boolean;
@@ -331,7 +333,7 @@ async function resumeFrom(dir: string): Promise<{ model: BGPTModel; opt: AdamW; 
 /** A new run: random weights from the config, or a checkpoint's weights when fine-tuning (`init`). */
 async function startFresh(opts: TrainOptions, trainCount: number): Promise<{ model: BGPTModel; opt: AdamW; state: TrainState }> {
   if (opts.init) {
-    const model = await loadModel(opts.init);
+    const model = await loadModel(opts.init, { base: opts.initBase });
     try {
       return { model, opt: new AdamW(model.vars, ops()), state: freshState(opts, model.config, trainCount) };
     } catch (err) {

@@ -18,8 +18,11 @@ export function abcSampleToMidi(bytes: Uint8Array): Conversion {
   } catch (err) {
     return { ok: false, reason: `abcjs could not read it as a tune (${err instanceof Error ? err.message : String(err)})` };
   }
-  // Every tune refused by the checker (no notes, bars off the meter…): say why the first was.
-  if (tunes.length === 0) return { ok: false, reason: readTuneBook(text).refused[0]?.reason ?? 'it holds no tune (no X: line)' };
+  if (tunes.length === 0) {
+    // Every tune was refused as a tune (the book reader says why: no key, no notes…): the first one's reason.
+    const refused = readTuneBook(text).refused[0];
+    return { ok: false, reason: refused ? `tune “${refused.title || refused.index}” cannot be played: ${refused.reason}` : 'it holds no tune (no X: line)' };
+  }
   const first = tunes[0];
   // abcjs writes a file even for a tune without notes: one with no note-on is not worth exporting.
   if (parseMidi(first.midi).noteCount === 0) return { ok: false, reason: `tune “${first.title}” has no notes abcjs can play` };

@@ -4,6 +4,17 @@ import { z } from 'zod';
 import { CONFIG_LIMITS as CL, type Range } from '../defaults';
 import type { CheckpointKind, Modality, RunStatus, Validity } from '../vocabulary';
 import type { GpuAdapterInfo } from '../adapter';
+import type { LoraLevel, LoraSettings, LoraTarget } from '../lora';
+
+export type { LoraLevel, LoraSettings, LoraTarget };
+
+/** The LoRA side of a run or model: its adapter's settings (shared/lora.ts). */
+export interface LoraInfo {
+  rank: number;
+  alpha: number;
+  targets: LoraTarget[];
+  levels: LoraLevel[];
+}
 
 export type { CheckpointKind, Modality, RunStatus };
 /** The GPU adapter the webgpu backend runs on: defined in ../adapter (the catalogue keeps it with each run too). */

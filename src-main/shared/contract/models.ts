@@ -2,7 +2,7 @@
 // by the desktop dialog's handle, download, rename, delete, their reference curves, and evaluating a
 // dataset under a checkpoint.
 import { z } from 'zod';
-import { bytes, checkpointRefSchema, id, type CheckpointRefParsed, type IsoTime, type ModelConfigInput } from './common';
+import { bytes, checkpointRefSchema, id, type CheckpointRefParsed, type IsoTime, type LoraInfo, type ModelConfigInput } from './common';
 import type { CheckpointKind } from '../vocabulary';
 import type { ScoringBackend } from './files';
 import { none, takes } from './method';
@@ -68,6 +68,10 @@ export interface ModelInfo {
   missing: boolean;
   /** A reference trainer log came with it: getModelMetrics has its curves. */
   hasCurves: boolean;
+  /** A LoRA adapter: the model it adapts (id null when that base is not in this catalogue). */
+  base: { id: string | null; name: string; sha256: string } | null;
+  /** A LoRA adapter: its settings and the size of its weights file (the `size` above). */
+  adapter: (LoraInfo & { sizeBytes: number }) | null;
 }
 
 export interface PublishedModel {

@@ -7,6 +7,19 @@ import {
   type BackendName, type GpuAdapterInfo, type IsoTime, type ModelConfigInput, type RunMode, type RunStatus,
 } from './common';
 import { none, takes } from './method';
+import { LORA_DEFAULTS, LORA_LEVELS, LORA_LIMITS, LORA_TARGETS } from '../lora';
+import type { LoraInfo } from './common';
+
+/** A LoRA run's settings in a train request (shared/lora.ts; the same keys as LoraSettings, defaults filled in). */
+export const loraSchema = z.object({
+  rank: int(LORA_LIMITS.rank),
+  alpha: z.number().min(LORA_LIMITS.alpha.min).max(LORA_LIMITS.alpha.max).optional(),
+  dropout: z.number().min(LORA_LIMITS.dropout.min).max(LORA_LIMITS.dropout.max).default(LORA_DEFAULTS.dropout),
+  targets: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_DEFAULTS.targets]),
+  levels: z.array(z.enum(LORA_LEVELS)).min(1).default([...LORA_DEFAULTS.levels]),
+  trainLayerNorms: z.boolean().default(LORA_DEFAULTS.trainLayerNorms),
+  trainBiases: z.boolean().default(LORA_DEFAULTS.trainBiases),
+});
 
 export const trainRequest = z.object({
   datasetId: id,
@@ -29,6 +42,8 @@ export const trainRequest = z.object({
   earlyStoppingPatience: int(TL.patience).optional(),
   /** Fine-tune: start from this checkpoint's weights (a run's best/last, or a model), with a fresh optimizer. */
   initFrom: checkpointRefSchema.optional(),
+  /** Fine-tune with LoRA (needs initFrom): train an adapter of this rank on the frozen weights; absent: full fine-tuning. */
+  lora: loraSchema.optional(),
 });
 export const metricsRequest = z.object({ runIds: z.array(id).min(1).max(16), maxPoints: z.number().int().min(10).max(100_000).default(2000) });
 /** Files to classify with a classifier checkpoint (a classification run's, or a classifier model). */
@@ -70,10 +85,21 @@ export interface TrainEstimate {
   timeBasis?: string | null;
   backend: BackendName | null;
   warnings: string[];
+  /** Whether the run fits this machine's memory as asked (false: Start would be refused; the warnings say why). */
+  fits?: boolean;
   /** The whole run's wall time on a quiet 2-core machine (shared/recipe.ts estimateRunSeconds, the tiny shape's measured speed); null for other shapes. */
   runSeconds: number | null;
   /** The defaults that fit this dataset (shared/recipe.ts trainDefaults): window, batch, steps, evaluations and why; null for non-generative runs. */
   defaults: { preset: string; patchLength: number; batchSize: number; steps: number; evalEvery: number; seconds: number; why: string } | null;
+}
+
+/** What a fine-tuning run started from, as its card names it. */
+export interface FineTuneSource {
+  /** A catalogue model, a run's checkpoint, or a file by path (the CLI's --init FILE). */
+  kind: 'model' | 'run' | 'file';
+  /** The model or run id (null for a file). */
+  id: string | null;
+  name: string;
 }
 
 export interface RunSummary {
@@ -104,6 +130,10 @@ export interface RunSummary {
   pausing?: boolean;
   /** Place in the training queue (1 = next) while status is 'queued'; null otherwise. */
   queuePosition?: number | null;
+  /** What the run fine-tunes (null: trained from scratch). */
+  fineTune?: FineTuneSource | null;
+  /** The adapter's settings when the run trains a LoRA adapter (its checkpoints are adapters); null: full training. */
+  lora?: LoraInfo | null;
 }
 
 export interface CheckpointInfo {

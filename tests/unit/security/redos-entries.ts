@@ -280,6 +280,8 @@ export const REVIEWED_REGEX_FILES: Record<string, string> = {
   'src-main/formats/wav.ts': 'a 4-character chunk id',
   'src-main/main/index.ts': 'URLs of the window\'s own requests (anchored scheme)',
   'src-main/studio/datasets.ts': 'upload names: one class, global',
+  'src-main/studio/adapter-base.ts': 'a base model\'s file name: one anchored suffix test, `\\.(pth|pt)$` (linear)',
+  'src-main/studio/adapter-import.ts': 'an adapter folder or zip name: anchored suffix tests and a bounded `^[\\w .·+-]{1,100}$` on one class (linear)',
   'src-main/studio/drag.ts': 'a dragged sample\'s name: a split on one class, a global single class, anchored dots, `\\.[^.]*$` (linear)',
   'src-main/studio/model-file.ts': 'names in the folder of a granted .pth (anchored, `.*` then a fixed suffix: linear)',
   'src-main/studio/samples.ts': "the studio's own sample names and paths",
