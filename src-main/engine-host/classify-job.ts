@@ -43,5 +43,7 @@ export async function runClassifyJob(job: TrainJob, ctx: MethodContext): Promise
     // As the generative loop reports it (engine/train/train.ts): the adapter on webgpu, null elsewhere.
     adapter: r.backend === 'webgpu' ? engineInfo().adapter : null,
     evalAccuracy: r.evalAccuracy,
+    workers: r.workers,
+    memory: r.memory,
   };
 }

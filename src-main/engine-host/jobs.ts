@@ -2,6 +2,7 @@
 // table (engine-host/methods.ts), wherever the engine runs (its own process, or in-process for the CLI).
 import type { BGPTConfig, Precision } from '../shared/config';
 import type { GpuAdapterInfo } from '../shared/contract';
+import type { AdapterBase, LoraSettings } from '../checkpoint/adapter';
 
 /** A dataset file handed to training: read from its content-addressed path inside the engine. */
 export interface TrainFileRef {
@@ -36,6 +37,10 @@ export interface TrainJob {
   initBase?: string | null;
   /** 'classification' trains a classifier (engine/classify); absent or other: the generative loop. */
   mode?: 'generative' | 'conversion' | 'classification';
+  /** LoRA fine-tuning of `initFrom` (checked settings, checkpoint/adapter.ts); absent or null: every weight trains. */
+  lora?: LoraSettings | null;
+  /** How the studio names the base of a LoRA run (the engine computes its sha256). */
+  base?: { name: string; ref: AdapterBase['ref'] } | null;
 }
 
 export interface TrainStepEvent { step: number; trainLoss: number; lr: number; bytesPerSecond: number; time: number }
@@ -68,6 +73,8 @@ export interface TrainOutcome {
   workers?: number;
   /** Classification runs: eval accuracy of the checkpoint named. */
   evalAccuracy?: number | null;
+  /** How the run held its memory (engine/train/plan.ts): 'full', 'recompute' or 'micro-batches', and windows per pass. */
+  memory?: { mode: 'full' | 'recompute' | 'micro-batches'; windowsPerPass: number };
 }
 
 /** Label probabilities of files under a classifier checkpoint. */
@@ -202,7 +209,7 @@ export interface ExportOutcome {
 }
 
 /** `bgpt bench`: which bench, how many timed updates, and whether to profile one. */
-export interface BenchJob { jobId?: string; preset: 'bench' | 'paper'; steps: number; profile: boolean }
+export interface BenchJob { jobId?: string; preset: 'bench' | 'paper'; /** Updates timed (default: 3 on the bench config, 1 on the paper model). */ steps?: number; profile: boolean }
 
 /** One line of progress from a job (the CLI prints it on stderr). */
 export interface NoteEvent { line: string }

@@ -45,6 +45,8 @@ export function jobRunOptions(job: TrainJob, ctx: MethodContext) {
     out: job.runDir,
     resume: job.resumeFrom ?? undefined,
     init: job.initFrom ?? undefined,
+    lora: job.lora ?? undefined,
+    base: job.base ?? undefined,
     initBase: job.initBase ?? undefined,
     control: ctx.control,
     onCheckpoint: (e: EngineEvents['checkpoint']) => ctx.emit('checkpoint', e),
@@ -85,5 +87,6 @@ export async function runTrainJob(job: TrainJob, ctx: MethodContext): Promise<Tr
     backend: r.backend,
     adapter: r.adapter,
     workers: r.workers,
+    memory: { mode: r.plan.mode, windowsPerPass: r.plan.windowsPerPass },
   };
 }

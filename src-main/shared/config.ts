@@ -169,37 +169,69 @@ export function parameterCount(c: BGPTConfig): number {
 }
 
 /**
- * Activations a GPT-2 block keeps for the backward pass, in floats per token: about 17 hidden-sized
- * vectors (layer norms, q/k/v, attention output, the 4x-wide MLP and its GELU) plus the attention
- * probabilities and scores (2 per head per attended position).
+ * Floats a GPT-2 block holds per token and per hidden unit while TF.js differentiates it: every
+ * intermediate of the forward pass is a tensor of its own (no op works in place), and the backward
+ * pass allocates as many beside them. Measured on wasm (tf.profile peak of one update, 2026-12-07):
+ * bench config full fine-tuning 423 MB (this gives 416), paper model LoRA 1.59 GB (1.56); LoRA adds
+ * the adapters' inputs, dropout masks and low-rank products of the four matrices.
  */
-const ACTIVATION_FLOATS_PER_TOKEN_PER_D = 17;
-/**
- * TF.js keeps every forward intermediate until the gradients are done and allocates the backward
- * temporaries beside them: the measured peak (tf.profile on wasm; tiny and bench at batch 8, small
- * at batch 2) is 3.1–4.4x the activation count above; the larger figure keeps the estimate safe.
- */
+const BLOCK_FLOATS_PER_TOKEN_PER_D = 150;
+const LORA_BLOCK_FLOATS_PER_TOKEN_PER_D = 230;
+/** Per attended position and head: the scores, the probabilities, their dropout and gradients. */
+const BLOCK_FLOATS_PER_TOKEN_PER_HEAD_POSITION = 12;
+/** Per byte position: logits, their softmax, the one-hot target and the logits' gradient (257 each). */
+const HEAD_FLOATS_PER_POSITION = 6 * VOCAB_SIZE;
+/** The scoring estimate's factor: TF.js holds a forward's intermediates (as TFJS_INTERMEDIATE_FACTOR did for training). */
 const TFJS_INTERMEDIATE_FACTOR = 4.5;
+const ACTIVATION_FLOATS_PER_TOKEN_PER_D = 17;
 const BYTES_PER_FLOAT = 4;
 /** Weights, gradients and AdamW's two moments. */
 const TRAINING_COPIES = 4;
 
-/**
- * Target patches the byte-level decoder trains on at a time (engine/train/chunked.ts): its activations,
- * most of training memory, are held for one chunk only.
- */
+/** Target patches the byte-level decoder trains on at a time by default (engine/train/gradients.ts): 2048 positions. */
 export const BYTE_LEVEL_CHUNK_PATCHES = 128;
 
-/** Estimated peak memory of training with `batch` windows a step (weights, optimizer, activations), in bytes. */
-export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number): number {
+/**
+ * How a training run holds its memory (engine/train/plan.ts chooses it). Full fine-tuning keeps
+ * gradients and AdamW moments of every parameter; LoRA of the adapter's only. Activations: the
+ * byte level one chunk at a time always; the patch level whole ('full') or one block at a time
+ * from each block's kept input ('recompute'); a batch split into passes of `windowsPerPass`
+ * windows ('micro-batches') holds one pass's.
+ */
+export interface TrainingMemoryMode {
+  /** Parameters the optimizer updates: all of them (default) for full fine-tuning, the adapter's for LoRA. */
+  trainableParams?: number;
+  /** LoRA adapters on the blocks (their activations cost more per token). */
+  lora?: boolean;
+  /** Activation recomputation at the patch level (default off). */
+  recompute?: boolean;
+  /** Windows computed at once (default: the whole batch). */
+  windowsPerPass?: number;
+  /** Target patches per byte-level chunk (default BYTE_LEVEL_CHUNK_PATCHES). */
+  byteChunk?: number;
+}
+
+/**
+ * Estimated peak of one thread's TF.js memory training with `batch` windows a step, in bytes: the
+ * weights, gradients and moments of what trains, and the larger of the two stages' activations
+ * (engine/train/gradients.ts: the byte level one chunk at a time, the patch level whole or block
+ * by block; they are never held together), plus each block's kept input when recomputing.
+ */
+export function estimateTrainingMemoryBytes(c: BGPTConfig, batch: number, mode: TrainingMemoryMode = {}): number {
   const d = c.hiddenSize;
   const h = c.numHeads;
-  const patchTokens = batch * c.patchLength;
-  const chunkTokens = Math.min(batch * (c.patchLength - 1), BYTE_LEVEL_CHUNK_PATCHES) * c.patchSize;
-  const perLayer = (tokens: number, t: number) => tokens * (ACTIVATION_FLOATS_PER_TOKEN_PER_D * d + 2 * h * t);
-  const activations = c.patchNumLayers * perLayer(patchTokens, c.patchLength) + c.byteNumLayers * perLayer(chunkTokens, c.patchSize)
-    + patchTokens * c.patchSize * VOCAB_SIZE + chunkTokens * VOCAB_SIZE * 2;
-  return (parameterCount(c) * TRAINING_COPIES + activations * TFJS_INTERMEDIATE_FACTOR) * BYTES_PER_FLOAT;
+  const windows = Math.max(1, Math.min(batch, mode.windowsPerPass ?? batch));
+  const trainable = mode.trainableParams ?? parameterCount(c);
+  const perD = mode.lora ? LORA_BLOCK_FLOATS_PER_TOKEN_PER_D : BLOCK_FLOATS_PER_TOKEN_PER_D;
+  const blockFloats = (tokens: number, t: number) => tokens * (perD * d + BLOCK_FLOATS_PER_TOKEN_PER_HEAD_POSITION * h * t);
+  const patchTokens = windows * c.patchLength;
+  const chunkTokens = Math.min(windows * (c.patchLength - 1), mode.byteChunk ?? BYTE_LEVEL_CHUNK_PATCHES) * c.patchSize;
+  const byteStage = c.byteNumLayers * blockFloats(chunkTokens, c.patchSize) + chunkTokens * HEAD_FLOATS_PER_POSITION + 2 * patchTokens * d;
+  const oneHot = 2 * patchTokens * c.patchSize * VOCAB_SIZE;
+  const patchStage = (mode.recompute ? Math.min(1, c.patchNumLayers) : c.patchNumLayers) * blockFloats(patchTokens, c.patchLength) + oneHot;
+  // Recomputation keeps every block's input (and the final LayerNorm's) for the backward pass.
+  const kept = mode.recompute ? (c.patchNumLayers + 1) * patchTokens * d : 0;
+  return (parameterCount(c) + trainable * (TRAINING_COPIES - 1) + kept + Math.max(byteStage, patchStage)) * BYTES_PER_FLOAT;
 }
 
 /**

@@ -1,4 +1,5 @@
 // Catalogue rows (epoch-ms times, storage shapes) → the StudioApi's reply types (ISO times).
+import type { AdapterBase } from '../checkpoint/adapter';
 import type { CheckpointRow, DatasetFileRow, DatasetRow, RunRow, SampleRow } from '../catalogue/types';
 import type { BGPTConfig } from '../shared/config';
 import type { DataProfile } from '../shared/recipe';
@@ -18,6 +19,8 @@ export interface StoredRunConfig {
   lora?: LoraSettings | null;
   /** Checkpoints folder when not `<home>/runs/<id>` (the CLI's --out). */
   runDir?: string | null;
+  /** How the adapter names its base (the engine records its sha256). */
+  base?: { name: string; ref: AdapterBase['ref'] } | null;
 }
 
 /** Dataset stats JSON as the studio stores it at import. */

@@ -9,9 +9,11 @@ import type { GpuAdapterInfo, MetricInput, RunRow } from '../catalogue/types';
 import type { EngineHost } from '../engine-host/host';
 import type { TrainCheckpointEvent, TrainEvalEvent, TrainJob, TrainOutcome } from '../engine-host/jobs';
 import type { EngineJobEvent } from '../engine-host/protocol';
-import { assertFits, firstExceeded, memoryLimits } from '../engine/backend/resources';
+import { gradientThreads, memoryLimits, preferredByteChunks } from '../engine/backend/resources';
+import { estimateSecondsPerUpdate, planLine, planTraining, type PlanReport } from '../engine/train/plan';
+import { checkLoraSettings, LORA_DEFAULTS, type LoraSettings } from '../checkpoint/adapter';
 import { CLASSIFICATION_FILE, checkpointForm, isClassifierFolder, readCheckpointInfo, readFolderConfig } from '../checkpoint';
-import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, estimateTrainingMemoryBytes, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
+import { PRESETS, defaultNumHeads, presetConfig, validateConfig, parameterCount, maxFileBytes, windowDataBytes, type BGPTConfig, type PresetName } from '../shared/config';
 import { TRAIN_DEFAULTS, defaultEvalEvery } from '../shared/defaults';
 import { TUNES_RECIPE, estimateRunSeconds, profileOf, trainDefaults } from '../shared/recipe';
 import type { ClassificationHistory, MetricPoint, RunDetail, RunSummary, TrainEstimate, TrainRequestParsed } from '../shared/contract';
@@ -28,6 +30,13 @@ function fineTuneSource(r: ResolvedCheckpoint): NonNullable<StoredRunConfig['fin
   if (r.model) return { kind: 'model', id: r.model.id, name: r.model.name };
   if (r.run) return { kind: 'run', id: r.run.id, name: r.which ? `${r.run.name} (${r.which})` : r.run.name };
   return { kind: 'file', id: null, name: path.basename(r.path) };
+}
+
+/** How adapter_config.json names the base of a LoRA run: the catalogue model or run it came from, else its file. */
+function baseHint(r: ResolvedCheckpoint): NonNullable<StoredRunConfig['base']> {
+  if (r.model) return { name: r.model.name, ref: { kind: 'model', modelId: r.model.id } };
+  if (r.run) return { name: r.run.name, ref: { kind: 'run', runId: r.run.id, checkpoint: r.which ?? 'best' } };
+  return { name: path.basename(r.path), ref: { kind: 'file', fileName: path.basename(r.path) } };
 }
 
 /** Metric rows are written in batches: one transaction per flush instead of one per step. */
@@ -104,38 +113,65 @@ export class RunService {
     return { dataset, files, train };
   }
 
-  /** Throws one line with the estimate and advice when training this config at this batch cannot fit. */
-  assertTrainingFits(config: BGPTConfig, batch: number, accumulation: number): void {
-    const limits = memoryLimits(this.engine.status.backend);
-    const need = estimateTrainingMemoryBytes(config, batch);
-    let fits = batch;
-    while (fits > 1 && firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)) fits = Math.floor(fits / 2);
-    const advice = firstExceeded(estimateTrainingMemoryBytes(config, fits), limits)
-      ? 'use a smaller model preset'
-      : `use batch ${fits} with accumulation ${Math.ceil((batch * accumulation) / fits)} (the same effective batch)`;
-    assertFits(`training this ${parameterCount(config).toLocaleString('en')}-parameter model at batch ${batch}`, need, limits, advice);
+  /**
+   * How training this config at this batch would hold its memory (engine/train/plan.ts: full, then
+   * recomputation, then micro-batches); throws one line with the estimate and what would fit when
+   * even the leanest mode cannot. The engine plans again, with the same rule, when the run starts.
+   */
+  planTraining(config: BGPTConfig, batch: number, lora: LoraSettings | null, fineTune: boolean, labels = 0): PlanReport {
+    const backend = this.engine.status.backend;
+    return planTraining({ config, batch, lora, fineTune, threads: gradientThreads(backend), headParams: labels * (config.hiddenSize + 1), byteChunks: preferredByteChunks(backend) }, memoryLimits(backend));
   }
 
-  async estimate(req: TrainRequestParsed): Promise<TrainEstimate> {
-    const { config } = this.resolveConfig(req);
+  /** A request's LoRA settings, checked against the model (one line); null without LoRA. The schema fills the defaults but alpha (LORA_DEFAULTS', whatever the rank, as --lora-alpha's help says). */
+  loraSettings(req: Pick<TrainRequestParsed, 'lora'>, config: BGPTConfig): LoraSettings | null {
+    if (!req.lora) return null;
+    const l = req.lora;
+    return checkLoraSettings({ ...l, alpha: l.alpha ?? LORA_DEFAULTS.alpha }, config);
+  }
+
+  /**
+   * The plan of a run in one line with its time per update — the pace an earlier run of this shape measured
+   * on this machine (run-time.ts), else estimated from its arithmetic — or the refusal's line.
+   */
+  describePlan(config: BGPTConfig, batch: number, accumulation: number, lora: LoraSettings | null, fineTune: boolean, measured: number | null):
+    { plan: PlanReport; line: string; secondsPerUpdate: number } | { error: string } {
+    let plan: PlanReport;
+    try {
+      plan = this.planTraining(config, batch, lora, fineTune);
+    } catch (err) {
+      return { error: errorLine(err) };
+    }
+    const secondsPerUpdate = measured ?? estimateSecondsPerUpdate(config, batch * accumulation, lora !== null, this.engine.status.backend, plan.plan.threads);
+    return { plan, line: planLine(plan, secondsPerUpdate, measured !== null), secondsPerUpdate };
+  }
+
+  /** The model a request trains: its initFrom's config when fine-tuning (resolved through the catalogue only), else the preset's. */
+  private async requestConfig(req: TrainRequestParsed, initFrom?: CheckpointSpec): Promise<{ config: BGPTConfig; preset: string | null; init: ResolvedCheckpoint | null }> {
+    const spec = initFrom ?? req.initFrom;
+    const init = spec === undefined ? null : await resolveCheckpoint(this.catalogue, spec);
+    if (init) return { config: await initConfig(init), preset: null, init };
+    return { ...this.resolveConfig(req), init: null };
+  }
+
+  async estimate(req: TrainRequestParsed, initFrom?: CheckpointSpec): Promise<TrainEstimate> {
+    let { config, init } = await this.requestConfig(req, initFrom);
+    if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
     const { train, files } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const warnings: string[] = [];
     const whole = maxFileBytes(config);
     const cropped = train.filter((f) => f.size > whole).length;
     if (cropped > 0) warnings.push(`${cropped} of ${train.length} training files do not fit the ${windowDataBytes(config).toLocaleString('en')}-byte window whole (up to ${whole.toLocaleString('en')} bytes do, with their end) and will be cropped`);
-    let fits = true;
-    try {
-      this.assertTrainingFits(config, req.batchSize, req.accumulation);
-    } catch (err) {
-      fits = false;
-      warnings.push(errorLine(err));
-    }
     // Time from the pace an earlier run of this model measured on this machine (run-time.ts).
     const effective = req.batchSize * req.accumulation;
-    // A classifier keeps only the patch-level decoder (as start() records it).
-    const shape = req.mode === 'classification' ? { ...config, byteNumLayers: 0 } : config;
-    const pace = await measuredPace(this.catalogue, { config: shape, mode: req.mode, batch: effective, backend: this.engine.status.backend });
+    const pace = await measuredPace(this.catalogue, { config, mode: req.mode, batch: effective, backend: this.engine.status.backend });
+    // How it would hold its memory, and the refusal's line when nothing fits (engine/train/plan.ts).
+    const lora = this.loraSettings(req, config);
+    const described = this.describePlan(config, req.batchSize, req.accumulation, lora, init !== null, pace?.secondsPerStep ?? null);
+    const fits = !('error' in described);
+    if ('error' in described) warnings.push(described.error);
+    const plan = 'plan' in described ? described.plan : null;
     const totalSteps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
     // The data's defaults and a modelled wall time for the recipe's shape, from the one rule the form and `bgpt train` use.
     const evalFiles = files.length - train.length;
@@ -144,7 +180,12 @@ export class RunService {
     return {
       config: config as Required<typeof config>,
       parameters: parameterCount(config),
-      memoryBytes: estimateTrainingMemoryBytes(config, req.batchSize),
+      memoryBytes: plan?.bytes ?? 0,
+      memoryMode: plan?.plan.mode ?? null,
+      trainableParameters: plan?.trainableParams ?? parameterCount(config),
+      secondsPerUpdate: 'plan' in described ? described.secondsPerUpdate : null,
+      secondsPerUpdateMeasured: pace !== null,
+      summary: 'plan' in described ? described.line : described.error,
       secondsPerEpoch: runSeconds(stepsPerEpoch, pace?.secondsPerStep ?? null),
       stepsPerEpoch,
       totalSteps,
@@ -180,8 +221,11 @@ export class RunService {
       : init ? { config: await initConfig(init), preset: null as string | null } : this.resolveConfig(req);
     // A classifier keeps only the patch-level decoder; fine-tuned, it takes the source's shape (above).
     if (req.mode === 'classification') config = { ...config, byteNumLayers: 0 };
+    if (req.lora && !init && !extra.resumeFrom) throw new UserError('LoRA fine-tunes a trained model: give the base with --init (or fine-tune a model from the Models view)', 'BAD_REQUEST');
+    if (req.lora && init?.base) throw new UserError('LoRA trains on a model, not on an adapter: fine-tune the adapter fully, or export it merged (bgpt export torch) and train LoRA on that', 'BAD_REQUEST');
+    const lora = extra.resumeFrom ? null : this.loraSettings(req, config);
     // Refused before any row, folder or tensor exists (docs/security.md, resource limits).
-    this.assertTrainingFits(config, req.batchSize, req.accumulation);
+    if (!extra.resumeFrom) this.planTraining(config, req.batchSize, lora, init !== null);
     const { dataset, train } = await this.trainFiles(req);
     const stepsPerEpoch = Math.max(1, Math.ceil(train.length / (req.batchSize * req.accumulation)));
     const steps = req.steps ?? stepsPerEpoch * (req.epochs ?? TRAIN_DEFAULTS.epochs);
@@ -199,6 +243,8 @@ export class RunService {
       initBase,
       fineTune,
       runDir: extra.runDir ? path.resolve(extra.runDir) : null,
+      lora,
+      base: lora && init ? baseHint(init) : null,
     };
     const row = await this.catalogue.createRun({
       name: req.name || `${dataset.name} · ${preset ?? 'custom'}`,
@@ -262,6 +308,8 @@ export class RunService {
       initFrom: resumeFrom ? null : stored.initFrom,
       initBase: resumeFrom ? null : stored.initBase ?? null,
       mode: row.mode,
+      lora: resumeFrom ? null : stored.lora ?? null,
+      base: stored.base ?? null,
     };
     // The engine's backend and adapter once it has said them; an engine still starting leaves what an
     // earlier leg of the run recorded (the outcome below sets what this leg trained on).

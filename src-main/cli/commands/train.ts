@@ -11,6 +11,7 @@ import type { Studio } from '../../studio/studio';
 import { formatDuration, type Progress } from '../progress';
 import { profileOf, trainDefaults, type TrainDefaults } from '../../shared/recipe';
 import { checkpointFlag, withStudio } from '../studio';
+import { LORA_DEFAULTS, LORA_LEVELS, parseLoraTargets, type LoraLevel } from '../../checkpoint/adapter';
 
 /** What "loss" means in every number this command and `bgpt eval` print (docs/model.md). */
 export const LOSS_DEFINITION = 'loss = mean cross-entropy in nats per predicted byte (every byte after the start patch, padding and end patch included, as the reference reports); bits/byte = loss / ln 2';
@@ -80,7 +81,7 @@ async function resumeTarget(studio: Studio, ref: string, hasData: boolean): Prom
 export const trainCommand: CommandSpec = {
   name: 'train',
   summary: `train a bGPT model on a dataset or a folder (recorded in the catalogue). ${LOSS_DEFINITION}; the eval loss pools the bytes of all eval files (bgpt eval's pooledLoss)`,
-  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--mode classify] [--init CHECKPOINT] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
+  usage: 'bgpt train --data DIR_OR_DATASET [--preset NAME | model flags] [--steps N | --epochs N] [--batch N] [--lr X] [--seed N] [--conversion a->b] [--mode classify] [--init CHECKPOINT [--lora R [--lora-alpha A] [--lora-dropout P] [--lora-targets c_attn,c_proj,c_fc] [--lora-levels patch,byte] [--lora-train-norms] [--lora-train-biases]]] [--out DIR] [--home DIR]\n       bgpt train --resume RUN [--home DIR]',
   options: [
     { name: 'data', type: 'string', description: 'a dataset of the catalogue (id or name), or a folder of files to import first (an eval/ sub-folder is the eval split); not needed with --resume' },
     { name: 'preset', type: 'string', description: "model preset: tiny, tunes, small, paper, bench (default: the data's, docs/music.md: tunes for ABC tunes that fit its window, the measured recipe; else tiny with a window that fits the files)" },
@@ -103,6 +104,13 @@ export const trainCommand: CommandSpec = {
     { name: 'out', type: 'string', description: 'folder for best/ and last/ (default: runs/<id> in the studio home)' },
     { name: 'resume', type: 'string', description: 'continue a run exactly where it stopped: its id, its folder or its last/ (the same catalogue run, its own data and settings)' },
     { name: 'init', type: 'string', description: 'fine-tune: start from these weights (checkpoint folder, .pth/.pt, or a model or run of --home); the model shape is theirs; in classify mode their patch-level decoder' },
+    { name: 'lora', type: 'number', description: `fine-tune --init with LoRA adapters of this rank (the base stays frozen; the run saves only the adapter, a few MB); e.g. ${LORA_DEFAULTS.rank}` },
+    { name: 'lora-alpha', type: 'number', description: `LoRA scale numerator: updates are scaled by alpha / rank (default ${LORA_DEFAULTS.alpha})` },
+    { name: 'lora-dropout', type: 'number', description: `dropout on each adapter's input while training (default ${LORA_DEFAULTS.dropout})` },
+    { name: 'lora-targets', type: 'string', description: `matrices to adapt, comma-separated: c_attn, c_proj (both), c_fc, or attn.c_proj, mlp.c_proj (default all)` },
+    { name: 'lora-levels', type: 'string', description: `decoders to adapt, comma-separated: ${LORA_LEVELS.join(', ')} (default both)` },
+    { name: 'lora-train-norms', type: 'boolean', description: 'also train the layer norms of the adapted decoders' },
+    { name: 'lora-train-biases', type: 'boolean', description: 'also train the biases of the adapted matrices' },
     HOME_OPTION,
   ],
   maxPositionals: 0,
@@ -110,6 +118,9 @@ export const trainCommand: CommandSpec = {
     const o = ctx.opts;
     if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give --steps or --epochs, not both', 'BAD_ARGS');
     if (o.init !== undefined && o.resume !== undefined) throw new UserError('give --init or --resume, not both', 'BAD_ARGS');
+    const loraFlags = ['loraAlpha', 'loraDropout', 'loraTargets', 'loraLevels', 'loraTrainNorms', 'loraTrainBiases'].filter((f) => o[f] !== undefined);
+    if (loraFlags.length > 0 && o.lora === undefined) throw new UserError(`--${loraFlags[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --lora R`, 'BAD_ARGS');
+    if (o.lora !== undefined && o.init === undefined) throw new UserError('--lora fine-tunes a trained model: give it with --init', 'BAD_ARGS');
     if (o.data === undefined && o.resume === undefined) throw new UserError('missing --data (a dataset or a folder), or --resume RUN to continue a run (see bgpt train --help)', 'BAD_ARGS');
     const modeFlag = o.mode as string | undefined;
     if (modeFlag !== undefined && !['classify', 'classification', 'generative'].includes(modeFlag)) throw new UserError(`--mode ${modeFlag}: use 'classify' (or leave it out for generative training)`, 'BAD_ARGS');
@@ -148,6 +159,7 @@ export const trainCommand: CommandSpec = {
         backend: outcome.backend,
         adapter: outcome.adapter ?? null,
         workers: outcome.workers,
+        memoryMode: outcome.memory?.mode ?? null,
         runId: run.id,
         status: outcome.status,
         ...(run.mode === 'classification' ? { evalAccuracy: outcome.evalAccuracy ?? null } : {}),
@@ -160,10 +172,34 @@ export const trainCommand: CommandSpec = {
   },
 };
 
+/**
+ * The train request's `lora` from the --lora flags, checked by the contract's own schema before anything is
+ * imported (defaults and bounds: shared/lora.ts; the studio checks it against the model too).
+ */
+function loraRequest(o: CommandContext['opts']) {
+  const parsed = requests.trainRequest.shape.lora.safeParse(loraFlags(o));
+  if (!parsed.success) throw new UserError(parsed.error.issues[0].message, 'BAD_ARGS');
+  return parsed.data;
+}
+
+function loraFlags(o: CommandContext['opts']) {
+  return {
+    rank: o.lora as number,
+    alpha: o.loraAlpha as number | undefined,
+    dropout: o.loraDropout as number | undefined,
+    targets: o.loraTargets === undefined ? undefined : parseLoraTargets(o.loraTargets as string),
+    levels: o.loraLevels === undefined ? undefined : (o.loraLevels as string).split(',').map((x) => x.trim()).filter(Boolean) as LoraLevel[],
+    trainLayerNorms: o.loraTrainNorms === true ? true : undefined,
+    trainBiases: o.loraTrainBiases === true ? true : undefined,
+  };
+}
+
 /** A new run from the flags (and a checkpoint made outside the catalogue with --resume DIR --data). */
 async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, classify: boolean): Promise<RunSummary> {
   const o = ctx.opts;
   const conversion = o.conversion as string | undefined;
+  const initFrom = o.init === undefined ? undefined : await checkpointFlag(ctx, 'init');
+  const lora = o.lora === undefined ? undefined : loraRequest(o);
   const data = await datasetId(studio, o.data as string, !!conversion, ctx);
   const defaults = o.preset === undefined ? await dataDefaults(studio, data, !conversion && !classify, custom, o.resume !== undefined || o.init !== undefined) : null;
   const preset = (o.preset as string | undefined) ?? defaults?.preset ?? 'tiny';
@@ -184,18 +220,21 @@ async function startNew(studio: Studio, ctx: CommandContext, custom: boolean, cl
     seed: o.seed,
     evalEvery: o.evalEvery ?? (o.steps === undefined && o.epochs === undefined ? defaults?.evalEvery : undefined),
     earlyStoppingPatience: o.patience,
+    lora,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: ${issue.message}`, 'BAD_ARGS');
   }
-  // Crops and the time it will take are worth knowing before the first step, not after (docs/walkthrough.md).
+  // The memory plan, crops and the time it will take are worth knowing before the first step, not after
+  // (docs/walkthrough.md). The plan depends on the backend (wasm's 4 GiB, a GPU's buffers): the engine says which.
   if (!o.resume) {
-    const estimate = await studio.runs.estimate(parsed.data);
+    await studio.engine.start().catch(() => {});
+    const estimate = await studio.runs.estimate(parsed.data, initFrom);
+    if (estimate.memoryMode !== null) ctx.progress(estimate.summary);
     for (const w of estimate.warnings) ctx.progress(`warning: ${w}`);
     ctx.progress(timeLine(estimate));
   }
-  const initFrom = o.init === undefined ? undefined : await checkpointFlag(ctx, 'init');
   return studio.runs.start(parsed.data, { runDir: o.out as string | undefined, resumeFrom: o.resume as string | undefined, initFrom });
 }
 

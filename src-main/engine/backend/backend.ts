@@ -10,8 +10,11 @@ import { UserError } from '../../shared/errors';
 import type { BackendName, EngineInfo } from '../../shared/contract';
 import { backendLabel as label } from '../../shared/adapter';
 import { startWebGpu, webGpuAdapter } from './webgpu';
+import { shareWasmIdentity } from './wasm';
 import { selectOps } from './ops';
 import { registerGradients } from './gradients';
+
+export { singleThreaded } from './resources';
 
 export type { BackendName };
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -43,6 +46,7 @@ async function tryWasm(): Promise<boolean> {
   const require = createRequire(import.meta.url);
   const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   setWasmPaths(dist);
+  shareWasmIdentity();
   try {
     return await tf.setBackend('wasm');
   } catch {
@@ -117,14 +121,6 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
   // Training differentiates through TF.js kernels whose gradients tfjs-core does not register in Node.
   registerGradients();
   return active;
-}
-
-/**
- * Whether a backend computes on one thread in Node: wasm (setThreadsCount changes nothing there,
- * docs/performance.md) and cpu. The native backends use every core, and a GPU is driven by one process.
- */
-export function singleThreaded(name: BackendName): boolean {
-  return name === 'wasm' || name === 'cpu';
 }
 
 /** The backend in use (initBackend must have run). */

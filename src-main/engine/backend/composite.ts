@@ -39,6 +39,15 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(ones, x), [x.shape[1]]);
 }
 
+/** x·w for a frozen w (LoRA's base): the gradient of x only, dy·wᵀ from the kept transpose (no transpose per pass, no dW). */
+export function frozenMatMul(x: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.matMul(args[0] as tf.Tensor, w),
+    gradFunc: (dy: tf.Tensor) => [tf.matMul(dy, wT)],
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
 /** Forward values plus a hand-written backward pass (see `withGradient`). */
 type Fused = (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 

@@ -14,6 +14,7 @@ import { layerNorm } from '../fused/layernorm';
 import { causalSoftmax } from '../fused/softmax';
 import * as composite from './composite';
 import { deviceDropout } from './dropout';
+import { batchedAttention, headByHeadAttention, PER_HEAD_MIN_T, type DropProbs } from './attention';
 
 export type { AdamWScalars };
 
@@ -30,6 +31,13 @@ export interface Ops {
   gelu(x: tf.Tensor2D): tf.Tensor2D;
   /** softmax(scale·scores + causal mask) over the last axis of [B, H, T, T], differentiable. */
   causalSoftmax(raw: tf.Tensor4D, scale: number): tf.Tensor4D;
+  /**
+   * Causal multi-head attention of `batch` sequences of `t` rows: c_attn's output (q, k, v side by
+   * side) [B*T, 3D] → [B*T, D], heads merged; `drop` applies dropout to the probabilities (attention.ts).
+   */
+  attention(qkv: tf.Tensor2D, batch: number, t: number, heads: number, drop: DropProbs): tf.Tensor2D;
+  /** x·w for a frozen w: its gradient reaches x only (dy·wᵀ, from `wT`, w's kept transpose). */
+  frozenMatMul(x: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D;
   /** Cross-entropy in nats of each row's label: logits [R, C], int32 labels [R] → [R], differentiable. */
   crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D;
   /** x with the mask of `key` applied (kept elements scaled by 1/(1-rate)), differentiable. */
@@ -46,6 +54,8 @@ export const COMPOSITE_OPS: Ops = {
   layerNorm: composite.layerNorm,
   gelu: composite.gelu,
   causalSoftmax: composite.causalSoftmax,
+  attention: (qkv, batch, t, heads, drop) => (t >= PER_HEAD_MIN_T ? headByHeadAttention : batchedAttention)(composite.matMul, composite.causalSoftmax, qkv, batch, t, heads, drop),
+  frozenMatMul: composite.frozenMatMul,
   crossEntropy: composite.crossEntropy,
   dropout: composite.dropout,
   adamwStep: composite.adamwStep,
@@ -64,13 +74,18 @@ export const WEBGPU_FUSED_OPS: Ops = {
   layerNorm,
   gelu: (x) => gelu(x),
   causalSoftmax: (raw, scale) => causalSoftmax(raw, scale),
+  attention: (qkv, batch, t, heads, drop) => batchedAttention(webgpuMatMul, (raw, scale) => causalSoftmax(raw, scale), qkv, batch, t, heads, drop),
+  frozenMatMul: composite.frozenMatMul,
   crossEntropy,
   dropout: deviceDropout,
   adamwStep,
 };
 
 /** webgpu with BGPT_FUSED=0: TF.js's products with their flags, every other op the composite. */
-export const WEBGPU_OPS: Ops = { ...COMPOSITE_OPS, name: 'webgpu', matMul: webgpuMatMul };
+export const WEBGPU_OPS: Ops = {
+  ...COMPOSITE_OPS, name: 'webgpu', matMul: webgpuMatMul,
+  attention: (qkv, batch, t, heads, drop) => batchedAttention(webgpuMatMul, composite.causalSoftmax, qkv, batch, t, heads, drop),
+};
 
 let fusedWanted = process.env.BGPT_FUSED !== '0';
 let onWebGpu = false;

@@ -10,8 +10,9 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { SPECIAL } from '../../shared/patches';
 import { writeDirAtomic } from '../../node/atomic';
-import { patchLevel, patchWeights, type Pass, type PatchWeights } from '../model/model';
+import { patchLevel, patchWeights, type LoraMap, type Pass, type PatchWeights } from '../model/model';
 import { deriveSeed, Rng } from '../model/rng';
+import { frozenTransposes } from '../model/lora';
 import { parseSafetensors, serializeSafetensors, type Tensor } from '../io/safetensors';
 import { initialTensors, PATCH_PREFIX, trainableSpecs, UNUSED_PATCH_WTE } from '../model/weights';
 import { CONFIG_FILE, MODEL_FILE } from '../io/checkpoint';
@@ -62,7 +63,7 @@ export function checkLabels(labels: unknown, source: string): string[] {
 
 /** A classifier in memory: config (byteNumLayers 0), label list and TF.js variables (dispose() when done). */
 export class ClassifierModel {
-  readonly patch: PatchWeights;
+  patch: PatchWeights;
   readonly headW: tf.Variable;
   readonly headB: tf.Variable;
 
@@ -70,6 +71,15 @@ export class ClassifierModel {
     this.patch = patchWeights(config, vars);
     this.headW = vars.get(CLASSIFIER_WEIGHT) as tf.Variable;
     this.headB = vars.get(CLASSIFIER_BIAS) as tf.Variable;
+  }
+
+  private frozen: Map<string, tf.Tensor2D> = new Map();
+
+  /** Adds LoRA factors to the patch level's forward pass; the base variables stay as they are. */
+  useLora(factors: LoraMap, frozen: ReadonlySet<string>): void {
+    tf.dispose([...this.frozen.values()]);
+    this.frozen = frozenTransposes(this.vars, frozen);
+    this.patch = patchWeights(this.config, this.vars, factors, this.frozen);
   }
 
   /**
@@ -115,6 +125,7 @@ export class ClassifierModel {
 
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
+    tf.dispose([...this.frozen.values()]);
   }
 }
 
@@ -149,13 +160,21 @@ function poolMatrix(b: ClassBatch): tf.Tensor2D {
   return tf.tensor2d(m, [b.size, b.size * b.patches]);
 }
 
+/** The windows' patches as the patch level takes them: int32 [B, P*S]. */
+export function classInput(m: ClassifierModel, b: ClassBatch): tf.Tensor2D {
+  return tf.tensor2d(b.input, [b.size, b.patches * m.config.patchSize], 'int32');
+}
+
+/** The head: patch features [B*P, D] → mean over each window's real patches → Linear → label logits [B, L]. */
+export function classifierHead(f: Pass, m: ClassifierModel, b: ClassBatch, features: tf.Tensor2D): tf.Tensor2D {
+  const pooled = tf.matMul(poolMatrix(b), features); // [B, D]
+  return tf.add(f.ops.matMul(pooled, m.headW, false, true), m.headB) as tf.Tensor2D; // [B, L]
+}
+
 /** Label logits [B, L] of a batch. Call inside tf.tidy. */
 export function classifierLogits(f: Pass, m: ClassifierModel, b: ClassBatch): tf.Tensor2D {
-  const c = m.config;
-  const input = tf.tensor2d(b.input, [b.size, b.patches * c.patchSize], 'int32');
-  const features = patchLevel(f, m.patch, c, input, b.size, b.patches); // [B*P, D]
-  const pooled = tf.matMul(poolMatrix(b), features); // [B, D]
-  return tf.add(tf.matMul(pooled, m.headW, false, true), m.headB) as tf.Tensor2D; // [B, L]
+  const features = patchLevel(f, m.patch, m.config, classInput(m, b), b.size, b.patches); // [B*P, D]
+  return classifierHead(f, m, b, features);
 }
 
 async function readText(file: string, what: string): Promise<string> {

@@ -6,7 +6,8 @@ import type { InputFile } from '../io/files';
 import { fileSequence } from '../../shared/patches';
 import { headWindow, type Example } from './data';
 import { ops } from '../backend/ops';
-import { classifierLogits, loadClassifier, makeClassBatch, type ClassifierModel } from './model';
+import { classifierHead, classInput, loadClassifier, makeClassBatch, type ClassifierModel } from './model';
+import { disposeTape, patchForward } from '../train/gradients';
 import { loadAnyClassifier } from './load';
 
 /** Windows scored at a time: a few patch-level forward passes, small against the wasm heap. */
@@ -18,7 +19,12 @@ export async function windowProbabilities(model: ClassifierModel, windows: Int32
   const l = model.labels.length;
   for (let i = 0; i < windows.length; i += batchSize) {
     const part = windows.slice(i, i + batchSize);
-    const probs = tf.tidy(() => tf.softmax(classifierLogits({ ops: ops() }, model, makeClassBatch(part, model.config.patchSize))));
+    // The patch level block by block (as a training pass holds it), then the head.
+    const b = makeClassBatch(part, model.config.patchSize);
+    const f = { ops: ops() };
+    const tape = patchForward(f, model.patch, model.config, classInput(model, b), b.size, b.patches, { recompute: false, byteChunk: 0 });
+    const probs = tf.tidy(() => tf.softmax(classifierHead(f, model, b, tape.features)));
+    disposeTape(tape);
     const data = (await probs.data()) as Float32Array;
     probs.dispose();
     for (let b = 0; b < part.length; b++) out.push(data.slice(b * l, (b + 1) * l));

@@ -152,11 +152,14 @@ export interface PaperBenchOptions {
   bandwidthBytes?: number;
 }
 
+/** Work that runs last, on the same checkpoint folder, once the inference models are freed (the training figures: engine/train/bench.ts). */
+export type PaperBenchMore<T> = (dir: string) => Promise<T>;
+
 /**
  * Runs the paper-size benchmark in a temporary folder (removed afterwards); `progress` gets one line per
  * phase. By default every precision, on the default threads and on one.
  */
-export async function benchPaper(progress: (line: string) => void = () => {}, opts: PaperBenchOptions = {}): Promise<PaperBenchResult> {
+export async function benchPaper<T = undefined>(progress: (line: string) => void = () => {}, opts: PaperBenchOptions = {}, more?: PaperBenchMore<T>): Promise<PaperBenchResult & { more: T | undefined }> {
   const config = opts.config ?? PRESETS.paper.config;
   const bytes = opts.bytes ?? PAPER_GENERATE_BYTES;
   const precisions = opts.precisions ?? PRECISIONS;
@@ -253,6 +256,9 @@ export async function benchPaper(progress: (line: string) => void = () => {}, op
     const within = new Set(accuracy.filter((a) => Math.abs(a.lossDifference) <= LOSS_TOLERANCE).map((a) => a.precision));
     const best = runs.filter((r) => within.has(r.precision)).reduce((a, r) => (r.generateBytesPerSecond > a.generateBytesPerSecond ? r : a));
     const def = runs.find((r) => r.precision === reference && r.threads === counts[0]) as PaperRun;
+    // The inference phases' peak, before the training figures (if any) add theirs.
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const extra = more ? await more(dir) : undefined;
     return {
       config,
       parameters: trainableSpecs(config).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0),
@@ -270,8 +276,9 @@ export async function benchPaper(progress: (line: string) => void = () => {}, op
       },
       bandwidth,
       loadAverage: [loadBefore, os.loadavg()[0]],
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes,
       adapter,
+      more: extra,
     };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import { configFromJson, configToJson, type BGPTConfig } from '../../shared/conf
 import { UserError } from '../../shared/errors';
 import { writeDirAtomic } from '../../node/atomic';
 import { parseSafetensors, serializeSafetensors, type Tensor } from './safetensors';
-import { modelWeights, type ModelWeights } from '../model/model';
+import { modelWeights, type LoraMap, type ModelWeights } from '../model/model';
+import { frozenTransposes } from '../model/lora';
 import { checkTensors, initialTensors, UNUSED_PATCH_WTE } from '../model/weights';
 import { fromVariables, toVariables } from '../model/variables';
 import { inspectTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from '../torch/read';
@@ -21,9 +22,20 @@ export { CONFIG_FILE, MODEL_FILE } from '../../checkpoint';
 
 /** A model in memory: its config and its TF.js variables (dispose() when done). */
 export class BGPTModel {
-  readonly weights: ModelWeights;
+  weights: ModelWeights;
+  private frozen: Map<string, tf.Tensor2D> = new Map();
   constructor(readonly config: BGPTConfig, readonly vars: Map<string, tf.Variable>, private readonly unusedWte: Tensor) {
     this.weights = modelWeights(config, vars);
+  }
+
+  /**
+   * Adds LoRA factors to the forward pass; the base variables stay as they are (the trainer leaves
+   * them out of the optimizer). Frozen embedding matrices keep their transpose (model/lora.ts).
+   */
+  useLora(factors: LoraMap, frozen: ReadonlySet<string>): void {
+    tf.dispose([...this.frozen.values()]);
+    this.frozen = frozenTransposes(this.vars, frozen);
+    this.weights = modelWeights(this.config, this.vars, factors, this.frozen);
   }
 
   /** A model with GPT-2 initial weights drawn from `seed` (the same on every backend). */
@@ -44,6 +56,7 @@ export class BGPTModel {
 
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
+    tf.dispose([...this.frozen.values()]);
   }
 }
 

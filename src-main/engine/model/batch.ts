@@ -39,7 +39,7 @@ export function makeBatch(seqs: Int32Array[], patchSize: number): Batch {
 }
 
 /** Patch features [N, D] that predict each target patch: rows 0..count-2 of every sequence. */
-function selectFeatures(encoded: tf.Tensor2D, b: Batch): tf.Tensor2D {
+export function selectFeatures(encoded: tf.Tensor2D, b: Batch): tf.Tensor2D {
   const d = encoded.shape[1];
   const parts = b.counts.map((n, i) => tf.slice(encoded, [i * b.patches, 0], [n - 1, d])); // [n-1, D] each
   return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D); // [N, D]

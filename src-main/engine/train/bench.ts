@@ -3,16 +3,22 @@
 // windows of seeded random bytes (8192 bytes a step), dropout 0.1 as the reference trains. The
 // reference PyTorch code does ~7300 bytes/s.
 import * as tf from '@tensorflow/tfjs-core';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PRESETS, type BGPTConfig } from '../../shared/config';
-import { AdamW } from './adamw';
-import { engineInfo, initBackend, type BackendName } from '../backend/backend';
+import { LORA_DEFAULTS, type LoraSettings } from '../../checkpoint/adapter';
+import { UserError } from '../../shared/errors';
+import { peakRssBytes, resetPeakRss } from '../../node/peak-rss';
+import { engineInfo, type BackendName } from '../backend/backend';
 import type { GpuAdapterInfo } from '../../shared/contract';
-import { BGPTModel } from '../io/checkpoint';
+import type { InputFile } from '../io/files';
 import { Rng } from '../model/rng';
-import { batchGradients, GradHelper, helperWanted } from './parallel';
-import { DEFAULT_DROPOUT } from './train';
+import { DEFAULT_DROPOUT, generativeSpec, Trainer } from './train';
+import type { MemoryMode, TrainingPlan } from './plan';
+import type { BGPTModel } from '../io/checkpoint';
+import type { GenerativeEval } from './generative';
 import { fusedDispatchCount } from '../fused/program';
-import { ops } from '../backend/ops';
 
 export const BENCH_BATCH = 8;
 const BENCH_SEED = 0;
@@ -28,66 +34,90 @@ export interface TrainBenchResult {
   /** Dropout rate of the timed updates. */
   dropout: number;
   config: BGPTConfig;
+  /** Windows per update. */
+  batch: number;
   bytesPerSecond: number;
-  /** Seconds per update (8192 bytes). */
+  /** Seconds per update. */
   secondsPerStep: number;
   /** Process CPU seconds per update (all threads): on a shared machine, this shows the code's own cost. */
   cpuSecondsPerStep: number;
   /** Threads computing gradients (2 with the gradient worker). */
   workers: number;
+  /** How the updates held their memory. */
+  plan: TrainingPlan;
+  /** LoRA rank of the timed updates (null: every weight trained). */
+  loraRank: number | null;
 }
 
-function randomWindows(c: BGPTConfig, rng: Rng): Int32Array[] {
-  return Array.from({ length: BENCH_BATCH }, () => Int32Array.from({ length: c.patchLength * c.patchSize }, () => rng.int(256)));
+/** Files of seeded random bytes that fill a window exactly (its start and end patches included). */
+function randomFiles(c: BGPTConfig, n: number, rng: Rng): InputFile[] {
+  const bytes = (c.patchLength - 2) * c.patchSize;
+  return Array.from({ length: n }, (_, i) => ({ name: `random-${i}`, ext: '', bytes: Uint8Array.from({ length: bytes }, () => rng.int(256)) }));
 }
 
-/** What to time instead of the bench defaults (the measuring script times the paper config too). */
+/** What to time instead of the bench defaults (the paper preset of `bgpt bench`, the GPU measuring script). */
 export interface BenchVariant {
   config?: BGPTConfig;
   /** Dropout rate (default 0.1, as the reference trains). */
   dropout?: number;
+  /** Windows per update (default BENCH_BATCH). */
+  batch?: number;
+  /** Fine-tune this checkpoint (its config replaces `config`), with LoRA when `lora` is given. */
+  init?: string;
+  lora?: LoraSettings;
+  /** Hold memory this way (default: as a run would choose). */
+  memoryMode?: MemoryMode;
 }
 
-async function step(model: BGPTModel, opt: AdamW, windows: Int32Array[], helper: GradHelper | null, dropout: number = DEFAULT_DROPOUT): Promise<void> {
-  const { grads } = await batchGradients(model, windows, helper, { rate: dropout, seed: BENCH_SEED });
-  opt.apply(grads, BENCH_LR);
-  for (const g of grads.values()) g.dispose();
+/** A trainer on the bench's random files, writing nothing (its folder is removed by `close`). */
+async function benchTrainer(backend: BackendName | undefined, parallel: boolean | undefined, variant: BenchVariant, steps: number): Promise<{ trainer: Trainer<BGPTModel, Int32Array, GenerativeEval>; close(): Promise<void> }> {
+  const config = variant.config ?? PRESETS.bench.config;
+  const batch = variant.batch ?? BENCH_BATCH;
+  const out = await fs.mkdtemp(path.join(tmpdir(), 'bgpt-bench-'));
+  const files = randomFiles(config, batch, new Rng(BENCH_SEED));
+  try {
+    const opts = { files, out, config, steps, batchSize: batch, lr: BENCH_LR, dropout: variant.dropout ?? DEFAULT_DROPOUT, seed: BENCH_SEED, backend, parallel, init: variant.init, lora: variant.lora, memoryMode: variant.memoryMode, validitySamples: 0 };
+    const trainer = await Trainer.open(generativeSpec(opts), opts);
+    return { trainer, close: async () => { await trainer.close(); await fs.rm(out, { recursive: true, force: true }); } };
+  } catch (err) {
+    await fs.rm(out, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /**
- * Measures training speed on the bench config as `train` runs it (with the gradient worker where
- * that is the default); `steps` can be lowered for quick checks.
+ * Measures training speed as `train` runs it (with the gradient worker where that is the default):
+ * the bench config by default; `steps` can be lowered for quick checks.
  */
 export async function benchTrain(steps = TIMED_STEPS, backend?: BackendName, parallel?: boolean, variant: BenchVariant = {}): Promise<TrainBenchResult> {
-  const name = await initBackend(backend);
-  const config = variant.config ?? PRESETS.bench.config;
-  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
-  const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars, ops());
-  const rng = new Rng(BENCH_SEED);
-  let helper: GradHelper | null = null;
+  const { trainer, close } = await benchTrainer(backend, parallel, variant, WARMUP_STEPS + steps);
   try {
-    helper = await GradHelper.maybeStart(config, name, helperWanted(name, parallel, BENCH_BATCH), () => {});
-    for (let i = 0; i < WARMUP_STEPS; i++) await step(model, opt, randomWindows(config, rng), helper, dropout);
+    for (let i = 0; i < WARMUP_STEPS; i++) await trainer.update();
     const cpuBefore = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step(model, opt, randomWindows(config, rng), helper, dropout);
-    const seconds = (performance.now() - t0) / 1000;
+    let seconds = 0;
+    let bytes = 0;
+    for (let i = 0; i < steps; i++) {
+      const r = await trainer.update();
+      seconds += r.seconds;
+      bytes += r.bytes;
+    }
     const cpu = process.cpuUsage(cpuBefore);
+    const state = trainer.state;
     return {
-      backend: name,
+      backend: trainer.backend,
       adapter: engineInfo().adapter,
-      dropout,
-      config,
-      bytesPerSecond: (steps * BENCH_BATCH * config.patchLength * config.patchSize) / seconds,
+      dropout: state.dropout,
+      config: trainer.run.model.config,
+      batch: state.batchSize,
+      bytesPerSecond: bytes / seconds,
       secondsPerStep: seconds / steps,
       cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps,
-      workers: helper ? 2 : 1,
+      workers: trainer.workers,
+      plan: state.plan as TrainingPlan,
+      loraRank: state.lora?.settings.rank ?? null,
     };
   } finally {
-    await helper?.close();
-    opt.dispose();
-    model.dispose();
+    await close();
   }
 }
 
@@ -148,22 +178,17 @@ export interface TrainProfile {
  * gradient scopes are left out: the kernels inside them are listed on their own.
  */
 export async function profileTrainStep(backend?: BackendName, variant: BenchVariant = {}): Promise<TrainProfile> {
-  const name = await initBackend(backend);
-  const config = variant.config ?? PRESETS.bench.config;
-  const dropout: number = variant.dropout ?? DEFAULT_DROPOUT;
-  const model = BGPTModel.random(config, BENCH_SEED);
-  const opt = new AdamW(model.vars, ops());
-  const rng = new Rng(BENCH_SEED);
+  const { trainer, close } = await benchTrainer(backend, false, variant, 3);
   try {
-    await step(model, opt, randomWindows(config, rng), null, dropout);
+    await trainer.update();
     // Reads and dispatches are counted on an update of its own: tf.profile adds work of its own.
     const reads = countHostReads();
     const dispatches = countDispatches();
-    await step(model, opt, randomWindows(config, rng), null, dropout);
+    await trainer.update();
     const hostReads = reads.stop();
     const gpuDispatches = dispatches.stop();
     const t0 = performance.now();
-    const info = await tf.profile(() => step(model, opt, randomWindows(config, rng), null, dropout));
+    const info = await tf.profile(async () => { await trainer.update(); });
     const wallMs = performance.now() - t0;
     const byKernel = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {
@@ -175,9 +200,61 @@ export async function profileTrainStep(backend?: BackendName, variant: BenchVari
     }
     const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
     const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
-    return { backend: name, wallMs, kernelsPerStep: kernels.reduce((a, k) => a + k.calls, 0), hostReads, gpuDispatches, kernels };
+    return { backend: trainer.backend, wallMs, kernelsPerStep: kernels.reduce((a, k) => a + k.calls, 0), hostReads, gpuDispatches, kernels };
   } finally {
-    opt.dispose();
-    model.dispose();
+    await close();
   }
+}
+
+/** One paper-size training mode as `bgpt bench --preset paper` times it. */
+export interface PaperTrainFigure {
+  /** LoRA rank, or null for full fine-tuning. */
+  loraRank: number | null;
+  bytesPerSecond: number;
+  secondsPerStep: number;
+  cpuSecondsPerStep: number;
+  /** Bytes of the window of each update (one 8 KB window, as the reference's bench-train). */
+  bytesPerStep: number;
+  workers: number;
+  plan: TrainingPlan;
+  /** Peak resident memory of the process while these updates ran (Linux: this phase only, see node/peak-rss.ts). */
+  peakRssBytes: number;
+}
+
+export interface PaperTrainBench {
+  lora: PaperTrainFigure;
+  /** Full fine-tuning, where the memory plan lets it fit on this backend; else null and why. */
+  full: PaperTrainFigure | null;
+  fullSkipped: string | null;
+}
+
+/**
+ * The training half of the paper bench: one LoRA update (rank 8, the defaults) of the checkpoint in
+ * `dir` on one window of 8,160 random bytes, and one full fine-tuning update where it fits, each
+ * after an untimed one, as `train` would run them (memory plan, gradient worker).
+ */
+export async function benchPaperTraining(dir: string, progress: (line: string) => void = () => {}, steps = 1, backend?: BackendName): Promise<PaperTrainBench> {
+  const run = async (lora: LoraSettings | undefined): Promise<PaperTrainFigure> => {
+    resetPeakRss();
+    const r = await benchTrain(steps, backend, undefined, { init: dir, lora, batch: 1 });
+    return {
+      loraRank: r.loraRank, bytesPerSecond: r.bytesPerSecond, secondsPerStep: r.secondsPerStep, cpuSecondsPerStep: r.cpuSecondsPerStep,
+      bytesPerStep: r.bytesPerSecond * r.secondsPerStep, workers: r.workers, plan: r.plan, peakRssBytes: peakRssBytes(),
+    };
+  };
+  progress(`timing a LoRA update (rank ${LORA_DEFAULTS.rank}, one 8 KB window, after an untimed one)...`);
+  const lora = await run({ ...LORA_DEFAULTS });
+  progress(`LoRA: ${lora.bytesPerSecond.toFixed(1)} bytes/s, ${lora.secondsPerStep.toFixed(1)} s per update, peak RSS ${(lora.peakRssBytes / 1e9).toFixed(2)} GB`);
+  let full: PaperTrainFigure | null = null;
+  let fullSkipped: string | null = null;
+  try {
+    progress('timing a full fine-tuning update...');
+    full = await run(undefined);
+    progress(`full fine-tuning: ${full.bytesPerSecond.toFixed(1)} bytes/s, peak RSS ${(full.peakRssBytes / 1e9).toFixed(2)} GB`);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    fullSkipped = err.message;
+    progress(`full fine-tuning not timed: ${err.message}`);
+  }
+  return { lora, full, fullSkipped };
 }

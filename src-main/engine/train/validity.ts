@@ -4,7 +4,7 @@
 // what it makes is usable, which is what a musician waits for.
 import { validate } from '../../formats/validate';
 import { samplingDefaults } from '../../shared/recipe';
-import type { BGPTModel } from '../io/checkpoint';
+import type { BGPTConfig } from '../../shared/config';
 import { generate } from '../infer/generate';
 import { InferenceModel } from '../infer/model';
 import { deriveSeed } from '../model/rng';
@@ -26,11 +26,14 @@ export function dominantExt(files: Array<{ ext: string }>): string | null {
 }
 
 /**
- * Share of `count` files sampled from `model`'s current weights (with the sampling defaults for `ext`,
+ * Share of `count` files sampled from the current weights (`tensor(name)`, a full checkpoint's tensors) (with the sampling defaults for `ext`,
  * format constraints on, seeds from (seed, step, k)) that the validator calls valid.
  */
-export async function validSampleRate(model: BGPTModel, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
-  const infer = new InferenceModel(model.config, new Map(await model.tensors()), 'training weights');
+export async function validSampleRate(c: BGPTConfig, tensor: (name: string) => Promise<Float32Array>, ext: string, seed: number, step: number, count = VALIDITY_SAMPLES): Promise<number> {
+  // Filled tensor by tensor (never a second whole copy of the weights in JavaScript).
+  const infer = new InferenceModel(c, null, 'training weights');
+  // `into` takes the tensor as stored (PyTorch layout); the model transposes or packs it itself.
+  await infer.fill(async (name, into) => into.set(await tensor(name)));
   let valid = 0;
   for (let k = 0; k < count; k++) {
     const r = await generate(infer, { ext, ...samplingDefaults(ext), seed: deriveSeed(seed, VALIDITY_STREAM, step, k) >>> 0, maxBytes: VALIDITY_MAX_BYTES });

@@ -12,7 +12,9 @@ import type { LoraInfo } from './common';
 
 /** A LoRA run's settings in a train request (shared/lora.ts; the same keys as LoraSettings, defaults filled in). */
 export const loraSchema = z.object({
-  rank: int(LORA_LIMITS.rank),
+  rank: z.number().refine((r) => Number.isInteger(r) && r >= LORA_LIMITS.rank.min && r <= LORA_LIMITS.rank.max, {
+    error: (i) => `LoRA rank must be a whole number from ${LORA_LIMITS.rank.min} to ${LORA_LIMITS.rank.max}, got ${String(i.input)}`,
+  }),
   alpha: z.number().min(LORA_LIMITS.alpha.min).max(LORA_LIMITS.alpha.max).optional(),
   dropout: z.number().min(LORA_LIMITS.dropout.min).max(LORA_LIMITS.dropout.max).default(LORA_DEFAULTS.dropout),
   targets: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_DEFAULTS.targets]),
@@ -70,8 +72,17 @@ export interface PresetInfo {
 export interface TrainEstimate {
   config: Required<ModelConfigInput>;
   parameters: number;
-  /** Rough peak memory of training with this batch, bytes. */
+  /** Rough peak memory of training with this batch in the memory mode below, bytes (every thread). */
   memoryBytes: number;
+  /** How it would hold its memory (engine/train/plan.ts): 'full', 'recompute' or 'micro-batches'; null when nothing fits. */
+  memoryMode: 'full' | 'recompute' | 'micro-batches' | null;
+  /** Parameters the optimizer would update (the adapter's with LoRA). */
+  trainableParameters: number;
+  /** Seconds per optimizer update: measured this session for this model and mode, else estimated from its arithmetic. */
+  secondsPerUpdate: number | null;
+  secondsPerUpdateMeasured: boolean;
+  /** The estimate in one line: "paper model, LoRA r8: about 2.4 GB, about 25 s per update here (estimated)". */
+  summary: string;
   /** Rough seconds per epoch on this machine's backend (null until measured). */
   secondsPerEpoch: number | null;
   stepsPerEpoch: number;

@@ -4,11 +4,11 @@ import { initBackend } from '../../../src-main/engine/backend/backend';
 import { BGPTModel } from '../../../src-main/engine/io/checkpoint';
 import { makeBatch, meanLoss, type Batch } from '../../../src-main/engine/model/batch';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { batchGradients, GradHelper } from '../../../src-main/engine/train/parallel';
+import { GradHelper, passOf } from '../../../src-main/engine/train/parallel';
+import { generativeGradients } from '../../../src-main/engine/train/generative';
 import { Dropout } from '../../../src-main/engine/model/model';
 import { ops } from '../../../src-main/engine/backend/ops';
-import { chunkedGradients, CHUNK_PATCHES } from '../../../src-main/engine/train/chunked';
-import { deriveSeed } from '../../../src-main/engine/model/rng';
+import { CHUNK_PATCHES, type GradPlan } from '../../../src-main/engine/train/gradients';
 import type { BGPTConfig } from '../../../src-main/shared/config';
 
 /** Two heads and two layers, so every registered gradient and the fused ones are on the path. */
@@ -88,19 +88,27 @@ describe('gradients', () => {
     const model = BGPTModel.random(CONFIG, 8);
     const b = batch();
     const seqs = [0, 1].map((i) => b.input.slice(i * b.patches * CONFIG.patchSize, (i * b.patches + b.counts[i]) * CONFIG.patchSize));
-    const helper = await GradHelper.start(CONFIG, 'wasm');
+    const names = [...model.vars.keys()];
+    const helper = await GradHelper.start({ task: 'generative', backend: 'wasm', config: CONFIG, labels: null, lora: null, names, streamedBase: false });
+    const plan: GradPlan = { recompute: false, byteChunk: CHUNK_PATCHES };
+    const none = { rate: 0, loraRate: 0, seed: 0 };
+    const scale = 1 / b.targets / CONFIG.patchSize;
     try {
-      const split = await batchGradients(model, seqs, helper);
-      const whole = await batchGradients(model, seqs, null);
-      expect(split.loss).toBeCloseTo(whole.loss, 5);
+      const weights = await helper.weightsFor(0, model.vars);
+      const remote = helper.run(weights, { kind: 'examples', examples: [seqs[1]], scale, dropout: none, plan });
+      const local = await generativeGradients(passOf(none, ops()), model, model.vars, [seqs[0]], scale, plan);
+      const theirs = await remote;
+      const whole = await generativeGradients(passOf(none, ops()), model, model.vars, seqs, scale, plan);
+      expect(local.loss + theirs.loss).toBeCloseTo(whole.loss, 5);
       for (const [name, g] of whole.grads) {
         const a = await g.data();
-        const c = await (split.grads.get(name) as tf.Tensor).data();
+        const mine = await (local.grads.get(name) as tf.Tensor).data();
+        const other = theirs.grads.get(name) as Float32Array;
         let worst = 0;
-        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - c[k]));
+        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - mine[k] - other[k]));
         expect(worst, name).toBeLessThan(1e-6);
       }
-      tf.dispose([...split.grads.values(), ...whole.grads.values()]);
+      tf.dispose([...local.grads.values(), ...whole.grads.values()]);
     } finally {
       await helper.close();
       model.dispose();
@@ -129,37 +137,37 @@ describe('gradients', () => {
     const seqs = Array.from({ length: 60 }, (_, i) => Int32Array.from({ length: (2 + (i % 5)) * CONFIG.patchSize }, () => rng.int(257)));
     const b = makeBatch(seqs, CONFIG.patchSize);
     expect(b.targets).toBeGreaterThan(CHUNK_PATCHES);
-    const none = () => undefined;
-    const chunked = chunkedGradients(ops(), model.weights, CONFIG, model.vars, b, none);
+    const plan: GradPlan = { recompute: false, byteChunk: CHUNK_PATCHES };
+    const scale = 1 / (b.targets * CONFIG.patchSize);
+    const none = passOf({ rate: 0, loraRate: 0, seed: 0 }, ops());
+    const chunked = await generativeGradients(none, model, model.vars, seqs, scale, plan);
     const whole = await gradients(model, b);
-    expect(chunked.loss.dataSync()[0]).toBeCloseTo(lossOf(model, b), 5);
+    expect(chunked.loss).toBeCloseTo(lossOf(model, b), 5);
     for (const [name, g] of whole) {
       const c = chunked.grads.get(name)?.dataSync() as Float32Array;
       let worst = 0;
       for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(g[k] - c[k]));
       expect(worst, name).toBeLessThan(1e-5);
     }
-    tf.dispose([chunked.loss, ...chunked.grads.values()]);
+    tf.dispose([...chunked.grads.values()]);
     // With dropout, the patch-level masks must match between the two passes: check against the
     // finite difference of the same masked loss.
-    const masked = (stream: 0 | 1) => new Dropout(0.3, deriveSeed(11, stream));
-    const run = () => chunkedGradients(ops(), model.weights, CONFIG, model.vars, b, masked);
-    const r = run();
+    const run = () => generativeGradients(passOf({ rate: 0.3, loraRate: 0, seed: 11 }, ops()), model, model.vars, seqs, scale, plan);
+    const r = await run();
     const name = 'patch_level_decoder.patch_embedding.bias';
     const g = r.grads.get(name)?.dataSync() as Float32Array;
-    tf.dispose([r.loss, ...r.grads.values()]);
+    tf.dispose([...r.grads.values()]);
     let i = 0;
     for (let k = 1; k < g.length; k++) if (Math.abs(g[k]) > Math.abs(g[i])) i = k;
     const v = model.vars.get(name) as tf.Variable;
     const x = v.dataSync()[i];
-    const at = (value: number) => {
+    const at = async (value: number) => {
       setEntry(v, i, value);
-      const q = run();
-      const l = q.loss.dataSync()[0];
-      tf.dispose([q.loss, ...q.grads.values()]);
-      return l;
+      const q = await run();
+      tf.dispose([...q.grads.values()]);
+      return q.loss;
     };
-    const fd = (at(x + 1e-2) - at(x - 1e-2)) / 2e-2;
+    const fd = ((await at(x + 1e-2)) - (await at(x - 1e-2))) / 2e-2;
     setEntry(v, i, x);
     expect(Math.abs(fd - g[i])).toBeLessThan(2e-4 + 0.03 * Math.abs(g[i]));
     model.dispose();

@@ -14,6 +14,7 @@ import type { BGPTConfig } from '../../../src-main/shared/config';
 import { requireWebGpu } from './webgpu-required';
 import { engineInfo } from '../../../src-main/engine/backend/backend';
 import { helperWanted } from '../../../src-main/engine/train/parallel';
+import type { PlanReport } from '../../../src-main/engine/train/plan';
 
 const INPUTS = fileURLToPath(new URL('../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 /** Small enough for 100 steps in a few seconds, big enough to learn. */
@@ -147,10 +148,25 @@ describe('training', () => {
     await expect(train({ config: MICRO, files, steps: 0, out: tmp(), backend: 'wasm' })).rejects.toThrow(/steps must be a positive integer/);
     await expect(train({ config: MICRO, files, steps: 1, lr: -1, out: tmp(), backend: 'wasm' })).rejects.toThrow(/lr must be/);
     await expect(train({ config: { ...MICRO, numHeads: 3 }, files, steps: 1, out: tmp(), backend: 'wasm' })).rejects.toThrow(/not divisible by num_heads 3/);
-    // The bench model at batch 512 would need ~13 GiB: refused before the first step.
+    // The bench model at batch 512 would need ~13 GiB at once: it trains in micro-batches instead
+    // (planned before the first step; stopped before it here, so nothing is computed).
     const bench: BGPTConfig = { patchSize: 16, patchLength: 64, hiddenSize: 256, patchNumLayers: 4, byteNumLayers: 2, numHeads: 4 };
-    await expect(train({ config: bench, files, steps: 1, batchSize: 512, parallel: false, out: tmp(), backend: 'wasm' }))
-      .rejects.toThrow(/batch 512 needs about \d+\.\d GiB per thread .* use a smaller batch with accumulation \(e\.g\. batch \d+ and accumulation \d+\)/);
+    const stop = new TrainControl();
+    stop.stop();
+    let plan: PlanReport | null = null;
+    const r = await train({ config: bench, files, steps: 1, batchSize: 512, parallel: false, out: tmp(), backend: 'wasm', control: stop, onPlan: (p) => { plan = p; } });
+    expect(r.steps).toBe(0);
+    expect(r.plan.mode).toBe('micro-batches');
+    expect(r.plan.recompute).toBe(true);
+    expect(r.plan.windowsPerPass).toBeGreaterThanOrEqual(1);
+    expect(r.plan.windowsPerPass).toBeLessThan(512);
+    expect((plan as PlanReport | null)?.plan).toEqual(r.plan);
+    // Refused only when even one window per pass with recomputation cannot fit, before a tensor is made.
+    const huge: BGPTConfig = { patchSize: 16, patchLength: 64, hiddenSize: 2048, patchNumLayers: 12, byteNumLayers: 2, numHeads: 32 };
+    const tensors = (await initBackend('wasm'), tf.memory().numTensors);
+    await expect(train({ config: huge, files, steps: 1, batchSize: 1, parallel: false, out: tmp(), backend: 'wasm' }))
+      .rejects.toThrow(/k?-?parameter model, training from scratch needs about \d+\.\d GB even with recomputation and one window per pass, more than \d+\.\d GiB \(the wasm backend's 4 GiB\): use a smaller model/);
+    expect(tf.memory().numTensors).toBe(tensors);
     const ckpt = fileURLToPath(new URL('../../fixtures/parity/tiny-a/checkpoint', import.meta.url));
     await expect(train({ files, out: tmp(), resume: ckpt, backend: 'wasm' })).rejects.toThrow(/train_state\.json: missing or not valid JSON/);
   });
@@ -163,19 +179,26 @@ describe('training on webgpu only', () => {
     expect(helperWanted('wasm', true, 8)).toBe(true);
   });
 
-  it.skipIf(lacks('webgpu'))('refuses a batch whose largest buffer passes the adapter limit before the first step, with advice', async () => {
+  it.skipIf(lacks('webgpu'))('trains a batch whose largest buffer passes the adapter limit in micro-batches, and refuses one window that cannot fit', async () => {
     await requireWebGpu();
     const files = await inputs();
     const adapter = engineInfo().adapter;
     expect(adapter).not.toBeNull();
     // 1024 patches a window: one-hot patches of 16 MiB and attention scores of 16 MiB per window, so
-    // a batch of twice the adapter's per-buffer limit in windows cannot be bound.
+    // a batch of twice the adapter's per-buffer limit in windows cannot be bound at once.
     const wide: BGPTConfig = { patchSize: 16, patchLength: 1024, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 1, numHeads: 4 };
     const limit = Math.min(adapter!.maxBufferSize, adapter!.maxStorageBufferBindingSize);
     const batch = Math.ceil((2 * limit) / (4 * 1024 * 1024 * 4));
+    const stop = new TrainControl();
+    stop.stop();
+    const r = await train({ config: wide, files, steps: 1, batchSize: batch, out: tmp(), backend: 'webgpu', control: stop });
+    expect(r.plan.mode).toBe('micro-batches');
+    expect(r.plan.windowsPerPass * 4 * 1024 * 1024 * 4).toBeLessThanOrEqual(limit);
+    // A window whose one-hot patches alone pass the limit is refused before the first step.
+    const tall: BGPTConfig = { ...wide, patchLength: Math.ceil((2 * limit) / (16 * 257 * 4)) };
     let steps = 0;
-    await expect(train({ config: wide, files, steps: 1, batchSize: batch, out: tmp(), backend: 'webgpu', onStep: () => { steps += 1; } }))
-      .rejects.toThrow(new RegExp(`batch ${batch} needs a \\d+ MiB buffer for its [a-z -]+ \\(about \\d+\\.\\d GiB in all\\), more than this GPU's \\d+ MiB limit per buffer .* use a smaller batch with accumulation \\(e\\.g\\. batch \\d+ and accumulation \\d+\\)`));
+    await expect(train({ config: tall, files, steps: 1, batchSize: 1, out: tmp(), backend: 'webgpu', onStep: () => { steps += 1; } }))
+      .rejects.toThrow(/needs about .* even with recomputation and one window per pass, (more than|its)/);
     expect(steps).toBe(0);
   });
 });

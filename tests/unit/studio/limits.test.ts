@@ -48,7 +48,7 @@ describe('resource refusal', () => {
   it('refuses a run that cannot fit, before creating it, with the estimate and advice', async () => {
     const paper = { patchSize: 16, patchLength: 4096, hiddenSize: 4096, patchNumLayers: 48, byteNumLayers: 48 };
     const req = { datasetId, config: paper, batchSize: 1024, accumulation: 1, steps: 1, seed: 0, mode: 'generative' as const };
-    await expect(studio.api.startRun(req)).rejects.toThrow(/^training this [\d,]+-parameter model at batch 1024 needs about [\d.]+ (GiB|MiB), more than the .* of available RAM it may use: /);
+    await expect(studio.api.startRun(req)).rejects.toThrow(/^[\d,.]+ [kM]-parameter model, training from scratch needs about [\d.]+ [GM]i?B even with recomputation and one window per pass, more than [\d.]+ [GM]iB \(available RAM\): /);
     await expect(studio.api.startRun(req)).rejects.toMatchObject({ code: 'TOO_BIG' });
     expect(await studio.api.listRuns()).toEqual([]);
     const est = await studio.api.estimateTraining(req);
