@@ -26,6 +26,8 @@ export interface Abc2midiReport {
   errors: string;
   /** Bars it warns about: "Bar N has X time units while the time signature has Y". */
   badBars: number;
+  /** The first such warning ('' when none). */
+  firstBadBar: string;
 }
 
 /** abc2midi's output on a tune; abcmidi must be installed. A run is capped at 20 s (a hostile tune cannot hang it). */
@@ -37,13 +39,11 @@ export function abc2midiReport(abc: string): Abc2midiReport {
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: string };
       if (e.code === 'ENOENT') throw new Error('abc2midi not found: install Debian package abcmidi');
-      return { errors: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'abc2midi failed', badBars: 0 };
+      return { errors: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || 'abc2midi failed', badBars: 0, firstBadBar: '' };
     }
     const lines = out.split('\n');
-    return {
-      errors: lines.filter((l) => /error/i.test(l)).join('\n'),
-      badBars: lines.filter((l) => /Bar \d+ has [\d/]+ time units while the time signature has/.test(l)).length,
-    };
+    const bad = lines.filter((l) => /Bar \d+ has [\d/]+ time units while the time signature has/.test(l));
+    return { errors: lines.filter((l) => /error/i.test(l)).join('\n'), badBars: bad.length, firstBadBar: bad[0] ?? '' };
   });
 }
 

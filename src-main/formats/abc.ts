@@ -1,7 +1,10 @@
-// ABC notation checker (ABC standard 2.1, abcnotation.com/wiki/abc:standard:v2.1). abcjs renders
-// almost anything, so we judge here: each tune needs X: first and a K: closing its header, and
-// every music line must tokenise as ABC (notes, rests, bars, chords, decorations, inline fields).
-// Trivial repairs: a missing X: or K: line is added.
+// ABC notation verdict (ABC standard 2.1, abcnotation.com/wiki/abc:standard:v2.1): a tune is valid only
+// when the tools musicians use take it as it is: abc2midi would convert it without an error and with
+// every bar matching its meter (abc-music.ts reads it as abc2midi does), and abcjs parses it without a
+// warning (unknown decorations, characters or bar lines). Each tune needs X: first and a K: closing its
+// header, and every music line must tokenise as ABC. Trivial repairs: a missing X: or K: line is added.
+import abcjs from 'abcjs';
+import { MAX_MUSIC_LINE, readAbcMusic, type BadBar } from './abc-music';
 import { decodeUtf8 } from './text';
 import { invalid, type Verdict } from './verdict';
 
@@ -95,7 +98,31 @@ function checkTune(lines: string[], firstLine: number, index: number): TuneCheck
     notes += scan.notes;
   }
   if (notes === 0) return { error: `tune ${index + 1} (line ${firstLine}) has no notes or rests`, fixes, lines: out };
+  const music = readAbcMusic(out, firstLine - (out.length - lines.length));
+  if (music.error) return { error: music.error, fixes, lines: out };
+  if (music.badBars.length > 0) return { error: barError(music.badBars), fixes, lines: out };
   return { fixes, lines: out };
+}
+
+/** abc2midi's bar warning in words, for the first bar that does not add up (and how many do not). */
+function barError(bad: BadBar[]): string {
+  const b = bad[0];
+  const more = bad.length > 1 ? ` (${bad.length} bars do not match the meter)` : '';
+  return `line ${b.line}: bar ${b.bar}${b.voice === '1' ? '' : ` of voice ${b.voice}`} has ${b.has} time units where the meter has ${b.needs}${b.inRepeat ? ' (when repeated)' : ''}${more}`;
+}
+
+/** abcjs marks up the offending characters with HTML; a verdict wants plain text. */
+function plain(html: string): string {
+  return html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+}
+
+/** The first warning abcjs (the studio's renderer and player) gives for the text, or null. */
+function abcjsWarning(text: string): string | null {
+  for (const tune of abcjs.parseOnly(text)) {
+    const w = tune.warnings?.[0];
+    if (w) return `abcjs: ${plain(w)}`;
+  }
+  return null;
 }
 
 /** Splits a tune book at its X: lines (text before the first X: is the file header). */
@@ -119,7 +146,7 @@ export function splitTunes(text: string): { header: string[]; tunes: { lines: st
  * the repository's 610 tunes and books have lines of at most 162 characters and files of at most 11 KB,
  * and a generated sample is at most one window (8 KB at paper size).
  */
-export const ABCJS_LIMITS = { maxLineChars: 512, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
+export const ABCJS_LIMITS = { maxLineChars: MAX_MUSIC_LINE, maxChars: 16 * 1024, maxLines: 2_000, maxTunes: 200 };
 
 /** Why `text` is not given to abcjs (a line or the text too long, too many tunes), or null. */
 export function abcjsRefusal(text: string, limits = ABCJS_LIMITS): string | null {
@@ -150,7 +177,13 @@ export function validateAbc(bytes: Uint8Array): Verdict {
     fixes.push(...check.fixes);
     fixedTunes.push(check.lines);
   }
+  const fixedText = [...header, ...fixedTunes.flat()].join('\n');
+  // abcjs is quadratic in a line's length: what the studio would not hand it is not a tune it renders.
+  const refusal = abcjsRefusal(fixedText);
+  if (refusal) return invalid(`abcjs is not given it: ${refusal}`);
+  const warning = abcjsWarning(fixedText);
+  if (warning) return invalid(warning);
   if (fixes.length === 0) return { verdict: 'valid' };
-  const repaired = new TextEncoder().encode([...header, ...fixedTunes.flat()].join('\n'));
+  const repaired = new TextEncoder().encode(fixedText);
   return { verdict: 'repaired', reason: fixes.join('; '), repaired };
 }

@@ -6,6 +6,7 @@ import type { CommandSpec } from '../framework';
 import type { BenchReport, PaperBenchReport } from '../../engine-host/bench-job';
 import { UserError } from '../../shared/errors';
 import { withEngine } from '../studio';
+import { timeHelp, type HelpTiming } from '../help-time';
 
 /** Kernels listed by --profile in the human output. */
 const PROFILE_ROWS = 12;
@@ -23,12 +24,18 @@ export const benchCommand: CommandSpec = {
   async run(ctx) {
     const preset = ctx.opts.preset as string;
     if (preset !== 'bench' && preset !== 'paper') throw new UserError(`unknown bench preset '${preset}' (known: bench, paper)`, 'BAD_ARGS');
+    // The CLI's own start-up first, before this process loads the engine (it starts new processes).
+    ctx.progress('timing bgpt --help and bgpt generate --help...');
+    const helpMs = timeHelp();
     // In this process: peak RSS and CPU time are this command's own, as before.
-    return withEngine((engine) => engine.callJob('bench', { jobId: 'bench', preset, steps: ctx.opts.steps as number | undefined, profile: Boolean(ctx.opts.profile) },
+    const report = await withEngine((engine) => engine.callJob('bench', { jobId: 'bench', preset, steps: ctx.opts.steps as number | undefined, profile: Boolean(ctx.opts.profile) },
       (e) => { if (e.name === 'note') ctx.progress(e.payload.line); }));
+    return { ...report, helpMs };
   },
   format(result) {
-    if ((result as PaperBenchReport).train !== undefined) return formatPaper(result as PaperBenchReport);
+    const help = (result as { helpMs: HelpTiming }).helpMs;
+    const helpLine = `bgpt --help ${help.global} ms, bgpt generate --help ${help.command} ms (median of ${help.runs})`;
+    if ((result as PaperBenchReport).train !== undefined) return `${formatPaper(result as PaperBenchReport)}\n  ${helpLine}`;
     const r = result as BenchReport;
     const on = r.adapter ? ` on ${r.adapter.vendor} ${r.adapter.device || r.adapter.description}${r.adapter.software ? ' (software)' : ''}` : '';
     const lines = [`${r.backend}${on}: train ${Math.round(r.trainBytesPerSecond ?? 0)} bytes/s (${r.trainWorkers} threads), generate ${Math.round(r.generateBytesPerSecond)} bytes/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`];
@@ -36,6 +43,7 @@ export const benchCommand: CommandSpec = {
       lines.push(`one update on one thread: ${r.profile.wallMs.toFixed(0)} ms, ${r.profile.kernelsPerStep} kernels${r.profile.gpuDispatches === null ? '' : ` (${r.profile.gpuDispatches} GPU dispatches)`}, ${r.profile.hostReads} reads back to the host`);
       for (const k of r.profile.kernels.slice(0, PROFILE_ROWS)) lines.push(`  ${k.kernel.padEnd(16)} ${k.ms.toFixed(0).padStart(6)} ms ${String(k.calls).padStart(5)} calls ${(100 * k.share).toFixed(1).padStart(5)} %`);
     }
+    lines.push(helpLine);
     return lines.join('\n');
   },
 };

@@ -303,10 +303,14 @@ function finished(bytes: Uint8Array, outcome: RunOutcome, guard: Guard | null): 
   return fixed.bytes;
 }
 
-/** Bytes a file may have in the window after a prefix of `patches` patches and `forced` bytes: one place stays for the end mark. */
+/**
+ * Bytes a file may have in the window after a prefix of `patches` patches and `forced` bytes: one place
+ * stays for the end mark. `maxBytes` sampled bytes stop the run before an end mark is drawn, so at most
+ * `maxBytes - 1` come before it.
+ */
 function fileBudget(patchLength: number, patchSize: number, prefixPatches: number, prompt: number, forced: number, maxBytes: number): number {
   const window = (patchLength - prefixPatches) * patchSize - forced - 1;
-  return prompt + Math.min(window, maxBytes);
+  return prompt + Math.min(window, maxBytes - 1);
 }
 
 function result(bytes: Uint8Array, outcome: RunOutcome, seed: number, constrained: boolean): GenerateResult {

@@ -12,3 +12,13 @@ describe('answersFromSpecs', () => {
     expect(answersFromSpecs(specs, argv)).toBe(false);
   });
 });
+
+describe('timeHelp (bgpt bench helpMs)', () => {
+  it('starts the CLI as a user does and reports the medians of both helps', async () => {
+    const { timeHelp } = await import('../../../src-main/cli/help-time');
+    const t = timeHelp(1);
+    expect(t.runs).toBe(1);
+    expect(t.global).toBeGreaterThan(0);
+    expect(t.command).toBeGreaterThan(0);
+  }, 60_000);
+});

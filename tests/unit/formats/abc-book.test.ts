@@ -14,7 +14,8 @@ describe('readTuneBook', () => {
     const text = source('abcmidi/demo.abc');
     const book = readTuneBook(text);
     expect(book.tunes.length + book.refused.length).toBe(text.match(/^X:/gm)!.length);
-    expect(book.tunes.length).toBeGreaterThanOrEqual(10);
+    // Three are refused as abc2midi refuses or warns about them (a tie to a different note, a bar off the meter, a stray character).
+    expect(book.tunes.length).toBeGreaterThanOrEqual(9);
     for (const t of book.tunes) {
       expect(t.abc.startsWith('X:1\n'), t.title).toBe(true);
       expect(t.abc.match(/^X:/gm), t.title).toHaveLength(1);
@@ -33,12 +34,13 @@ describe('readTuneBook', () => {
     for (const t of book.tunes) expect(t.abc.includes('U:M = !tenuto!'), t.title).toBe(using.includes(t));
     expect(book.refused.length).toBeGreaterThan(0);
     for (const r of book.refused) expect(r.reason).toMatch(/\S/);
-    expect(book.refused[0]).toMatchObject({ index: 3, title: 'Key signature, Accidentals and Decorations' });
+    expect(book.refused).toContainEqual(expect.objectContaining({ index: 3, title: 'Key signature, Accidentals and Decorations' }));
   });
 
   it('gives a user-defined symbol only to the tunes that use it', () => {
-    const book = readTuneBook('U:T = !trill!\n\nX:1\nT:Uses\nK:C\nTC D E|\n\nX:2\nT:Does not\nK:C\n"T"C [T:x] !T!D|\n');
-    expect(book.tunes.map((t) => t.abc)).toEqual(['X:1\nT:Uses\nU:T = !trill!\nK:C\nTC D E|\n', 'X:1\nT:Does not\nK:C\n"T"C [T:x] !T!D|\n']);
+    // The letter in an annotation or an inline field is not the symbol (a chord symbol "T" or a decoration !T! the checker refuses).
+    const book = readTuneBook('U:T = !trill!\n\nX:1\nT:Uses\nK:C\nTC D E|\n\nX:2\nT:Does not\nK:C\n"^T"C [P:T] D|\n');
+    expect(book.tunes.map((t) => t.abc)).toEqual(['X:1\nT:Uses\nU:T = !trill!\nK:C\nTC D E|\n', 'X:1\nT:Does not\nK:C\n"^T"C [P:T] D|\n']);
   });
 
   it('lets a tune keep its own L: and M: over the file header, and puts inherited fields after the titles', () => {

@@ -52,7 +52,7 @@ describe('MIDI grammar', () => {
         files++;
       }
     }
-    expect(files).toBeGreaterThan(400);
+    expect(files).toBeGreaterThan(250); // 25 tunes in up to twelve keys
   });
 
   it('makes any path through it a valid file within the budget, track lengths written at the end', () => {

@@ -120,9 +120,10 @@ describe('ABC', () => {
     expect(validateAbc(abc)).toEqual({ verdict: 'valid' });
   });
   it('adds a missing X: and K:', () => {
-    const v = validateAbc(utf8('T:Tune\nM:4/4\nCDEF|GABc|\n'));
+    // L:1/4 makes each bar a full 4/4 (at the default 1/8 abc2midi would warn that bar 1 is short).
+    const v = validateAbc(utf8('T:Tune\nM:4/4\nL:1/4\nCDEF|GABc|\n'));
     expect(v.verdict).toBe('repaired');
-    expect(new TextDecoder().decode(v.repaired)).toBe('X:1\nT:Tune\nM:4/4\nK:C\nCDEF|GABc|\n');
+    expect(new TextDecoder().decode(v.repaired)).toBe('X:1\nT:Tune\nM:4/4\nL:1/4\nK:C\nCDEF|GABc|\n');
   });
   it('rejects garbage that abcjs would render anyway, naming line and column', () => {
     expect(validateAbc(utf8('X:1\nK:G\nABc|@#!\n'))).toEqual({ verdict: 'invalid', reason: "line 3, column 5: '@' is not ABC music" });

@@ -6,6 +6,7 @@
 import { detectModality } from '../../../src-main/formats/modality';
 import { validate } from '../../../src-main/formats/validate';
 import { splitTunes } from '../../../src-main/formats/abc';
+import { readAbcMusic } from '../../../src-main/formats/abc-music';
 import { guidanceLine, judgeSample } from '../../../src-main/formats/guidance';
 import { constraintFor } from '../../../src-main/formats/constraints';
 import { parseAbc } from '../../../src-main/formats/preview/abc';
@@ -175,9 +176,9 @@ const settle = (f: () => unknown): unknown => {
   }
 };
 
-/** Feeds every byte to a sampling constraint as the sampler does: ask first, then record. */
-function feed(ext: string, bytes: Uint8Array): number {
-  const c = constraintFor(ext);
+/** Feeds every byte to a sampling constraint as the sampler does: ask first, then record (`budget`: the window's bytes). */
+function feed(ext: string, bytes: Uint8Array, budget?: number): number {
+  const c = constraintFor(ext, { budget });
   let allowed = 0;
   if (!c) return 0;
   for (const b of bytes) {
@@ -200,9 +201,11 @@ export const ENTRIES: AuditEntry[] = [
   { name: 'validate by content (no known extension)', abc: true, source: 'src-main/formats/validate.ts', run: (i) => settle(() => validate(i.bytes, 'dat')) },
   { name: 'validate as MIDI, WAV, BMP', source: 'src-main/formats/{midi,wav,bmp}.ts', run: (i) => ['mid', 'wav', 'bmp'].map((e) => settle(() => validate(i.bytes, e))) },
   { name: 'CPU trace check', source: 'src-main/formats/cpu/validate.ts', run: (i) => [settle(() => traceError(i.bytes)), settle(() => looksLikeTrace(i.bytes))] },
+  { name: 'readAbcMusic (bars against the meter, as abc2midi counts them)', abc: true, source: 'src-main/formats/abc-music.ts', run: (i) => splitTunes(i.text).tunes.map((t) => readAbcMusic(t.lines, t.firstLine).bars) },
   { name: 'splitTunes', abc: true, source: 'src-main/formats/abc.ts', run: (i) => splitTunes(i.text).tunes.length },
   { name: 'judgeSample + guidanceLine', abc: true, source: 'src-main/formats/guidance.ts', run: (i) => ['abc', 'txt', 'mid'].map((e) => guidanceLine(judgeSample(i.bytes, e, { stoppedBy: 'window', windowPatches: 512 }))) },
   { name: 'ABC sampling constraint', abc: true, source: 'src-main/formats/constraints.ts', run: (i) => feed('abc', i.bytes) },
+  { name: 'ABC tune grammar, planning its end in a window', abc: true, source: 'src-main/formats/abc-grammar.ts', run: (i) => feed('abc', i.bytes, 1007) },
   { name: 'UTF-8 sampling constraint', source: 'src-main/formats/constraints.ts', run: (i) => feed('txt', i.bytes) },
   { name: 'MIDI sampling constraint', source: 'src-main/formats/constraints-midi.ts', run: (i) => feed('mid', i.bytes) },
   // formats/preview/: the viewers (renderer), abcjs and @tonejs/midi included
