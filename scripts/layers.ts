@@ -1,5 +1,5 @@
 // The layering rule (docs/ARCHITECTURE.md): which top-level folder of src-main may import which, after
-// VS Code's layer check. `npm test` runs it (tests/unit/architecture/layers.test.ts); run it by hand with
+// VS Code's layer check. `npm test` runs it (tests/unit/scripts/layers.test.ts); run it by hand with
 // `npx tsx scripts/layers.ts`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';

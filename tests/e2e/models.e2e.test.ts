@@ -81,6 +81,10 @@ describe('Models view', () => {
     await sample.waitFor({ timeout: UI_TIMEOUT_MS * 2 });
     expect(await sample.textContent()).toMatch(/\.txt/);
     await studio.shot('models-generated');
+    // The Library names the sample's maker by its model, not "— (best)" (issue 24 item 9).
+    await studio.go('library');
+    await expect.poll(() => studio.byTestId('sample-row').first().locator('td').nth(1).textContent(), { timeout: UI_TIMEOUT_MS }).toBe('model weights-text');
+    await studio.go('models');
   });
 
   it('offers the model in Generate and as the starting weights in Train', async () => {

@@ -72,10 +72,14 @@ describe('a run outlives the page and the server', () => {
     await studio.fill('field-hyper-steps', STEPS);
     await studio.fill('field-hyper-batchSize', 2);
     await studio.fill('field-hyper-evalEvery', STEPS);
+    // A fresh home has measured nothing: the form says so rather than guess (issue 24 item 3)…
+    await expect.poll(() => page.getByTestId('estimate-epoch').textContent(), { timeout: 30_000 }).toBe('not measured yet');
     await page.getByTestId('train-start').click();
     await expect.poll(() => page.getByTestId('watch-run').inputValue(), { timeout: 30_000 }).not.toBe('');
     runId = await page.getByTestId('watch-run').inputValue();
     const before = await waitForSteps(3);
+    // …and fills "Time per epoch" in from the run's own first steps, without a reload.
+    await expect.poll(() => page.getByTestId('estimate-epoch').textContent(), { timeout: 30_000 }).toMatch(/\d/);
 
     await page.reload();
     await page.getByTestId('view-train').waitFor();

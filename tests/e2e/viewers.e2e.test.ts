@@ -24,8 +24,8 @@ async function close(page: Page): Promise<void> {
   await page.close();
 }
 
-async function open(query: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+async function open(query: string, viewport = { width: 1100, height: 760 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && /Content.Security.Policy/i.test(m.text()) && errors.push(m.text()));
@@ -147,6 +147,33 @@ describe('ABC viewer', () => {
     await page.locator('[data-testid=abc-tempo]').fill('200');
     await expect.poll(async () => Number(await page.getAttribute('[data-testid=abc-play]', 'data-scheduled-end'))).toBeCloseTo(end / 2, 2);
     await screenshot(page, 'viewer-abc-playing');
+    await close(page);
+  });
+
+  it('shows the tune on a piano roll tab too, the surprisal scale only where bytes are coloured, and keeps the tabs and Play in view while the score scrolls (issue 24 items 6, 9)', async () => {
+    // A window lower than the score, so the page scrolls the way a long tune scrolls the dialog.
+    const page = await open('file=tune.abc&surprisal=1', { width: 700, height: 200 });
+    await page.waitForSelector('[data-testid=abc-score] svg');
+    // The engraved score is not coloured: its mean is said, the colour scale is not shown.
+    expect(await page.isVisible('[data-testid=surprisal-legend]')).toBe(false);
+    await expect(page.textContent('[data-testid=surprisal-mean]')).resolves.toMatch(/bits\/byte \(colours on the Text and Hex tabs\)/);
+    const scrollable = Number(await page.evaluate('document.documentElement.scrollHeight - innerHeight'));
+    expect(scrollable).toBeGreaterThan(100);
+    await page.evaluate('scrollTo(0, document.documentElement.scrollHeight)');
+    await expect.poll(() => page.evaluate('scrollY')).toBeGreaterThan(100);
+    for (const id of ['tab-roll', 'abc-play']) {
+      const box = (await page.locator(`[data-testid=${id}]`).boundingBox())!;
+      expect(box.y, id).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height, id).toBeLessThanOrEqual(200);
+    }
+    // The piano roll tab: the tune as abcjs plays it, drawn as notes; still no colour scale.
+    await page.click('[data-testid=tab-roll]');
+    await page.waitForSelector('[data-testid=piano-roll]');
+    expect(Number(await page.locator('[data-testid=midi-tracks] .track').count())).toBeGreaterThan(0);
+    expect(await page.isVisible('[data-testid=surprisal-legend]')).toBe(false);
+    // The text tab colours its bytes: there the scale is shown.
+    await page.click('[data-testid=tab-text]');
+    await page.waitForSelector('[data-testid=surprisal-legend]');
     await close(page);
   });
 });

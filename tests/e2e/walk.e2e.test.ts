@@ -167,8 +167,9 @@ describe('the walk: folder → train → generate → play → export', () => {
   it("keeps the earlier outputs on a new batch, and advises in the form's words from the sample's settings (issue 24 items 5, 9)", async ({ skip }) => {
     if (!sampleId) skip('no sample');
     await page.getByLabel('nothing: a new file').check();
-    // MIDI: no format-aware sampling holds it up (abc and txt have it), so six steps of training write no valid file.
+    // MIDI with format-aware sampling off: the model's own bytes, and six steps of training write no valid file.
     await studio.fill('gen-ext', 'mid');
+    await page.getByTestId('gen-constrain').uncheck();
     await studio.fill('field-gen-temperature', 0.6);
     await studio.fill('field-gen-seed', 2);
     // Past the window: the form says it asks for the window's size instead (never silently).
@@ -223,6 +224,15 @@ describe('the walk: folder → train → generate → play → export', () => {
     await studio.fill('gen-music-length', 16);
     await expect.poll(() => page.getByTestId('gen-music-length-hint').textContent()).toMatch(/About 16 bars ≈ [\d,]+ bytes, set as Max bytes\. Approximate: \d+ bytes a bar/);
     expect(Number(await page.getByTestId('field-gen-maxBytes').inputValue())).toBeGreaterThan(16);
+    // Variations start from less of the tune, four at once, each with a seed of its own.
+    await studio.go('datasets');
+    await studio.openDataset('my-tunes');
+    await page.getByRole('button', { name: 'Open coleraine.abc' }).click();
+    await page.getByTestId('tune-variations').click();
+    await page.getByTestId('view-generate').waitFor();
+    expect(await page.getByTestId('gen-prompt-note').textContent()).toMatch(/^Variations on coleraine\.abc: its header and first 2 bars \(\d+ bytes\) as the prompt\.$/);
+    expect(await page.getByTestId('field-gen-count').inputValue()).toBe('4');
+    expect(await page.getByTestId('field-gen-seed').inputValue()).toBe('');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Which engine scores files for `bgpt eval` and the Models view's "evaluate a dataset" (docs/performance.md:
 // the paper model loads and scores under 2.5 GB): TF.js while its estimate of a whole window fits every
 // memory limit of its backend, else the inference kernels (engine/infer/evaluate.ts), which need about
-// the weights and give the same losses (tests/unit/infer/eval-auto.test.ts).
+// the weights and give the same losses (tests/unit/engine/eval/auto.test.ts).
 import { readFolderConfig, requireCheckpoint } from '../../checkpoint';
 import { estimateEvaluationMemoryBytes, estimateInferenceMemoryBytes, parameterCount, type BGPTConfig, type Precision } from '../../shared/config';
 import { initBackend } from '../backend/backend';

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PRESETS, type BGPTConfig } from '../../shared/config';
 import { LORA_DEFAULTS, type LoraSettings } from '../../checkpoint/adapter';
-import { readFolderConfig } from '../../checkpoint/config';
 import { UserError } from '../../shared/errors';
 import { peakRssBytes, resetPeakRss } from '../../node/peak-rss';
 import { engineInfo, type BackendName } from '../backend/backend';
@@ -16,8 +15,9 @@ import type { GpuAdapterInfo } from '../../shared/contract';
 import type { InputFile } from '../io/files';
 import { Rng } from '../model/rng';
 import { DEFAULT_DROPOUT, generativeSpec, Trainer } from './train';
-import type { MemoryMode, TrainingPlan } from './plan';
-import type { BGPTModel } from '../io/checkpoint';
+import { planFor, type MemoryMode, type TrainingPlan } from './plan';
+import { gradientThreads, preferredByteChunks } from '../backend/resources';
+import { readCheckpointConfig, type BGPTModel } from '../io/checkpoint';
 import type { GenerativeEval } from './generative';
 import { fusedDispatchCount } from '../fused/program';
 
@@ -72,9 +72,8 @@ export interface BenchVariant {
 
 /** A trainer on the bench's random files, writing nothing (its folder is removed by `close`). */
 async function benchTrainer(backend: BackendName | undefined, parallel: boolean | undefined, variant: BenchVariant, steps: number): Promise<{ trainer: Trainer<BGPTModel, Int32Array, GenerativeEval>; close(): Promise<void> }> {
-  // The files fill the window of the model that trains: the init checkpoint's when there is one (sized from the
-  // bench config, the paper preset timed 992-byte files on a model whose window holds 8,160).
-  const config = variant.init !== undefined ? await readFolderConfig(variant.init) : variant.config ?? PRESETS.bench.config;
+  // The files fill the window of the model that trains: the checkpoint's when fine-tuning (the paper model's 8,160 bytes).
+  const config = variant.init ? await readCheckpointConfig(variant.init) : variant.config ?? PRESETS.bench.config;
   const batch = variant.batch ?? BENCH_BATCH;
   const out = await fs.mkdtemp(path.join(tmpdir(), 'bgpt-bench-'));
   const files = randomFiles(config, batch, new Rng(BENCH_SEED));
@@ -251,6 +250,10 @@ export async function benchPaperTraining(dir: string, progress: (line: string) =
   let full: PaperTrainFigure | null = null;
   let fullSkipped: string | null = null;
   try {
+    // Planned before anything loads, as `bgpt train` plans it: a wasm heap the LoRA run grew does not shrink, so
+    // a full fine-tuning the plan refuses must not even load its weights here.
+    const b = engineInfo().backend;
+    planFor({ config: await readCheckpointConfig(dir), batch: 1, lora: null, fineTune: true, threads: gradientThreads(b), byteChunks: preferredByteChunks(b) }, b);
     progress('timing a full fine-tuning update...');
     full = await run(undefined);
     progress(`full fine-tuning: ${full.bytesPerSecond.toFixed(1)} bytes/s, peak RSS ${(full.peakRssBytes / 1e9).toFixed(2)} GB`);

@@ -9,7 +9,7 @@ import { JobControl, engineMethods, type MethodContext } from '../../../src-main
 import { generate, loadInferenceModel } from '../../../src-main/engine/infer/index';
 import type { Precision } from '../../../src-main/shared/config';
 import { writeTestAdapter } from '../../helpers/adapter';
-import { TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
+import { TINY_A_CHECKPOINT, tinyA } from '../engine/infer/helpers';
 
 let tmp: string;
 let adapterDir: string;

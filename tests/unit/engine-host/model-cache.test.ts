@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { ModelCache, residentBytes } from '../../../src-main/engine-host/model-cache';
-import { TINY_A_CHECKPOINT } from '../infer/helpers';
+import { TINY_A_CHECKPOINT } from '../engine/infer/helpers';
 
 let tmp: string;
 let a: string;

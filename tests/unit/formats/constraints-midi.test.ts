@@ -12,7 +12,7 @@ import { midiStructure, validateMidi } from '../../../src-main/formats/midi';
 import { mulberry32 } from '../../../src-main/formats/prng';
 import { InferenceModel } from '../../../src-main/engine/infer/model';
 import { generate } from '../../../src-main/engine/infer/generate';
-import { tinyA } from '../infer/helpers';
+import { tinyA } from '../engine/infer/helpers';
 
 const MIDI_TUNES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets/midi-tunes');
 

@@ -16,7 +16,7 @@ import { serializeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { configToJson } from '../../../src-main/shared/config';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';
 import { makeZip } from '../../helpers/zip';
-import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
+import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../engine/infer/helpers';
 
 const PTH = path.join(TINY_A, 'model.pth');
 const MIXED = path.join(import.meta.dirname, '../../fixtures/torch/mixed.pth');

@@ -12,7 +12,7 @@ import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import type { RunSummary } from '../../../src-main/shared/contract';
-import { LAVAPIPE_HINT } from '../engine/webgpu-required';
+import { LAVAPIPE_HINT } from '../engine/backend/webgpu-required';
 
 let tmp: string;
 let studio: Studio | null = null;

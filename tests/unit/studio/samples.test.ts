@@ -5,7 +5,7 @@
 // params, format-aware sampling's overrulings included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -109,6 +109,20 @@ describe('the same generate request from every front end', () => {
       expect(viaCli!.validity).toBe(viaApi!.validity);
     }
   }, 240_000);
+});
+
+describe('max bytes past the window', () => {
+  it('is refused in one line by the API and the CLI alike, never silently capped (issue 24 item 9)', async () => {
+    const refusal = /^max bytes 16,777,216 is past this model's window of [\d,]+ bytes \(prompt included\): give at most [\d,]+$/;
+    await expect(overWebSocket({ from: { kind: 'model', modelId }, ext: 'txt', count: 1, sampling: { seed: 1, maxBytes: 16_777_216 } })).rejects.toThrow(refusal);
+    const r = spawnSync(process.execPath, ['bin/bgpt.js', 'generate', '--checkpoint', modelId, '--ext', 'txt', '--max-bytes', '16777216', '--out', path.join(tmp, 'never.txt'), '--home', home],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0].replace(/^bgpt generate: /, '')).toMatch(refusal);
+    expect(existsSync(path.join(tmp, 'never.txt'))).toBe(false);
+  }, 120_000);
 });
 
 describe('batched generation in the studio', () => {

@@ -9,7 +9,7 @@ import { runCli } from '../../../../src-main/cli/framework';
 import { generateCommand } from '../../../../src-main/cli/commands/generate';
 import { convertCommand } from '../../../../src-main/cli/commands/convert';
 import { evalCommand } from '../../../../src-main/cli/commands/eval';
-import { TINY_A, TINY_A_CHECKPOINT } from '../../infer/helpers';
+import { TINY_A, TINY_A_CHECKPOINT } from '../../engine/infer/helpers';
 
 let dir: string;
 beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-precision-')); });

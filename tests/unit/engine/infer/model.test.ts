@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { generate, generateMany, loadInferenceModel, scoreSequence, InferenceModel, threadCount, type Precision } from '../../../../src-main/engine/infer/index';
 import { packedBytes } from '../../../../src-main/engine/infer/pack';
 import { fileSequence } from '../../../../src-main/shared/patches';
-import { TINY_A_CHECKPOINT, tinyA, copyTensors } from '../../infer/helpers';
+import { TINY_A_CHECKPOINT, tinyA, copyTensors } from './helpers';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 

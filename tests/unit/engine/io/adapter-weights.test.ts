@@ -16,7 +16,7 @@ import { serializeSafetensors } from '../../../../src-main/engine/io/safetensors
 import { configToJson } from '../../../../src-main/shared/config';
 import type { InputFile } from '../../../../src-main/engine/io/files';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../../helpers/adapter';
-import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../../infer/helpers';
+import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
 
 let tmp: string;
 let files: InputFile[];
