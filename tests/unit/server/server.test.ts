@@ -173,7 +173,7 @@ describe('WebSocket API', () => {
   it('imports uploaded bytes and reads them back unchanged', async () => {
     const ws = await connect(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
     try {
-      const bytes = new TextEncoder().encode('X:1\nT:Test\nK:C\nCDEF|GABc|\n');
+      const bytes = new TextEncoder().encode('X:1\nT:Test\nK:C\nCDEF GABc|\n');
       const r = await call(ws, 1, 'importFiles', { name: 'uploads', files: [{ name: 'tune.abc', bytes }, { name: 'copy.abc', bytes }] });
       expect(r).toMatchObject({ ok: true, value: { imported: 1, duplicates: 1 } });
       const datasetId = r.ok ? (r.value as { datasetId: string }).datasetId : '';

@@ -21,7 +21,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-limits-'));
   studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
   // Three tunes (each its own last bar: the import keeps one copy of the same music).
-  const r = await studio.api.importFiles({ name: 'tunes', files: [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`).replace('GABc|', `GABc|${'CDE'[i - 1]}4|`)) })), kind: 'generative' });
+  const r = await studio.api.importFiles({ name: 'tunes', files: [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`).replace('GABc|', `GABc|${'CDE'[i - 1]}8|`)) })), kind: 'generative' });
   datasetId = r.datasetId;
 });
 
@@ -34,7 +34,7 @@ describe('upload names', () => {
   it('refuses, and reports, a second file of one upload under the same name instead of losing one', async () => {
     // Four different tunes (the import keeps one copy of the same music, whatever its title: datasets/import.ts).
     const NOTES: Record<string, string> = { One: 'C', Two: 'D', Three: 'E', Four: 'F' };
-    const enc = (t: string) => new TextEncoder().encode(TUNE.replace('Test', t).replace('GABc|', `GABc|${NOTES[t]}4|`));
+    const enc = (t: string) => new TextEncoder().encode(TUNE.replace('Test', t).replace('GABc|', `GABc|${NOTES[t]}8|`));
     const r = await studio.api.importFiles({
       name: 'clash', kind: 'generative',
       files: [{ name: 'a/x.abc', bytes: enc('One') }, { name: 'a/x.abc', bytes: enc('Two') }, { name: 'b/x.abc', bytes: enc('Three') }, { name: 'a/X.abc', bytes: enc('Four') }],

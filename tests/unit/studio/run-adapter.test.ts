@@ -19,7 +19,7 @@ let studio: Studio | null = null;
 let datasetId = '';
 const TUNE = 'X:1\nT:Test\nM:4/4\nK:C\nCDEF GABc|\n';
 /** The tune with its title and a last bar of its own: the import keeps one copy of the same music (datasets/import.ts). */
-const tune = (title: string, i: number) => new TextEncoder().encode(TUNE.replace('Test', title).replace('GABc|', `GABc|${'CDEFGAB'[i % 7]}4|`));
+const tune = (title: string, i: number) => new TextEncoder().encode(TUNE.replace('Test', title).replace('GABc|', `GABc|${'CDEFGAB'[i % 7]}8|`));
 
 beforeAll(async () => {
   if (lacks('webgpu')) return;
