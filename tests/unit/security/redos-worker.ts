@@ -17,7 +17,7 @@ function referencePass(): number {
   return performance.now() - start + (text.split(' ').length + h) * 0;
 }
 
-parentPort!.on('message', (msg: { entry: number; input: number } | { calibrate: true }) => {
+parentPort!.on('message', (msg: { entry: number; input: number; half?: boolean } | { calibrate: true }) => {
   if ('calibrate' in msg) {
     const runs = [referencePass(), referencePass(), referencePass()].sort((a, b) => a - b);
     parentPort!.postMessage({ ms: runs[1], error: null });
@@ -25,8 +25,11 @@ parentPort!.on('message', (msg: { entry: number; input: number } | { calibrate: 
   }
   const entry = ENTRIES[msg.entry];
   const full = inputs[msg.input];
-  const input = entry.maxBytes && full.bytes.length > entry.maxBytes
-    ? { ...full, bytes: full.bytes.subarray(0, entry.maxBytes), text: full.text.slice(0, entry.maxBytes) }
+  // `half`: the first half of the input, to tell heavy-but-linear work (twice the time at twice the size) from
+  // super-linear work (four times or more).
+  const cap = Math.min(entry.maxBytes ?? Infinity, msg.half ? Math.floor(full.bytes.length / 2) : Infinity);
+  const input = full.bytes.length > cap
+    ? { ...full, bytes: full.bytes.subarray(0, cap), text: full.text.slice(0, cap) }
     : full;
   const start = performance.now();
   let error: string | null = null;
