@@ -11,12 +11,13 @@ import { Midi } from '@tonejs/midi';
 import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { builtinTune } from '../helpers/builtin-tunes';
 
 const VIEWPORT = { width: 1280, height: 900 };
 // Real tunes of the built-in conversion set (datasets/tunes/{train,eval}, Debian abcmidi and abcm2ps books).
-const TUNES = path.resolve('datasets/tunes');
-const TRAIN = ['train/coleraine', 'train/trumpet-hornpipe', 'train/oh-you-new-york-girls', 'train/cuckoo-s-nest', 'train/the-friendly-visit', 'train/smash-the-windows'];
-const EVAL = ['eval/heights-of-alma'];
+// Tunes of the built-in set, found in whichever split its build put them (tests/helpers/builtin-tunes.ts).
+const TRAIN = ['coleraine', 'trumpet-hornpipe', 'oh-you-new-york-girls', 'horses-branle', 'the-friendly-visit', 'smash-the-windows'];
+const EVAL = ['heights-of-alma'];
 const PROMPT_BYTES = 200;
 const TRAINING_TIMEOUT_MS = 240_000;
 
@@ -34,8 +35,8 @@ describe('the walk: folder → train → generate → play → export', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'bgpt-walk-'));
     folder = path.join(root, 'my-tunes');
     mkdirSync(path.join(folder, 'eval'), { recursive: true });
-    for (const t of TRAIN) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, `${path.basename(t)}.abc`));
-    for (const t of EVAL) cpSync(path.join(TUNES, `${t}.abc`), path.join(folder, 'eval', `${path.basename(t)}.abc`));
+    for (const t of TRAIN) cpSync(builtinTune(`${t}.abc`), path.join(folder, `${t}.abc`));
+    for (const t of EVAL) cpSync(builtinTune(`${t}.abc`), path.join(folder, 'eval', `${t}.abc`));
     write(path.join(folder, 'empty.abc'), '');
     served = await startServe();
     browser = await launchBrowser();
@@ -107,7 +108,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     expect(await page.getByTestId('gen-run').inputValue()).toBe(runId);
     await studio.fill('gen-ext', 'abc');
     await page.getByLabel('the beginning of a file').check();
-    await page.locator('#gen-file').setInputFiles(path.join(TUNES, 'train/coleraine.abc'));
+    await page.locator('#gen-file').setInputFiles(builtinTune('coleraine.abc'));
     await studio.fill('gen-prompt-length', PROMPT_BYTES);
     await expect.poll(() => page.getByTestId('gen-prompt-hint').textContent()).toMatch(new RegExp(`^\\s*${PROMPT_BYTES} bytes of prompt; this run's window takes at most \\d+ \\(its \\d+ bytes less one to generate\\)\\.`));
     await studio.fill('field-gen-maxBytes', 64);
@@ -150,7 +151,7 @@ describe('the walk: folder → train → generate → play → export', () => {
     const file = await download;
     expect(file.suggestedFilename()).toMatch(new RegExp(`^tune-my-tunes-tiny-${sampleId}\\.abc$`));
     const bytes = readFileSync(await file.path());
-    expect(bytes.subarray(0, PROMPT_BYTES)).toEqual(readFileSync(path.join(TUNES, 'train/coleraine.abc')).subarray(0, PROMPT_BYTES));
+    expect(bytes.subarray(0, PROMPT_BYTES)).toEqual(readFileSync(builtinTune('coleraine.abc')).subarray(0, PROMPT_BYTES));
   });
 
   it('exports the ABC sample as a MIDI file that @tonejs/midi reads, with notes (issue 24 item 6)', async ({ skip }) => {
