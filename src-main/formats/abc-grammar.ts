@@ -237,6 +237,26 @@ const FINAL_BARS = new Set(['|]', ':|', '||', '|']);
  * The body of one tune after its K: line, for a given meter and unit length. `push` returns false for a
  * byte the grammar refuses (the state is then unusable: callers push into a copy).
  */
+
+/**
+ * The note being written inside a grace group or a chord, one byte longer: its letter after an accidental
+ * (a doubled ^ or _ too), then octave marks. true/false when `ch` is that note's (allowed or not), null when the
+ * byte is not the note's and the group's own rule decides (a closing bracket, the next note).
+ */
+function growNote(n: { acc: string; letter: string; oct: string } | null, ch: string): boolean | null {
+  if (n && n.letter === '') {
+    if (NOTE_LETTERS.includes(ch)) { n.letter = ch; return true; }
+    if ((ch === '^' || ch === '_') && n.acc === ch) { n.acc += ch; return true; }
+    return false;
+  }
+  if (n) {
+    const upper = n.letter === n.letter.toUpperCase();
+    if (ch === ',' && upper && n.oct.length < MAX_COMMAS) { n.oct += ch; return true; }
+    if (ch === "'" && !upper && n.oct.length < MAX_APOSTROPHES) { n.oct += ch; return true; }
+  }
+  return null;
+}
+
 class AbcBody {
   constructor(readonly m: Metrics) {}
 
@@ -680,17 +700,8 @@ class AbcBody {
   }
 
   private pushGrace(s: BodyState, ch: string): boolean {
-    const n = s.chordNote;
-    if (n && n.letter === '') {
-      if (NOTE_LETTERS.includes(ch)) { n.letter = ch; return true; }
-      if ((ch === '^' || ch === '_') && n.acc === ch) { n.acc += ch; return true; }
-      return false;
-    }
-    if (n) {
-      const upper = n.letter === n.letter.toUpperCase();
-      if (ch === ',' && upper && n.oct.length < MAX_COMMAS) { n.oct += ch; return true; }
-      if (ch === "'" && !upper && n.oct.length < MAX_APOSTROPHES) { n.oct += ch; return true; }
-    }
+    const grown = growNote(s.chordNote, ch);
+    if (grown !== null) return grown;
     if (ch === '}') {
       if (s.graceNotes === 0) return false;
       s.chordNote = null;
@@ -707,17 +718,8 @@ class AbcBody {
   }
 
   private pushChord(s: BodyState, ch: string): boolean {
-    const n = s.chordNote;
-    if (n && n.letter === '') {
-      if (NOTE_LETTERS.includes(ch)) { n.letter = ch; return true; }
-      if ((ch === '^' || ch === '_') && n.acc === ch) { n.acc += ch; return true; }
-      return false;
-    }
-    if (n) {
-      const upper = n.letter === n.letter.toUpperCase();
-      if (ch === ',' && upper && n.oct.length < MAX_COMMAS) { n.oct += ch; return true; }
-      if (ch === "'" && !upper && n.oct.length < MAX_APOSTROPHES) { n.oct += ch; return true; }
-    }
+    const grown = growNote(s.chordNote, ch);
+    if (grown !== null) return grown;
     if (ch === ']') {
       if (s.chordNotes < 2) return false;
       s.chordNote = null;
