@@ -145,14 +145,14 @@ export async function sequencesNats(f: Pass, model: BGPTModel, seqs: Int32Array[
 }
 
 /** Mean nats per predicted byte over the eval windows (heads of the sequences), batch by batch. */
-export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSize: number): Promise<number> {
+export async function estimateLoss(model: BGPTModel, seqs: Int32Array[], batchSize: number, byteChunk = CHUNK_PATCHES): Promise<number> {
   const { patchSize: s, patchLength: l } = model.config;
   const f = { ops: ops() };
   let nats = 0;
   let count = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
     const windows = seqs.slice(i, i + batchSize).map((q) => cropSequence(q, s, l));
-    nats += await sequencesNats(f, model, windows);
+    nats += await sequencesNats(f, model, windows, byteChunk);
     count += windows.reduce((a, w) => a + predictedPositions(w, s), 0);
   }
   return nats / count;
@@ -187,9 +187,9 @@ export function generativeTask(model: BGPTModel, o: GenerativeTaskOptions): Task
     bytes: (e) => e.length,
     weight: (e) => predictedPositions(e, c.patchSize),
     gradients: GENERATIVE_GRADIENTS.gradients,
-    async evaluate(step, batchSize): Promise<TaskEval<GenerativeEval> | null> {
+    async evaluate(step, pass): Promise<TaskEval<GenerativeEval> | null> {
       if (evalSeqs.length === 0) return null;
-      const evalLoss = await estimateLoss(model, evalSeqs, batchSize);
+      const evalLoss = await estimateLoss(model, evalSeqs, pass.windows, pass.byteChunk);
       const validRate = validity > 0 && !conversion && ext !== null
         ? await validSampleRate(c, o.tensor, ext, o.seed, step, validity)
         : null;
