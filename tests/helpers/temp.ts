@@ -3,18 +3,14 @@
 // one made at file level (top level, describe body, beforeAll) lives until the file ends, so tests of one file
 // can share it (afterAll, installed for every file by tests/setup/temp-dirs.ts). What spawned processes leave in
 // the temp dir is caught by the run's own temp root (tests/setup/temp-root.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished, TestRunner } from 'vitest';
+import { removeDir } from './remove-dir';
 
 const fileDirs: string[] = [];
 let fileCleanupInstalled = false;
-
-/** Removes a folder and everything in it; a missing one is fine. Retries ride out a child still closing files. */
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-}
 
 /** Makes `<os temp dir>/<prefix>XXXXXX` and registers its removal with the test or the file that made it. */
 export function tempDir(prefix: string): string {

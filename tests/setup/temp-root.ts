@@ -2,10 +2,11 @@
 // TMPDIR (TEMP and TMP on Windows) points there before any worker starts, so os.tmpdir() in every worker, and in
 // every CLI, `bgpt serve` or browser a test spawns, lands inside it: what a test forgets, or a child leaves, goes
 // with the run. A root left by a killed run (its process gone, untouched for an hour) is swept at the next start.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { removeDir } from '../helpers/remove-dir';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,7 +42,7 @@ function sweepStale(base: string): void {
     if (!m || alive(Number(m[1]))) continue;
     const dir = path.join(base, name);
     try {
-      if (Date.now() - statSync(dir).mtimeMs > STALE_MS) rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - statSync(dir).mtimeMs > STALE_MS) removeDir(dir);
     } catch {
       // Another run swept it first, or it is not ours to remove: either way nothing to do.
     }
@@ -52,6 +53,8 @@ export default function setup(project: TestProject): () => void {
   const base = os.tmpdir();
   sweepStale(base);
   const root = mkdtempSync(path.join(base, `${PREFIX}${process.pid}-`));
+  // Other users may pass through (not list): the read-only-home checks run the CLI as `nobody` on a folder inside.
+  chmodSync(root, 0o711);
   const saved = TEMP_VARS.map((name) => [name, process.env[name]] as const);
   for (const name of TEMP_VARS) process.env[name] = root;
   project.provide('tempRoot', root);
@@ -60,6 +63,6 @@ export default function setup(project: TestProject): () => void {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    removeDir(root);
   };
 }

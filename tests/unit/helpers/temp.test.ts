@@ -1,7 +1,7 @@
 // tests/helpers/temp.ts and the temp root of tests/setup/temp-root.ts: a tempDir folder goes when its test or its
 // file ends, pass or fail, and os.tmpdir() in a worker and in its children is the run's own root, removed with it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ describe('tempDir', () => {
   const shared = tempDir('bgpt-temp-file-');
   let ofTest = '';
   let ofFailed = '';
+  let ofReadOnly = '';
 
   it('makes a fresh folder under the temp dir', () => {
     ofTest = tempDir('bgpt-temp-test-');
@@ -28,11 +29,19 @@ describe('tempDir', () => {
     expect('deliberate failure').toBe('a pass');
   });
 
+  it('makes a folder that a test leaves with a read-only folder inside', () => {
+    ofReadOnly = tempDir('bgpt-temp-readonly-');
+    mkdirSync(path.join(ofReadOnly, 'ro', 'deep'), { recursive: true });
+    writeFileSync(path.join(ofReadOnly, 'ro', 'deep', 'x'), 'x');
+    chmodSync(path.join(ofReadOnly, 'ro', 'deep'), 0o555);
+    chmodSync(path.join(ofReadOnly, 'ro'), 0o555);
+  });
+
   it('removed the folders of the earlier tests when each ended, and keeps the file-level one', () => {
-    expect(ofTest).not.toBe('');
-    expect(existsSync(ofTest)).toBe(false);
-    expect(ofFailed).not.toBe('');
-    expect(existsSync(ofFailed)).toBe(false);
+    for (const dir of [ofTest, ofFailed, ofReadOnly]) {
+      expect(dir).not.toBe('');
+      expect(existsSync(dir), dir).toBe(false);
+    }
     expect(existsSync(shared)).toBe(true);
   });
 
