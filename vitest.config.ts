@@ -4,8 +4,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
-    // Probes the system packages some suites need; a missing one skips them with a line (fails under CI=true).
-    globalSetup: ['tests/setup/system.ts'],
+    // The run's own temp root (TMPDIR, removed at the end), then the probe of the system packages some suites need:
+    // a missing one skips them with a line (fails under CI=true).
+    globalSetup: ['tests/setup/temp-root.ts', 'tests/setup/system.ts'],
+    // Removes each file's tempDir folders when the file ends (tests/helpers/temp.ts).
+    setupFiles: ['tests/setup/temp-dirs.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,

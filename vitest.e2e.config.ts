@@ -11,6 +11,10 @@ export default defineConfig({
   test: {
     include: noBrowser ? [] : ['tests/e2e/**/*.e2e.test.ts'],
     passWithNoTests: noBrowser,
+    // The run's own temp root (TMPDIR, removed at the end): catches what `bgpt serve` and Chromium leave.
+    globalSetup: ['tests/setup/temp-root.ts'],
+    // Removes each file's tempDir folders when the file ends (tests/helpers/temp.ts).
+    setupFiles: ['tests/setup/temp-dirs.ts'],
     environment: 'node',
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -2,8 +2,7 @@
 // classifier trained with `bgpt train --mode classify` in the studio home labels a file dropped on
 // the Classify view, and its run shows accuracy and a confusion matrix in the run monitor.
 // Screenshots: tests/artifacts/classify-view.png, classify-run-monitor.png.
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +11,7 @@ import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { runCli } from '../../src-main/cli/framework';
 import { trainCommand } from '../../src-main/cli/commands/train';
+import { tempDir } from '../helpers/temp';
 
 const VIEWPORT = { width: 1440, height: 1100 };
 const TEXT = path.resolve('datasets/classify/text');
@@ -20,7 +20,7 @@ const UI_TIMEOUT_MS = 60_000;
 
 /** A small two-label folder from the built-in fortunes set: LABEL_NNNN.txt, eval/ held out. */
 function makeData(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-e2e-cls-data-'));
+  const dir = tempDir('bgpt-e2e-cls-data-');
   mkdirSync(path.join(dir, 'eval'));
   for (const l of LABELS) {
     for (let i = 0; i < 12; i++) writeFileSync(path.join(dir, `${l}_${i}.txt`), readFileSync(path.join(TEXT, 'train', `${l}_${String(50 + i).padStart(4, '0')}.txt`)));
@@ -38,7 +38,7 @@ describe('classification in the studio UI', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-e2e-cls-home-'));
+    const home = tempDir('bgpt-e2e-cls-home-');
     let out = '';
     let err = '';
     const code = await runCli([trainCommand], ['train', '--json', '--mode', 'classify', '--data', makeData(), '--home', home, '--patch-length', '8',

@@ -1,8 +1,7 @@
 // A folder of one's own without an eval/ folder (issue 24 item 4), in real Chromium against the real
 // `bgpt serve`: the import holds out files for evaluation and says so; a dataset with no eval split at
 // all is evaluated on its training files in Models → Evaluate, offered and said, instead of failing.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -10,12 +9,13 @@ import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { builtinTune } from '../helpers/builtin-tunes';
+import { tempDir } from '../helpers/temp';
 
 const PTH_FILE = path.resolve('tests/fixtures/parity/tiny-a/model.pth');
 const UI_TIMEOUT_MS = 60_000;
 
 describe('eval split of a folder of one’s own', () => {
-  const source = mkdtempSync(path.join(os.tmpdir(), 'bgpt-split-src-'));
+  const source = tempDir('bgpt-split-src-');
   let served: Served;
   let browser: Browser;
   let page: Page;
@@ -45,7 +45,6 @@ describe('eval split of a folder of one’s own', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
-    rmSync(source, { recursive: true, force: true });
   });
 
   it('holds out one of four tunes for evaluation and says what it did', async () => {

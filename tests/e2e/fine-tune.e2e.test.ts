@@ -3,8 +3,7 @@
 // form with LoRA at rank 8 and its estimate; choosing Full, under a memory limit full training does not fit, the form
 // proposes LoRA with an estimate, and one click takes it. Screenshots in tests/artifacts/.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +13,7 @@ import { StudioPage } from './pages/studio-page';
 import { sha256File, writeTestAdapter } from '../helpers/adapter';
 import { configFromJson } from '../../src-main/shared/config';
 import { readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/temp';
 
 const VIEWPORT = { width: 1440, height: 1200 };
 const TINY_A = path.resolve('tests/fixtures/parity/tiny-a');
@@ -40,7 +40,7 @@ describe('fine-tuning in the UI', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-e2e-lora-'));
+    tmp = tempDir('bgpt-e2e-lora-');
     const home = path.join(tmp, 'home');
     const base = (bgpt(home, 'models', 'import', PTH, '--name', 'tiny-base') as { model: { id: string } }).model;
     const config = configFromJson(JSON.parse(readFileSync(path.join(TINY_A, 'checkpoint/config.json'), 'utf8')));
@@ -67,7 +67,6 @@ describe('fine-tuning in the UI', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('lists the adapter under its base, with its rank and size', async () => {

@@ -3,9 +3,8 @@
 // its progress shows, generate from it, import a .pth by upload, and see the training curves of one
 // imported with its reference log. Screenshots in tests/artifacts/.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { startModelServer, type ModelServer } from '../helpers/model-server';
+import { tempDir } from '../helpers/temp';
 
 const VIEWPORT = { width: 1440, height: 1200 };
 const PTH_FILE = path.resolve('tests/fixtures/parity/tiny-a/model.pth');
@@ -118,17 +118,13 @@ describe('Models view', () => {
   });
 
   it('draws the training curves of a model imported with its reference log', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-curves-'));
-    try {
-      const pth = path.join(dir, 'weights-curves.pth');
-      copyFileSync(PTH_FILE, pth);
-      // The reference trainer's log format (train-gen.py), found beside the .pth by name.
-      writeFileSync(path.join(dir, 'logs-curves.txt'), 'Epoch 1\ntrain_loss: 2.5\neval_loss: 2.25\ntime: x\n\nEpoch 2\ntrain_loss: 1.75\neval_loss: 1.5\ntime: y\n\n');
-      const r = spawnSync(process.execPath, ['bin/bgpt.js', 'models', 'import', pth, '--home', served.home], { encoding: 'utf8', timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bgpt-curves-');
+    const pth = path.join(dir, 'weights-curves.pth');
+    copyFileSync(PTH_FILE, pth);
+    // The reference trainer's log format (train-gen.py), found beside the .pth by name.
+    writeFileSync(path.join(dir, 'logs-curves.txt'), 'Epoch 1\ntrain_loss: 2.5\neval_loss: 2.25\ntime: x\n\nEpoch 2\ntrain_loss: 1.75\neval_loss: 1.5\ntime: y\n\n');
+    const r = spawnSync(process.execPath, ['bin/bgpt.js', 'models', 'import', pth, '--home', served.home], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
     await page.reload();
     await studio.go('models');
     await studio.byTestId('model-row').filter({ hasText: 'weights-curves' }).getByRole('button', { name: 'weights-curves' }).click();

@@ -2,8 +2,7 @@
 // `bgpt serve`: start a run, reload — the monitor reattaches, the form shows the run's settings and
 // steps keep coming; pause for a few seconds — the ETA does not jump; restart the server — the run
 // comes back interrupted, with Resume, and resumes.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -11,6 +10,7 @@ import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { builtinTune } from '../helpers/builtin-tunes';
+import { tempDir } from '../helpers/temp';
 
 const FILES = ['coleraine', 'trumpet-hornpipe', 'oh-you-new-york-girls', 'heights-of-alma'];
 /** Far more steps than the test waits for: the run is still training when the page reloads. */
@@ -20,8 +20,8 @@ const TRAINING_TIMEOUT_MS = 240_000;
 const PAUSE_MS = 8000;
 
 describe('a run outlives the page and the server', () => {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-reattach-'));
-  const source = mkdtempSync(path.join(os.tmpdir(), 'bgpt-reattach-src-'));
+  const home = tempDir('bgpt-reattach-');
+  const source = tempDir('bgpt-reattach-src-');
   let served: Served;
   let browser: Browser;
   let page: Page;
@@ -55,7 +55,6 @@ describe('a run outlives the page and the server', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
-    for (const dir of [home, source]) rmSync(dir, { recursive: true, force: true });
   });
 
   async function waitForSteps(n: number): Promise<number> {

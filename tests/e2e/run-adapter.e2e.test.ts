@@ -2,9 +2,6 @@
 // recorded on webgpu (with and without an adapter, the latter as before migration 004) and on wasm is
 // served fresh, and the run monitor, the library and the compare table name the adapter, with its full
 // description as the tooltip, exactly as the status bar would (shared/adapter.ts backendLabel).
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Catalogue } from '../../src-main/catalogue/catalogue';
@@ -13,6 +10,7 @@ import type { StoredRunConfig } from '../../src-main/studio/mappers';
 import { launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { tempDir } from '../helpers/temp';
 
 const H200: GpuAdapterInfo = {
   vendor: 'nvidia', architecture: 'hopper', device: 'nvidia-h200', description: 'NVIDIA H200 (Vulkan 1.3.277)',
@@ -34,7 +32,7 @@ describe('the adapter a run trained on, in the UI', () => {
   const ids: Record<'gpu' | 'old' | 'wasm', string> = { gpu: '', old: '', wasm: '' };
 
   beforeAll(async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-e2e-adapter-'));
+    const home = tempDir('bgpt-e2e-adapter-');
     const c = await Catalogue.open(home);
     const make = async (name: string, backend: string, adapter: GpuAdapterInfo | null) => {
       const r = await c.createRun({ name, mode: 'generative', config: STORED as never, preset: null, backend, adapter, stepsTotal: 10 });

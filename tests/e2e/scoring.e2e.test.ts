@@ -3,15 +3,15 @@
 // model show the same number (issue 21; the issue 24 walk saw 3.565 in one and 3.696 in the other,
 // because the viewer averaged its per-byte bits over the data bytes while evaluation scored the whole
 // window as the reference does). Screenshots in tests/artifacts/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
+import { tempDir } from '../helpers/temp';
 
 const VIEWPORT = { width: 1440, height: 1100 };
 const PTH_FILE = path.resolve('tests/fixtures/parity/tiny-a/model.pth');
@@ -35,7 +35,7 @@ describe('a file scores the same in the Models view and in the viewer', () => {
   beforeAll(async () => {
     served = await startServe();
     // A model and a dataset whose eval split holds the file (an eval/ sub-folder is the eval split).
-    data = mkdtempSync(path.join(os.tmpdir(), 'bgpt-scoring-'));
+    data = tempDir('bgpt-scoring-');
     mkdirSync(path.join(data, 'eval'));
     writeFileSync(path.join(data, 'eval', 'licence.txt'), TEXT);
     writeFileSync(path.join(data, 'other.txt'), TEXT.subarray(0, 120));
@@ -51,7 +51,6 @@ describe('a file scores the same in the Models view and in the viewer', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
-    if (data) rmSync(data, { recursive: true, force: true });
   });
 
   it('shows the evaluation\'s bits per byte as the viewer\'s mean surprisal', async () => {

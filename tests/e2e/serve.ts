@@ -1,8 +1,7 @@
-// Starts the real `bgpt serve` on a fresh temporary studio home for an e2e suite, and stops it.
+// Starts the real `bgpt serve` on a fresh temporary studio home for an e2e suite, and stops it. The home is a
+// tempDir: made in beforeAll, it goes when the file ends, after the afterAll that stops the server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { tempDir } from '../helpers/temp';
 
 export interface Served {
   url: string;
@@ -14,7 +13,7 @@ export interface Served {
 }
 
 export async function startServe(opts: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
-  const home = opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'bgpt-e2e-'));
+  const home = opts.home ?? tempDir('bgpt-e2e-');
   const proc = spawn(process.execPath, ['bin/bgpt.js', 'serve', '--port', '0', '--home', home], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,10 +37,7 @@ export async function startServe(opts: { home?: string; env?: NodeJS.ProcessEnv 
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve(proc.exitCode);
-        proc.once('exit', (code) => {
-          if (!opts.home) rmSync(home, { recursive: true, force: true });
-          resolve(code);
-        });
+        proc.once('exit', (code) => resolve(code));
         proc.kill('SIGTERM');
       }),
   };

@@ -2,8 +2,7 @@
 // `bgpt serve`: opening a tune focuses Play, Space plays and pauses anywhere in the dialog (on its
 // buttons too) without closing it, Escape closes; the MIDI mixer names its buttons and matches the
 // roll's colours; the text view numbers lines, not wrapped rows.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -11,10 +10,11 @@ import { launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { builtinTune } from '../helpers/builtin-tunes';
+import { tempDir } from '../helpers/temp';
 
 
 describe('viewer keys and mixer', () => {
-  const source = mkdtempSync(path.join(os.tmpdir(), 'bgpt-keys-src-'));
+  const source = tempDir('bgpt-keys-src-');
   let served: Served;
   let browser: Browser;
   let page: Page;
@@ -41,7 +41,6 @@ describe('viewer keys and mixer', () => {
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
-    rmSync(source, { recursive: true, force: true });
   });
 
   // Strings, not functions: this file is type-checked without the DOM library.

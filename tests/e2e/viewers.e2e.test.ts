@@ -4,11 +4,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build, preview, type PreviewServer } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from './browser';
+import { tempDir } from '../helpers/temp';
 
 const PAGE_ROOT = path.resolve('tests/e2e/viewer-page');
 
@@ -43,7 +42,7 @@ async function waitForPosition(page: Page, testid: string, seconds: number): Pro
 }
 
 beforeAll(async () => {
-  outDir = mkdtempSync(path.join(tmpdir(), 'viewer-page-'));
+  outDir = tempDir('viewer-page-');
   const config = { root: PAGE_ROOT, base: './', configFile: false as const, logLevel: 'warn' as const, plugins: [svelte()] };
   await build({ ...config, build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000 } });
   server = await preview({ ...config, build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
@@ -54,7 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.httpServer.close(resolve));
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 describe('MIDI viewer', () => {

@@ -2,8 +2,7 @@
 // 1280 px: import a folder → train on it (the dataset handed over) → generate from the run (handed
 // over) with a prompt cut from a tune → play it → export it under a name a user would keep.
 // Screenshots of each step go to tests/artifacts/walk-*.png.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, writeFileSync as write } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync, writeFileSync as write } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +11,7 @@ import { ARTIFACTS, launchBrowser } from './browser';
 import { startServe, type Served } from './serve';
 import { StudioPage } from './pages/studio-page';
 import { builtinTune } from '../helpers/builtin-tunes';
+import { tempDir } from '../helpers/temp';
 
 const VIEWPORT = { width: 1280, height: 900 };
 // Real tunes of the built-in conversion set (datasets/tunes/{train,eval}, Debian abcmidi and abcm2ps books).
@@ -32,7 +32,7 @@ describe('the walk: folder → train → generate → play → export', () => {
   let sampleId = '';
 
   beforeAll(async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'bgpt-walk-'));
+    const root = tempDir('bgpt-walk-');
     folder = path.join(root, 'my-tunes');
     mkdirSync(path.join(folder, 'eval'), { recursive: true });
     for (const t of TRAIN) cpSync(builtinTune(`${t}.abc`), path.join(folder, `${t}.abc`));

@@ -1,25 +1,15 @@
 // Shared helpers of the catalogue tests: temporary studio homes and stored blobs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { afterEach } from 'vitest';
 import { writeFileAtomic } from '../../../src-main/node/atomic';
 import { blobPath } from '../../../src-main/catalogue/paths';
 import type { DatasetFileInput } from '../../../src-main/catalogue/types';
-
-const homes: string[] = [];
+import { tempDir } from '../../helpers/temp';
 
 /** A fresh temporary studio home, removed after each test. */
 export function tempHome(): string {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-cat-'));
-  homes.push(home);
-  return home;
+  return tempDir('bgpt-cat-');
 }
-
-afterEach(() => {
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
 
 /** Stores bytes content-addressed under the home and describes them as a dataset file. */
 export async function storeBlob(home: string, text: string, name: string, split: 'train' | 'eval' = 'train'): Promise<DatasetFileInput> {

@@ -1,24 +1,23 @@
 // The studio home is private to its owner (docs/security.md) and a read-only home fails with one line
 // (item 8). Real files on a temporary home; the read-only cases run the real CLI as another user
 // (`setpriv` to nobody) when the tests run as root, since root ignores permission bits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { importPaths } from '../../../src-main/datasets/import';
 import { writeDirAtomic, writeFileAtomic } from '../../../src-main/node/atomic';
 import { blobPath } from '../../../src-main/catalogue/paths';
+import { tempDir } from '../../helpers/temp';
 
 const posix = process.platform !== 'win32';
 let tmp: string;
 
 beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-private-'));
+  tmp = tempDir('bgpt-private-');
   chmodSync(tmp, 0o755); // the read-only cases run as another user, who must reach inside
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 

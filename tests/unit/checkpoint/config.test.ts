@@ -1,14 +1,13 @@
 // THE reader of config.json (src-main/checkpoint/config.ts): every loader, trainer and check reads a
 // folder's config through it, with one wording of each failure.
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE, readFolderConfig } from '../../../src-main/checkpoint';
+import { tempDir } from '../../helpers/temp';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/parity/tiny-a');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-config-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('bgpt-config-');
 
 function folder(name: string, config?: string): string {
   const dir = path.join(tmp, name);

@@ -1,15 +1,14 @@
 // A checkpoint is recognised one way, by its content (src-main/checkpoint/form.ts): a folder, or a file
 // that starts as every torch.save zip does; a file's name decides nothing, and the one-line errors
 // say what is there instead.
-import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkpointForm, isTorchCheckpointFile, requireCheckpoint } from '../../../src-main/checkpoint';
+import { tempDir } from '../../helpers/temp';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/parity/tiny-a');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-form-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('bgpt-form-');
 
 describe('checkpointForm', () => {
   it('tells a folder, a torch.save file under any name, another file and nothing apart', async () => {

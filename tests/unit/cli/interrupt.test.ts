@@ -3,15 +3,14 @@
 // resume, exits as interrupted (130), and `bgpt train --resume RUN` goes on from there. Real processes, real
 // catalogue, the CLI from sources (so the test checks this tree, built or not).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/temp';
 
 const root = path.resolve(__dirname, '../../..');
 const bin = path.join(root, 'bin', 'bgpt.js');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-interrupt-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('bgpt-interrupt-');
 
 const MODEL = ['--patch-length', '8', '--hidden-size', '32', '--patch-layers', '1', '--byte-layers', '1', '--batch', '2', '--lr', '0.001'];
 const env = { ...process.env, BGPT_FROM_SOURCE: '1', BGPT_BACKEND: 'wasm' };

@@ -1,11 +1,11 @@
 // `bgpt train --init X --lora R …` (docs/cli.md): the flags' one-line errors, the plan line first, a LoRA
 // run through the real engine process and catalogue that writes the adapter folder.
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/commands/index';
+import { tempDir } from '../../helpers/temp';
 
 const DIR = fileURLToPath(new URL('../../fixtures/parity/tiny-a/', import.meta.url));
 
@@ -18,7 +18,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe('bgpt train --lora', () => {
   it('refuses its flags without --init / --lora in one line', async () => {
-    const home = mkdtempSync(tmpdir() + '/bgpt-home-');
+    const home = tempDir('bgpt-home-');
     const a = await cli(['train', '--data', DIR + 'inputs', '--lora', '4', '--home', home]);
     expect(a.code).not.toBe(0);
     expect(a.err.trim()).toBe('bgpt train: --lora fine-tunes a trained model: give it with --init');
@@ -31,9 +31,9 @@ describe('bgpt train --lora', () => {
   });
 
   it('fine-tunes a checkpoint with adapters and says its plan first', async () => {
-    const data = mkdtempSync(tmpdir() + '/bgpt-data-');
+    const data = tempDir('bgpt-data-');
     cpSync(DIR + 'inputs', data, { recursive: true });
-    const home = mkdtempSync(tmpdir() + '/bgpt-home-');
+    const home = tempDir('bgpt-home-');
     const r = await cli(['train', '--json', '--data', data, '--init', DIR + 'checkpoint', '--lora', '4', '--lora-levels', 'byte', '--lora-train-norms',
       '--steps', '4', '--batch', '2', '--home', home]);
     expect(r.code, r.err).toBe(0);

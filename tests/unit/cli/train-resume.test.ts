@@ -2,14 +2,14 @@
 // named checkpoint's and equals `bgpt eval`'s pooled loss on the eval files; crop warnings and a
 // too-long prompt's fix are printed (docs/walkthrough.md). Real engine process, real catalogue.
 import { describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCommandArgs, runCli } from '../../../src-main/cli/framework';
 import { trainCommand } from '../../../src-main/cli/commands/train';
 import { createProgress } from '../../../src-main/cli/progress';
 import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
+import { tempDir } from '../../helpers/temp';
 
 const DIR = fileURLToPath(new URL('../../fixtures/parity/tiny-a/', import.meta.url));
 
@@ -24,12 +24,12 @@ const MODEL = ['--patch-length', '8', '--hidden-size', '32', '--patch-layers', '
 
 describe('bgpt train --resume', () => {
   it('continues the same run by id or folder, and reports the eval of the checkpoint it names', async () => {
-    const data = mkdtempSync(tmpdir() + '/bgpt-data-');
+    const data = tempDir('bgpt-data-');
     cpSync(DIR + 'inputs', data, { recursive: true });
     mkdirSync(data + '/eval');
     writeFileSync(data + '/eval/held-out.md', readFileSync(DIR + 'inputs/apache-2.0-head.md', 'utf8').toUpperCase());
     writeFileSync(data + '/eval/short.txt', 'a short held-out text, shorter than the window');
-    const home = mkdtempSync(tmpdir() + '/bgpt-home-');
+    const home = tempDir('bgpt-home-');
 
     // Stopped part-way, as Ctrl-C does: the command's abort signal fires once the first eval is printed.
     const abort = new AbortController();

@@ -1,9 +1,8 @@
 // Built-in datasets: every committed file is valid, and rebuilding gives the committed bytes.
 // Also the folder converter (keeps eval/, one pair per tune) and the CPU folder reader.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { lacks } from '../../helpers/system';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCpu, collectTunes, musicSets, MAX_TUNE_BYTES, MUSIC_FOLDERS, BUILTIN_CPU_TRAIN } from '../../../src-main/datasets/builtin';
@@ -11,16 +10,11 @@ import { abc2midiErrors } from '../../../src-main/datasets/tunebook';
 import { convertTree } from '../../../src-main/datasets/convert';
 import { generateCpuFiles, readCpuFolder } from '../../../src-main/datasets/cpu';
 import { validate } from '../../../src-main/formats';
+import { tempDir } from '../../helpers/temp';
 
 const DATASETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets');
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/formats');
-const tmps: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'bgpt-builtin-'));
-  tmps.push(d);
-  return d;
-};
-afterEach(() => tmps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = (): string => tempDir('bgpt-builtin-');
 
 /** Relative path → bytes of every file under `dir`. */
 function tree(dir: string): Map<string, Buffer> {

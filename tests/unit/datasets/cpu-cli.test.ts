@@ -1,22 +1,21 @@
 // `bgpt cpu generate` and `bgpt cpu evaluate` end to end through the CLI framework, with a real
 // checkpoint: the parity fixture tiny-a with its position table widened so a 1040-byte prompt fits.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src-main/cli/framework';
 import { cpuCommands } from '../../../src-main/cli/commands/cpu';
 import { readSafetensors, writeSafetensors } from '../../../src-main/engine/io/safetensors';
 import { validate } from '../../../src-main/formats';
+import { tempDir } from '../../helpers/temp';
 
 const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/parity/tiny-a/checkpoint');
 /** Enough patches for memory + initial state (65) and the states of a 3-instruction program. */
 const WIDE_PATCH_LENGTH = 72;
 
 let tmp: string;
-beforeAll(() => { tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-cpu-cli-')); });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+beforeAll(() => { tmp = tempDir('bgpt-cpu-cli-'); });
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';

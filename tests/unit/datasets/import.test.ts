@@ -1,13 +1,13 @@
 // Import of a real folder: duplicates, an empty file, links in and out of the tree, an over-cap file,
 // a non-UTF-8 name, a FIFO, a malformed MIDI, an eval/ folder, an abc+mid pair; blobs on disk;
 // and a commit that fails midway leaves no blob behind.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { describe, it, expect, beforeEach } from 'vitest';
+import { mkdirSync, writeFileSync, symlinkSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { importPaths, planImport, commitBlobs } from '../../../src-main/datasets/import';
+import { tempDir } from '../../helpers/temp';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/formats/${name}`, import.meta.url));
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -18,7 +18,7 @@ let src: string;
 let home: string;
 
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-import-'));
+  tmp = tempDir('bgpt-import-');
   src = path.join(tmp, 'src');
   home = path.join(tmp, 'home');
   mkdirSync(path.join(src, 'eval'), { recursive: true });
@@ -39,7 +39,6 @@ beforeEach(() => {
   symlinkSync(path.join(src, 'missing'), path.join(src, 'dangling'));
   execFileSync('mkfifo', [path.join(src, 'pipe')]);
 });
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('importPaths', () => {
   it('reports every file it takes, duplicates and refusals, and writes content-addressed blobs', async () => {

@@ -2,14 +2,14 @@
 // folder and its base; the base and the adapter on it stay open side by side (each its own merged copy), each
 // generating what a fresh load of it would; an adapter rewritten on disk is read again.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JobControl, engineMethods, type MethodContext } from '../../../src-main/engine-host/methods';
 import { generate, loadInferenceModel } from '../../../src-main/engine/infer/index';
 import type { Precision } from '../../../src-main/shared/config';
 import { writeTestAdapter } from '../../helpers/adapter';
 import { TINY_A_CHECKPOINT, tinyA } from '../engine/infer/helpers';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let adapterDir: string;
@@ -19,13 +19,9 @@ const job = (checkpoint: string, base: string | null, precision: Precision = 'f3
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-methods-adapter-'));
+  tmp = tempDir('bgpt-methods-adapter-');
   const { config } = await tinyA();
   adapterDir = (await writeTestAdapter(path.join(tmp, 'a'), { config, base: { sha256: 'e'.repeat(64), name: 'tiny-a', ref: { kind: 'file', fileName: 'x' } }, std: 0.1 })).dir;
-});
-
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('engine methods with an adapter', () => {

@@ -1,26 +1,23 @@
 // The engine's cache of loaded inference models (engine-host/model-cache.ts): several models and precisions
 // held at once without reloading, a changed weights file reloaded, the least recently used dropped past
 // the memory budget (its worker threads ended), the resident bytes counted at each model's precision.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { promises as fs } from 'node:fs';
 import { once } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import { ModelCache, residentBytes } from '../../../src-main/engine-host/model-cache';
 import { TINY_A_CHECKPOINT } from '../engine/infer/helpers';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let a: string;
 let b: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-model-cache-'));
+  tmp = tempDir('bgpt-model-cache-');
   a = path.join(tmp, 'a');
   b = path.join(tmp, 'b');
   await fs.cp(TINY_A_CHECKPOINT, a, { recursive: true });
   await fs.cp(TINY_A_CHECKPOINT, b, { recursive: true });
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('ModelCache', () => {

@@ -4,14 +4,14 @@
 // musician would write them.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import abcjs from 'abcjs';
 import { Midi } from '@tonejs/midi';
 import { readTuneBook } from '../../../src-main/formats/abc-book';
 import { transposeAbc, transpositions, KEY_ORDER } from '../../../src-main/formats/abc-transpose';
 import { hasAbcmidi } from '../../../src-main/datasets/tunebook';
+import { tempDir } from '../../helpers/temp';
 
 const SOURCES = new URL('../../../datasets/sources/', import.meta.url);
 const books = (dir: string) => readdirSync(new URL(dir, SOURCES)).filter((n) => n.endsWith('.abc')).map((n) => readFileSync(new URL(`${dir}/${n}`, SOURCES), 'utf8'));
@@ -63,20 +63,16 @@ describe('transposeAbc', () => {
   });
 
   it.skipIf(!hasAbcmidi())('sounds N semitones higher to abc2midi as well (Debian abcmidi)', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-transpose-'));
+    const dir = tempDir('bgpt-transpose-');
     const notesOf = (abc: string): number[] => {
       writeFileSync(path.join(dir, 't.abc'), abc);
       execFileSync('abc2midi', [path.join(dir, 't.abc'), '-o', path.join(dir, 't.mid')], { stdio: 'ignore' });
       return melody(new Uint8Array(readFileSync(path.join(dir, 't.mid'))));
     };
-    try {
-      const tunes = books('abcmidi').flatMap((b) => readTuneBook(b).tunes).filter((t) => !('error' in transposeAbc(t.abc, 1)));
-      for (const t of tunes.slice(0, 8)) {
-        const base = notesOf(t.abc);
-        for (const n of [-5, 3, 6]) expect(notesOf(moved(t.abc, n)), `${t.title} ${n}`).toEqual(base.map((p) => p + n));
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const tunes = books('abcmidi').flatMap((b) => readTuneBook(b).tunes).filter((t) => !('error' in transposeAbc(t.abc, 1)));
+    for (const t of tunes.slice(0, 8)) {
+      const base = notesOf(t.abc);
+      for (const n of [-5, 3, 6]) expect(notesOf(moved(t.abc, n)), `${t.title} ${n}`).toEqual(base.map((p) => p + n));
     }
   }, 60_000);
 

@@ -1,17 +1,17 @@
 // The shipped code paths: the CLI, the engine process and the gradient worker built by scripts/build-node.mjs
 // run with plain `node` (no tsx), and a training step uses the worker thread on the second core.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helpSpecs } from '../../../src-main/cli/help';
+import { tempDir } from '../../helpers/temp';
 
 const root = path.resolve(__dirname, '../../..');
 // Built inside the repository (git-ignored .tmp/) so npm packages resolve from node_modules, as in out/node.
 const outdir = path.join(root, '.tmp', `build-test-${process.pid}`);
-const home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-built-'));
+const home = tempDir('bgpt-built-');
 
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(root, 'scripts/build-node.mjs'), outdir], { stdio: 'pipe' });
@@ -19,7 +19,6 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
 });
 
 /**

@@ -1,9 +1,9 @@
 // The layering rule holds for the whole tree, and the checker really catches a breach.
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkLayers } from '../../../scripts/layers';
+import { tempDir } from '../../helpers/temp';
 
 describe('layering (docs/ARCHITECTURE.md)', () => {
   it('src-main and src-renderer import only downwards', () => {
@@ -11,8 +11,7 @@ describe('layering (docs/ARCHITECTURE.md)', () => {
     expect(found.map((v) => `${v.file}: ${v.specifier}: ${v.why}`)).toEqual([]);
   });
 
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-layers-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir('bgpt-layers-');
 
   it('reports an upward import, electron outside the shell, Node in a pure layer and an unknown folder', () => {
     const put = (rel: string, text: string) => {

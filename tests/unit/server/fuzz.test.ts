@@ -3,8 +3,7 @@
 // and bounded in count and time. Nothing may throw out of a handler or leave a rejection unhandled,
 // and the server must still answer a good request afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +15,7 @@ import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { startServer, type RunningServer } from '../../../src-main/server/server';
 import { decodeWire, encodeWire } from '../../../src-main/shared/wire';
 import type { WireReply } from '../../../src-main/shared/contract';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio;
@@ -36,7 +36,7 @@ function rng(seed: number): () => number {
 beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-fuzz-'));
+  tmp = tempDir('bgpt-fuzz-');
   const renderer = path.join(tmp, 'renderer');
   mkdirSync(renderer, { recursive: true });
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>bGPT Studio</title>');
@@ -49,7 +49,6 @@ afterAll(async () => {
   process.off('uncaughtException', onEscape);
   await server?.close();
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Writes raw bytes, collects the answer until the server closes or 3 s pass. */

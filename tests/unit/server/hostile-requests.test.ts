@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -19,6 +19,7 @@ import { decodeWire, encodeWire } from '../../../src-main/shared/wire';
 import type { DownloadInfo, WireEvent, WireReply } from '../../../src-main/shared/contract';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
 import { pickleBomb } from '../../helpers/pickle-bomb';
+import { tempDir } from '../../helpers/temp';
 
 const PTH_FILE = path.join(__dirname, '../../fixtures/parity/tiny-a/model.pth');
 let tmp: string;
@@ -36,7 +37,7 @@ const events: WireEvent[] = [];
 const hasMachinePath = (s: string): boolean => s.includes(tmp) || s.includes(os.homedir() + path.sep) || /(^|[\s'"(])\/(tmp|home|root|Users|var)\//.test(s);
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-hostile-'));
+  tmp = tempDir('bgpt-hostile-');
   const renderer = path.join(tmp, 'renderer');
   mkdirSync(renderer);
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>bGPT Studio</title>');
@@ -62,7 +63,6 @@ afterAll(async () => {
   await hub?.close();
   await new Promise((r) => internal?.close(r));
   delete process.env.BGPT_HF_ENDPOINT;
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 function call(method: string, arg?: unknown): Promise<WireReply> {

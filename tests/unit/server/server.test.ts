@@ -2,8 +2,7 @@
 // the token in the page path (no cookie), Host and Origin checks, static files, path traversal, methods
 // refused to the browser, and StudioApi calls over the WebSocket with their error envelopes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import WebSocket from 'ws';
@@ -14,13 +13,14 @@ import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { startServer, type RunningServer } from '../../../src-main/server/server';
 import { decodeWire, encodeWire } from '../../../src-main/shared/wire';
 import type { WireReply } from '../../../src-main/shared/contract';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio;
 let server: RunningServer;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-server-'));
+  tmp = tempDir('bgpt-server-');
   const renderer = path.join(tmp, 'renderer');
   mkdirSync(path.join(renderer, 'assets'), { recursive: true });
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>bGPT Studio</title>');
@@ -33,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 const base = () => `http://127.0.0.1:${server.port}`;

@@ -3,10 +3,9 @@
 // to its base by sha256, `models list` shows the tie, eval / generate / classify-free commands find the base by the
 // adapter's name or folder, and a missing, mismatched or hostile input is one line with nothing written.
 import { promises as fs } from 'node:fs';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
@@ -17,6 +16,7 @@ import { configToJson } from '../../../src-main/shared/config';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../helpers/adapter';
 import { makeZip } from '../../helpers/zip';
 import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../engine/infer/helpers';
+import { tempDir } from '../../helpers/temp';
 
 const PTH = path.join(TINY_A, 'model.pth');
 const MIXED = path.join(import.meta.dirname, '../../fixtures/torch/mixed.pth');
@@ -43,7 +43,7 @@ async function folderFiles(dir: string): Promise<Array<{ name: string; data: Buf
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-adapters-'));
+  tmp = tempDir('bgpt-adapters-');
   home = path.join(tmp, 'home');
   const imported = await bgpt(home, 'models', 'import', PTH, '--name', 'tiny-a');
   expect(imported.code, imported.err).toBe(0);
@@ -57,10 +57,6 @@ beforeAll(async () => {
   await fs.mkdir(mergedDir);
   await fs.writeFile(path.join(mergedDir, 'config.json'), JSON.stringify(configToJson(config)));
   await fs.writeFile(path.join(mergedDir, 'model.safetensors'), serializeSafetensors(mergeByHand(tensors, config, a), { format: 'pt' }));
-});
-
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('adapters as models', () => {

@@ -3,13 +3,12 @@
 // carries (issue 20: startRun used to stat a `mdl_…` initFrom); paths come only from the CLI's own
 // command line (checkpointArg). Every method that names a checkpoint is checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { InProcessEngineHost } from '../../../src-main/engine-host/in-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { checkpointArg, resolveCheckpoint } from '../../../src-main/studio/checkpoints';
 import type { CheckpointRef } from '../../../src-main/shared/contract';
+import { tempDir } from '../../helpers/temp';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/parity/tiny-a');
 const PTH = path.join(FIXTURE, 'model.pth');
@@ -22,7 +21,7 @@ let datasetId: string;
 let fileId: string;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-checkpoints-'));
+  tmp = tempDir('bgpt-checkpoints-');
   studio = await openStudio({ home: path.join(tmp, 'home'), engine: new InProcessEngineHost(), transport: 'http', builtIns: false });
   modelId = (await studio.models.importPath(PTH, { name: 'tiny-a' })).id;
   const report = await studio.api.importFiles({ name: 'texts', files: [{ name: 'a.txt', bytes: new TextEncoder().encode('a few bytes of text to score') }] });
@@ -32,7 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** References whose ids are strings that name real checkpoints on this machine. */

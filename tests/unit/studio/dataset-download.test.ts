@@ -4,8 +4,7 @@
 // sha256 the bytes do not match, a cancel, and the URL rules (https only but loopback; the browser names
 // collections only). Through the service and through the real CLI (`bgpt datasets download`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
@@ -16,6 +15,7 @@ import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/commands/index';
 import type { DatasetDownloadInfo } from '../../../src-main/shared/contract';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
+import { tempDir } from '../../helpers/temp';
 
 const SOURCES = path.resolve(__dirname, '../../../datasets/sources');
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -35,7 +35,7 @@ let server: ModelServer;
 let zipBytes: Uint8Array;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-collections-'));
+  tmp = tempDir('bgpt-collections-');
   // A real zip (Info-ZIP, deflated) of two Debian tune books, one in an eval/ folder, and a README.
   const z = path.join(tmp, 'zip-src');
   mkdirSync(path.join(z, 'books', 'eval'), { recursive: true });
@@ -54,7 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.BGPT_HF_ENDPOINT;
   await server.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 let home: string;

@@ -1,12 +1,12 @@
 // The resumable downloader against a real local HTTP server: redirects, resume after a cut connection
 // (Range + If-Range), a server that ignores Range, integrity checks, refused redirects, offline, cancel.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download, type DownloadProgress } from '../../../src-main/studio/download';
 import { startModelServer, type ModelServer } from '../../helpers/model-server';
+import { tempDir } from '../../helpers/temp';
 
 const PTH = new Uint8Array(readFileSync(path.join(__dirname, '../../fixtures/parity/tiny-a/model.pth')));
 const SHA = createHash('sha256').update(PTH).digest('hex');
@@ -15,8 +15,8 @@ afterEach(async () => { for (const c of cleanup.splice(0)) await c(); });
 
 async function setup(knobs: Parameters<typeof startModelServer>[1] = {}): Promise<{ server: ModelServer; part: string; url: string }> {
   const server = await startModelServer({ 'weights-text.pth': PTH }, knobs);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-dl-'));
-  cleanup.push(() => server.close(), () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('bgpt-dl-');
+  cleanup.push(() => server.close());
   return { server, part: path.join(dir, 'x.part'), url: `${server.base}/sander-wood/bgpt/resolve/main/weights-text.pth` };
 }
 

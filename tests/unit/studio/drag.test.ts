@@ -1,14 +1,11 @@
 // Dragging a sample out of the desktop app (studio/drag.ts): the file Electron's startDrag is given —
 // real bytes, an ABC tune turned into a MIDI file @tonejs/midi reads, a plain name in a fresh folder.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Midi } from '@tonejs/midi';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dragFileName, dragPayload, removeDragFiles, writeDragFile } from '../../../src-main/studio/drag';
-
-const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
+import { tempDir } from '../../helpers/temp';
 
 describe('drag files', () => {
   it('keeps names to one plain file name', () => {
@@ -28,8 +25,7 @@ describe('drag files', () => {
   });
 
   it('writes each drag into a fresh folder, owner-only, and removes them all at the end', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'bgpt-drag-test-'));
-    roots.push(root);
+    const root = tempDir('bgpt-drag-test-');
     const a = await writeDragFile({ name: 'a.mid', bytes: Uint8Array.of(1, 2, 3) }, root);
     const b = await writeDragFile({ name: 'a.mid', bytes: Uint8Array.of(4) }, root);
     expect(path.dirname(a)).not.toBe(path.dirname(b));

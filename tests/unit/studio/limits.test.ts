@@ -3,14 +3,14 @@
 // GPU backends report their memory through a hook; dialog selections import only what was granted;
 // a bad extension is refused by the request schema, before any work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
 import { assertFits, memoryLimits, setGpuMemoryLimit, WASM_MEMORY_BYTES } from '../../../src-main/engine/backend/resources';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio;
@@ -18,7 +18,7 @@ let datasetId = '';
 const TUNE = 'X:1\nT:Test\nM:4/4\nK:C\nCDEF GABc|\n';
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-limits-'));
+  tmp = tempDir('bgpt-limits-');
   studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
   // Three tunes (each its own last bar: the import keeps one copy of the same music).
   const r = await studio.api.importFiles({ name: 'tunes', files: [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: new TextEncoder().encode(TUNE.replace('Test', `T${i}`).replace('GABc|', `GABc|${'CDE'[i - 1]}8|`)) })), kind: 'generative' });
@@ -27,7 +27,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('upload names', () => {

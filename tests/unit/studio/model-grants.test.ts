@@ -2,14 +2,14 @@
 // native dialog granted, for exactly one file, once; a path the renderer names is refused by the
 // request schema and as a handle. On a real temporary studio home with the tiny-a reference .pth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import { createDispatcher } from '../../../src-main/studio/dispatch';
 import { grantedModelFile, PathGrants } from '../../../src-main/studio/grants';
+import { tempDir } from '../../helpers/temp';
 
 const TINY_PTH = path.join(import.meta.dirname, '../../fixtures/parity/tiny-a/model.pth');
 let tmp: string;
@@ -17,7 +17,7 @@ let studio: Studio;
 let pth: string;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-model-grants-'));
+  tmp = tempDir('bgpt-model-grants-');
   pth = path.join(tmp, 'weights-tiny.pth');
   copyFileSync(TINY_PTH, pth);
   studio = await openStudio({ home: path.join(tmp, 'home'), engine: new ProcessEngineHost(() => spawnNodeEngine()), transport: 'electron', builtIns: false });
@@ -25,7 +25,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('importModelPath by dialog handle', () => {

@@ -1,8 +1,7 @@
 // ModelService on a real catalogue: chunked uploads (order, size, cancel), rename/delete, kinds, and
 // the --checkpoint resolver's order (path, model, run) with its one-line error.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
@@ -15,6 +14,7 @@ import type { EngineHost } from '../../../src-main/engine-host/host';
 import { ScoringService } from '../../../src-main/studio/scoring';
 import { startModelServer } from '../../helpers/model-server';
 import { createHash } from 'node:crypto';
+import { tempDir } from '../../helpers/temp';
 
 const PTH_FILE = path.join(__dirname, '../../fixtures/parity/tiny-a/model.pth');
 const PTH = new Uint8Array(readFileSync(PTH_FILE));
@@ -24,14 +24,13 @@ let catalogue: Catalogue;
 let models: ModelService;
 
 beforeEach(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'bgpt-msvc-'));
+  home = tempDir('bgpt-msvc-');
   catalogue = await Catalogue.open(home);
   models = new ModelService(home, catalogue);
 });
 
 afterEach(async () => {
   await catalogue.close();
-  rmSync(home, { recursive: true, force: true });
 });
 
 async function uploadInChunks(chunk: number, opts: { name?: string; kind?: 'generative' | 'conversion' | 'classifier' } = {}) {

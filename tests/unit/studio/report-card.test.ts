@@ -2,15 +2,15 @@
 // samples are valid and close to the training tunes; the training tunes themselves are copies; garbage
 // is neither valid nor close; MIDI counts notes. Then the card through the real CLI (`bgpt report`,
 // `bgpt generate --count 2`) on the tiny-a parity checkpoint, stored in the catalogue.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { judgeForCard, type CardReference } from '../../../src-main/studio/report-card';
 import { hasAbcmidi } from '../../../src-main/datasets/tunebook';
 import { runCli, type Io } from '../../../src-main/cli/framework';
 import { commands } from '../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
+import { tempDir } from '../../helpers/temp';
 
 const DATASETS = path.resolve(__dirname, '../../../datasets');
 const TINY_A = path.resolve(__dirname, '../../fixtures/parity/tiny-a/checkpoint');
@@ -62,8 +62,7 @@ describe('judgeForCard', () => {
 });
 
 describe('bgpt report and bgpt generate --count', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-card-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir('bgpt-card-');
   async function bgpt(...argv: string[]) {
     let out = '';
     let err = '';

@@ -3,9 +3,7 @@
 // recovery reads. Real engine process on Mesa's software Vulkan driver when there is no GPU (webgpu-required.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lacks } from '../../helpers/system';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Catalogue } from '../../../src-main/catalogue/catalogue';
 import { runRecordPath } from '../../../src-main/catalogue/paths';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
@@ -13,6 +11,7 @@ import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import type { RunSummary } from '../../../src-main/shared/contract';
 import { LAVAPIPE_HINT } from '../engine/backend/webgpu-required';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio | null = null;
@@ -23,7 +22,7 @@ const tune = (title: string, i: number) => new TextEncoder().encode(TUNE.replace
 
 beforeAll(async () => {
   if (lacks('webgpu')) return;
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-adapter-'));
+  tmp = tempDir('bgpt-adapter-');
   studio = await openStudio({ home: tmp, engine: new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'webgpu' })), transport: 'http', builtIns: false });
   const files = [1, 2, 3].map((i) => ({ name: `t${i}.abc`, bytes: tune(`T${i}`, i) }));
   datasetId = (await studio.api.importFiles({ name: 'tunes', files, kind: 'generative' })).datasetId;
@@ -31,7 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 describe.skipIf(lacks('webgpu'))('the adapter kept with a run', () => {

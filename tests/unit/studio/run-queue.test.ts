@@ -2,13 +2,11 @@
 // one trains is queued and starts when the first ends; the status bar's activity names the run really
 // training; pause reports "pausing" until the engine says it stopped stepping, and no step follows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import type { EventName, RunSummary, StudioEvents } from '../../../src-main/shared/contract';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio;
@@ -25,13 +23,12 @@ function waitFor<K extends EventName>(event: K, pred: (p: StudioEvents[K]) => bo
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-queue-'));
+  tmp = tempDir('bgpt-queue-');
   studio = await openStudio({ home: tmp, engine: new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'wasm' })), transport: 'http' });
 });
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('run queue and pause', () => {

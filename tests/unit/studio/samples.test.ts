@@ -5,8 +5,7 @@
 // params, format-aware sampling's overrulings included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
@@ -17,6 +16,7 @@ import { startServer, type RunningServer } from '../../../src-main/server/server
 import { decodeWire, encodeWire } from '../../../src-main/shared/wire';
 import type { GenerateRequest, SampleInfo, StudioEvents, WireEvent, WireReply } from '../../../src-main/shared/contract';
 import { sampleSeed } from '../../../src-main/shared/seeds';
+import { tempDir } from '../../helpers/temp';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PTH = path.join(ROOT, 'tests/fixtures/parity/tiny-a/model.pth');
@@ -29,7 +29,7 @@ let server: RunningServer;
 let modelId: string;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-samples-'));
+  tmp = tempDir('bgpt-samples-');
   home = path.join(tmp, 'home');
   const renderer = path.join(tmp, 'renderer');
   mkdirSync(renderer, { recursive: true });
@@ -42,7 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** A browser's way in: the WebSocket transport, with the token, one call and its events. */

@@ -2,11 +2,11 @@
 // Models view's evaluation, `bgpt eval`, and the viewer's surprisal mean (issue 21; the issue 24 walk
 // saw 3.565 against 3.696 for one file, the viewer averaging its per-byte bits over the data bytes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InProcessEngineHost } from '../../../src-main/engine-host/in-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
+import { tempDir } from '../../helpers/temp';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/parity/tiny-a');
 /** Not a whole number of patches: the end patch holds padding, which the reference's loss counts. */
@@ -16,13 +16,12 @@ let tmp: string;
 let studio: Studio;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-scoring-'));
+  tmp = tempDir('bgpt-scoring-');
   studio = await openStudio({ home: path.join(tmp, 'home'), engine: new InProcessEngineHost(), transport: 'http', builtIns: false });
 });
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('a file\'s bits per byte', () => {

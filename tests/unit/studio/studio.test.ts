@@ -1,13 +1,13 @@
 // The studio services end to end on a temporary home, with the real engine process, SQLite and the
 // built-in tunes: train a tiny run, watch its events, resume it, generate, judge and find samples.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ProcessEngineHost } from '../../../src-main/engine-host/host';
 import { spawnNodeEngine } from '../../../src-main/engine-host/node-process';
 import { openStudio, type Studio } from '../../../src-main/studio/studio';
 import type { EventName, RunSummary, StudioEvents } from '../../../src-main/shared/contract';
+import { tempDir } from '../../helpers/temp';
 
 let tmp: string;
 let studio: Studio;
@@ -25,14 +25,13 @@ function waitFor<K extends EventName>(event: K, pred: (p: StudioEvents[K]) => bo
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-studio-'));
+  tmp = tempDir('bgpt-studio-');
   studio = await openStudio({ home: tmp, engine: new ProcessEngineHost(() => spawnNodeEngine({ ...process.env, BGPT_BACKEND: 'wasm' })), transport: 'http' });
   studio.subscribe((event, payload) => events.push({ event, payload }));
 });
 
 afterAll(async () => {
   await studio?.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('studio services', () => {

@@ -3,11 +3,11 @@
 // inference kernels; an empty file refused in one line.
 import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { evalCommand } from '../../../../src-main/cli/commands/eval';
 import { TINY_A, TINY_A_CHECKPOINT } from '../../engine/infer/helpers';
+import { tempDir } from '../../../helpers/temp';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -36,16 +36,12 @@ describe('bgpt eval --fast', () => {
   });
 
   it('refuses an empty file in one line', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-evalfast-'));
-    try {
-      const empty = path.join(dir, 'empty.txt');
-      await fs.writeFile(empty, '');
-      const r = await cli('eval', '--checkpoint', TINY_A_CHECKPOINT, '--fast', empty, '--json');
-      expect(r.code).not.toBe(0);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/empty/);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bgpt-evalfast-');
+    const empty = path.join(dir, 'empty.txt');
+    await fs.writeFile(empty, '');
+    const r = await cli('eval', '--checkpoint', TINY_A_CHECKPOINT, '--fast', empty, '--json');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/empty/);
   });
 });

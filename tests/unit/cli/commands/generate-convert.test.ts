@@ -1,17 +1,16 @@
 // `bgpt generate` and `bgpt convert` through the real CLI framework: JSON output, the file written,
 // validation of the result, and one-line errors that leave nothing on disk.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { generateCommand } from '../../../../src-main/cli/commands/generate';
 import { convertCommand } from '../../../../src-main/cli/commands/convert';
 import { TINY_A, TINY_A_CHECKPOINT } from '../../engine/infer/helpers';
+import { tempDir } from '../../../helpers/temp';
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-gen-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-gen-'); });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

@@ -1,16 +1,15 @@
 // `bgpt generate --count N` through the real CLI framework: N files made at once, each the file a
 // single run with its seed writes, the docs/cli.md fields kept, and bad counts refused with nothing written.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { generateCommand } from '../../../../src-main/cli/commands/generate';
 import { TINY_A_CHECKPOINT } from '../../engine/infer/helpers';
+import { tempDir } from '../../../helpers/temp';
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-count-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-count-'); });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

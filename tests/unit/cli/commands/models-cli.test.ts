@@ -2,14 +2,14 @@
 // temporary studio home, with the reference trainer's tiny-a .pth and a local HTTP server standing in
 // for Hugging Face (BGPT_HF_ENDPOINT).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../../src-main/cli/framework';
 import { commands } from '../../../../src-main/cli/commands/index';
 import { Catalogue } from '../../../../src-main/catalogue/catalogue';
 import { startModelServer, type ModelServer } from '../../../helpers/model-server';
+import { tempDir } from '../../../helpers/temp';
 
 const FIXTURE = path.join(__dirname, '../../../fixtures/parity/tiny-a');
 const PTH = path.join(FIXTURE, 'model.pth');
@@ -32,7 +32,7 @@ async function bgpt(...argv: string[]): Promise<{ code: number; json: any; err: 
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-models-'));
+  tmp = tempDir('bgpt-models-');
   home = path.join(tmp, 'home');
   const pth = new Uint8Array(readFileSync(PTH));
   server = await startModelServer({ 'weights-text.pth': pth, 'weights-conversion.pth': pth, 'weights-image.pth': new TextEncoder().encode('not a checkpoint at all') });
@@ -42,7 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.BGPT_HF_ENDPOINT;
   await server.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('bgpt models', () => {

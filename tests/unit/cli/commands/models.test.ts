@@ -3,15 +3,14 @@
 // 4.7 GB and abort with a V8 heap error after 96 s. Now: exit 1, one line naming the limit, in seconds,
 // with the process's heap capped at 256 MB (a run that tried to build the bomb would die instead).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pickleBomb, zipArchive, opcodeRun, EMPTY_DICT } from '../../../helpers/pickle-bomb';
+import { tempDir } from '../../../helpers/temp';
 
 const root = path.resolve(__dirname, '../../../..');
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-models-bomb-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bgpt-models-bomb-');
 
 function importModel(file: string) {
   const home = path.join(dir, `home-${path.basename(file)}`);

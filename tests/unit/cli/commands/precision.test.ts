@@ -1,19 +1,18 @@
 // --precision on `bgpt generate`, `convert` and `eval` (cli/commands/generate.ts PRECISION_OPTION): the
 // smaller weights run through the real CLI framework, are reported and recorded, stay near float32's
 // losses, and a bad value is one line before any work.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { generateCommand } from '../../../../src-main/cli/commands/generate';
 import { convertCommand } from '../../../../src-main/cli/commands/convert';
 import { evalCommand } from '../../../../src-main/cli/commands/eval';
 import { TINY_A, TINY_A_CHECKPOINT } from '../../engine/infer/helpers';
+import { tempDir } from '../../../helpers/temp';
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-precision-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-precision-'); });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

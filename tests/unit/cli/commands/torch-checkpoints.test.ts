@@ -1,8 +1,7 @@
 // A .pth wherever a checkpoint is accepted (docs/pytorch.md, docs/cli.md): generate, convert, the engine
 // process's generation (cached by the file's mtime), and fine-tuning with `bgpt train --init FILE.pth`.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { generateCommand } from '../../../../src-main/cli/commands/generate';
@@ -12,14 +11,14 @@ import { engineMethods, type MethodContext } from '../../../../src-main/engine-h
 import { JobControl } from '../../../../src-main/engine-host/control';
 import type { GenerateJob } from '../../../../src-main/engine-host/jobs';
 import { readCheckpointConfig } from '../../../../src-main/engine/io/checkpoint';
+import { tempDir } from '../../../helpers/temp';
 
 const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/parity/tiny-a');
 const PTH = path.join(FIXTURE, 'model.pth');
 const CHECKPOINT = path.join(FIXTURE, 'checkpoint');
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-pth-cli-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-pth-cli-'); });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../../src-main/cli/framework';
 import { evalCommand } from '../../../../src-main/cli/commands/eval';
 import { trainCommand } from '../../../../src-main/cli/commands/train';
+import { tempDir } from '../../../helpers/temp';
 
 const DIR = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/', import.meta.url));
 const expected = JSON.parse(readFileSync(DIR + 'expected.json', 'utf8')) as Record<string, { loss: number }>;
@@ -37,13 +37,13 @@ describe('bgpt eval / train', () => {
   });
 
   it('train --json trains on a folder with an eval/ split, writes best and last, and records the run', async () => {
-    const data = mkdtempSync(tmpdir() + '/bgpt-data-');
+    const data = tempDir('bgpt-data-');
     cpSync(DIR + 'inputs', data, { recursive: true });
     mkdirSync(data + '/eval');
     // Different bytes from every training file: the import keeps one copy of identical files.
     writeFileSync(data + '/eval/held-out.md', readFileSync(DIR + 'inputs/apache-2.0-head.md', 'utf8').toUpperCase());
-    const out = mkdtempSync(tmpdir() + '/bgpt-run-');
-    const home = mkdtempSync(tmpdir() + '/bgpt-home-');
+    const out = tempDir('bgpt-run-');
+    const home = tempDir('bgpt-home-');
     const r = await cli(['train', '--json', '--data', data, '--patch-length', '8', '--hidden-size', '32', '--patch-layers', '1', '--byte-layers', '1',
       '--steps', '4', '--batch', '2', '--lr', '0.001', '--out', out, '--home', home]);
     expect(r.code, r.err).toBe(0);

@@ -3,8 +3,7 @@
 // --mode classify` through the real CLI, and the one-line errors.
 import { ops } from '../../../../src-main/engine/backend/ops';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,12 +20,13 @@ import type { BGPTConfig } from '../../../../src-main/shared/config';
 import { runCli } from '../../../../src-main/cli/framework';
 import { classifyCommand } from '../../../../src-main/cli/commands/classify';
 import { trainCommand } from '../../../../src-main/cli/commands/train';
+import { tempDir } from '../../../helpers/temp';
 
 const MICRO: BGPTConfig = { patchSize: 16, patchLength: 8, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 0, numHeads: 2 };
 const PARITY = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/checkpoint', import.meta.url));
 const TEXT_SET = fileURLToPath(new URL('../../../../datasets/classify/text', import.meta.url));
 
-const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `bgpt-cls-${p}-`));
+const tmp = (p: string) => tempDir(`bgpt-cls-${p}-`);
 
 /** Two kinds of real text: lines from two fortune categories of the built-in set (datasets/classify/text). */
 function realFiles(split: 'train' | 'eval', perLabel: number): LabelledFile[] {

@@ -9,6 +9,7 @@ import { evaluate, headWindow, sequenceLogits } from '../../../../src-main/engin
 import { loadInferenceModel } from '../../../../src-main/engine/infer';
 import { fileSurprisal } from '../../../../src-main/engine/infer/score';
 import { readInputFile } from '../../../../src-main/engine/io/files';
+import { tempDir } from '../../../helpers/temp';
 
 const DIR = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/', import.meta.url));
 const CHECKPOINT = DIR + 'checkpoint';
@@ -78,10 +79,9 @@ describe('bad checkpoints', () => {
 
 describe('checkpoints that do not fit their config', () => {
   it('names the tensor and both shapes, and rejects a corrupt weights file', async () => {
-    const { mkdtempSync, writeFileSync, copyFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync, copyFileSync } = await import('node:fs');
     await initBackend('cpu');
-    const dir = mkdtempSync(tmpdir() + '/bgpt-ckpt-');
+    const dir = tempDir('bgpt-ckpt-');
     copyFileSync(CHECKPOINT + '/model.safetensors', dir + '/model.safetensors');
     writeFileSync(dir + '/config.json', JSON.stringify({ patch_size: 16, patch_length: 64, hidden_size: 32, patch_num_layers: 2, byte_num_layers: 1 }));
     await expect(loadModel(dir)).rejects.toThrow(/tensor patch_level_decoder\.patch_embedding\.weight has shape \[64, 4112\], config\.json expects \[32, 4112\]/);
@@ -95,12 +95,10 @@ describe('checkpoints that do not fit their config', () => {
 
 describe('checkpoint round trip', () => {
   it('writes the reference tensor names, order and layouts back unchanged', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const { saveModel } = await import('../../../../src-main/engine/io/checkpoint');
     await initBackend('cpu');
     const model = await loadModel(CHECKPOINT);
-    const dir = mkdtempSync(tmpdir() + '/bgpt-save-') + '/ckpt';
+    const dir = tempDir('bgpt-save-') + '/ckpt';
     await saveModel(dir, model);
     model.dispose();
     const header = (file: string) => {

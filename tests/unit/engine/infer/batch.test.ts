@@ -3,7 +3,6 @@
 // in-memory one: same logits bit for bit, same bytes for the same seeds.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { InferenceModel } from '../../../../src-main/engine/infer/model';
 import { generate, generateMany } from '../../../../src-main/engine/infer/generate';
@@ -13,6 +12,7 @@ import { UserError } from '../../../../src-main/shared/errors';
 import type { BGPTConfig } from '../../../../src-main/shared/config';
 import type { Tensor } from '../../../../src-main/engine/io/safetensors';
 import { TINY_A_CHECKPOINT, copyTensors, tinyA } from './helpers';
+import { tempDir } from '../../../helpers/temp';
 
 const BYTE_LN_F = 'byte_level_decoder.base.transformer.ln_f.';
 const BYTE_WTE = 'byte_level_decoder.base.transformer.wte.weight';
@@ -153,15 +153,11 @@ describe('streaming checkpoint loader', () => {
   });
 
   it('refuses a truncated model file in one line naming it', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-trunc-'));
-    try {
-      await fs.copyFile(path.join(TINY_A_CHECKPOINT, 'config.json'), path.join(dir, 'config.json'));
-      const bytes = await fs.readFile(path.join(TINY_A_CHECKPOINT, 'model.safetensors'));
-      await fs.writeFile(path.join(dir, 'model.safetensors'), bytes.subarray(0, bytes.length - 100));
-      await expect(loadInferenceModel(dir)).rejects.toThrow(UserError);
-      await expect(loadInferenceModel(dir)).rejects.toThrow(/model\.safetensors.*(truncated|out of range)/);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bgpt-trunc-');
+    await fs.copyFile(path.join(TINY_A_CHECKPOINT, 'config.json'), path.join(dir, 'config.json'));
+    const bytes = await fs.readFile(path.join(TINY_A_CHECKPOINT, 'model.safetensors'));
+    await fs.writeFile(path.join(dir, 'model.safetensors'), bytes.subarray(0, bytes.length - 100));
+    await expect(loadInferenceModel(dir)).rejects.toThrow(UserError);
+    await expect(loadInferenceModel(dir)).rejects.toThrow(/model\.safetensors.*(truncated|out of range)/);
   });
 });

@@ -1,9 +1,8 @@
 // The pieces of `bgpt bench --preset paper`, on a small config (the paper-size run is the bench itself):
 // the streamed random checkpoint is byte for byte the in-memory one and loads; the streamed writer
 // refuses a tensor out of order and leaves nothing; the weight-traffic figures match the tensor list.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PRESETS, VOCAB_SIZE, type BGPTConfig } from '../../../../src-main/shared/config';
 import { serializeSafetensors, writeSafetensorsStreamed } from '../../../../src-main/engine/io/safetensors';
@@ -11,12 +10,12 @@ import { BYTE_PREFIX, BYTE_WTE, LM_HEAD, PATCH_PREFIX, initialTensors, trainable
 import { benchPaper, weightBytesPerByte, weightTraffic, writeRandomCheckpoint } from '../../../../src-main/engine/infer/paper-bench';
 import { InferenceModel, loadInferenceModel, scoreSequence } from '../../../../src-main/engine/infer/index';
 import { fileSequence } from '../../../../src-main/shared/patches';
+import { tempDir } from '../../../helpers/temp';
 
 const SMALL: BGPTConfig = { patchSize: 16, patchLength: 8, hiddenSize: 64, patchNumLayers: 2, byteNumLayers: 1, numHeads: 1 };
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-paperbench-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-paperbench-'); });
 
 describe('writeRandomCheckpoint', () => {
   it('streams exactly the bytes of the in-memory initial tensors (tied LM head included), and the folder loads', async () => {

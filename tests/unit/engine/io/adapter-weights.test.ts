@@ -3,9 +3,8 @@
 // the base + (alpha/r)·(B·A)ᵀ a plain loop computes; an adapter without its base, or made for another shape, is
 // refused in one line.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LORA_DEFAULTS } from '../../../../src-main/checkpoint/adapter';
 import { loadModel, readModelTensors } from '../../../../src-main/engine/io/checkpoint';
 import { evaluate } from '../../../../src-main/engine/eval/evaluate';
@@ -17,6 +16,7 @@ import { configToJson } from '../../../../src-main/shared/config';
 import type { InputFile } from '../../../../src-main/engine/io/files';
 import { mergeByHand, sha256File, writeTestAdapter } from '../../../helpers/adapter';
 import { TINY_A, TINY_A_CHECKPOINT, tinyA } from '../infer/helpers';
+import { tempDir } from '../../../helpers/temp';
 
 let tmp: string;
 let files: InputFile[];
@@ -25,7 +25,7 @@ let mergedDir: string;
 const PTH = path.join(TINY_A, 'model.pth');
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-adapter-'));
+  tmp = tempDir('bgpt-adapter-');
   const expected = JSON.parse(await fs.readFile(path.join(TINY_A, 'expected.json'), 'utf8')) as Record<string, { ext: string }>;
   files = await Promise.all(Object.entries(expected).map(async ([name, e]) => ({ name, ext: e.ext, bytes: new Uint8Array(await fs.readFile(path.join(TINY_A, name))) })));
   const { config, tensors } = await tinyA();
@@ -40,10 +40,6 @@ beforeAll(async () => {
   await fs.mkdir(mergedDir);
   await fs.writeFile(path.join(mergedDir, 'config.json'), JSON.stringify(configToJson(config)));
   await fs.writeFile(path.join(mergedDir, 'model.safetensors'), serializeSafetensors(mergeByHand(tensors, config, a), { format: 'pt' }));
-});
-
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 const losses = (r: { files: Array<{ loss: number }> }) => r.files.map((f) => f.loss);

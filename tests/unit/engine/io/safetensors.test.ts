@@ -1,10 +1,10 @@
 // safetensors reader/writer: the reference checkpoint, round trips, F16/BF16 widening, strict validation.
 import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseSafetensors, readSafetensors, readSafetensorsIndex, serializeSafetensors, writeSafetensors } from '../../../../src-main/engine/io/safetensors';
 import { UserError } from '../../../../src-main/shared/errors';
+import { tempDir } from '../../../helpers/temp';
 
 const CHECKPOINT = path.join(import.meta.dirname, '../../../fixtures/parity/tiny-a/checkpoint/model.safetensors');
 
@@ -56,26 +56,22 @@ describe('safetensors: reference checkpoint', () => {
 
 describe('safetensors: writing', () => {
   it('pads the header to 8 bytes and round-trips through a file atomically', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-st-'));
-    try {
-      const target = path.join(dir, 'm.safetensors');
-      const tensors: [string, { shape: number[]; data: Float32Array }][] = [
-        ['a', { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, -6.5]) }],
-        ['scalar', { shape: [], data: new Float32Array([7]) }],
-        ['empty', { shape: [0, 4], data: new Float32Array(0) }],
-      ];
-      await writeSafetensors(target, tensors, { note: 'x' });
-      const bytes = await fs.readFile(target);
-      expect(Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)) % 8).toBe(0);
-      const back = await readSafetensors(target);
-      expect(back.tensors.get('a')!.data).toEqual(tensors[0][1].data);
-      expect(back.tensors.get('scalar')!.data[0]).toBe(7);
-      expect(back.tensors.get('empty')!.shape).toEqual([0, 4]);
-      expect(back.metadata).toEqual({ note: 'x' });
-      expect((await fs.readdir(dir)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bgpt-st-');
+    const target = path.join(dir, 'm.safetensors');
+    const tensors: [string, { shape: number[]; data: Float32Array }][] = [
+      ['a', { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, -6.5]) }],
+      ['scalar', { shape: [], data: new Float32Array([7]) }],
+      ['empty', { shape: [0, 4], data: new Float32Array(0) }],
+    ];
+    await writeSafetensors(target, tensors, { note: 'x' });
+    const bytes = await fs.readFile(target);
+    expect(Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)) % 8).toBe(0);
+    const back = await readSafetensors(target);
+    expect(back.tensors.get('a')!.data).toEqual(tensors[0][1].data);
+    expect(back.tensors.get('scalar')!.data[0]).toBe(7);
+    expect(back.tensors.get('empty')!.shape).toEqual([0, 4]);
+    expect(back.metadata).toEqual({ note: 'x' });
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
   it('refuses a shape that does not match the data', () => {
@@ -158,14 +154,10 @@ describe('safetensors: validation', () => {
 
 describe('safetensors: header-only index (streaming loader)', () => {
   async function withFile(bytes: Uint8Array, f: (file: string) => Promise<void>): Promise<void> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-stindex-'));
-    try {
-      const file = path.join(dir, 'model.safetensors');
-      await fs.writeFile(file, bytes);
-      await f(file);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('bgpt-stindex-');
+    const file = path.join(dir, 'model.safetensors');
+    await fs.writeFile(file, bytes);
+    await f(file);
   }
 
   it('gives each tensor\'s place in the file, matching the parsed values', async () => {

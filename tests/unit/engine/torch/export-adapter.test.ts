@@ -6,10 +6,9 @@
 // reference's own numbers — and must give the studio's losses within 1e-4.
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type Io } from '../../../../src-main/cli/framework';
 import { commands } from '../../../../src-main/cli/commands/index';
 import { readSafetensors } from '../../../../src-main/engine/io/safetensors';
@@ -18,6 +17,7 @@ import { cropSequence, fileSequence } from '../../../../src-main/shared/patches'
 import { mergeByHand, sha256File, writeTestAdapter } from '../../../helpers/adapter';
 import { TINY_A, tinyA } from '../infer/helpers';
 import { lacks, torchPython } from '../../../helpers/system';
+import { tempDir } from '../../../helpers/temp';
 
 const PTH = path.join(TINY_A, 'model.pth');
 const REF = path.join(import.meta.dirname, '../../../helpers/ref_bgpt.py');
@@ -47,7 +47,7 @@ function referenceLosses(weights: string, seqs: number[][]): { losses: number[];
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'bgpt-export-adapter-'));
+  tmp = tempDir('bgpt-export-adapter-');
   home = path.join(tmp, 'home');
   const base = await bgpt('models', 'import', PTH, '--name', 'tiny-a');
   expect(base.code, base.err).toBe(0);
@@ -61,10 +61,6 @@ beforeAll(async () => {
   const r = await bgpt('export', 'torch', '--checkpoint', 'tunes-lora', '--out', out);
   expect(r.code, r.err).toBe(0);
   expect(r.json).toMatchObject({ weights: path.join(out, 'weights.pth'), adapter: path.join(out, 'adapter'), base: { name: 'tiny-a' } });
-});
-
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('export torch of an adapter', () => {

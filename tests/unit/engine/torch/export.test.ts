@@ -3,8 +3,7 @@
 // buffers (a strict load_state_dict in the reference's transformers 4.18 needs them), reads back to
 // identical tensors and identical losses; config.py and the data folders are what the trainers read.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, mkdirSync, cpSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, cpSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../../../src-main/cli/framework';
 import { exportTorchCommand } from '../../../../src-main/cli/commands/export';
@@ -15,6 +14,7 @@ import { parseReferenceLog, readReferenceLog, readTorchCheckpoint, writeTorchChe
 import { TorchZip } from '../../../../src-main/engine/torch/zip';
 import { DTYPE_BYTES, PyDict, TensorRef, unpickle } from '../../../../src-main/engine/torch/pickle';
 import { initialTensors } from '../../../../src-main/engine/model/weights';
+import { tempDir } from '../../../helpers/temp';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -51,7 +51,7 @@ async function rawStateDict(file: string): Promise<Array<{ name: string; dtype: 
 
 let data: string;
 beforeAll(() => {
-  data = mkdtempSync(path.join(tmpdir(), 'bgpt-export-data-'));
+  data = tempDir('bgpt-export-data-');
   cpSync(path.join(FIXTURE, 'inputs'), data, { recursive: true });
   mkdirSync(path.join(data, 'eval'));
   writeFileSync(path.join(data, 'eval', 'held-out.md'), readFileSync(path.join(FIXTURE, 'inputs/apache-2.0-head.md'), 'utf8').toUpperCase());
@@ -59,7 +59,7 @@ beforeAll(() => {
 
 describe('bgpt export torch', () => {
   it('writes weights.pth that reads back to identical tensors and gives identical losses', async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bgpt-export-')), 'exp');
+    const out = path.join(tempDir('bgpt-export-'), 'exp');
     const r = await cli(['export', 'torch', '--json', '--checkpoint', CHECKPOINT, '--out', out, '--data', data]);
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out.trim());
@@ -90,7 +90,7 @@ describe('bgpt export torch', () => {
   });
 
   it('writes the state dict the reference trainer writes: same names, order, shapes, dtypes and buffers', async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bgpt-export-')), 'exp');
+    const out = path.join(tempDir('bgpt-export-'), 'exp');
     expect((await cli(['export', 'torch', '--checkpoint', CHECKPOINT, '--out', out])).code).toBe(0);
     expect(existsSync(path.join(out, 'data'))).toBe(false);
     const ours = await rawStateDict(path.join(out, 'weights.pth'));
@@ -105,9 +105,9 @@ describe('bgpt export torch', () => {
   });
 
   it('lays out a catalogue dataset and never writes into a folder that is not empty', async () => {
-    const home = mkdtempSync(path.join(tmpdir(), 'bgpt-export-home-'));
+    const home = tempDir('bgpt-export-home-');
     expect((await cli(['datasets', 'import', data, '--name', 'tunes', '--home', home])).code).toBe(0);
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bgpt-export-')), 'exp');
+    const out = path.join(tempDir('bgpt-export-'), 'exp');
     const r = await cli(['export', 'torch', '--json', '--checkpoint', CHECKPOINT, '--out', out, '--data', 'tunes', '--home', home, '--conversion', 'md->txt']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out.trim())).toMatchObject({ trainFiles: 3, evalFiles: 1 });
@@ -122,7 +122,7 @@ describe('bgpt export torch', () => {
   });
 
   it('refuses a model the reference cannot express (heads other than hidden/64), writing nothing', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bgpt-export-heads-'));
+    const dir = tempDir('bgpt-export-heads-');
     const config = { patchSize: 4, patchLength: 8, hiddenSize: 64, patchNumLayers: 1, byteNumLayers: 1, numHeads: 2 };
     const pth = path.join(dir, 'two-heads.pth');
     await writeTorchCheckpoint(pth, [...initialTensors(config, 1)].concat([['byte_level_decoder.base.lm_head.weight', initialTensors(config, 1).get('byte_level_decoder.base.transformer.wte.weight')!]]));
@@ -147,7 +147,7 @@ describe('reference log files', () => {
     for (const [e, tr, ev] of [[1, 2.5, 2.25], [2, 1.75, 1.9]]) {
       text += 'Epoch ' + e + '\ntrain_loss: ' + tr + '\neval_loss: ' + ev + '\ntime: Tue Dec  1 00:00:00 2026\n\n';
     }
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'bgpt-log-')), 'logs-irish.txt');
+    const file = path.join(tempDir('bgpt-log-'), 'logs-irish.txt');
     writeFileSync(file, text);
     expect(await readReferenceLog(file)).toEqual([{ epoch: 1, trainLoss: 2.5, evalLoss: 2.25 }, { epoch: 2, trainLoss: 1.75, evalLoss: 1.9 }]);
     const cls = 'Epoch 1\ntrain_acc: 0.5\neval_acc: 0.625\ntime: x\n\nBest Epoch so far!\n';

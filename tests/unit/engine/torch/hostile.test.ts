@@ -3,8 +3,7 @@
 // archives, out-of-range storages, absurd sizes, deep nesting and memo tricks each give one clear
 // line without allocating what they declare.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { UserError } from '../../../../src-main/shared/errors';
@@ -12,6 +11,7 @@ import { readTorchCheckpoint, writeTorchCheckpoint } from '../../../../src-main/
 import { writeStoredZip } from '../../../../src-main/engine/torch/write';
 import { loadModel } from '../../../../src-main/engine/io/checkpoint';
 import { readSafetensors } from '../../../../src-main/engine/io/safetensors';
+import { tempDir } from '../../../helpers/temp';
 
 /** Bit-exact float arrays, compared as bytes (vitest's deep equality is slow on large typed arrays). */
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -20,7 +20,7 @@ const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/parity/tiny-a'
 let dir: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'bgpt-hostile-'));
+  dir = tempDir('bgpt-hostile-');
 });
 
 // ----- a few pickle opcodes, to build hostile payloads by hand -----

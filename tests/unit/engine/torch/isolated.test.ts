@@ -1,16 +1,15 @@
 // The second wall (issue 20 item 2): .pth inspection in a worker thread with a capped heap. A file the
 // caps did not stop (here: the caps lifted, a 30 MiB EMPTY_DICT bomb) runs that thread out of memory;
 // the caller gets one line and this process goes on, where it used to die with a V8 heap error.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inspectTorchCheckpointIsolated } from '../../../../src-main/engine/torch/isolated';
 import { inspectTorchCheckpoint } from '../../../../src-main/engine/torch/read';
 import { zipArchive, opcodeRun, EMPTY_DICT } from '../../../helpers/pickle-bomb';
+import { tempDir } from '../../../helpers/temp';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-isolated-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bgpt-isolated-');
 const FIXTURE = path.join(__dirname, '../../../fixtures/parity/tiny-a/model.pth');
 const NO_LIMITS = { maxOpcodes: Infinity, maxStack: Infinity, maxDepth: Infinity, maxMemo: Infinity, maxContainers: Infinity, maxElements: Infinity, maxStringBytes: Infinity };
 

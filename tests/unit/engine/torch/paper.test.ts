@@ -2,9 +2,8 @@
 // layers) written at test time both as a studio checkpoint and, in the reference trainer's layout, as
 // a .pth: the .pth loads with the paper config inferred from its shapes and scores a file exactly as
 // the studio checkpoint does (fast inference path). Seeded random weights: nothing large is in git.
-import { describe, it, expect, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, promises as fs, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToJson, parameterCount, presetConfig } from '../../../../src-main/shared/config';
 import { fileSequence } from '../../../../src-main/shared/patches';
@@ -12,9 +11,9 @@ import { writeSafetensors, type Tensor } from '../../../../src-main/engine/io/sa
 import { initialTensors, trainableSpecs, BYTE_WTE, LM_HEAD, UNUSED_PATCH_WTE, PATCH_PREFIX } from '../../../../src-main/engine/model/weights';
 import { loadInferenceModel, scoreSequence } from '../../../../src-main/engine/infer/index';
 import { inspectTorchCheckpoint, writeTorchCheckpoint } from '../../../../src-main/engine/torch/index';
+import { tempDir } from '../../../helpers/temp';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'bgpt-paper-pth-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bgpt-paper-pth-');
 
 describe('a paper-size .pth', () => {
   it('infers the paper config and scores a file exactly as its studio checkpoint', async () => {

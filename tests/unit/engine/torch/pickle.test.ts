@@ -1,17 +1,16 @@
 // The unpickler's caps (issue 20 item 2, docs/security.md "Pickle allocation bomb"): each cap refuses in
 // one line naming it, a real checkpoint's pickle stays far below every one, and the issue's bomb (a
 // 65 KB .pth whose deflated data.pkl is 64 MiB of EMPTY_DICT) is refused quickly without building it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PICKLE_LIMITS, unpickle, type PickleLimits, type PickleStats } from '../../../../src-main/engine/torch/pickle';
 import { inspectTorchCheckpoint, MAX_PICKLE_BYTES } from '../../../../src-main/engine/torch/read';
 import { TorchZip } from '../../../../src-main/engine/torch/zip';
 import { EMPTY_DICT, opcodeRun, pickleBomb } from '../../../helpers/pickle-bomb';
+import { tempDir } from '../../../helpers/temp';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bgpt-pickle-caps-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('bgpt-pickle-caps-');
 const FIXTURE = path.join(__dirname, '../../../fixtures/parity/tiny-a/model.pth');
 
 const PROTO = [0x80, 2];

@@ -1,21 +1,18 @@
 // The training bench on a checkpoint (what `bgpt bench --preset paper` times): its random files fill the window
 // of the model being fine-tuned, not the bench config's (the paper preset timed 1 KB windows of an 8 KB model).
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { PRESETS, type BGPTConfig } from '../../../../src-main/shared/config';
 import { LORA_DEFAULTS } from '../../../../src-main/checkpoint/adapter';
 import { writeRandomCheckpoint } from '../../../../src-main/engine/infer/paper-bench';
 import { benchTrain } from '../../../../src-main/engine/train/bench';
+import { tempDir } from '../../../helpers/temp';
 
 // A window of 80 patches of 16 bytes (1,280 bytes): longer than the bench config's 64 × 16, so files sized for
 // the bench config would leave it short (a longer file is cut to the window either way).
 const SMALL: BGPTConfig = { patchSize: 16, patchLength: 80, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 1, numHeads: 1 };
 
 let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bgpt-trainbench-')); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => { dir = tempDir('bgpt-trainbench-'); });
 
 describe('benchTrain on a checkpoint', () => {
   it('times windows of the checkpoint\'s size, with LoRA, one window an update', async () => {

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { buildSequences, Sampler } from '../../../../src-main/engine/train/data';
 import { conversionPairs, readFolder, type InputFile } from '../../../../src-main/engine/io/files';
 import { train } from '../../../../src-main/engine/train/train';
 import { parseConversionMode } from '../../../../src-main/shared/patches';
 import type { BGPTConfig } from '../../../../src-main/shared/config';
+import { tempDir } from '../../../helpers/temp';
 
 const C: BGPTConfig = { patchSize: 4, patchLength: 4, hiddenSize: 16, patchNumLayers: 1, byteNumLayers: 1, numHeads: 1 };
 
@@ -78,7 +78,7 @@ describe('training data', () => {
   });
 
   it('reads a folder, holds out eval/ or a seeded tenth, and skips empty files', async () => {
-    const dir = mkdtempSync(tmpdir() + '/bgpt-folder-');
+    const dir = tempDir('bgpt-folder-');
     for (let i = 0; i < 10; i++) writeFileSync(`${dir}/f${i}.txt`, `file ${i}`);
     writeFileSync(`${dir}/empty.txt`, '');
     const split = await readFolder(dir, 3);
@@ -96,7 +96,7 @@ describe('training data', () => {
 
   it('trains in conversion mode', async () => {
     const pairs = conversionPairs([file('a.abc', 9), file('a.mid', 7, 97)], [{ from: 'abc', to: 'mid' }]);
-    const r = await train({ config: C, files: [], pairs, evalPairs: pairs, steps: 3, batchSize: 1, out: mkdtempSync(tmpdir() + '/bgpt-conv-'), backend: 'wasm' });
+    const r = await train({ config: C, files: [], pairs, evalPairs: pairs, steps: 3, batchSize: 1, out: tempDir('bgpt-conv-'), backend: 'wasm' });
     expect(r.steps).toBe(3);
     expect(r.evalLoss).toBeGreaterThan(0);
   });

@@ -3,8 +3,7 @@
 // fits), gets the gradient worker (its shares sum to the one-thread gradient), stops early, and
 // leaves no tensor behind. Real files, real TF.js on wasm, the real worker thread.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../src-main/engine/backend/backend';
@@ -15,12 +14,13 @@ import { train } from '../../../../src-main/engine/train/train';
 import type { PlanReport } from '../../../../src-main/engine/train/plan';
 import type { LabelledFile } from '../../../../src-main/engine/classify/data';
 import type { BGPTConfig } from '../../../../src-main/shared/config';
+import { tempDir } from '../../../helpers/temp';
 
 const INPUTS = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 const MICRO: BGPTConfig = { patchSize: 16, patchLength: 8, hiddenSize: 32, patchNumLayers: 1, byteNumLayers: 0, numHeads: 2 };
 
 function tmp(): string {
-  return mkdtempSync(tmpdir() + '/bgpt-loop-');
+  return tempDir('bgpt-loop-');
 }
 
 let files: LabelledFile[] = [];

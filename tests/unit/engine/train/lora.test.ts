@@ -6,8 +6,7 @@
 // TF.js on wasm with the real gradient worker.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, existsSync, cpSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, existsSync, cpSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../src-main/engine/backend/backend';
@@ -24,13 +23,14 @@ import {
   type LoraSettings,
 } from '../../../../src-main/checkpoint/adapter';
 import type { BGPTConfig } from '../../../../src-main/shared/config';
+import { tempDir } from '../../../helpers/temp';
 
 const INPUTS = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 const MICRO: BGPTConfig = { patchSize: 16, patchLength: 8, hiddenSize: 32, patchNumLayers: 2, byteNumLayers: 1, numHeads: 2 };
 const LORA: LoraSettings = { ...LORA_DEFAULTS, rank: 4, alpha: 8 };
 
 function tmp(): string {
-  return mkdtempSync(tmpdir() + '/bgpt-lora-');
+  return tempDir('bgpt-lora-');
 }
 
 async function inputs(): Promise<InputFile[]> {

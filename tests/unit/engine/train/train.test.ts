@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { lacks } from '../../../helpers/system';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../../../../src-main/engine/backend/backend';
@@ -15,6 +14,7 @@ import { requireWebGpu } from '../backend/webgpu-required';
 import { engineInfo } from '../../../../src-main/engine/backend/backend';
 import { helperWanted } from '../../../../src-main/engine/train/parallel';
 import type { PlanReport } from '../../../../src-main/engine/train/plan';
+import { tempDir } from '../../../helpers/temp';
 
 const INPUTS = fileURLToPath(new URL('../../../fixtures/parity/tiny-a/inputs/', import.meta.url));
 /** Small enough for 100 steps in a few seconds, big enough to learn. */
@@ -25,7 +25,7 @@ async function inputs(): Promise<InputFile[]> {
 }
 
 function tmp(): string {
-  return mkdtempSync(tmpdir() + '/bgpt-train-');
+  return tempDir('bgpt-train-');
 }
 
 async function weightsOf(dir: string): Promise<Map<string, Float32Array>> {

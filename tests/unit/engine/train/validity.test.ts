@@ -1,13 +1,13 @@
 // Validity as a training metric: each evaluation samples files from the current weights and records
 // the valid share beside the loss (and on the best checkpoint); conversion runs and validitySamples 0 skip it.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { train, type CheckpointEvent, type EvalMetrics } from '../../../../src-main/engine/train/train';
 import { dominantExt } from '../../../../src-main/engine/train/validity';
 import type { InputFile } from '../../../../src-main/engine/io/files';
+import { tempDir } from '../../../helpers/temp';
 
 const TRAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../datasets/abc-tunes/train');
 const files: InputFile[] = readdirSync(TRAIN).slice(0, 6).map((n) => ({ name: n, ext: 'abc', bytes: new Uint8Array(readFileSync(path.join(TRAIN, n))) }));
@@ -19,7 +19,7 @@ describe('valid-sample rate during training', () => {
     const checkpoints: CheckpointEvent[] = [];
     await train({
       config, files: files.slice(0, 4), evalFiles: files.slice(4), steps: 2, batchSize: 2, evalEvery: 1, validitySamples: 2,
-      out: mkdtempSync(path.join(tmpdir(), 'bgpt-valid-')), parallel: false, backend: 'wasm',
+      out: tempDir('bgpt-valid-'), parallel: false, backend: 'wasm',
       onEval: (m) => evals.push(m), onCheckpoint: (e) => checkpoints.push(e),
     });
     expect(evals.map((e) => e.step)).toEqual([1, 2]);
@@ -33,7 +33,7 @@ describe('valid-sample rate during training', () => {
     const evals: EvalMetrics[] = [];
     await train({
       config, files: files.slice(0, 2), evalFiles: files.slice(4), steps: 1, batchSize: 2, evalEvery: 1, validitySamples: 0,
-      out: mkdtempSync(path.join(tmpdir(), 'bgpt-valid-')), parallel: false, backend: 'wasm', onEval: (m) => evals.push(m),
+      out: tempDir('bgpt-valid-'), parallel: false, backend: 'wasm', onEval: (m) => evals.push(m),
     });
     expect(evals[0].validRate).toBeNull();
     expect(dominantExt([{ ext: 'abc' }, { ext: 'mid' }, { ext: 'abc' }])).toBe('abc');
