@@ -2,11 +2,11 @@
 // (windows and byte-level chunk: at paper size on wasm the default 128-patch chunk held 1.4 GB of byte-level
 // activations, 16-patch chunks 0.12 GB, measured with tf.profile; the LoRA walk's peak fell from 3.27 to
 // 2.48 GB): the loss it reports does not depend on that shape. Real TF.js on wasm, real tunes.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../helpers/temp';
 import { generativeSpec, Trainer, type TrainOptions } from '../../../../src-main/engine/train/train';
 import { buildSequences } from '../../../../src-main/engine/train/data';
 import { estimateLoss } from '../../../../src-main/engine/train/generative';
@@ -28,13 +28,10 @@ const book = (k: number): InputFile => {
 const tunes: InputFile[] = Array.from({ length: 8 }, (_, k) => book(k * 5));
 // 256 patches: training's byte level runs in chunks of 16 patches on wasm, an evaluation at 128 would hold 8 times that.
 const CONFIG: BGPTConfig = { patchSize: 16, patchLength: 256, hiddenSize: 256, patchNumLayers: 1, byteNumLayers: 2, numHeads: 4 };
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('the generative evaluation', () => {
   it('gives the same loss whatever the byte-level chunk', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'bgpt-gen-eval-'));
-    dirs.push(out);
+    const out = tempDir('bgpt-gen-eval-');
     const opts: TrainOptions = { config: CONFIG, files: tunes.slice(0, 2), steps: 1, batchSize: 1, parallel: false, backend: 'wasm', out };
     const trainer = await Trainer.open(generativeSpec(opts), opts);
     try {
