@@ -234,11 +234,6 @@ class Metrics {
 const FINAL_BARS = new Set(['|]', ':|', '||', '|']);
 
 /**
- * The body of one tune after its K: line, for a given meter and unit length. `push` returns false for a
- * byte the grammar refuses (the state is then unusable: callers push into a copy).
- */
-
-/**
  * The note being written inside a grace group or a chord, one byte longer: its letter after an accidental
  * (a doubled ^ or _ too), then octave marks. true/false when `ch` is that note's (allowed or not), null when the
  * byte is not the note's and the group's own rule decides (a closing bracket, the next note).
@@ -257,6 +252,10 @@ function growNote(n: { acc: string; letter: string; oct: string } | null, ch: st
   return null;
 }
 
+/**
+ * The body of one tune after its K: line, for a given meter and unit length. `push` returns false for a
+ * byte the grammar refuses (the state is then unusable: callers push into a copy).
+ */
 class AbcBody {
   constructor(readonly m: Metrics) {}
 

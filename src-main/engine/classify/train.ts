@@ -149,9 +149,9 @@ async function classifierTask(model: ClassifierModel, opts: ClassifyTrainOptions
     bytes: (e) => e.window.length,
     weight: () => 1,
     gradients: classifierGradients,
-    async evaluate(step, pass) {
+    async evaluate(step, plan) {
       if (evalExamples.length === 0) return null;
-      const result = await evaluateClassifier(model, evalExamples, pass.windows);
+      const result = await evaluateClassifier(model, evalExamples, plan.windowsPerPass);
       const m: ClassEvalMetrics = { step, ...result };
       history.evals = history.evals.filter((e) => e.step < step);
       history.evals.push(m);

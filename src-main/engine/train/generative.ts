@@ -187,9 +187,9 @@ export function generativeTask(model: BGPTModel, o: GenerativeTaskOptions): Task
     bytes: (e) => e.length,
     weight: (e) => predictedPositions(e, c.patchSize),
     gradients: GENERATIVE_GRADIENTS.gradients,
-    async evaluate(step, pass): Promise<TaskEval<GenerativeEval> | null> {
+    async evaluate(step, plan): Promise<TaskEval<GenerativeEval> | null> {
       if (evalSeqs.length === 0) return null;
-      const evalLoss = await estimateLoss(model, evalSeqs, pass.windows, pass.byteChunk);
+      const evalLoss = await estimateLoss(model, evalSeqs, plan.windowsPerPass, plan.byteChunk);
       const validRate = validity > 0 && !conversion && ext !== null
         ? await validSampleRate(c, o.tensor, ext, o.seed, step, validity)
         : null;

@@ -9,6 +9,7 @@ import type { AdapterConfig } from '../../checkpoint/adapter';
 import type { Tensor } from '../io/safetensors';
 import type { LoraMap, Pass } from '../model/model';
 import type { GradPlan, Grads, Trainables } from './gradients';
+import type { TrainingPlan } from './plan';
 
 /** 'generative' and 'conversion' share the generative task; the adapter file records which. */
 export type TaskKind = AdapterConfig['kind'];
@@ -45,12 +46,6 @@ export interface TaskGradients<Model extends TrainModel, E> {
   gradients(f: Pass, model: Model, trainables: Trainables, examples: E[], scale: number, plan: GradPlan): Promise<UnitResult>;
 }
 
-/** The shape of one evaluation pass: the windows computed at once and the target patches per byte-level chunk. */
-export interface EvalPass {
-  windows: number;
-  byteChunk: number;
-}
-
 /** A task as the loop drives it. */
 export interface Task<Model extends TrainModel, E, EvalMetrics> extends TaskGradients<Model, E> {
   readonly kind: TaskKind;
@@ -64,12 +59,12 @@ export interface Task<Model extends TrainModel, E, EvalMetrics> extends TaskGrad
   /** Its weight in the batch mean: predicted byte positions (generative) or 1 (a labelled window). */
   weight(e: E): number;
   /**
-   * Evaluates the current weights at `step`, or null without an eval split, in passes of `pass`'s shape (the
-   * run's training pass: its windows and byte-level chunk), so that evaluating never holds more than a training
+   * Evaluates the current weights at `step`, or null without an eval split, in passes of the run's training
+   * pass shape (`plan`: its windows per pass and byte-level chunk), so that evaluating never holds more than a training
    * pass does (a paper-size eval at the default 128-patch chunk held 1.4 GB of byte-level activations on wasm,
    * where training's 16-patch chunks hold an eighth of it).
    */
-  evaluate(step: number, pass: EvalPass): Promise<TaskEval<EvalMetrics> | null>;
+  evaluate(step: number, plan: Pick<TrainingPlan, 'windowsPerPass' | 'byteChunk'>): Promise<TaskEval<EvalMetrics> | null>;
   /** Files a checkpoint folder of this task holds besides config.json and the weights (a classifier's labels.json). */
   extraFiles(): Record<string, string>;
   /** Writes a full checkpoint folder (config.json + model.safetensors + extraFiles + `extra`). */

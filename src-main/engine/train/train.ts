@@ -516,7 +516,7 @@ async function saveLast<V>(run: Run<TrainModel, unknown, V>, hooks: LoopHooks<V>
 /** Evaluates, updates best / patience, writes checkpoints. Returns the evaluation (null without eval split). */
 async function evaluateAndSave<V>(run: Run<TrainModel, unknown, V>, hooks: LoopHooks<V>): Promise<TaskEval<V> | null> {
   const { state } = run;
-  const e = await run.task.evaluate(state.step, { windows: run.plan.windowsPerPass, byteChunk: run.plan.byteChunk });
+  const e = await run.task.evaluate(state.step, run.plan);
   if (e) {
     hooks.onEval?.(state.step, e);
     if (state.bestEvalLoss === null || e.loss < state.bestEvalLoss) {
